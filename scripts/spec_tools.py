@@ -1,0 +1,667 @@
+"""Reading, extracting, comparing and normalising OpenAPI documents for the profile-import call.
+
+Shared by ``generate.py``, ``update_revision.py`` and the test suite, so that every place that
+needs "the facts of the operation" or "a copy a generator or validator handles correctly" gets
+them from one implementation.
+
+Vocabulary used below:
+
+* *fragment*: the project's own OpenAPI 3.0 document in ``spec/``, holding one operation and the
+  components it references, described in the project's words.
+* *facts*: names, types, formats, nullability, required-ness, enums, defaults and limits. Facts
+  carry over from Klaviyo's published documents; prose (descriptions, summaries, examples) does not.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+OPERATION_ID = "create_or_update_profile"
+# Early revisions served the call on the path with a trailing slash.
+PATH_PATTERN = re.compile(r"^/api/profile-import/?$")
+REVISION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9_-]+)?$")
+
+# Keys that hold prose rather than facts, wherever an object is being described.
+PROSE_KEYS = frozenset({"description", "summary", "example", "examples", "externalDocs", "title"})
+# Klaviyo extensions that carry facts the project keeps.
+KEPT_EXTENSIONS = ("x-klaviyo-ratelimit", "x-klaviyo-scopes")
+# The project's own extension for the payload limit, which Klaviyo states only in prose.
+PAYLOAD_LIMIT_KEY = "x-payload-limit"
+# Keys whose value is a map from names (property names, media types, status codes) to objects:
+# a key such as "description" inside one of these is a name, never prose.
+NAME_MAPS = frozenset(
+    {
+        "properties",
+        "schemas",
+        "responses",
+        "securitySchemes",
+        "content",
+        "paths",
+        "headers",
+        "parameters",
+        "requestBodies",
+        "patternProperties",
+        "links",
+        "callbacks",
+    }
+)
+
+
+class SpecError(Exception):
+    """The document does not describe the profile-import operation in a way we can use."""
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def load_document(source: str | Path) -> dict[str, Any]:
+    """Load a JSON or YAML OpenAPI document from a local path or an https URL."""
+    text: str
+    if isinstance(source, str) and source.startswith(("https://", "http://")):
+        import httpx
+
+        response = httpx.get(source, timeout=60.0, follow_redirects=True)
+        response.raise_for_status()
+        text = response.text
+    else:
+        text = Path(source).read_text(encoding="utf-8")
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        loaded = json.loads(text)
+    else:
+        import yaml
+
+        loaded = yaml.safe_load(text)
+    if not isinstance(loaded, dict):
+        raise SpecError(f"{source}: not an OpenAPI document (top level is not a mapping)")
+    return loaded
+
+
+def dump_yaml(document: dict[str, Any]) -> str:
+    """Serialise a document as YAML, stably (key order kept, no line wrapping surprises)."""
+    import yaml
+
+    class _Dumper(yaml.SafeDumper):
+        pass
+
+    def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    _Dumper.add_representer(str, _str)
+    return str(
+        yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Finding and extracting the operation
+
+
+def find_operation(document: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """Return ``(path, method, operation)`` of the profile-import call in ``document``."""
+    candidates: list[tuple[str, str, dict[str, Any]]] = []
+    for path, item in (document.get("paths") or {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or method not in _METHODS:
+                continue
+            if operation.get("operationId") == OPERATION_ID:
+                return path, method, operation
+            if method == "post" and PATH_PATTERN.match(path):
+                candidates.append((path, method, operation))
+    if len(candidates) == 1:
+        return candidates[0]
+    raise SpecError(
+        f"no operation {OPERATION_ID!r} (POST /api/profile-import) found in the document"
+    )
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+def resolve(document: dict[str, Any], ref: str) -> Any:
+    """Follow a local JSON reference (``#/components/...``)."""
+    if not ref.startswith("#/"):
+        raise SpecError(f"only local references are supported, got {ref!r}")
+    node: Any = document
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        try:
+            node = node[part]
+        except (KeyError, TypeError):
+            raise SpecError(f"dangling reference {ref!r}") from None
+    return node
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield ref
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def strip_prose(node: Any, *, parent_key: str | None = None) -> Any:
+    """Return a copy of ``node`` without prose keys (names inside name maps are kept)."""
+    if isinstance(node, dict):
+        is_name_map = parent_key in NAME_MAPS
+        result = {}
+        for key, value in node.items():
+            if not is_name_map and (key in PROSE_KEYS or _is_dropped_extension(key)):
+                continue
+            result[key] = strip_prose(value, parent_key=None if is_name_map else key)
+        return result
+    if isinstance(node, list):
+        return [strip_prose(value, parent_key=None) for value in node]
+    return node
+
+
+def _is_dropped_extension(key: str) -> bool:
+    return key.startswith("x-") and key not in KEPT_EXTENSIONS and key != PAYLOAD_LIMIT_KEY
+
+
+_PAYLOAD_LIMIT_PROSE = re.compile(r"maximum allowed payload size is\s*(\d+(?:\.\d+)?)\s*(KB|MB|B)\b", re.I)
+
+
+def payload_limit_from_prose(operation: dict[str, Any]) -> str | None:
+    """Klaviyo states the payload limit only in the operation's description; read it as a fact."""
+    match = _PAYLOAD_LIMIT_PROSE.search(operation.get("description") or "")
+    if match is None:
+        return None
+    return f"{match.group(1)}{match.group(2).upper()}"
+
+
+def detect_revision(document: dict[str, Any], operation: dict[str, Any]) -> str | None:
+    """The revision a document describes: the ``revision`` header's default, else ``info.version``."""
+    for parameter in operation.get("parameters") or []:
+        if isinstance(parameter, dict) and "$ref" in parameter:
+            parameter = resolve(document, parameter["$ref"])
+        if parameter.get("in") == "header" and parameter.get("name") == "revision":
+            default = (parameter.get("schema") or {}).get("default")
+            if isinstance(default, str) and REVISION_PATTERN.match(default):
+                return default
+    version = (document.get("info") or {}).get("version")
+    if isinstance(version, str) and REVISION_PATTERN.match(version):
+        return version
+    return None
+
+
+def extract_fragment(
+    document: dict[str, Any],
+    *,
+    revision: str | None = None,
+    payload_limit: str | None = None,
+) -> dict[str, Any]:
+    """Cut the profile-import operation, and every component it references, out of ``document``.
+
+    Works on any shape Klaviyo publishes (the full ``stable.json``, a category file, a file per
+    endpoint) because it starts from the operation and follows references. The result carries
+    facts only; descriptions are added afterwards from the project's own fragment.
+    """
+    path, method, operation = find_operation(document)
+    found_revision = detect_revision(document, operation)
+    revision = revision or found_revision
+    if revision is None:
+        raise SpecError("the document names no revision; pass --revision")
+    if not REVISION_PATTERN.match(revision):
+        raise SpecError(f"revision {revision!r} is not of the form YYYY-MM-DD[.suffix]")
+
+    op = strip_prose(copy.deepcopy(operation))
+    for parameter in op.get("parameters") or []:
+        if parameter.get("in") == "header" and parameter.get("name") == "revision":
+            parameter.setdefault("schema", {"type": "string"})["default"] = revision
+    limit = payload_limit_from_prose(operation) or payload_limit
+    if limit is not None:
+        op[PAYLOAD_LIMIT_KEY] = limit
+    for response in (op.get("responses") or {}).values():
+        # OpenAPI requires a description on every response; the project's words fill it later.
+        if "$ref" not in response:
+            response.setdefault("description", "")
+
+    components: dict[str, dict[str, Any]] = {}
+    pending = list(_refs(op))
+    seen: set[str] = set()
+    while pending:
+        ref = pending.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        parts = ref[2:].split("/")
+        if len(parts) != 3 or parts[0] != "components":
+            raise SpecError(f"unsupported reference {ref!r}")
+        target = strip_prose(copy.deepcopy(resolve(document, ref)), parent_key=None)
+        if parts[1] == "responses":
+            target.setdefault("description", "")
+        components.setdefault(parts[1], {})[parts[2]] = target
+        pending.extend(_refs(target))
+
+    security = operation.get("security", document.get("security")) or []
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for requirement in security:
+        for name in requirement:
+            components.setdefault("securitySchemes", {})[name] = strip_prose(
+                copy.deepcopy(schemes[name])
+            )
+
+    ordered_components = {
+        kind: dict(sorted(components[kind].items()))
+        for kind in ("parameters", "schemas", "responses", "securitySchemes")
+        if kind in components
+    }
+    servers = [{"url": server["url"]} for server in document.get("servers") or [] if "url" in server]
+    fragment: dict[str, Any] = {
+        "openapi": document.get("openapi", "3.0.2"),
+        "info": {"title": "", "version": revision},
+    }
+    if servers:
+        fragment["servers"] = servers
+    if security:
+        fragment["security"] = security
+    fragment["paths"] = {path: {method: op}}
+    fragment["components"] = ordered_components
+    return fragment
+
+
+# --------------------------------------------------------------------------------------------
+# Carrying the project's descriptions across revisions
+
+
+def carry_descriptions(target: Any, source: Any, *, parent_key: str | None = None) -> None:
+    """Copy prose keys from ``source`` into ``target`` wherever both describe the same place.
+
+    Places are matched by their position in the document (same path, same property name), so a
+    field that still exists keeps the project's description, a new field gets none, and a
+    removed field's description disappears with it.
+    """
+    if isinstance(target, dict) and isinstance(source, dict):
+        is_name_map = parent_key in NAME_MAPS
+        if not is_name_map:
+            for key in ("title", "summary", "description"):
+                if key in source and isinstance(source[key], str):
+                    target[key] = source[key]
+            if "description" in target:
+                # Keep prose first, as a reader expects it, without reordering facts.
+                prose = {k: target.pop(k) for k in ("title", "summary", "description") if k in target}
+                rest = dict(target)
+                target.clear()
+                target.update(prose)
+                target.update(rest)
+        for key, value in target.items():
+            if key in source and (is_name_map or key not in PROSE_KEYS):
+                carry_descriptions(value, source[key], parent_key=None if is_name_map else key)
+    elif isinstance(target, list) and isinstance(source, list):
+        by_name = {
+            (item.get("in"), item.get("name")): item
+            for item in source
+            if isinstance(item, dict) and "name" in item
+        }
+        for index, item in enumerate(target):
+            if isinstance(item, dict) and "name" in item:
+                match = by_name.get((item.get("in"), item.get("name")))
+                if match is not None:
+                    carry_descriptions(item, match)
+            elif index < len(source):
+                carry_descriptions(item, source[index])
+
+
+# --------------------------------------------------------------------------------------------
+# Facts: a flat view of everything that matters on the wire
+
+
+def operation_facts(document: dict[str, Any]) -> dict[str, Any]:
+    """Flatten the operation into ``{place: facts}``, for comparisons and changelogs.
+
+    Places look like ``request /data/attributes/email``,
+    ``response 200 /data/attributes/location/city`` or ``parameter query fields[profile]``.
+    Every schema node contributes its non-prose keywords (type, format, nullable, enum, default,
+    bounds) plus whether its parent requires it; ``$ref`` indirection is resolved, and a
+    ``nullable`` beside a ``$ref`` counts as the node's own.
+    """
+    path, method, operation = find_operation(document)
+    facts: dict[str, Any] = {
+        "operation": {"path": path, "method": method, "operationId": operation.get("operationId")},
+    }
+    for key in (*KEPT_EXTENSIONS, PAYLOAD_LIMIT_KEY):
+        if key in operation:
+            facts[f"operation {key}"] = operation[key]
+    security = operation.get("security", document.get("security")) or []
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for requirement in security:
+        for name in requirement:
+            facts[f"security {name}"] = {
+                k: v for k, v in strip_prose(schemes.get(name, {})).items() if not k.startswith("x-")
+            }
+
+    for parameter in operation.get("parameters") or []:
+        if "$ref" in parameter:
+            parameter = resolve(document, parameter["$ref"])
+        place = f"parameter {parameter.get('in')} {parameter.get('name')}"
+        facts[place] = {
+            k: v
+            for k, v in strip_prose(parameter).items()
+            if k not in ("name", "in", "schema")
+        }
+        _walk_schema(document, parameter.get("schema") or {}, place, False, facts)
+
+    body = operation.get("requestBody") or {}
+    if "$ref" in body:
+        body = resolve(document, body["$ref"])
+    facts["request body"] = {"required": bool(body.get("required")), "media types": sorted(body.get("content") or {})}
+    for media_type, media in sorted((body.get("content") or {}).items()):
+        _walk_schema(document, media.get("schema") or {}, "request", False, facts)
+
+    for status, response in sorted((operation.get("responses") or {}).items()):
+        if "$ref" in response:
+            response = resolve(document, response["$ref"])
+        content = response.get("content") or {}
+        facts[f"response {status}"] = {"media types": sorted(content)}
+        for media in content.values():
+            _walk_schema(document, media.get("schema") or {}, f"response {status}", False, facts)
+    return facts
+
+
+_STRUCTURAL = frozenset({"properties", "items", "oneOf", "anyOf", "allOf", "required", "$ref", "additionalProperties"})
+
+
+def _walk_schema(
+    document: dict[str, Any],
+    schema: dict[str, Any],
+    place: str,
+    required: bool,
+    facts: dict[str, Any],
+    seen: tuple[str, ...] = (),
+) -> None:
+    own_nullable = schema.get("nullable")
+    while "$ref" in schema:
+        ref = schema["$ref"]
+        if ref in seen:
+            facts[place] = {"recursive": ref}
+            return
+        seen = (*seen, ref)
+        schema = resolve(document, ref)
+    node = {
+        k: v
+        for k, v in strip_prose(schema).items()
+        if k not in _STRUCTURAL and not k.startswith("x-")
+    }
+    if own_nullable:
+        node["nullable"] = True
+    if isinstance(node.get("enum"), list):
+        node["enum"] = sorted(node["enum"], key=str)
+    node["required"] = required
+    if "additionalProperties" in schema:
+        node["additionalProperties"] = bool(schema["additionalProperties"])
+    facts[place] = node
+    required_names = set(schema.get("required") or [])
+    for name, child in (schema.get("properties") or {}).items():
+        _walk_schema(document, child, f"{place}/{name}", name in required_names, facts, seen)
+    if isinstance(schema.get("items"), dict):
+        _walk_schema(document, schema["items"], f"{place}[]", False, facts, seen)
+    for keyword in ("oneOf", "anyOf", "allOf"):
+        for index, child in enumerate(schema.get(keyword) or []):
+            _walk_schema(document, child, f"{place}|{keyword}{index}", False, facts, seen)
+
+
+def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """Human-readable differences in facts between two fragments (old -> new)."""
+    lines: list[str] = []
+    old_revision = (old.get("info") or {}).get("version")
+    new_revision = (new.get("info") or {}).get("version")
+    if old_revision != new_revision:
+        lines.append(f"revision: {old_revision} -> {new_revision}")
+    before, after = operation_facts(old), operation_facts(new)
+    removed = set(before) - set(after)
+    added = set(after) - set(before)
+    for place in sorted(set(before) | set(after), key=_place_sort_key):
+        if place in removed or place in added:
+            group = removed if place in removed else added
+            if _parent_place(place) in group:
+                continue  # reported with its parent
+            nested = sum(1 for other in group if other.startswith(place) and other != place)
+            suffix = f" (with {nested} nested)" if nested else ""
+            if place in removed:
+                lines.append(f"removed  {place}{suffix}")
+            else:
+                lines.append(f"added    {place}  {_short(after[place])}{suffix}")
+        elif before[place] != after[place]:
+            b, a = before[place], after[place]
+            if isinstance(b, dict) and isinstance(a, dict):
+                for key in sorted(set(b) | set(a)):
+                    if b.get(key) != a.get(key):
+                        lines.append(
+                            f"changed  {place}: {key} {_short(b.get(key))} -> {_short(a.get(key))}"
+                        )
+            else:
+                lines.append(f"changed  {place}: {_short(b)} -> {_short(a)}")
+    return lines
+
+
+def _parent_place(place: str) -> str:
+    cut = max(place.rfind("/"), place.rfind("|"), place.rfind("[]") if place.endswith("[]") else -1)
+    return place[:cut] if cut > 0 else ""
+
+
+def _place_sort_key(place: str) -> tuple[int, str]:
+    order = ("operation", "security", "parameter", "request", "response")
+    for index, prefix in enumerate(order):
+        if place.startswith(prefix):
+            return index, place
+    return len(order), place
+
+
+def _short(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    return json.dumps(value, sort_keys=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation: copies that generators and validators handle correctly
+
+
+def wrap_nullable_refs(node: Any) -> Any:
+    """Rewrite ``{$ref: X, nullable: true}`` as ``{anyOf: [{$ref: X}], nullable: true}``.
+
+    OpenAPI 3.0 lets tools ignore siblings of ``$ref``; openapi-python-client does, and then
+    neither sends ``null`` for such a field nor parses a response holding one. Moving the
+    reference into a one-member ``anyOf`` keeps the meaning and makes the nullability visible.
+    """
+    if isinstance(node, dict):
+        result = {key: wrap_nullable_refs(value) for key, value in node.items()}
+        if "$ref" in result and result.get("nullable") is True:
+            siblings = {k: v for k, v in result.items() if k not in ("$ref", "nullable")}
+            return {**siblings, "anyOf": [{"$ref": result["$ref"]}], "nullable": True}
+        return result
+    if isinstance(node, list):
+        return [wrap_nullable_refs(value) for value in node]
+    return node
+
+
+def to_json_schema(node: Any) -> Any:
+    """Turn OpenAPI 3.0 schema dialect into JSON Schema (2020-12 / OpenAPI 3.1) semantics.
+
+    ``nullable: true`` becomes ``null`` in ``type`` (or a ``{"type": "null"}`` alternative beside
+    a ``$ref`` or a composition), which validators such as jsonschema and openapi-core honour,
+    unlike the OpenAPI 3.0 keyword beside a ``$ref``.
+    """
+    if isinstance(node, list):
+        return [to_json_schema(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: to_json_schema(value) for key, value in node.items()}
+    if result.pop("nullable", False) is True:
+        if "$ref" in result or any(k in result for k in ("oneOf", "anyOf", "allOf")) or "type" not in result:
+            inner = dict(result)
+            result = {"anyOf": [inner, {"type": "null"}]}
+        else:
+            kind = result["type"]
+            result["type"] = [*kind, "null"] if isinstance(kind, list) else [kind, "null"]
+            if "enum" in result and None not in result["enum"]:
+                result["enum"] = [*result["enum"], None]
+    return result
+
+
+def to_openapi31(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an OpenAPI 3.0 document converted to 3.1, for validators that ignore 3.0's
+    ``nullable`` next to ``$ref`` (openapi-core among them)."""
+    converted = copy.deepcopy(document)
+    converted["openapi"] = "3.1.0"
+    for path_item in (converted.get("paths") or {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict):
+                _convert_schemas_in(operation)
+    components = converted.get("components") or {}
+    if "schemas" in components:
+        components["schemas"] = {
+            name: to_json_schema(schema) for name, schema in components["schemas"].items()
+        }
+    for kind in ("responses", "parameters", "requestBodies"):
+        for item in (components.get(kind) or {}).values():
+            _convert_schemas_in(item)
+    return converted
+
+
+def _convert_schemas_in(node: Any) -> None:
+    if isinstance(node, dict):
+        for key, value in list(node.items()):
+            if key == "schema" and isinstance(value, dict):
+                node[key] = to_json_schema(value)
+            else:
+                _convert_schemas_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            _convert_schemas_in(value)
+
+
+def schema_reach(document: dict[str, Any], roots: Any) -> set[str]:
+    """Names of the component schemas reachable from ``roots`` through references."""
+    names: set[str] = set()
+    pending = list(_refs(roots))
+    while pending:
+        ref = pending.pop()
+        if not ref.startswith("#/components/schemas/"):
+            if ref.startswith("#/components/"):
+                pending.extend(_refs(resolve(document, ref)))
+            continue
+        name = ref.rsplit("/", 1)[1]
+        if name in names:
+            continue
+        names.add(name)
+        pending.extend(_refs(resolve(document, ref)))
+    return names
+
+
+TOLERANT_SUFFIX = "Received"
+
+
+def make_responses_tolerant(document: dict[str, Any]) -> dict[str, Any]:
+    """Loosen every schema a response uses, so that what Klaviyo really sends always parses.
+
+    Klaviyo's responses stray from its own spec: ``null`` where a field is not nullable, keys
+    the spec calls required left out. In the copy handed to the generator, every response-side
+    property is optional and nullable. (Unknown enum values are handled by the enum template,
+    unknown keys by the models' ``additional_properties``.) A component used by both the
+    request and a response is duplicated under ``<Name>Received`` when loosening would change
+    it, so request models keep their exact types.
+    """
+    document = copy.deepcopy(document)
+    _, _, operation = find_operation(document)
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    request_side = schema_reach(document, operation.get("requestBody") or {})
+    request_side |= schema_reach(document, operation.get("parameters") or [])
+    response_roots: list[Any] = []
+    for response in (operation.get("responses") or {}).values():
+        response_roots.append(response)
+    response_side = schema_reach(document, response_roots)
+
+    renamed: dict[str, str] = {}
+    for name in sorted(response_side & request_side):
+        loosened = _loosen(copy.deepcopy(schemas[name]))
+        if loosened != schemas[name]:
+            renamed[name] = f"{name}{TOLERANT_SUFFIX}"
+
+    def _rename(node: Any) -> Any:
+        if isinstance(node, dict):
+            result = {key: _rename(value) for key, value in node.items()}
+            ref = result.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name in renamed:
+                    result["$ref"] = f"#/components/schemas/{renamed[name]}"
+            return result
+        if isinstance(node, list):
+            return [_rename(value) for value in node]
+        return node
+
+    for original, new_name in renamed.items():
+        schemas[new_name] = copy.deepcopy(schemas[original])
+    for name in sorted((response_side - request_side) | set(renamed.values())):
+        schemas[name] = _loosen(_rename(schemas[name]))
+    operation["responses"] = _rename(operation.get("responses") or {})
+    for status, response in operation["responses"].items():
+        operation["responses"][status] = _loosen_response(document, response, _rename, renamed)
+    return document
+
+
+def _loosen_response(document: dict[str, Any], response: dict[str, Any], rename: Any, renamed: dict[str, str]) -> dict[str, Any]:
+    if "$ref" in response:
+        response = copy.deepcopy(resolve(document, response["$ref"]))
+    response = rename(response)
+    for media in (response.get("content") or {}).values():
+        if isinstance(media.get("schema"), dict):
+            media["schema"] = _loosen(media["schema"])
+    return response
+
+
+def _loosen(schema: Any) -> Any:
+    """Drop ``required`` and allow ``null`` on every property, at every depth of an inline schema."""
+    if isinstance(schema, list):
+        return [_loosen(value) for value in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: _loosen(value) for key, value in schema.items()}
+    result.pop("required", None)
+    properties = result.get("properties")
+    if isinstance(properties, dict):
+        result["properties"] = {name: _nullable(prop) for name, prop in properties.items()}
+    return result
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("nullable") is True:
+        return schema
+    return {**schema, "nullable": True}
+
+
+def normalise_for_generation(fragment: dict[str, Any]) -> dict[str, Any]:
+    """The copy of the fragment handed to openapi-python-client (see the module's docs)."""
+    return wrap_nullable_refs(make_responses_tolerant(fragment))
+
+
+def comma_joined_query_parameters(fragment: dict[str, Any]) -> list[str]:
+    """Names of array query parameters that travel comma-joined in one value (``explode: false``)."""
+    _, _, operation = find_operation(fragment)
+    names = []
+    for parameter in operation.get("parameters") or []:
+        if "$ref" in parameter:
+            parameter = resolve(fragment, parameter["$ref"])
+        schema = parameter.get("schema") or {}
+        style = parameter.get("style", "form")
+        if (
+            parameter.get("in") == "query"
+            and schema.get("type") == "array"
+            and style == "form"
+            and parameter.get("explode", True) is False
+        ):
+            names.append(parameter["name"])
+    return names
