@@ -498,7 +498,14 @@ def to_json_schema(node: Any) -> Any:
         return [to_json_schema(value) for value in node]
     if not isinstance(node, dict):
         return node
-    result = {key: to_json_schema(value) for key, value in node.items()}
+    result = {
+        key: (
+            {name: to_json_schema(prop) for name, prop in value.items()}
+            if key == "properties" and isinstance(value, dict)
+            else to_json_schema(value)
+        )
+        for key, value in node.items()
+    }
     if result.pop("nullable", False) is True:
         if "$ref" in result or any(k in result for k in ("oneOf", "anyOf", "allOf")) or "type" not in result:
             inner = dict(result)
@@ -625,15 +632,20 @@ def _loosen_response(document: dict[str, Any], response: dict[str, Any], rename:
 
 def _loosen(schema: Any) -> Any:
     """Drop ``required`` and allow ``null`` on every property, at every depth of an inline schema."""
-    if isinstance(schema, list):
-        return [_loosen(value) for value in schema]
     if not isinstance(schema, dict):
         return schema
-    result = {key: _loosen(value) for key, value in schema.items()}
-    result.pop("required", None)
-    properties = result.get("properties")
-    if isinstance(properties, dict):
-        result["properties"] = {name: _nullable(prop) for name, prop in properties.items()}
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "required":
+            continue
+        if key == "properties" and isinstance(value, dict):
+            result[key] = {name: _nullable(_loosen(prop)) for name, prop in value.items()}
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            result[key] = _loosen(value)
+        elif key in ("anyOf", "oneOf", "allOf") and isinstance(value, list):
+            result[key] = [_loosen(member) for member in value]
+        else:
+            result[key] = value
     return result
 
 

@@ -1,0 +1,165 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .agent_hints import AgentHints
+from .create_or_update_profile_additional_fieldsprofile_item import (
+    CreateOrUpdateProfileAdditionalFieldsprofileItem,
+)
+from .create_or_update_profile_fieldsprofile_item import CreateOrUpdateProfileFieldsprofileItem
+from .create_or_update_profile_response_4xx import CreateOrUpdateProfileResponse4XX
+from .create_or_update_profile_response_4xx_errors_type_0_item import (
+    CreateOrUpdateProfileResponse4XXErrorsType0Item,
+)
+from .create_or_update_profile_response_4xx_errors_type_0_item_source_type_0 import (
+    CreateOrUpdateProfileResponse4XXErrorsType0ItemSourceType0,
+)
+from .create_or_update_profile_response_5xx import CreateOrUpdateProfileResponse5XX
+from .create_or_update_profile_response_5xx_errors_type_0_item import (
+    CreateOrUpdateProfileResponse5XXErrorsType0Item,
+)
+from .create_or_update_profile_response_5xx_errors_type_0_item_source_type_0 import (
+    CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0,
+)
+from .email_channel import EmailChannel
+from .email_marketing import EmailMarketing
+from .email_marketing_list_suppression import EmailMarketingListSuppression
+from .email_marketing_suppression import EmailMarketingSuppression
+from .email_marketing_suppression_reason import EmailMarketingSuppressionReason
+from .list_enum import ListEnum
+from .object_links import ObjectLinks
+from .open_tracking_consent import OpenTrackingConsent
+from .open_tracking_consent_metadata_type_0 import OpenTrackingConsentMetadataType0
+from .patch_identifiers import PatchIdentifiers
+from .patch_identifiers_append import PatchIdentifiersAppend
+from .patch_identifiers_unappend import PatchIdentifiersUnappend
+from .post_profile_response import PostProfileResponse
+from .post_profile_response_data_type_0 import PostProfileResponseDataType0
+from .post_profile_response_data_type_0_attributes_type_0 import (
+    PostProfileResponseDataType0AttributesType0,
+)
+from .post_profile_response_data_type_0_attributes_type_0_properties_type_0 import (
+    PostProfileResponseDataType0AttributesType0PropertiesType0,
+)
+from .post_profile_response_data_type_0_relationships_type_0 import (
+    PostProfileResponseDataType0RelationshipsType0,
+)
+from .post_profile_response_data_type_0_relationships_type_0_lists_type_0 import (
+    PostProfileResponseDataType0RelationshipsType0ListsType0,
+)
+from .post_profile_response_data_type_0_relationships_type_0_lists_type_0_data_type_0_item import (
+    PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item,
+)
+from .post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0 import (
+    PostProfileResponseDataType0RelationshipsType0PushTokensType0,
+)
+from .post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0_data_type_0_item import (
+    PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item,
+)
+from .post_profile_response_data_type_0_relationships_type_0_segments_type_0 import (
+    PostProfileResponseDataType0RelationshipsType0SegmentsType0,
+)
+from .post_profile_response_data_type_0_relationships_type_0_segments_type_0_data_type_0_item import (
+    PostProfileResponseDataType0RelationshipsType0SegmentsType0DataType0Item,
+)
+from .predictive_analytics import PredictiveAnalytics
+from .predictive_analytics_ranked_channel_affinity_type_0_item import (
+    PredictiveAnalyticsRankedChannelAffinityType0Item,
+)
+from .profile_enum import ProfileEnum
+from .profile_location import ProfileLocation
+from .profile_meta import ProfileMeta
+from .profile_meta_patch_properties import ProfileMetaPatchProperties
+from .profile_meta_patch_properties_append_type_0 import ProfileMetaPatchPropertiesAppendType0
+from .profile_meta_patch_properties_unappend_type_0 import ProfileMetaPatchPropertiesUnappendType0
+from .profile_upsert_query import ProfileUpsertQuery
+from .profile_upsert_query_resource_object import ProfileUpsertQueryResourceObject
+from .profile_upsert_query_resource_object_attributes import (
+    ProfileUpsertQueryResourceObjectAttributes,
+)
+from .profile_upsert_query_resource_object_attributes_properties_type_0 import (
+    ProfileUpsertQueryResourceObjectAttributesPropertiesType0,
+)
+from .push_channel import PushChannel
+from .push_marketing import PushMarketing
+from .push_token_enum import PushTokenEnum
+from .relationship_links import RelationshipLinks
+from .response_meta import ResponseMeta
+from .segment_enum import SegmentEnum
+from .sms_channel import SMSChannel
+from .sms_marketing import SMSMarketing
+from .sms_transactional import SMSTransactional
+from .subscriptions import Subscriptions
+from .whatsapp_channel import WhatsappChannel
+from .whatsapp_conversational_channel import WhatsappConversationalChannel
+from .whatsapp_conversational_channel_metadata_type_0 import (
+    WhatsappConversationalChannelMetadataType0,
+)
+from .whatsapp_marketing_channel import WhatsappMarketingChannel
+from .whatsapp_marketing_channel_metadata_type_0 import WhatsappMarketingChannelMetadataType0
+from .whatsapp_transactional_channel import WhatsappTransactionalChannel
+from .whatsapp_transactional_channel_metadata_type_0 import (
+    WhatsappTransactionalChannelMetadataType0,
+)
+
+__all__ = (
+    "AgentHints",
+    "CreateOrUpdateProfileAdditionalFieldsprofileItem",
+    "CreateOrUpdateProfileFieldsprofileItem",
+    "CreateOrUpdateProfileResponse4XX",
+    "CreateOrUpdateProfileResponse4XXErrorsType0Item",
+    "CreateOrUpdateProfileResponse4XXErrorsType0ItemSourceType0",
+    "CreateOrUpdateProfileResponse5XX",
+    "CreateOrUpdateProfileResponse5XXErrorsType0Item",
+    "CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0",
+    "EmailChannel",
+    "EmailMarketing",
+    "EmailMarketingListSuppression",
+    "EmailMarketingSuppression",
+    "EmailMarketingSuppressionReason",
+    "ListEnum",
+    "ObjectLinks",
+    "OpenTrackingConsent",
+    "OpenTrackingConsentMetadataType0",
+    "PatchIdentifiers",
+    "PatchIdentifiersAppend",
+    "PatchIdentifiersUnappend",
+    "PostProfileResponse",
+    "PostProfileResponseDataType0",
+    "PostProfileResponseDataType0AttributesType0",
+    "PostProfileResponseDataType0AttributesType0PropertiesType0",
+    "PostProfileResponseDataType0RelationshipsType0",
+    "PostProfileResponseDataType0RelationshipsType0ListsType0",
+    "PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item",
+    "PostProfileResponseDataType0RelationshipsType0PushTokensType0",
+    "PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item",
+    "PostProfileResponseDataType0RelationshipsType0SegmentsType0",
+    "PostProfileResponseDataType0RelationshipsType0SegmentsType0DataType0Item",
+    "PredictiveAnalytics",
+    "PredictiveAnalyticsRankedChannelAffinityType0Item",
+    "ProfileEnum",
+    "ProfileLocation",
+    "ProfileMeta",
+    "ProfileMetaPatchProperties",
+    "ProfileMetaPatchPropertiesAppendType0",
+    "ProfileMetaPatchPropertiesUnappendType0",
+    "ProfileUpsertQuery",
+    "ProfileUpsertQueryResourceObject",
+    "ProfileUpsertQueryResourceObjectAttributes",
+    "ProfileUpsertQueryResourceObjectAttributesPropertiesType0",
+    "PushChannel",
+    "PushMarketing",
+    "PushTokenEnum",
+    "RelationshipLinks",
+    "ResponseMeta",
+    "SegmentEnum",
+    "SMSChannel",
+    "SMSMarketing",
+    "SMSTransactional",
+    "Subscriptions",
+    "WhatsappChannel",
+    "WhatsappConversationalChannel",
+    "WhatsappConversationalChannelMetadataType0",
+    "WhatsappMarketingChannel",
+    "WhatsappMarketingChannelMetadataType0",
+    "WhatsappTransactionalChannel",
+    "WhatsappTransactionalChannelMetadataType0",
+)

@@ -1,0 +1,23 @@
+from enum import Enum
+
+
+class EmailMarketingSuppressionReason(str, Enum):
+    HARD_BOUNCE = "HARD_BOUNCE"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    SPAM_COMPLAINT = "SPAM_COMPLAINT"
+    UNSUBSCRIBE = "UNSUBSCRIBE"
+    USER_SUPPRESSED = "USER_SUPPRESSED"
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    @classmethod
+    def _missing_(cls, value: object) -> "EmailMarketingSuppressionReason | None":
+        # Klaviyo adds values to its enums without a new revision. An unknown value is kept as
+        # it came (a member that equals the plain string) instead of failing the whole parse.
+        if not isinstance(value, str):
+            return None
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member

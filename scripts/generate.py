@@ -1,0 +1,402 @@
+"""Generate ``generated/klaviyo_profile_import`` from the project's spec fragment.
+
+    python scripts/generate.py            # regenerate generated/
+    python scripts/generate.py --check    # exit 1, with a summary, if generated/ is stale
+    python scripts/generate.py --spec OTHER.yaml --output /tmp/pkg   # any fragment, anywhere
+
+Steps:
+
+1. Load ``spec/profile-import.yaml`` and normalise a copy where generators mishandle it
+   (``spec_tools.normalise_for_generation``): nullable ``$ref``s become one-member ``anyOf``s,
+   and every schema a response uses is loosened (no required keys, nulls allowed) so that real
+   responses always parse.
+2. openapi-python-client writes the attrs models and the endpoint module (sync and async),
+   through the project's templates in ``scripts/templates`` (comma-joined ``explode: false``
+   query parameters, enums that keep unknown values, tolerant response parsing, a client whose
+   repr hides the API key, Python 3.10 compatibility).
+3. datamodel-code-generator writes ``payloads.py``: TypedDicts of the request and response JSON.
+4. ``facts.py`` and ``request_body.schema.json`` are written from the fragment.
+5. ruff (pinned) fixes imports and formats everything, with settings given here so the output
+   does not depend on where it is written.
+
+The output is byte-identical from run to run: no timestamps, no paths of the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import difflib
+import filecmp
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import spec_tools  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_FILE = ROOT / "spec" / "profile-import.yaml"
+OUTPUT_DIR = ROOT / "generated" / "klaviyo_profile_import"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+PACKAGE = "klaviyo_profile_import"
+GENERATORS = ("openapi-python-client", "datamodel-code-generator", "ruff")
+RUFF_SETTINGS = ["--isolated", "--line-length", "100", "--target-version", "py310"]
+
+
+# --------------------------------------------------------------------------------------------
+# Facts
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|m|h|d)\s*$")
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB)\s*$", re.I)
+_SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024 * 1024}
+
+
+def parse_rate(text: str) -> tuple[int, int]:
+    """``"750/m"`` -> ``(750, 60)``: requests per period in seconds."""
+    match = _RATE.match(text)
+    if match is None:
+        raise spec_tools.SpecError(f"unreadable rate limit {text!r}")
+    return int(match.group(1)), _PERIODS[match.group(2)]
+
+
+def parse_size(text: str) -> int:
+    """``"100KB"`` -> ``102400`` bytes."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise spec_tools.SpecError(f"unreadable payload limit {text!r}")
+    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2).upper()])
+
+
+def _deref(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``$ref`` and one-member compositions down to the schema that has properties."""
+    while True:
+        if "$ref" in schema:
+            schema = spec_tools.resolve(document, schema["$ref"])
+            continue
+        for keyword in ("anyOf", "oneOf", "allOf"):
+            members = schema.get(keyword)
+            if isinstance(members, list) and len(members) == 1:
+                schema = members[0]
+                break
+        else:
+            return schema
+
+
+def _property(document: dict[str, Any], schema: dict[str, Any], *names: str) -> dict[str, Any]:
+    for name in names:
+        schema = _deref(document, (_deref(document, schema).get("properties") or {}).get(name) or {})
+    return _deref(document, schema)
+
+
+def _names(document: dict[str, Any], schema: dict[str, Any], *names: str) -> tuple[str, ...]:
+    return tuple(_property(document, schema, *names).get("properties") or {})
+
+
+def _parameter_enum(operation: dict[str, Any], name: str) -> tuple[str, ...]:
+    for parameter in operation.get("parameters") or []:
+        if parameter.get("name") == name and parameter.get("in") == "query":
+            return tuple(((parameter.get("schema") or {}).get("items") or {}).get("enum") or ())
+    return ()
+
+
+def _inline(document: dict[str, Any], node: Any, stack: tuple[str, ...] = ()) -> Any:
+    if isinstance(node, list):
+        return [_inline(document, value, stack) for value in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        ref = node["$ref"]
+        if ref in stack:
+            raise spec_tools.SpecError(f"recursive schema {ref} cannot be inlined")
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        target = _inline(document, spec_tools.resolve(document, ref), (*stack, ref))
+        return {**target, **siblings}
+    return {key: _inline(document, value, stack) for key, value in node.items()}
+
+
+def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
+    """Everything ``facts.py`` states, read from the fragment."""
+    path, method, operation = spec_tools.find_operation(fragment)
+    revision = fragment["info"]["version"]
+    body_content = (operation.get("requestBody") or {}).get("content") or {}
+    if len(body_content) != 1:
+        raise spec_tools.SpecError("expected exactly one request media type")
+    media_type, media = next(iter(body_content.items()))
+    body_schema = media["schema"]
+    rate = operation.get("x-klaviyo-ratelimit") or {}
+    burst = parse_rate(rate["burst"])
+    steady = parse_rate(rate["steady"])
+    payload_limit = operation.get(spec_tools.PAYLOAD_LIMIT_KEY)
+    if payload_limit is None:
+        raise spec_tools.SpecError(f"the operation has no {spec_tools.PAYLOAD_LIMIT_KEY}")
+    attributes = _property(fragment, body_schema, "data", "attributes")
+    object_attributes = tuple(
+        name
+        for name, schema in (attributes.get("properties") or {}).items()
+        if _deref(fragment, schema).get("type") == "object"
+    )
+    success = (operation.get("responses") or {}).get("200") or {}
+    success_schema = next(iter((success.get("content") or {}).values()), {}).get("schema") or {}
+    return {
+        "revision": revision,
+        "operation_id": operation.get("operationId"),
+        "method": method.upper(),
+        "path": path,
+        "media_type": media_type,
+        "burst_limit": burst[0],
+        "burst_period": burst[1],
+        "steady_limit": steady[0],
+        "steady_period": steady[1],
+        "rate_limit_text": {"burst": rate["burst"], "steady": rate["steady"]},
+        "scopes": tuple(operation.get("x-klaviyo-scopes") or ()),
+        "payload_limit_text": payload_limit,
+        "payload_limit_bytes": parse_size(payload_limit),
+        "request_attributes": tuple(attributes.get("properties") or {}),
+        "object_request_attributes": object_attributes,
+        "location_fields": _names(fragment, body_schema, "data", "attributes", "location"),
+        "meta_fields": _names(fragment, body_schema, "data", "meta"),
+        "patch_properties_operations": _names(
+            fragment, body_schema, "data", "meta", "patch_properties"
+        ),
+        "patch_identifiers_operations": _names(
+            fragment, body_schema, "data", "meta", "patch_identifiers"
+        ),
+        "additional_fields": _parameter_enum(operation, "additional-fields[profile]"),
+        "sparse_fields": _parameter_enum(operation, "fields[profile]"),
+        "comma_joined": tuple(spec_tools.comma_joined_query_parameters(fragment)),
+        "response_attributes": _names(fragment, success_schema, "data", "attributes"),
+        "generator_versions": {name: version(name) for name in GENERATORS},
+        "request_body_schema": spec_tools.to_json_schema(
+            spec_tools.strip_prose(_inline(fragment, body_schema))
+        ),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Generation
+
+
+def _jinja_env(loader_dir: Path) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(loader_dir)),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["pyrepr"] = repr
+    return env
+
+
+def _run_openapi_python_client(normalised: dict[str, Any], comma_joined: list[str], out: Path) -> None:
+    import jinja2
+    from openapi_python_client import Project
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+    from openapi_python_client.parser import GeneratorData
+    from openapi_python_client.parser.errors import GeneratorError
+
+    config = Config.from_sources(
+        ConfigFile(package_name_override=PACKAGE, post_hooks=[]),
+        MetaType.NONE,
+        Path("spec/profile-import.yaml"),  # only ever shown in messages
+        "utf-8",
+        True,
+        out,
+    )
+    data = GeneratorData.from_dict(normalised, config=config)
+    if isinstance(data, GeneratorError):
+        raise spec_tools.SpecError(f"openapi-python-client: {data.header}: {data.detail}")
+    project = Project(openapi=data, config=config, custom_template_path=None)
+    # The project's templates come first; "upstream/..." reaches the generator's own ones so a
+    # template of ours can delegate to them instead of copying them.
+    upstream = jinja2.PackageLoader("openapi_python_client")
+    project.env.loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(str(TEMPLATES)),
+            jinja2.PrefixLoader({"upstream": upstream}),
+            upstream,
+        ]
+    )
+    project.env.globals["comma_joined_query_parameters"] = comma_joined
+    errors = project.build()
+    problems = [error for error in errors if error.level.value == "error"]
+    warnings = [error for error in errors if error not in problems]
+    for warning in warnings:
+        print(f"openapi-python-client warning: {warning.header} {warning.detail or ''}", file=sys.stderr)
+    if problems:
+        detail = "; ".join(f"{error.header}: {error.detail}" for error in problems)
+        raise spec_tools.SpecError(f"openapi-python-client failed: {detail}")
+
+
+def _run_datamodel_codegen(fragment: dict[str, Any], out_file: Path, workdir: Path) -> None:
+    source = workdir / "payloads-input.json"
+    source.write_text(json.dumps(spec_tools.wrap_nullable_refs(fragment)), encoding="utf-8")
+    header = (
+        '"""TypedDicts of the request and response JSON of Create or Update Profile.\n\n'
+        "Generated by scripts/generate.py (datamodel-code-generator) from spec/profile-import.yaml;\n"
+        "never edit by hand. Optional keys are ``NotRequired``; nullable values admit ``None``.\n"
+        '"""'
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "datamodel_code_generator",
+        "--input",
+        str(source),
+        "--input-file-type",
+        "openapi",
+        "--openapi-scopes",
+        "schemas",
+        "paths",
+        "--output-model-type",
+        "typing.TypedDict",
+        "--target-python-version",
+        "3.10",
+        "--strict-nullable",
+        "--use-field-description",
+        "--naming-strategy",
+        "full-path",
+        "--special-field-name-prefix",
+        "",
+        "--disable-timestamp",
+        "--formatters",
+        "ruff-format",
+        "--custom-file-header",
+        header,
+        "--output",
+        str(out_file),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=workdir)
+    if result.returncode != 0:
+        raise spec_tools.SpecError(f"datamodel-code-generator failed:\n{result.stderr}")
+
+
+def _ruff(out: Path) -> None:
+    # The binary itself: "python -m ruff" run inside the package would import its types.py
+    # in place of the standard library's.
+    from ruff.__main__ import find_ruff_bin
+
+    ruff = [str(find_ruff_bin())]
+    subprocess.run(
+        [*ruff, "check", *RUFF_SETTINGS, "--fix-only", "--select", "I,F401", "--quiet", "."],
+        cwd=out,
+        check=True,
+    )
+    subprocess.run([*ruff, "format", *RUFF_SETTINGS, "--quiet", "."], cwd=out, check=True)
+
+
+def generate(spec_file: Path, out: Path) -> None:
+    """Write the generated package for ``spec_file`` into the folder ``out`` (replaced whole)."""
+    fragment = spec_tools.load_document(spec_file)
+    facts = endpoint_facts(fragment)
+    normalised = spec_tools.normalise_for_generation(fragment)
+    comma_joined = list(facts["comma_joined"])
+    with tempfile.TemporaryDirectory(prefix="klaviyo-generate-") as scratch:
+        staging = Path(scratch) / PACKAGE
+        _run_openapi_python_client(normalised, comma_joined, staging)
+        _run_datamodel_codegen(copy.deepcopy(fragment), staging / "payloads.py", Path(scratch))
+        env = _jinja_env(TEMPLATES)
+        (staging / "facts.py").write_text(
+            env.get_template("facts.py.jinja").render(facts=facts), encoding="utf-8"
+        )
+        (staging / "request_body.schema.json").write_text(
+            json.dumps(facts["request_body_schema"], indent=2, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        (staging / "py.typed").write_text("", encoding="utf-8")
+        _ruff(staging)
+        shutil.rmtree(staging / ".ruff_cache", ignore_errors=True)
+        if out.exists():
+            shutil.rmtree(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staging, out)
+
+
+# --------------------------------------------------------------------------------------------
+# Check mode
+
+
+def _tree(folder: Path) -> dict[str, Path]:
+    return {
+        str(path.relative_to(folder)): path
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and ".ruff_cache" not in path.parts
+    }
+
+
+def compare(expected_dir: Path, actual_dir: Path) -> list[str]:
+    """Differences between what the spec produces and what is committed, readable."""
+    expected, actual = _tree(expected_dir), _tree(actual_dir) if actual_dir.exists() else {}
+    report: list[str] = []
+    for name in sorted(set(expected) | set(actual)):
+        if name not in actual:
+            report.append(f"missing from generated/: {name}")
+        elif name not in expected:
+            report.append(f"not produced by spec/ (hand-added?): {name}")
+        elif not filecmp.cmp(expected[name], actual[name], shallow=False):
+            diff = difflib.unified_diff(
+                actual[name].read_text("utf-8", errors="replace").splitlines(),
+                expected[name].read_text("utf-8", errors="replace").splitlines(),
+                fromfile=f"generated/{name} (committed)",
+                tofile=f"generated/{name} (from spec/)",
+                lineterm="",
+                n=1,
+            )
+            lines = list(diff)
+            shown = lines[:40]
+            more = f"\n    ... {len(lines) - len(shown)} more diff lines" if len(lines) > len(shown) else ""
+            report.append(f"differs: {name}\n    " + "\n    ".join(shown) + more)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Generate the client package from spec/.")
+    parser.add_argument("--spec", type=Path, default=SPEC_FILE, help="fragment (default: %(default)s)")
+    parser.add_argument(
+        "--output", type=Path, default=OUTPUT_DIR, help="package folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="regenerate into a temporary folder and fail if --output differs",
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        if args.check:
+            with tempfile.TemporaryDirectory(prefix="klaviyo-check-") as scratch:
+                fresh = Path(scratch) / PACKAGE
+                generate(args.spec, fresh)
+                report = compare(fresh, args.output)
+            if report:
+                print(
+                    f"generated/ does not match {args.spec.name}: {len(report)} file(s) differ.\n"
+                    "Generated code is never edited by hand: change spec/ or scripts/, then run\n"
+                    "  python scripts/generate.py\n",
+                    file=sys.stderr,
+                )
+                print("\n".join(report), file=sys.stderr)
+                return 1
+            print(f"generated/ matches {args.spec.name} ({time.perf_counter() - started:.1f}s)")
+            return 0
+        generate(args.spec, args.output)
+    except spec_tools.SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"generated {args.output.name} from {args.spec.name} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
