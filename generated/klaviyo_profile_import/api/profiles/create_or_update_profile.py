@@ -25,6 +25,7 @@ def _get_kwargs(
     | Unset = UNSET,
     fieldsprofile: list[CreateOrUpdateProfileFieldsprofileItem] | Unset = UNSET,
     revision: str = "2026-07-15",
+    auth: httpx.Auth | None = None,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     headers["revision"] = revision
@@ -63,6 +64,8 @@ def _get_kwargs(
 
     _kwargs["json"] = body.to_dict()
 
+    if auth is not None:
+        _kwargs["auth"] = auth
     headers["Content-Type"] = "application/vnd.api+json"
 
     _kwargs["headers"] = headers
@@ -137,6 +140,7 @@ def sync_detailed(
     | Unset = UNSET,
     fieldsprofile: list[CreateOrUpdateProfileFieldsprofileItem] | Unset = UNSET,
     revision: str = "2026-07-15",
+    auth: httpx.Auth | None = None,
 ) -> Response[
     CreateOrUpdateProfileResponse4XX | CreateOrUpdateProfileResponse5XX | PostProfileResponse
 ]:
@@ -165,6 +169,7 @@ def sync_detailed(
         additional_fieldsprofile=additional_fieldsprofile,
         fieldsprofile=fieldsprofile,
         revision=revision,
+        auth=auth,
     )
 
     response = client.get_httpx_client().request(
@@ -182,6 +187,7 @@ def sync(
     | Unset = UNSET,
     fieldsprofile: list[CreateOrUpdateProfileFieldsprofileItem] | Unset = UNSET,
     revision: str = "2026-07-15",
+    auth: httpx.Auth | None = None,
 ) -> (
     CreateOrUpdateProfileResponse4XX | CreateOrUpdateProfileResponse5XX | PostProfileResponse | None
 ):
@@ -211,6 +217,7 @@ def sync(
         additional_fieldsprofile=additional_fieldsprofile,
         fieldsprofile=fieldsprofile,
         revision=revision,
+        auth=auth,
     ).parsed
 
 
@@ -222,6 +229,7 @@ async def asyncio_detailed(
     | Unset = UNSET,
     fieldsprofile: list[CreateOrUpdateProfileFieldsprofileItem] | Unset = UNSET,
     revision: str = "2026-07-15",
+    auth: httpx.Auth | None = None,
 ) -> Response[
     CreateOrUpdateProfileResponse4XX | CreateOrUpdateProfileResponse5XX | PostProfileResponse
 ]:
@@ -250,6 +258,7 @@ async def asyncio_detailed(
         additional_fieldsprofile=additional_fieldsprofile,
         fieldsprofile=fieldsprofile,
         revision=revision,
+        auth=auth,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -265,6 +274,7 @@ async def asyncio(
     | Unset = UNSET,
     fieldsprofile: list[CreateOrUpdateProfileFieldsprofileItem] | Unset = UNSET,
     revision: str = "2026-07-15",
+    auth: httpx.Auth | None = None,
 ) -> (
     CreateOrUpdateProfileResponse4XX | CreateOrUpdateProfileResponse5XX | PostProfileResponse | None
 ):
@@ -295,5 +305,6 @@ async def asyncio(
             additional_fieldsprofile=additional_fieldsprofile,
             fieldsprofile=fieldsprofile,
             revision=revision,
+            auth=auth,
         )
     ).parsed
