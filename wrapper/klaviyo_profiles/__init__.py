@@ -1,0 +1,67 @@
+"""klaviyo-profiles: push customer profiles into Klaviyo, exactly.
+
+Create or update a profile with :class:`KlaviyoProfiles` (or :class:`AsyncKlaviyoProfiles`)::
+
+    from klaviyo_profiles import KlaviyoProfiles
+
+    with KlaviyoProfiles() as client:  # API key from KLAVIYO_API_KEY
+        result = client.create_or_update_profile(
+            email="ada@example.com",
+            first_name="Ada",
+            last_name=None,  # None clears the field in Klaviyo
+            location={"city": "London"},  # fields not given stay as they are
+        )
+        print(result.created, result.profile_id)
+
+A keyword left out is left unchanged in Klaviyo; ``None`` clears it. :data:`UNSET` stands for
+"left out" where arguments are built programmatically.
+"""
+
+from klaviyo_profile_import.types import UNSET, Unset
+
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    ErrorObject,
+    InvalidInputError,
+    KlaviyoError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTooLargeError,
+    ServerError,
+    UnknownFieldError,
+    UnsupportedMediaTypeError,
+)
+from .result import ProfileResult, RateLimitInfo
+
+__all__ = [
+    "UNSET",
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ErrorObject",
+    "InvalidInputError",
+    "KlaviyoError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "ProfileResult",
+    "RateLimitError",
+    "RateLimitInfo",
+    "RequestTooLargeError",
+    "ServerError",
+    "UnknownFieldError",
+    "Unset",
+    "UnsupportedMediaTypeError",
+]

@@ -1,0 +1,360 @@
+"""Exceptions raised by klaviyo-profiles.
+
+Everything the library raises derives from :class:`KlaviyoError`::
+
+    KlaviyoError
+    ├── InvalidInputError (also a ValueError)   refused before anything was sent
+    │   ├── UnknownFieldError                   a name the revision does not know
+    │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
+    └── APIError
+        ├── APIConnectionError                  no response (DNS, refused, reset, ...)
+        │   └── APITimeoutError
+        └── APIStatusError                      the server answered with an error status
+            ├── BadRequestError                 400
+            ├── AuthenticationError             401
+            ├── PermissionDeniedError           403
+            ├── NotFoundError                   404
+            ├── ConflictError                   409
+            ├── RequestTooLargeError            413
+            ├── UnsupportedMediaTypeError       415
+            ├── RateLimitError                  429, with ``retry_after``
+            └── ServerError                     5xx
+
+Example::
+
+    try:
+        client.create_or_update_profile(email="not-an-email")
+    except klaviyo_profiles.BadRequestError as exc:
+        for error in exc.errors:
+            print(error.code, error.detail, error.pointer)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "ErrorObject",
+    "InvalidInputError",
+    "KlaviyoError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "ServerError",
+    "UnknownFieldError",
+    "UnsupportedMediaTypeError",
+    "error_from_response",
+    "parse_retry_after",
+]
+
+
+class KlaviyoError(Exception):
+    """Root of every exception this library raises."""
+
+
+class InvalidInputError(KlaviyoError, ValueError):
+    """The input cannot be sent as it is; nothing went over the network.
+
+    Attributes:
+        field: where the problem is, as a dotted path (``"location.latitude"``,
+            ``"properties.signup_date"``), or ``"body"`` for the document as a whole.
+        expected: what would have been accepted.
+    """
+
+    def __init__(self, field: str, expected: str, detail: str | None = None) -> None:
+        self.field = field
+        self.expected = expected
+        message = f"{field}: expected {expected}"
+        if detail:
+            message = f"{message}; {detail}"
+        super().__init__(message)
+
+
+class UnknownFieldError(InvalidInputError):
+    """A field name that the pinned revision does not have.
+
+    Attributes:
+        suggestion: the closest valid name, if one is close enough.
+        valid: every name accepted at that place.
+    """
+
+    def __init__(self, field: str, valid: Sequence[str], suggestion: str | None) -> None:
+        self.suggestion = suggestion
+        self.valid = tuple(valid)
+        hint = f"did you mean {suggestion!r}?" if suggestion else None
+        super().__init__(field, "one of " + ", ".join(self.valid), hint)
+        self.args = (f"unknown field {field!r}" + (f"; {hint}" if hint else ""),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class PayloadTooLargeError(InvalidInputError):
+    """The JSON body is larger than the endpoint accepts."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__("body", f"at most {limit} bytes of JSON", f"got {size} bytes")
+
+
+class APIError(KlaviyoError):
+    """A request was attempted and did not succeed.
+
+    Attributes:
+        request: the request that was sent (its ``Authorization`` header is masked in reprs).
+    """
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+
+
+class APIConnectionError(APIError):
+    """No HTTP response arrived: the connection failed or was dropped."""
+
+    def __init__(
+        self, message: str = "Connection error.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, write, read or waiting for a pooled connection)."""
+
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+@attrs.frozen
+class ErrorObject:
+    """One entry of a JSON:API ``errors`` list.
+
+    ``pointer`` is ``source.pointer`` (a JSON Pointer into the request body) and ``parameter``
+    is ``source.parameter`` (a query parameter name); ``meta`` holds anything else the server
+    attached, such as ``duplicate_profile_id`` on a conflict.
+    """
+
+    code: str | None = None
+    title: str | None = None
+    detail: str | None = None
+    status: int | None = None
+    id: str | None = None
+    pointer: str | None = None
+    parameter: str | None = None
+    meta: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_json(cls, value: Any) -> ErrorObject:
+        """Build from one decoded error object, tolerating missing or odd-typed members."""
+        if not isinstance(value, Mapping):
+            return cls(detail=str(value))
+        source = value.get("source") if isinstance(value.get("source"), Mapping) else {}
+        status = value.get("status")
+        try:
+            status_code = int(status) if status is not None else None
+        except (TypeError, ValueError):
+            status_code = None
+        meta = value.get("meta")
+        return cls(
+            code=_str_or_none(value.get("code")),
+            title=_str_or_none(value.get("title")),
+            detail=_str_or_none(value.get("detail")),
+            status=status_code,
+            id=_str_or_none(value.get("id")),
+            pointer=_str_or_none(source.get("pointer")),
+            parameter=_str_or_none(source.get("parameter")),
+            meta=dict(meta) if isinstance(meta, Mapping) else {},
+        )
+
+    def describe(self) -> str:
+        """``invalid: Invalid email address (at /data/attributes/email)``."""
+        text = self.detail or self.title or "no detail given"
+        if self.code:
+            text = f"{self.code}: {text}"
+        where = self.pointer or (f"parameter {self.parameter}" if self.parameter else None)
+        return f"{text} (at {where})" if where else text
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class APIStatusError(APIError):
+    """The server answered with a status outside 2xx.
+
+    Attributes:
+        status_code: the HTTP status.
+        errors: the parsed JSON:API error objects (empty if the body had none).
+        body: the decoded JSON body, or the raw text if it was not JSON.
+        response: the ``httpx.Response``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: Any,
+        errors: Sequence[ErrorObject],
+    ) -> None:
+        super().__init__(message, request=response.request if _has_request(response) else None)
+        self.response = response
+        self.status_code = response.status_code
+        self.body = body
+        self.errors = list(errors)
+
+
+def _has_request(response: httpx.Response) -> bool:
+    try:
+        response.request  # noqa: B018 - the property raises when no request is attached
+    except RuntimeError:
+        return False
+    return True
+
+
+class BadRequestError(APIStatusError):
+    """400: the server found the request invalid."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing or not valid."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the API key lacks a scope the call needs (``profiles:write``)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource."""
+
+
+class ConflictError(APIStatusError):
+    """409: the identifiers given belong to different profiles.
+
+    ``duplicate_profile_id`` is the id of the other profile when the server names it.
+    """
+
+    @property
+    def duplicate_profile_id(self) -> str | None:
+        for error in self.errors:
+            value = error.meta.get("duplicate_profile_id")
+            if value:
+                return str(value)
+        return None
+
+
+class RequestTooLargeError(APIStatusError):
+    """413: the server refused the body as too large."""
+
+
+class UnsupportedMediaTypeError(APIStatusError):
+    """415: the server does not accept the body's content type for this revision."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests.
+
+    Attributes:
+        retry_after: seconds to wait before trying again, from the ``Retry-After`` header
+            (``None`` if the server did not say).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: Any,
+        errors: Sequence[ErrorObject],
+    ) -> None:
+        super().__init__(message, response=response, body=body, errors=errors)
+        self.retry_after = parse_retry_after(response.headers.get("retry-after"))
+
+
+class ServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+_STATUS_CLASSES: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: RequestTooLargeError,
+    415: UnsupportedMediaTypeError,
+    429: RateLimitError,
+}
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+        from datetime import datetime, timezone
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = (when - datetime.now(timezone.utc)).total_seconds()
+    return max(0.0, seconds)
+
+
+def error_from_response(response: httpx.Response) -> APIStatusError:
+    """The exception for a non-2xx response, with its JSON:API errors parsed.
+
+    Bodies that are empty, not JSON, or JSON without an ``errors`` list still give a useful
+    message built from the status line.
+    """
+    body: Any
+    try:
+        body = response.json() if response.content else None
+    except ValueError:
+        body = response.text
+    errors: list[ErrorObject] = []
+    if isinstance(body, Mapping) and isinstance(body.get("errors"), list):
+        errors = [ErrorObject.from_json(item) for item in body["errors"]]
+    status = response.status_code
+    if errors:
+        summary = "; ".join(error.describe() for error in errors)
+    elif isinstance(body, str) and body.strip():
+        summary = _shorten(body.strip())
+    elif body is not None:
+        summary = _shorten(json.dumps(body))
+    else:
+        summary = response.reason_phrase or "no body"
+    message = f"{status} {summary}"
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIStatusError
+    return cls(message, response=response, body=body, errors=errors)
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
