@@ -125,6 +125,36 @@ def _inline(document: dict[str, Any], node: Any, stack: tuple[str, ...] = ()) ->
     return {key: _inline(document, value, stack) for key, value in node.items()}
 
 
+_JSON_TYPES = {"string": "str", "number": "float", "integer": "int", "boolean": "bool"}
+
+
+def python_argument_name(attribute: str) -> str:
+    """``_kx`` -> ``kx``: the keyword a Python caller uses for a wire attribute."""
+    import keyword
+
+    name = re.sub(r"\W", "_", attribute).lstrip("_") or attribute
+    return f"{name}_" if keyword.iskeyword(name) else name
+
+
+def python_type(document: dict[str, Any], schema: dict[str, Any]) -> str:
+    """The annotation of a keyword argument for a request attribute's schema."""
+    nullable = bool(schema.get("nullable"))
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        target = spec_tools.resolve(document, schema["$ref"])
+        text = f"payloads.{name}" if target.get("properties") else python_type(document, target)
+    elif any(k in schema for k in ("oneOf", "anyOf")):
+        members = schema.get("oneOf") or schema.get("anyOf") or []
+        text = " | ".join(dict.fromkeys(python_type(document, m) for m in members))
+    elif schema.get("type") == "object":
+        text = "dict[str, Any]"
+    elif schema.get("type") == "array":
+        text = f"list[{python_type(document, schema.get('items') or {})}]"
+    else:
+        text = _JSON_TYPES.get(schema.get("type", ""), "Any")
+    return f"{text} | None" if nullable and "None" not in text.split(" | ") else text
+
+
 def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
     """Everything ``facts.py`` states, read from the fragment."""
     path, method, operation = spec_tools.find_operation(fragment)
@@ -146,6 +176,10 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
         for name, schema in (attributes.get("properties") or {}).items()
         if _deref(fragment, schema).get("type") == "object"
     )
+    arguments = [
+        (python_argument_name(name), name, python_type(fragment, schema))
+        for name, schema in (attributes.get("properties") or {}).items()
+    ]
     success = (operation.get("responses") or {}).get("200") or {}
     success_schema = next(iter((success.get("content") or {}).values()), {}).get("schema") or {}
     return {
@@ -175,6 +209,7 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
         "additional_fields": _parameter_enum(operation, "additional-fields[profile]"),
         "sparse_fields": _parameter_enum(operation, "fields[profile]"),
         "comma_joined": tuple(spec_tools.comma_joined_query_parameters(fragment)),
+        "arguments": arguments,
         "response_attributes": _names(fragment, success_schema, "data", "attributes"),
         "generator_versions": {name: version(name) for name in GENERATORS},
         "request_body_schema": spec_tools.to_json_schema(
@@ -193,6 +228,8 @@ def _jinja_env(loader_dir: Path) -> Any:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(loader_dir)),
         keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
     env.filters["pyrepr"] = repr
@@ -309,6 +346,9 @@ def generate(spec_file: Path, out: Path) -> None:
         env = _jinja_env(TEMPLATES)
         (staging / "facts.py").write_text(
             env.get_template("facts.py.jinja").render(facts=facts), encoding="utf-8"
+        )
+        (staging / "arguments.py").write_text(
+            env.get_template("arguments.py.jinja").render(facts=facts), encoding="utf-8"
         )
         (staging / "request_body.schema.json").write_text(
             json.dumps(facts["request_body_schema"], indent=2, sort_keys=True) + "\n",
