@@ -307,6 +307,12 @@ def _run_datamodel_codegen(fragment: dict[str, Any], out_file: Path, workdir: Pa
         "--special-field-name-prefix",
         "",
         "--disable-timestamp",
+        # At run time a TypedDict reads NotRequired only from evaluated annotations: with
+        # `from __future__ import annotations` every key lands in __required_keys__. And only
+        # typing_extensions.TypedDict honours NotRequired on Python 3.10.
+        "--disable-future-imports",
+        "--import-overrides",
+        json.dumps({"TypedDict": "typing_extensions"}),
         "--formatters",
         "ruff-format",
         "--custom-file-header",
