@@ -1,0 +1,76 @@
+"""The API key: checked once, sent only in the ``Authorization`` header, never shown.
+
+Klaviyo authenticates with ``Authorization: Klaviyo-API-Key <private key>``. The key lives in
+a :class:`KlaviyoApiKeyAuth` (an ``httpx.Auth``) whose repr shows at most a masked tail, and is
+attached to each request by httpx, so it never sits in client settings, log records or error
+messages; httpx itself masks the header in the reprs of requests and headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Generator
+
+import httpx
+
+from .errors import InvalidInputError
+
+__all__ = ["API_KEY_ENV", "KlaviyoApiKeyAuth", "mask_key", "resolve_api_key"]
+
+#: Environment variable read when no ``api_key`` is passed.
+API_KEY_ENV = "KLAVIYO_API_KEY"
+
+# Printable ASCII without space: anything else could split or inject a header.
+_VALID_KEY = re.compile(r"^[\x21-\x7e]+$")
+
+
+def resolve_api_key(api_key: str | None) -> str:
+    """The key to use: ``api_key`` if given, else ``$KLAVIYO_API_KEY``; checked, never echoed."""
+    key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+    if key is None:
+        raise InvalidInputError(
+            "api_key", f"an API key, passed as api_key= or set in ${API_KEY_ENV}"
+        )
+    if not isinstance(key, str) or not key:
+        raise InvalidInputError("api_key", "a non-empty string")
+    if not _VALID_KEY.match(key):
+        # Never include the key, or the offending character's position, in the message.
+        raise InvalidInputError(
+            "api_key", "printable characters only, without whitespace or control characters"
+        )
+    return key
+
+
+def mask_key(key: str) -> str:
+    """``'pk_…c3d4'``-style hint: at most the last four characters, none for short keys."""
+    if len(key) < 16:
+        return "****"
+    return f"****{key[-4:]}"
+
+
+class KlaviyoApiKeyAuth(httpx.Auth):
+    """Adds ``Authorization: Klaviyo-API-Key <key>`` to each request it is given.
+
+    Example::
+
+        auth = KlaviyoApiKeyAuth("pk_live_0123456789abcdef")
+        repr(auth)  # "KlaviyoApiKeyAuth(key='****cdef')"
+    """
+
+    def __init__(self, api_key: str) -> None:
+        key = resolve_api_key(api_key)
+        self._header_value = f"Klaviyo-API-Key {key}"
+        self._masked = mask_key(key)
+        #: A stable, non-reversible identifier of the key (for sharing rate limiters).
+        self.fingerprint = hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header_value
+        yield request
+
+    def __repr__(self) -> str:
+        return f"KlaviyoApiKeyAuth(key={self._masked!r})"
+
+    __str__ = __repr__
