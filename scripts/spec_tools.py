@@ -592,10 +592,20 @@ def make_responses_tolerant(document: dict[str, Any]) -> dict[str, Any]:
     response_side = schema_reach(document, response_roots)
 
     renamed: dict[str, str] = {}
-    for name in sorted(response_side & request_side):
+    shared = sorted(response_side & request_side)
+    for name in shared:
         loosened = _loosen(copy.deepcopy(schemas[name]))
         if loosened != schemas[name]:
             renamed[name] = f"{name}{TOLERANT_SUFFIX}"
+    # A shared schema that loosening leaves alone must still be cloned when it refers to a
+    # cloned one; otherwise responses would reach the strict original through it.
+    changed = True
+    while changed:
+        changed = False
+        for name in shared:
+            if name not in renamed and schema_reach(document, schemas[name]) & set(renamed):
+                renamed[name] = f"{name}{TOLERANT_SUFFIX}"
+                changed = True
 
     def _rename(node: Any) -> Any:
         if isinstance(node, dict):
