@@ -1,0 +1,43 @@
+"""A local stand-in for Klaviyo's Create or Update Profile endpoint, over real HTTP.
+
+Think of it as moto for boto3: ``with Sandbox() as sb:`` serves ``POST /api/profile-import``
+and ``GET /api/profiles/{id}`` on a free loopback port (``sb.base_url``), with the revision,
+path, media type, field names, payload limit and rate limits of the generated endpoint facts.
+Needs the ``sandbox`` extra (Starlette, uvicorn, jsonschema).
+
+What it models:
+
+* Klaviyo-API-Key auth (401 / 403 by scope), the ``revision`` header, content types (415),
+  the payload limit (413), schema validation with one JSON:API error and ``source.pointer`` per
+  problem, identifier, email and E.164 checks (400);
+* the upsert: match by ``id``, else by email (case-insensitive), phone number, external id,
+  ``_kx``; 201 on create, 200 on update, 409 ``duplicate_profile`` when the identifiers belong
+  to two profiles; ``null`` clears, an absent key keeps; ``location`` and ``properties`` merge
+  field by field; ``meta.patch_properties`` and ``meta.patch_identifiers`` (email only);
+* the response resource (links, relationships, ``additional-fields`` and sparse fieldsets);
+* per-key burst and steady fixed windows with ``RateLimit-*`` and ``Retry-After`` headers;
+* deterministic faults: 5xx answers, connections dropped before or after the upsert, latency.
+
+What it does not: segments, lists, flows, events, consent and subscriptions (always "never
+subscribed"), predictive analytics (always null), other endpoints; timings of Klaviyo's real
+windows are approximate; it keeps everything in memory.
+"""
+
+from __future__ import annotations
+
+from .app import SandboxState, create_app, render_profile
+from .config import FaultConfig, RateLimitConfig, SandboxConfig
+from .server import Sandbox, build_parser, cli_main, serve
+
+__all__ = [
+    "FaultConfig",
+    "RateLimitConfig",
+    "Sandbox",
+    "SandboxConfig",
+    "SandboxState",
+    "build_parser",
+    "cli_main",
+    "create_app",
+    "render_profile",
+    "serve",
+]

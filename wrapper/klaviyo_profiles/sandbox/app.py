@@ -1,0 +1,511 @@
+"""The sandbox's Starlette application: Klaviyo's routes plus a sandbox-only admin surface.
+
+Order of checks on ``POST /api/profile-import`` (the first failing one answers):
+
+1. ``Authorization`` (401), then the key's scopes (403);
+2. rate limits of the key (429); every request that gets this far is counted once, whatever
+   its outcome, as Klaviyo counts every authenticated request; a 429 itself is not counted;
+3. ``revision`` header (400), content type (415), body size (413), JSON (400), query
+   parameters (400), body schema, identifiers and formats (400, one error per problem);
+4. injected faults (5xx or a dropped connection), decided before the store is touched;
+5. the upsert (201, 200, 404 for an unknown ``id``, 409 ``duplicate_profile``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from klaviyo_profile_import import facts
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from . import validation
+from .config import SandboxConfig, faults_from, rate_limits_from
+from .errors import ApiError
+from .faults import NO_FAULT, Fault, FaultInjector
+from .ratelimit import Decision, RateLimiter
+from .store import ProfileStore, StoredProfile
+
+ADMIN_PREFIX = "/sandbox"
+#: Scope that reading a profile back needs (the upsert needs ``facts.SCOPES``).
+READ_SCOPES: tuple[str, ...] = ("profiles:read",)
+_JSON = "application/json"
+# Bytes of an over-limit body read and thrown away, so the client can finish sending and
+# receive the 413 instead of a broken pipe.
+_DRAIN_LIMIT = 16 * 1024 * 1024
+
+
+def _other_path(path: str) -> str:
+    return path[:-1] if path.endswith("/") else path + "/"
+
+
+#: The revision's path, and the other spelling (with or without the trailing slash that
+#: revisions before 2024-10-15 used), served too so older clients keep working.
+PRIMARY_PATH = facts.PATH
+ALTERNATE_PATH = _other_path(facts.PATH)
+
+
+def accepted_media_types(path: str) -> tuple[str, ...]:
+    """Body media types a path accepts: only the revision's own, plus plain JSON on the path
+    with the trailing slash, which older revisions served with ``application/json``."""
+    if path.endswith("/") and facts.MEDIA_TYPE != _JSON:
+        return (facts.MEDIA_TYPE, _JSON)
+    return (facts.MEDIA_TYPE,)
+
+
+class _Dropped(Response):
+    """Sends nothing: the connection is already closed and the client must see no response."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=599)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+
+@dataclass
+class SandboxState:
+    """Everything one running sandbox holds; shared by its routes and its Python API."""
+
+    initial: SandboxConfig
+    config: SandboxConfig = field(init=False)
+    store: ProfileStore = field(default_factory=ProfileStore)
+    limiter: RateLimiter = field(init=False)
+    faults: FaultInjector = field(init=False)
+    log: deque[dict[str, Any]] = field(init=False)
+    #: Open connections by client address; filled by the server's protocol class so that a
+    #: route can close its own connection to simulate a dropped response.
+    connections: dict[tuple[str, int], asyncio.BaseTransport] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.config = self.initial
+        self.limiter = RateLimiter(self.initial.rate_limits)
+        self.faults = FaultInjector(self.initial.faults)
+        self.log = deque(maxlen=self.initial.request_log_size)
+
+    def reset(self) -> None:
+        """Back to the state right after start: no profiles, no log, fresh counters and the
+        configuration the sandbox was started with."""
+        with self.lock:
+            self.store.clear()
+            self.log.clear()
+            self.config = self.initial
+            self.limiter.configure(self.initial.rate_limits)
+            self.faults.configure(self.initial.faults)
+
+    def update(self, changes: Mapping[str, Any]) -> SandboxConfig:
+        """Apply ``{"rate_limits": {...}, "faults": {...}, "revisions": [...]}`` (all optional)."""
+        unknown = sorted(set(changes) - {"rate_limits", "faults", "revisions"})
+        if unknown:
+            raise ValueError(f"unknown config sections: {', '.join(unknown)}")
+        with self.lock:
+            config = self.config
+            if "rate_limits" in changes:
+                limits = rate_limits_from(changes["rate_limits"], config.rate_limits)
+                config = replace(config, rate_limits=limits)
+                self.limiter.configure(limits)
+            if "faults" in changes:
+                faults = faults_from(changes["faults"], config.faults)
+                config = replace(config, faults=faults)
+                self.faults.configure(faults)
+            if "revisions" in changes:
+                revisions = tuple(str(r) for r in changes["revisions"])
+                config = replace(config, revisions=revisions)
+            self.config = config
+            return config
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Add one entry to the request log."""
+        with self.lock:
+            self.log.append(entry)
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log, oldest first."""
+        with self.lock:
+            return list(self.log)
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _subscriptions() -> dict[str, Any]:
+    # The sandbox models no consent; every channel reads as never subscribed.
+    never = {"consent": "NEVER_SUBSCRIBED", "consent_timestamp": None}
+    channels: dict[str, Any] = {
+        "email": {
+            "marketing": {
+                "can_receive_email_marketing": False,
+                **never,
+                "last_updated": None,
+                "method": None,
+                "method_detail": None,
+                "custom_method_detail": None,
+                "double_optin": None,
+                "suppression": [],
+                "list_suppressions": [],
+            }
+        },
+        "sms": {
+            "marketing": {
+                "can_receive_sms_marketing": False,
+                **never,
+                "method": None,
+                "method_detail": None,
+                "last_updated": None,
+            },
+            "transactional": {
+                "can_receive_sms_transactional": False,
+                **never,
+                "method": None,
+                "method_detail": None,
+                "last_updated": None,
+            },
+        },
+        "mobile_push": {"marketing": {"can_receive_push_marketing": False, **never}},
+    }
+    return channels
+
+
+def _predictive_analytics() -> dict[str, Any]:
+    names = [
+        field.split(".", 1)[1]
+        for field in facts.SPARSE_FIELDS
+        if field.startswith("predictive_analytics.")
+    ] or ["historic_clv", "predicted_clv", "total_clv", "churn_probability"]
+    # No order history exists in a sandbox, so nothing can be predicted.
+    return {name: None for name in names}
+
+
+def _attributes(profile: StoredProfile, additional: Sequence[str]) -> dict[str, Any]:
+    stored = profile.attributes
+    attributes: dict[str, Any] = {}
+    for name in facts.RESPONSE_ATTRIBUTES:
+        if name == "created":
+            attributes[name] = profile.created.isoformat()
+        elif name == "updated":
+            attributes[name] = profile.updated.isoformat()
+        elif name == "location":
+            location = stored.get("location") or {}
+            attributes[name] = {
+                **{key: location.get(key) for key in facts.LOCATION_FIELDS},
+                **location,
+            }
+        elif name == "properties":
+            attributes[name] = dict(stored.get("properties") or {})
+        elif name == "subscriptions":
+            if name in additional:
+                attributes[name] = _subscriptions()
+        elif name == "predictive_analytics":
+            if name in additional:
+                attributes[name] = _predictive_analytics()
+        else:
+            attributes[name] = stored.get(name)
+    return attributes
+
+
+def _sparse_tree(fields: Sequence[str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for dotted in fields:
+        parts = dotted.split(".")
+        node = tree
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is True:
+                break
+            node = node.setdefault(part, {})
+        else:
+            node[parts[-1]] = True
+    return tree
+
+
+def _select(value: Any, tree: Mapping[str, Any]) -> Any:
+    if not isinstance(value, dict):
+        return value
+    selected: dict[str, Any] = {}
+    for key, wanted in tree.items():
+        if key in value:
+            selected[key] = value[key] if wanted is True else _select(value[key], wanted)
+    return selected
+
+
+def render_profile(
+    profile: StoredProfile,
+    base_url: str,
+    *,
+    additional: Sequence[str] = (),
+    fields: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The JSON:API document for one profile, as the profile endpoints answer."""
+    attributes = _attributes(profile, additional)
+    if fields:
+        tree = _sparse_tree(fields)
+        tree.pop("id", None)  # the resource id always comes back, outside the attributes
+        attributes = _select(attributes, tree)
+    self_link = f"{base_url}/api/profiles/{profile.id}/"
+
+    def relationship(name: str) -> dict[str, Any]:
+        return {
+            "links": {
+                "self": f"{base_url}/api/profiles/{profile.id}/relationships/{name}/",
+                "related": f"{base_url}/api/profiles/{profile.id}/{name}/",
+            }
+        }
+
+    return {
+        "data": {
+            "type": "profile",
+            "id": profile.id,
+            "attributes": attributes,
+            "relationships": {name: relationship(name) for name in ("lists", "segments")},
+            "links": {"self": self_link},
+        },
+        "links": {"self": self_link},
+    }
+
+
+def _api_response(
+    status: int, document: Mapping[str, Any], headers: Mapping[str, str] | None = None
+) -> Response:
+    return Response(
+        json.dumps(document, separators=(",", ":")),
+        status_code=status,
+        media_type=facts.MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Routes
+
+
+def _state(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    return state
+
+
+def _log_headers(request: Request) -> dict[str, str]:
+    # The API key is a secret: the log keeps every header but that one.
+    return {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+
+
+async def _read_body(request: Request, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > _DRAIN_LIMIT:
+            break
+    return b"".join(chunks), size > limit
+
+
+def _query_lists(request: Request) -> tuple[list[str], list[str]]:
+    additional = validation.parse_list_parameter(
+        request.query_params, validation.ADDITIONAL_FIELDS_PARAMETER, facts.ADDITIONAL_FIELDS
+    )
+    fields = validation.parse_list_parameter(
+        request.query_params, validation.SPARSE_FIELDS_PARAMETER, facts.SPARSE_FIELDS
+    )
+    return additional, fields
+
+
+async def _drop_connection(state: SandboxState, request: Request) -> Response:
+    client = request.scope.get("client")
+    transport = state.connections.get((client[0], client[1])) if client else None
+    if transport is None:
+        # Served by something other than Sandbox/serve(): the best remaining approximation
+        # of a lost response is an aborted one.
+        raise RuntimeError("sandbox: cannot reach this connection to drop it")
+    transport.close()
+    # Let the server notice the closed connection before the route returns.
+    for _ in range(3):
+        await asyncio.sleep(0)
+    return _Dropped()
+
+
+async def profile_import(request: Request) -> Response:
+    """``POST /api/profile-import``: create or update one profile."""
+    state = _state(request)
+    config = state.config
+    started = time.time()
+    body, too_large = await _read_body(request, config.payload_limit_bytes)
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": request.url.path,
+        "query": str(request.url.query),
+        "headers": _log_headers(request),
+        "body": None,
+        "status": None,
+        "fault": None,
+        "time": datetime.fromtimestamp(started, timezone.utc).isoformat(),
+    }
+    decision: Decision | None = None
+    fault: Fault = NO_FAULT
+    try:
+        if state.faults.latency:
+            await asyncio.sleep(state.faults.latency)
+        key = validation.api_key_from(request.headers.get("authorization"))
+        validation.check_scopes(key, config.api_keys, facts.SCOPES)
+        decision = state.limiter.check(key)
+        if decision is not None and not decision.allowed:
+            seconds = decision.retry_after
+            raise ApiError.single(
+                429,
+                "throttled",
+                f"Request was throttled. Expected available in {seconds} "
+                f"second{'s' if seconds != 1 else ''}.",
+            )
+        validation.check_revision(request.headers.get("revision"), config.revisions)
+        validation.check_content_type(
+            request.headers.get("content-type"), accepted_media_types(request.url.path)
+        )
+        if too_large:
+            raise ApiError.single(
+                413,
+                "payload_too_large",
+                f"The body exceeds the limit of {config.payload_limit_bytes} bytes.",
+            )
+        document = validation.parse_json(body)
+        entry["body"] = document
+        additional, fields = _query_lists(request)
+        data = validation.validate_body(document)
+        fault = state.faults.next()
+        entry["fault"] = fault.name
+        if fault.drop:
+            state.record(entry)
+            return await _drop_connection(state, request)
+        if fault.status is not None:
+            raise ApiError.single(
+                fault.status, "error", "The server failed to handle the request (injected)."
+            )
+        result = state.store.upsert(data)
+        status = 201 if result.created else 200
+        if fault.drop_after_commit:
+            entry["status"] = status
+            state.record(entry)
+            return await _drop_connection(state, request)
+        document_out = render_profile(
+            result.profile, _base_url(request), additional=additional, fields=fields
+        )
+        response = _api_response(status, document_out)
+    except ApiError as error:
+        response = _api_response(error.status, error.document())
+    if entry["body"] is None and not too_large and body:
+        entry["body"] = _loose_json(body)
+    if decision is not None:
+        response.headers.update(decision.headers())
+    entry["status"] = response.status_code
+    state.record(entry)
+    return response
+
+
+def _loose_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", errors="replace")
+
+
+async def get_profile(request: Request) -> Response:
+    """``GET /api/profiles/{id}``: one profile, in the shape the upsert answers with."""
+    state = _state(request)
+    config = state.config
+    try:
+        key = validation.api_key_from(request.headers.get("authorization"))
+        validation.check_scopes(key, config.api_keys, READ_SCOPES)
+        validation.check_revision(request.headers.get("revision"), config.revisions)
+        additional, fields = _query_lists(request)
+        profile_id = request.path_params["profile_id"]
+        profile = state.store.get(profile_id)
+        if profile is None:
+            raise ApiError.single(404, "not_found", f"No profile with id {profile_id!r} exists.")
+        return _api_response(
+            200,
+            render_profile(profile, _base_url(request), additional=additional, fields=fields),
+        )
+    except ApiError as error:
+        return _api_response(error.status, error.document())
+
+
+# --------------------------------------------------------------------------------------------
+# Admin surface (sandbox only, no auth)
+
+
+async def admin_profiles(request: Request) -> Response:
+    """``GET /sandbox/profiles``: every stored profile."""
+    return JSONResponse({"profiles": [p.to_dict() for p in _state(request).store.all()]})
+
+
+async def admin_requests(request: Request) -> Response:
+    """``GET /sandbox/requests``: the log of requests to the Klaviyo routes."""
+    return JSONResponse({"requests": _state(request).requests()})
+
+
+async def admin_reset(request: Request) -> Response:
+    """``POST /sandbox/reset``: back to the state right after start."""
+    state = _state(request)
+    state.reset()
+    return JSONResponse({"config": state.config.to_dict()})
+
+
+async def admin_config(request: Request) -> Response:
+    """``GET /sandbox/config`` shows the configuration; ``PUT`` changes parts of it."""
+    state = _state(request)
+    if request.method == "PUT":
+        try:
+            changes = json.loads(await request.body())
+            if not isinstance(changes, dict):
+                raise ValueError("send a JSON object")
+            state.update(changes)
+        except (ValueError, TypeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse({"config": state.config.to_dict()})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith(ADMIN_PREFIX + "/"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid")
+    error = ApiError.single(exc.status_code, code, str(exc.detail))
+    return _api_response(exc.status_code, error.document(), exc.headers)
+
+
+def create_app(config: SandboxConfig | None = None) -> Starlette:
+    """A fresh sandbox application; its state is ``app.state.sandbox`` (a ``SandboxState``)."""
+    routes = [
+        Route(PRIMARY_PATH, profile_import, methods=["POST"]),
+        Route(ALTERNATE_PATH, profile_import, methods=["POST"]),
+        Route("/api/profiles/{profile_id}", get_profile, methods=["GET"]),
+        Route("/api/profiles/{profile_id}/", get_profile, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/profiles", admin_profiles, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/requests", admin_requests, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/reset", admin_reset, methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}/config", admin_config, methods=["GET", "PUT"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error},
+    )
+    app.router.redirect_slashes = False
+    app.state.sandbox = SandboxState(config or SandboxConfig())
+    return app

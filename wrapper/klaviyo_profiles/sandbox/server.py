@@ -1,0 +1,284 @@
+"""Serving the sandbox: in a background thread (``Sandbox``) or in the foreground (``serve``)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+from klaviyo_profile_import import facts
+from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .app import SandboxState, create_app
+from .config import (
+    FaultConfig,
+    FaultStep,
+    RateLimitConfig,
+    SandboxConfig,
+    faults_from,
+    rate_limits_from,
+)
+
+_STARTUP_TIMEOUT = 10.0
+_SHUTDOWN_TIMEOUT = 10.0
+
+
+def _protocol_for(state: SandboxState) -> type[H11Protocol]:
+    """uvicorn's h11 protocol, also recording each open connection in ``state`` so that a
+    route can close its own connection without sending a response (a dropped connection)."""
+
+    class _TrackingH11Protocol(H11Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            super().connection_made(transport)  # type: ignore[arg-type]
+            peer = transport.get_extra_info("peername")
+            if isinstance(peer, tuple) and len(peer) >= 2:
+                state.connections[(str(peer[0]), int(peer[1]))] = transport
+                self._sandbox_peer: tuple[str, int] | None = (str(peer[0]), int(peer[1]))
+            else:
+                self._sandbox_peer = None
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._sandbox_peer is not None:
+                state.connections.pop(self._sandbox_peer, None)
+            super().connection_lost(exc)
+
+    return _TrackingH11Protocol
+
+
+def _uvicorn_config(app: Starlette, state: SandboxState, **options: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        http=_protocol_for(state),
+        lifespan="off",
+        # Client addresses must be the real ones, which a dropped connection is looked up by.
+        proxy_headers=False,
+        access_log=False,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+        **options,
+    )
+
+
+class Sandbox:
+    """A sandbox served by uvicorn on ``127.0.0.1`` in a background thread.
+
+    >>> with Sandbox() as sb:                                    # doctest: +SKIP
+    ...     httpx.post(f"{sb.base_url}/api/profile-import", ...)
+
+    ``port=0`` picks a free port. The methods mirror the admin surface under ``/sandbox/`` and
+    act on the running sandbox directly, from any thread.
+    """
+
+    def __init__(self, config: SandboxConfig | None = None, *, port: int = 0) -> None:
+        self.app = create_app(config)
+        self.state: SandboxState = self.app.state.sandbox
+        self._requested_port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._port: int | None = None
+
+    # ---- lifecycle
+
+    def start(self) -> Sandbox:
+        """Bind, start serving and return once the server accepts connections."""
+        if self._thread is not None:
+            raise RuntimeError("this sandbox is already running")
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self._requested_port))
+        self._port = int(sock.getsockname()[1])
+        server = uvicorn.Server(_uvicorn_config(self.app, self.state))
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="klaviyo-sandbox", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the server thread to end."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(_SHUTDOWN_TIMEOUT)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The port being served."""
+        if self._port is None:
+            raise RuntimeError("the sandbox is not running")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``, without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # ---- the admin surface, in Python
+
+    @property
+    def config(self) -> SandboxConfig:
+        """The configuration in force."""
+        return self.state.config
+
+    def profiles(self) -> list[dict[str, Any]]:
+        """Every stored profile, as ``GET /sandbox/profiles`` lists them."""
+        return [profile.to_dict() for profile in self.state.store.all()]
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The log of requests to the Klaviyo routes (API keys left out), oldest first."""
+        return self.state.requests()
+
+    def reset(self) -> None:
+        """Forget profiles, log and counters, and go back to the starting configuration."""
+        self.state.reset()
+
+    def set_faults(self, faults: FaultConfig | None = None, **changes: Any) -> FaultConfig:
+        """Switch faults: a whole ``FaultConfig``, or changes to the current one
+        (``seed``, ``error_rate``, ``error_statuses``, ``drop_rate``,
+        ``drop_after_commit_rate``, ``latency``, ``script``)."""
+        base = faults or self.state.config.faults
+        return self.state.update({"faults": faults_from(changes, base).to_dict()}).faults
+
+    def set_rate_limits(
+        self, limits: RateLimitConfig | None = None, **changes: Any
+    ) -> RateLimitConfig:
+        """Switch rate limits: a whole ``RateLimitConfig``, or changes to the current one
+        (``burst_limit``, ``burst_period``, ``steady_limit``, ``steady_period``, ``enabled``)."""
+        base = limits or self.state.config.rate_limits
+        new = rate_limits_from(changes, base)
+        return self.state.update({"rate_limits": new.to_dict()}).rate_limits
+
+    def set_revisions(self, revisions: Sequence[str]) -> None:
+        """Serve these revisions from now on."""
+        self.state.update({"revisions": list(revisions)})
+
+
+def serve(
+    config: SandboxConfig | None = None, *, host: str = "127.0.0.1", port: int = 8080
+) -> None:
+    """Serve a sandbox in the foreground until interrupted (Ctrl-C)."""
+    app = create_app(config)
+    state: SandboxState = app.state.sandbox
+    uvicorn.Server(_uvicorn_config(app, state, host=host, port=port)).run()
+
+
+def _script_step(text: str) -> FaultStep:
+    return int(text) if text.isdigit() else text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Options of ``python -m klaviyo_profiles.sandbox`` (also used by the command line)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m klaviyo_profiles.sandbox",
+        description="Serve a local stand-in for Klaviyo's Create or Update Profile endpoint.",
+    )
+    limits = RateLimitConfig()
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument(
+        "--revision",
+        action="append",
+        dest="revisions",
+        metavar="YYYY-MM-DD",
+        help=f"revision to serve (repeatable; default {facts.REVISION})",
+    )
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY[=SCOPE,...]",
+        help="accept only these keys, with these scopes (default: any key, every scope)",
+    )
+    parser.add_argument("--burst", type=int, default=limits.burst_limit, help="burst limit")
+    parser.add_argument("--burst-period", type=float, default=limits.burst_period)
+    parser.add_argument("--steady", type=int, default=limits.steady_limit, help="steady limit")
+    parser.add_argument("--steady-period", type=float, default=limits.steady_period)
+    parser.add_argument("--no-rate-limits", action="store_true", help="turn rate limits off")
+    parser.add_argument("--seed", type=int, default=0, help="seed of injected faults")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of 5xx answers")
+    parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped requests")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument(
+        "--fault-script",
+        default="",
+        metavar="STEP,...",
+        help="faults for the first requests, e.g. 503,drop,pass,drop_after_commit",
+    )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> SandboxConfig:
+    """The ``SandboxConfig`` that parsed command-line options describe."""
+    api_keys: dict[str, tuple[str, ...]] | None = None
+    if args.api_keys:
+        api_keys = {}
+        for item in args.api_keys:
+            key, _, scopes = item.partition("=")
+            api_keys[key] = (
+                tuple(s for s in scopes.split(",") if s)
+                if scopes
+                else ("profiles:read", *facts.SCOPES)
+            )
+    script = tuple(_script_step(s.strip()) for s in args.fault_script.split(",") if s.strip())
+    return SandboxConfig(
+        revisions=tuple(args.revisions or (facts.REVISION,)),
+        api_keys=api_keys,
+        rate_limits=RateLimitConfig(
+            burst_limit=args.burst,
+            burst_period=args.burst_period,
+            steady_limit=args.steady,
+            steady_period=args.steady_period,
+            enabled=not args.no_rate_limits,
+        ),
+        faults=FaultConfig(
+            seed=args.seed,
+            error_rate=args.error_rate,
+            drop_rate=args.drop_rate,
+            latency=args.latency,
+            script=script,
+        ),
+    )
+
+
+def cli_main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m klaviyo_profiles.sandbox``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(
+        f"Klaviyo sandbox (revision {', '.join(config.revisions)}) on "
+        f"http://{args.host}:{args.port}  -  admin: /sandbox/  -  Ctrl-C stops",
+        flush=True,
+    )
+    serve(config, host=args.host, port=args.port)
+    return 0

@@ -1,0 +1,256 @@
+"""Request checks of the profile-import route: headers, query parameters and the body.
+
+Each check raises :class:`~klaviyo_profiles.sandbox.errors.ApiError` with JSON:API errors; the
+body checks collect every problem they find rather than stopping at the first, so a caller sees
+all of them in one round trip.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from klaviyo_profile_import import facts
+
+from .errors import ApiError, error_object, json_pointer
+
+AUTH_SCHEME = "Klaviyo-API-Key"
+# A key is one token of visible ASCII; Klaviyo's own keys (pk_ + hex) are a subset of this.
+_AUTH_PATTERN = re.compile(r"^Klaviyo-API-Key[ ]+([\x21-\x7e]+)\s*$")
+REVISION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9_-]+)?$")
+# Deliberately loose, like most servers: one @, no spaces, a dot in the domain.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+E164_PATTERN = re.compile(r"^\+[1-9]\d{1,14}$")
+
+#: Attributes that identify a profile, in the order they are tried when matching. ``anonymous_id``
+#: takes part only in revisions whose request still has it.
+IDENTIFIER_ATTRIBUTES: tuple[str, ...] = tuple(
+    name
+    for name in ("email", "phone_number", "external_id", "anonymous_id", "_kx")
+    if name in facts.REQUEST_ATTRIBUTES
+)
+#: Identifiers ``meta.patch_identifiers`` may change (the revision documents email only).
+PATCHABLE_IDENTIFIERS: tuple[str, ...] = ("email",)
+
+ADDITIONAL_FIELDS_PARAMETER = "additional-fields[profile]"
+SPARSE_FIELDS_PARAMETER = "fields[profile]"
+
+
+def api_key_from(authorization: str | None) -> str:
+    """The key in an ``Authorization`` header, or a 401 when the header is missing or malformed."""
+    if authorization is None or not authorization.strip():
+        raise ApiError.single(
+            401,
+            "not_authenticated",
+            f"Send the header 'Authorization: {AUTH_SCHEME} <private key>'.",
+        )
+    match = _AUTH_PATTERN.match(authorization.strip())
+    if match is None:
+        raise ApiError.single(
+            401,
+            "not_authenticated",
+            f"The Authorization header must use the scheme '{AUTH_SCHEME}' followed by one key.",
+        )
+    return match.group(1)
+
+
+def check_scopes(
+    key: str, api_keys: Mapping[str, tuple[str, ...]] | None, needed: Sequence[str]
+) -> None:
+    """401 for a key the sandbox does not know, 403 for one that lacks a needed scope."""
+    if api_keys is None:
+        return
+    scopes = api_keys.get(key)
+    if scopes is None:
+        raise ApiError.single(401, "authentication_failed", "The API key is not valid.")
+    missing = [scope for scope in needed if scope not in scopes]
+    if missing:
+        raise ApiError.single(
+            403,
+            "permission_denied",
+            f"The API key lacks the scope(s) {', '.join(missing)} this call needs.",
+        )
+
+
+def check_revision(revision: str | None, served: Sequence[str]) -> str:
+    """The ``revision`` header, which must be present, well formed and one the sandbox serves."""
+    served_text = ", ".join(served)
+    if revision is None or not revision.strip():
+        raise ApiError.single(
+            400,
+            "invalid",
+            f"The 'revision' header is required; this server serves {served_text}.",
+            parameter="revision",
+        )
+    revision = revision.strip()
+    if not REVISION_PATTERN.match(revision):
+        raise ApiError.single(
+            400,
+            "invalid",
+            f"The 'revision' header {revision!r} is not of the form YYYY-MM-DD[.suffix].",
+            parameter="revision",
+        )
+    if revision not in served:
+        raise ApiError.single(
+            400,
+            "invalid",
+            f"Revision {revision} is not served here; served revisions: {served_text}.",
+            parameter="revision",
+        )
+    return revision
+
+
+def check_content_type(content_type: str | None, accepted: Iterable[str]) -> None:
+    """415 unless the body's media type (parameters such as charset ignored) is accepted."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    accepted = tuple(accepted)
+    if media_type not in accepted:
+        shown = media_type or "none"
+        raise ApiError.single(
+            415,
+            "unsupported_media_type",
+            f"Media type {shown!r} is not supported here; send {' or '.join(accepted)}.",
+        )
+
+
+def parse_json(body: bytes) -> Any:
+    """The decoded body, or a 400 naming where decoding failed."""
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApiError.single(400, "parse_error", "The body is not UTF-8 text.") from None
+    except json.JSONDecodeError as exc:
+        raise ApiError.single(
+            400,
+            "parse_error",
+            f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
+        ) from None
+
+
+def parse_list_parameter(query: Mapping[str, str], name: str, allowed: Sequence[str]) -> list[str]:
+    """A comma-joined query parameter (``explode: false``); unknown values give a 400."""
+    raw = query.get(name)
+    if raw is None:
+        return []
+    values = [value.strip() for value in raw.split(",") if value.strip()]
+    unknown = [value for value in values if value not in allowed]
+    if unknown or not values:
+        shown = ", ".join(unknown) or "(empty)"
+        raise ApiError.single(
+            400,
+            "invalid",
+            f"Unknown value(s) for {name}: {shown}.",
+            parameter=name,
+        )
+    return values
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(facts.request_body_schema())
+
+
+def validate_body(document: Any) -> dict[str, Any]:
+    """Check a decoded body against the revision's schema and the rules the schema cannot say.
+
+    Returns the ``data`` member. Raises a 400 holding one error per problem.
+    """
+    errors = list(_schema_errors(document))
+    if errors:
+        raise ApiError(400, errors)
+    data: dict[str, Any] = document["data"]
+    attributes: dict[str, Any] = data["attributes"]
+    problems: list[dict[str, Any]] = []
+
+    has_identifier = data.get("id") is not None or any(
+        attributes.get(name) is not None for name in IDENTIFIER_ATTRIBUTES
+    )
+    if not has_identifier:
+        names = ", ".join(("id", *IDENTIFIER_ATTRIBUTES))
+        problems.append(
+            error_object(
+                400,
+                "invalid",
+                f"At least one identifier is required: {names}.",
+                pointer="/data/attributes",
+            )
+        )
+    problems.extend(_format_problems(attributes))
+    problems.extend(_patch_identifier_problems(data.get("meta")))
+    if problems:
+        raise ApiError(400, problems)
+    return data
+
+
+def _schema_errors(document: Any) -> Iterable[dict[str, Any]]:
+    seen: set[tuple[str, str]] = set()
+    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.absolute_path)):
+        path = list(error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            # Point at the missing member itself, which is what a caller has to add.
+            for name in error.validator_value:
+                if name not in error.instance:
+                    pointer = json_pointer([*path, name])
+                    if ("required", pointer) not in seen:
+                        seen.add(("required", pointer))
+                        yield error_object(
+                            400, "invalid", f"'{name}' is required.", pointer=pointer
+                        )
+            continue
+        pointer = json_pointer(path)
+        if (str(error.validator), pointer) in seen:
+            continue
+        seen.add((str(error.validator), pointer))
+        yield error_object(400, "invalid", error.message, pointer=pointer)
+
+
+def _format_problems(attributes: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    email = attributes.get("email")
+    if isinstance(email, str) and not EMAIL_PATTERN.match(email):
+        yield error_object(
+            400,
+            "invalid",
+            f"{email!r} is not a valid email address.",
+            pointer="/data/attributes/email",
+        )
+    phone = attributes.get("phone_number")
+    if isinstance(phone, str) and not E164_PATTERN.match(phone):
+        yield error_object(
+            400,
+            "invalid",
+            f"{phone!r} is not a phone number in E.164 format (for example +15005550006).",
+            pointer="/data/attributes/phone_number",
+        )
+
+
+def _patch_identifier_problems(meta: Any) -> Iterable[dict[str, Any]]:
+    if not isinstance(meta, dict) or not isinstance(meta.get("patch_identifiers"), dict):
+        return
+    for operation, changes in meta["patch_identifiers"].items():
+        if not isinstance(changes, dict):
+            continue
+        for name, value in changes.items():
+            pointer = json_pointer(["data", "meta", "patch_identifiers", operation, name])
+            if name not in PATCHABLE_IDENTIFIERS:
+                yield error_object(
+                    400,
+                    "invalid",
+                    f"patch_identifiers supports {', '.join(PATCHABLE_IDENTIFIERS)} only.",
+                    pointer=pointer,
+                )
+                continue
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                if not isinstance(item, str) or not EMAIL_PATTERN.match(item):
+                    yield error_object(
+                        400, "invalid", f"{item!r} is not a valid email address.", pointer=pointer
+                    )
+
+
+def identifier_values(value: Any) -> list[str]:
+    """A patch value (one string or a list of them) as a list."""
+    return list(value) if isinstance(value, list) else [value]
