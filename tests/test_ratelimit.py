@@ -1,0 +1,378 @@
+"""The client-side rate limiter: both windows, server feedback, 429 penalties, sharing.
+
+Most tests run on a fake clock that only sleeping advances, so they are exact and instant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from klaviyo_profile_import import facts
+from klaviyo_profiles.ratelimit import (
+    LimiterBackend,
+    MemoryBackend,
+    RateLimiter,
+    RateLimits,
+    SQLiteBackend,
+    backend_from_uri,
+    shared_limiter,
+)
+from klaviyo_profiles.result import RateLimitInfo
+
+LIMITS = RateLimits(burst_limit=3, burst_period=1.0, steady_limit=5, steady_period=10.0)
+
+
+class FakeClock:
+    """Time that passes only when someone sleeps."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0, "the limiter must never sleep for nothing"
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def async_sleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+def make_limiter(
+    clock: FakeClock,
+    limits: RateLimits = LIMITS,
+    backend: LimiterBackend | None = None,
+    key: str = "k",
+) -> RateLimiter:
+    return RateLimiter(
+        limits,
+        backend=backend,
+        key=key,
+        clock=clock,
+        sleep=clock.sleep,
+        async_sleep=clock.async_sleep,
+    )
+
+
+def max_in_window(starts: Sequence[float], period: float) -> int:
+    """The largest number of starts inside any half-open window of ``period`` seconds."""
+    ordered = sorted(starts)
+    best = 0
+    first = 0
+    for last, start in enumerate(ordered):
+        while start - ordered[first] >= period:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+# -- the windows ---------------------------------------------------------------------------
+
+
+def test_a_burst_goes_out_at_once_and_the_next_request_waits_for_the_burst_window() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+
+    waits = [limiter.acquire() for _ in range(3)]
+    assert waits == [0.0, 0.0, 0.0]
+
+    waited = limiter.acquire()
+    # The burst window is lengthened by the safety margin.
+    assert waited == pytest.approx(1.0 + LIMITS.safety_margin, abs=0.002)
+
+
+def test_no_window_ever_holds_more_than_its_limit_and_throughput_stays_near_the_steady_rate() -> (
+    None
+):
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    starts = []
+    for _ in range(50):
+        limiter.acquire()
+        starts.append(clock())
+
+    assert max_in_window(starts, LIMITS.burst_period) <= LIMITS.burst_limit
+    assert max_in_window(starts, LIMITS.steady_period) <= LIMITS.steady_limit
+    # Each steady window lets 5 through as a burst of 3 and, one burst window later, 2 more;
+    # the 50th request is the last of the tenth window. No time is wasted beyond that.
+    margin = LIMITS.safety_margin
+    elapsed = starts[-1] - starts[0]
+    assert elapsed == pytest.approx(9 * (10.0 + margin) + (1.0 + margin), abs=0.05)
+
+
+def test_acquire_async_awaits_instead_of_sleeping_the_thread() -> None:
+    clock = FakeClock()
+    blocking_sleeps: list[float] = []
+    limiter = RateLimiter(
+        LIMITS,
+        clock=clock,
+        sleep=blocking_sleeps.append,
+        async_sleep=clock.async_sleep,
+    )
+
+    async def run() -> list[float]:
+        return [await limiter.acquire_async() for _ in range(4)]
+
+    waits = asyncio.run(run())
+    assert waits[:3] == [0.0, 0.0, 0.0]
+    assert waits[3] > 1.0
+    assert blocking_sleeps == []
+
+
+async def test_acquire_async_leaves_the_event_loop_free_while_it_waits() -> None:
+    limiter = RateLimiter(
+        RateLimits(burst_limit=1, burst_period=0.2, steady_limit=2, steady_period=0.5)
+    )
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    task = asyncio.create_task(ticker())
+    await limiter.acquire_async()
+    waited = await limiter.acquire_async()
+    stop.set()
+    await task
+    assert waited >= 0.2
+    # The loop kept running other tasks during the ~0.25 s wait.
+    assert ticks >= 5
+
+
+def test_threads_sharing_one_limiter_stay_within_both_windows() -> None:
+    limits = RateLimits(burst_limit=4, burst_period=0.1, steady_limit=8, steady_period=0.4)
+    limiter = RateLimiter(limits)
+    starts: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(5):
+            limiter.acquire()
+            with lock:
+                starts.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(starts) == 20
+    # Recorded just after acquire; the safety margin covers the scheduling delay.
+    assert max_in_window(starts, limits.burst_period) <= limits.burst_limit
+    assert max_in_window(starts, limits.steady_period) <= limits.steady_limit
+
+
+# -- server feedback and 429s ---------------------------------------------------------------
+
+
+def test_penalize_holds_every_request_until_retry_after_has_elapsed() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    limiter.penalize(2.5)
+    assert limiter.acquire() == pytest.approx(2.5)
+
+
+def test_penalize_without_retry_after_waits_one_burst_period() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    limiter.penalize(None)
+    assert limiter.acquire() == pytest.approx(LIMITS.burst_period)
+
+
+def test_a_shorter_penalty_never_shortens_a_longer_one() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    limiter.penalize(5.0)
+    limiter.penalize(1.0)
+    assert limiter.acquire() == pytest.approx(5.0)
+
+
+def test_server_reporting_less_budget_spreads_what_is_left_until_the_reset() -> None:
+    clock = FakeClock()
+    limits = RateLimits(burst_limit=10, burst_period=1.0, steady_limit=100, steady_period=60.0)
+    limiter = make_limiter(clock, limits)
+    limiter.acquire()
+    # We think 99 are left; the account (shared with someone else) has 4 for the next 8 s.
+    limiter.observe(RateLimitInfo(limit=100, remaining=4, reset=8.0))
+
+    starts = []
+    for _ in range(5):
+        limiter.acquire()
+        starts.append(clock())
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert all(gap == pytest.approx(2.0) for gap in gaps), gaps
+
+
+def test_pacing_from_the_server_ends_at_the_reset() -> None:
+    clock = FakeClock()
+    limits = RateLimits(burst_limit=10, burst_period=1.0, steady_limit=100, steady_period=60.0)
+    limiter = make_limiter(clock, limits)
+    limiter.observe(RateLimitInfo(limit=100, remaining=2, reset=4.0))
+    clock.now += 4.0
+    assert [limiter.acquire() for _ in range(5)] == [0.0] * 5
+
+
+def test_server_reporting_no_budget_holds_requests_until_the_reset() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    limiter.observe(RateLimitInfo(limit=5, remaining=0, reset=7.0))
+    assert limiter.acquire() == pytest.approx(7.0)
+
+
+@pytest.mark.parametrize(
+    "info",
+    [
+        None,
+        RateLimitInfo(limit=5, remaining=None, reset=3.0),
+        RateLimitInfo(limit=5, remaining=2, reset=None),
+        # As much as we think we have (we sent 3 of 5): the server agrees, nothing changes.
+        RateLimitInfo(limit=5, remaining=2, reset=3.0),
+    ],
+)
+def test_server_feedback_that_does_not_show_less_budget_changes_nothing(
+    info: RateLimitInfo | None,
+) -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    for _ in range(3):
+        limiter.acquire()
+    clock.now += LIMITS.burst_period + LIMITS.safety_margin + 0.01
+    limiter.observe(info)
+    assert limiter.acquire() == 0.0
+    assert limiter.acquire() == 0.0
+
+
+# -- limits from the generated facts -----------------------------------------------------------
+
+
+def test_limits_come_from_the_generated_facts() -> None:
+    limits = RateLimits.from_facts()
+    assert limits.burst_limit == facts.BURST_LIMIT
+    assert limits.burst_period == facts.BURST_PERIOD_SECONDS
+    assert limits.steady_limit == facts.STEADY_LIMIT
+    assert limits.steady_period == facts.STEADY_PERIOD_SECONDS
+
+
+def test_limits_are_read_from_the_facts_at_call_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(facts, "STEADY_LIMIT", 700)
+    assert RateLimits.from_facts().steady_limit == 700
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"burst_limit": 0},
+        {"burst_period": -1.0},
+        {"steady_period": float("inf")},
+        {"steady_period": 0.5},  # shorter than the burst window
+        {"steady_limit": 20},  # fewer than the burst allows
+        {"steady_limit": 10_000},  # averages faster than the burst window
+        {"safety_margin": -0.1},
+    ],
+)
+def test_inconsistent_limits_are_refused(kwargs: dict[str, float]) -> None:
+    base: dict[str, float] = {
+        "burst_limit": 75,
+        "burst_period": 1.0,
+        "steady_limit": 750,
+        "steady_period": 60.0,
+    }
+    with pytest.raises(ValueError):
+        RateLimits(**{**base, **kwargs})  # type: ignore[arg-type]
+
+
+# -- sharing ---------------------------------------------------------------------------------
+
+
+def test_shared_limiter_is_one_per_key_limits_and_backend(tmp_path: Path) -> None:
+    limits = RateLimits(burst_limit=3, burst_period=1.0, steady_limit=5, steady_period=10.0)
+    a = shared_limiter("unit-a", limits)
+    assert shared_limiter("unit-a", limits) is a
+    assert shared_limiter("unit-a", limits, backend=MemoryBackend()) is a
+    assert shared_limiter("unit-a", limits, backend="memory://") is a
+    assert shared_limiter("unit-b", limits) is not a
+    assert shared_limiter("unit-a", RateLimits.from_facts()) is not a
+    db = tmp_path / "limits.sqlite"
+    s = shared_limiter("unit-a", limits, backend=SQLiteBackend(db))
+    assert s is not a
+    assert shared_limiter("unit-a", limits, backend=f"sqlite:///{db}") is s
+
+
+def test_shared_limiter_is_the_same_from_every_thread() -> None:
+    limits = RateLimits(burst_limit=3, burst_period=1.0, steady_limit=5, steady_period=10.0)
+    seen: list[RateLimiter] = []
+
+    def get() -> None:
+        seen.append(shared_limiter("unit-threads", limits))
+
+    threads = [threading.Thread(target=get) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(limiter) for limiter in seen}) == 1
+
+
+def test_the_repr_names_no_key() -> None:
+    limiter = shared_limiter("fingerprint-123", LIMITS)
+    assert "fingerprint-123" not in repr(limiter)
+
+
+@pytest.mark.parametrize(
+    ("uri", "expected"),
+    [
+        ("memory://", MemoryBackend()),
+        ("sqlite:///tmp/x.db", SQLiteBackend("/tmp/x.db")),
+        ("sqlite:////tmp/x.db", SQLiteBackend("/tmp/x.db")),
+    ],
+)
+def test_backend_uris(uri: str, expected: LimiterBackend) -> None:
+    assert backend_from_uri(uri) == expected
+
+
+@pytest.mark.parametrize("uri", ["redis://localhost", "sqlite://", "sqlite:///", "nonsense"])
+def test_unknown_backend_uris_are_refused(uri: str) -> None:
+    with pytest.raises(ValueError, match="unsupported limiter backend"):
+        backend_from_uri(uri)
+
+
+# -- the SQLite backend ------------------------------------------------------------------------
+
+
+def test_sqlite_limiters_on_one_file_share_the_budget_of_a_key(tmp_path: Path) -> None:
+    # Two limiters with their own connections are what two processes look like to SQLite.
+    clock = FakeClock()
+    backend = SQLiteBackend(tmp_path / "limits.sqlite")
+    first = make_limiter(clock, backend=backend)
+    second = make_limiter(clock, backend=backend)
+    other_key = make_limiter(clock, backend=backend, key="another account")
+
+    assert [first.acquire(), second.acquire(), first.acquire()] == [0.0, 0.0, 0.0]
+    assert second.acquire() == pytest.approx(1.0 + LIMITS.safety_margin, abs=0.002)
+    assert other_key.acquire() == 0.0
+    for limiter in (first, second, other_key):
+        limiter.close()
+
+
+async def test_sqlite_acquire_async_works_from_the_event_loop(tmp_path: Path) -> None:
+    limiter = RateLimiter(
+        RateLimits(burst_limit=2, burst_period=0.1, steady_limit=4, steady_period=0.3),
+        backend=SQLiteBackend(tmp_path / "limits.sqlite"),
+    )
+    waits = [await limiter.acquire_async() for _ in range(3)]
+    assert waits[:2] == [0.0, 0.0]
+    assert waits[2] >= 0.1
+    limiter.close()

@@ -1,0 +1,443 @@
+"""Client-side pacing within Klaviyo's two rate-limit windows.
+
+Klaviyo limits Create or Update Profile per account with a *burst* window (75 requests a
+second) and a *steady* window (750 a minute in revision 2026-07-15). A :class:`RateLimiter`
+keeps a client under both, waiting (``acquire``) or awaiting (``acquire_async``) for room
+instead of letting the server answer 429. The numbers come from the generated endpoint facts
+(:meth:`RateLimits.from_facts`), so a client regenerated for another revision paces itself by
+that revision's limits with no edit here.
+
+Design:
+
+* The windows are counted by `pyrate-limiter <https://pypi.org/project/pyrate-limiter/>`_'s
+  sliding-window log (one timestamp per request, both windows checked in one atomic step).
+  A sliding window is stricter than the fixed windows a server counts in, so a client that
+  stays inside it also stays inside any fixed window of the same length. Each window is
+  lengthened by a small :attr:`RateLimits.safety_margin` so that network jitter between the
+  moment we count a request and the moment the server counts it cannot push two requests into
+  one server window.
+* Storage is pluggable through a :class:`LimiterBackend`: :class:`MemoryBackend` (the
+  default) for one process, :class:`SQLiteBackend` for every process that can open the same
+  SQLite file (pyrate-limiter's ``SQLiteBucket`` with its file lock, in WAL mode). SQLite on a
+  network file system is not reliable; to share a budget between machines implement
+  :class:`LimiterBackend` over one of pyrate-limiter's server-backed buckets (Redis,
+  Postgres) with a wall clock.
+* Waiting happens here, not inside the library, so that the same decision serves threads
+  (``time.sleep``) and event loops (``asyncio.sleep``; a backend whose bucket does file I/O
+  is consulted from a worker thread so the event loop never blocks on another process's
+  lock), and so that two more inputs can hold requests back: the server's own view of the
+  budget (:meth:`RateLimiter.observe`) and a 429's ``Retry-After``
+  (:meth:`RateLimiter.penalize`).
+* :func:`shared_limiter` hands out one limiter per API key fingerprint, limits and backend
+  per process, so every client, thread and task using the same key shares one budget.
+
+Example::
+
+    limits = RateLimits.from_facts()          # 75/s and 750/min for 2026-07-15
+    limiter = shared_limiter("3f2a9c01", limits)
+    limiter.acquire()                          # returns at once, or sleeps until there is room
+    send_request()
+
+    # several processes, one budget:
+    limiter = shared_limiter("3f2a9c01", limits, backend=SQLiteBackend("/var/tmp/klaviyo.db"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem, SQLiteBucket
+
+from .result import RateLimitInfo
+
+__all__ = [
+    "LimiterBackend",
+    "MemoryBackend",
+    "RateLimiter",
+    "RateLimits",
+    "SQLiteBackend",
+    "backend_from_uri",
+    "shared_limiter",
+]
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if not value > 0 or math.isinf(value):
+        raise ValueError(f"{attribute.name} must be a positive finite number, got {value!r}")
+
+
+@attrs.frozen
+class RateLimits:
+    """The two windows a client must stay within.
+
+    Attributes:
+        burst_limit: requests allowed per ``burst_period`` seconds.
+        burst_period: length of the burst window, in seconds.
+        steady_limit: requests allowed per ``steady_period`` seconds.
+        steady_period: length of the steady window, in seconds.
+        safety_margin: seconds added to both windows when counting locally, to absorb the
+            difference between when this client counts a request and when the server does.
+
+    The steady window must be the longer one, allow more requests and average no faster than
+    the burst window (Klaviyo's always do); anything else raises ``ValueError``.
+
+    Example::
+
+        RateLimits.from_facts()                            # the generated revision's limits
+        RateLimits(burst_limit=30, burst_period=0.25, steady_limit=150, steady_period=2)
+    """
+
+    burst_limit: int = attrs.field(validator=_positive)
+    burst_period: float = attrs.field(validator=_positive)
+    steady_limit: int = attrs.field(validator=_positive)
+    steady_period: float = attrs.field(validator=_positive)
+    safety_margin: float = attrs.field(default=0.05)
+
+    def __attrs_post_init__(self) -> None:
+        if self.safety_margin < 0 or math.isinf(self.safety_margin):
+            raise ValueError(f"safety_margin must be >= 0, got {self.safety_margin!r}")
+        if not (
+            self.steady_period > self.burst_period
+            and self.steady_limit > self.burst_limit
+            and self.steady_limit / self.steady_period <= self.burst_limit / self.burst_period
+        ):
+            raise ValueError(
+                "the steady window must be longer than the burst window, allow more requests "
+                f"and average no faster; got {self.burst_limit}/{self.burst_period}s and "
+                f"{self.steady_limit}/{self.steady_period}s"
+            )
+
+    @classmethod
+    def from_facts(cls) -> RateLimits:
+        """The limits of the revision the installed client was generated from.
+
+        Read from ``klaviyo_profile_import.facts`` on every call rather than when this module
+        is imported, so the numbers always match the generated code that is installed.
+        """
+        from klaviyo_profile_import import facts
+
+        return cls(
+            burst_limit=int(facts.BURST_LIMIT),
+            burst_period=float(facts.BURST_PERIOD_SECONDS),
+            steady_limit=int(facts.STEADY_LIMIT),
+            steady_period=float(facts.STEADY_PERIOD_SECONDS),
+        )
+
+    @property
+    def steady_rate(self) -> float:
+        """The long-run allowed rate, in requests per second."""
+        return self.steady_limit / self.steady_period
+
+    def rates(self) -> list[Rate]:
+        """The two windows as pyrate-limiter rates (milliseconds), margin included."""
+        return [
+            Rate(self.burst_limit, _ms(self.burst_period + self.safety_margin)),
+            Rate(self.steady_limit, _ms(self.steady_period + self.safety_margin)),
+        ]
+
+
+def _ms(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+@runtime_checkable
+class LimiterBackend(Protocol):
+    """Where a limiter keeps its request log.
+
+    Implementations must be hashable and compare equal when they refer to the same storage,
+    because :func:`shared_limiter` keeps one limiter per backend.
+    """
+
+    @property
+    def blocking(self) -> bool:
+        """Whether bucket operations may wait on I/O or other processes.
+
+        When true, :meth:`RateLimiter.acquire_async` consults the bucket from a worker thread.
+        """
+
+    def now(self) -> float:
+        """Current time in seconds on the clock every user of this storage shares."""
+
+    def open_bucket(self, key: str, rates: list[Rate]) -> AbstractBucket:
+        """A pyrate-limiter bucket for ``key`` (an opaque, non-secret fingerprint)."""
+
+    def leak(self, bucket: AbstractBucket, now: float) -> None:
+        """Remove entries that no window can still need."""
+
+
+@attrs.frozen
+class MemoryBackend:
+    """The log lives in this process's memory (pyrate-limiter's ``InMemoryBucket``).
+
+    All instances are equal: every ``MemoryBackend()`` names the same per-process storage.
+    """
+
+    @property
+    def blocking(self) -> bool:
+        return False
+
+    def now(self) -> float:
+        # Monotonic: immune to wall-clock steps, and nothing outside this process compares.
+        return time.monotonic()
+
+    def open_bucket(self, key: str, rates: list[Rate]) -> AbstractBucket:
+        return InMemoryBucket(rates)
+
+    def leak(self, bucket: AbstractBucket, now: float) -> None:
+        bucket.leak(int(now * 1000))
+
+
+@attrs.frozen
+class SQLiteBackend:
+    """The log lives in an SQLite file shared by every process that opens the same path.
+
+    Uses pyrate-limiter's ``SQLiteBucket`` with its inter-process file lock (``<path>.lock``)
+    and WAL journaling; one table per API-key fingerprint, so processes with different limits
+    for the same key still count each other's requests. Timestamps are wall-clock time, which
+    all processes on a machine share.
+
+    Example::
+
+        backend = SQLiteBackend("/var/tmp/klaviyo-limits.sqlite")
+        with KlaviyoProfiles(limiter_backend=backend) as client: ...
+
+    Attributes:
+        path: the database file (created if missing).
+        retention: seconds of history kept beyond the longest window, so that a process with
+            shorter windows never deletes entries another process's longer window still counts.
+    """
+
+    path: str = attrs.field(converter=os.fspath)
+    retention: float = 600.0
+
+    @property
+    def blocking(self) -> bool:
+        return True
+
+    def now(self) -> float:
+        return time.time()
+
+    def open_bucket(self, key: str, rates: list[Rate]) -> AbstractBucket:
+        # The table name is derived, never the caller's string, so nothing reaches SQL as text.
+        table = "klaviyo_" + hashlib.sha256(key.encode()).hexdigest()[:24]
+        return SQLiteBucket.init_from_file(
+            rates, table=table, db_path=self.path, use_file_lock=True
+        )
+
+    def leak(self, bucket: AbstractBucket, now: float) -> None:
+        bucket.leak(int((now - self.retention) * 1000))
+
+
+def backend_from_uri(uri: str) -> LimiterBackend:
+    """Build a backend from ``memory://`` or ``sqlite:///absolute/path.db``.
+
+    Example::
+
+        backend_from_uri("sqlite:///var/tmp/klaviyo.db") == SQLiteBackend("/var/tmp/klaviyo.db")
+    """
+    if uri in ("memory", "memory://"):
+        return MemoryBackend()
+    prefix = "sqlite:///"
+    if uri.startswith(prefix) and len(uri) > len(prefix):
+        # sqlite:///tmp/x.db is /tmp/x.db; sqlite:////tmp/x.db is accepted as the same.
+        return SQLiteBackend("/" + uri[len(prefix) :].lstrip("/"))
+    raise ValueError(f"unsupported limiter backend {uri!r}; use memory:// or sqlite:///path")
+
+
+class RateLimiter:
+    """Paces requests to stay within both windows; shared by threads and event-loop tasks.
+
+    Get one through :func:`shared_limiter` so that everything using the same API key shares
+    it. ``clock``, ``sleep`` and ``async_sleep`` exist for tests (a fake clock that sleeping
+    advances); by default they are the backend's clock, ``time.sleep`` and ``asyncio.sleep``.
+
+    Example::
+
+        limiter = RateLimiter(RateLimits(30, 0.25, 150, 2.0))
+        waited = limiter.acquire()               # seconds spent waiting for room
+        limiter.observe(result.rate_limit)       # let the server's view slow us down
+        limiter.penalize(exc.retry_after)        # after a 429
+    """
+
+    def __init__(
+        self,
+        limits: RateLimits,
+        *,
+        backend: LimiterBackend | None = None,
+        key: str = "default",
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+        async_sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self.limits = limits
+        self.backend: LimiterBackend = backend if backend is not None else MemoryBackend()
+        self._key = key
+        self._clock = clock if clock is not None else self.backend.now
+        self._sleep = sleep if sleep is not None else time.sleep
+        self._async_sleep = async_sleep if async_sleep is not None else asyncio.sleep
+        self._bucket = self.backend.open_bucket(key, limits.rates())
+        # One lock for threads and tasks alike: it is only ever held for a decision (a few
+        # microseconds, or one SQLite transaction), never across a sleep or an await.
+        self._lock = threading.Lock()
+        self._blocked_until = -math.inf  # set by penalize() and by observe() at zero budget
+        self._pace_until = -math.inf  # observe(): spread the server's remaining budget ...
+        self._pace_interval = 0.0  # ... one request per this many seconds ...
+        self._next_slot = -math.inf  # ... the earliest start of the next paced request
+        self._sent: deque[float] = deque()  # this process's starts within the steady window
+        self._last_leak = -math.inf
+
+    def __repr__(self) -> str:
+        return f"RateLimiter({self.limits!r}, backend={self.backend!r})"
+
+    # -- waiting -------------------------------------------------------------------------
+
+    def acquire(self) -> float:
+        """Block until a request may start; return the seconds spent sleeping for room."""
+        waited = 0.0
+        while True:
+            wait = self._try_take()
+            if wait <= 0:
+                return waited
+            self._sleep(wait)
+            waited += wait
+
+    async def acquire_async(self) -> float:
+        """Await until a request may start, without blocking the event loop; return the
+        seconds spent waiting for room."""
+        waited = 0.0
+        while True:
+            if self.backend.blocking:
+                wait = await asyncio.to_thread(self._try_take)
+            else:
+                wait = self._try_take()
+            if wait <= 0:
+                return waited
+            await self._async_sleep(wait)
+            waited += wait
+
+    def _try_take(self) -> float:
+        """Take a slot now and return 0, or return how long to wait before asking again."""
+        with self._lock:
+            now = self._clock()
+            gate = self._blocked_until
+            if now < self._pace_until:
+                gate = max(gate, self._next_slot)
+            if now < gate:
+                return gate - now
+            item = RateItem(self._key, round(now * 1000))
+            admitted = self._bucket.put(item)
+            if not isinstance(admitted, bool):  # pragma: no cover - only async buckets do this
+                raise TypeError("RateLimiter needs a synchronous pyrate-limiter bucket")
+            if not admitted:
+                delay_ms = self._bucket.waiting(item)
+                if not isinstance(delay_ms, int) or delay_ms < 0:  # pragma: no cover
+                    raise RuntimeError("the bucket cannot admit a single request")
+                return max(delay_ms, 1) / 1000
+            if now < self._pace_until:
+                self._next_slot = max(self._next_slot, now) + self._pace_interval
+            self._record_sent(now)
+            if now - self._last_leak >= self.limits.steady_period:
+                self._last_leak = now
+                self.backend.leak(self._bucket, now)
+            return 0.0
+
+    def _record_sent(self, now: float) -> None:
+        self._sent.append(now)
+        self._forget_old_sends(now)
+
+    def _forget_old_sends(self, now: float) -> None:
+        horizon = now - self.limits.steady_period - self.limits.safety_margin
+        while self._sent and self._sent[0] < horizon:
+            self._sent.popleft()
+
+    # -- feedback ------------------------------------------------------------------------
+
+    def observe(self, info: RateLimitInfo | None) -> None:
+        """Take the server's steady-window budget into account.
+
+        When ``RateLimit-Remaining`` is lower than what this process has left by its own
+        count (other clients share the account), the remaining budget is spread evenly over
+        the ``RateLimit-Reset`` seconds; at zero remaining, nothing starts before the reset.
+        A server that reports at least as much budget as we think we have changes nothing.
+        """
+        if info is None or info.remaining is None or info.reset is None:
+            return
+        remaining, reset = info.remaining, max(0.0, info.reset)
+        with self._lock:
+            now = self._clock()
+            self._forget_old_sends(now)
+            local_remaining = self.limits.steady_limit - len(self._sent)
+            if remaining >= local_remaining or reset <= 0:
+                return
+            if remaining <= 0:
+                self._blocked_until = max(self._blocked_until, now + reset)
+                return
+            interval = reset / remaining
+            if now < self._pace_until:
+                # Responses arrive out of order under concurrency: keep the slowest pace
+                # heard within the current reset period rather than the latest.
+                self._pace_interval = max(self._pace_interval, interval)
+            else:
+                self._pace_interval = interval
+            self._pace_until = max(self._pace_until, now + reset)
+
+    def penalize(self, retry_after: float | None) -> None:
+        """After a 429: no request through this limiter starts before ``retry_after`` elapses.
+
+        Without a ``Retry-After`` the burst period is used, the shortest window that can
+        have been exceeded.
+        """
+        delay = self.limits.burst_period if retry_after is None else max(0.0, retry_after)
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock() + delay)
+
+    def close(self) -> None:
+        """Release the backend's resources (an SQLite connection, for example)."""
+        with self._lock:
+            self._bucket.close()
+
+
+_registry: dict[tuple[object, ...], RateLimiter] = {}
+_registry_lock = threading.Lock()
+
+
+def shared_limiter(
+    key_id: str,
+    limits: RateLimits,
+    *,
+    backend: LimiterBackend | str | None = None,
+) -> RateLimiter:
+    """The process-wide limiter for an API key fingerprint, limits and backend.
+
+    ``key_id`` is an opaque, non-secret fingerprint of the API key (for example a SHA-256
+    hex prefix), never the key itself. ``backend`` is a :class:`LimiterBackend`, a URI for
+    :func:`backend_from_uri`, or ``None`` for memory. Every call with equal arguments in the
+    same process returns the same limiter, whichever thread or event loop asks.
+
+    Example::
+
+        a = shared_limiter("3f2a9c01", RateLimits.from_facts())
+        b = shared_limiter("3f2a9c01", RateLimits.from_facts())
+        assert a is b
+    """
+    if isinstance(backend, str):
+        backend = backend_from_uri(backend)
+    resolved: LimiterBackend = backend if backend is not None else MemoryBackend()
+    # The pid is part of the key: a forked child must not reuse its parent's SQLite
+    # connection or in-memory log.
+    registry_key: tuple[object, ...] = (os.getpid(), key_id, limits, resolved)
+    with _registry_lock:
+        limiter = _registry.get(registry_key)
+        if limiter is None:
+            limiter = RateLimiter(limits, backend=resolved, key=key_id)
+            _registry[registry_key] = limiter
+        return limiter
