@@ -1,0 +1,331 @@
+"""Retrying Create or Update Profile through rate limits and transient faults.
+
+:func:`call_with_retries` (and :func:`acall_with_retries` for coroutines) runs one attempt
+at a time through `tenacity <https://pypi.org/project/tenacity/>`_, which owns the loop,
+the stop conditions and re-raising; this module supplies what is specific to Klaviyo:
+
+* **What is retried**: ``429`` (:class:`~klaviyo_profiles.errors.RateLimitError`), ``500``,
+  ``502``, ``503`` and ``504`` (:class:`~klaviyo_profiles.errors.ServerError`), connection
+  failures (:class:`~klaviyo_profiles.errors.APIConnectionError`) and timeouts
+  (:class:`~klaviyo_profiles.errors.APITimeoutError`). Never any other 4xx, other 5xx, or
+  input refused before sending (:class:`~klaviyo_profiles.errors.InvalidInputError`).
+* **How long to wait**: exponential backoff, ``initial_backoff * 2 ** (attempt - 1)`` capped
+  at ``max_backoff``, with *equal jitter* when ``jitter`` is on: half of that step is fixed
+  and the other half uniformly random. Unlike full jitter it never retries at once, which
+  matters when the cause is overload, while still spreading many clients apart. After a 429
+  the wait is at least the server's ``Retry-After`` (even above ``max_backoff``); tenacity
+  supports this through a custom ``wait`` callable that sees the failed attempt's exception.
+* **When to stop**: after ``max_attempts`` attempts, or when the next wait would end beyond
+  the ``total_timeout`` budget (measured from the first attempt, waits and attempts
+  included). The *last* error is then re-raised unchanged, so a 429 still carries
+  ``retry_after``. The budget bounds when a new attempt may start; a request already sent
+  is bounded by the client's request timeouts instead.
+* **Logging**: each retry is logged on ``klaviyo_profiles.retries`` at INFO with the attempt
+  number, error class, HTTP status and wait; giving up after a retryable error is logged at
+  WARNING. Messages never include headers, bodies, error details or keys.
+
+Retrying this endpoint is safe because it is an upsert keyed by the profile's identifiers:
+repeating it cannot create a second profile. **The one ambiguity**: when a request that
+created a profile succeeded on the server but its response was lost (a dropped connection
+or a read timeout), the retry finds the profile and is answered ``200``, so the result says
+``created=False`` for a profile this call did in fact create. ``result.attempts > 1`` tells
+you this may have happened.
+
+Example::
+
+    policy = RetryPolicy(max_attempts=5, total_timeout=60)
+    result = call_with_retries(lambda attempt: send_once(attempt), policy)
+    quick = policy.replace(max_attempts=2)      # per-call override
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import attrs
+import tenacity
+from tenacity import RetryCallState
+
+from .errors import APIConnectionError, APIStatusError, RateLimitError, ServerError
+
+__all__ = [
+    "RETRYABLE_SERVER_STATUSES",
+    "RetryEvent",
+    "RetryPolicy",
+    "acall_with_retries",
+    "call_with_retries",
+    "is_retryable",
+]
+
+logger = logging.getLogger("klaviyo_profiles.retries")
+
+T = TypeVar("T")
+
+#: Server statuses that are worth another attempt (others, such as 501, will not change).
+RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
+
+
+class _Keep:
+    """Marker for "leave this setting as it is" in :meth:`RetryPolicy.replace`."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+_KEEP: Any = _Keep()
+
+
+def _at_least_one(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 1:
+        raise ValueError(f"{attribute.name} must be at least 1, got {value!r}")
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is not None and not value >= 0:
+        raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How persistently to retry.
+
+    Attributes:
+        max_attempts: attempts in all, the first included (``1`` disables retrying).
+        total_timeout: seconds allowed from the first attempt to the start of the last one,
+            waits included; ``None`` for no budget.
+        initial_backoff: the first wait, in seconds, before jitter.
+        max_backoff: the largest backoff step (a longer ``Retry-After`` is still honoured).
+        jitter: equal jitter (half the step fixed, half random) when true; exact steps when
+            false.
+
+    Example::
+
+        RetryPolicy(max_attempts=8, total_timeout=300)
+        RetryPolicy().replace(max_attempts=1)      # no retries for one call
+    """
+
+    max_attempts: int = attrs.field(default=5, validator=_at_least_one)
+    total_timeout: float | None = attrs.field(default=120.0, validator=_non_negative)
+    initial_backoff: float = attrs.field(default=0.5, validator=_non_negative)
+    max_backoff: float = attrs.field(default=30.0, validator=_non_negative)
+    jitter: bool = True
+
+    def replace(
+        self,
+        *,
+        max_attempts: int | None = None,
+        total_timeout: float | None = _KEEP,
+        initial_backoff: float | None = None,
+        max_backoff: float | None = None,
+        jitter: bool | None = None,
+    ) -> RetryPolicy:
+        """A copy with the given settings changed; arguments left out (or ``None``, except
+        for ``total_timeout`` where ``None`` means "no budget") keep their value.
+
+        Example::
+
+            policy.replace(max_attempts=2, total_timeout=None)
+        """
+        changes: dict[str, Any] = {}
+        if max_attempts is not None:
+            changes["max_attempts"] = max_attempts
+        if total_timeout is not _KEEP:
+            changes["total_timeout"] = total_timeout
+        if initial_backoff is not None:
+            changes["initial_backoff"] = initial_backoff
+        if max_backoff is not None:
+            changes["max_backoff"] = max_backoff
+        if jitter is not None:
+            changes["jitter"] = jitter
+        return attrs.evolve(self, **changes)
+
+    def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
+        """The wait after failed attempt number ``attempt`` (1-based), jitter applied.
+
+        Example::
+
+            RetryPolicy(initial_backoff=0.5, jitter=False).backoff(3) == 2.0
+        """
+        exponent = min(attempt - 1, 64)  # beyond this the cap applies anyway; avoids overflow
+        step = min(self.max_backoff, self.initial_backoff * 2.0**exponent)
+        if not self.jitter:
+            return step
+        uniform = (rng or random).uniform
+        return step / 2 + uniform(0.0, step / 2)
+
+
+@attrs.frozen
+class RetryEvent:
+    """What :func:`call_with_retries` passes to ``on_retry`` before each wait.
+
+    Attributes:
+        attempt: the number of the attempt that failed (1-based); the next is ``attempt + 1``.
+        error: the exception it raised.
+        wait: seconds until the next attempt.
+    """
+
+    attempt: int
+    error: BaseException
+    wait: float
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether another attempt could succeed where this one failed.
+
+    Example::
+
+        is_retryable(rate_limit_error)      # True
+        is_retryable(bad_request_error)     # False
+    """
+    if isinstance(error, RateLimitError):
+        return True
+    if isinstance(error, ServerError):
+        return error.status_code in RETRYABLE_SERVER_STATUSES
+    # APITimeoutError is a subclass of APIConnectionError.
+    return isinstance(error, APIConnectionError)
+
+
+def _describe(error: BaseException | None) -> tuple[str, str]:
+    """Class name and status for logs: nothing from the body, headers or message."""
+    if error is None:
+        return "None", "-"
+    status = str(error.status_code) if isinstance(error, APIStatusError) else "-"
+    return type(error).__name__, status
+
+
+class _Wait:
+    """Backoff with jitter, and never less than a 429's ``Retry-After``."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._policy = policy
+
+    def __call__(self, state: RetryCallState) -> float:
+        wait = self._policy.backoff(state.attempt_number)
+        error = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(error, RateLimitError) and error.retry_after is not None:
+            wait = max(wait, error.retry_after)
+        return wait
+
+
+class _Stop:
+    """Stop at ``max_attempts`` or when the next wait would end past the time budget."""
+
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+        self._policy = policy
+        self._clock = clock
+        self._deadline = (
+            math.inf if policy.total_timeout is None else clock() + policy.total_timeout
+        )
+
+    def __call__(self, state: RetryCallState) -> bool:
+        if state.attempt_number >= self._policy.max_attempts:
+            reason = "attempts"
+        elif self._clock() + state.upcoming_sleep > self._deadline:
+            reason = "time budget"
+        else:
+            return False
+        name, status = _describe(state.outcome.exception() if state.outcome else None)
+        logger.warning(
+            "giving up after attempt %d (%s exhausted): %s, status %s",
+            state.attempt_number,
+            reason,
+            name,
+            status,
+        )
+        return True
+
+
+def _before_sleep(
+    on_retry: Callable[[RetryEvent], None] | None,
+) -> Callable[[RetryCallState], None]:
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome is not None else None
+        name, status = _describe(error)
+        logger.info(
+            "attempt %d failed: %s, status %s; retrying in %.2f s",
+            state.attempt_number,
+            name,
+            status,
+            state.upcoming_sleep,
+        )
+        if on_retry is not None and error is not None:
+            on_retry(RetryEvent(state.attempt_number, error, state.upcoming_sleep))
+
+    return before_sleep
+
+
+def _settings(
+    policy: RetryPolicy,
+    on_retry: Callable[[RetryEvent], None] | None,
+    clock: Callable[[], float],
+) -> dict[str, Any]:
+    return {
+        "retry": tenacity.retry_if_exception(is_retryable),
+        "wait": _Wait(policy),
+        "stop": _Stop(policy, clock),
+        "before_sleep": _before_sleep(on_retry),
+        # Re-raise the last error itself rather than tenacity's RetryError wrapper.
+        "reraise": True,
+    }
+
+
+def call_with_retries(
+    send: Callable[[int], T],
+    policy: RetryPolicy,
+    *,
+    on_retry: Callable[[RetryEvent], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """Call ``send(attempt_number)`` until it returns, retrying as the policy allows.
+
+    ``send`` performs one request and raises this library's errors; its argument is the
+    1-based attempt number, so the caller can record how many attempts a result took.
+    ``sleep`` and ``clock`` exist for tests.
+
+    Example::
+
+        def send(attempt: int) -> ProfileResult:
+            limiter.acquire()
+            return do_request(attempt)
+
+        result = call_with_retries(send, RetryPolicy())
+    """
+    retrying = tenacity.Retrying(sleep=sleep, **_settings(policy, on_retry, clock))
+    for attempt in retrying:
+        # A failure is swallowed by the attempt's context and recorded for tenacity, which
+        # then either starts the next iteration or re-raises the last error.
+        with attempt:
+            return send(attempt.retry_state.attempt_number)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def acall_with_retries(
+    send: Callable[[int], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    on_retry: Callable[[RetryEvent], None] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> T:
+    """The coroutine form of :func:`call_with_retries`; waits with ``asyncio.sleep``.
+
+    Example::
+
+        async def send(attempt: int) -> ProfileResult:
+            await limiter.acquire_async()
+            return await do_request(attempt)
+
+        result = await acall_with_retries(send, RetryPolicy())
+    """
+    retrying = tenacity.AsyncRetrying(sleep=sleep, **_settings(policy, on_retry, clock))
+    async for attempt in retrying:
+        with attempt:
+            return await send(attempt.retry_state.attempt_number)
+    raise AssertionError("unreachable")  # pragma: no cover
