@@ -217,6 +217,10 @@ def extract_fragment(
         raise SpecError(f"revision {revision!r} is not of the form YYYY-MM-DD[.suffix]")
 
     op = strip_prose(copy.deepcopy(operation))
+    # Early revisions found by path may lack these; generated module and model names derive
+    # from them, and the wrapper imports api.profiles.create_or_update_profile in every revision.
+    op.setdefault("operationId", OPERATION_ID)
+    op.setdefault("tags", ["Profiles"])
     for parameter in op.get("parameters") or []:
         if parameter.get("in") == "header" and parameter.get("name") == "revision":
             parameter.setdefault("schema", {"type": "string"})["default"] = revision
@@ -364,9 +368,10 @@ def operation_facts(document: dict[str, Any]) -> dict[str, Any]:
         if "$ref" in response:
             response = resolve(document, response["$ref"])
         content = response.get("content") or {}
-        facts[f"response {status}"] = {"media types": sorted(content)}
         for media in content.values():
             _walk_schema(document, media.get("schema") or {}, f"response {status}", False, facts)
+        # Added after the walk, which writes the same place, so that the media types count.
+        facts.setdefault(f"response {status}", {})["media types"] = sorted(content)
     return facts
 
 
