@@ -66,11 +66,18 @@ def load_document(source: str | Path) -> dict[str, Any]:
     if isinstance(source, str) and source.startswith(("https://", "http://")):
         import httpx
 
-        response = httpx.get(source, timeout=60.0, follow_redirects=True)
-        response.raise_for_status()
+        try:
+            response = httpx.get(source, timeout=60.0, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            # A one-line reason for the command line rather than a traceback.
+            raise SpecError(f"{source}: cannot fetch ({exc})") from exc
         text = response.text
     else:
-        text = Path(source).read_text(encoding="utf-8")
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SpecError(f"{source}: cannot read ({exc.strerror or exc})") from exc
     stripped = text.lstrip()
     if stripped.startswith("{"):
         loaded = json.loads(text)
