@@ -19,6 +19,7 @@ A keyword left out is left unchanged in Klaviyo; ``None`` clears it. :data:`UNSE
 
 from klaviyo_profile_import.types import UNSET, Unset
 
+from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, KlaviyoProfiles
 from .errors import (
     APIConnectionError,
     APIError,
@@ -39,10 +40,18 @@ from .errors import (
     UnknownFieldError,
     UnsupportedMediaTypeError,
 )
+from .ratelimit import RateLimits
 from .result import ProfileResult, RateLimitInfo
+from .retries import RetryPolicy
 
 __all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
     "UNSET",
+    "AsyncKlaviyoProfiles",
+    "KlaviyoProfiles",
+    "RateLimits",
+    "RetryPolicy",
     "APIConnectionError",
     "APIError",
     "APIStatusError",

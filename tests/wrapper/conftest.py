@@ -1,0 +1,40 @@
+"""Fixtures for the wrapper's tests (the recording server lives in ``wire_recorder``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from klaviyo_profile_import import facts
+from wire_recorder import Recorder, official_validator
+
+
+@pytest.fixture
+def recorder(request: pytest.FixtureRequest) -> Iterator[Recorder]:
+    """A recording server; on teardown every recorded request must satisfy Klaviyo's spec."""
+    server = Recorder()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+    repo_root = Path(__file__).resolve().parents[2]
+    shared = repo_root.parent / "shared"
+    if (shared / "klaviyo-openapi").is_dir() and not request.node.get_closest_marker(
+        "invalid_on_purpose"
+    ):
+        check = official_validator(shared, facts.REVISION)
+        if check is not None:
+            problems = [
+                f"request {index}: {problem}"
+                for index, recorded in enumerate(server.requests)
+                for problem in check(recorded)
+            ]
+            assert not problems, "requests that Klaviyo's spec rejects:\n" + "\n".join(problems)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "invalid_on_purpose: the test sends bodies the spec rejects, to see the reply"
+    )

@@ -1,0 +1,140 @@
+"""Input the client can already tell is wrong is refused, named, and never sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from klaviyo_profile_import import facts
+
+from klaviyo_profiles import (
+    InvalidInputError,
+    KlaviyoProfiles,
+    PayloadTooLargeError,
+    UnknownFieldError,
+)
+
+from wire_recorder import API_KEY, Recorder
+
+
+@pytest.fixture
+def client(recorder: Recorder) -> Iterator[KlaviyoProfiles]:
+    with KlaviyoProfiles(
+        api_key=API_KEY, base_url=recorder.base_url, retry_policy=None, rate_limits=False
+    ) as made:
+        yield made
+
+
+def refused(client: KlaviyoProfiles, recorder: Recorder, **arguments: Any) -> InvalidInputError:
+    with pytest.raises(InvalidInputError) as caught:
+        client.create_or_update_profile(**arguments)
+    assert recorder.requests == [], "a refused request must not reach the network"
+    return caught.value
+
+
+def test_misspelt_attribute_names_the_closest_valid_one(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    error = refused(client, recorder, email="ada@example.com", frist_name="Ada")
+    assert isinstance(error, UnknownFieldError)
+    assert "frist_name" in str(error) and error.suggestion == "first_name"
+
+
+def test_unknown_location_field_is_refused(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    error = refused(client, recorder, email="ada@example.com", location={"cty": "Paris"})
+    assert isinstance(error, UnknownFieldError) and error.suggestion == "city"
+
+
+def test_wrong_json_type_names_field_and_expectation(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    error = refused(client, recorder, email=42)
+    assert error.field.endswith("email") and "string" in error.expected
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, Decimal("NaN")])
+def test_non_finite_numbers_are_refused(client: KlaviyoProfiles, recorder: Recorder, bad: Any) -> None:
+    error = refused(client, recorder, email="ada@example.com", properties={"score": bad})
+    assert error.field == "properties.score"
+
+
+@pytest.mark.parametrize("bad", [{1, 2}, b"bytes", object()])
+def test_values_json_cannot_carry_are_refused(client: KlaviyoProfiles, recorder: Recorder, bad: Any) -> None:
+    error = refused(client, recorder, email="ada@example.com", properties={"x": bad})
+    assert error.field == "properties.x"
+
+
+def test_dates_and_decimals_become_iso_strings_and_numbers(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    client.create_or_update_profile(
+        email="ada@example.com",
+        properties={
+            "signed_up": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+            "birthday": dt.date(1815, 12, 10),
+            "spent": Decimal("12.50"),
+            "orders": Decimal("3"),
+        },
+    )
+    assert recorder.last.json["data"]["attributes"]["properties"] == {
+        "signed_up": "2026-01-02T03:04:05+00:00",
+        "birthday": "1815-12-10",
+        "spent": 12.5,
+        "orders": 3,
+    }
+
+
+def test_body_over_the_payload_limit_is_refused(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    error = refused(
+        client, recorder, email="ada@example.com", properties={"blob": "x" * facts.PAYLOAD_LIMIT_BYTES}
+    )
+    assert isinstance(error, PayloadTooLargeError) and error.limit == facts.PAYLOAD_LIMIT_BYTES
+
+
+def test_unknown_additional_field_is_refused(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    error = refused(client, recorder, email="ada@example.com", additional_fields=["subscription"])
+    assert isinstance(error, UnknownFieldError) and error.suggestion == "subscriptions"
+
+
+def test_empty_request_is_refused(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    refused(client, recorder)
+
+
+def test_body_and_keywords_together_are_refused(client: KlaviyoProfiles, recorder: Recorder) -> None:
+    body = {"data": {"type": "profile", "attributes": {"email": "ada@example.com"}}}
+    error = refused(client, recorder, body=body, first_name="Ada")
+    assert error.field == "body"
+
+
+def test_anonymous_id_is_accepted_only_where_the_revision_has_it(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
+    if "anonymous_id" in facts.REQUEST_ATTRIBUTES:
+        client.create_or_update_profile(anonymous_id="anon-1")  # type: ignore[call-arg, unused-ignore]
+        assert recorder.last.json["data"]["attributes"] == {"anonymous_id": "anon-1"}
+    else:
+        error = refused(client, recorder, anonymous_id="anon-1")
+        assert isinstance(error, UnknownFieldError)
+
+
+@pytest.mark.parametrize("key", ["", "pk live", "pk_\nX-Injected: 1", "pk_\ttab"])
+def test_unusable_api_keys_are_refused(key: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        KlaviyoProfiles(api_key=key, base_url="http://127.0.0.1:9")
+    assert caught.value.field == "api_key"
+    if key:
+        assert key not in str(caught.value)
+
+
+def test_plain_http_is_refused_off_loopback() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        KlaviyoProfiles(api_key=API_KEY, base_url="http://example.com")
+    assert caught.value.field == "base_url"
+    KlaviyoProfiles(api_key=API_KEY, base_url="http://example.com", allow_insecure_http=True).close()
+    KlaviyoProfiles(api_key=API_KEY, base_url="http://[::1]:8080").close()
+
+
+def test_api_key_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KLAVIYO_API_KEY", raising=False)
+    with pytest.raises(InvalidInputError):
+        KlaviyoProfiles(base_url="http://127.0.0.1:9")
+    monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
+    KlaviyoProfiles(base_url="http://127.0.0.1:9").close()

@@ -1,0 +1,403 @@
+"""``KlaviyoProfiles`` and ``AsyncKlaviyoProfiles``: the clients people use.
+
+Each client owns one connection pool (or uses the ``httpx`` client you pass), pins one API
+revision, authenticates with a private API key, paces itself under Klaviyo's rate limits and
+retries what is safe to retry. The request is built and the response parsed by the generated
+endpoint module (``klaviyo_profile_import.api.profiles.create_or_update_profile``); the client
+sends the request itself so that it can pace, time and retry each exchange.
+
+Example::
+
+    from klaviyo_profiles import KlaviyoProfiles
+
+    with KlaviyoProfiles(api_key="pk_...") as client:
+        result = client.create_or_update_profile(email="ada@example.com", first_name="Ada")
+        result.created      # True on 201, False on 200
+        result.profile_id   # "01J..."
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
+from klaviyo_profile_import.arguments import ProfileAttributeArguments
+from klaviyo_profile_import.client import Client as GeneratedClient
+from klaviyo_profile_import.models import PostProfileResponse, ProfileUpsertQuery
+from klaviyo_profile_import.types import UNSET, Unset
+from typing_extensions import Self, Unpack
+
+from .auth import KlaviyoApiKeyAuth
+from .body import PreparedRequest, prepare_request
+from .errors import APIConnectionError, APITimeoutError, InvalidInputError, error_from_response
+from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
+from .result import ProfileResult, RateLimitInfo
+from .retries import RetryPolicy, acall_with_retries, call_with_retries
+from .revision import check_revision
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "KlaviyoProfiles"]
+
+#: Klaviyo's API host.
+DEFAULT_BASE_URL = "https://a.klaviyo.com"
+#: Always-on timeouts: users of other clients have seen calls hang forever without them.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
+
+_logger = logging.getLogger("klaviyo_profiles")
+_T = TypeVar("_T")
+
+
+def _check_base_url(base_url: str, allow_insecure_http: bool) -> str:
+    url = httpx.URL(base_url)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidInputError("base_url", "an http(s) URL such as https://a.klaviyo.com", f"got {base_url!r}")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise InvalidInputError(
+            "base_url",
+            "https, or http only on loopback (127.0.0.1, ::1, localhost)",
+            "pass allow_insecure_http=True to send the API key over plain http anyway",
+        )
+    return str(url).rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _BaseClient:
+    """Settings shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str,
+        revision: str | None,
+        timeout: httpx.Timeout | float | None,
+        retry_policy: RetryPolicy | None,
+        rate_limits: RateLimits | bool,
+        limiter_backend: LimiterBackend | None,
+        allow_insecure_http: bool,
+        today: dt.date | None,
+    ) -> None:
+        self._auth = KlaviyoApiKeyAuth(api_key)  # type: ignore[arg-type]  # checked inside
+        self.base_url = _check_base_url(base_url, allow_insecure_http)
+        self.revision = check_revision(revision, today=today)
+        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.retry_policy = retry_policy
+        self._limiter: RateLimiter | None = None
+        if rate_limits is not False:
+            limits = RateLimits.from_facts() if rate_limits is True else rate_limits
+            self._limiter = shared_limiter(self._auth.fingerprint, limits, backend=limiter_backend)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(base_url={self.base_url!r}, revision={self.revision!r}, "
+            f"auth={self._auth!r})"
+        )
+
+    def _policy(self, max_attempts: int | None, total_timeout: float | None) -> RetryPolicy | None:
+        if self.retry_policy is None:
+            if max_attempts is None and total_timeout is None:
+                return None
+            policy = RetryPolicy()
+        else:
+            policy = self.retry_policy
+        return policy.replace(
+            max_attempts=policy.max_attempts if max_attempts is None else max_attempts,
+            total_timeout=policy.total_timeout if total_timeout is None else total_timeout,
+        )
+
+    def _request_kwargs(self, prepared: PreparedRequest) -> dict[str, Any]:
+        return endpoint._get_kwargs(
+            body=prepared.model, revision=self.revision, auth=self._auth, **prepared.query
+        )
+
+    def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        rate_limit = RateLimitInfo.from_headers(response.headers)
+        if self._limiter is not None:
+            self._limiter.observe(rate_limit)
+        _logger.debug(
+            "POST %s -> %s in %.0f ms (attempt %d)",
+            response.request.url.path,
+            response.status_code,
+            elapsed_ms,
+            attempt,
+        )
+        if response.status_code not in (200, 201):
+            error = error_from_response(response)
+            if self._limiter is not None and response.status_code == 429:
+                self._limiter.penalize(getattr(error, "retry_after", None))
+            raise error
+        raw: Any
+        try:
+            raw = response.json()
+        except ValueError:
+            raw = None
+        parsed = endpoint._parse_response(client=_PARSE_CLIENT, response=response)
+        profile = parsed if isinstance(parsed, PostProfileResponse) else None
+        if profile is None:
+            _logger.warning(
+                "%s response could not be parsed into the model; see result.raw",
+                response.status_code,
+            )
+        data = raw.get("data") if isinstance(raw, dict) else None
+        profile_id = data.get("id") if isinstance(data, dict) else None
+        return ProfileResult(
+            created=response.status_code == 201,
+            status_code=response.status_code,
+            profile_id=str(profile_id) if profile_id is not None else None,
+            profile=profile,
+            raw=raw,
+            rate_limit=rate_limit,
+            attempts=attempt,
+            response=response,
+        )
+
+
+# The generated parser only reads ``raise_on_unexpected_status`` from its client argument.
+_PARSE_CLIENT = GeneratedClient(base_url="http://unused.invalid")
+
+
+def _transport_error(exc: httpx.TransportError) -> APIConnectionError:
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    request = None
+    try:
+        request = exc.request
+    except RuntimeError:
+        pass
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out ({detail}).", request=request)
+    return APIConnectionError(f"Connection error ({detail}).", request=request)
+
+
+class KlaviyoProfiles(_BaseClient):
+    """Synchronous client for Create or Update Profile.
+
+    Args:
+        api_key: a private API key; default ``$KLAVIYO_API_KEY``.
+        base_url: default ``https://a.klaviyo.com``; plain ``http://`` only on loopback unless
+            ``allow_insecure_http=True``.
+        revision: the API revision to pin; default the one the client was generated from.
+        timeout: an ``httpx.Timeout`` or seconds; never ``None`` by default.
+        http_client: your own ``httpx.Client`` (transports, proxies, event hooks). The client
+            does not close it; requests use ``base_url`` here, not the client's.
+        retry_policy: how to retry 429, 5xx and transport failures; ``None`` for one attempt.
+        rate_limits: ``True`` (Klaviyo's limits for the revision), your own ``RateLimits``, or
+            ``False`` to send without pacing.
+        limiter_backend: share the limiter across processes (see ``ratelimit``).
+        today: the date used for revision lifecycle warnings (tests).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        revision: str | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        http_client: httpx.Client | None = None,
+        retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
+        rate_limits: RateLimits | bool = True,
+        limiter_backend: LimiterBackend | None = None,
+        allow_insecure_http: bool = False,
+        today: dt.date | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            revision=revision,
+            timeout=timeout,
+            retry_policy=retry_policy,
+            rate_limits=rate_limits,
+            limiter_backend=limiter_backend,
+            allow_insecure_http=allow_insecure_http,
+            today=today,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self.timeout)
+
+    def create_or_update_profile(
+        self,
+        *,
+        body: Mapping[str, Any] | ProfileUpsertQuery | None = None,
+        id: str | None | Unset = UNSET,
+        meta: Mapping[str, Any] | None | Unset = UNSET,
+        patch_properties: Mapping[str, Any] | None | Unset = UNSET,
+        patch_identifiers: Mapping[str, Any] | None | Unset = UNSET,
+        additional_fields: Sequence[str] | None = None,
+        fields: Sequence[str] | None = None,
+        max_attempts: int | None = None,
+        total_timeout: float | None = None,
+        **attributes: Unpack[ProfileAttributeArguments],
+    ) -> ProfileResult:
+        """Create a profile, or update the one its identifiers match.
+
+        Give attributes as keywords (``email=``, ``first_name=``, ``kx=`` for ``_kx``,
+        ``location={...}``, ``properties={...}``): a keyword left out leaves the stored value
+        alone, ``None`` clears it, at every depth. Or pass ``body=``: a JSON:API dict (or the
+        generated ``ProfileUpsertQuery``) sent exactly as given.
+
+        ``additional_fields`` (e.g. ``["subscriptions"]``) and ``fields`` (sparse fieldset)
+        shape the response. ``max_attempts`` / ``total_timeout`` override the retry policy
+        for this call.
+
+        Raises:
+            InvalidInputError: before sending, naming the field that cannot be sent.
+            APIStatusError: a subclass per status family, with the parsed errors.
+            APIConnectionError: no response arrived (``APITimeoutError`` for timeouts).
+        """
+        prepared = prepare_request(
+            body=body,
+            attributes=attributes,
+            id=id,
+            meta=meta,
+            patch_properties=patch_properties,
+            patch_identifiers=patch_identifiers,
+            additional_fields=additional_fields,
+            fields=fields,
+        )
+        kwargs = self._request_kwargs(prepared)
+
+        def send(attempt: int) -> ProfileResult:
+            if self._limiter is not None:
+                self._limiter.acquire()
+            started = time.perf_counter()
+            try:
+                response = self._http.request(
+                    **{**kwargs, "url": self.base_url + kwargs["url"]}, timeout=self.timeout
+                )
+            except httpx.TransportError as exc:
+                raise _transport_error(exc) from exc
+            return self._finish(response, attempt, started)
+
+        policy = self._policy(max_attempts, total_timeout)
+        if policy is None:
+            return send(1)
+        return call_with_retries(send, policy)
+
+    def close(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncKlaviyoProfiles(_BaseClient):
+    """Asynchronous client for Create or Update Profile; see :class:`KlaviyoProfiles`.
+
+    Example::
+
+        async with AsyncKlaviyoProfiles() as client:
+            result = await client.create_or_update_profile(email="ada@example.com")
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        revision: str | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
+        rate_limits: RateLimits | bool = True,
+        limiter_backend: LimiterBackend | None = None,
+        allow_insecure_http: bool = False,
+        today: dt.date | None = None,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            revision=revision,
+            timeout=timeout,
+            retry_policy=retry_policy,
+            rate_limits=rate_limits,
+            limiter_backend=limiter_backend,
+            allow_insecure_http=allow_insecure_http,
+            today=today,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+
+    async def create_or_update_profile(
+        self,
+        *,
+        body: Mapping[str, Any] | ProfileUpsertQuery | None = None,
+        id: str | None | Unset = UNSET,
+        meta: Mapping[str, Any] | None | Unset = UNSET,
+        patch_properties: Mapping[str, Any] | None | Unset = UNSET,
+        patch_identifiers: Mapping[str, Any] | None | Unset = UNSET,
+        additional_fields: Sequence[str] | None = None,
+        fields: Sequence[str] | None = None,
+        max_attempts: int | None = None,
+        total_timeout: float | None = None,
+        **attributes: Unpack[ProfileAttributeArguments],
+    ) -> ProfileResult:
+        """Create a profile, or update the one its identifiers match (see the sync client)."""
+        prepared = prepare_request(
+            body=body,
+            attributes=attributes,
+            id=id,
+            meta=meta,
+            patch_properties=patch_properties,
+            patch_identifiers=patch_identifiers,
+            additional_fields=additional_fields,
+            fields=fields,
+        )
+        kwargs = self._request_kwargs(prepared)
+
+        async def send(attempt: int) -> ProfileResult:
+            if self._limiter is not None:
+                await self._limiter.acquire_async()
+            started = time.perf_counter()
+            try:
+                response = await self._http.request(
+                    **{**kwargs, "url": self.base_url + kwargs["url"]}, timeout=self.timeout
+                )
+            except httpx.TransportError as exc:
+                raise _transport_error(exc) from exc
+            return self._finish(response, attempt, started)
+
+        policy = self._policy(max_attempts, total_timeout)
+        if policy is None:
+            return await send(1)
+        return await acall_with_retries(send, policy)
+
+    async def aclose(self) -> None:
+        """Close the connection pool (only if this client created it)."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
