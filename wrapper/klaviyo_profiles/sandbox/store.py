@@ -132,6 +132,12 @@ class ProfileStore:
                 before = target
             after = copy.deepcopy(before)
             _apply_attributes(after.attributes, attributes)
+            sent_email = attributes.get("email")
+            if isinstance(sent_email, str) and sent_email.lower() in {
+                email.lower() for email in before.secondary_emails
+            }:
+                # A secondary address identifies the profile; it does not replace the primary.
+                after.attributes["email"] = before.attributes.get("email")
             _apply_patch_properties(after.attributes, meta.get("patch_properties"))
             _apply_patch_identifiers(after, meta.get("patch_identifiers"))
             self._check_conflicts(after)

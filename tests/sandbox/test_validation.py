@@ -1,0 +1,165 @@
+"""Body checks: media type, JSON, schema, identifiers, formats and the payload limit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from klaviyo_profile_import import facts
+from klaviyo_profiles.sandbox import Sandbox
+from sandbox_helpers import PATH, body
+
+ALTERNATE_PATH = PATH[:-1] if PATH.endswith("/") else PATH + "/"
+
+
+def errors_of(response: httpx.Response, status: int) -> list[dict[str, Any]]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(facts.MEDIA_TYPE)
+    errors: list[dict[str, Any]] = response.json()["errors"]
+    assert errors and all({"id", "code", "title", "detail"} <= set(e) for e in errors)
+    return errors
+
+
+def pointers(errors: list[dict[str, Any]]) -> set[str]:
+    return {e["source"]["pointer"] for e in errors if "pointer" in e.get("source", {})}
+
+
+def test_wrong_media_type_is_415(api: httpx.Client, sandbox: Sandbox) -> None:
+    response = api.post(
+        PATH,
+        content=json.dumps(body({"email": "ada@example.com"})),
+        headers={"Content-Type": "text/plain"},
+    )
+
+    assert errors_of(response, 415)[0]["code"] == "unsupported_media_type"
+    assert sandbox.profiles() == []
+
+
+def test_plain_json_is_accepted_only_on_the_old_trailing_slash_path(api: httpx.Client) -> None:
+    payload = json.dumps(body({"email": "ada@example.com"}))
+    plain = {"Content-Type": "application/json"}
+    slash_path = PATH if PATH.endswith("/") else ALTERNATE_PATH
+    plain_path = ALTERNATE_PATH if PATH.endswith("/") else PATH
+
+    old = api.post(slash_path, content=payload, headers=plain)
+    current = api.post(plain_path, content=payload, headers=plain)
+
+    assert old.status_code == 201
+    assert current.status_code == 415
+
+
+def test_media_type_parameters_such_as_charset_are_ignored(api: httpx.Client) -> None:
+    response = api.post(
+        PATH,
+        content=json.dumps(body({"email": "ada@example.com"})),
+        headers={"Content-Type": f"{facts.MEDIA_TYPE}; charset=utf-8"},
+    )
+
+    assert response.status_code == 201
+
+
+def test_invalid_json_is_400(api: httpx.Client) -> None:
+    response = api.post(PATH, content=b'{"data": {"type": "profile",')
+
+    assert errors_of(response, 400)[0]["code"] == "parse_error"
+
+
+def test_schema_violations_give_one_error_per_problem_with_pointers(api: httpx.Client) -> None:
+    response = api.post(
+        PATH,
+        json=body(
+            {"email": "ada@example.com", "first_name": 7, "location": {"city": ["x"]}},
+            meta={"patch_properties": "nope"},
+        ),
+    )
+
+    errors = errors_of(response, 400)
+    assert pointers(errors) == {
+        "/data/attributes/first_name",
+        "/data/attributes/location/city",
+        "/data/meta/patch_properties",
+    }
+    assert all(e["code"] == "invalid" for e in errors)
+
+
+def test_missing_required_members_are_pointed_at(api: httpx.Client) -> None:
+    no_data = api.post(PATH, json={"nothing": True})
+    no_attributes = api.post(PATH, json={"data": {"type": "profile"}})
+    wrong_type = api.post(
+        PATH, json={"data": {"type": "person", "attributes": {"email": "a@b.co"}}}
+    )
+
+    assert pointers(errors_of(no_data, 400)) == {"/data"}
+    assert pointers(errors_of(no_attributes, 400)) == {"/data/attributes"}
+    assert pointers(errors_of(wrong_type, 400)) == {"/data/type"}
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [{}, {"first_name": "Ada"}, {"email": None, "phone_number": None}],
+)
+def test_a_request_without_any_identifier_is_400(
+    api: httpx.Client, attributes: dict[str, Any]
+) -> None:
+    response = api.post(PATH, json=body(attributes))
+
+    errors = errors_of(response, 400)
+    assert "identifier" in errors[0]["detail"]
+    assert pointers(errors) == {"/data/attributes"}
+
+
+def test_bad_email_and_non_e164_phone_are_400_each_with_its_pointer(api: httpx.Client) -> None:
+    response = api.post(PATH, json=body({"email": "ada-at-example", "phone_number": "0207 123"}))
+
+    assert pointers(errors_of(response, 400)) == {
+        "/data/attributes/email",
+        "/data/attributes/phone_number",
+    }
+
+
+@pytest.mark.parametrize("phone", ["+15005550006", "+447700900123", "+12"])
+def test_e164_phones_are_accepted(api: httpx.Client, phone: str) -> None:
+    assert api.post(PATH, json=body({"phone_number": phone})).status_code == 201
+
+
+def test_patch_identifiers_accept_email_only(api: httpx.Client) -> None:
+    response = api.post(
+        PATH,
+        json=body(
+            {"email": "ada@example.com"},
+            meta={"patch_identifiers": {"append": {"phone_number": "+15005550006"}}},
+        ),
+    )
+
+    assert pointers(errors_of(response, 400)) == {
+        "/data/meta/patch_identifiers/append/phone_number"
+    }
+
+
+def test_body_over_the_payload_limit_is_413_and_changes_nothing(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    padding = "x" * facts.PAYLOAD_LIMIT_BYTES
+    response = api.post(
+        PATH, json=body({"email": "ada@example.com", "properties": {"padding": padding}})
+    )
+
+    assert errors_of(response, 413)[0]["code"] == "payload_too_large"
+    assert sandbox.profiles() == []
+
+
+def test_body_just_under_the_payload_limit_is_accepted(api: httpx.Client) -> None:
+    empty = json.dumps(body({"email": "ada@example.com", "properties": {"p": ""}}))
+    padding = "x" * (facts.PAYLOAD_LIMIT_BYTES - len(empty.encode()))
+    content = json.dumps(body({"email": "ada@example.com", "properties": {"p": padding}}))
+
+    assert len(content.encode()) == facts.PAYLOAD_LIMIT_BYTES
+    assert api.post(PATH, content=content).status_code == 201
+
+
+def test_other_methods_on_the_route_are_405_in_json_api_shape(api: httpx.Client) -> None:
+    response = api.get(PATH)
+
+    assert errors_of(response, 405)[0]["code"] == "method_not_allowed"
