@@ -10,14 +10,12 @@ from typing import Any
 
 import pytest
 from klaviyo_profile_import import facts
-
 from klaviyo_profiles import (
     InvalidInputError,
     KlaviyoProfiles,
     PayloadTooLargeError,
     UnknownFieldError,
 )
-
 from wire_recorder import API_KEY, Recorder
 
 
@@ -36,7 +34,9 @@ def refused(client: KlaviyoProfiles, recorder: Recorder, **arguments: Any) -> In
     return caught.value
 
 
-def test_misspelt_attribute_names_the_closest_valid_one(client: KlaviyoProfiles, recorder: Recorder) -> None:
+def test_misspelt_attribute_names_the_closest_valid_one(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
     error = refused(client, recorder, email="ada@example.com", frist_name="Ada")
     assert isinstance(error, UnknownFieldError)
     assert "frist_name" in str(error) and error.suggestion == "first_name"
@@ -47,24 +47,32 @@ def test_unknown_location_field_is_refused(client: KlaviyoProfiles, recorder: Re
     assert isinstance(error, UnknownFieldError) and error.suggestion == "city"
 
 
-def test_wrong_json_type_names_field_and_expectation(client: KlaviyoProfiles, recorder: Recorder) -> None:
+def test_wrong_json_type_names_field_and_expectation(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
     error = refused(client, recorder, email=42)
     assert error.field.endswith("email") and "string" in error.expected
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, Decimal("NaN")])
-def test_non_finite_numbers_are_refused(client: KlaviyoProfiles, recorder: Recorder, bad: Any) -> None:
+def test_non_finite_numbers_are_refused(
+    client: KlaviyoProfiles, recorder: Recorder, bad: Any
+) -> None:
     error = refused(client, recorder, email="ada@example.com", properties={"score": bad})
     assert error.field == "properties.score"
 
 
 @pytest.mark.parametrize("bad", [{1, 2}, b"bytes", object()])
-def test_values_json_cannot_carry_are_refused(client: KlaviyoProfiles, recorder: Recorder, bad: Any) -> None:
+def test_values_json_cannot_carry_are_refused(
+    client: KlaviyoProfiles, recorder: Recorder, bad: Any
+) -> None:
     error = refused(client, recorder, email="ada@example.com", properties={"x": bad})
     assert error.field == "properties.x"
 
 
-def test_dates_and_decimals_become_iso_strings_and_numbers(client: KlaviyoProfiles, recorder: Recorder) -> None:
+def test_dates_and_decimals_become_iso_strings_and_numbers(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
     client.create_or_update_profile(
         email="ada@example.com",
         properties={
@@ -82,9 +90,14 @@ def test_dates_and_decimals_become_iso_strings_and_numbers(client: KlaviyoProfil
     }
 
 
-def test_body_over_the_payload_limit_is_refused(client: KlaviyoProfiles, recorder: Recorder) -> None:
+def test_body_over_the_payload_limit_is_refused(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
     error = refused(
-        client, recorder, email="ada@example.com", properties={"blob": "x" * facts.PAYLOAD_LIMIT_BYTES}
+        client,
+        recorder,
+        email="ada@example.com",
+        properties={"blob": "x" * facts.PAYLOAD_LIMIT_BYTES},
     )
     assert isinstance(error, PayloadTooLargeError) and error.limit == facts.PAYLOAD_LIMIT_BYTES
 
@@ -98,7 +111,9 @@ def test_empty_request_is_refused(client: KlaviyoProfiles, recorder: Recorder) -
     refused(client, recorder)
 
 
-def test_body_and_keywords_together_are_refused(client: KlaviyoProfiles, recorder: Recorder) -> None:
+def test_body_and_keywords_together_are_refused(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
     body = {"data": {"type": "profile", "attributes": {"email": "ada@example.com"}}}
     error = refused(client, recorder, body=body, first_name="Ada")
     assert error.field == "body"
@@ -128,7 +143,9 @@ def test_plain_http_is_refused_off_loopback() -> None:
     with pytest.raises(InvalidInputError) as caught:
         KlaviyoProfiles(api_key=API_KEY, base_url="http://example.com")
     assert caught.value.field == "base_url"
-    KlaviyoProfiles(api_key=API_KEY, base_url="http://example.com", allow_insecure_http=True).close()
+    KlaviyoProfiles(
+        api_key=API_KEY, base_url="http://example.com", allow_insecure_http=True
+    ).close()
     KlaviyoProfiles(api_key=API_KEY, base_url="http://[::1]:8080").close()
 
 

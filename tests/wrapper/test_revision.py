@@ -7,7 +7,6 @@ import warnings
 
 import pytest
 from klaviyo_profile_import import facts
-
 from klaviyo_profiles import InvalidInputError
 from klaviyo_profiles import revision as revision_module
 from klaviyo_profiles.revision import (

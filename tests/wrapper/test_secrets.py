@@ -7,10 +7,8 @@ import logging
 import warnings
 
 import pytest
-
 from klaviyo_profiles import APIStatusError, KlaviyoProfiles
 from klaviyo_profiles.auth import KlaviyoApiKeyAuth
-
 from wire_recorder import Recorder, Reply
 
 SECRET = "pk_SECRET_do_not_leak_7f3a9c2e1b"
@@ -23,20 +21,33 @@ def test_key_is_in_no_log_record_repr_error_or_warning(
     for name in ("httpx", "httpcore", "klaviyo_profiles"):
         logging.getLogger(name).setLevel(logging.DEBUG)
     recorder.replies.append(
-        Reply(401, json.dumps({"errors": [{"id": "1", "code": "not_authenticated", "title": "t", "detail": "d"}]}).encode())
+        Reply(
+            401,
+            json.dumps(
+                {"errors": [{"id": "1", "code": "not_authenticated", "title": "t", "detail": "d"}]}
+            ).encode(),
+        )
     )
     texts: list[str] = []
     with warnings.catch_warnings(record=True) as caught_warnings:
         warnings.simplefilter("always")
         client = KlaviyoProfiles(
-            api_key=SECRET, base_url=recorder.base_url, retry_policy=None, rate_limits=False,
+            api_key=SECRET,
+            base_url=recorder.base_url,
+            retry_policy=None,
+            rate_limits=False,
             revision="2024-10-15",  # provokes mismatch and retirement warnings
         )
         texts += [repr(client), str(client), repr(client._auth)]
         with pytest.raises(APIStatusError) as caught:
             client.create_or_update_profile(email="ada@example.com")
         error = caught.value
-        texts += [str(error), repr(error), repr(error.request), repr(error.response.request.headers)]
+        texts += [
+            str(error),
+            repr(error),
+            repr(error.request),
+            repr(error.response.request.headers),
+        ]
         result = client.create_or_update_profile(email="ada@example.com")
         texts += [repr(result), str(result)]
         client.close()

@@ -14,10 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from klaviyo_profile_import import facts
 from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
-
 from klaviyo_profiles import UNSET, KlaviyoProfiles
 from klaviyo_profiles.body import build_body
-
 from wire_recorder import API_KEY, Recorder
 
 SCALAR_ATTRIBUTES = [
@@ -100,14 +98,18 @@ def test_each_location_field_is_absent_null_or_sent(
             assert sent[location_field] == location[location_field]
 
 
-def test_none_location_and_meta_are_sent_as_null(client: KlaviyoProfiles, recorder: Recorder) -> None:
+def test_none_location_and_meta_are_sent_as_null(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
     client.create_or_update_profile(email="ada@example.com", location=None, meta=None)
     data = recorder.last.json["data"]
     assert data["attributes"]["location"] is None
     assert "meta" in data and data["meta"] is None
 
 
-def test_none_inside_properties_is_sent_as_null(client: KlaviyoProfiles, recorder: Recorder) -> None:
+def test_none_inside_properties_is_sent_as_null(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
     client.create_or_update_profile(
         email="ada@example.com", properties={"plan": None, "tier": "gold", "gone": UNSET}
     )
@@ -143,7 +145,9 @@ def test_additional_fields_travel_comma_joined_in_one_parameter(
     client.create_or_update_profile(
         email="ada@example.com", additional_fields=list(facts.ADDITIONAL_FIELDS)
     )
-    assert recorder.last.query == {"additional-fields[profile]": [",".join(facts.ADDITIONAL_FIELDS)]}
+    assert recorder.last.query == {
+        "additional-fields[profile]": [",".join(facts.ADDITIONAL_FIELDS)]
+    }
 
 
 def test_every_request_carries_revision_media_type_and_key(
@@ -162,7 +166,9 @@ def test_every_request_carries_revision_media_type_and_key(
 _mode = st.sampled_from(["omitted", "none", "value"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     attribute_modes=st.fixed_dictionaries({name: _mode for name in SCALAR_ATTRIBUTES}),
     location_modes=st.fixed_dictionaries({name: _mode for name in facts.LOCATION_FIELDS}),

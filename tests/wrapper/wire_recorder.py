@@ -11,15 +11,12 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
-import pytest
-from klaviyo_profile_import import facts
 
 API_KEY = "pk_test_0123456789abcdef0123"
 
@@ -79,7 +76,7 @@ class Recorder:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 split = urlsplit(self.path)
@@ -169,5 +166,3 @@ def official_validator(shared: Path, revision: str) -> Any:
         return problems
 
     return check
-
-

@@ -28,8 +28,8 @@ from typing import Any
 
 import attrs
 from klaviyo_profile_import import facts
-from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
 from klaviyo_profile_import import models as _models
+from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
 from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profile_import.types import UNSET, Unset
 
@@ -87,7 +87,9 @@ def to_json_value(value: Any, field: str) -> Any:
         result: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
-                raise InvalidInputError(f"{field}[{key!r}]", "string keys", f"got {type(key).__name__}")
+                raise InvalidInputError(
+                    f"{field}[{key!r}]", "string keys", f"got {type(key).__name__}"
+                )
             if _is_unset(item):
                 continue
             result[key] = to_json_value(item, f"{field}.{key}")
@@ -104,10 +106,10 @@ def to_json_value(value: Any, field: str) -> Any:
 def build_body(
     *,
     attributes: Mapping[str, Any],
-    id: str | None | Unset = UNSET,
-    meta: Mapping[str, Any] | None | Unset = UNSET,
-    patch_properties: Mapping[str, Any] | None | Unset = UNSET,
-    patch_identifiers: Mapping[str, Any] | None | Unset = UNSET,
+    id: str | Unset | None = UNSET,
+    meta: Mapping[str, Any] | Unset | None = UNSET,
+    patch_properties: Mapping[str, Any] | Unset | None = UNSET,
+    patch_identifiers: Mapping[str, Any] | Unset | None = UNSET,
 ) -> dict[str, Any]:
     """The JSON:API document for keyword arguments (Python names such as ``kx``).
 
@@ -200,7 +202,12 @@ def _describe(schema: Mapping[str, Any]) -> str:
     kinds = _types_of(schema)
     if "enum" in schema:
         return "one of " + ", ".join(repr(v) for v in schema["enum"])
-    names = {"null": "null (None)", "object": "an object (dict)", "array": "a list", "string": "a string"}
+    names = {
+        "null": "null (None)",
+        "object": "an object (dict)",
+        "array": "a list",
+        "string": "a string",
+    }
     return " or ".join(names.get(kind, f"a {kind}") for kind in kinds) or "a JSON value"
 
 
@@ -232,7 +239,11 @@ def _check(value: Any, schema: Mapping[str, Any], field: str, root: Mapping[str,
                 if key not in properties:
                     label = "body" if field == "body" else field
                     valid = list(properties)
-                    raise UnknownFieldError(f"{label}.{key}" if label != "body" else key, valid, _suggest(str(key), valid))
+                    raise UnknownFieldError(
+                        f"{label}.{key}" if label != "body" else key,
+                        valid,
+                        _suggest(str(key), valid),
+                    )
             for key in schema.get("required") or ():
                 if key not in value:
                     raise InvalidInputError(f"{field}.{key}", "this key to be present")
@@ -285,10 +296,10 @@ def prepare_request(
     *,
     body: Mapping[str, Any] | ProfileUpsertQuery | None,
     attributes: Mapping[str, Any],
-    id: str | None | Unset = UNSET,
-    meta: Mapping[str, Any] | None | Unset = UNSET,
-    patch_properties: Mapping[str, Any] | None | Unset = UNSET,
-    patch_identifiers: Mapping[str, Any] | None | Unset = UNSET,
+    id: str | Unset | None = UNSET,
+    meta: Mapping[str, Any] | Unset | None = UNSET,
+    patch_properties: Mapping[str, Any] | Unset | None = UNSET,
+    patch_identifiers: Mapping[str, Any] | Unset | None = UNSET,
     additional_fields: Sequence[str] | None = None,
     fields: Sequence[str] | None = None,
 ) -> PreparedRequest:
@@ -310,11 +321,15 @@ def prepare_request(
         ] + [name for name, value in attributes.items() if not _is_unset(value)]
         if extra:
             raise InvalidInputError(
-                "body", "body= alone, or keyword arguments without body=", f"got both ({', '.join(extra)})"
+                "body",
+                "body= alone, or keyword arguments without body=",
+                f"got both ({', '.join(extra)})",
             )
         raw = body.to_dict() if isinstance(body, ProfileUpsertQuery) else body
         if not isinstance(raw, Mapping):
-            raise InvalidInputError("body", "a JSON:API dict or ProfileUpsertQuery", f"got {_type_name(raw)}")
+            raise InvalidInputError(
+                "body", "a JSON:API dict or ProfileUpsertQuery", f"got {_type_name(raw)}"
+            )
         wire = to_json_value(raw, "body")
     else:
         wire = build_body(
@@ -333,7 +348,12 @@ def prepare_request(
         raise InvalidInputError("body", "a body the generated model carries unchanged")
     query: dict[str, list[Any]] = {}
     for argument, values, valid, label in (
-        ("additional_fieldsprofile", additional_fields, facts.ADDITIONAL_FIELDS, "additional_fields"),
+        (
+            "additional_fieldsprofile",
+            additional_fields,
+            facts.ADDITIONAL_FIELDS,
+            "additional_fields",
+        ),
         ("fieldsprofile", fields, facts.SPARSE_FIELDS, "fields"),
     ):
         checked = _query_values(values, valid, label)
@@ -346,6 +366,8 @@ def prepare_request(
 # parameter (fields[profile] before 2026-04-15) has no such class; facts then lists no values
 # and the lookup is never used.
 _QUERY_ENUMS: dict[str, Any] = {
-    "additional_fieldsprofile": getattr(_models, "CreateOrUpdateProfileAdditionalFieldsprofileItem", str),
+    "additional_fieldsprofile": getattr(
+        _models, "CreateOrUpdateProfileAdditionalFieldsprofileItem", str
+    ),
     "fieldsprofile": getattr(_models, "CreateOrUpdateProfileFieldsprofileItem", str),
 }

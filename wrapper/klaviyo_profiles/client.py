@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import logging
@@ -56,7 +57,9 @@ _T = TypeVar("_T")
 def _check_base_url(base_url: str, allow_insecure_http: bool) -> str:
     url = httpx.URL(base_url)
     if url.scheme not in ("http", "https") or not url.host:
-        raise InvalidInputError("base_url", "an http(s) URL such as https://a.klaviyo.com", f"got {base_url!r}")
+        raise InvalidInputError(
+            "base_url", "an http(s) URL such as https://a.klaviyo.com", f"got {base_url!r}"
+        )
     if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
         raise InvalidInputError(
             "base_url",
@@ -174,10 +177,8 @@ _PARSE_CLIENT = GeneratedClient(base_url="http://unused.invalid")
 def _transport_error(exc: httpx.TransportError) -> APIConnectionError:
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     request = None
-    try:
+    with contextlib.suppress(RuntimeError):
         request = exc.request
-    except RuntimeError:
-        pass
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out ({detail}).", request=request)
     return APIConnectionError(f"Connection error ({detail}).", request=request)
@@ -233,10 +234,10 @@ class KlaviyoProfiles(_BaseClient):
         self,
         *,
         body: Mapping[str, Any] | ProfileUpsertQuery | None = None,
-        id: str | None | Unset = UNSET,
-        meta: Mapping[str, Any] | None | Unset = UNSET,
-        patch_properties: Mapping[str, Any] | None | Unset = UNSET,
-        patch_identifiers: Mapping[str, Any] | None | Unset = UNSET,
+        id: str | Unset | None = UNSET,
+        meta: Mapping[str, Any] | Unset | None = UNSET,
+        patch_properties: Mapping[str, Any] | Unset | None = UNSET,
+        patch_identifiers: Mapping[str, Any] | Unset | None = UNSET,
         additional_fields: Sequence[str] | None = None,
         fields: Sequence[str] | None = None,
         max_attempts: int | None = None,
@@ -346,10 +347,10 @@ class AsyncKlaviyoProfiles(_BaseClient):
         self,
         *,
         body: Mapping[str, Any] | ProfileUpsertQuery | None = None,
-        id: str | None | Unset = UNSET,
-        meta: Mapping[str, Any] | None | Unset = UNSET,
-        patch_properties: Mapping[str, Any] | None | Unset = UNSET,
-        patch_identifiers: Mapping[str, Any] | None | Unset = UNSET,
+        id: str | Unset | None = UNSET,
+        meta: Mapping[str, Any] | Unset | None = UNSET,
+        patch_properties: Mapping[str, Any] | Unset | None = UNSET,
+        patch_identifiers: Mapping[str, Any] | Unset | None = UNSET,
         additional_fields: Sequence[str] | None = None,
         fields: Sequence[str] | None = None,
         max_attempts: int | None = None,

@@ -166,7 +166,8 @@ class ErrorObject:
         """Build from one decoded error object, tolerating missing or odd-typed members."""
         if not isinstance(value, Mapping):
             return cls(detail=str(value))
-        source = value.get("source") if isinstance(value.get("source"), Mapping) else {}
+        raw_source = value.get("source")
+        source: Mapping[str, Any] = raw_source if isinstance(raw_source, Mapping) else {}
         status = value.get("status")
         try:
             status_code = int(status) if status is not None else None
@@ -313,8 +314,8 @@ def parse_retry_after(value: str | None) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
-        from email.utils import parsedate_to_datetime
         from datetime import datetime, timezone
+        from email.utils import parsedate_to_datetime
 
         try:
             when = parsedate_to_datetime(value)
