@@ -1,0 +1,77 @@
+"""The wrapper's own tests pass unchanged on a client regenerated for another revision.
+
+The client is generated for Klaviyo's 2025-04-15 spec into a temporary folder, placed first on
+``PYTHONPATH``, and the wire-format and input-check tests run against it in a subprocess. Names
+come from the generated facts, so ``anonymous_id`` is accepted there and refused on 2026-07-15.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REVISION = "2025-04-15"
+
+
+def test_wrapper_tests_pass_on_a_client_generated_for_2025_04_15(
+    shared_dir: Path, repo_root: Path, tmp_path: Path
+) -> None:
+    import generate
+    import spec_tools
+    import update_revision
+
+    current = spec_tools.load_document(repo_root / "spec" / "profile-import.yaml")
+    fragment = update_revision.build_fragment(
+        shared_dir / "klaviyo-openapi" / REVISION / "stable.json", revision=None, current=current
+    )
+    spec_file = tmp_path / "profile-import.yaml"
+    spec_file.write_text(update_revision.render(fragment), encoding="utf-8")
+    generate.generate(spec_file, tmp_path / "pkg" / "klaviyo_profile_import")
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path / "pkg"), str(Path(__file__).parent)]),
+    }
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from klaviyo_profile_import import facts; print(facts.REVISION, 'anonymous_id' in facts.REQUEST_ATTRIBUTES)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert probe.stdout.split() == [REVISION, "True"], (
+        "the regenerated package must shadow the installed one"
+    )
+    here = Path(__file__).parent
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "ignore::UserWarning",
+            str(here / "test_wire_format.py"),
+            str(here / "test_input_checks.py"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=repo_root,
+        timeout=300,
+    )
+    if run.returncode != 0:
+        pytest.fail(
+            f"wrapper tests failed on the {REVISION} client:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
+        )
+    assert " passed" in run.stdout
