@@ -40,7 +40,8 @@ def test_wrapper_tests_pass_on_a_client_generated_for_2025_04_15(
         [
             sys.executable,
             "-c",
-            "from klaviyo_profile_import import facts; print(facts.REVISION, 'anonymous_id' in facts.REQUEST_ATTRIBUTES)",
+            "from klaviyo_profile_import import facts; "
+            "print(facts.REVISION, 'anonymous_id' in facts.REQUEST_ATTRIBUTES)",
         ],
         env=env,
         capture_output=True,
@@ -72,6 +73,7 @@ def test_wrapper_tests_pass_on_a_client_generated_for_2025_04_15(
     )
     if run.returncode != 0:
         pytest.fail(
-            f"wrapper tests failed on the {REVISION} client:\n{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
+            f"wrapper tests failed on the {REVISION} client:\n"
+            f"{run.stdout[-4000:]}\n{run.stderr[-2000:]}"
         )
     assert " passed" in run.stdout
