@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -226,10 +227,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def served_specs(klaviyo_specs: Path) -> Iterator[str]:
-    """Klaviyo's spec folder served over HTTP on loopback; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(klaviyo_specs))
+@contextlib.contextmanager
+def _serve(directory: Path) -> Iterator[str]:
+    """``directory`` served over HTTP on loopback; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -239,6 +240,13 @@ def served_specs(klaviyo_specs: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@pytest.fixture
+def served_specs(klaviyo_specs: Path) -> Iterator[str]:
+    """Klaviyo's spec folder served over HTTP on loopback; yields the base URL."""
+    with _serve(klaviyo_specs) as base_url:
+        yield base_url
 
 
 def test_a_url_source_gives_the_same_fragment_as_the_file(
@@ -268,15 +276,15 @@ def test_a_url_source_gives_the_same_fragment_as_the_file(
 @pytest.mark.parametrize("kind", ["url", "path"])
 def test_an_unreadable_source_is_reported_in_one_line(
     kind: str,
-    served_specs: str,
     spec_copy: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    source = f"{served_specs}/no-such.json" if kind == "url" else str(tmp_path / "no-such.json")
-    code = update_revision.main(["--source", source, "--spec", str(spec_copy), "--dry-run"])
+    with _serve(tmp_path) as base_url:
+        source = f"{base_url}/no-such.json" if kind == "url" else str(tmp_path / "no-such.json")
+        code = update_revision.main(["--source", source, "--spec", str(spec_copy), "--dry-run"])
     assert code == 2
     error = capsys.readouterr().err
     assert error.startswith(f"error: {source}: cannot ")
