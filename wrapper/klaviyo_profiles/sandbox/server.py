@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -90,15 +89,12 @@ class Sandbox:
         """Bind, start serving and return once the server accepts connections."""
         if self._thread is not None:
             raise RuntimeError("this sandbox is already running")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self._requested_port))
-        self._port = int(sock.getsockname()[1])
-        server = uvicorn.Server(_uvicorn_config(self.app, self.state))
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="klaviyo-sandbox", daemon=True
+        # uvicorn binds the socket itself: handing it a pre-bound socket costs ~40 ms a request.
+        server = uvicorn.Server(
+            _uvicorn_config(self.app, self.state, host="127.0.0.1", port=self._requested_port)
         )
+        self._server = server
+        self._thread = threading.Thread(target=server.run, name="klaviyo-sandbox", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + _STARTUP_TIMEOUT
         while not server.started:
@@ -106,6 +102,7 @@ class Sandbox:
                 self.stop()
                 raise RuntimeError("the sandbox server did not start")
             time.sleep(0.005)
+        self._port = int(server.servers[0].sockets[0].getsockname()[1])
         return self
 
     def stop(self) -> None:
