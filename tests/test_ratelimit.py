@@ -109,6 +109,21 @@ def test_no_window_ever_holds_more_than_its_limit_and_throughput_stays_near_the_
     assert elapsed == pytest.approx(9 * (10.0 + margin) + (1.0 + margin), abs=0.05)
 
 
+def test_a_large_burst_is_spread_over_its_window_in_fifths() -> None:
+    clock = FakeClock()
+    limits = RateLimits(burst_limit=30, burst_period=0.25, steady_limit=150, steady_period=2.0)
+    limiter = make_limiter(clock, limits)
+    starts = []
+    for _ in range(60):
+        limiter.acquire()
+        starts.append(clock())
+
+    assert max_in_window(starts, 0.05) <= 6
+    assert max_in_window(starts, 0.25) <= 30
+    # ... at the same average rate: 60 requests fit in two burst windows.
+    assert starts[-1] - starts[0] < 2 * (0.25 + limits.safety_margin)
+
+
 def test_acquire_async_awaits_instead_of_sleeping_the_thread() -> None:
     clock = FakeClock()
     blocking_sleeps: list[float] = []
@@ -222,7 +237,8 @@ def test_pacing_from_the_server_ends_at_the_reset() -> None:
     limiter = make_limiter(clock, limits)
     limiter.observe(RateLimitInfo(limit=100, remaining=2, reset=4.0))
     clock.now += 4.0
-    assert [limiter.acquire() for _ in range(5)] == [0.0] * 5
+    # Back to the local limits: a slice of the burst (10 / 5) goes out at once.
+    assert [limiter.acquire() for _ in range(2)] == [0.0] * 2
 
 
 def test_server_reporting_no_budget_holds_requests_until_the_reset() -> None:

@@ -138,11 +138,23 @@ class RateLimits:
         return self.steady_limit / self.steady_period
 
     def rates(self) -> list[Rate]:
-        """The two windows as pyrate-limiter rates (milliseconds), margin included."""
-        return [
+        """The windows as pyrate-limiter rates (milliseconds), margin included.
+
+        A burst of 10 or more is also spread over the burst window in slices of a fifth of
+        it (same average rate): a server works through a burst one request at a time, and
+        the tail of a burst fired all at once could arrive after the server's burst window
+        has rolled over and be counted with the next burst.
+        """
+        rates = [
             Rate(self.burst_limit, _ms(self.burst_period + self.safety_margin)),
             Rate(self.steady_limit, _ms(self.steady_period + self.safety_margin)),
         ]
+        if self.burst_limit >= _SLICES * 2:
+            rates.insert(0, Rate(self.burst_limit // _SLICES, _ms(self.burst_period / _SLICES)))
+        return rates
+
+
+_SLICES = 5
 
 
 def _ms(seconds: float) -> int:
