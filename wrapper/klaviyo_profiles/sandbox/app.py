@@ -123,6 +123,9 @@ class SandboxState:
                 self.faults.configure(faults)
             if "revisions" in changes:
                 revisions = tuple(str(r) for r in changes["revisions"])
+                bad = [r for r in revisions if not validation.REVISION_PATTERN.match(r)]
+                if not revisions or bad:
+                    raise ValueError(f"revisions must be YYYY-MM-DD[.suffix], got {bad or 'none'}")
                 config = replace(config, revisions=revisions)
             self.config = config
             return config
