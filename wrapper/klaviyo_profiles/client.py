@@ -36,7 +36,7 @@ from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
 from .auth import KlaviyoApiKeyAuth
-from .body import PreparedRequest, prepare_request
+from .body import prepare_request
 from .errors import APIConnectionError, APITimeoutError, InvalidInputError, error_from_response
 from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
 from .result import ProfileResult, RateLimitInfo
@@ -122,10 +122,21 @@ class _BaseClient:
             total_timeout=policy.total_timeout if total_timeout is None else total_timeout,
         )
 
-    def _request_kwargs(self, prepared: PreparedRequest) -> dict[str, Any]:
-        return endpoint._get_kwargs(
+    def _request(
+        self,
+        body: Mapping[str, Any] | ProfileUpsertQuery | None,
+        attributes: Mapping[str, Any],
+        **options: Any,
+    ) -> dict[str, Any]:
+        """Check the input and let the generated module build the request (keyword arguments
+        for ``httpx.Client.request``); raises ``InvalidInputError`` before any I/O."""
+        prepared = prepare_request(body=body, attributes=attributes, **options)
+        request: dict[str, Any] = endpoint._get_kwargs(
             body=prepared.model, revision=self.revision, auth=self._auth, **prepared.query
         )
+        request["url"] = self.base_url + request["url"]
+        request["timeout"] = self.timeout
+        return request
 
     def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -260,9 +271,9 @@ class KlaviyoProfiles(_BaseClient):
             APIStatusError: a subclass per status family, with the parsed errors.
             APIConnectionError: no response arrived (``APITimeoutError`` for timeouts).
         """
-        prepared = prepare_request(
-            body=body,
-            attributes=attributes,
+        request = self._request(
+            body,
+            attributes,
             id=id,
             meta=meta,
             patch_properties=patch_properties,
@@ -270,16 +281,13 @@ class KlaviyoProfiles(_BaseClient):
             additional_fields=additional_fields,
             fields=fields,
         )
-        kwargs = self._request_kwargs(prepared)
 
         def send(attempt: int) -> ProfileResult:
             if self._limiter is not None:
                 self._limiter.acquire()
             started = time.perf_counter()
             try:
-                response = self._http.request(
-                    **{**kwargs, "url": self.base_url + kwargs["url"]}, timeout=self.timeout
-                )
+                response = self._http.request(**request)
             except httpx.TransportError as exc:
                 raise _transport_error(exc) from exc
             return self._finish(response, attempt, started)
@@ -358,9 +366,9 @@ class AsyncKlaviyoProfiles(_BaseClient):
         **attributes: Unpack[ProfileAttributeArguments],
     ) -> ProfileResult:
         """Create a profile, or update the one its identifiers match (see the sync client)."""
-        prepared = prepare_request(
-            body=body,
-            attributes=attributes,
+        request = self._request(
+            body,
+            attributes,
             id=id,
             meta=meta,
             patch_properties=patch_properties,
@@ -368,16 +376,13 @@ class AsyncKlaviyoProfiles(_BaseClient):
             additional_fields=additional_fields,
             fields=fields,
         )
-        kwargs = self._request_kwargs(prepared)
 
         async def send(attempt: int) -> ProfileResult:
             if self._limiter is not None:
                 await self._limiter.acquire_async()
             started = time.perf_counter()
             try:
-                response = await self._http.request(
-                    **{**kwargs, "url": self.base_url + kwargs["url"]}, timeout=self.timeout
-                )
+                response = await self._http.request(**request)
             except httpx.TransportError as exc:
                 raise _transport_error(exc) from exc
             return self._finish(response, attempt, started)
