@@ -24,10 +24,12 @@ import ipaddress
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from importlib.metadata import version as _version
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+from klaviyo_profile_import import facts
 from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
 from klaviyo_profile_import.client import Client as GeneratedClient
@@ -51,6 +53,7 @@ DEFAULT_BASE_URL = "https://a.klaviyo.com"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 
 _logger = logging.getLogger("klaviyo_profiles")
+_USER_AGENT = f"klaviyo-profiles/{_version('klaviyo-profiles')} (revision {facts.REVISION})"
 _T = TypeVar("_T")
 
 
@@ -136,6 +139,11 @@ class _BaseClient:
         )
         request["url"] = self.base_url + request["url"]
         request["timeout"] = self.timeout
+        request["headers"] = {
+            **request["headers"],
+            "Accept": facts.MEDIA_TYPE,
+            "User-Agent": _USER_AGENT,
+        }
         return request
 
     def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
