@@ -634,22 +634,72 @@ def make_responses_tolerant(document: dict[str, Any]) -> dict[str, Any]:
 
     for original, new_name in renamed.items():
         schemas[new_name] = copy.deepcopy(schemas[original])
-    for name in sorted((response_side - request_side) | set(renamed.values())):
+    loosened_names = sorted((response_side - request_side) | set(renamed.values()))
+    for name in loosened_names:
         schemas[name] = _loosen(_rename(schemas[name]))
+    for name in loosened_names:
+        schemas[name] = _hoist(schemas[name], name, schemas)
     operation["responses"] = _rename(operation.get("responses") or {})
     for status, response in operation["responses"].items():
-        operation["responses"][status] = _loosen_response(document, response, _rename, renamed)
+        operation["responses"][status] = _loosen_response(document, status, response, _rename)
     return document
 
 
-def _loosen_response(document: dict[str, Any], response: dict[str, Any], rename: Any, renamed: dict[str, str]) -> dict[str, Any]:
+def _loosen_response(
+    document: dict[str, Any], status: str, response: dict[str, Any], rename: Any
+) -> dict[str, Any]:
+    prefix = f"Response{status}"
     if "$ref" in response:
+        prefix = response["$ref"].rsplit("/", 1)[1]
         response = copy.deepcopy(resolve(document, response["$ref"]))
     response = rename(response)
+    schemas = document["components"]["schemas"]
     for media in (response.get("content") or {}).values():
         if isinstance(media.get("schema"), dict):
-            media["schema"] = _loosen(media["schema"])
+            media["schema"] = _hoist(_loosen(media["schema"]), prefix, schemas)
     return response
+
+
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def _hoist(schema: Any, prefix: str, schemas: dict[str, Any]) -> Any:
+    """Move object schemas written inline inside ``schema`` into named components.
+
+    Once loosened, an inline object property is nullable, and openapi-python-client names the
+    object member of that union after its position (``PostProfileResponseDataType0``). As a
+    component reached through a nullable ``$ref`` it gets a plain name
+    (``PostProfileResponseData``) and the same nullability.
+    """
+    if not isinstance(schema, dict) or "$ref" in schema:
+        return schema
+    result = dict(schema)
+    properties = result.get("properties")
+    if isinstance(properties, dict):
+        result["properties"] = {
+            name: _hoist_member(value, f"{prefix}{_pascal(name)}", schemas)
+            for name, value in properties.items()
+        }
+    if isinstance(result.get("items"), dict):
+        result["items"] = _hoist_member(result["items"], f"{prefix}Item", schemas)
+    return result
+
+
+def _hoist_member(member: Any, name: str, schemas: dict[str, Any]) -> Any:
+    if not isinstance(member, dict) or "$ref" in member:
+        return member
+    if not (isinstance(member.get("properties"), dict) and member["properties"]):
+        return _hoist(member, name, schemas)  # an array or a composition: look inside
+    unique, number = name, 2
+    while unique in schemas:
+        unique, number = f"{name}{number}", number + 1
+    schemas[unique] = {}  # reserve the name before naming what is nested inside
+    schemas[unique] = _hoist({k: v for k, v in member.items() if k != "nullable"}, unique, schemas)
+    reference: dict[str, Any] = {"$ref": f"#/components/schemas/{unique}"}
+    if member.get("nullable") is True:
+        reference["nullable"] = True
+    return reference
 
 
 def _loosen(schema: Any) -> Any:

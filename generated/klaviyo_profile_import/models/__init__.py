@@ -1,24 +1,14 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .agent_hints import AgentHints
+from .client_error_errors_item import ClientErrorErrorsItem
+from .client_error_errors_item_source import ClientErrorErrorsItemSource
 from .create_or_update_profile_additional_fieldsprofile_item import (
     CreateOrUpdateProfileAdditionalFieldsprofileItem,
 )
 from .create_or_update_profile_fieldsprofile_item import CreateOrUpdateProfileFieldsprofileItem
 from .create_or_update_profile_response_4xx import CreateOrUpdateProfileResponse4XX
-from .create_or_update_profile_response_4xx_errors_type_0_item import (
-    CreateOrUpdateProfileResponse4XXErrorsType0Item,
-)
-from .create_or_update_profile_response_4xx_errors_type_0_item_source_type_0 import (
-    CreateOrUpdateProfileResponse4XXErrorsType0ItemSourceType0,
-)
 from .create_or_update_profile_response_5xx import CreateOrUpdateProfileResponse5XX
-from .create_or_update_profile_response_5xx_errors_type_0_item import (
-    CreateOrUpdateProfileResponse5XXErrorsType0Item,
-)
-from .create_or_update_profile_response_5xx_errors_type_0_item_source_type_0 import (
-    CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0,
-)
 from .email_channel import EmailChannel
 from .email_marketing import EmailMarketing
 from .email_marketing_list_suppression import EmailMarketingListSuppression
@@ -32,33 +22,29 @@ from .patch_identifiers import PatchIdentifiers
 from .patch_identifiers_append import PatchIdentifiersAppend
 from .patch_identifiers_unappend import PatchIdentifiersUnappend
 from .post_profile_response import PostProfileResponse
-from .post_profile_response_data_type_0 import PostProfileResponseDataType0
-from .post_profile_response_data_type_0_attributes_type_0 import (
-    PostProfileResponseDataType0AttributesType0,
+from .post_profile_response_data import PostProfileResponseData
+from .post_profile_response_data_attributes import PostProfileResponseDataAttributes
+from .post_profile_response_data_attributes_properties_type_0 import (
+    PostProfileResponseDataAttributesPropertiesType0,
 )
-from .post_profile_response_data_type_0_attributes_type_0_properties_type_0 import (
-    PostProfileResponseDataType0AttributesType0PropertiesType0,
+from .post_profile_response_data_relationships import PostProfileResponseDataRelationships
+from .post_profile_response_data_relationships_lists import (
+    PostProfileResponseDataRelationshipsLists,
 )
-from .post_profile_response_data_type_0_relationships_type_0 import (
-    PostProfileResponseDataType0RelationshipsType0,
+from .post_profile_response_data_relationships_lists_data_item import (
+    PostProfileResponseDataRelationshipsListsDataItem,
 )
-from .post_profile_response_data_type_0_relationships_type_0_lists_type_0 import (
-    PostProfileResponseDataType0RelationshipsType0ListsType0,
+from .post_profile_response_data_relationships_push_tokens import (
+    PostProfileResponseDataRelationshipsPushTokens,
 )
-from .post_profile_response_data_type_0_relationships_type_0_lists_type_0_data_type_0_item import (
-    PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item,
+from .post_profile_response_data_relationships_push_tokens_data_item import (
+    PostProfileResponseDataRelationshipsPushTokensDataItem,
 )
-from .post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0 import (
-    PostProfileResponseDataType0RelationshipsType0PushTokensType0,
+from .post_profile_response_data_relationships_segments import (
+    PostProfileResponseDataRelationshipsSegments,
 )
-from .post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0_data_type_0_item import (
-    PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item,
-)
-from .post_profile_response_data_type_0_relationships_type_0_segments_type_0 import (
-    PostProfileResponseDataType0RelationshipsType0SegmentsType0,
-)
-from .post_profile_response_data_type_0_relationships_type_0_segments_type_0_data_type_0_item import (
-    PostProfileResponseDataType0RelationshipsType0SegmentsType0DataType0Item,
+from .post_profile_response_data_relationships_segments_data_item import (
+    PostProfileResponseDataRelationshipsSegmentsDataItem,
 )
 from .predictive_analytics import PredictiveAnalytics
 from .predictive_analytics_ranked_channel_affinity_type_0_item import (
@@ -84,6 +70,8 @@ from .push_token_enum import PushTokenEnum
 from .relationship_links import RelationshipLinks
 from .response_meta import ResponseMeta
 from .segment_enum import SegmentEnum
+from .server_error_errors_item import ServerErrorErrorsItem
+from .server_error_errors_item_source import ServerErrorErrorsItemSource
 from .sms_channel import SMSChannel
 from .sms_marketing import SMSMarketing
 from .sms_transactional import SMSTransactional
@@ -102,14 +90,12 @@ from .whatsapp_transactional_channel_metadata_type_0 import (
 
 __all__ = (
     "AgentHints",
+    "ClientErrorErrorsItem",
+    "ClientErrorErrorsItemSource",
     "CreateOrUpdateProfileAdditionalFieldsprofileItem",
     "CreateOrUpdateProfileFieldsprofileItem",
     "CreateOrUpdateProfileResponse4XX",
-    "CreateOrUpdateProfileResponse4XXErrorsType0Item",
-    "CreateOrUpdateProfileResponse4XXErrorsType0ItemSourceType0",
     "CreateOrUpdateProfileResponse5XX",
-    "CreateOrUpdateProfileResponse5XXErrorsType0Item",
-    "CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0",
     "EmailChannel",
     "EmailMarketing",
     "EmailMarketingListSuppression",
@@ -123,16 +109,16 @@ __all__ = (
     "PatchIdentifiersAppend",
     "PatchIdentifiersUnappend",
     "PostProfileResponse",
-    "PostProfileResponseDataType0",
-    "PostProfileResponseDataType0AttributesType0",
-    "PostProfileResponseDataType0AttributesType0PropertiesType0",
-    "PostProfileResponseDataType0RelationshipsType0",
-    "PostProfileResponseDataType0RelationshipsType0ListsType0",
-    "PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item",
-    "PostProfileResponseDataType0RelationshipsType0PushTokensType0",
-    "PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item",
-    "PostProfileResponseDataType0RelationshipsType0SegmentsType0",
-    "PostProfileResponseDataType0RelationshipsType0SegmentsType0DataType0Item",
+    "PostProfileResponseData",
+    "PostProfileResponseDataAttributes",
+    "PostProfileResponseDataAttributesPropertiesType0",
+    "PostProfileResponseDataRelationships",
+    "PostProfileResponseDataRelationshipsLists",
+    "PostProfileResponseDataRelationshipsListsDataItem",
+    "PostProfileResponseDataRelationshipsPushTokens",
+    "PostProfileResponseDataRelationshipsPushTokensDataItem",
+    "PostProfileResponseDataRelationshipsSegments",
+    "PostProfileResponseDataRelationshipsSegmentsDataItem",
     "PredictiveAnalytics",
     "PredictiveAnalyticsRankedChannelAffinityType0Item",
     "ProfileEnum",
@@ -151,6 +137,8 @@ __all__ = (
     "RelationshipLinks",
     "ResponseMeta",
     "SegmentEnum",
+    "ServerErrorErrorsItem",
+    "ServerErrorErrorsItemSource",
     "SMSChannel",
     "SMSMarketing",
     "SMSTransactional",

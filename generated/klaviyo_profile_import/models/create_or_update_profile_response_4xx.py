@@ -9,9 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.create_or_update_profile_response_4xx_errors_type_0_item import (
-        CreateOrUpdateProfileResponse4XXErrorsType0Item,
-    )
+    from ..models.client_error_errors_item import ClientErrorErrorsItem
 
 
 T = TypeVar("T", bound="CreateOrUpdateProfileResponse4XX")
@@ -22,10 +20,10 @@ class CreateOrUpdateProfileResponse4XX:
     """A JSON:API error document.
 
     Attributes:
-        errors (list[CreateOrUpdateProfileResponse4XXErrorsType0Item] | None | Unset): One entry per problem found.
+        errors (list[ClientErrorErrorsItem] | None | Unset): One entry per problem found.
     """
 
-    errors: list[CreateOrUpdateProfileResponse4XXErrorsType0Item] | None | Unset = UNSET
+    errors: list[ClientErrorErrorsItem] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,15 +49,11 @@ class CreateOrUpdateProfileResponse4XX:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_or_update_profile_response_4xx_errors_type_0_item import (
-            CreateOrUpdateProfileResponse4XXErrorsType0Item,  # noqa: PLC0415
-        )
+        from ..models.client_error_errors_item import ClientErrorErrorsItem  # noqa: PLC0415
 
         d = dict(src_dict)
 
-        def _parse_errors(
-            data: object,
-        ) -> list[CreateOrUpdateProfileResponse4XXErrorsType0Item] | None | Unset:
+        def _parse_errors(data: object) -> list[ClientErrorErrorsItem] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -70,16 +64,14 @@ class CreateOrUpdateProfileResponse4XX:
                 errors_type_0 = []
                 _errors_type_0 = data
                 for errors_type_0_item_data in _errors_type_0:
-                    errors_type_0_item = CreateOrUpdateProfileResponse4XXErrorsType0Item.from_dict(
-                        errors_type_0_item_data
-                    )
+                    errors_type_0_item = ClientErrorErrorsItem.from_dict(errors_type_0_item_data)
 
                     errors_type_0.append(errors_type_0_item)
 
                 return errors_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[CreateOrUpdateProfileResponse4XXErrorsType0Item] | None | Unset, data)
+            return cast(list[ClientErrorErrorsItem] | None | Unset, data)
 
         errors = _parse_errors(d.pop("errors", UNSET))
 

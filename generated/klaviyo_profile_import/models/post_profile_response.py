@@ -10,7 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.object_links import ObjectLinks
-    from ..models.post_profile_response_data_type_0 import PostProfileResponseDataType0
+    from ..models.post_profile_response_data import PostProfileResponseData
     from ..models.response_meta import ResponseMeta
 
 
@@ -22,25 +22,25 @@ class PostProfileResponse:
     """The profile as stored after the upsert.
 
     Attributes:
-        data (None | PostProfileResponseDataType0 | Unset): The profile resource.
+        data (None | PostProfileResponseData | Unset):
         links (None | ObjectLinks | Unset): Links about the response document.
         meta (None | ResponseMeta | Unset): Metadata about the response document.
     """
 
-    data: None | PostProfileResponseDataType0 | Unset = UNSET
+    data: None | PostProfileResponseData | Unset = UNSET
     links: None | ObjectLinks | Unset = UNSET
     meta: None | ResponseMeta | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.object_links import ObjectLinks  # noqa: PLC0415
-        from ..models.post_profile_response_data_type_0 import PostProfileResponseDataType0  # noqa: PLC0415
+        from ..models.post_profile_response_data import PostProfileResponseData  # noqa: PLC0415
         from ..models.response_meta import ResponseMeta  # noqa: PLC0415
 
         data: dict[str, Any] | None | Unset
         if isinstance(self.data, Unset):
             data = UNSET
-        elif isinstance(self.data, PostProfileResponseDataType0):
+        elif isinstance(self.data, PostProfileResponseData):
             data = self.data.to_dict()
         else:
             data = self.data
@@ -76,12 +76,12 @@ class PostProfileResponse:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.object_links import ObjectLinks  # noqa: PLC0415
-        from ..models.post_profile_response_data_type_0 import PostProfileResponseDataType0  # noqa: PLC0415
+        from ..models.post_profile_response_data import PostProfileResponseData  # noqa: PLC0415
         from ..models.response_meta import ResponseMeta  # noqa: PLC0415
 
         d = dict(src_dict)
 
-        def _parse_data(data: object) -> None | PostProfileResponseDataType0 | Unset:
+        def _parse_data(data: object) -> None | PostProfileResponseData | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -89,12 +89,12 @@ class PostProfileResponse:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                data_type_0 = PostProfileResponseDataType0.from_dict(data)
+                data_type_0 = PostProfileResponseData.from_dict(data)
 
                 return data_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PostProfileResponseDataType0 | Unset, data)
+            return cast(None | PostProfileResponseData | Unset, data)
 
         data = _parse_data(d.pop("data", UNSET))
 

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PostProfileResponseDataType0AttributesType0PropertiesType0")
+T = TypeVar("T", bound="PostProfileResponseDataAttributesPropertiesType0")
 
 
 @_attrs_define
-class PostProfileResponseDataType0AttributesType0PropertiesType0:
+class PostProfileResponseDataAttributesPropertiesType0:
     """Custom key/value data of the caller's choosing."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -25,10 +25,10 @@ class PostProfileResponseDataType0AttributesType0PropertiesType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        post_profile_response_data_type_0_attributes_type_0_properties_type_0 = cls()
+        post_profile_response_data_attributes_properties_type_0 = cls()
 
-        post_profile_response_data_type_0_attributes_type_0_properties_type_0.additional_properties = d
-        return post_profile_response_data_type_0_attributes_type_0_properties_type_0
+        post_profile_response_data_attributes_properties_type_0.additional_properties = d
+        return post_profile_response_data_attributes_properties_type_0
 
     @property
     def additional_keys(self) -> list[str]:

@@ -10,19 +10,19 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.post_profile_response_data_type_0_attributes_type_0_properties_type_0 import (
-        PostProfileResponseDataType0AttributesType0PropertiesType0,
+    from ..models.post_profile_response_data_attributes_properties_type_0 import (
+        PostProfileResponseDataAttributesPropertiesType0,
     )
     from ..models.predictive_analytics import PredictiveAnalytics
     from ..models.profile_location import ProfileLocation
     from ..models.subscriptions import Subscriptions
 
 
-T = TypeVar("T", bound="PostProfileResponseDataType0AttributesType0")
+T = TypeVar("T", bound="PostProfileResponseDataAttributes")
 
 
 @_attrs_define
-class PostProfileResponseDataType0AttributesType0:
+class PostProfileResponseDataAttributes:
     """The profile attributes as stored.
 
     Attributes:
@@ -39,8 +39,8 @@ class PostProfileResponseDataType0AttributesType0:
         updated (datetime.datetime | None | Unset): When the profile last changed.
         last_event_date (datetime.datetime | None | Unset): When the profile last had an event.
         location (None | ProfileLocation | Unset): Postal and geographic location.
-        properties (None | PostProfileResponseDataType0AttributesType0PropertiesType0 | Unset): Custom key/value data of
-            the caller's choosing.
+        properties (None | PostProfileResponseDataAttributesPropertiesType0 | Unset): Custom key/value data of the
+            caller's choosing.
         subscriptions (None | Subscriptions | Unset): Consent per channel; present only when asked for with additional-
             fields.
         predictive_analytics (None | PredictiveAnalytics | Unset): Predicted values; present only when asked for with
@@ -60,14 +60,14 @@ class PostProfileResponseDataType0AttributesType0:
     updated: datetime.datetime | None | Unset = UNSET
     last_event_date: datetime.datetime | None | Unset = UNSET
     location: None | ProfileLocation | Unset = UNSET
-    properties: None | PostProfileResponseDataType0AttributesType0PropertiesType0 | Unset = UNSET
+    properties: None | PostProfileResponseDataAttributesPropertiesType0 | Unset = UNSET
     subscriptions: None | Subscriptions | Unset = UNSET
     predictive_analytics: None | PredictiveAnalytics | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.post_profile_response_data_type_0_attributes_type_0_properties_type_0 import (
-            PostProfileResponseDataType0AttributesType0PropertiesType0,  # noqa: PLC0415
+        from ..models.post_profile_response_data_attributes_properties_type_0 import (
+            PostProfileResponseDataAttributesPropertiesType0,  # noqa: PLC0415
         )
         from ..models.predictive_analytics import PredictiveAnalytics  # noqa: PLC0415
         from ..models.profile_location import ProfileLocation  # noqa: PLC0415
@@ -162,9 +162,7 @@ class PostProfileResponseDataType0AttributesType0:
         properties: dict[str, Any] | None | Unset
         if isinstance(self.properties, Unset):
             properties = UNSET
-        elif isinstance(
-            self.properties, PostProfileResponseDataType0AttributesType0PropertiesType0
-        ):
+        elif isinstance(self.properties, PostProfileResponseDataAttributesPropertiesType0):
             properties = self.properties.to_dict()
         else:
             properties = self.properties
@@ -225,8 +223,8 @@ class PostProfileResponseDataType0AttributesType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_profile_response_data_type_0_attributes_type_0_properties_type_0 import (
-            PostProfileResponseDataType0AttributesType0PropertiesType0,  # noqa: PLC0415
+        from ..models.post_profile_response_data_attributes_properties_type_0 import (
+            PostProfileResponseDataAttributesPropertiesType0,  # noqa: PLC0415
         )
         from ..models.predictive_analytics import PredictiveAnalytics  # noqa: PLC0415
         from ..models.profile_location import ProfileLocation  # noqa: PLC0415
@@ -385,7 +383,7 @@ class PostProfileResponseDataType0AttributesType0:
 
         def _parse_properties(
             data: object,
-        ) -> None | PostProfileResponseDataType0AttributesType0PropertiesType0 | Unset:
+        ) -> None | PostProfileResponseDataAttributesPropertiesType0 | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -393,16 +391,12 @@ class PostProfileResponseDataType0AttributesType0:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                properties_type_0 = (
-                    PostProfileResponseDataType0AttributesType0PropertiesType0.from_dict(data)
-                )
+                properties_type_0 = PostProfileResponseDataAttributesPropertiesType0.from_dict(data)
 
                 return properties_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(
-                None | PostProfileResponseDataType0AttributesType0PropertiesType0 | Unset, data
-            )
+            return cast(None | PostProfileResponseDataAttributesPropertiesType0 | Unset, data)
 
         properties = _parse_properties(d.pop("properties", UNSET))
 
@@ -440,7 +434,7 @@ class PostProfileResponseDataType0AttributesType0:
 
         predictive_analytics = _parse_predictive_analytics(d.pop("predictive_analytics", UNSET))
 
-        post_profile_response_data_type_0_attributes_type_0 = cls(
+        post_profile_response_data_attributes = cls(
             email=email,
             phone_number=phone_number,
             external_id=external_id,
@@ -459,8 +453,8 @@ class PostProfileResponseDataType0AttributesType0:
             predictive_analytics=predictive_analytics,
         )
 
-        post_profile_response_data_type_0_attributes_type_0.additional_properties = d
-        return post_profile_response_data_type_0_attributes_type_0
+        post_profile_response_data_attributes.additional_properties = d
+        return post_profile_response_data_attributes
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,11 +9,11 @@ from attrs import field as _attrs_field
 from ..models.list_enum import ListEnum
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item")
+T = TypeVar("T", bound="PostProfileResponseDataRelationshipsListsDataItem")
 
 
 @_attrs_define
-class PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item:
+class PostProfileResponseDataRelationshipsListsDataItem:
     """
     Attributes:
         type_ (ListEnum | None | Unset):
@@ -79,13 +79,13 @@ class PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item:
 
         id = _parse_id(d.pop("id", UNSET))
 
-        post_profile_response_data_type_0_relationships_type_0_lists_type_0_data_type_0_item = cls(
+        post_profile_response_data_relationships_lists_data_item = cls(
             type_=type_,
             id=id,
         )
 
-        post_profile_response_data_type_0_relationships_type_0_lists_type_0_data_type_0_item.additional_properties = d
-        return post_profile_response_data_type_0_relationships_type_0_lists_type_0_data_type_0_item
+        post_profile_response_data_relationships_lists_data_item.additional_properties = d
+        return post_profile_response_data_relationships_lists_data_item
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,21 +6,21 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.push_token_enum import PushTokenEnum
+from ..models.segment_enum import SegmentEnum
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item")
+T = TypeVar("T", bound="PostProfileResponseDataRelationshipsSegmentsDataItem")
 
 
 @_attrs_define
-class PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item:
+class PostProfileResponseDataRelationshipsSegmentsDataItem:
     """
     Attributes:
-        type_ (None | PushTokenEnum | Unset):
+        type_ (None | SegmentEnum | Unset):
         id (None | str | Unset):
     """
 
-    type_: None | PushTokenEnum | Unset = UNSET
+    type_: None | SegmentEnum | Unset = UNSET
     id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -28,7 +28,7 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item
         type_: None | str | Unset
         if isinstance(self.type_, Unset):
             type_ = UNSET
-        elif isinstance(self.type_, PushTokenEnum):
+        elif isinstance(self.type_, SegmentEnum):
             type_ = self.type_.value
         else:
             type_ = self.type_
@@ -53,7 +53,7 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
 
-        def _parse_type_(data: object) -> None | PushTokenEnum | Unset:
+        def _parse_type_(data: object) -> None | SegmentEnum | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -61,12 +61,12 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                type_type_0 = PushTokenEnum(data)
+                type_type_0 = SegmentEnum(data)
 
                 return type_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PushTokenEnum | Unset, data)
+            return cast(None | SegmentEnum | Unset, data)
 
         type_ = _parse_type_(d.pop("type", UNSET))
 
@@ -79,13 +79,13 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item
 
         id = _parse_id(d.pop("id", UNSET))
 
-        post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0_data_type_0_item = cls(
+        post_profile_response_data_relationships_segments_data_item = cls(
             type_=type_,
             id=id,
         )
 
-        post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0_data_type_0_item.additional_properties = d
-        return post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0_data_type_0_item
+        post_profile_response_data_relationships_segments_data_item.additional_properties = d
+        return post_profile_response_data_relationships_segments_data_item
 
     @property
     def additional_keys(self) -> list[str]:

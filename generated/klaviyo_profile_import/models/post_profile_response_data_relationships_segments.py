@@ -9,30 +9,25 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0_data_type_0_item import (
-        PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item,
+    from ..models.post_profile_response_data_relationships_segments_data_item import (
+        PostProfileResponseDataRelationshipsSegmentsDataItem,
     )
     from ..models.relationship_links import RelationshipLinks
 
 
-T = TypeVar("T", bound="PostProfileResponseDataType0RelationshipsType0PushTokensType0")
+T = TypeVar("T", bound="PostProfileResponseDataRelationshipsSegments")
 
 
 @_attrs_define
-class PostProfileResponseDataType0RelationshipsType0PushTokensType0:
-    """The push tokens linked to the profile.
+class PostProfileResponseDataRelationshipsSegments:
+    """The segments linked to the profile.
 
     Attributes:
-        data (list[PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item] | None | Unset):
-            Identifiers of the push tokens.
-        links (None | RelationshipLinks | Unset): Where the push tokens can be fetched.
+        data (list[PostProfileResponseDataRelationshipsSegmentsDataItem] | None | Unset): Identifiers of the segments.
+        links (None | RelationshipLinks | Unset): Where the segments can be fetched.
     """
 
-    data: (
-        list[PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item]
-        | None
-        | Unset
-    ) = UNSET
+    data: list[PostProfileResponseDataRelationshipsSegmentsDataItem] | None | Unset = UNSET
     links: None | RelationshipLinks | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -71,8 +66,8 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0_data_type_0_item import (
-            PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item,  # noqa: PLC0415
+        from ..models.post_profile_response_data_relationships_segments_data_item import (
+            PostProfileResponseDataRelationshipsSegmentsDataItem,  # noqa: PLC0415
         )
         from ..models.relationship_links import RelationshipLinks  # noqa: PLC0415
 
@@ -80,11 +75,7 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0:
 
         def _parse_data(
             data: object,
-        ) -> (
-            list[PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item]
-            | None
-            | Unset
-        ):
+        ) -> list[PostProfileResponseDataRelationshipsSegmentsDataItem] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -95,8 +86,10 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0:
                 data_type_0 = []
                 _data_type_0 = data
                 for data_type_0_item_data in _data_type_0:
-                    data_type_0_item = PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item.from_dict(
-                        data_type_0_item_data
+                    data_type_0_item = (
+                        PostProfileResponseDataRelationshipsSegmentsDataItem.from_dict(
+                            data_type_0_item_data
+                        )
                     )
 
                     data_type_0.append(data_type_0_item)
@@ -105,10 +98,7 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(
-                list[PostProfileResponseDataType0RelationshipsType0PushTokensType0DataType0Item]
-                | None
-                | Unset,
-                data,
+                list[PostProfileResponseDataRelationshipsSegmentsDataItem] | None | Unset, data
             )
 
         data = _parse_data(d.pop("data", UNSET))
@@ -130,13 +120,13 @@ class PostProfileResponseDataType0RelationshipsType0PushTokensType0:
 
         links = _parse_links(d.pop("links", UNSET))
 
-        post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0 = cls(
+        post_profile_response_data_relationships_segments = cls(
             data=data,
             links=links,
         )
 
-        post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0.additional_properties = d
-        return post_profile_response_data_type_0_relationships_type_0_push_tokens_type_0
+        post_profile_response_data_relationships_segments.additional_properties = d
+        return post_profile_response_data_relationships_segments
 
     @property
     def additional_keys(self) -> list[str]:

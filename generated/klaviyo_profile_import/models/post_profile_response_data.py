@@ -11,44 +11,39 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.object_links import ObjectLinks
-    from ..models.post_profile_response_data_type_0_attributes_type_0 import (
-        PostProfileResponseDataType0AttributesType0,
-    )
-    from ..models.post_profile_response_data_type_0_relationships_type_0 import (
-        PostProfileResponseDataType0RelationshipsType0,
+    from ..models.post_profile_response_data_attributes import PostProfileResponseDataAttributes
+    from ..models.post_profile_response_data_relationships import (
+        PostProfileResponseDataRelationships,
     )
 
 
-T = TypeVar("T", bound="PostProfileResponseDataType0")
+T = TypeVar("T", bound="PostProfileResponseData")
 
 
 @_attrs_define
-class PostProfileResponseDataType0:
+class PostProfileResponseData:
     """The profile resource.
 
     Attributes:
         type_ (None | ProfileEnum | Unset): Always "profile".
         id (None | str | Unset): Klaviyo's identifier of the profile.
-        attributes (None | PostProfileResponseDataType0AttributesType0 | Unset): The profile attributes as stored.
-        relationships (None | PostProfileResponseDataType0RelationshipsType0 | Unset): Lists, segments and push tokens
-            linked to the profile.
+        attributes (None | PostProfileResponseDataAttributes | Unset):
+        relationships (None | PostProfileResponseDataRelationships | Unset):
         links (None | ObjectLinks | Unset): Where the profile can be fetched.
     """
 
     type_: None | ProfileEnum | Unset = UNSET
     id: None | str | Unset = UNSET
-    attributes: None | PostProfileResponseDataType0AttributesType0 | Unset = UNSET
-    relationships: None | PostProfileResponseDataType0RelationshipsType0 | Unset = UNSET
+    attributes: None | PostProfileResponseDataAttributes | Unset = UNSET
+    relationships: None | PostProfileResponseDataRelationships | Unset = UNSET
     links: None | ObjectLinks | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.object_links import ObjectLinks  # noqa: PLC0415
-        from ..models.post_profile_response_data_type_0_attributes_type_0 import (
-            PostProfileResponseDataType0AttributesType0,  # noqa: PLC0415
-        )
-        from ..models.post_profile_response_data_type_0_relationships_type_0 import (
-            PostProfileResponseDataType0RelationshipsType0,  # noqa: PLC0415
+        from ..models.post_profile_response_data_attributes import PostProfileResponseDataAttributes  # noqa: PLC0415
+        from ..models.post_profile_response_data_relationships import (
+            PostProfileResponseDataRelationships,  # noqa: PLC0415
         )
 
         type_: None | str | Unset
@@ -68,7 +63,7 @@ class PostProfileResponseDataType0:
         attributes: dict[str, Any] | None | Unset
         if isinstance(self.attributes, Unset):
             attributes = UNSET
-        elif isinstance(self.attributes, PostProfileResponseDataType0AttributesType0):
+        elif isinstance(self.attributes, PostProfileResponseDataAttributes):
             attributes = self.attributes.to_dict()
         else:
             attributes = self.attributes
@@ -76,7 +71,7 @@ class PostProfileResponseDataType0:
         relationships: dict[str, Any] | None | Unset
         if isinstance(self.relationships, Unset):
             relationships = UNSET
-        elif isinstance(self.relationships, PostProfileResponseDataType0RelationshipsType0):
+        elif isinstance(self.relationships, PostProfileResponseDataRelationships):
             relationships = self.relationships.to_dict()
         else:
             relationships = self.relationships
@@ -108,11 +103,9 @@ class PostProfileResponseDataType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.object_links import ObjectLinks  # noqa: PLC0415
-        from ..models.post_profile_response_data_type_0_attributes_type_0 import (
-            PostProfileResponseDataType0AttributesType0,  # noqa: PLC0415
-        )
-        from ..models.post_profile_response_data_type_0_relationships_type_0 import (
-            PostProfileResponseDataType0RelationshipsType0,  # noqa: PLC0415
+        from ..models.post_profile_response_data_attributes import PostProfileResponseDataAttributes  # noqa: PLC0415
+        from ..models.post_profile_response_data_relationships import (
+            PostProfileResponseDataRelationships,  # noqa: PLC0415
         )
 
         d = dict(src_dict)
@@ -143,9 +136,7 @@ class PostProfileResponseDataType0:
 
         id = _parse_id(d.pop("id", UNSET))
 
-        def _parse_attributes(
-            data: object,
-        ) -> None | PostProfileResponseDataType0AttributesType0 | Unset:
+        def _parse_attributes(data: object) -> None | PostProfileResponseDataAttributes | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -153,18 +144,18 @@ class PostProfileResponseDataType0:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                attributes_type_0 = PostProfileResponseDataType0AttributesType0.from_dict(data)
+                attributes_type_0 = PostProfileResponseDataAttributes.from_dict(data)
 
                 return attributes_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PostProfileResponseDataType0AttributesType0 | Unset, data)
+            return cast(None | PostProfileResponseDataAttributes | Unset, data)
 
         attributes = _parse_attributes(d.pop("attributes", UNSET))
 
         def _parse_relationships(
             data: object,
-        ) -> None | PostProfileResponseDataType0RelationshipsType0 | Unset:
+        ) -> None | PostProfileResponseDataRelationships | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -172,14 +163,12 @@ class PostProfileResponseDataType0:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                relationships_type_0 = PostProfileResponseDataType0RelationshipsType0.from_dict(
-                    data
-                )
+                relationships_type_0 = PostProfileResponseDataRelationships.from_dict(data)
 
                 return relationships_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | PostProfileResponseDataType0RelationshipsType0 | Unset, data)
+            return cast(None | PostProfileResponseDataRelationships | Unset, data)
 
         relationships = _parse_relationships(d.pop("relationships", UNSET))
 
@@ -200,7 +189,7 @@ class PostProfileResponseDataType0:
 
         links = _parse_links(d.pop("links", UNSET))
 
-        post_profile_response_data_type_0 = cls(
+        post_profile_response_data = cls(
             type_=type_,
             id=id,
             attributes=attributes,
@@ -208,8 +197,8 @@ class PostProfileResponseDataType0:
             links=links,
         )
 
-        post_profile_response_data_type_0.additional_properties = d
-        return post_profile_response_data_type_0
+        post_profile_response_data.additional_properties = d
+        return post_profile_response_data
 
     @property
     def additional_keys(self) -> list[str]:

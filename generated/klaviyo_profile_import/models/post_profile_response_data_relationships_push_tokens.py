@@ -9,28 +9,26 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.post_profile_response_data_type_0_relationships_type_0_lists_type_0_data_type_0_item import (
-        PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item,
+    from ..models.post_profile_response_data_relationships_push_tokens_data_item import (
+        PostProfileResponseDataRelationshipsPushTokensDataItem,
     )
     from ..models.relationship_links import RelationshipLinks
 
 
-T = TypeVar("T", bound="PostProfileResponseDataType0RelationshipsType0ListsType0")
+T = TypeVar("T", bound="PostProfileResponseDataRelationshipsPushTokens")
 
 
 @_attrs_define
-class PostProfileResponseDataType0RelationshipsType0ListsType0:
-    """The lists linked to the profile.
+class PostProfileResponseDataRelationshipsPushTokens:
+    """The push tokens linked to the profile.
 
     Attributes:
-        data (list[PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item] | None | Unset): Identifiers
-            of the lists.
-        links (None | RelationshipLinks | Unset): Where the lists can be fetched.
+        data (list[PostProfileResponseDataRelationshipsPushTokensDataItem] | None | Unset): Identifiers of the push
+            tokens.
+        links (None | RelationshipLinks | Unset): Where the push tokens can be fetched.
     """
 
-    data: (
-        list[PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item] | None | Unset
-    ) = UNSET
+    data: list[PostProfileResponseDataRelationshipsPushTokensDataItem] | None | Unset = UNSET
     links: None | RelationshipLinks | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -69,8 +67,8 @@ class PostProfileResponseDataType0RelationshipsType0ListsType0:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.post_profile_response_data_type_0_relationships_type_0_lists_type_0_data_type_0_item import (
-            PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item,  # noqa: PLC0415
+        from ..models.post_profile_response_data_relationships_push_tokens_data_item import (
+            PostProfileResponseDataRelationshipsPushTokensDataItem,  # noqa: PLC0415
         )
         from ..models.relationship_links import RelationshipLinks  # noqa: PLC0415
 
@@ -78,11 +76,7 @@ class PostProfileResponseDataType0RelationshipsType0ListsType0:
 
         def _parse_data(
             data: object,
-        ) -> (
-            list[PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item]
-            | None
-            | Unset
-        ):
+        ) -> list[PostProfileResponseDataRelationshipsPushTokensDataItem] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -93,8 +87,10 @@ class PostProfileResponseDataType0RelationshipsType0ListsType0:
                 data_type_0 = []
                 _data_type_0 = data
                 for data_type_0_item_data in _data_type_0:
-                    data_type_0_item = PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item.from_dict(
-                        data_type_0_item_data
+                    data_type_0_item = (
+                        PostProfileResponseDataRelationshipsPushTokensDataItem.from_dict(
+                            data_type_0_item_data
+                        )
                     )
 
                     data_type_0.append(data_type_0_item)
@@ -103,10 +99,7 @@ class PostProfileResponseDataType0RelationshipsType0ListsType0:
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(
-                list[PostProfileResponseDataType0RelationshipsType0ListsType0DataType0Item]
-                | None
-                | Unset,
-                data,
+                list[PostProfileResponseDataRelationshipsPushTokensDataItem] | None | Unset, data
             )
 
         data = _parse_data(d.pop("data", UNSET))
@@ -128,13 +121,13 @@ class PostProfileResponseDataType0RelationshipsType0ListsType0:
 
         links = _parse_links(d.pop("links", UNSET))
 
-        post_profile_response_data_type_0_relationships_type_0_lists_type_0 = cls(
+        post_profile_response_data_relationships_push_tokens = cls(
             data=data,
             links=links,
         )
 
-        post_profile_response_data_type_0_relationships_type_0_lists_type_0.additional_properties = d
-        return post_profile_response_data_type_0_relationships_type_0_lists_type_0
+        post_profile_response_data_relationships_push_tokens.additional_properties = d
+        return post_profile_response_data_relationships_push_tokens
 
     @property
     def additional_keys(self) -> list[str]:

@@ -8,11 +8,11 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
-T = TypeVar("T", bound="CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0")
+T = TypeVar("T", bound="ServerErrorErrorsItemSource")
 
 
 @_attrs_define
-class CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0:
+class ServerErrorErrorsItemSource:
     """Which part of the request caused the problem.
 
     Attributes:
@@ -69,13 +69,13 @@ class CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0:
 
         parameter = _parse_parameter(d.pop("parameter", UNSET))
 
-        create_or_update_profile_response_5xx_errors_type_0_item_source_type_0 = cls(
+        server_error_errors_item_source = cls(
             pointer=pointer,
             parameter=parameter,
         )
 
-        create_or_update_profile_response_5xx_errors_type_0_item_source_type_0.additional_properties = d
-        return create_or_update_profile_response_5xx_errors_type_0_item_source_type_0
+        server_error_errors_item_source.additional_properties = d
+        return server_error_errors_item_source
 
     @property
     def additional_keys(self) -> list[str]:

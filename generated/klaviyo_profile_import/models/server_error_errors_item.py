@@ -9,37 +9,32 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.create_or_update_profile_response_5xx_errors_type_0_item_source_type_0 import (
-        CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0,
-    )
+    from ..models.server_error_errors_item_source import ServerErrorErrorsItemSource
 
 
-T = TypeVar("T", bound="CreateOrUpdateProfileResponse5XXErrorsType0Item")
+T = TypeVar("T", bound="ServerErrorErrorsItem")
 
 
 @_attrs_define
-class CreateOrUpdateProfileResponse5XXErrorsType0Item:
+class ServerErrorErrorsItem:
     """
     Attributes:
         id (None | str | Unset): Identifies this occurrence of the error.
         code (None | str | Unset): A machine-readable code, such as invalid or throttled.
         title (None | str | Unset): Short, general summary of the kind of problem.
         detail (None | str | Unset): What went wrong in this request.
-        source (CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0 | None | Unset): Which part of the request
-            caused the problem.
+        source (None | ServerErrorErrorsItemSource | Unset):
     """
 
     id: None | str | Unset = UNSET
     code: None | str | Unset = UNSET
     title: None | str | Unset = UNSET
     detail: None | str | Unset = UNSET
-    source: CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0 | None | Unset = UNSET
+    source: None | ServerErrorErrorsItemSource | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.create_or_update_profile_response_5xx_errors_type_0_item_source_type_0 import (
-            CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0,  # noqa: PLC0415
-        )
+        from ..models.server_error_errors_item_source import ServerErrorErrorsItemSource  # noqa: PLC0415
 
         id: None | str | Unset
         if isinstance(self.id, Unset):
@@ -68,7 +63,7 @@ class CreateOrUpdateProfileResponse5XXErrorsType0Item:
         source: dict[str, Any] | None | Unset
         if isinstance(self.source, Unset):
             source = UNSET
-        elif isinstance(self.source, CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0):
+        elif isinstance(self.source, ServerErrorErrorsItemSource):
             source = self.source.to_dict()
         else:
             source = self.source
@@ -91,9 +86,7 @@ class CreateOrUpdateProfileResponse5XXErrorsType0Item:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.create_or_update_profile_response_5xx_errors_type_0_item_source_type_0 import (
-            CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0,  # noqa: PLC0415
-        )
+        from ..models.server_error_errors_item_source import ServerErrorErrorsItemSource  # noqa: PLC0415
 
         d = dict(src_dict)
 
@@ -133,9 +126,7 @@ class CreateOrUpdateProfileResponse5XXErrorsType0Item:
 
         detail = _parse_detail(d.pop("detail", UNSET))
 
-        def _parse_source(
-            data: object,
-        ) -> CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0 | None | Unset:
+        def _parse_source(data: object) -> None | ServerErrorErrorsItemSource | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -143,20 +134,16 @@ class CreateOrUpdateProfileResponse5XXErrorsType0Item:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                source_type_0 = (
-                    CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0.from_dict(data)
-                )
+                source_type_0 = ServerErrorErrorsItemSource.from_dict(data)
 
                 return source_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(
-                CreateOrUpdateProfileResponse5XXErrorsType0ItemSourceType0 | None | Unset, data
-            )
+            return cast(None | ServerErrorErrorsItemSource | Unset, data)
 
         source = _parse_source(d.pop("source", UNSET))
 
-        create_or_update_profile_response_5xx_errors_type_0_item = cls(
+        server_error_errors_item = cls(
             id=id,
             code=code,
             title=title,
@@ -164,8 +151,8 @@ class CreateOrUpdateProfileResponse5XXErrorsType0Item:
             source=source,
         )
 
-        create_or_update_profile_response_5xx_errors_type_0_item.additional_properties = d
-        return create_or_update_profile_response_5xx_errors_type_0_item
+        server_error_errors_item.additional_properties = d
+        return server_error_errors_item
 
     @property
     def additional_keys(self) -> list[str]:
