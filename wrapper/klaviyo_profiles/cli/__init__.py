@@ -1,0 +1,632 @@
+"""``klaviyo-profiles``: the command line (Click for parsing, Rich for output).
+
+Commands: ``upsert`` (one profile), ``import`` (a CSV or JSON Lines file, resumable),
+``sandbox`` (serve the local stand-in), ``demo`` (the tour, on the embedded sandbox by
+default) and ``revision`` (what the installed client was generated for).
+
+Click rather than Typer because ``upsert``'s attribute options are built in a loop from the
+generated attribute list, which Click's decorator API does directly and Typer (which reads
+function signatures) cannot without synthesizing them.
+
+Expected failures print ``error: <message>`` on stderr and exit 1 (2 for bad usage or input);
+the API key (``$KLAVIYO_API_KEY`` or ``--api-key-file``) is never printed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from klaviyo_profile_import import facts
+from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
+from rich.console import Console
+from rich.json import JSON
+from rich.table import Table
+from rich.text import Text
+
+from ..auth import API_KEY_ENV
+from ..client import DEFAULT_BASE_URL, KlaviyoProfiles
+from ..errors import (
+    APIConnectionError,
+    APIStatusError,
+    InvalidInputError,
+    KlaviyoError,
+)
+from ..result import ProfileResult
+from ..revision import revision_status
+from .common import (
+    CliError,
+    api_key_option,
+    base_url_option,
+    fail,
+    install_warning_format,
+    load_api_key,
+    scrub,
+    stdout_console,
+)
+from .fields import LOCATION_FIELDS, SCALAR_ARGUMENTS, Target, assemble_body, coerce_text
+from .fields import resolve_target as _resolve_target
+
+__all__ = ["CliError", "app", "main"]
+
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _App(click.Group):
+    """A group whose failures all read ``error: <message>``, in and out of standalone mode."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        install_warning_format()
+        try:
+            value = super().main(
+                args,
+                prog_name or "klaviyo-profiles",
+                complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+            code = value if isinstance(value, int) else 0
+        except click.UsageError as exc:
+            if exc.ctx is not None:
+                click.echo(exc.ctx.get_usage(), err=True)
+            click.echo(f"error: {scrub(exc.format_message())}", err=True)
+            code = 2
+        except CliError as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.ClickException as exc:
+            click.echo(f"error: {scrub(exc.format_message())}", err=True)
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("error: interrupted", err=True)
+            code = 130
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+@click.group(cls=_App, context_settings=_CONTEXT)
+@click.version_option(package_name="klaviyo-profiles", prog_name="klaviyo-profiles")
+def app() -> None:
+    """Create or update Klaviyo profiles from the command line.
+
+    Run `klaviyo-profiles demo` for a tour on the embedded sandbox (no key, no network).
+    """
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``klaviyo-profiles`` script; returns the exit status."""
+    code: int = app.main(args=argv, standalone_mode=False)
+    return code
+
+
+# --------------------------------------------------------------------------------------------
+# upsert
+
+
+def _attribute_options(function: Any) -> Any:
+    """One option per scalar attribute and per location field, from the generated lists."""
+    for field in reversed(LOCATION_FIELDS):
+        function = click.option(
+            f"--location-{field.replace('_', '-')}",
+            f"location__{field}",
+            metavar="TEXT",
+            default=None,
+            help=f"set location.{field}",
+        )(function)
+    for argument in reversed(SCALAR_ARGUMENTS):
+        function = click.option(
+            f"--{argument.replace('_', '-')}",
+            f"attribute__{argument}",
+            metavar="TEXT",
+            default=None,
+            help=f"set {ARGUMENT_TO_ATTRIBUTE[argument]}",
+        )(function)
+    return function
+
+
+def _resolve(name: str, what: str) -> Target:
+    try:
+        return _resolve_target(name)
+    except InvalidInputError as exc:
+        fail(f"{what}: {exc}", 2)
+
+
+def _parse_property(text: str) -> tuple[str, Any]:
+    key, equals, value = text.partition("=")
+    if not equals or not key:
+        fail(f"--property expects KEY=VALUE, got {text!r}", 2)
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value  # not JSON: the text itself
+
+
+def _split_list(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _read_json_body(source: str) -> Any:
+    try:
+        if source == "-":
+            return json.load(sys.stdin)
+        with open(source, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        fail(f"cannot read --json {source}: {exc.strerror or exc}", 2)
+    except ValueError as exc:
+        fail(f"--json {source} is not valid JSON: {exc}", 2)
+
+
+def _flatten(attributes: dict[str, Any]) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for name, value in attributes.items():
+        if isinstance(value, dict) and name in ("location", "properties") and value:
+            rows.extend((f"{name}.{key}", item) for key, item in value.items())
+        else:
+            rows.append((name, value))
+    return rows
+
+
+def _show_value(value: Any) -> Text:
+    if value is None:
+        return Text("null", style="dim")
+    if isinstance(value, str):
+        return Text(value)
+    return Text(json.dumps(value, ensure_ascii=False))
+
+
+def _print_result(console: Console, result: ProfileResult, output: str) -> None:
+    if output == "json":
+        document = {
+            "status_code": result.status_code,
+            "created": result.created,
+            "profile_id": result.profile_id,
+            "profile": result.raw,
+        }
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    verb = "created" if result.created else "updated"
+    console.print(
+        Text.assemble(
+            (verb, "bold green" if result.created else "bold cyan"),
+            f" ({result.status_code})  id ",
+            (str(result.profile_id), "bold"),
+        )
+    )
+    table = Table("field", "value", title=None, show_header=True, header_style="bold")
+    for name, value in _flatten(result.attributes):
+        table.add_row(name, _show_value(value))
+    console.print(table)
+
+
+@app.command(context_settings=_CONTEXT)
+@_attribute_options
+@click.option("--id", "profile_id", metavar="ID", help="the profile's id (updates that profile)")
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="set a custom property (VALUE read as JSON when it parses, else text); repeatable",
+)
+@click.option(
+    "--clear",
+    "clears",
+    multiple=True,
+    metavar="FIELD",
+    help="send null for FIELD (e.g. last_name, location.city, properties.plan); repeatable",
+)
+@click.option(
+    "--json",
+    "json_source",
+    metavar="FILE",
+    help="send this JSON:API body as it is ('-' reads stdin)",
+)
+@click.option(
+    "--additional-fields",
+    multiple=True,
+    metavar="NAME[,NAME]",
+    help=f"also return these ({', '.join(facts.ADDITIONAL_FIELDS) or 'none'})",
+)
+@click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True)
+@api_key_option
+@base_url_option
+def upsert(
+    profile_id: str | None,
+    properties: tuple[str, ...],
+    clears: tuple[str, ...],
+    json_source: str | None,
+    additional_fields: tuple[str, ...],
+    output: str,
+    max_attempts: int,
+    api_key_file: Path | None,
+    base_url: str | None,
+    **fields: str | None,
+) -> int:
+    """Create a profile, or update the one its identifiers match.
+
+    An option left out leaves the stored value alone; --clear sends null and clears it.
+    """
+    values: list[tuple[Target, Any]] = []
+    for option, text in fields.items():
+        if text is None:
+            continue
+        kind, _, name = option.partition("__")
+        target: Target = (kind, name)
+        try:
+            values.append((target, coerce_text(target, text)))
+        except InvalidInputError as exc:
+            fail(str(exc), 2)
+    if profile_id is not None:
+        values.append((("id",), profile_id))
+    for text in properties:
+        key, value = _parse_property(text)
+        values.append((("properties", key), value))
+    given = {target for target, _ in values}
+    for name in clears:
+        target = _resolve(name, "--clear")
+        if target in given:
+            fail(f"--clear {name} conflicts with a value given for the same field", 2)
+        values.append((target, None))
+
+    body: Any
+    if json_source is not None:
+        if values:
+            fail("--json sends the body as it is; give no field options with it", 2)
+        body = _read_json_body(json_source)
+    else:
+        if not values:
+            fail("nothing to send: give at least one field (e.g. --email) or --json FILE", 2)
+        try:
+            body = assemble_body(values)
+        except InvalidInputError as exc:
+            fail(str(exc), 2)
+
+    key = load_api_key(api_key_file)
+    console = stdout_console()
+    try:
+        with KlaviyoProfiles(api_key=key, base_url=base_url or DEFAULT_BASE_URL) as client:
+            result = client.create_or_update_profile(
+                body=body,
+                additional_fields=_split_list(additional_fields) or None,
+                max_attempts=max_attempts,
+            )
+    except InvalidInputError as exc:
+        fail(str(exc), 2)
+    except APIStatusError as exc:
+        details = "; ".join(error.describe() for error in exc.errors) or str(exc)
+        fail(f"{exc.status_code} {type(exc).__name__}: {details}")
+    except KlaviyoError as exc:
+        fail(str(exc))
+    _print_result(console, result, output)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# import
+
+
+@app.command("import", context_settings=_CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="file format (default: from the extension)",
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="send COLUMN as FIELD (e.g. 'Mail=email', 'Plan=properties.plan'); "
+    "'COLUMN=' skips it; repeatable",
+)
+@click.option(
+    "--null-token",
+    metavar="TOKEN",
+    default=None,
+    help="a cell equal to TOKEN clears the field (default: none; empty cells leave it alone)",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="requests in flight at once (all under the rate limiter)",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="outcome journal (default FILE.journal.sqlite); re-running resumes from it",
+)
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="reject file (default FILE.rejects.csv or FILE.rejects.jsonl)",
+)
+@click.option("--additional-fields", multiple=True, metavar="NAME[,NAME]", hidden=True)
+@click.option(
+    "--no-pacing",
+    is_flag=True,
+    help="do not pace requests under Klaviyo's rate limits (for a sandbox without limits)",
+)
+@click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True)
+@api_key_option
+@base_url_option
+def import_(
+    file: Path,
+    fmt: str | None,
+    mappings: tuple[str, ...],
+    null_token: str | None,
+    concurrency: int,
+    journal_path: Path | None,
+    rejects_path: Path | None,
+    additional_fields: tuple[str, ...],
+    no_pacing: bool,
+    max_attempts: int,
+    api_key_file: Path | None,
+    base_url: str | None,
+) -> int:
+    """Create or update a profile for every row of a CSV or JSON Lines FILE.
+
+    Columns go to the field of the same name (email, first_name, location.city or
+    location_city, properties.<key>, ...). Rows already done by an earlier run of the same
+    command are skipped; rows that fail go to the reject file, and the exit status is 1.
+    """
+    from .importer import HeaderError, ImportSettings, detect_format, run_import
+
+    mapping: dict[str, str] = {}
+    for text in mappings:
+        column, equals, target = text.partition("=")
+        if not equals or not column:
+            fail(f"--map expects COLUMN=FIELD, got {text!r}", 2)
+        if target:
+            _resolve(target, f"--map {column}")
+        mapping[column] = target
+    key = load_api_key(api_key_file)
+    console = stdout_console()
+    try:
+        settings = ImportSettings(
+            path=file,
+            fmt=detect_format(file, fmt),
+            api_key=key,
+            base_url=base_url,
+            mapping=mapping,
+            null_token=null_token,
+            concurrency=concurrency,
+            journal_path=journal_path,
+            rejects_path=rejects_path,
+            additional_fields=tuple(_split_list(additional_fields)),
+            pacing=not no_pacing,
+            max_attempts=max_attempts,
+        )
+        summary = run_import(settings, console)
+    except HeaderError as exc:
+        fail(str(exc), 2)
+    except UnicodeDecodeError as exc:
+        fail(f"{file.name} is not UTF-8 text: {exc.reason}", 2)
+    except InvalidInputError as exc:
+        fail(str(exc), 2)
+
+    elapsed = max(summary.elapsed, 1e-9)
+    sent = summary.created + summary.updated + summary.rejected + summary.failed
+    console.print(
+        f"done in {summary.elapsed:.1f}s ({sent / elapsed:,.0f} rows/s): "
+        f"{summary.created} created, {summary.updated} updated, "
+        f"{summary.rejected} rejected, {summary.failed} failed after retries, "
+        f"{summary.skipped} skipped (done by an earlier run)",
+        highlight=False,
+    )
+    console.print(f"journal: {settings.journal_file}", highlight=False)
+    if summary.reject_file_rows:
+        console.print(
+            f"rejects: {summary.reject_file_rows} rows in {settings.rejects_file}", highlight=False
+        )
+    if summary.interrupted:
+        fail("interrupted; run the same command again to resume", 130)
+    if summary.aborted:
+        fail(f"stopped: {summary.aborted}; fix the API key and run again to resume")
+    if summary.reject_file_rows:
+        fail(f"{summary.reject_file_rows} rows failed; see {settings.rejects_file}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# sandbox
+
+
+@app.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("options", nargs=-1, type=click.UNPROCESSED)
+def sandbox(options: tuple[str, ...]) -> int:
+    """Serve the local sandbox (see `klaviyo-profiles sandbox --help` for its options)."""
+    try:
+        from ..sandbox.server import build_parser, config_from_args, serve
+    except ImportError:
+        fail("the sandbox needs its extra: pip install 'klaviyo-profiles[sandbox]'")
+    # The sandbox's own parser, so its options (port, rate limits, faults) are defined once.
+    parser = build_parser()
+    parser.prog = "klaviyo-profiles sandbox"
+    args = parser.parse_args(list(options))
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    click.echo(
+        f"Klaviyo sandbox (revision {', '.join(config.revisions)}) on "
+        f"http://{args.host}:{args.port}  -  admin: /sandbox/  -  Ctrl-C stops"
+    )
+    sys.stdout.flush()
+    serve(config, host=args.host, port=args.port)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# demo
+
+
+class _DemoRenderer(io.TextIOBase):
+    """Takes the plain text ``run_demo`` writes and shows it with Rich, line by line.
+
+    ``demo.run_demo`` stays the one definition of the tour (also ``python -m
+    klaviyo_profiles.demo``); this only styles its lines, and prints any line it does not
+    recognise as it is.
+    """
+
+    _STEP = re.compile(r"^(\d+)\. (.*)$")
+
+    def __init__(self, console: Console) -> None:
+        super().__init__()
+        self._console = console
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        while "\n" in self._pending:
+            line, self._pending = self._pending.split("\n", 1)
+            self._render(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._render(self._pending)
+            self._pending = ""
+
+    def _render(self, line: str) -> None:
+        console = self._console
+        stripped = line.strip()
+        step = self._STEP.match(line)
+        if line.startswith("klaviyo-profiles demo:"):
+            console.rule(Text(line, style="bold"))
+        elif step:
+            console.print(Text(line, style="bold yellow"))
+        elif stripped.startswith("create_or_update_profile("):
+            console.print(Text("   ") + Text(stripped, style="cyan"))
+        elif stripped.startswith("-> "):
+            style = "bold green" if " 201 " in stripped else "bold cyan"
+            console.print(Text("   ") + Text(stripped, style=style))
+        elif stripped.startswith("stored: "):
+            document = stripped[len("stored: ") :]
+            try:
+                rendered = JSON(document, indent=None).text
+            except ValueError:
+                rendered = Text(document)
+            console.print(Text("   stored: ", style="dim") + rendered)
+        else:
+            console.print(Text(line))
+
+
+@app.command(context_settings=_CONTEXT)
+@api_key_option
+@base_url_option
+def demo(api_key_file: Path | None, base_url: str | None) -> int:
+    """The tour: create (201), update (200), clear with null, keep by leaving out.
+
+    With no --base-url it runs on an embedded sandbox: no API key, no network.
+    """
+    from ..demo import run_demo
+
+    if base_url is not None:
+        key = load_api_key(api_key_file)
+        # run_demo reads the key from the environment; this sets it for this process only.
+        os.environ[API_KEY_ENV] = key
+    renderer = _DemoRenderer(stdout_console())
+    try:
+        code = run_demo(base_url, out=renderer)
+    except SystemExit as exc:
+        fail(str(exc.code), 2)
+    except ImportError:
+        fail("the embedded sandbox needs its extra: pip install 'klaviyo-profiles[sandbox]'")
+    except APIConnectionError as exc:
+        fail(str(exc))
+    except Exception as exc:  # read-back failures (httpx) are reported, not traced
+        if type(exc).__module__.startswith("httpx"):
+            fail(f"reading the profile back failed: {exc}")
+        raise
+    finally:
+        renderer.flush()
+    return code
+
+
+# --------------------------------------------------------------------------------------------
+# revision
+
+
+@app.command(context_settings=_CONTEXT)
+@click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def revision(output: str) -> int:
+    """The pinned API revision, its lifecycle today, limits and where the client came from."""
+    status = revision_status(facts.REVISION)
+    info: dict[str, Any] = {
+        "revision": facts.REVISION,
+        "status": status.state,
+        "released": status.released.isoformat(),
+        "deprecated_on": status.deprecated_on.isoformat(),
+        "retired_on": status.retired_on.isoformat(),
+        "endpoint": f"{facts.METHOD} {facts.PATH}",
+        "rate_limits": {
+            "burst": f"{facts.BURST_LIMIT} per {facts.BURST_PERIOD_SECONDS}s",
+            "steady": f"{facts.STEADY_LIMIT} per {facts.STEADY_PERIOD_SECONDS}s",
+            "as_documented": dict(facts.RATE_LIMIT_TEXT),
+        },
+        "payload_limit_bytes": facts.PAYLOAD_LIMIT_BYTES,
+        "scopes": list(facts.SCOPES),
+        "generator_versions": dict(facts.GENERATOR_VERSIONS),
+    }
+    if output == "json":
+        click.echo(json.dumps(info, indent=2))
+        return 0
+    styles = {"stable": "green", "deprecated": "yellow", "retired": "bold red"}
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("revision", facts.REVISION)
+    table.add_row(
+        "status today",
+        Text(status.state, style=styles[status.state])
+        + Text(
+            f"  (released {info['released']}, deprecated from {info['deprecated_on']}, "
+            f"retired from {info['retired_on']})"
+        ),
+    )
+    table.add_row("endpoint", info["endpoint"])
+    table.add_row(
+        "rate limits",
+        f"burst {info['rate_limits']['burst']}, steady {info['rate_limits']['steady']}",
+    )
+    table.add_row(
+        "payload limit",
+        f"{facts.PAYLOAD_LIMIT_BYTES} bytes ({facts.PAYLOAD_LIMIT_BYTES / 1024:g} KiB)",
+    )
+    table.add_row("scopes", ", ".join(facts.SCOPES))
+    table.add_row(
+        "generated with",
+        ", ".join(f"{name} {version}" for name, version in facts.GENERATOR_VERSIONS.items()),
+    )
+    stdout_console().print(table)
+    return 0

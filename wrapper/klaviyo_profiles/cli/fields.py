@@ -1,0 +1,173 @@
+"""Profile field names on the command line, all derived from the generated code.
+
+Option names of ``upsert`` and column names of ``import`` come from
+``klaviyo_profile_import.arguments.ARGUMENT_TO_ATTRIBUTE`` and ``facts.LOCATION_FIELDS``, so a
+client regenerated for another revision gets that revision's options with no edit here.
+
+A *target* says where a value goes in the request:
+
+* ``("attribute", "first_name")``: a profile attribute, by its keyword name (``kx`` for ``_kx``);
+* ``("location", "city")``: one field of ``location``;
+* ``("properties", "plan")``: one custom property;
+* ``("id",)``: the profile id.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from klaviyo_profile_import import facts
+from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
+
+from ..body import build_body
+from ..errors import InvalidInputError, UnknownFieldError
+
+__all__ = [
+    "LOCATION_FIELDS",
+    "OBJECT_ARGUMENTS",
+    "SCALAR_ARGUMENTS",
+    "Target",
+    "assemble_body",
+    "coerce_text",
+    "resolve_target",
+    "valid_target_names",
+]
+
+Target = tuple[str, ...]
+
+_WIRE_TO_ARGUMENT = {wire: argument for argument, wire in ARGUMENT_TO_ATTRIBUTE.items()}
+#: Attributes that take a single value (``--email``), in the generated order.
+SCALAR_ARGUMENTS: tuple[str, ...] = tuple(
+    argument
+    for argument, wire in ARGUMENT_TO_ATTRIBUTE.items()
+    if wire not in facts.OBJECT_REQUEST_ATTRIBUTES
+)
+#: Attributes whose value is an object (``location``, ``properties``).
+OBJECT_ARGUMENTS: tuple[str, ...] = tuple(
+    argument
+    for argument, wire in ARGUMENT_TO_ATTRIBUTE.items()
+    if wire in facts.OBJECT_REQUEST_ATTRIBUTES
+)
+LOCATION_FIELDS: tuple[str, ...] = facts.LOCATION_FIELDS
+
+
+def valid_target_names() -> list[str]:
+    """Every name a column or ``--clear`` may use (for messages and suggestions)."""
+    names = ["id", *ARGUMENT_TO_ATTRIBUTE]
+    names += [f"location.{field}" for field in LOCATION_FIELDS]
+    names.append("properties.<name>")
+    return names
+
+
+def resolve_target(name: str) -> Target:
+    """Where the column, option or ``--clear`` argument ``name`` goes.
+
+    Accepts keyword names (``first_name``, ``kx``), wire names (``_kx``), dashed spellings
+    (``first-name``), ``location.city`` / ``location_city`` and ``properties.<key>``.
+    Raises :class:`UnknownFieldError` naming the closest valid name.
+    """
+    text = name.strip()
+    if text == "id":
+        return ("id",)
+    for prefix in ("properties.", "property."):
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return ("properties", text[len(prefix) :])
+    normal = text.replace("-", "_")
+    if normal in ARGUMENT_TO_ATTRIBUTE:
+        return ("attribute", normal)
+    if normal in _WIRE_TO_ARGUMENT:
+        return ("attribute", _WIRE_TO_ARGUMENT[normal])
+    for separator in (".", "_"):
+        prefix = f"location{separator}"
+        if normal.startswith(prefix) and normal[len(prefix) :] in LOCATION_FIELDS:
+            return ("location", normal[len(prefix) :])
+    valid = valid_target_names()
+    suggestions = difflib.get_close_matches(normal, valid, n=1, cutoff=0.6)
+    raise UnknownFieldError(name, valid, suggestions[0] if suggestions else None)
+
+
+def _allowed_types(schema: Mapping[str, Any]) -> set[str]:
+    kinds: set[str] = set()
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        kinds.add(kind)
+    elif isinstance(kind, list):
+        kinds.update(str(item) for item in kind)
+    for key in ("anyOf", "oneOf"):
+        for option in schema.get(key) or ():
+            if isinstance(option, Mapping):
+                kinds |= _allowed_types(option)
+    return kinds
+
+
+def _field_schema(target: Target) -> Mapping[str, Any]:
+    schema = facts.request_body_schema()
+    attributes = schema["properties"]["data"]["properties"]["attributes"]["properties"]
+    if target[0] == "attribute":
+        found = attributes.get(ARGUMENT_TO_ATTRIBUTE[target[1]], {})
+    elif target[0] == "location":
+        found = attributes.get("location", {}).get("properties", {}).get(target[1], {})
+    else:
+        found = {}
+    return found if isinstance(found, Mapping) else {}
+
+
+def coerce_text(target: Target, text: str) -> Any:
+    """A value typed as text, as the JSON the field takes.
+
+    Text stays text wherever the spec allows a string (``zip`` ``"01234"`` keeps its zero);
+    otherwise it is read as JSON (a number, a boolean) and refused, naming the field, when it
+    is not. Custom properties stay text: their types are not in the spec.
+    """
+    if target[0] in ("properties", "id"):
+        return text
+    kinds = _allowed_types(_field_schema(target))
+    if not kinds or "string" in kinds:
+        return text
+    label = ".".join(target[1:]) if target[0] == "attribute" else ".".join(target)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InvalidInputError(label, " or ".join(sorted(kinds)), f"got {text!r}") from None
+    return value
+
+
+def assemble_body(
+    values: Iterable[tuple[Target, Any]],
+    *,
+    objects: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The JSON:API body for target/value pairs (``None`` clears, absent keeps).
+
+    ``objects`` gives whole ``location``/``properties`` values (a JSON Lines record may nest
+    them); single fields given in ``values`` are merged into them.
+    """
+    attributes: dict[str, Any] = {}
+    nested: dict[str, Any] = {}
+    profile_id: Any = None
+    has_id = False
+    for name, value in (objects or {}).items():
+        nested[name] = dict(value) if isinstance(value, Mapping) else value
+    for target, value in values:
+        kind = target[0]
+        if kind == "id":
+            profile_id, has_id = value, True
+        elif kind == "attribute":
+            if target[1] in OBJECT_ARGUMENTS:
+                nested[target[1]] = dict(value) if isinstance(value, Mapping) else value
+            else:
+                attributes[target[1]] = value
+        else:
+            argument = "location" if kind == "location" else "properties"
+            container = nested.get(argument)
+            if not isinstance(container, dict):
+                container = {}
+                nested[argument] = container
+            container[target[1]] = value
+    attributes.update(nested)
+    if has_id:
+        return build_body(attributes=attributes, id=profile_id)
+    return build_body(attributes=attributes)

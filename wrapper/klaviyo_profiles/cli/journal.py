@@ -1,0 +1,192 @@
+"""The import journal: one SQLite row per input row, so an import can resume after a crash.
+
+Each input row is keyed by its row number and a hash of its content (plus the settings that
+shape the request, see :func:`row_hash`). Outcomes are committed one by one in WAL mode, so a
+``kill -9`` loses at most the rows whose responses had not yet been recorded.
+
+**Exactly once, and its one exception.** A row is recorded as done only *after* its response
+arrived. On a re-run, rows recorded as done (or rejected for good) are skipped, so no row is
+ever sent again after it was journalled. A row that was in flight when the process died has no
+record and is sent again; because Create or Update Profile is an upsert keyed by the profile's
+identifiers, that repeat finds the profile the first attempt created and is answered 200
+(``updated``) instead of creating a second one.
+
+Durability: ``synchronous=NORMAL`` in WAL mode survives the death of the process (the OS still
+holds the written pages); only a power failure could lose the last few commits, which again
+means re-sending a few idempotent upserts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Literal
+
+__all__ = ["DONE_STATES", "FINAL_STATES", "Journal", "JournalEntry", "Outcome", "row_hash"]
+
+#: ``created``/``updated``: the server answered 201/200. ``rejected``: failed for good (bad
+#: input, 4xx); re-running would fail the same way unless the row changes. ``failed``: gave up
+#: after retries (429, 5xx, connection errors); a re-run tries again.
+Outcome = Literal["created", "updated", "rejected", "failed"]
+DONE_STATES: frozenset[str] = frozenset({"created", "updated"})
+#: Rows a re-run does not send again.
+FINAL_STATES: frozenset[str] = DONE_STATES | {"rejected"}
+
+_SCHEMA_VERSION = "1"
+
+
+def row_hash(settings: str, content: str) -> str:
+    """A short digest of a row's content and of the settings that turn it into a request.
+
+    Folding the settings in (mapping, null token, format, additional fields) means a re-run
+    with different settings sends every row again rather than trusting outcomes of a
+    different request.
+    """
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(settings.encode())
+    digest.update(b"\x00")
+    digest.update(content.encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One recorded outcome."""
+
+    row: int
+    hash: str
+    status: str
+    http_status: int | None
+    profile_id: str | None
+    error: str | None
+    original: str | None
+    finished: float
+
+
+class Journal:
+    """An SQLite journal of import outcomes (stdlib ``sqlite3``; one connection, one thread)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # isolation_level=None: autocommit, every statement is its own transaction, which is
+        # the "committed per outcome" guarantee; no long transaction to lose on a crash.
+        self._db = sqlite3.connect(str(path), isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS rows (
+                row INTEGER PRIMARY KEY,
+                hash TEXT NOT NULL,
+                status TEXT NOT NULL,
+                http_status INTEGER,
+                profile_id TEXT,
+                error TEXT,
+                original TEXT,
+                attempts INTEGER,
+                finished REAL NOT NULL
+            )"""
+        )
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (_SCHEMA_VERSION,),
+        )
+
+    # ---- lookups
+
+    def status(self, row: int, content_hash: str) -> str | None:
+        """The recorded outcome of ``row`` if its content is unchanged, else ``None``."""
+        found = self._db.execute("SELECT hash, status FROM rows WHERE row = ?", (row,)).fetchone()
+        if found is None or found[0] != content_hash:
+            return None
+        return str(found[1])
+
+    def entries(
+        self, statuses: frozenset[str] | set[str] | None = None, *, up_to: int | None = None
+    ) -> Iterator[JournalEntry]:
+        """Recorded outcomes in row order, streamed from the database."""
+        query = (
+            "SELECT row, hash, status, http_status, profile_id, error, original, finished FROM rows"
+        )
+        clauses: list[str] = []
+        params: list[object] = []
+        if statuses is not None:
+            clauses.append(f"status IN ({','.join('?' * len(statuses))})")
+            params.extend(sorted(statuses))
+        if up_to is not None:
+            clauses.append("row <= ?")
+            params.append(up_to)
+        if clauses:
+            query += " WHERE " + " AND ".join(clauses)
+        # A second connection, so callers may record outcomes while iterating.
+        reader = sqlite3.connect(str(self.path))
+        try:
+            for item in reader.execute(query + " ORDER BY row", params):
+                yield JournalEntry(*item)
+        finally:
+            reader.close()
+
+    def count(self, statuses: frozenset[str] | set[str], *, up_to: int | None = None) -> int:
+        """How many rows have one of ``statuses``."""
+        query = f"SELECT COUNT(*) FROM rows WHERE status IN ({','.join('?' * len(statuses))})"
+        params: list[object] = [*sorted(statuses)]
+        if up_to is not None:
+            query += " AND row <= ?"
+            params.append(up_to)
+        return int(self._db.execute(query, params).fetchone()[0])
+
+    # ---- recording
+
+    def record(
+        self,
+        row: int,
+        content_hash: str,
+        status: Outcome,
+        *,
+        http_status: int | None = None,
+        profile_id: str | None = None,
+        error: str | None = None,
+        original: str | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        """Commit one row's outcome (replacing an outcome recorded for older content)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO rows (row, hash, status, http_status, profile_id, error, "
+            "original, attempts, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                row,
+                content_hash,
+                status,
+                http_status,
+                profile_id,
+                error,
+                original,
+                attempts,
+                time.time(),
+            ),
+        )
+
+    def forget_after(self, last_row: int) -> None:
+        """Drop outcomes of rows past the end of the file (it was shortened)."""
+        self._db.execute("DELETE FROM rows WHERE row > ?", (last_row,))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
