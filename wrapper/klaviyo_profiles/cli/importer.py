@@ -456,6 +456,10 @@ async def _run(
             item = await queue.get()
             if item is None:
                 return
+            if fatal:
+                # Stopping: drain without sending, so the reader never waits on a full queue.
+                # These rows are not journalled, so a re-run sends them.
+                continue
             row, content_hash, body = item
             try:
                 result = await client.create_or_update_profile(
@@ -464,7 +468,6 @@ async def _run(
             except (AuthenticationError, PermissionDeniedError) as exc:
                 # Not journalled: once the key is fixed, a re-run sends these rows.
                 fatal.append(exc)
-                return
             except InvalidInputError as exc:
                 finish(row, content_hash, "rejected", error=str(exc))
             except APIStatusError as exc:
@@ -478,6 +481,8 @@ async def _run(
                 )
             except APIError as exc:
                 finish(row, content_hash, "failed", error=_describe_error(exc))
+            except Exception as exc:  # a bug must not stall the pipeline or lose the row
+                finish(row, content_hash, "failed", error=f"{type(exc).__name__}: {exc}")
             else:
                 finish(
                     row,
@@ -516,16 +521,8 @@ async def _run(
             if not fatal:
                 journal.forget_after(last_row)
         for _ in workers:
-            # A worker that stopped on a fatal error no longer drains the queue.
-            while not fatal and queue.full():
-                await asyncio.sleep(0.01)
-            if fatal:
-                break
             await queue.put(None)
-        if fatal:
-            for task in workers:
-                task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(*workers)
     finally:
         for task in workers:
             task.cancel()
