@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from cli_helpers import invoke, no_secret, run_cli
 from cli_people import read_reject_rows, write_people
-from klaviyo_profiles.cli.importer import ImportSummary, Reporter, RowMapper
+from klaviyo_profiles.cli.importer import (
+    HeaderError,
+    ImportSummary,
+    Reporter,
+    RowMapper,
+    detect_format,
+)
 from klaviyo_profiles.cli.journal import Journal, row_hash
 from klaviyo_profiles.errors import InvalidInputError
 from klaviyo_profiles.sandbox import Sandbox, SandboxConfig
@@ -235,3 +241,11 @@ def test_import_5000_rows_with_one_percent_bad(
     assert "\x1b[" not in result.stdout and "━" not in result.stdout
     assert result.stderr.startswith("error: 50 rows failed")
     no_secret(result.stdout, result.stderr)
+
+
+def test_format_from_the_file_name(tmp_path: Path) -> None:
+    assert detect_format(Path("a.csv"), None) == "csv"
+    assert detect_format(Path("a.jsonl"), None) == "jsonl"
+    assert detect_format(Path("a.export"), "jsonl") == "jsonl"
+    with pytest.raises(HeaderError, match="JSON Lines"):
+        detect_format(Path("a.json"), None)

@@ -390,8 +390,12 @@ def import_(
     """Create or update a profile for every row of a CSV or JSON Lines FILE.
 
     Columns go to the field of the same name (email, first_name, location.city or
-    location_city, properties.<key>, ...). Rows already done by an earlier run of the same
-    command are skipped; rows that fail go to the reject file, and the exit status is 1.
+    location_city, properties.<key>, ...). An empty cell leaves the field unchanged.
+
+    Every outcome is journalled; running the same command again after a crash, Ctrl-C or
+    kill -9 skips the rows already done. A row that was in flight at the crash is sent
+    again, which the upsert answers with 200 (updated): it never creates a second profile.
+    Rows that fail go to the reject file, and the exit status is 1.
     """
     from .importer import HeaderError, ImportSettings, detect_format, run_import
 

@@ -93,12 +93,18 @@ class SourceRow:
 def detect_format(path: Path, override: str | None) -> Format:
     """``csv`` or ``jsonl``, from ``--format`` or the file name."""
     if override:
-        return "jsonl" if override.lower() in ("jsonl", "ndjson", "json") else "csv"
-    suffixes = [suffix.lower() for suffix in path.suffixes]
-    if any(suffix in (".jsonl", ".ndjson", ".json") for suffix in suffixes[-2:]):
+        return "jsonl" if override.lower() in ("jsonl", "ndjson") else "csv"
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
-    if suffixes[-1:] in ([".csv"], [".tsv"], [".txt"]) or not suffixes:
+    if suffix in (".csv", ".txt", ""):
         return "csv"
+    if suffix == ".json":
+        # A .json file is usually one array, which cannot be streamed row by row.
+        raise HeaderError(
+            f"{path.name}: import reads JSON Lines (one object per line); "
+            "name the file .jsonl or pass --format jsonl"
+        )
     raise HeaderError(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
 
 
@@ -337,7 +343,8 @@ class Reporter:
         self._progress: Progress | None = None
         self._task: Any = None
         self._started = time.monotonic()
-        self._last_line = 0.0
+        # The first plain line after one interval: a rate measured over one row means little.
+        self._last_line = self._started
 
     def __enter__(self) -> Reporter:
         if self.live:
