@@ -22,7 +22,6 @@ __all__ = [
     "install_warning_format",
     "load_api_key",
     "scrub",
-    "stderr_console",
     "stdout_console",
 ]
 
@@ -60,11 +59,6 @@ def scrub(text: str) -> str:
 def stdout_console() -> Console:
     """Rich output on stdout; colours and live displays only on a terminal."""
     return Console(highlight=False, soft_wrap=True)
-
-
-def stderr_console() -> Console:
-    """Rich output on stderr."""
-    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def load_api_key(api_key_file: Path | None) -> str:

@@ -268,10 +268,12 @@ class ImportSettings:
 
     @property
     def journal_file(self) -> Path:
+        """``--journal``, or ``FILE.journal.sqlite`` beside the input."""
         return self.journal_path or self.path.with_name(self.path.name + ".journal.sqlite")
 
     @property
     def rejects_file(self) -> Path:
+        """``--rejects``, or ``FILE.rejects.csv`` / ``FILE.rejects.jsonl`` beside the input."""
         suffix = ".rejects.csv" if self.fmt == "csv" else ".rejects.jsonl"
         return self.rejects_path or self.path.with_name(self.path.name + suffix)
 
@@ -295,10 +297,12 @@ class ImportSummary:
 
     @property
     def sent(self) -> int:
+        """Rows the server accepted in this run."""
         return self.created + self.updated
 
     @property
     def ok(self) -> bool:
+        """No failed rows (now or from earlier runs), and the run was not cut short."""
         return self.reject_file_rows == 0 and self.aborted is None and not self.interrupted
 
 
