@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from klaviyo_profile_import import facts
-from wire_recorder import Recorder, official_validator
+from klaviyo_profiles import KlaviyoProfiles
+from wire_recorder import API_KEY, Recorder, official_validator
 
 
 @pytest.fixture
@@ -38,3 +39,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "invalid_on_purpose: the test sends bodies the spec rejects, to see the reply"
     )
+
+
+@pytest.fixture
+def client(recorder: Recorder) -> Iterator[KlaviyoProfiles]:
+    """A client sending to the recorder: no pacing and no retries, so each call is one request."""
+    with KlaviyoProfiles(
+        api_key=API_KEY, base_url=recorder.base_url, retry_policy=None, rate_limits=False
+    ) as made:
+        yield made

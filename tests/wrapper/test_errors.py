@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from klaviyo_profiles import (
@@ -21,14 +20,6 @@ from klaviyo_profiles import (
     UnsupportedMediaTypeError,
 )
 from wire_recorder import API_KEY, Recorder, Reply, profile_reply
-
-
-@pytest.fixture
-def client(recorder: Recorder) -> Iterator[KlaviyoProfiles]:
-    with KlaviyoProfiles(
-        api_key=API_KEY, base_url=recorder.base_url, retry_policy=None, rate_limits=False
-    ) as made:
-        yield made
 
 
 def jsonapi_error(status: int, code: str, detail: str, **extra: object) -> Reply:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,14 +16,6 @@ from klaviyo_profiles import (
     UnknownFieldError,
 )
 from wire_recorder import API_KEY, Recorder
-
-
-@pytest.fixture
-def client(recorder: Recorder) -> Iterator[KlaviyoProfiles]:
-    with KlaviyoProfiles(
-        api_key=API_KEY, base_url=recorder.base_url, retry_policy=None, rate_limits=False
-    ) as made:
-        yield made
 
 
 def refused(client: KlaviyoProfiles, recorder: Recorder, **arguments: Any) -> InvalidInputError:

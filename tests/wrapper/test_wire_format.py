@@ -6,7 +6,6 @@ arguments and ``body=``), and the recorded JSON is compared with what was meant.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,14 +26,6 @@ SAMPLE_VALUES = {"email": "ada@example.com", "phone_number": "+15005550006"}
 
 def sample(attribute: str) -> str:
     return SAMPLE_VALUES.get(attribute, f"value-of-{attribute}")
-
-
-@pytest.fixture
-def client(recorder: Recorder) -> Iterator[KlaviyoProfiles]:
-    with KlaviyoProfiles(
-        api_key=API_KEY, base_url=recorder.base_url, retry_policy=None, rate_limits=False
-    ) as made:
-        yield made
 
 
 def send_both_forms(
