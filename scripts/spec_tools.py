@@ -102,9 +102,7 @@ def dump_yaml(document: dict[str, Any]) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, _str)
-    return str(
-        yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    )
+    return str(yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100))
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +175,9 @@ def _is_dropped_extension(key: str) -> bool:
     return key.startswith("x-") and key not in KEPT_EXTENSIONS and key != PAYLOAD_LIMIT_KEY
 
 
-_PAYLOAD_LIMIT_PROSE = re.compile(r"maximum allowed payload size is\s*(\d+(?:\.\d+)?)\s*(KB|MB|B)\b", re.I)
+_PAYLOAD_LIMIT_PROSE = re.compile(
+    r"maximum allowed payload size is\s*(\d+(?:\.\d+)?)\s*(KB|MB|B)\b", re.I
+)
 
 
 def payload_limit_from_prose(operation: dict[str, Any]) -> str | None:
@@ -189,7 +189,8 @@ def payload_limit_from_prose(operation: dict[str, Any]) -> str | None:
 
 
 def detect_revision(document: dict[str, Any], operation: dict[str, Any]) -> str | None:
-    """The revision a document describes: the ``revision`` header's default, else ``info.version``."""
+    """The revision a document describes: the ``revision`` header's default, else
+    ``info.version``."""
     for parameter in operation.get("parameters") or []:
         if isinstance(parameter, dict) and "$ref" in parameter:
             parameter = resolve(document, parameter["$ref"])
@@ -269,7 +270,9 @@ def extract_fragment(
         for kind in ("parameters", "schemas", "responses", "securitySchemes")
         if kind in components
     }
-    servers = [{"url": server["url"]} for server in document.get("servers") or [] if "url" in server]
+    servers = [
+        {"url": server["url"]} for server in document.get("servers") or [] if "url" in server
+    ]
     fragment: dict[str, Any] = {
         "openapi": document.get("openapi", "3.0.2"),
         "info": {"title": "", "version": revision},
@@ -302,7 +305,9 @@ def carry_descriptions(target: Any, source: Any, *, parent_key: str | None = Non
                     target[key] = source[key]
             if "description" in target:
                 # Keep prose first, as a reader expects it, without reordering facts.
-                prose = {k: target.pop(k) for k in ("title", "summary", "description") if k in target}
+                prose = {
+                    k: target.pop(k) for k in ("title", "summary", "description") if k in target
+                }
                 rest = dict(target)
                 target.clear()
                 target.update(prose)
@@ -350,7 +355,9 @@ def operation_facts(document: dict[str, Any]) -> dict[str, Any]:
     for requirement in security:
         for name in requirement:
             facts[f"security {name}"] = {
-                k: v for k, v in strip_prose(schemes.get(name, {})).items() if not k.startswith("x-")
+                k: v
+                for k, v in strip_prose(schemes.get(name, {})).items()
+                if not k.startswith("x-")
             }
 
     for parameter in operation.get("parameters") or []:
@@ -358,17 +365,18 @@ def operation_facts(document: dict[str, Any]) -> dict[str, Any]:
             parameter = resolve(document, parameter["$ref"])
         place = f"parameter {parameter.get('in')} {parameter.get('name')}"
         facts[place] = {
-            k: v
-            for k, v in strip_prose(parameter).items()
-            if k not in ("name", "in", "schema")
+            k: v for k, v in strip_prose(parameter).items() if k not in ("name", "in", "schema")
         }
         _walk_schema(document, parameter.get("schema") or {}, place, False, facts)
 
     body = operation.get("requestBody") or {}
     if "$ref" in body:
         body = resolve(document, body["$ref"])
-    facts["request body"] = {"required": bool(body.get("required")), "media types": sorted(body.get("content") or {})}
-    for media_type, media in sorted((body.get("content") or {}).items()):
+    facts["request body"] = {
+        "required": bool(body.get("required")),
+        "media types": sorted(body.get("content") or {}),
+    }
+    for _media_type, media in sorted((body.get("content") or {}).items()):
         _walk_schema(document, media.get("schema") or {}, "request", False, facts)
 
     for status, response in sorted((operation.get("responses") or {}).items()):
@@ -382,7 +390,9 @@ def operation_facts(document: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-_STRUCTURAL = frozenset({"properties", "items", "oneOf", "anyOf", "allOf", "required", "$ref", "additionalProperties"})
+_STRUCTURAL = frozenset(
+    {"properties", "items", "oneOf", "anyOf", "allOf", "required", "$ref", "additionalProperties"}
+)
 
 
 def _walk_schema(
@@ -519,7 +529,11 @@ def to_json_schema(node: Any) -> Any:
         for key, value in node.items()
     }
     if result.pop("nullable", False) is True:
-        if "$ref" in result or any(k in result for k in ("oneOf", "anyOf", "allOf")) or "type" not in result:
+        if (
+            "$ref" in result
+            or any(k in result for k in ("oneOf", "anyOf", "allOf"))
+            or "type" not in result
+        ):
             inner = dict(result)
             result = {"anyOf": [inner, {"type": "null"}]}
         else:
@@ -703,7 +717,8 @@ def _hoist_member(member: Any, name: str, schemas: dict[str, Any]) -> Any:
 
 
 def _loosen(schema: Any) -> Any:
-    """Drop ``required`` and allow ``null`` on every property, at every depth of an inline schema."""
+    """Drop ``required`` and allow ``null`` on every property, at every depth of an inline
+    schema."""
     if not isinstance(schema, dict):
         return schema
     result: dict[str, Any] = {}
@@ -733,7 +748,8 @@ def normalise_for_generation(fragment: dict[str, Any]) -> dict[str, Any]:
 
 
 def comma_joined_query_parameters(fragment: dict[str, Any]) -> list[str]:
-    """Names of array query parameters that travel comma-joined in one value (``explode: false``)."""
+    """Names of array query parameters that travel comma-joined in one value
+    (``explode: false``)."""
     _, _, operation = find_operation(fragment)
     names = []
     for parameter in operation.get("parameters") or []:

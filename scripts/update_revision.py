@@ -21,14 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import spec_tools  # noqa: E402
+import spec_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILE = ROOT / "spec" / "profile-import.yaml"
 FRAGMENT_TITLE = "klaviyo-profiles: Create or Update Profile"
 SPEC_HEADER = (
     "# The project's OpenAPI 3.0 fragment for Create or Update Profile (one revision).\n"
-    "# Facts equal Klaviyo's published spec for this revision; all prose here is the project's own.\n"
+    "# Facts equal Klaviyo's published spec for this revision; "
+    "all prose here is the project's own.\n"
     "# Regenerate with: python scripts/update_revision.py --source <Klaviyo spec>\n"
 )
 
