@@ -36,6 +36,7 @@ from klaviyo_profile_import.types import UNSET, Unset
 from .errors import InvalidInputError, PayloadTooLargeError, UnknownFieldError
 
 __all__ = [
+    "MAX_JSON_DEPTH",
     "PreparedRequest",
     "build_body",
     "check_body",
@@ -45,6 +46,12 @@ __all__ = [
 ]
 
 _RESOURCE_KEYS = ("type", "id", "attributes", "meta")
+
+#: The deepest JSON nesting a request body may have, counting the body object itself as 1
+#: (``{"data": {"attributes": {"properties": {...}}}}`` reaches 4 at ``properties``). Deeper
+#: bodies are refused before sending; the sandbox refuses them with a 400 too, so the two agree.
+#: It sits far below Python's recursion limit, so no check or encoder can overflow the stack.
+MAX_JSON_DEPTH = 64
 
 
 def _is_unset(value: object) -> bool:
