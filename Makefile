@@ -1,12 +1,15 @@
-# Two commands on a fresh machine (Python 3.10+ with venv, and make):
+# Two commands on a fresh machine (what they rely on: Python 3.10+ with its venv module, and make):
 #   make demo   the main job: a tour of the client against the embedded sandbox
 #   make test   the generator's check mode and the whole test suite (what CI runs)
-# Each creates .venv when missing and installs what it needs (again only when pyproject.toml
-# changes); `make test` also installs the system services the tests start (see test-deps).
+# Each creates .venv when it is missing and installs what it needs into it, again only when
+# pyproject.toml has changed since. `make test` also installs the system services the tests start
+# (test-deps). Another interpreter: `make test PYTHON=python3.12`; pytest options:
+# `make test PYTEST_ARGS="-k sandbox -x"`.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PYTEST_ARGS ?=
 
 .PHONY: demo test test-deps
 
@@ -15,19 +18,25 @@ demo: $(VENV)/.installed-demo
 
 test: $(VENV)/.installed-test test-deps
 	$(BIN)/python scripts/generate.py --check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# System services the test suite starts itself (nothing yet).
+# System services that the test suite starts by itself.
 test-deps:
 
-$(VENV)/bin/python:
-	$(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else \
+		"klaviyo-profiles needs Python 3.10 or newer, found " + sys.version.split()[0] + \
+		"; pick one with: make PYTHON=python3.12 ...")'
+	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		echo "could not create $(VENV) with '$(PYTHON) -m venv'; on Debian or Ubuntu: apt-get install python3-venv" >&2; \
+		exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-demo: pyproject.toml | $(VENV)/bin/python
+# The stamps record what was installed; pyproject.toml newer than a stamp means install again.
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[cli]'
-	touch $@
+	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $@
+	@touch $@
