@@ -20,8 +20,20 @@ test: $(VENV)/.installed-test test-deps
 	$(BIN)/python scripts/generate.py --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# System services that the test suite starts by itself.
+# System services that the test suite starts by itself: redis-server (the fleet limiter's
+# tests start their own on a free loopback port). Installed with apt-get when missing and we
+# are root (as in CI); otherwise say how, and the tests that need it fail with the same hint.
 test-deps:
+	@if ! command -v redis-server >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing redis-server (apt-get) for the fleet limiter tests"; \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server \
+				|| { echo "could not install redis-server with apt-get" >&2; exit 1; }; \
+		else \
+			echo "redis-server is not installed; the fleet limiter tests need it:" \
+				"sudo apt-get install redis-server (Debian, Ubuntu) or brew install redis (macOS)" >&2; \
+		fi; \
+	fi
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else \

@@ -19,9 +19,9 @@ Design:
 * Storage is pluggable through a :class:`LimiterBackend`: :class:`MemoryBackend` (the
   default) for one process, :class:`SQLiteBackend` for every process that can open the same
   SQLite file (pyrate-limiter's ``SQLiteBucket`` with its file lock, in WAL mode). SQLite on a
-  network file system is not reliable; to share a budget between machines implement
-  :class:`LimiterBackend` over one of pyrate-limiter's server-backed buckets (Redis,
-  Postgres) with a wall clock.
+  network file system is not reliable; to share a budget between machines use
+  ``klaviyo_profiles.redis_limiter.RedisBackend`` (the ``redis`` extra), whose windows and
+  429 holds live in Redis, measured on Redis's clock.
 * Waiting happens here, not inside the library, so that the same decision serves threads
   (``time.sleep``) and event loops (``asyncio.sleep``; a backend whose bucket does file I/O
   is consulted from a worker thread so the event loop never blocks on another process's
@@ -60,6 +60,7 @@ from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem, SQLit
 from .result import RateLimitInfo
 
 __all__ = [
+    "LIMITER_URL_ENV",
     "LimiterBackend",
     "MemoryBackend",
     "RateLimiter",
@@ -249,12 +250,19 @@ class SQLiteBackend:
         bucket.leak(int((now - self.retention) * 1000))
 
 
+#: Environment variable naming the backend (a :func:`backend_from_uri` URI) for limiters
+#: that are given none, so that a fleet is configured without code.
+LIMITER_URL_ENV = "KLAVIYO_LIMITER_URL"
+
+
 def backend_from_uri(uri: str) -> LimiterBackend:
-    """Build a backend from ``memory://`` or ``sqlite:///absolute/path.db``.
+    """Build a backend from ``memory``, ``sqlite:///absolute/path.db``, ``sqlite:PATH`` or a
+    Redis URL (``redis://``, ``rediss://``, ``unix://``; see ``klaviyo_profiles.redis_limiter``).
 
     Example::
 
         backend_from_uri("sqlite:///var/tmp/klaviyo.db") == SQLiteBackend("/var/tmp/klaviyo.db")
+        backend_from_uri("redis://localhost:6379/0?prefix=shop-eu")
     """
     if uri in ("memory", "memory://"):
         return MemoryBackend()
@@ -262,7 +270,17 @@ def backend_from_uri(uri: str) -> LimiterBackend:
     if uri.startswith(prefix) and len(uri) > len(prefix):
         # sqlite:///tmp/x.db is /tmp/x.db; sqlite:////tmp/x.db is accepted as the same.
         return SQLiteBackend("/" + uri[len(prefix) :].lstrip("/"))
-    raise ValueError(f"unsupported limiter backend {uri!r}; use memory:// or sqlite:///path")
+    if uri.startswith("sqlite:") and not uri.startswith("sqlite:/") and len(uri) > 7:
+        return SQLiteBackend(uri[len("sqlite:") :])  # sqlite:relative/path.db
+    if uri.split(":", 1)[0] in ("redis", "rediss", "unix"):
+        # Imported here: redis is an optional dependency, and most users never need it.
+        from .redis_limiter import RedisBackend
+
+        return RedisBackend.from_url(uri)
+    raise ValueError(
+        f"unsupported limiter backend {uri.split('@')[-1]!r}; "
+        "use memory, sqlite:PATH, sqlite:///path or redis://host:port/db"
+    )
 
 
 class RateLimiter:
@@ -327,14 +345,18 @@ class RateLimiter:
         seconds spent waiting for room."""
         waited = 0.0
         while True:
-            if self.backend.blocking:
-                wait = await asyncio.to_thread(self._try_take)
-            else:
-                wait = self._try_take()
+            wait = await self._try_take_async()
             if wait <= 0:
                 return waited
             await self._async_sleep(wait)
             waited += wait
+
+    async def _try_take_async(self) -> float:
+        """:meth:`_try_take` for the event loop (a limiter over a networked store overrides
+        it with an async client)."""
+        if self.backend.blocking:
+            return await asyncio.to_thread(self._try_take)
+        return self._try_take()
 
     def _try_take(self) -> float:
         """Take a slot now and return 0, or return how long to wait before asking again."""
@@ -432,8 +454,9 @@ def shared_limiter(
 
     ``key_id`` is an opaque, non-secret fingerprint of the API key (for example a SHA-256
     hex prefix), never the key itself. ``backend`` is a :class:`LimiterBackend`, a URI for
-    :func:`backend_from_uri`, or ``None`` for memory. Every call with equal arguments in the
-    same process returns the same limiter, whichever thread or event loop asks.
+    :func:`backend_from_uri`, or ``None`` for ``$KLAVIYO_LIMITER_URL`` if set, else memory.
+    Every call with equal arguments in the same process returns the same limiter, whichever
+    thread or event loop asks.
 
     Example::
 
@@ -441,6 +464,8 @@ def shared_limiter(
         b = shared_limiter("3f2a9c01", RateLimits.from_facts())
         assert a is b
     """
+    if backend is None:
+        backend = os.environ.get(LIMITER_URL_ENV) or None
     if isinstance(backend, str):
         backend = backend_from_uri(backend)
     resolved: LimiterBackend = backend if backend is not None else MemoryBackend()
@@ -450,6 +475,11 @@ def shared_limiter(
     with _registry_lock:
         limiter = _registry.get(registry_key)
         if limiter is None:
-            limiter = RateLimiter(limits, backend=resolved, key=key_id)
+            # A backend may bring its own limiter (Redis: windows and holds kept server-side).
+            create = getattr(resolved, "create_limiter", None)
+            if create is not None:
+                limiter = create(limits, key_id)
+            else:
+                limiter = RateLimiter(limits, backend=resolved, key=key_id)
             _registry[registry_key] = limiter
         return limiter
