@@ -6,9 +6,11 @@ Kept small on purpose: folder-specific fixtures live in that folder's own ``conf
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from redis_server import RedisServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -33,3 +35,23 @@ def shared_dir() -> Path:
             "Klaviyo's published specs (../shared/klaviyo-openapi) are not beside this clone"
         )
     return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def redis_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One real redis-server for the session (fails with an install hint when missing)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_server(redis_server_session: RedisServer) -> RedisServer:
+    """The session's redis-server, running and emptied for this test."""
+    if redis_server_session.process is None:  # a test stopped it
+        redis_server_session.start()
+    redis_server_session.flush()
+    return redis_server_session

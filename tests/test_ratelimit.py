@@ -353,13 +353,14 @@ def test_the_repr_names_no_key() -> None:
         ("memory://", MemoryBackend()),
         ("sqlite:///tmp/x.db", SQLiteBackend("/tmp/x.db")),
         ("sqlite:////tmp/x.db", SQLiteBackend("/tmp/x.db")),
+        ("sqlite:limits.db", SQLiteBackend("limits.db")),
     ],
 )
 def test_backend_uris(uri: str, expected: LimiterBackend) -> None:
     assert backend_from_uri(uri) == expected
 
 
-@pytest.mark.parametrize("uri", ["redis://localhost", "sqlite://", "sqlite:///", "nonsense"])
+@pytest.mark.parametrize("uri", ["sqlite://", "sqlite:///", "sqlite:", "nonsense", "mysql://h/db"])
 def test_unknown_backend_uris_are_refused(uri: str) -> None:
     with pytest.raises(ValueError, match="unsupported limiter backend"):
         backend_from_uri(uri)

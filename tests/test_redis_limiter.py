@@ -1,0 +1,349 @@
+"""The Redis limiter backend against a real redis-server (started by the ``redis_server``
+fixture): windows counted on Redis's clock, fleet-wide holds and pace, keys, failures.
+
+Several limiters in one test stand for several processes: each ``RedisRateLimiter`` has its
+own member id, connections and local state, exactly as a process of the fleet would. The
+tests that need real processes are in ``tests/integration/test_fleet.py``. No assertion
+depends on how long anything took: orderings and states are read from Redis, on its clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+
+import pytest
+import redis
+from klaviyo_profiles import KlaviyoProfiles
+from klaviyo_profiles.errors import InvalidInputError
+from klaviyo_profiles.ratelimit import RateLimits, backend_from_uri, shared_limiter
+from klaviyo_profiles.redis_limiter import (
+    LimiterUnavailableError,
+    RedisBackend,
+    RedisRateLimiter,
+)
+from klaviyo_profiles.result import RateLimitInfo
+from redis_server import RedisServer
+
+LIMITS = RateLimits(burst_limit=3, burst_period=0.2, steady_limit=8, steady_period=30.0)
+FINGERPRINT = "0123456789abcdef"
+
+
+@pytest.fixture
+def client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    with redis.Redis.from_url(redis_server.url) as connection:
+        yield connection
+
+
+def make(server: RedisServer, limits: RateLimits = LIMITS, **options: object) -> RedisRateLimiter:
+    backend = RedisBackend(server.url, reconnect_interval=0.05, **options)  # type: ignore[arg-type]
+    return backend.create_limiter(limits, FINGERPRINT)
+
+
+def log_scores(client: redis.Redis, limiter: RedisRateLimiter) -> list[float]:
+    """Request start times recorded in Redis, in seconds of Redis's clock."""
+    entries = client.zrange(limiter.backend.keys(FINGERPRINT, limiter.limits)[0], 0, -1,
+                            withscores=True)  # fmt: skip
+    return sorted(score / 1000 for _, score in entries)
+
+
+def redis_now(client: redis.Redis) -> float:
+    seconds, micros = client.time()
+    return seconds + micros / 1e6
+
+
+def max_in_window(times: Sequence[float], period: float) -> int:
+    ordered = sorted(times)
+    best = first = 0
+    for last, moment in enumerate(ordered):
+        while moment - ordered[first] >= period:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+# -- windows shared by the fleet, on Redis's clock -------------------------------------------
+
+
+def test_two_processes_together_never_exceed_either_window(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    first, second = make(redis_server), make(redis_server)
+    for _ in range(4):
+        first.acquire()
+        second.acquire()
+
+    starts = log_scores(client, first)
+    assert len(starts) == 8
+    assert max_in_window(starts, LIMITS.burst_period) <= LIMITS.burst_limit
+    # The steady window (30 s) is full: neither may take a ninth slot now.
+    assert first._try_take() > 0
+    assert second._try_take() > 0
+
+
+def test_requests_are_stamped_with_redis_time_whatever_the_host_clock_says(
+    redis_server: RedisServer, client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limiter = make(redis_server)
+    before = redis_now(client)
+    monkeypatch.setattr(time, "time", lambda: 4_000_000_000.0)  # a host clock far ahead
+    limiter.acquire()
+    monkeypatch.undo()
+    after = redis_now(client)
+
+    [start] = log_scores(client, limiter)
+    assert before <= start <= after
+
+
+def test_acquire_async_waits_for_redis_without_blocking_the_event_loop(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    holder, waiter = make(redis_server), make(redis_server)
+    holder.penalize(0.3)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def run() -> float:
+        ticker = asyncio.create_task(tick())
+        waited = await waiter.acquire_async()
+        ticker.cancel()
+        return waited
+
+    assert asyncio.run(run()) > 0
+    assert ticks > 0  # the loop kept running while acquire_async waited
+
+
+# -- server feedback, fleet-wide -------------------------------------------------------------
+
+
+def test_a_429_in_one_process_holds_every_other_until_the_hold_ends(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    penalized, other = make(redis_server), make(redis_server)
+    hold_key = other.backend.keys(FINGERPRINT, LIMITS)[1]
+
+    penalized.penalize(0.5)
+    hold_until = float(client.get(hold_key) or 0) / 1000
+    assert hold_until > redis_now(client)
+    waited = other.acquire()
+
+    [start] = log_scores(client, other)
+    assert waited > 0
+    assert start >= hold_until
+
+
+async def test_a_429_seen_by_an_async_client_reaches_redis_without_a_blocking_call(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    penalized = make(redis_server)
+    hold_key = penalized.backend.keys(FINGERPRINT, LIMITS)[1]
+    penalized.penalize(0.5)  # inside a running loop: sent by a task, not on this thread
+    assert client.get(hold_key) is None
+    await asyncio.gather(*penalized._tasks)
+    assert float(client.get(hold_key) or 0) / 1000 > redis_now(client)
+
+
+def test_a_remaining_budget_below_the_fleets_count_paces_every_process(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    observer, other = make(redis_server), make(redis_server)
+    observer.acquire()
+    # The server says 4 requests remain for the next 2 s, while the fleet has used 1 of 8:
+    # something outside the fleet shares the account. One request every 0.5 s from now on.
+    observer.observe(RateLimitInfo(limit=8, remaining=4, reset=2.0))
+    observer.acquire()  # carries the observation to Redis
+    pace = client.hgetall(other.backend.keys(FINGERPRINT, LIMITS)[2])
+    interval = float(pace[b"interval"]) / 1000
+    assert interval == pytest.approx(0.5, abs=0.01)
+    other.acquire()
+    other.acquire()
+
+    starts = log_scores(client, other)
+    assert len(starts) == 4
+    # Every request after the observation reached Redis is an interval after the previous.
+    assert starts[2] - starts[1] >= interval - 0.001
+    assert starts[3] - starts[2] >= interval - 0.001
+
+
+def test_a_remaining_budget_the_fleet_already_accounts_for_changes_nothing(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    limiter = make(redis_server)
+    limiter.acquire()
+    limiter.observe(RateLimitInfo(limit=8, remaining=7, reset=30.0))
+    limiter.acquire()
+    keys = limiter.backend.keys(FINGERPRINT, LIMITS)
+    assert client.exists(keys[1]) == 0
+    assert client.exists(keys[2]) == 0
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+def test_keys_carry_prefix_fingerprint_and_limits_never_the_api_key_and_all_expire(
+    redis_server: RedisServer, client: redis.Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api_key = "pk_" + "7" * 32
+    monkeypatch.setenv("KLAVIYO_LIMITER_URL", redis_server.url + "?prefix=shop-eu")
+    with KlaviyoProfiles(api_key=api_key, base_url="http://127.0.0.1:9") as profiles:
+        limiter = profiles._limiter
+        assert isinstance(limiter, RedisRateLimiter)
+        limiter.acquire()
+        limiter.penalize(5.0)
+        limiter.observe(RateLimitInfo(limit=750, remaining=1, reset=20.0))
+        limiter.penalize(5.0)
+
+    keys = sorted(key.decode() for key in client.keys("*"))
+    fingerprint = profiles._auth.fingerprint
+    tag = "75per1s-750per60s"
+    assert keys == [
+        f"shop-eu:{{{fingerprint}:{tag}}}:{name}" for name in ("hold", "log", "members", "pace")
+    ]
+    assert all(api_key not in key and api_key[3:] not in key for key in keys)
+    assert all(client.pttl(key) > 0 for key in keys)
+
+
+def test_a_name_that_is_not_a_fingerprint_is_hashed_before_it_reaches_redis() -> None:
+    backend = RedisBackend("redis://127.0.0.1:6379/0")
+    keys = backend.keys("pk_secret key", LIMITS)
+    assert all("secret" not in key for key in keys)
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def test_a_url_sets_prefix_and_failure_options_and_keeps_the_rest_for_redis() -> None:
+    backend = backend_from_uri(
+        "redis://:pw@10.1.2.3:6380/2?prefix=fleet-a&on_unavailable=local&fallback_share=0.25"
+        "&socket_keepalive=true"
+    )
+    assert backend == RedisBackend(
+        "redis://:pw@10.1.2.3:6380/2?socket_keepalive=true",
+        prefix="fleet-a",
+        on_unavailable="local",
+        fallback_share=0.25,
+    )
+
+
+def test_the_password_is_never_shown() -> None:
+    backend = RedisBackend("redis://user:hunter2@127.0.0.1:1/0")
+    assert "hunter2" not in repr(backend)
+    with pytest.raises(LimiterUnavailableError) as caught:
+        backend.create_limiter(LIMITS, FINGERPRINT)
+    assert "hunter2" not in str(caught.value)
+    assert "hunter2" not in repr(pickle.loads(pickle.dumps(caught.value)))
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"url": "http://127.0.0.1:6379"}, "limiter_backend.url"),
+        ({"prefix": "has space"}, "limiter_backend.prefix"),
+        ({"on_unavailable": "ignore"}, "limiter_backend.on_unavailable"),
+        ({"fallback_share": 0}, "limiter_backend.fallback_share"),
+        ({"reconnect_interval": -1}, "limiter_backend.reconnect_interval"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_setting(
+    options: dict[str, object], field: str
+) -> None:
+    settings: dict[str, object] = {"url": "redis://127.0.0.1:6379/0", **options}
+    with pytest.raises(InvalidInputError) as caught:
+        RedisBackend(**settings)  # type: ignore[arg-type]
+    assert caught.value.field == field
+
+
+def test_the_environment_variable_configures_clients_given_no_backend(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KLAVIYO_LIMITER_URL", redis_server.url)
+    limiter = shared_limiter("fedcba9876543210", LIMITS)
+    assert isinstance(limiter, RedisRateLimiter)
+    assert limiter.backend == RedisBackend(redis_server.url)
+
+
+def test_redis_is_not_imported_with_the_package() -> None:
+    code = "import sys, klaviyo_profiles; print('redis' in sys.modules)"
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert output.stdout.strip() == "False", output.stderr
+
+
+# -- failures ---------------------------------------------------------------------------------
+
+
+def test_unreachable_at_start_is_a_clear_error_by_default() -> None:
+    with pytest.raises(
+        LimiterUnavailableError, match=r"cannot reach the Redis limiter at redis://127\.0\.0\.1:1/0"
+    ):
+        RedisBackend("redis://127.0.0.1:1/0").create_limiter(LIMITS, FINGERPRINT)
+
+
+def test_unreachable_at_start_with_local_fallback_warns_and_paces_alone(
+    redis_server: RedisServer, client: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    backend = RedisBackend(
+        "redis://127.0.0.1:1/0", on_unavailable="local", fallback_share=0.5, reconnect_interval=60
+    )
+    with caplog.at_level(logging.WARNING, "klaviyo_profiles"):
+        limiter = backend.create_limiter(LIMITS, FINGERPRINT)
+    assert "unreachable" in caplog.text
+    assert not limiter.shared
+    # Half of each window: one request per burst window of 3, four per steady window of 8.
+    assert (limiter.limits.burst_limit, limiter.limits.steady_limit) == (1, 4)
+    assert [limiter._try_take() == 0 for _ in range(2)] == [True, False]
+
+
+def test_redis_lost_mid_run_paces_locally_then_rejoins_with_its_requests_counted(
+    redis_server: RedisServer, client: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = make(redis_server), make(redis_server)
+    first.acquire()
+    second.acquire()
+    first.acquire()
+
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, "klaviyo_profiles"):
+        first.acquire()  # no exception: paced locally
+    assert not first.shared
+    assert "unreachable" in caplog.text
+    # Its share while alone: half (Redis last saw two processes).
+    assert first.limits.steady_limit == LIMITS.steady_limit // 2
+
+    redis_server.start()  # empty: everything Redis knew is gone
+    deadline = time.monotonic() + 10
+    while not first.shared and time.monotonic() < deadline:
+        first.acquire()
+    assert first.shared
+    assert "answers again" in caplog.text
+    second.acquire()
+
+    # Both re-sent their recent requests: nothing sent in the last steady window is missing.
+    starts = log_scores(client, first)
+    assert len(starts) == len(first._recent) + len(second._recent)
+    assert len(second._recent) == 2
+
+
+async def test_redis_lost_mid_run_does_not_fail_an_async_acquire(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    limiter = make(redis_server)
+    await limiter.acquire_async()
+    redis_server.stop()
+    await limiter.acquire_async()
+    assert not limiter.shared
+    redis_server.start()
+    deadline = time.monotonic() + 10
+    while not limiter.shared and time.monotonic() < deadline:
+        await limiter.acquire_async()
+    assert limiter.shared
+    assert len(log_scores(client, limiter)) == len(limiter._recent)
