@@ -394,8 +394,8 @@ class RedisRateLimiter(RateLimiter):
                 self._sync.close()
                 raise LimiterUnavailableError(
                     f"cannot reach the Redis limiter at {where} ({type(exc).__name__}: {exc}); "
-                    "start Redis, fix the URL, or pass on_unavailable='local' to pace "
-                    "locally until it answers"
+                    "start Redis, fix the URL, or choose on_unavailable='local' (in a URL: "
+                    "?on_unavailable=local) to pace locally until it answers"
                 ) from None
             self._go_local(exc)
 

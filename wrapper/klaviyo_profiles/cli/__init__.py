@@ -47,6 +47,8 @@ from .common import (
     base_url_option,
     fail,
     install_warning_format,
+    limiter_backend,
+    limiter_option,
     load_api_key,
     scrub,
     stdout_console,
@@ -245,6 +247,7 @@ def _print_result(console: Console, result: ProfileResult, output: str) -> None:
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True)
+@limiter_option
 @api_key_option
 @base_url_option
 def upsert(
@@ -255,6 +258,7 @@ def upsert(
     additional_fields: tuple[str, ...],
     output: str,
     max_attempts: int,
+    limiter: str | None,
     api_key_file: Path | None,
     base_url: str | None,
     **fields: str | None,
@@ -298,10 +302,13 @@ def upsert(
         except InvalidInputError as exc:
             fail(str(exc), 2)
 
+    backend = limiter_backend(limiter)
     key = load_api_key(api_key_file)
     console = stdout_console()
     try:
-        with KlaviyoProfiles(api_key=key, base_url=base_url or DEFAULT_BASE_URL) as client:
+        with KlaviyoProfiles(
+            api_key=key, base_url=base_url or DEFAULT_BASE_URL, limiter_backend=backend
+        ) as client:
             result = client.create_or_update_profile(
                 body=body,
                 additional_fields=_split_list(additional_fields) or None,
@@ -371,6 +378,7 @@ def upsert(
     help="do not pace requests under Klaviyo's rate limits (for a sandbox without limits)",
 )
 @click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True)
+@limiter_option
 @api_key_option
 @base_url_option
 def import_(
@@ -384,6 +392,7 @@ def import_(
     additional_fields: tuple[str, ...],
     no_pacing: bool,
     max_attempts: int,
+    limiter: str | None,
     api_key_file: Path | None,
     base_url: str | None,
 ) -> int:
@@ -407,6 +416,7 @@ def import_(
         if target:
             _resolve(target, f"--map {column}")
         mapping[column] = target
+    backend = limiter_backend(limiter)
     key = load_api_key(api_key_file)
     console = stdout_console()
     try:
@@ -423,6 +433,7 @@ def import_(
             additional_fields=tuple(_split_list(additional_fields)),
             pacing=not no_pacing,
             max_attempts=max_attempts,
+            limiter=backend,
         )
         summary = run_import(settings, console)
     except HeaderError as exc:
@@ -431,6 +442,8 @@ def import_(
         fail(f"{file.name} is not UTF-8 text: {exc.reason}", 2)
     except InvalidInputError as exc:
         fail(str(exc), 2)
+    except KlaviyoError as exc:  # the shared limiter is out of reach, for one
+        fail(str(exc))
 
     elapsed = max(summary.elapsed, 1e-9)
     sent = summary.created + summary.updated + summary.rejected + summary.failed

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from ..auth import API_KEY_ENV, resolve_api_key
 from ..errors import InvalidInputError
+from ..ratelimit import LimiterBackend, backend_from_uri
 
 __all__ = [
     "CliError",
@@ -104,6 +105,29 @@ def base_url_option(function: Any) -> Any:
         metavar="URL",
         help="server to talk to (default https://a.klaviyo.com); e.g. a sandbox or a proxy",
     )(function)
+
+
+def limiter_option(function: Any) -> Any:
+    """``--limiter URI``: where the rate limiter counts (a fleet shares one Redis)."""
+    return click.option(
+        "--limiter",
+        default=None,
+        metavar="URI",
+        envvar="KLAVIYO_LIMITER_URL",
+        show_envvar=True,
+        help="share the rate limiter: redis://HOST:PORT/DB (processes on several hosts), "
+        "sqlite:PATH (processes on this host) or memory (default)",
+    )(function)
+
+
+def limiter_backend(uri: str | None) -> LimiterBackend | None:
+    """The backend ``--limiter`` names, or exit 2 with what was expected."""
+    if uri is None:
+        return None
+    try:
+        return backend_from_uri(uri)
+    except ValueError as exc:
+        fail(f"--limiter: {exc}", 2)
 
 
 def install_warning_format(stream: TextIO | None = None) -> None:

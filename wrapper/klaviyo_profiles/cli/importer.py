@@ -50,6 +50,7 @@ from ..errors import (
     PermissionDeniedError,
     UnknownFieldError,
 )
+from ..ratelimit import LimiterBackend
 from ..retries import RetryPolicy, is_retryable
 from .fields import Target, assemble_body, coerce_text, resolve_target
 from .journal import FINAL_STATES, Journal, Outcome, row_hash
@@ -253,6 +254,8 @@ class ImportSettings:
     additional_fields: tuple[str, ...] = ()
     pacing: bool = True
     max_attempts: int = 5
+    #: Where the rate limiter counts (``--limiter``); ``None``: ``$KLAVIYO_LIMITER_URL`` or memory.
+    limiter: LimiterBackend | None = None
 
     def fingerprint(self) -> str:
         """The settings that shape each request, folded into every row's hash."""
@@ -459,6 +462,7 @@ async def _run(
         base_url=settings.base_url or DEFAULT_BASE_URL,
         http_client=http,
         rate_limits=settings.pacing,
+        limiter_backend=settings.limiter,
         retry_policy=RetryPolicy(max_attempts=settings.max_attempts),
     )
 
