@@ -63,6 +63,7 @@ import secrets
 import time
 import weakref
 from collections import deque
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -336,6 +337,13 @@ return {1, '0', fleet, ms(now)}
 """
 
 
+async def _close_on_shutdown(client: Any) -> AsyncIterator[None]:
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
 def _share_of(limits: RateLimits, share: float) -> RateLimits:
     """``limits`` scaled down to ``share`` of each window, never below one request."""
     burst = max(1, math.floor(limits.burst_limit * share))
@@ -434,7 +442,7 @@ class RedisRateLimiter(RateLimiter):
             for _ in range(2):
                 args = self._args(take=True)
                 try:
-                    reply = await self._async_script()(keys=self._keys, args=args)
+                    reply = await (await self._async_script())(keys=self._keys, args=args)
                 except self._redis_error as exc:
                     self._go_local(exc)
                     break
@@ -544,10 +552,12 @@ class RedisRateLimiter(RateLimiter):
                 self.limits.steady_period,
             )
 
-    def _async_script(self) -> Any:
+    async def _async_script(self) -> Any:
+        """The script on this event loop's own ``redis.asyncio`` client (its connections
+        belong to the loop that opened them)."""
         loop = asyncio.get_running_loop()
-        script = self._async.get(loop)
-        if script is None:
+        entry = self._async.get(loop)
+        if entry is None:
             import redis.asyncio
             from redis.asyncio.retry import Retry
             from redis.backoff import NoBackoff
@@ -555,9 +565,14 @@ class RedisRateLimiter(RateLimiter):
             client = redis.asyncio.Redis.from_url(
                 self.backend.url, retry=Retry(NoBackoff(), 0), **self.backend.connection_options()
             )
-            script = client.register_script(_TAKE)
-            self._async[loop] = script
-        return script
+            # Closed when the loop shuts down: asyncio.run() and runners close the loop's
+            # async generators first, which runs this one's ``finally``. Without it the
+            # connections would outlive their loop and be reported unclosed.
+            closer = _close_on_shutdown(client)
+            await closer.__anext__()
+            entry = (client.register_script(_TAKE), closer)
+            self._async[loop] = entry
+        return entry[0]
 
     # -- feedback ----------------------------------------------------------------------
 
@@ -602,7 +617,8 @@ class RedisRateLimiter(RateLimiter):
     async def _publish_async(self) -> None:
         args = self._args(take=False)
         try:
-            self._settle(await self._async_script()(keys=self._keys, args=args), args)
+            script = await self._async_script()
+            self._settle(await script(keys=self._keys, args=args), args)
         except self._redis_error as exc:
             self._go_local(exc)
 
