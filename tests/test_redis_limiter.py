@@ -156,13 +156,14 @@ async def test_a_429_seen_by_an_async_client_reaches_redis_without_a_blocking_ca
 def test_a_remaining_budget_below_the_fleets_count_paces_every_process(
     redis_server: RedisServer, client: redis.Redis
 ) -> None:
-    observer, other = make(redis_server), make(redis_server)
+    roomy = RateLimits(burst_limit=30, burst_period=1.0, steady_limit=100, steady_period=30.0)
+    observer, other = make(redis_server, roomy), make(redis_server, roomy)
     observer.acquire()
-    # The server says 4 requests remain for the next 2 s, while the fleet has used 1 of 8:
+    # The server says 20 requests remain for the next 10 s, while the fleet has used 1 of 100:
     # something outside the fleet shares the account. One request every 0.5 s from now on.
-    observer.observe(RateLimitInfo(limit=8, remaining=4, reset=2.0))
+    observer.observe(RateLimitInfo(limit=100, remaining=20, reset=10.0))
     observer.acquire()  # carries the observation to Redis
-    pace = client.hgetall(other.backend.keys(FINGERPRINT, LIMITS)[2])
+    pace = client.hgetall(other.backend.keys(FINGERPRINT, roomy)[2])
     interval = float(pace[b"interval"]) / 1000
     assert interval == pytest.approx(0.5, abs=0.01)
     other.acquire()
@@ -294,8 +295,9 @@ def test_unreachable_at_start_with_local_fallback_warns_and_paces_alone(
     backend = RedisBackend(
         "redis://127.0.0.1:1/0", on_unavailable="local", fallback_share=0.5, reconnect_interval=60
     )
+    slow = RateLimits(burst_limit=3, burst_period=5.0, steady_limit=8, steady_period=30.0)
     with caplog.at_level(logging.WARNING, "klaviyo_profiles"):
-        limiter = backend.create_limiter(LIMITS, FINGERPRINT)
+        limiter = backend.create_limiter(slow, FINGERPRINT)
     assert "unreachable" in caplog.text
     assert not limiter.shared
     # Half of each window: one request per burst window of 3, four per steady window of 8.
