@@ -102,7 +102,9 @@ class LogWatcher:
     """Collects every entry the fleet's log holds, polling faster than entries expire."""
 
     def __init__(self, url: str, key: str) -> None:
-        self.entries: dict[bytes, float] = {}
+        # Redis keeps scores in milliseconds with 3 decimals: whole microseconds, compared
+        # as integers so that a request granted exactly as a window ends is not miscounted.
+        self.entries: dict[bytes, int] = {}
         self._client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self._key = key
         self._stop = threading.Event()
@@ -121,16 +123,17 @@ class LogWatcher:
         while not self._stop.wait(0.1):
             try:
                 for member, score in self._client.zrange(self._key, 0, -1, withscores=True):
-                    self.entries.setdefault(member, score / 1000)
+                    self.entries.setdefault(member, round(score * 1000))
             except redis.RedisError:
                 continue  # Redis is down on purpose in one test
 
-    def starts(self) -> list[float]:
+    def starts(self) -> list[int]:
+        """Granted start times, in microseconds of Redis's clock."""
         return sorted(self.entries.values())
 
 
-def max_in_window(times: Sequence[float], period: float) -> int:
-    """The largest number of ``times`` inside any half-open window of ``period`` seconds."""
+def max_in_window(times: Sequence[int], period: int) -> int:
+    """The largest number of ``times`` inside any half-open window of ``period`` (same unit)."""
     ordered = sorted(times)
     best = first = 0
     for last, moment in enumerate(ordered):
@@ -220,9 +223,9 @@ def test_three_processes_never_exceed_a_window_and_deliver_every_upsert(
     starts = watcher.starts()
     attempts = sum(n for per_child, _ in results for n in per_child)
     assert len(starts) == len(requests) == attempts
-    assert max_in_window(starts, BURST_PERIOD) <= BURST_LIMIT
-    assert max_in_window(starts, STEADY_PERIOD) <= STEADY_LIMIT
-    assert max_in_window(starts, BURST_PERIOD / 5) <= BURST_LIMIT // 5
+    assert max_in_window(starts, round(BURST_PERIOD * 1e6)) <= BURST_LIMIT
+    assert max_in_window(starts, round(STEADY_PERIOD * 1e6)) <= STEADY_LIMIT
+    assert max_in_window(starts, round(BURST_PERIOD / 5 * 1e6)) <= BURST_LIMIT // 5
 
 
 def test_redis_stopped_and_restarted_mid_run_loses_no_upsert(

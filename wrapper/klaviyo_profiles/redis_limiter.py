@@ -143,6 +143,10 @@ def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: flo
 class RedisBackend:
     """The request log lives in Redis, shared by every process that uses the same server.
 
+    Give it to a client (``limiter_backend=``) or to ``shared_limiter``, or name it by URL
+    (``$KLAVIYO_LIMITER_URL``, ``--limiter``): each of those makes a :class:`RedisRateLimiter`.
+    A plain ``RateLimiter(limits, backend=RedisBackend(...))`` would only use the local log.
+
     Example::
 
         RedisBackend("redis://redis.internal:6379/0")
