@@ -46,7 +46,7 @@ $(BIN)/python:
 
 # The stamps record what was installed; pyproject.toml newer than a stamp means install again.
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[cli]'
+	$(BIN)/python -m pip install --quiet -e '.[cli,sandbox]'
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

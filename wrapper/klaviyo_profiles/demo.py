@@ -22,6 +22,7 @@ from klaviyo_profile_import import facts
 from .auth import API_KEY_ENV
 from .client import KlaviyoProfiles
 from .errors import KlaviyoError
+from .extras import MissingExtraError, require_extra
 
 __all__ = ["main", "run_demo"]
 
@@ -37,6 +38,7 @@ def _target(base_url: str | None) -> Iterator[tuple[str, str]]:
             raise SystemExit(f"--base-url needs an API key in ${API_KEY_ENV}")
         yield base_url, key
         return
+    require_extra("sandbox", "the demo on the embedded sandbox (no --base-url)")
     from .sandbox import Sandbox
 
     with Sandbox() as sandbox:
@@ -115,7 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m klaviyo_profiles.demo", description=__doc__)
     parser.add_argument("--base-url", help=f"run against this server with ${API_KEY_ENV}")
     args = parser.parse_args(argv)
-    return run_demo(args.base_url)
+    try:
+        return run_demo(args.base_url)
+    except MissingExtraError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem, SQLiteBucket
 
+from .extras import require_extra
 from .result import RateLimitInfo
 
 __all__ = [
@@ -231,6 +232,11 @@ class SQLiteBackend:
 
     path: str = attrs.field(converter=os.fspath)
     retention: float = 600.0
+
+    def __attrs_post_init__(self) -> None:
+        # pyrate-limiter imports filelock only when the bucket opens, mid-request; checking
+        # here makes a missing extra an error at configuration time, naming the extra.
+        require_extra("sqlite", "SQLiteBackend (the SQLite limiter)")
 
     @property
     def blocking(self) -> bool:

@@ -39,6 +39,7 @@ from ..errors import (
     InvalidInputError,
     KlaviyoError,
 )
+from ..extras import MissingExtraError
 from ..result import ProfileResult
 from ..revision import revision_status
 from .common import (
@@ -481,8 +482,8 @@ def sandbox(options: tuple[str, ...]) -> int:
     """Serve the local sandbox (see `klaviyo-profiles sandbox --help` for its options)."""
     try:
         from ..sandbox.server import build_parser, config_from_args, serve
-    except ImportError:
-        fail("the sandbox needs its extra: pip install 'klaviyo-profiles[sandbox]'")
+    except MissingExtraError as exc:
+        fail(str(exc))
     # The sandbox's own parser, so its options (port, rate limits, faults) are defined once.
     parser = build_parser()
     parser.prog = "klaviyo-profiles sandbox"
@@ -577,8 +578,8 @@ def demo(api_key_file: Path | None, base_url: str | None) -> int:
         code = run_demo(base_url, out=renderer)
     except SystemExit as exc:
         fail(str(exc.code), 2)
-    except ImportError:
-        fail("the embedded sandbox needs its extra: pip install 'klaviyo-profiles[sandbox]'")
+    except MissingExtraError as exc:
+        fail(str(exc))
     except APIConnectionError as exc:
         fail(str(exc))
     except Exception as exc:  # read-back failures (httpx) are reported, not traced

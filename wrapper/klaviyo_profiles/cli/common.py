@@ -128,6 +128,8 @@ def limiter_backend(uri: str | None) -> LimiterBackend | None:
         return backend_from_uri(uri)
     except ValueError as exc:
         fail(f"--limiter: {exc}", 2)
+    except ImportError as exc:  # an extra (sqlite, redis) that is not installed
+        fail(f"--limiter: {exc}", 2)
 
 
 def install_warning_format(stream: TextIO | None = None) -> None:

@@ -25,9 +25,14 @@ windows are approximate; it keeps everything in memory.
 
 from __future__ import annotations
 
-from .app import SandboxState, create_app, render_profile
-from .config import FaultConfig, RateLimitConfig, SandboxConfig
-from .server import Sandbox, build_parser, cli_main, serve
+from ..extras import require_extra
+
+# Before the imports below, so that a missing extra reads as the line to run.
+require_extra("sandbox", "klaviyo_profiles.sandbox")
+
+from .app import SandboxState, create_app, render_profile  # noqa: E402
+from .config import FaultConfig, RateLimitConfig, SandboxConfig  # noqa: E402
+from .server import Sandbox, build_parser, cli_main, serve  # noqa: E402
 
 __all__ = [
     "FaultConfig",
