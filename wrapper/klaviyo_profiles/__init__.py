@@ -19,6 +19,7 @@ A keyword left out is left unchanged in Klaviyo; ``None`` clears it. :data:`UNSE
 
 from klaviyo_profile_import.types import UNSET, Unset
 
+from ._version import __version__
 from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, KlaviyoProfiles
 from .errors import (
     APIConnectionError,
@@ -73,4 +74,5 @@ __all__ = [
     "UnknownFieldError",
     "Unset",
     "UnsupportedMediaTypeError",
+    "__version__",
 ]

@@ -24,7 +24,6 @@ import ipaddress
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from importlib.metadata import version as _version
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -37,6 +36,7 @@ from klaviyo_profile_import.models import PostProfileResponse, ProfileUpsertQuer
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
+from ._version import __version__
 from .auth import KlaviyoApiKeyAuth
 from .body import prepare_request
 from .errors import APIConnectionError, APITimeoutError, InvalidInputError, error_from_response
@@ -53,7 +53,7 @@ DEFAULT_BASE_URL = "https://a.klaviyo.com"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 
 _logger = logging.getLogger("klaviyo_profiles")
-_USER_AGENT = f"klaviyo-profiles/{_version('klaviyo-profiles')} (revision {facts.REVISION})"
+_USER_AGENT = f"klaviyo-profiles/{__version__} (revision {facts.REVISION})"
 _T = TypeVar("_T")
 
 
@@ -114,6 +114,8 @@ class _BaseClient:
         )
 
     def _policy(self, max_attempts: int | None, total_timeout: float | None) -> RetryPolicy | None:
+        if max_attempts is None and total_timeout is None:
+            return self.retry_policy  # no per-call override: no copy
         if self.retry_policy is None:
             if max_attempts is None and total_timeout is None:
                 return None
