@@ -52,13 +52,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
-from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem, SQLiteBucket
 
 from .extras import require_extra
 from .result import RateLimitInfo
+
+if TYPE_CHECKING:
+    # pyrate-limiter's package imports every bucket it has (SQLite, Redis, Postgres,
+    # multiprocessing) on first import: imported where a limiter is built, not with this module.
+    from pyrate_limiter import AbstractBucket, Rate
 
 __all__ = [
     "LIMITER_URL_ENV",
@@ -147,6 +151,8 @@ class RateLimits:
         the tail of a burst fired all at once could arrive after the server's burst window
         has rolled over and be counted with the next burst.
         """
+        from pyrate_limiter import Rate
+
         rates = [
             Rate(self.burst_limit, _ms(self.burst_period + self.safety_margin)),
             Rate(self.steady_limit, _ms(self.steady_period + self.safety_margin)),
@@ -157,6 +163,12 @@ class RateLimits:
 
 
 _SLICES = 5
+
+
+def _rate_item(name: str, timestamp: int) -> Any:
+    from pyrate_limiter import RateItem
+
+    return RateItem(name, timestamp)
 
 
 def _ms(seconds: float) -> int:
@@ -204,6 +216,8 @@ class MemoryBackend:
         return time.monotonic()
 
     def open_bucket(self, key: str, rates: list[Rate]) -> AbstractBucket:
+        from pyrate_limiter import InMemoryBucket
+
         return InMemoryBucket(rates)
 
     def leak(self, bucket: AbstractBucket, now: float) -> None:
@@ -246,6 +260,8 @@ class SQLiteBackend:
         return time.time()
 
     def open_bucket(self, key: str, rates: list[Rate]) -> AbstractBucket:
+        from pyrate_limiter import SQLiteBucket
+
         # The table name is derived, never the caller's string, so nothing reaches SQL as text.
         table = "klaviyo_" + hashlib.sha256(key.encode()).hexdigest()[:24]
         return SQLiteBucket.init_from_file(
@@ -373,7 +389,7 @@ class RateLimiter:
                 gate = max(gate, self._next_slot)
             if now < gate:
                 return gate - now
-            item = RateItem(self._key, round(now * 1000))
+            item = _rate_item(self._key, round(now * 1000))
             admitted = self._bucket.put(item)
             if not isinstance(admitted, bool):  # pragma: no cover - only async buckets do this
                 raise TypeError("RateLimiter needs a synchronous pyrate-limiter bucket")
