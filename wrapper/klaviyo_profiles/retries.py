@@ -46,11 +46,9 @@ import math
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import tenacity
-from tenacity import RetryCallState
 
 from .errors import APIConnectionError, APIStatusError, RateLimitError, ServerError
 
@@ -62,6 +60,10 @@ __all__ = [
     "call_with_retries",
     "is_retryable",
 ]
+
+if TYPE_CHECKING:
+    # tenacity is imported only when a first attempt has failed (see call_with_retries).
+    from tenacity import RetryCallState
 
 logger = logging.getLogger("klaviyo_profiles.retries")
 
@@ -216,12 +218,11 @@ class _Wait:
 class _Stop:
     """Stop at ``max_attempts`` or when the next wait would end past the time budget."""
 
-    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float], started: float) -> None:
         self._policy = policy
         self._clock = clock
-        self._deadline = (
-            math.inf if policy.total_timeout is None else clock() + policy.total_timeout
-        )
+        budget = policy.total_timeout
+        self._deadline = math.inf if budget is None else started + budget
 
     def __call__(self, state: RetryCallState) -> bool:
         if state.attempt_number >= self._policy.max_attempts:
@@ -264,11 +265,14 @@ def _settings(
     policy: RetryPolicy,
     on_retry: Callable[[RetryEvent], None] | None,
     clock: Callable[[], float],
+    started: float,
 ) -> dict[str, Any]:
+    import tenacity
+
     return {
         "retry": tenacity.retry_if_exception(is_retryable),
         "wait": _Wait(policy),
-        "stop": _Stop(policy, clock),
+        "stop": _Stop(policy, clock, started),
         "before_sleep": _before_sleep(on_retry),
         # Re-raise the last error itself rather than tenacity's RetryError wrapper.
         "reraise": True,
@@ -297,12 +301,28 @@ def call_with_retries(
 
         result = call_with_retries(send, RetryPolicy())
     """
-    retrying = tenacity.Retrying(sleep=sleep, **_settings(policy, on_retry, clock))
+    started = clock()
+    # Fast path: most calls succeed at once, and setting up tenacity costs more than the
+    # attempt's own bookkeeping, so the first attempt runs outside it. Only a retryable
+    # failure enters tenacity, which replays that failure as its attempt 1: the same waits,
+    # stops, logs and on_retry events as if tenacity had run it.
+    try:
+        return send(1)
+    except Exception as error:
+        if not is_retryable(error):
+            raise
+        first = error
+    import tenacity
+
+    retrying = tenacity.Retrying(sleep=sleep, **_settings(policy, on_retry, clock, started))
     for attempt in retrying:
         # A failure is swallowed by the attempt's context and recorded for tenacity, which
         # then either starts the next iteration or re-raises the last error.
         with attempt:
-            return send(attempt.retry_state.attempt_number)
+            number = attempt.retry_state.attempt_number
+            if number == 1:
+                raise first
+            return send(number)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -324,8 +344,21 @@ async def acall_with_retries(
 
         result = await acall_with_retries(send, RetryPolicy())
     """
-    retrying = tenacity.AsyncRetrying(sleep=sleep, **_settings(policy, on_retry, clock))
+    started = clock()
+    # The fast path of call_with_retries: tenacity only after a retryable first failure.
+    try:
+        return await send(1)
+    except Exception as error:
+        if not is_retryable(error):
+            raise
+        first = error
+    import tenacity
+
+    retrying = tenacity.AsyncRetrying(sleep=sleep, **_settings(policy, on_retry, clock, started))
     async for attempt in retrying:
         with attempt:
-            return await send(attempt.retry_state.attempt_number)
+            number = attempt.retry_state.attempt_number
+            if number == 1:
+                raise first
+            return await send(number)
     raise AssertionError("unreachable")  # pragma: no cover
