@@ -31,8 +31,7 @@ import httpx
 from klaviyo_profile_import import facts
 from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
-from klaviyo_profile_import.client import Client as GeneratedClient
-from klaviyo_profile_import.models import PostProfileResponse, ProfileUpsertQuery
+from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
@@ -149,50 +148,40 @@ class _BaseClient:
         return request
 
     def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        status = response.status_code
         rate_limit = RateLimitInfo.from_headers(response.headers)
         if self._limiter is not None:
             self._limiter.observe(rate_limit)
-        _logger.debug(
-            "POST %s -> %s in %.0f ms (attempt %d)",
-            response.request.url.path,
-            response.status_code,
-            elapsed_ms,
-            attempt,
-        )
-        if response.status_code not in (200, 201):
+        if _logger.isEnabledFor(logging.DEBUG):
+            _logger.debug(
+                "POST %s -> %s in %.0f ms (attempt %d)",
+                response.request.url.path,
+                status,
+                (time.perf_counter() - started) * 1000,
+                attempt,
+            )
+        if status != 201 and status != 200:
             error = error_from_response(response)
-            if self._limiter is not None and response.status_code == 429:
+            if self._limiter is not None and status == 429:
                 self._limiter.penalize(getattr(error, "retry_after", None))
             raise error
+        # Decoded once; the typed model is built from it on first access of result.profile.
         raw: Any
         try:
             raw = response.json()
         except ValueError:
             raw = None
-        parsed = endpoint._parse_response(client=_PARSE_CLIENT, response=response)
-        profile = parsed if isinstance(parsed, PostProfileResponse) else None
-        if profile is None:
-            _logger.warning(
-                "%s response could not be parsed into the model; see result.raw",
-                response.status_code,
-            )
         data = raw.get("data") if isinstance(raw, dict) else None
         profile_id = data.get("id") if isinstance(data, dict) else None
         return ProfileResult(
-            created=response.status_code == 201,
-            status_code=response.status_code,
+            created=status == 201,
+            status_code=status,
             profile_id=str(profile_id) if profile_id is not None else None,
-            profile=profile,
             raw=raw,
             rate_limit=rate_limit,
             attempts=attempt,
             response=response,
         )
-
-
-# The generated parser only reads ``raise_on_unexpected_status`` from its client argument.
-_PARSE_CLIENT = GeneratedClient(base_url="http://unused.invalid")
 
 
 def _transport_error(exc: httpx.TransportError) -> APIConnectionError:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import httpx
 from klaviyo_profile_import.models import PostProfileResponse
 
 __all__ = ["ProfileResult", "RateLimitInfo"]
+
+_logger = logging.getLogger("klaviyo_profiles")
+#: ``ProfileResult.profile`` has not been built yet.
+_UNPARSED: Final[Any] = object()
 
 
 @attrs.frozen
@@ -61,7 +66,9 @@ class ProfileResult:
         profile_id: the profile's id, read from the raw JSON so it is there even when the body
             strays from the spec.
         profile: the response parsed into the generated model, or ``None`` if it could not be
-            parsed at all (``raw`` still has it).
+            parsed at all (``raw`` still has it). Built from ``raw`` on first access, so calls
+            that never read it do not pay for it; a body that cannot be parsed is logged as a
+            warning on that first access, not during the call.
         raw: the decoded JSON body (``None`` if the body was not JSON).
         rate_limit: the steady-window budget reported by the server, if any.
         attempts: how many requests it took (more than one when retries happened).
@@ -76,11 +83,23 @@ class ProfileResult:
     created: bool
     status_code: int
     profile_id: str | None
-    profile: PostProfileResponse | None
     raw: Any
     rate_limit: RateLimitInfo | None
     attempts: int
     response: httpx.Response = attrs.field(repr=False)
+    # Derived from ``raw``, so left out of equality; given (as ``profile=``) or built on first
+    # access of ``profile``.
+    _profile: PostProfileResponse | None = attrs.field(
+        default=_UNPARSED, alias="profile", eq=False, repr=False
+    )
+
+    @property
+    def profile(self) -> PostProfileResponse | None:
+        """The response as the generated ``PostProfileResponse`` (see the class docstring)."""
+        if self._profile is _UNPARSED:
+            # Frozen to callers; this cache is the one write, and a race only parses twice.
+            object.__setattr__(self, "_profile", _parse_profile(self.raw, self.status_code))
+        return self._profile
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -88,3 +107,14 @@ class ProfileResult:
         data = self.raw.get("data") if isinstance(self.raw, Mapping) else None
         attributes = data.get("attributes") if isinstance(data, Mapping) else None
         return dict(attributes) if isinstance(attributes, Mapping) else {}
+
+
+def _parse_profile(raw: Any, status_code: int) -> PostProfileResponse | None:
+    # The exceptions the generated parser treats as "does not fit the model".
+    try:
+        return PostProfileResponse.from_dict(raw)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        _logger.warning(
+            "%s response could not be parsed into the model; see result.raw", status_code
+        )
+        return None
