@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from klaviyo_profile_import import facts
 from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
 from klaviyo_profiles import UNSET, KlaviyoProfiles
-from klaviyo_profiles.body import build_body
+from klaviyo_profiles.body import MAX_SAFE_INTEGER, build_body
 from wire_recorder import API_KEY, Recorder
 
 SCALAR_ATTRIBUTES = [
@@ -166,7 +166,10 @@ _mode = st.sampled_from(["omitted", "none", "value"])
     location_mode=st.sampled_from(["omitted", "none", "object"]),
     properties=st.dictionaries(
         st.text(min_size=1, max_size=8),
-        st.none() | st.integers() | st.text(max_size=10) | st.booleans(),
+        st.none()
+        | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+        | st.text(max_size=10)
+        | st.booleans(),
         max_size=4,
     ),
 )

@@ -21,6 +21,7 @@ import difflib
 import enum
 import json
 import math
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -37,10 +38,16 @@ from .errors import InvalidInputError, PayloadTooLargeError, UnknownFieldError
 
 __all__ = [
     "MAX_JSON_DEPTH",
+    "MAX_SAFE_INTEGER",
     "PreparedRequest",
     "build_body",
     "check_body",
+    "check_depth",
+    "check_integer",
+    "check_text",
+    "decimal_to_number",
     "encoded_size",
+    "field_name",
     "prepare_request",
     "to_json_value",
 ]
@@ -53,6 +60,10 @@ _RESOURCE_KEYS = ("type", "id", "attributes", "meta")
 #: It sits far below Python's recursion limit, so no check or encoder can overflow the stack.
 MAX_JSON_DEPTH = 64
 
+# Where keyword arguments land: {"data" (2): {"attributes" (3): {"properties" (4): ...}}}.
+_RESOURCE_DEPTH = 2
+_ATTRIBUTE_DEPTH = 4
+
 
 def _is_unset(value: object) -> bool:
     return isinstance(value, Unset)
@@ -63,51 +74,196 @@ def _suggest(name: str, valid: Sequence[str]) -> str | None:
     return matches[0] if matches else None
 
 
-def to_json_value(value: Any, field: str) -> Any:
+#: The largest integer magnitude sent as a JSON number: ``2**53 - 1``, the range in which
+#: every JSON parser agrees on an integer's exact value (RFC 8259, section 6). Klaviyo's
+#: services and most JSON libraries read numbers as IEEE doubles, so a larger integer would be
+#: stored rounded; it is refused instead (send it as a string to keep every digit).
+MAX_SAFE_INTEGER = 2**53 - 1
+
+# Decimals are sent as doubles unless they are integers within MAX_SAFE_INTEGER. A double's
+# decimal exponent lies between these (subnormals included); anything outside would become
+# infinity or a silent zero, so it is refused by looking at the exponent alone, before any
+# conversion (converting ``Decimal("1e10000000")`` to int would build ten million digits).
+_DOUBLE_MAX_ADJUSTED = 308
+_DOUBLE_MIN_ADJUSTED = -324
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+_JSON_TYPES = "a JSON value (str, int, float, bool, None, list, dict, datetime, date or Decimal)"
+
+
+class _Walk:
+    """State of one walk over a value: the containers open on the current path (to find a
+    value that contains itself) and a running lower bound of the encoded size, so that a
+    value far over the payload limit is refused after reading about the limit's worth of it,
+    not all of it."""
+
+    __slots__ = ("open", "size")
+
+    def __init__(self) -> None:
+        self.open: set[int] = set()
+        self.size = 0
+
+    def add(self, nbytes: int) -> None:
+        self.size += nbytes
+        if self.size > facts.PAYLOAD_LIMIT_BYTES:
+            raise PayloadTooLargeError(self.size, facts.PAYLOAD_LIMIT_BYTES, at_least=True)
+
+
+def field_name(field: str, key: str) -> str:
+    """``field.key``, with a key that cannot be printed (lone surrogates) escaped."""
+    shown = key if not _SURROGATE.search(key) else key.encode("utf-8", "backslashreplace").decode()
+    return shown if field == "body" else f"{field}.{shown}"
+
+
+def check_text(text: str, field: str) -> None:
+    """Refuse a string that is not Unicode text: a lone surrogate cannot be encoded as UTF-8."""
+    if not text.isascii() and _SURROGATE.search(text):
+        raise InvalidInputError(
+            field, "Unicode text", "got a string with a lone surrogate (\\ud800-\\udfff)"
+        )
+
+
+def check_integer(value: int, field: str) -> None:
+    """Refuse an integer outside ``±MAX_SAFE_INTEGER`` (compared, never converted to text)."""
+    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        raise InvalidInputError(
+            field,
+            f"an integer between -(2**53 - 1) and 2**53 - 1 ({MAX_SAFE_INTEGER})",
+            f"got one of {value.bit_length()} bits; send larger numbers as strings",
+        )
+
+
+def decimal_to_number(value: Decimal, field: str) -> int | float:
+    """An integral Decimal within ``±MAX_SAFE_INTEGER`` as an int, any other as a double.
+
+    Refuses NaN, the infinities and magnitudes a double cannot carry, judged from the exponent
+    before any conversion, so the time taken does not depend on the exponent.
+    """
+    if not value.is_finite():
+        raise InvalidInputError(field, "a finite number", f"got Decimal({str(value)!r})")
+    if value.is_zero():
+        return 0
+    magnitude = value.adjusted()  # the exponent of the leading digit
+    if magnitude > _DOUBLE_MAX_ADJUSTED or magnitude < _DOUBLE_MIN_ADJUSTED:
+        raise InvalidInputError(
+            field,
+            "a number within a double's range (about 1e-324 to 1e308)",
+            f"got a Decimal of magnitude 1e{magnitude}",
+        )
+    if magnitude < 16 and value == value.to_integral_value():
+        number = int(value)
+        if -MAX_SAFE_INTEGER <= number <= MAX_SAFE_INTEGER:
+            return number
+    converted = float(value)
+    if not math.isfinite(converted) or converted == 0.0:
+        raise InvalidInputError(
+            field,
+            "a number within a double's range (about 1e-324 to 1e308)",
+            f"got a Decimal of magnitude 1e{magnitude}",
+        )
+    return converted
+
+
+def check_depth(depth: int, field: str) -> None:
+    """Refuse a container nested deeper than :data:`MAX_JSON_DEPTH` (the body counts as 1)."""
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidInputError(
+            field,
+            f"at most {MAX_JSON_DEPTH} levels of nesting (the body object counts as 1)",
+            f"this value would sit at level {depth}",
+        )
+
+
+def to_json_value(value: Any, field: str, *, depth: int = 1) -> Any:
     """Turn a Python value into what JSON can carry, or raise naming ``field``.
 
-    ``UNSET`` entries of mappings are dropped (the key is left out). Datetimes and dates
-    become ISO 8601 strings, Decimals numbers, enums their values, UUIDs strings. NaN and the
-    infinities, sets, bytes and other objects are refused: JSON cannot carry them faithfully.
+    ``depth`` is the nesting level a container given as ``value`` would have in the body (the
+    body object itself is 1, an attribute's value 4). ``UNSET`` entries of mappings are
+    dropped (the key is left out). Datetimes and dates become ISO 8601 strings, Decimals
+    numbers, enums their values, UUIDs strings.
+
+    Refused with :class:`~klaviyo_profiles.InvalidInputError`, in time bounded by the payload
+    limit whatever the value: nesting past :data:`MAX_JSON_DEPTH`, a container that contains
+    itself, lone surrogates in strings and keys, non-string keys, integers outside
+    ``±MAX_SAFE_INTEGER``, NaN and the infinities, Decimals beyond a double's range, sets,
+    bytes and other objects JSON cannot carry faithfully.
     """
-    if value is None or isinstance(value, (bool, str)):
+    return _convert(value, field, depth, _Walk())
+
+
+def _convert(value: Any, field: str, depth: int, walk: _Walk) -> Any:
+    # One recursive pass that checks and converts. Recursion is safe: check_depth stops it at
+    # MAX_JSON_DEPTH levels, far below Python's recursion limit.
+    if isinstance(value, str):
+        walk.add(len(value) + 3)
+        check_text(value, field)
+        return value
+    if value is None or isinstance(value, bool):
+        walk.add(5)
         return value
     if isinstance(value, enum.Enum):
-        return to_json_value(value.value, field)
+        return _convert(value.value, field, depth, walk)
     if isinstance(value, int):
+        walk.add(2)
+        check_integer(value, field)
         return value
     if isinstance(value, float):
+        walk.add(2)
         if not math.isfinite(value):
             raise InvalidInputError(field, "a finite number", f"got {value!r}")
         return value
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise InvalidInputError(field, "a finite number", f"got Decimal({str(value)!r})")
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dt.date):
+        walk.add(2)
+        return decimal_to_number(value, field)
+    if isinstance(value, (dt.datetime, dt.date)):
+        walk.add(12)
         return value.isoformat()
     if isinstance(value, uuid.UUID):
+        walk.add(38)
         return str(value)
-    if isinstance(value, Mapping):
-        result: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise InvalidInputError(
-                    f"{field}[{key!r}]", "string keys", f"got {type(key).__name__}"
-                )
-            if _is_unset(item):
-                continue
-            result[key] = to_json_value(item, f"{field}.{key}")
-        return result
-    if isinstance(value, (list, tuple)):
-        return [to_json_value(item, f"{field}[{index}]") for index, item in enumerate(value)]
-    raise InvalidInputError(
-        field,
-        "a JSON value (str, int, float, bool, None, list, dict, datetime, date or Decimal)",
-        f"got {type(value).__name__}",
-    )
+    if isinstance(value, (Mapping, list, tuple)):
+        check_depth(depth, field)
+        if id(value) in walk.open:
+            raise InvalidInputError(field, "a value that does not contain itself", "got a cycle")
+        walk.open.add(id(value))
+        walk.add(2)
+        try:
+            if isinstance(value, Mapping):
+                return _convert_mapping(value, field, depth, walk)
+            return [
+                _convert(item, f"{field}[{index}]", depth + 1, walk)
+                for index, item in enumerate(value)
+            ]
+        finally:
+            walk.open.discard(id(value))
+    raise InvalidInputError(field, _JSON_TYPES, f"got {type(value).__name__}")
+
+
+def _convert_mapping(
+    value: Mapping[Any, Any], field: str, depth: int, walk: _Walk
+) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise InvalidInputError(
+                f"{field}[{_shorten_repr(key)}]", "string keys", f"got {type(key).__name__}"
+            )
+        walk.add(len(key) + 4)
+        child = field_name(field, key)
+        check_text(key, child)
+        if _is_unset(item):
+            continue
+        result[key] = _convert(item, child, depth + 1, walk)
+    return result
+
+
+def _shorten_repr(value: object, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a key whose repr fails is still named by its type
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def build_body(
@@ -123,6 +279,7 @@ def build_body(
     ``attributes`` maps keyword names to values; :data:`UNSET` values are left out. ``meta`` and
     the ``patch_*`` shortcuts are mutually exclusive.
     """
+    walk = _Walk()
     wire_attributes: dict[str, Any] = {}
     for argument, value in attributes.items():
         wire_name = ARGUMENT_TO_ATTRIBUTE.get(argument)
@@ -134,11 +291,11 @@ def build_body(
                 raise UnknownFieldError(argument, valid, _suggest(argument, valid))
         if _is_unset(value):
             continue
-        wire_attributes[wire_name] = to_json_value(value, argument)
+        wire_attributes[wire_name] = _convert(value, argument, _ATTRIBUTE_DEPTH, walk)
 
     resource: dict[str, Any] = {"type": "profile"}
     if not _is_unset(id):
-        resource["id"] = id
+        resource["id"] = _convert(id, "id", _RESOURCE_DEPTH + 1, walk)
     resource["attributes"] = wire_attributes
 
     patches = {
@@ -151,9 +308,11 @@ def build_body(
             "meta", "either meta= or the patch_* arguments, not both", f"got {sorted(given)}"
         )
     if not _is_unset(meta):
-        resource["meta"] = None if meta is None else to_json_value(meta, "meta")
+        resource["meta"] = _convert(meta, "meta", _RESOURCE_DEPTH + 1, walk)
     elif given:
-        resource["meta"] = {name: to_json_value(value, name) for name, value in given.items()}
+        resource["meta"] = {
+            name: _convert(value, name, _RESOURCE_DEPTH + 2, walk) for name, value in given.items()
+        }
     return {"data": resource}
 
 
@@ -283,19 +442,42 @@ class PreparedRequest:
     query: dict[str, list[Any]]
 
 
-def _query_values(
-    values: Sequence[str] | None, valid: Sequence[str], field: str
-) -> list[str] | None:
+def _query_values(values: Any, valid: Sequence[str], field: str) -> list[str] | None:
+    """The names given for a query parameter: a comma-separated string or a list of strings."""
     if values is None:
         return None
     if isinstance(values, str):
+        check_text(values, field)
         values = [part.strip() for part in values.split(",") if part.strip()]
+    elif not isinstance(values, (list, tuple, set, frozenset)):
+        raise InvalidInputError(
+            field, "a list of names or a comma-separated string", f"got {_type_name(values)}"
+        )
     if values and not valid:
         raise InvalidInputError(field, f"nothing: revision {facts.REVISION} has no {field}")
-    for value in values:
+    names: list[str] = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise InvalidInputError(
+                f"{field}[{index}]", "a name (str): " + ", ".join(valid), f"got {_type_name(value)}"
+            )
+        check_text(value, f"{field}[{index}]")
         if value not in valid:
-            raise UnknownFieldError(f"{field}: {value}", list(valid), _suggest(value, valid))
-    return list(dict.fromkeys(values))
+            raise UnknownFieldError(
+                f"{field}: {_shorten_repr(value)}", list(valid), _suggest(value, valid)
+            )
+        names.append(value)
+    return list(dict.fromkeys(names))
+
+
+def _model_to_dict(body: ProfileUpsertQuery) -> Any:
+    try:
+        return body.to_dict()
+    except (AttributeError, TypeError, ValueError) as exc:
+        # A model built by hand with a wrong type in it (``ProfileUpsertQuery(data=5)``).
+        raise InvalidInputError(
+            "body", "a ProfileUpsertQuery built from the generated models", f"got {exc}"
+        ) from None
 
 
 def prepare_request(
@@ -331,7 +513,7 @@ def prepare_request(
                 "body= alone, or keyword arguments without body=",
                 f"got both ({', '.join(extra)})",
             )
-        raw = body.to_dict() if isinstance(body, ProfileUpsertQuery) else body
+        raw = _model_to_dict(body) if isinstance(body, ProfileUpsertQuery) else body
         if not isinstance(raw, Mapping):
             raise InvalidInputError(
                 "body", "a JSON:API dict or ProfileUpsertQuery", f"got {_type_name(raw)}"

@@ -106,10 +106,11 @@ class UnknownFieldError(InvalidInputError):
 class PayloadTooLargeError(InvalidInputError):
     """The JSON body is larger than the endpoint accepts."""
 
-    def __init__(self, size: int, limit: int) -> None:
+    def __init__(self, size: int, limit: int, *, at_least: bool = False) -> None:
         self.size = size
         self.limit = limit
-        super().__init__("body", f"at most {limit} bytes of JSON", f"got {size} bytes")
+        got = f"got at least {size} bytes" if at_least else f"got {size} bytes"
+        super().__init__("body", f"at most {limit} bytes of JSON", got)
 
 
 class APIError(KlaviyoError):
