@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 from klaviyo_profile_import import facts
 from klaviyo_profiles.sandbox import Sandbox
 from sandbox_helpers import PATH, body
@@ -263,3 +264,49 @@ def test_unknown_values_in_list_parameters_are_400_naming_the_parameter(
 
         assert response.status_code == 400
         assert response.json()["errors"][0]["source"] == {"parameter": name}
+
+
+def subscription_paths() -> dict[str, dict[str, list[str]]]:
+    """Channel -> kind -> fields, as the revision's sparse-field values name them."""
+    channels: dict[str, dict[str, list[str]]] = {}
+    for dotted in facts.SPARSE_FIELDS:
+        parts = dotted.split(".")
+        if len(parts) == 4 and parts[0] == "subscriptions":
+            channels.setdefault(parts[1], {}).setdefault(parts[2], []).append(parts[3])
+    return channels
+
+
+def test_subscriptions_have_every_channel_and_field_of_the_revision(api: httpx.Client) -> None:
+    params = {"additional-fields[profile]": "subscriptions"}
+
+    response = api.post(PATH, params=params, json=body({"email": "ada@example.com"}))
+
+    subscriptions = response.json()["data"]["attributes"]["subscriptions"]
+    expected = subscription_paths() or {"email": {"marketing": []}}
+    assert {c: set(kinds) for c, kinds in subscriptions.items()} == {
+        c: set(kinds) for c, kinds in expected.items()
+    }
+    for channel, kinds in subscription_paths().items():
+        for kind, names in kinds.items():
+            assert set(subscriptions[channel][kind]) == set(names), (channel, kind)
+
+
+@pytest.mark.parametrize(
+    "field",
+    sorted(f for f in facts.SPARSE_FIELDS if f.startswith("subscriptions.") and f.count(".") == 3)
+    or ["subscriptions.email.marketing.consent"],
+)
+def test_a_sparse_subscription_field_still_answers_the_required_members(
+    api: httpx.Client, field: str
+) -> None:
+    params = {"additional-fields[profile]": "subscriptions", "fields[profile]": field}
+
+    response = api.post(PATH, params=params, json=body({"email": "ada@example.com"}))
+
+    assert response.status_code == 201
+    _, channel, kind, name = field.split(".")
+    answered = response.json()["data"]["attributes"]["subscriptions"][channel][kind]
+    assert name in answered
+    assert "consent" in answered
+    assert any(key.startswith("can_receive") for key in answered)
+    assert set(answered) <= {name, "consent"} | {k for k in answered if k.startswith("can_receive")}

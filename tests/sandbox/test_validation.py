@@ -85,7 +85,7 @@ def test_schema_violations_give_one_error_per_problem_with_pointers(api: httpx.C
 
 
 def test_missing_required_members_are_pointed_at(api: httpx.Client) -> None:
-    no_data = api.post(PATH, json={"nothing": True})
+    no_data = api.post(PATH, json={})
     no_attributes = api.post(PATH, json={"data": {"type": "profile"}})
     wrong_type = api.post(
         PATH, json={"data": {"type": "person", "attributes": {"email": "a@b.co"}}}
@@ -163,3 +163,91 @@ def test_other_methods_on_the_route_are_405_in_json_api_shape(api: httpx.Client)
     response = api.get(PATH)
 
     assert errors_of(response, 405)[0]["code"] == "method_not_allowed"
+
+
+def unknown_field(errors: list[dict[str, Any]], pointer: str) -> dict[str, Any]:
+    """The one error pointing at ``pointer``, checked to be Klaviyo's unknown-field error."""
+    [error] = [e for e in errors if e.get("source", {}).get("pointer") == pointer]
+    name = pointer.rsplit("/", 1)[1]
+    assert error["code"] == "invalid"
+    assert error["detail"] == f"'{name}' is not a valid field for the resource 'profile'."
+    return error
+
+
+@pytest.mark.parametrize(
+    ("document", "pointer"),
+    [
+        (body({"email": "a@b.co", "frist_name": "Ada"}), "/data/attributes/frist_name"),
+        (body({"email": "a@b.co", "": "Ada"}), "/data/attributes/"),
+        (body({"email": "a@b.co", "名前": "Ada"}), "/data/attributes/名前"),
+        ({**body({"email": "a@b.co"}), "included": []}, "/included"),
+        (body({"email": "a@b.co"}, relationships={}), "/data/relationships"),
+        (
+            body({"email": "a@b.co", "location": {"planet": "Mars"}}),
+            "/data/attributes/location/planet",
+        ),
+        (body({"email": "a@b.co"}, meta={"patch_everything": {}}), "/data/meta/patch_everything"),
+        (
+            body({"email": "a@b.co"}, meta={"patch_properties": {"prepend": {"a": 1}}}),
+            "/data/meta/patch_properties/prepend",
+        ),
+        (
+            body({"email": "a@b.co"}, meta={"patch_identifiers": {"replace": {}}}),
+            "/data/meta/patch_identifiers/replace",
+        ),
+    ],
+)
+def test_unknown_fields_are_400_invalid_pointing_at_the_field(
+    api: httpx.Client, sandbox: Sandbox, document: dict[str, Any], pointer: str
+) -> None:
+    response = api.post(PATH, json=document)
+
+    unknown_field(errors_of(response, 400), pointer)
+    assert sandbox.profiles() == []
+
+
+def test_an_attribute_of_another_revision_is_unknown_in_this_one(api: httpx.Client) -> None:
+    absent = [
+        name
+        for name in ("anonymous_id", "_kx", "locale", "title")
+        if name not in facts.REQUEST_ATTRIBUTES
+    ] or ["anonymous_id_v0"]
+
+    response = api.post(PATH, json=body({"email": "a@b.co", **dict.fromkeys(absent, "x")}))
+
+    for name in absent:
+        unknown_field(errors_of(response, 400), f"/data/attributes/{name}")
+
+
+def test_every_unknown_field_is_reported_at_once(api: httpx.Client) -> None:
+    response = api.post(
+        PATH,
+        json=body({"email": "a@b.co", "frist_name": "A", "lsat_name": "L", "location": {"x": 1}}),
+    )
+
+    assert pointers(errors_of(response, 400)) == {
+        "/data/attributes/frist_name",
+        "/data/attributes/lsat_name",
+        "/data/attributes/location/x",
+    }
+
+
+def test_properties_and_patch_operands_stay_open(api: httpx.Client) -> None:
+    response = api.post(
+        PATH,
+        json=body(
+            {"email": "a@b.co", "properties": {"frist_name": 1, "": 2, "nested": {"any": True}}},
+            meta={"patch_properties": {"append": {"anything": 1}, "unset": "whatever"}},
+        ),
+    )
+
+    assert response.status_code == 201, response.text
+
+
+def test_every_known_field_is_accepted(api: httpx.Client) -> None:
+    attributes: dict[str, Any] = dict.fromkeys(facts.REQUEST_ATTRIBUTES)
+    attributes.update(email="a@b.co", location=dict.fromkeys(facts.LOCATION_FIELDS), properties={})
+
+    response = api.post(PATH, json=body(attributes, meta=dict.fromkeys(facts.META_FIELDS)))
+
+    assert response.status_code == 201, response.text

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections import deque
@@ -33,10 +34,13 @@ from starlette.types import Receive, Scope, Send
 
 from . import validation
 from .config import SandboxConfig, faults_from, rate_limits_from
+from .decoding import decode_body
 from .errors import ApiError
 from .faults import NO_FAULT, Fault, FaultInjector
 from .ratelimit import Decision, RateLimiter
 from .store import ProfileStore, StoredProfile
+
+logger = logging.getLogger(__name__)
 
 ADMIN_PREFIX = "/sandbox"
 #: Scope that reading a profile back needs (the upsert needs ``facts.SCOPES``).
@@ -149,42 +153,86 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _subscriptions() -> dict[str, Any]:
-    # The sandbox models no consent; every channel reads as never subscribed.
-    never = {"consent": "NEVER_SUBSCRIBED", "consent_timestamp": None}
-    channels: dict[str, Any] = {
-        "email": {
-            "marketing": {
-                "can_receive_email_marketing": False,
-                **never,
-                "last_updated": None,
-                "method": None,
-                "method_detail": None,
-                "custom_method_detail": None,
-                "double_optin": None,
-                "suppression": [],
-                "list_suppressions": [],
-            }
-        },
-        "sms": {
-            "marketing": {
-                "can_receive_sms_marketing": False,
-                **never,
-                "method": None,
-                "method_detail": None,
-                "last_updated": None,
-            },
-            "transactional": {
-                "can_receive_sms_transactional": False,
-                **never,
-                "method": None,
-                "method_detail": None,
-                "last_updated": None,
-            },
-        },
-        "mobile_push": {"marketing": {"can_receive_push_marketing": False, **never}},
+_SUBSCRIPTIONS = "subscriptions"
+# The channels of revisions whose spec lists no sparse fields to read them from.
+_FALLBACK_SUBSCRIPTION_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "email": {
+        "marketing": (
+            "can_receive_email_marketing",
+            "consent",
+            "consent_timestamp",
+            "last_updated",
+            "method",
+            "method_detail",
+            "custom_method_detail",
+            "double_optin",
+            "suppression",
+            "list_suppressions",
+        )
+    },
+    "sms": {
+        "marketing": (
+            "can_receive_sms_marketing",
+            "consent",
+            "consent_timestamp",
+            "method",
+            "method_detail",
+            "last_updated",
+        ),
+        "transactional": (
+            "can_receive_sms_transactional",
+            "consent",
+            "consent_timestamp",
+            "method",
+            "method_detail",
+            "last_updated",
+        ),
+    },
+    "mobile_push": {"marketing": ("can_receive_push_marketing", "consent", "consent_timestamp")},
+}
+
+
+def _subscription_fields() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Channel -> kind -> fields, as the revision's ``fields[profile]`` values list them, so
+    every channel the revision has (``whatsapp``, ``email.open_tracking``...) is answered."""
+    channels: dict[str, dict[str, list[str]]] = {}
+    for dotted in facts.SPARSE_FIELDS:
+        parts = dotted.split(".")
+        if len(parts) == 4 and parts[0] == _SUBSCRIPTIONS:
+            channels.setdefault(parts[1], {}).setdefault(parts[2], []).append(parts[3])
+    if not channels:
+        return _FALLBACK_SUBSCRIPTION_FIELDS
+    return {
+        channel: {kind: tuple(names) for kind, names in kinds.items()}
+        for channel, kinds in channels.items()
     }
-    return channels
+
+
+def is_required_subscription_field(name: str) -> bool:
+    """Whether every consent object must carry the field: its consent state and whether the
+    profile can receive on the channel, the members Klaviyo's spec requires of each."""
+    return name == "consent" or name.startswith("can_receive")
+
+
+def _subscription_value(name: str) -> Any:
+    # The sandbox models no consent; every channel reads as never subscribed.
+    if name.startswith("can_receive"):
+        return False
+    if name == "consent":
+        return "NEVER_SUBSCRIBED"
+    if name in ("suppression", "list_suppressions"):
+        return []
+    return None
+
+
+def _subscriptions() -> dict[str, Any]:
+    return {
+        channel: {
+            kind: {name: _subscription_value(name) for name in names}
+            for kind, names in kinds.items()
+        }
+        for channel, kinds in _subscription_fields().items()
+    }
 
 
 def _predictive_analytics() -> dict[str, Any]:
@@ -239,13 +287,18 @@ def _sparse_tree(fields: Sequence[str]) -> dict[str, Any]:
     return tree
 
 
-def _select(value: Any, tree: Mapping[str, Any]) -> Any:
+def _select(value: Any, tree: Mapping[str, Any], path: tuple[str, ...] = ()) -> Any:
     if not isinstance(value, dict):
         return value
     selected: dict[str, Any] = {}
+    if len(path) == 3 and path[0] == _SUBSCRIPTIONS:
+        # A consent object answered in part still carries the members the spec requires.
+        selected = {k: v for k, v in value.items() if is_required_subscription_field(k)}
     for key, wanted in tree.items():
         if key in value:
-            selected[key] = value[key] if wanted is True else _select(value[key], wanted)
+            selected[key] = (
+                value[key] if wanted is True else _select(value[key], wanted, (*path, key))
+            )
     return selected
 
 
@@ -400,18 +453,25 @@ async def profile_import(request: Request) -> Response:
             raise ApiError.single(
                 fault.status, "error", "The server failed to handle the request (injected)."
             )
-        result = state.store.upsert(data)
-        status = 201 if result.created else 200
+        base_url = _base_url(request)
+
+        def answer(profile: StoredProfile, created: bool) -> Response:
+            # Rendered before the store commits: an answer that cannot be made changes nothing.
+            document_out = render_profile(profile, base_url, additional=additional, fields=fields)
+            return _api_response(201 if created else 200, document_out)
+
+        result = state.store.upsert(data, answer)
+        assert result.answer is not None
         if fault.drop_after_commit:
-            entry["status"] = status
+            entry["status"] = result.answer.status_code
             state.record(entry)
             return await _drop_connection(state, request)
-        document_out = render_profile(
-            result.profile, _base_url(request), additional=additional, fields=fields
-        )
-        response = _api_response(status, document_out)
+        response = result.answer
     except ApiError as error:
         response = _api_response(error.status, error.document())
+    except Exception:  # a bug must answer a JSON:API 500, never drop the socket
+        logger.exception("sandbox: unexpected failure on %s", request.url.path)
+        response = _api_response(500, _internal_error().document())
     if entry["body"] is None and not too_large and body:
         entry["body"] = _loose_json(body)
     if decision is not None:
@@ -421,10 +481,18 @@ async def profile_import(request: Request) -> Response:
     return response
 
 
+def _internal_error() -> ApiError:
+    return ApiError.single(
+        500, "error", "The sandbox failed to handle the request; nothing was changed."
+    )
+
+
 def _loose_json(body: bytes) -> Any:
+    # The log keeps what was sent: decoded when the body is acceptable JSON, else as text (so
+    # a refused body, however deep, never makes the log itself unreadable).
     try:
-        return json.loads(body)
-    except ValueError:
+        return decode_body(body)
+    except ApiError:
         return body.decode("utf-8", errors="replace")
 
 
@@ -447,6 +515,9 @@ async def get_profile(request: Request) -> Response:
         )
     except ApiError as error:
         return _api_response(error.status, error.document())
+    except Exception:  # a bug must answer a JSON:API 500, never drop the socket
+        logger.exception("sandbox: unexpected failure on %s", request.url.path)
+        return _api_response(500, _internal_error().document())
 
 
 # --------------------------------------------------------------------------------------------

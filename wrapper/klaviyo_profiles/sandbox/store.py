@@ -11,10 +11,10 @@ import copy
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from klaviyo_profile_import import facts
 
@@ -59,12 +59,17 @@ class StoredProfile:
         }
 
 
+_Answer = TypeVar("_Answer")
+
+
 @dataclass(frozen=True)
-class UpsertResult:
-    """What an upsert did: the stored profile afterwards, and whether it was new."""
+class UpsertResult(Generic[_Answer]):
+    """What an upsert did: the stored profile afterwards, whether it was new, and the answer
+    prepared for it (``None`` when the upsert was not asked to prepare one)."""
 
     profile: StoredProfile
     created: bool
+    answer: _Answer | None = None
 
 
 def _index_keys(profile: StoredProfile) -> set[tuple[str, str]]:
@@ -112,8 +117,16 @@ class ProfileStore:
         with self._lock:
             return len(self._profiles)
 
-    def upsert(self, data: Mapping[str, Any]) -> UpsertResult:
+    def upsert(
+        self,
+        data: Mapping[str, Any],
+        answer: Callable[[StoredProfile, bool], _Answer] | None = None,
+    ) -> UpsertResult[_Answer]:
         """Create or update the profile ``data`` (a validated ``data`` member) identifies.
+
+        ``answer(profile, created)``, when given, prepares the response from the new state
+        before anything is committed: if it raises, the store is left as it was, so no failure
+        can leave a profile changed behind an error answer.
 
         Raises ``ApiError`` 404 for an unknown ``id`` and 409 ``duplicate_profile`` when the
         identifiers belong to another profile than the one being written.
@@ -147,12 +160,14 @@ class ProfileStore:
                 or (after.secondary_emails != before.secondary_emails)
             ):
                 after.updated = now
+            result = copy.deepcopy(after)
+            prepared = answer(result, created) if answer is not None else None
             for key in _index_keys(before) if not created else ():
                 self._index.pop(key, None)
             for key in _index_keys(after):
                 self._index[key] = after.id
             self._profiles[after.id] = after
-            return UpsertResult(copy.deepcopy(after), created)
+            return UpsertResult(result, created, prepared)
 
     def _find_target(
         self, profile_id: str | None, attributes: Mapping[str, Any]

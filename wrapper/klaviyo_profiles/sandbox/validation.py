@@ -7,7 +7,6 @@ all of them in one round trip.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
@@ -16,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from klaviyo_profile_import import facts
 
+from .decoding import decode_body
 from .errors import ApiError, error_object, json_pointer
 
 AUTH_SCHEME = "Klaviyo-API-Key"
@@ -35,6 +35,11 @@ IDENTIFIER_ATTRIBUTES: tuple[str, ...] = tuple(
 )
 #: Identifiers ``meta.patch_identifiers`` may change (the revision documents email only).
 PATCHABLE_IDENTIFIERS: tuple[str, ...] = ("email",)
+
+#: The JSON:API type of the resource, named in the unknown-field error.
+RESOURCE_TYPE = "profile"
+# Error messages quote the offending value; a long one is cut so the answer stays small.
+_MESSAGE_LIMIT = 300
 
 ADDITIONAL_FIELDS_PARAMETER = "additional-fields[profile]"
 SPARSE_FIELDS_PARAMETER = "fields[profile]"
@@ -118,17 +123,8 @@ def check_content_type(content_type: str | None, accepted: Iterable[str]) -> Non
 
 
 def parse_json(body: bytes) -> Any:
-    """The decoded body, or a 400 naming where decoding failed."""
-    try:
-        return json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ApiError.single(400, "parse_error", "The body is not UTF-8 text.") from None
-    except json.JSONDecodeError as exc:
-        raise ApiError.single(
-            400,
-            "parse_error",
-            f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",
-        ) from None
+    """The decoded body, or a 400 naming the first problem (see :mod:`.decoding`)."""
+    return decode_body(body)
 
 
 def parse_list_parameter(query: Mapping[str, str], name: str, allowed: Sequence[str]) -> list[str]:
@@ -149,9 +145,33 @@ def parse_list_parameter(query: Mapping[str, str], name: str, allowed: Sequence[
     return values
 
 
+def closed_schema(schema: Any) -> Any:
+    """A copy of ``schema`` in which every object that lists its ``properties`` admits no other
+    member, as Klaviyo answers an unknown field with a 400. Objects that list none (such as
+    ``properties``, the caller's own custom data) stay open."""
+    if isinstance(schema, list):
+        return [closed_schema(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    closed = {key: closed_schema(value) for key, value in schema.items()}
+    if isinstance(schema.get("properties"), dict) and "additionalProperties" not in schema:
+        closed["additionalProperties"] = False
+    return closed
+
+
 @cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(facts.request_body_schema())
+    return Draft202012Validator(closed_schema(facts.request_body_schema()))
+
+
+def unknown_field_error(path: Sequence[str | int]) -> dict[str, Any]:
+    """The error for a member the revision's schema does not define, at ``path``."""
+    return error_object(
+        400,
+        "invalid",
+        f"{str(path[-1])!r} is not a valid field for the resource {RESOURCE_TYPE!r}.",
+        pointer=json_pointer(path),
+    )
 
 
 def validate_body(document: Any) -> dict[str, Any]:
@@ -201,11 +221,20 @@ def _schema_errors(document: Any) -> Iterable[dict[str, Any]]:
                             400, "invalid", f"'{name}' is required.", pointer=pointer
                         )
             continue
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+            for name in error.instance:
+                if name not in known:
+                    yield unknown_field_error([*path, name])
+            continue
         pointer = json_pointer(path)
         if (str(error.validator), pointer) in seen:
             continue
         seen.add((str(error.validator), pointer))
-        yield error_object(400, "invalid", error.message, pointer=pointer)
+        message = error.message
+        if len(message) > _MESSAGE_LIMIT:
+            message = message[: _MESSAGE_LIMIT - 3] + "..."
+        yield error_object(400, "invalid", message, pointer=pointer)
 
 
 def _format_problems(attributes: Mapping[str, Any]) -> Iterable[dict[str, Any]]:
