@@ -140,16 +140,26 @@ def sandbox(sandbox_process: RemoteSandbox) -> RemoteSandbox:
     return sandbox_process
 
 
-class RecordingBackend(MemoryBackend):
+class RecordingBackend:
     """The in-memory limiter backend, noting the moment of every slot it grants, on the
     limiter's own clock: what the limiter decided, whatever the machine did afterwards."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self._memory = MemoryBackend()
         self.granted: list[float] = []
 
+    @property
+    def blocking(self) -> bool:
+        return self._memory.blocking
+
+    def now(self) -> float:
+        return self._memory.now()
+
+    def leak(self, bucket: Any, now: float) -> None:
+        self._memory.leak(bucket, now)
+
     def open_bucket(self, key: str, rates: list[Any]) -> Any:
-        bucket = super().open_bucket(key, rates)
+        bucket = self._memory.open_bucket(key, rates)
         put = bucket.put
 
         def recording_put(item: Any) -> Any:
@@ -158,7 +168,7 @@ class RecordingBackend(MemoryBackend):
                 self.granted.append(item.timestamp / 1000)
             return admitted
 
-        bucket.put = recording_put  # type: ignore[method-assign]
+        bucket.put = recording_put
         return bucket
 
 
