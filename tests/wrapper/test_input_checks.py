@@ -121,7 +121,26 @@ def test_anonymous_id_is_accepted_only_where_the_revision_has_it(
         assert isinstance(error, UnknownFieldError)
 
 
-@pytest.mark.parametrize("key", ["", "pk live", "pk_\nX-Injected: 1", "pk_\ttab"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "pk live",
+        "pk_\nX-Injected: 1",
+        "pk_\ttab",
+        # a trailing newline once passed: the check's "$" matched before it
+        "pk_0123456789abcdef\n",
+        "pk_0123456789abcdef\r\n",
+        "pk_0123456789abcdef\t",
+        "pk_0123456789abcdef ",
+        " pk_0123456789abcdef",
+        "pk_0123\u00a0456789abcdef",
+        "pk_0123456789abcdef\u2028",
+        "pk_0123456789abcdef\x00",
+        "pk_0123456789abcdef\x7f",
+        "pk_0123456789abcdef\u200b",
+    ],
+)
 def test_unusable_api_keys_are_refused(key: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
         KlaviyoProfiles(api_key=key, base_url="http://127.0.0.1:9")

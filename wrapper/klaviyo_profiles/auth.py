@@ -22,12 +22,18 @@ __all__ = ["API_KEY_ENV", "KlaviyoApiKeyAuth", "mask_key", "resolve_api_key"]
 #: Environment variable read when no ``api_key`` is passed.
 API_KEY_ENV = "KLAVIYO_API_KEY"
 
-# Printable ASCII without space: anything else could split or inject a header.
-_VALID_KEY = re.compile(r"^[\x21-\x7e]+$")
+# Printable ASCII without space: anything else could split or inject a header. Used with
+# fullmatch: a ``$`` anchor would also match before a final newline and let "pk_...\n" in.
+_VALID_KEY = re.compile(r"[\x21-\x7e]+")
 
 
 def resolve_api_key(api_key: str | None) -> str:
-    """The key to use: ``api_key`` if given, else ``$KLAVIYO_API_KEY``; checked, never echoed."""
+    """The key to use: ``api_key`` if given, else ``$KLAVIYO_API_KEY``; checked, never echoed.
+
+    Only printable ASCII without spaces is accepted: any whitespace or control character
+    anywhere (a trailing newline from a file or a paste included, and Unicode spaces) is
+    refused with :class:`~klaviyo_profiles.InvalidInputError`, whose message never holds the key.
+    """
     key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
     if key is None:
         raise InvalidInputError(
@@ -35,7 +41,7 @@ def resolve_api_key(api_key: str | None) -> str:
         )
     if not isinstance(key, str) or not key:
         raise InvalidInputError("api_key", "a non-empty string")
-    if not _VALID_KEY.match(key):
+    if not _VALID_KEY.fullmatch(key):
         # Never include the key, or the offending character's position, in the message.
         raise InvalidInputError(
             "api_key", "printable characters only, without whitespace or control characters"

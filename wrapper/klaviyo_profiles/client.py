@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import ipaddress
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -38,11 +37,12 @@ from typing_extensions import Self, Unpack
 from ._version import __version__
 from .auth import KlaviyoApiKeyAuth
 from .body import prepare_request
-from .errors import APIConnectionError, APITimeoutError, InvalidInputError, error_from_response
+from .errors import APIConnectionError, APITimeoutError, error_from_response
 from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
 from .result import ProfileResult, RateLimitInfo
 from .retries import RetryPolicy, acall_with_retries, call_with_retries
 from .revision import check_revision
+from .settings import check_base_url, check_max_attempts, check_seconds, check_timeout
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "KlaviyoProfiles"]
 
@@ -54,30 +54,6 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 _logger = logging.getLogger("klaviyo_profiles")
 _USER_AGENT = f"klaviyo-profiles/{__version__} (revision {facts.REVISION})"
 _T = TypeVar("_T")
-
-
-def _check_base_url(base_url: str, allow_insecure_http: bool) -> str:
-    url = httpx.URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise InvalidInputError(
-            "base_url", "an http(s) URL such as https://a.klaviyo.com", f"got {base_url!r}"
-        )
-    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
-        raise InvalidInputError(
-            "base_url",
-            "https, or http only on loopback (127.0.0.1, ::1, localhost)",
-            "pass allow_insecure_http=True to send the API key over plain http anyway",
-        )
-    return str(url).rstrip("/")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class _BaseClient:
@@ -97,9 +73,9 @@ class _BaseClient:
         today: dt.date | None,
     ) -> None:
         self._auth = KlaviyoApiKeyAuth(api_key)  # type: ignore[arg-type]  # checked inside
-        self.base_url = _check_base_url(base_url, allow_insecure_http)
+        self.base_url = check_base_url(base_url, allow_insecure_http)
         self.revision = check_revision(revision, today=today)
-        self.timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
+        self.timeout = check_timeout(timeout)
         self.retry_policy = retry_policy
         self._limiter: RateLimiter | None = None
         if rate_limits is not False:
@@ -115,6 +91,10 @@ class _BaseClient:
     def _policy(self, max_attempts: int | None, total_timeout: float | None) -> RetryPolicy | None:
         if max_attempts is None and total_timeout is None:
             return self.retry_policy  # no per-call override: no copy
+        if max_attempts is not None:
+            check_max_attempts(max_attempts)
+        if total_timeout is not None:
+            check_seconds(total_timeout, "total_timeout", allow_zero=True)
         if self.retry_policy is None:
             if max_attempts is None and total_timeout is None:
                 return None

@@ -31,6 +31,7 @@ Example::
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -63,7 +64,51 @@ __all__ = [
 
 
 class KlaviyoError(Exception):
-    """Root of every exception this library raises."""
+    """Root of every exception this library raises.
+
+    Every one pickles and unpickles (for multiprocessing and task queues); a request attached
+    to it, directly or through its response, is pickled with its ``Authorization`` header
+    replaced by ``[redacted]``, so a pickled error never carries the API key.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default rebuilds by calling the class with ``args``, which fails for classes
+        # whose constructor takes keywords, and pickles ``__dict__`` as it is (the key too).
+        state = {name: _redacted(value) for name, value in self.__dict__.items()}
+        return (_restore, (type(self), self.args, state))
+
+
+#: Request headers that carry credentials; never pickled as they are.
+_SECRET_HEADERS = ("authorization", "proxy-authorization")
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, httpx.Request):
+        return _redacted_request(value)
+    if isinstance(value, httpx.Response):
+        copied = copy.copy(value)  # httpx's pickling state: no stream, content kept
+        request = getattr(value, "_request", None)
+        copied._request = None if request is None else _redacted_request(request)
+        copied.history = [_redacted(item) for item in value.history]
+        return copied
+    return value
+
+
+def _redacted_request(request: httpx.Request) -> httpx.Request:
+    copied = copy.copy(request)
+    headers = request.headers.copy()
+    for name in _SECRET_HEADERS:
+        if name in headers:
+            headers[name] = "[redacted]"
+    copied.headers = headers
+    return copied
+
+
+def _restore(cls: type[KlaviyoError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InvalidInputError(KlaviyoError, ValueError):

@@ -1,0 +1,134 @@
+"""Checks of the clients' settings: base URL, timeouts and per-call retry overrides.
+
+Each check returns the value to use or raises :class:`~klaviyo_profiles.InvalidInputError`
+naming the setting, when the client is created (or, for per-call overrides, before the call
+sends anything), so that a wrong setting never surfaces later as a socket error or a broken
+URL.
+
+Example::
+
+    >>> check_timeout(5)
+    Timeout(timeout=5)
+    >>> check_base_url("https://a.klaviyo.com/", allow_insecure_http=False)
+    'https://a.klaviyo.com'
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from typing import Any
+
+import httpx
+
+from .errors import InvalidInputError
+
+__all__ = ["check_base_url", "check_max_attempts", "check_seconds", "check_timeout"]
+
+_TIMEOUT_EXPECTED = (
+    "a number of seconds greater than 0, an httpx.Timeout of such numbers, or None for no limit"
+)
+
+
+def check_base_url(base_url: object, allow_insecure_http: bool) -> str:
+    """The base URL without a trailing slash.
+
+    Refused: anything but an ``http(s)://host[:port][/path]`` string; a query string or a
+    fragment (the endpoint path is appended, so either would break the URL); credentials
+    (``user:pass@``), which would be sent on every request and shown wherever the URL is; and
+    plain ``http`` off loopback unless ``allow_insecure_http``, since the key would travel in
+    clear. The refused URL is not echoed, as it may carry a secret.
+    """
+    if not isinstance(base_url, (str, httpx.URL)):
+        raise InvalidInputError(
+            "base_url", "an http(s) URL string such as https://a.klaviyo.com", _got(base_url)
+        )
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        raise InvalidInputError(
+            "base_url", "an http(s) URL such as https://a.klaviyo.com", "got a malformed URL"
+        ) from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidInputError(
+            "base_url",
+            "an http(s) URL such as https://a.klaviyo.com",
+            f"got scheme {url.scheme!r}" if url.scheme else "got no scheme",
+        )
+    if url.userinfo:
+        raise InvalidInputError(
+            "base_url",
+            "a URL without user:password@ (the API key is the only credential sent)",
+            "got credentials in the URL",
+        )
+    if url.query or str(base_url).rstrip().endswith("?"):
+        raise InvalidInputError(
+            "base_url", "a URL without a query string (the endpoint's path is appended)"
+        )
+    if url.fragment or "#" in str(base_url):
+        raise InvalidInputError("base_url", "a URL without a #fragment")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise InvalidInputError(
+            "base_url",
+            "https, or http only on loopback (127.0.0.1, ::1, localhost)",
+            "pass allow_insecure_http=True to send the API key over plain http anyway",
+        )
+    return str(url).rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_seconds(value: object, field: str, *, allow_zero: bool = False) -> float:
+    """A finite number of seconds, greater than 0 (or at least 0 with ``allow_zero``).
+
+    ``bool`` is refused although it is an ``int``: ``timeout=True`` is a mistake, not a second.
+    """
+    lowest = "at least 0" if allow_zero else "greater than 0"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInputError(field, f"a number of seconds {lowest}", _got(value))
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        raise InvalidInputError(field, f"a finite number of seconds {lowest}", f"got {value!r}")
+    return seconds
+
+
+def check_timeout(timeout: object, field: str = "timeout") -> httpx.Timeout:
+    """An ``httpx.Timeout`` from seconds, an ``httpx.Timeout`` or ``None`` (no limit).
+
+    Every phase given (connect, read, write, pool) must be a finite number of seconds greater
+    than 0, or ``None`` for no limit on that phase: ``0`` would fail every request at once and
+    a negative or NaN value ends in a socket error.
+    """
+    if timeout is None:
+        return httpx.Timeout(None)
+    if isinstance(timeout, httpx.Timeout):
+        for phase in ("connect", "read", "write", "pool"):
+            value = getattr(timeout, phase)
+            if value is not None:
+                check_seconds(value, f"{field}.{phase}")
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise InvalidInputError(field, _TIMEOUT_EXPECTED, _got(timeout))
+    return httpx.Timeout(check_seconds(timeout, field))
+
+
+def check_max_attempts(value: object, field: str = "max_attempts") -> int:
+    """A whole number of attempts, at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInputError(
+            field, "a whole number of attempts, at least 1", _got(value, show=True)
+        )
+    return value
+
+
+def _got(value: Any, *, show: bool = False) -> str:
+    if show and isinstance(value, (int, float)):
+        return f"got {value!r}"
+    return f"got {type(value).__name__}"
