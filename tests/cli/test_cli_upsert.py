@@ -155,7 +155,7 @@ def test_key_is_never_printed(tmp_path: Path, cli_env: dict[str, str]) -> None:
         ["upsert", "--api-key-file", str(bad_key), "--base-url", "http://127.0.0.1:9",
          "--email", "a@example.com"]
     )  # fmt: skip
-    assert refused_key.exit_code == 2 and "api_key" in refused_key.stderr
+    assert refused_key.exit_code == 2 and "whitespace" in refused_key.stderr
     for result in (unreachable, refused_key):
         no_secret(result.output)
     no_secret(refused.stdout, refused.stderr)

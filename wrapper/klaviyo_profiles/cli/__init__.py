@@ -14,6 +14,7 @@ the API key (``$KLAVIYO_API_KEY`` or ``--api-key-file``) is never printed.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -51,6 +52,7 @@ from .common import (
     limiter_backend,
     limiter_option,
     load_api_key,
+    remember_secret,
     scrub,
     stdout_console,
 )
@@ -74,6 +76,8 @@ class _App(click.Group):
         **extra: Any,
     ) -> Any:
         install_warning_format()
+        # Known from the start, so that even a usage error naming it shows it masked.
+        remember_secret(os.environ.get(API_KEY_ENV) or "")
         try:
             value = super().main(
                 args,
@@ -407,7 +411,14 @@ def import_(
     again, which the upsert answers with 200 (updated): it never creates a second profile.
     Rows that fail go to the reject file, and the exit status is 1.
     """
-    from .importer import HeaderError, ImportSettings, detect_format, run_import
+    from .importer import (
+        HeaderError,
+        ImportSettings,
+        PreflightError,
+        RejectFileError,
+        detect_format,
+        run_import,
+    )
 
     mapping: dict[str, str] = {}
     for text in mappings:
@@ -437,10 +448,16 @@ def import_(
             limiter=backend,
         )
         summary = run_import(settings, console)
-    except HeaderError as exc:
+    except (HeaderError, PreflightError) as exc:
         fail(str(exc), 2)
+    except RejectFileError as exc:
+        fail(str(exc))
     except UnicodeDecodeError as exc:
         fail(f"{file.name} is not UTF-8 text: {exc.reason}", 2)
+    except csv.Error as exc:  # a NUL byte, say: a binary file named .csv
+        fail(f"{file.name} cannot be read as CSV: {exc}", 2)
+    except OSError as exc:
+        fail(f"cannot read {file.name}: {exc.strerror or exc}", 2)
     except InvalidInputError as exc:
         fail(str(exc), 2)
     except KlaviyoError as exc:  # the shared limiter is out of reach, for one

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -22,6 +23,7 @@ __all__ = [
     "fail",
     "install_warning_format",
     "load_api_key",
+    "remember_secret",
     "scrub",
     "stdout_console",
 ]
@@ -29,6 +31,14 @@ __all__ = [
 # Keys read during this process, so any message printed can be scrubbed of them as a last
 # line of defence (the library itself never puts a key in a message).
 _SECRETS: set[str] = set()
+
+# Text shaped like a Klaviyo private key ("pk_" and a long run of key characters). Masked in
+# every message even when it was never read as a key: a key pasted where a file name or an
+# argument was expected would otherwise be echoed back by the error about it.
+_KEY_SHAPED = re.compile(r"pk_[A-Za-z0-9_-]{12,}")
+
+#: A key file is one short line; anything longer is not a key file (and is not read whole).
+_KEY_FILE_LIMIT = 4096
 
 
 class CliError(Exception):
@@ -49,12 +59,23 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
     raise CliError(message, exit_code)
 
 
+def remember_secret(key: str) -> None:
+    """Mask ``key`` (and the forms it takes once stripped) in every later message."""
+    for form in (key, key.strip(), key.rstrip("\r\n")):
+        if len(form) >= 4:  # a shorter "key" would mask ordinary words
+            _SECRETS.add(form)
+
+
 def scrub(text: str) -> str:
-    """``text`` with every API key seen in this process masked."""
-    for secret in _SECRETS:
-        if secret:
-            text = text.replace(secret, "****")
-    return text
+    """``text`` with every API key seen in this process, and anything shaped like one, masked."""
+    # Longest first, so a key is masked whole rather than around a shorter form of itself.
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "****")
+    return _KEY_SHAPED.sub("****", text)
+
+
+def _has_bad_characters(key: str) -> bool:
+    return any(char.isspace() or not char.isprintable() for char in key)
 
 
 def stdout_console() -> Console:
@@ -68,30 +89,74 @@ def load_api_key(api_key_file: Path | None) -> str:
     There is deliberately no ``--api-key`` option: a key on the command line ends up in the
     shell history and in ``ps`` output for every user of the machine.
     """
-    key: str | None
     if api_key_file is not None:
-        try:
-            key = api_key_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            fail(f"cannot read --api-key-file {api_key_file}: {exc.strerror or exc}", 2)
-        if not key:
-            fail(f"--api-key-file {api_key_file} is empty", 2)
+        key = _read_key_file(api_key_file)
     else:
-        key = os.environ.get(API_KEY_ENV) or None
-    if key is None:
-        fail(f"no API key: set ${API_KEY_ENV} or pass --api-key-file PATH", 2)
-    _SECRETS.add(key)
+        key = os.environ.get(API_KEY_ENV) or ""
+        if not key:
+            fail(f"no API key: set ${API_KEY_ENV} or pass --api-key-file PATH", 2)
+        remember_secret(key)
+        if _has_bad_characters(key):
+            fail(
+                f"${API_KEY_ENV} contains whitespace or a control character (a trailing "
+                "newline, say); set it to the key alone (the value is not shown)",
+                2,
+            )
     try:
         return resolve_api_key(key)
     except InvalidInputError as exc:
         fail(str(exc), 2)
 
 
+def _read_key_file(path: Path) -> str:
+    """The key in ``path``: one line, with at most one line ending after it.
+
+    No message names the path: a key typed by mistake as the ``--api-key-file`` value would
+    be echoed back by "no such file: <the key>".
+    """
+    not_shown = "(the path is not shown, in case it is the key itself)"
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_KEY_FILE_LIMIT + 1)
+    except FileNotFoundError:
+        fail(f"--api-key-file: no such file {not_shown}", 2)
+    except IsADirectoryError:
+        fail(f"--api-key-file names a directory, not a file {not_shown}", 2)
+    except OSError as exc:
+        fail(f"--api-key-file cannot be read: {exc.strerror or type(exc).__name__} {not_shown}", 2)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        fail("--api-key-file is not UTF-8 text; it should hold the key on one line", 2)
+    remember_secret(text)
+    if len(data) > _KEY_FILE_LIMIT:
+        fail("--api-key-file is too large to hold an API key; it should hold one line", 2)
+    # One line ending after the key is how editors and `echo` save a file; nothing else is
+    # trimmed, so a key damaged by a stray space or tab is refused rather than guessed at.
+    if text.endswith("\r\n"):
+        key = text[:-2]
+    elif text.endswith("\n"):
+        key = text[:-1]
+    else:
+        key = text
+    if not key:
+        fail("--api-key-file is empty", 2)
+    if _has_bad_characters(key):
+        fail(
+            "the API key in --api-key-file contains whitespace or a control character (only "
+            "one line ending after it is allowed); the key is not shown",
+            2,
+        )
+    return key
+
+
 def api_key_option(function: Any) -> Any:
     """``--api-key-file PATH``."""
     return click.option(
         "--api-key-file",
-        type=click.Path(path_type=Path, dir_okay=False),
+        # No existence or kind checks by Click: its messages quote the value, which may be a
+        # key typed in the wrong place. load_api_key reports those cases without the value.
+        type=click.Path(path_type=Path),
         default=None,
         help=f"read the private API key from this file (default: ${API_KEY_ENV})",
     )(function)
