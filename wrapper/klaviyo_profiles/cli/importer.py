@@ -19,15 +19,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import hashlib
 import json
 import os
+import socket
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import filelock
 import httpx
+from klaviyo_profile_import import facts
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -52,13 +56,16 @@ from ..errors import (
 )
 from ..ratelimit import LimiterBackend
 from ..retries import RetryPolicy, is_retryable
+from .common import scrub
 from .fields import Target, assemble_body, coerce_text, resolve_target
-from .journal import FINAL_STATES, Journal, Outcome, row_hash
+from .journal import FINAL_STATES, Journal, JournalError, Outcome, row_hash
 
 __all__ = [
     "HeaderError",
     "ImportSettings",
     "ImportSummary",
+    "PreflightError",
+    "RejectFileError",
     "SourceRow",
     "detect_format",
     "read_rows",
@@ -127,11 +134,33 @@ def read_rows(path: Path, fmt: Format) -> Iterator[SourceRow]:
 
 
 def count_rows(path: Path, fmt: Format) -> int:
-    """Data rows in the file, for the progress bar (one streaming pass)."""
+    """Data rows in the file, for the progress bar (one streaming pass).
+
+    The pass also proves the whole file is UTF-8 text, so a bad byte at the end stops the
+    import before its first request rather than part way (``HeaderError``).
+    """
     with path.open(newline="", encoding="utf-8-sig") as handle:
+        lines = _text_lines(handle, path)
         if fmt == "csv":
-            return max(0, sum(1 for cells in csv.reader(handle) if cells) - 1)
-        return sum(1 for line in handle if line.strip())
+            return max(0, sum(1 for cells in csv.reader(lines) if cells) - 1)
+        return sum(1 for line in lines if line.strip())
+
+
+def _text_lines(handle: Iterable[str], path: Path) -> Iterator[str]:
+    try:
+        for number, line in enumerate(handle, start=1):
+            if "\x00" in line:
+                # UTF-16 without a byte order mark decodes as "UTF-8" full of NULs.
+                raise HeaderError(
+                    f"{path.name} line {number} has a NUL byte: not UTF-8 text (saved as "
+                    "UTF-16, or not a text file?)"
+                )
+            yield line
+    except UnicodeDecodeError as exc:
+        # No line number: the decoder reads ahead in blocks, so it would be a guess.
+        raise HeaderError(
+            f"{path.name} is not UTF-8 text ({exc.reason}); save it as UTF-8"
+        ) from None
 
 
 def _read_csv(path: Path) -> Iterator[SourceRow]:
@@ -176,6 +205,21 @@ def _read_jsonl(path: Path) -> Iterator[SourceRow]:
             yield SourceRow(number, text, record)
 
 
+#: What a profile can be identified by, as column names (``id`` and the identifier attributes).
+IDENTIFIER_NAMES: tuple[str, ...] = (
+    "id",
+    *(
+        name
+        for name in ("email", "phone_number", "external_id", "anonymous_id", "_kx")
+        if name in facts.REQUEST_ATTRIBUTES
+    ),
+)
+IDENTIFIER_TARGETS: frozenset[Target] = frozenset(resolve_target(name) for name in IDENTIFIER_NAMES)
+NO_IDENTIFIER = (
+    f"no identifier: a profile needs a value in at least one of {', '.join(IDENTIFIER_NAMES)}"
+)
+
+
 class RowMapper:
     """Turns a record into a request body, by the column mapping and the null token."""
 
@@ -216,6 +260,13 @@ class RowMapper:
                     f"columns {seen[target]!r} and {column!r} both set {'.'.join(target[1:])}"
                 )
             seen[target] = column
+        if not any(target in IDENTIFIER_TARGETS for target in seen):
+            # Every row would be refused (400) for want of an identifier: say so up front.
+            raise HeaderError(
+                "no column identifies the profile, so no row could be imported; the file needs "
+                f"one of {', '.join(IDENTIFIER_NAMES)} (rename a column or map it, e.g. "
+                "--map 'E-mail=email')"
+            )
 
     def body(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The JSON:API body for one record; raises ``InvalidInputError`` for bad values."""
@@ -244,7 +295,7 @@ class ImportSettings:
 
     path: Path
     fmt: Format
-    api_key: str
+    api_key: str = field(repr=False)
     base_url: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     null_token: str | None = None
@@ -257,11 +308,16 @@ class ImportSettings:
     #: Where the rate limiter counts (``--limiter``); ``None``: ``$KLAVIYO_LIMITER_URL`` or memory.
     limiter: LimiterBackend | None = None
 
-    def fingerprint(self) -> str:
-        """The settings that shape each request, folded into every row's hash."""
+    def fingerprint(self, header: Sequence[str] | None = None) -> str:
+        """The settings that shape each request, folded into every row's hash.
+
+        The CSV header is one of them: the same cells under renamed or reordered columns
+        are another request, so a replaced file never inherits the old file's outcomes.
+        """
         return json.dumps(
             {
                 "format": self.fmt,
+                "header": list(header) if header is not None else None,
                 "map": sorted(self.mapping.items()),
                 "null": self.null_token,
                 "additional_fields": list(self.additional_fields),
@@ -409,6 +465,102 @@ class Reporter:
 
 
 # --------------------------------------------------------------------------------------------
+# Order per profile
+
+#: Attributes (wire names) that identify a profile, in the pinned revision.
+IDENTIFIER_ATTRIBUTES: tuple[str, ...] = IDENTIFIER_NAMES[1:]
+
+IdentityKey = tuple[str, str]
+
+
+def _normal_identifier(name: str, value: str) -> str:
+    # Looser than any matching Klaviyo does, never stricter: two spellings that might name
+    # one profile share a lane (costing only parallelism), so they can never be reordered.
+    text = value.strip()
+    if name == "email":
+        return text.casefold()
+    if name == "phone_number":
+        return "".join(char for char in text if char.isdigit())
+    return text
+
+
+def identity_keys(body: Mapping[str, Any]) -> frozenset[IdentityKey]:
+    """The identifiers a request body addresses its profile by (id, email, phone, ...)."""
+    data = body.get("data")
+    if not isinstance(data, Mapping):
+        return frozenset()
+    keys: set[IdentityKey] = set()
+    profile_id = data.get("id")
+    if isinstance(profile_id, str) and profile_id.strip():
+        keys.add(("id", profile_id.strip()))
+    attributes = data.get("attributes")
+    if isinstance(attributes, Mapping):
+        for name in IDENTIFIER_ATTRIBUTES:
+            value = attributes.get(name)
+            if isinstance(value, str) and value.strip():
+                keys.add((name, _normal_identifier(name, value)))
+    meta = data.get("meta")
+    patch = meta.get("patch_identifiers") if isinstance(meta, Mapping) else None
+    if isinstance(patch, Mapping):
+        # Addresses added or removed by the row identify the profile as well.
+        for change in patch.values():
+            emails = change.get("email") if isinstance(change, Mapping) else None
+            for email in emails if isinstance(emails, list) else [emails]:
+                if isinstance(email, str) and email.strip():
+                    keys.add(("email", _normal_identifier("email", email)))
+    return frozenset(keys)
+
+
+class ProfileLanes:
+    """Keeps rows that share any identifier in file order; other rows run side by side.
+
+    Each identifier has a lane: the last admitted row that named it. A row waits for the
+    rows at the end of every lane it joins (so a row naming two identities waits for both)
+    and becomes the new end of each. Waiting is transitive, so any two rows sharing an
+    identifier are applied in file order, however many workers there are.
+
+    Hand-written: task queues and limiters order by arrival, not by a key derived from the
+    payload, and none orders across a *set* of keys per item.
+
+    A row's outcome is ``None`` when later rows for the same profile may go ahead (sent, or
+    refused for good), or the number of the row that failed, so that they are held back too
+    and a re-run sends them all in file order.
+    """
+
+    def __init__(self) -> None:
+        self._tails: dict[IdentityKey, asyncio.Future[int | None]] = {}
+
+    def __len__(self) -> int:
+        return len(self._tails)
+
+    def join(
+        self, keys: frozenset[IdentityKey]
+    ) -> tuple[list[asyncio.Future[int | None]], asyncio.Future[int | None]]:
+        """Admit one row (in file order): what it must wait for, and its own outcome."""
+        waits = list({id(tail): tail for key in keys if (tail := self._tails.get(key))}.values())
+        mine: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        for key in keys:
+            self._tails[key] = mine
+        return waits, mine
+
+    def leave(
+        self, keys: frozenset[IdentityKey], mine: asyncio.Future[int | None], outcome: int | None
+    ) -> None:
+        """Record a row's outcome and drop the lanes it still ends (memory stays bounded)."""
+        if not mine.done():
+            mine.set_result(outcome)
+        for key in keys:
+            if self._tails.get(key) is mine:
+                del self._tails[key]
+
+
+async def held_back_by(waits: Sequence[asyncio.Future[int | None]]) -> int | None:
+    """Wait for every earlier row of the profile; the first failed row among them, if any."""
+    failed = [outcome for outcome in [await tail for tail in waits] if outcome is not None]
+    return min(failed) if failed else None
+
+
+# --------------------------------------------------------------------------------------------
 # The run
 
 
@@ -425,21 +577,24 @@ async def _run(
     settings: ImportSettings, journal: Journal, reporter: Reporter, summary: ImportSummary
 ) -> None:
     mapper = RowMapper(settings.mapping, settings.null_token)
+    header: list[str] | None = None
     if settings.fmt == "csv":
-        mapper.check_header(csv_header(settings.path))
-    fingerprint = settings.fingerprint()
-    queue: asyncio.Queue[tuple[SourceRow, str, dict[str, Any]] | None] = asyncio.Queue(
-        maxsize=settings.concurrency * 2
-    )
+        header = csv_header(settings.path)
+        mapper.check_header(header)
+    fingerprint = settings.fingerprint(header)
     fatal: list[BaseException] = []
 
     def finish(row: SourceRow, content_hash: str, status: Outcome, **details: Any) -> None:
         failing = status in ("rejected", "failed")
+        # Nothing that reaches the journal (and so the reject file) may carry the API key:
+        # neither an error text that quotes a value nor a row that holds the key itself.
+        if details.get("error") is not None:
+            details["error"] = scrub(str(details["error"]))
         journal.record(
             row.number,
             content_hash,
             status,
-            original=row.original if failing else None,
+            original=scrub(row.original) if failing else None,
             **details,
         )
         if status == "created":
@@ -466,49 +621,86 @@ async def _run(
         retry_policy=RetryPolicy(max_attempts=settings.max_attempts),
     )
 
-    async def worker() -> None:
-        while True:
-            item = await queue.get()
-            if item is None:
-                return
-            if fatal:
-                # Stopping: drain without sending, so the reader never waits on a full queue.
-                # These rows are not journalled, so a re-run sends them.
-                continue
-            row, content_hash, body = item
-            try:
-                result = await client.create_or_update_profile(
-                    body=body, additional_fields=list(settings.additional_fields) or None
-                )
-            except (AuthenticationError, PermissionDeniedError) as exc:
-                # Not journalled: once the key is fixed, a re-run sends these rows.
-                fatal.append(exc)
-            except InvalidInputError as exc:
-                finish(row, content_hash, "rejected", error=str(exc))
-            except APIStatusError as exc:
-                status: Outcome = "failed" if is_retryable(exc) else "rejected"
-                finish(
-                    row,
-                    content_hash,
-                    status,
-                    error=_describe_error(exc),
-                    http_status=exc.status_code,
-                )
-            except APIError as exc:
-                finish(row, content_hash, "failed", error=_describe_error(exc))
-            except Exception as exc:  # a bug must not stall the pipeline or lose the row
-                finish(row, content_hash, "failed", error=f"{type(exc).__name__}: {exc}")
-            else:
-                finish(
-                    row,
-                    content_hash,
-                    "created" if result.created else "updated",
-                    http_status=result.status_code,
-                    profile_id=result.profile_id,
-                    attempts=result.attempts,
-                )
+    async def send(row: SourceRow, content_hash: str, body: dict[str, Any]) -> Outcome | None:
+        """Send one row and journal its outcome (``None``: not sent, the key was refused)."""
+        try:
+            result = await client.create_or_update_profile(
+                body=body, additional_fields=list(settings.additional_fields) or None
+            )
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            # Not journalled: once the key is fixed, a re-run sends these rows.
+            fatal.append(exc)
+            return None
+        except InvalidInputError as exc:
+            finish(row, content_hash, "rejected", error=str(exc))
+            return "rejected"
+        except APIStatusError as exc:
+            status: Outcome = "failed" if is_retryable(exc) else "rejected"
+            finish(
+                row,
+                content_hash,
+                status,
+                error=_describe_error(exc),
+                http_status=exc.status_code,
+            )
+            return status
+        except APIError as exc:
+            finish(row, content_hash, "failed", error=_describe_error(exc))
+            return "failed"
+        except Exception as exc:  # a bug must not stall the pipeline or lose the row
+            finish(row, content_hash, "failed", error=f"{type(exc).__name__}: {exc}")
+            return "failed"
+        outcome: Outcome = "created" if result.created else "updated"
+        finish(
+            row,
+            content_hash,
+            outcome,
+            http_status=result.status_code,
+            profile_id=result.profile_id,
+            attempts=result.attempts,
+        )
+        return outcome
 
-    workers = [asyncio.create_task(worker()) for _ in range(settings.concurrency)]
+    lanes = ProfileLanes()
+    sending = asyncio.Semaphore(settings.concurrency)
+    # Rows read but not finished (sending or waiting for an earlier row of their profile):
+    # bounded, so memory stays flat however many rows one profile has.
+    window = asyncio.Semaphore(max(4 * settings.concurrency, 32))
+    running: set[asyncio.Task[None]] = set()
+
+    async def handle(
+        row: SourceRow,
+        content_hash: str,
+        body: dict[str, Any],
+        keys: frozenset[IdentityKey],
+        waits: list[asyncio.Future[int | None]],
+        mine: asyncio.Future[int | None],
+    ) -> None:
+        outcome: int | None = None
+        try:
+            blocker = await held_back_by(waits)
+            if fatal:
+                return  # stopping; not journalled, so a re-run sends the row
+            if blocker is not None:
+                finish(
+                    row,
+                    content_hash,
+                    "failed",
+                    error=f"not sent: row {blocker} for the same profile failed; "
+                    "a re-run sends both in file order",
+                )
+                outcome = blocker
+                return
+            async with sending:
+                if fatal:
+                    return
+                status = await send(row, content_hash, body)
+            if status == "failed":
+                outcome = row.number
+        finally:
+            lanes.leave(keys, mine, outcome)
+            window.release()
+
     last_row = 0
     try:
         for row in read_rows(settings.path, settings.fmt):
@@ -518,6 +710,7 @@ async def _run(
             content_hash = row_hash(fingerprint, row.original)
             prior = journal.status(row.number, content_hash)
             if prior in FINAL_STATES:
+                journal.touch(row.number)
                 summary.skipped += 1
                 summary.processed += 1
                 reporter.update(summary)
@@ -530,16 +723,24 @@ async def _run(
             except InvalidInputError as exc:
                 finish(row, content_hash, "rejected", error=str(exc))
                 continue
-            # Waits while every worker is busy and the queue is full: memory stays bounded.
-            await queue.put((row, content_hash, body))
+            keys = identity_keys(body)
+            if not keys:
+                # Klaviyo refuses a profile with no identifier; no request needed to know.
+                finish(row, content_hash, "rejected", error=NO_IDENTIFIER)
+                continue
+            # Waits while the window is full: memory stays bounded.
+            await window.acquire()
+            waits, mine = lanes.join(keys)
+            task = asyncio.create_task(handle(row, content_hash, body, keys, waits, mine))
+            running.add(task)
+            task.add_done_callback(running.discard)
         else:
             if not fatal:
                 journal.forget_after(last_row)
-        for _ in workers:
-            await queue.put(None)
-        await asyncio.gather(*workers)
+        if running:
+            await asyncio.gather(*running)
     finally:
-        for task in workers:
+        for task in list(running):
             task.cancel()
         await client.aclose()
         await http.aclose()
@@ -552,49 +753,154 @@ def export_rejects(settings: ImportSettings, journal: Journal) -> int:
 
     Derived from the journal rather than appended to during the run, so it lists exactly the
     rows failing now, across runs, with no duplicates however often the import was resumed.
-    Written to a temporary file first and renamed, so a crash never leaves half a file.
+    Written to a temporary file first and renamed, so a crash (or a full disk) never leaves
+    half a file. Raises :class:`RejectFileError` when it cannot be written.
     """
     target = settings.rejects_file
     temporary = target.with_name(target.name + ".tmp")
     count = 0
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        if settings.fmt == "csv":
-            writer = csv.writer(handle)
-            writer.writerow(["row", "error", *csv_header(settings.path)])
-            for entry in journal.entries({"rejected", "failed"}):
-                cells = json.loads(entry.original) if entry.original else []
-                writer.writerow([entry.row, entry.error or "", *cells])
-                count += 1
+    failing = {"rejected", "failed"}
+    try:
+        with temporary.open("w", newline="", encoding="utf-8") as handle:
+            if settings.fmt == "csv":
+                writer = csv.writer(handle)
+                writer.writerow(["row", "error", *csv_header(settings.path)])
+                for entry in journal.entries(failing, current=True):
+                    cells = json.loads(entry.original) if entry.original else []
+                    writer.writerow([entry.row, entry.error or "", *cells])
+                    count += 1
+            else:
+                for entry in journal.entries(failing, current=True):
+                    record = {"row": entry.row, "error": entry.error, "line": entry.original}
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                    count += 1
+        if count == 0:
+            temporary.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()  # a stale reject file from an earlier run would mislead
         else:
-            for entry in journal.entries({"rejected", "failed"}):
-                record = {"row": entry.row, "error": entry.error, "line": entry.original}
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                count += 1
-    if count == 0:
-        temporary.unlink()
-        with contextlib.suppress(FileNotFoundError):
-            target.unlink()  # a stale reject file from an earlier run would mislead
-    else:
-        os.replace(temporary, target)
+            os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise RejectFileError(
+            f"cannot write the reject file {target}: {exc.strerror or exc}; every outcome is "
+            "in the journal, and running the same command again writes it"
+        ) from None
     return count
 
 
+class RejectFileError(Exception):
+    """The reject file could not be written (the journal still holds every outcome)."""
+
+
+class PreflightError(Exception):
+    """The import cannot start as asked; found before anything was sent."""
+
+
+def input_identity(path: Path) -> str:
+    """Size, modification time and a digest of the first 64 KiB: tells a replaced file."""
+    stat = path.stat()
+    digest = hashlib.blake2b(digest_size=12)
+    with path.open("rb") as handle:
+        digest.update(handle.read(1 << 16))
+    return json.dumps(
+        {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "head": digest.hexdigest()}
+    )
+
+
+def _check_writable(path: Path, what: str, option: str) -> None:
+    """Refuse before the first request if ``path`` could not be written at the end."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise PreflightError(
+            f"the {what} {path} cannot be written: its directory does not exist; "
+            f"create it or pass {option} PATH"
+        )
+    if path.is_dir():
+        raise PreflightError(f"the {what} {path} is a directory; pass {option} PATH")
+    probe = path.with_name(path.name + ".tmp")
+    try:
+        # Created and removed: the permission bits alone do not tell (root, read-only mounts).
+        with probe.open("a", encoding="utf-8"):
+            pass
+        probe.unlink()
+    except OSError as exc:
+        raise PreflightError(
+            f"the {what} {path} cannot be written: {exc.strerror or exc}; pass {option} PATH"
+        ) from None
+
+
+def _check_paths(settings: ImportSettings) -> None:
+    source = settings.path.resolve()
+    journal = settings.journal_file.resolve()
+    rejects = settings.rejects_file.resolve()
+    if journal == source or rejects == source:
+        raise PreflightError(
+            f"{'--journal' if journal == source else '--rejects'} names the input file itself"
+        )
+    if journal == rejects:
+        raise PreflightError("--journal and --rejects name the same file")
+    _check_writable(settings.journal_file, "journal", "--journal")
+    _check_writable(settings.rejects_file, "reject file", "--rejects")
+
+
+def _lock(settings: ImportSettings) -> filelock.BaseFileLock:
+    """Hold the journal for this process; a second import of the same journal is refused."""
+    path = settings.journal_file
+    lock = filelock.FileLock(str(path) + ".lock", timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        owner = Journal.owner_of(path) or "another process"
+        raise PreflightError(
+            f"the journal {path} is in use by {owner}; wait for that import to end (two "
+            "imports of one journal would send every row twice)"
+        ) from None
+    except OSError as exc:
+        raise PreflightError(
+            f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
+        ) from None
+    return lock
+
+
 def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
-    """Run (or resume) an import; the journal and reject file are updated as it goes."""
+    """Run (or resume) an import; the journal and reject file are updated as it goes.
+
+    Everything that would stop the import part way is checked before the first request:
+    the columns, the encoding of the whole file, that the journal and the reject file can be
+    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``).
+    """
+    total = count_rows(settings.path, settings.fmt)  # first: proves the file is text
     if settings.fmt == "csv":
         RowMapper(settings.mapping, settings.null_token).check_header(csv_header(settings.path))
-    total = count_rows(settings.path, settings.fmt)
+    _check_paths(settings)
     started = time.monotonic()
-    with Journal(settings.journal_file) as journal:
-        reporter = Reporter(console, total)
-        summary = ImportSummary(total=total)
+    lock = _lock(settings)
+    try:
         try:
-            with reporter:
-                asyncio.run(_run(settings, journal, reporter, summary))
-        except KeyboardInterrupt:
-            summary.interrupted = True
-        summary.elapsed = time.monotonic() - started
-        if not reporter.live and not summary.interrupted:
-            console.print(reporter.line(summary), highlight=False)
-        summary.reject_file_rows = export_rejects(settings, journal)
+            journal = Journal(settings.journal_file)
+        except JournalError as exc:
+            raise PreflightError(str(exc)) from None
+        with journal:
+            journal.claim(f"pid {os.getpid()} on {socket.gethostname()}")
+            if journal.check_input(input_identity(settings.path)):
+                console.print(
+                    f"note: {settings.path.name} changed since its journal was written; rows "
+                    "whose content is unchanged keep their outcome, the others are sent",
+                    highlight=False,
+                )
+            reporter = Reporter(console, total)
+            summary = ImportSummary(total=total)
+            try:
+                with reporter:
+                    asyncio.run(_run(settings, journal, reporter, summary))
+            except KeyboardInterrupt:
+                summary.interrupted = True
+            summary.elapsed = time.monotonic() - started
+            if not reporter.live and not summary.interrupted:
+                console.print(reporter.line(summary), highlight=False)
+            summary.reject_file_rows = export_rejects(settings, journal)
+    finally:
+        lock.release()
     return summary

@@ -27,7 +27,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal
 
-__all__ = ["DONE_STATES", "FINAL_STATES", "Journal", "JournalEntry", "Outcome", "row_hash"]
+__all__ = [
+    "DONE_STATES",
+    "FINAL_STATES",
+    "Journal",
+    "JournalEntry",
+    "JournalError",
+    "Outcome",
+    "row_hash",
+]
 
 #: ``created``/``updated``: the server answered 201/200. ``rejected``: failed for good (bad
 #: input, 4xx); re-running would fail the same way unless the row changes. ``failed``: gave up
@@ -37,7 +45,12 @@ DONE_STATES: frozenset[str] = frozenset({"created", "updated"})
 #: Rows a re-run does not send again.
 FINAL_STATES: frozenset[str] = DONE_STATES | {"rejected"}
 
-_SCHEMA_VERSION = "1"
+#: 2: rows carry the generation of the input file they were checked against (``gen``).
+_SCHEMA_VERSION = 2
+
+
+class JournalError(Exception):
+    """The journal cannot be used (not a journal, a newer schema, cannot be written)."""
 
 
 def row_hash(settings: str, content: str) -> str:
@@ -73,9 +86,40 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        # isolation_level=None: autocommit, every statement is its own transaction, which is
-        # the "committed per outcome" guarantee; no long transaction to lose on a crash.
-        self._db = sqlite3.connect(str(path), isolation_level=None)
+        #: Which version of the input file this run reads (see :meth:`check_input`).
+        self.generation = 1
+        self._input_changed = False
+        try:
+            # isolation_level=None: autocommit, every statement is its own transaction, which
+            # is the "committed per outcome" guarantee; no long transaction to lose on a crash.
+            self._db = sqlite3.connect(str(path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal {path}: {exc}") from None
+        try:
+            self._prepare()
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            raise JournalError(f"cannot write the journal {path}: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise JournalError(f"{path} is not an import journal ({exc})") from None
+        except JournalError:
+            self._db.close()
+            raise
+
+    def _prepare(self) -> None:
+        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master")}
+        if tables and "meta" not in tables:
+            # Some other SQLite database: never add tables to it.
+            raise JournalError(f"{self.path} is an SQLite database, but not an import journal")
+        found = self._meta("schema_version") if tables else None
+        version = int(found) if found and found.isdigit() else _SCHEMA_VERSION
+        if version > _SCHEMA_VERSION:
+            # Checked before anything is written: the newer journal is left as it was.
+            raise JournalError(
+                f"{self.path} was written by a newer klaviyo-profiles (journal schema {version}, "
+                f"this one reads {_SCHEMA_VERSION}); use that version, or another --journal"
+            )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
@@ -90,13 +134,61 @@ class Journal:
                 error TEXT,
                 original TEXT,
                 attempts INTEGER,
-                finished REAL NOT NULL
+                finished REAL NOT NULL,
+                gen INTEGER NOT NULL DEFAULT 1
             )"""
         )
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (_SCHEMA_VERSION,),
-        )
+        if version < 2:
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
+            if "gen" not in columns:
+                self._db.execute("ALTER TABLE rows ADD COLUMN gen INTEGER NOT NULL DEFAULT 1")
+        self._set_meta("schema_version", str(_SCHEMA_VERSION))
+        self.generation = int(self._meta("generation") or 1)
+
+    def _meta(self, key: str) -> str | None:
+        found = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if found is None else str(found[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # ---- the input file and the process using the journal
+
+    def check_input(self, identity: str) -> bool:
+        """Record which input file this run reads; ``True`` if it differs from the last run's.
+
+        When the file changed, this run starts a new generation: rows are still skipped when
+        their content (and so their request) is unchanged, but outcomes of rows this run
+        does not reach again (it was interrupted) no longer count as the file's, so the
+        reject file never lists an old file's rows under the new file's header.
+        """
+        known = self._meta("input")
+        changed = known is not None and known != identity
+        if changed:
+            self.generation += 1
+            self._set_meta("generation", str(self.generation))
+        self._set_meta("input", identity)
+        self._input_changed = changed
+        return changed
+
+    def claim(self, owner: str) -> None:
+        """Note which process runs the import (shown to a second one, which is refused)."""
+        self._set_meta("owner", owner)
+
+    @staticmethod
+    def owner_of(path: Path) -> str | None:
+        """The process noted by :meth:`claim` in the journal at ``path``, if it can be read."""
+        try:
+            reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        except sqlite3.Error:
+            return None
+        try:
+            found = reader.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
+        except sqlite3.Error:
+            return None
+        finally:
+            reader.close()
+        return None if found is None else str(found[0])
 
     # ---- lookups
 
@@ -108,9 +200,16 @@ class Journal:
         return str(found[1])
 
     def entries(
-        self, statuses: frozenset[str] | set[str] | None = None, *, up_to: int | None = None
+        self,
+        statuses: frozenset[str] | set[str] | None = None,
+        *,
+        up_to: int | None = None,
+        current: bool = False,
     ) -> Iterator[JournalEntry]:
-        """Recorded outcomes in row order, streamed from the database."""
+        """Recorded outcomes in row order, streamed from the database.
+
+        ``current``: only rows checked against the input file of this run's generation.
+        """
         query = (
             "SELECT row, hash, status, http_status, profile_id, error, original, finished FROM rows"
         )
@@ -122,6 +221,9 @@ class Journal:
         if up_to is not None:
             clauses.append("row <= ?")
             params.append(up_to)
+        if current:
+            clauses.append("gen = ?")
+            params.append(self.generation)
         if clauses:
             query += " WHERE " + " AND ".join(clauses)
         # A second connection, so callers may record outcomes while iterating.
@@ -158,7 +260,7 @@ class Journal:
         """Commit one row's outcome (replacing an outcome recorded for older content)."""
         self._db.execute(
             "INSERT OR REPLACE INTO rows (row, hash, status, http_status, profile_id, error, "
-            "original, attempts, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "original, attempts, finished, gen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row,
                 content_hash,
@@ -169,8 +271,14 @@ class Journal:
                 original,
                 attempts,
                 time.time(),
+                self.generation,
             ),
         )
+
+    def touch(self, row: int) -> None:
+        """Mark a skipped row as checked against this run's input file (no-op if unchanged)."""
+        if self._input_changed:
+            self._db.execute("UPDATE rows SET gen = ? WHERE row = ?", (self.generation, row))
 
     def forget_after(self, last_row: int) -> None:
         """Drop outcomes of rows past the end of the file (it was shortened)."""

@@ -1,0 +1,273 @@
+"""``import`` on bad ground: each problem found before the first request, in one clear line."""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import filelock
+import pytest
+from cli_helpers import invoke, run_cli
+from klaviyo_profiles.cli import importer
+from klaviyo_profiles.cli.importer import ImportSettings, RejectFileError, export_rejects
+from klaviyo_profiles.cli.journal import Journal
+from klaviyo_profiles.sandbox import FaultConfig, RateLimitConfig, Sandbox, SandboxConfig
+
+
+def _people(path: Path, rows: int = 3) -> Path:
+    lines = ["email,first_name"] + [f"p{n}@example.com,P{n}" for n in range(1, rows + 1)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _refused(result: Any, words: str) -> None:
+    """One ``error:`` line saying ``words``, exit status 2, no traceback."""
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and words in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_journal_in_a_missing_or_unusable_directory_is_refused_before_sending(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    (tmp_path / "plain-file").write_text("")
+    for journal in (tmp_path / "missing" / "j.sqlite", tmp_path / "plain-file" / "j.sqlite"):
+        result = invoke(
+            ["import", str(source), "--base-url", sandbox.base_url, "--journal", str(journal)]
+        )
+        _refused(result, "journal")
+        assert "--journal" in result.stderr
+    assert sandbox.requests() == []
+
+
+def test_unwritable_reject_path_is_refused_before_sending(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    result = invoke(
+        ["import", str(source), "--base-url", sandbox.base_url,
+         "--rejects", str(tmp_path / "missing" / "rejects.csv")]
+    )  # fmt: skip
+    _refused(result, "the reject file")
+    assert "--rejects" in result.stderr
+    assert sandbox.requests() == []  # before: every row was sent, then a traceback
+
+
+def test_journal_or_rejects_naming_the_input_file_is_refused(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    before = source.read_bytes()
+    for option in ("--rejects", "--journal"):
+        result = invoke(
+            ["import", str(source), "--base-url", sandbox.base_url, option, str(source)]
+        )
+        _refused(result, f"{option} names the input file")
+    assert source.read_bytes() == before
+    assert sandbox.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("header", "extra"),
+    [
+        ("first_name,last_name", []),
+        ("Mail,first_name", []),  # the identifier column is there under another name...
+        ("email,first_name", ["--map", "email="]),  # ...or mapped away
+    ],
+)
+def test_file_with_no_identifier_column_is_refused_before_sending(
+    header: str, extra: list[str], sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text(f"{header}\na@example.com,Ada\n")
+    if header.startswith("Mail"):
+        extra = ["--map", "Mail=first_name", "--map", "first_name="]
+    result = invoke(["import", str(source), "--base-url", sandbox.base_url, *extra])
+    _refused(result, "no column identifies the profile")
+    assert sandbox.requests() == []
+    assert not (tmp_path / "people.csv.journal.sqlite").exists()
+
+
+def test_rows_without_an_identifier_value_are_rejected_without_a_request(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.jsonl"
+    source.write_text('{"first_name": "A"}\n{"email": "b@example.com"}\n{"email": ""}\n')
+    result = invoke(["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"])
+    assert result.exit_code == 1
+    assert "1 created" in result.stdout and "2 rejected" in result.stdout
+    assert len(sandbox.requests()) == 1
+    assert "no identifier" in (tmp_path / "people.jsonl.rejects.jsonl").read_text()
+
+
+def test_second_import_of_a_held_journal_is_refused_naming_the_holder(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    journal_path = tmp_path / "people.csv.journal.sqlite"
+    lock = filelock.FileLock(str(journal_path) + ".lock", timeout=0)
+    with lock:
+        with Journal(journal_path) as journal:
+            journal.claim(f"pid {os.getpid()} on {socket.gethostname()}")
+        result = run_cli(["import", str(source), "--base-url", sandbox.base_url], cli_env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: the journal")
+    assert f"in use by pid {os.getpid()} on {socket.gethostname()}" in result.stderr
+    assert sandbox.requests() == []
+    # Once the holder is gone, the same command runs.
+    again = run_cli(["import", str(source), "--base-url", sandbox.base_url], cli_env)
+    assert again.returncode == 0, again.stderr
+
+
+def test_two_imports_of_one_file_at_once_second_is_refused(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv", rows=200)
+    journal_path = tmp_path / "people.csv.journal.sqlite"
+    config = SandboxConfig(
+        rate_limits=RateLimitConfig(enabled=False), faults=FaultConfig(latency=1)
+    )
+    with Sandbox(config) as slow:
+        args = ["import", str(source), "--base-url", slow.base_url, "--no-pacing",
+                "--concurrency", "1"]  # fmt: skip
+        first = subprocess.Popen(
+            [sys.executable, "-m", "klaviyo_profiles.cli", *args],
+            env=cli_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not slow.requests() and first.poll() is None:  # it holds the journal now
+                assert time.monotonic() < deadline, "the first import never sent a request"
+                time.sleep(0.05)
+            assert first.poll() is None, "the first import ended early"
+            second = run_cli(args, cli_env)
+        finally:
+            first.kill()
+            first.wait(timeout=30)
+    assert second.returncode == 2
+    assert f"in use by pid {first.pid} on {socket.gethostname()}" in second.stderr
+    assert journal_path.exists()
+
+
+def test_reject_file_of_a_replaced_file_is_not_shown_under_the_new_header(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email,first_name\na@example.com,Ada\nbroken-email,Bob\n")
+    with Sandbox(SandboxConfig(rate_limits=RateLimitConfig(enabled=False))) as sb:
+        first = invoke(["import", str(source), "--base-url", sb.base_url, "--no-pacing"])
+    assert first.exit_code == 1 and (tmp_path / "people.csv.rejects.csv").exists()
+    # Another file under the same name; this run stops before any row is done (refused key).
+    source.write_text("external_id,last_name\ncrm-1,One\ncrm-2,Two\ncrm-3,Three\n")
+    strict = SandboxConfig(api_keys={"pk_only_this_one_is_valid_000": ("profiles:write",)})
+    with Sandbox(strict) as sb:
+        second = invoke(["import", str(source), "--base-url", sb.base_url, "--no-pacing"])
+    assert second.exit_code == 1 and "stopped: 401" in second.stderr
+    assert "people.csv changed since its journal was written" in second.stdout
+    # Before: "broken-email,Bob" was listed under "external_id,last_name".
+    assert not (tmp_path / "people.csv.rejects.csv").exists()
+
+
+def test_same_cells_under_a_renamed_column_are_sent_again(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email,first_name\na@example.com,Lovelace\n")
+    args = ["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"]
+    assert invoke(args).exit_code == 0
+    source.write_text("email,last_name\na@example.com,Lovelace\n")
+    again = invoke(args)
+    assert again.exit_code == 0 and "1 updated" in again.stdout  # before: "1 skipped"
+    (profile,) = sandbox.profiles()
+    assert profile["attributes"]["last_name"] == "Lovelace"
+
+
+def test_journal_that_cannot_be_used_is_refused(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    newer = tmp_path / "newer.sqlite"
+    with sqlite3.connect(newer) as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database at all, but long enough to be read as one\n" * 20)
+    other = tmp_path / "app.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    expected = {
+        newer: "newer klaviyo-profiles",
+        text: "not an import journal",
+        other: "not an import journal",
+    }
+    for journal, words in expected.items():
+        before = journal.read_bytes()
+        result = invoke(
+            ["import", str(source), "--base-url", sandbox.base_url, "--journal", str(journal)]
+        )
+        _refused(result, words)
+        assert journal.read_bytes() == before  # left as it was
+    assert sandbox.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"email,first_name\na@example.com,Ren\xe9\n", "not UTF-8"),
+        (b"email,first_name\n" + b"p@example.com,P\n" * 50 + b"z@example.com,\xff\n", "not UTF-8"),
+        ("email,first_name\na@example.com,Ada\n".encode("utf-16-le"), "has a NUL byte"),
+        (b"email,first_name\na@example.com,Ada\n".decode().encode("utf-16"), "not UTF-8"),
+        (b"", "no header row"),
+    ],
+)
+def test_input_that_cannot_be_read_whole_is_refused_before_sending(
+    content: bytes, words: str, sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_bytes(content)
+    result = invoke(["import", str(source), "--base-url", sandbox.base_url])
+    _refused(result, words)
+    assert sandbox.requests() == []
+
+
+def test_full_disk_while_writing_the_reject_file_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    settings = ImportSettings(path=source, fmt="csv", api_key="unused")
+    with Journal(tmp_path / "j.sqlite") as journal:
+        journal.record(1, "h", "rejected", error="bad", original='["x", "y"]')
+
+        class FullDisk:
+            def __init__(self, handle: Any) -> None:
+                pass
+
+            def writerow(self, row: Any) -> None:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(importer.csv, "writer", FullDisk)
+        with pytest.raises(RejectFileError, match="No space left on device") as caught:
+            export_rejects(settings, journal)
+    assert "running the same command again writes it" in str(caught.value)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["j.sqlite", "people.csv"]
+
+
+def test_header_only_file_sends_nothing_and_succeeds(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email,first_name\n")
+    result = invoke(["import", str(source), "--base-url", sandbox.base_url])
+    assert result.exit_code == 0, result.output
+    assert "0 created" in result.stdout
+    assert sandbox.requests() == []
