@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -77,6 +78,14 @@ class _BaseClient:
         self.revision = check_revision(revision, today=today)
         self.timeout = check_timeout(timeout)
         self.retry_policy = retry_policy
+        # Every request's headers but the key: the generated module's (revision, Content-Type)
+        # and ours.
+        self._headers: dict[str, str] = {
+            **endpoint._get_kwargs(body=_WireBody({}), revision=self.revision)["headers"],  # type: ignore[arg-type]
+            "Accept": facts.MEDIA_TYPE,
+            "User-Agent": _USER_AGENT,
+        }
+        self._owns_http = False
         self._limiter: RateLimiter | None = None
         if rate_limits is not False:
             limits = RateLimits.from_facts() if rate_limits is True else rate_limits
@@ -115,16 +124,33 @@ class _BaseClient:
         """Check the input and let the generated module build the request (keyword arguments
         for ``httpx.Client.request``); raises ``InvalidInputError`` before any I/O."""
         prepared = prepare_request(body=body, attributes=attributes, **options)
+        # The generated module still names the path, the query parameters and the revision
+        # and Content-Type headers; the body it is given is the checked wire document itself
+        # (no second trip through the attrs models), sent as the exact bytes checked against
+        # the payload limit rather than encoded again by httpx.
+        query: dict[str, Any] = prepared.query
         request: dict[str, Any] = endpoint._get_kwargs(
-            body=prepared.model, revision=self.revision, auth=self._auth, **prepared.query
+            body=_WireBody(prepared.body),  # type: ignore[arg-type]  # duck-typed to_dict()
+            revision=self.revision,
+            **query,
         )
+        del request["json"]
+        request["content"] = _encode(prepared.body)
+        if not request["params"]:
+            # An empty params= still makes httpx parse and rebuild the URL.
+            del request["params"]
         request["url"] = self.base_url + request["url"]
-        request["timeout"] = self.timeout
-        request["headers"] = {
-            **request["headers"],
-            "Accept": facts.MEDIA_TYPE,
-            "User-Agent": _USER_AGENT,
-        }
+        # The key is added here rather than by an httpx.Auth flow on every request; it stays
+        # in the auth object and this per-call dict (httpx masks it in reprs), never in the
+        # client's settings. auth=None keeps an auth set on a caller's http_client from
+        # replacing it, as before.
+        if self._owns_http:
+            # The other headers and the timeout were set once on the pool this client owns.
+            request["headers"] = {"Authorization": self._auth._header_value}
+        else:
+            request["headers"] = {**self._headers, "Authorization": self._auth._header_value}
+            request["timeout"] = self.timeout
+        request["auth"] = None
         return request
 
     def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
@@ -162,6 +188,23 @@ class _BaseClient:
             attempts=attempt,
             response=response,
         )
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    # What httpx's json= produces (compact, UTF-8, no NaN), done here so the bytes are known.
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+class _WireBody:
+    """Stands in for the generated model where only its ``to_dict()`` is read."""
+
+    __slots__ = ("_wire",)
+
+    def __init__(self, wire: dict[str, Any]) -> None:
+        self._wire = wire
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._wire
 
 
 def _transport_error(exc: httpx.TransportError) -> APIConnectionError:
@@ -218,7 +261,7 @@ class KlaviyoProfiles(_BaseClient):
             today=today,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout)
+        self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
 
     def create_or_update_profile(
         self,
@@ -328,7 +371,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
             today=today,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout)
+        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
 
     async def create_or_update_profile(
         self,
