@@ -11,7 +11,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-deps
+.PHONY: demo test test-deps test-floors
+
+# `make test-floors`: the lowest dependency versions pyproject.toml allows (ci/floors.txt, a
+# pip constraints file) in their own .venv-floors, and the tests of the client, command line
+# and sandbox against them (the generator's pinned tools and the Redis fleet are left to
+# `make test`, which runs everything on current versions).
+FLOORS_VENV := .venv-floors
+FLOORS_TESTS := tests/wrapper tests/cli tests/sandbox tests/integration/test_limits_and_retries.py \
+	tests/test_retries.py tests/test_ratelimit.py tests/test_dependency_floors.py
+# These regenerate a client, which needs the generate extra's exact pins.
+FLOORS_DESELECT := --ignore=tests/wrapper/test_regenerated_revision.py \
+	--deselect=tests/integration/test_limits_and_retries.py::test_a_client_regenerated_for_2025_04_15_paces_by_its_700_per_minute
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/klaviyo-profiles demo
@@ -48,6 +59,19 @@ $(BIN)/python:
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[cli,sandbox]'
 	@touch $@
+
+$(FLOORS_VENV)/.installed: pyproject.toml ci/floors.txt
+	@$(PYTHON) -m venv $(FLOORS_VENV) || { rm -rf $(FLOORS_VENV); \
+		echo "could not create $(FLOORS_VENV) with '$(PYTHON) -m venv'" >&2; exit 1; }
+	$(FLOORS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOORS_VENV)/bin/python -m pip install --quiet -c ci/floors.txt -e '.[cli,sandbox,sqlite]' \
+		'pytest>=8' 'pytest-asyncio>=0.24' 'hypothesis>=6.100' 'openapi-core>=0.19' 'redis>=5.0.1'
+	@touch $@
+
+test-floors: $(FLOORS_VENV)/.installed
+	$(FLOORS_VENV)/bin/python -m pip check
+	KLAVIYO_FLOORS=ci/floors.txt $(FLOORS_VENV)/bin/python -m pytest -p no:cacheprovider \
+		$(FLOORS_TESTS) $(FLOORS_DESELECT) $(PYTEST_ARGS)
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,12 @@ SECRET_KEY = "pk_cli_secret_5f3c9a1e7b2d4c6e"
 
 def invoke(args: Sequence[str], input: str | None = None) -> Result:
     """Run the CLI in this process (Click's runner); stderr is kept apart from stdout."""
-    return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+    # Click 8.2 always keeps stderr apart (and dropped ``mix_stderr``); 8.1 has to be asked.
+    if "mix_stderr" in inspect.signature(CliRunner).parameters:
+        runner = CliRunner(mix_stderr=False)
+    else:
+        runner = CliRunner()
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
 
 def run_cli(
