@@ -290,3 +290,29 @@ def test_json_lines_rows_keep_order_per_profile(
     result = invoke(["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"])
     assert result.exit_code == 0, result.output
     assert _sent(sandbox) == [f"V{n}" for n in range(1, 31)]
+
+
+def test_fixed_earlier_row_is_followed_again_by_the_later_row_of_its_profile(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    header = ["email", "phone_number", "first_name"]
+    rows = [
+        ["a@example.com", "12345", "Fixed"],  # refused: not an E.164 phone number
+        ["a@example.com", "", "Last"],
+        ["b@example.com", "", "Other"],
+    ]
+    source = _write(tmp_path / "people.csv", header, rows)
+    args = ["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"]
+    first = invoke(args)
+    assert first.exit_code == 1 and "1 rejected" in first.stdout
+    rows[0][1] = "+15550100000"
+    _write(source, header, rows)
+    fixed = invoke(args)
+    assert fixed.exit_code == 0, fixed.output
+    # The fixed row was sent, then the row after it for the same profile again, so the
+    # file's last row still wins; the other profile's row stayed skipped.
+    assert "1 skipped" in fixed.stdout
+    assert _sent(sandbox)[-2:] == ["Fixed", "Last"]
+    stored = {p["attributes"]["email"]: p["attributes"] for p in sandbox.profiles()}
+    assert stored["a@example.com"]["first_name"] == "Last"
+    assert stored["a@example.com"]["phone_number"] == "+15550100000"

@@ -58,7 +58,7 @@ from ..ratelimit import LimiterBackend
 from ..retries import RetryPolicy, is_retryable
 from .common import scrub
 from .fields import Target, assemble_body, coerce_text, resolve_target
-from .journal import FINAL_STATES, Journal, JournalError, Outcome, row_hash
+from .journal import DONE_STATES, FINAL_STATES, Journal, JournalError, Outcome, row_hash
 
 __all__ = [
     "HeaderError",
@@ -554,6 +554,26 @@ class ProfileLanes:
                 del self._tails[key]
 
 
+def _stored_keys(keys: frozenset[IdentityKey]) -> list[str]:
+    return [f"{name}\x00{value}" for name, value in keys]
+
+
+def _send_again(prior: str, row: SourceRow, mapper: RowMapper, journal: Journal) -> bool:
+    """Whether a row an earlier run applied must be sent again to stay last for its profile.
+
+    That is so when this run sent an earlier row of the same profile (it was fixed or edited
+    since): skipping this row would leave the earlier row's values in place, against file
+    order. The re-send is an idempotent upsert.
+    """
+    if not journal.marked or prior not in DONE_STATES or row.record is None:
+        return False
+    try:
+        keys = identity_keys(mapper.body(row.record))
+    except InvalidInputError:
+        return False
+    return journal.any_sent(_stored_keys(keys))
+
+
 async def held_back_by(waits: Sequence[asyncio.Future[int | None]]) -> int | None:
     """Wait for every earlier row of the profile; the first failed row among them, if any."""
     failed = [outcome for outcome in [await tail for tail in waits] if outcome is not None]
@@ -702,6 +722,8 @@ async def _run(
             window.release()
 
     last_row = 0
+    # Rows past this one have no earlier outcome, so none of them can be skipped.
+    resumed_up_to = journal.last_row()
     try:
         for row in read_rows(settings.path, settings.fmt):
             if fatal:
@@ -709,7 +731,7 @@ async def _run(
             last_row = row.number
             content_hash = row_hash(fingerprint, row.original)
             prior = journal.status(row.number, content_hash)
-            if prior in FINAL_STATES:
+            if prior in FINAL_STATES and not _send_again(prior, row, mapper, journal):
                 journal.touch(row.number)
                 summary.skipped += 1
                 summary.processed += 1
@@ -728,6 +750,9 @@ async def _run(
                 # Klaviyo refuses a profile with no identifier; no request needed to know.
                 finish(row, content_hash, "rejected", error=NO_IDENTIFIER)
                 continue
+            if row.number < resumed_up_to:
+                # Later rows of this profile that an earlier run applied must follow it again.
+                journal.mark_sent(_stored_keys(keys))
             # Waits while the window is full: memory stays bounded.
             await window.acquire()
             waits, mine = lanes.join(keys)

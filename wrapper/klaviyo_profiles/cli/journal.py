@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -89,6 +89,8 @@ class Journal:
         #: Which version of the input file this run reads (see :meth:`check_input`).
         self.generation = 1
         self._input_changed = False
+        #: Whether :meth:`mark_sent` was called in this run.
+        self.marked = False
         try:
             # isolation_level=None: autocommit, every statement is its own transaction, which
             # is the "committed per outcome" guarantee; no long transaction to lose on a crash.
@@ -279,6 +281,33 @@ class Journal:
         """Mark a skipped row as checked against this run's input file (no-op if unchanged)."""
         if self._input_changed:
             self._db.execute("UPDATE rows SET gen = ? WHERE row = ?", (self.generation, row))
+
+    def last_row(self) -> int:
+        """The highest row number with a recorded outcome (0 for a new journal)."""
+        return int(self._db.execute("SELECT COALESCE(MAX(row), 0) FROM rows").fetchone()[0])
+
+    def mark_sent(self, keys: Iterable[str]) -> None:
+        """Remember, for this run only, identities of a row sent again or for the first time.
+
+        Kept in a temporary table (on disk, like the journal) so that memory stays flat
+        however many rows a resumed run sends.
+        """
+        if not self.marked:
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS sent_keys (key TEXT PRIMARY KEY)")
+            self.marked = True
+        self._db.executemany(
+            "INSERT OR IGNORE INTO temp.sent_keys (key) VALUES (?)", [(key,) for key in keys]
+        )
+
+    def any_sent(self, keys: Collection[str]) -> bool:
+        """Whether :meth:`mark_sent` saw any of ``keys`` in this run."""
+        if not keys or not self.marked:
+            return False
+        found = self._db.execute(
+            f"SELECT 1 FROM temp.sent_keys WHERE key IN ({','.join('?' * len(keys))}) LIMIT 1",
+            list(keys),
+        ).fetchone()
+        return found is not None
 
     def forget_after(self, last_row: int) -> None:
         """Drop outcomes of rows past the end of the file (it was shortened)."""
