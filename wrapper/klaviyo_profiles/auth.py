@@ -17,7 +17,7 @@ import httpx
 
 from .errors import InvalidInputError
 
-__all__ = ["API_KEY_ENV", "KlaviyoApiKeyAuth", "mask_key", "resolve_api_key"]
+__all__ = ["API_KEY_ENV", "KlaviyoApiKeyAuth", "mask_key", "redact_request", "resolve_api_key"]
 
 #: Environment variable read when no ``api_key`` is passed.
 API_KEY_ENV = "KLAVIYO_API_KEY"
@@ -49,6 +49,12 @@ def resolve_api_key(api_key: str | None) -> str:
     return key
 
 
+def redact_request(request: httpx.Request) -> None:
+    """Replace the key in a request's ``Authorization`` header once the request was sent."""
+    if "Authorization" in request.headers:
+        request.headers["Authorization"] = "Klaviyo-API-Key [redacted]"
+
+
 def mask_key(key: str) -> str:
     """``'pk_…c3d4'``-style hint: at most the last four characters, none for short keys."""
     if len(key) < 16:
@@ -75,8 +81,15 @@ class KlaviyoApiKeyAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header_value
         yield request
+        # Sent: the request object lives on in the response and in errors, where user code,
+        # pickles or error trackers that serialise attributes could reach the key.
+        redact_request(request)
 
     def __repr__(self) -> str:
         return f"KlaviyoApiKeyAuth(key={self._masked!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # A pickle is bytes on disk or on a queue: it would carry the key in clear.
+        raise TypeError("KlaviyoApiKeyAuth holds the API key and is not pickled")
 
     __str__ = __repr__

@@ -36,7 +36,7 @@ from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
 from ._version import __version__
-from .auth import KlaviyoApiKeyAuth
+from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
 from .errors import APIConnectionError, APITimeoutError, error_from_response
 from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
@@ -154,6 +154,9 @@ class _BaseClient:
         return request
 
     def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
+        # Sent: the request lives on in the result and in errors, where user code, pickles or
+        # error trackers that serialise attributes could reach the key.
+        redact_request(response.request)
         status = response.status_code
         rate_limit = RateLimitInfo.from_headers(response.headers)
         if self._limiter is not None:
@@ -212,6 +215,7 @@ def _transport_error(exc: httpx.TransportError) -> APIConnectionError:
     request = None
     with contextlib.suppress(RuntimeError):
         request = exc.request
+        redact_request(request)  # the auth flow never resumed after a failed send
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out ({detail}).", request=request)
     return APIConnectionError(f"Connection error ({detail}).", request=request)
