@@ -15,6 +15,7 @@ Vocabulary used below:
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -232,7 +233,7 @@ def extract_fragment(
     for parameter in op.get("parameters") or []:
         if parameter.get("in") == "header" and parameter.get("name") == "revision":
             parameter.setdefault("schema", {"type": "string"})["default"] = revision
-    limit = payload_limit_from_prose(operation) or payload_limit
+    limit = payload_limit_from_prose(operation) or operation.get(PAYLOAD_LIMIT_KEY) or payload_limit
     if limit is not None:
         op[PAYLOAD_LIMIT_KEY] = limit
     for response in (op.get("responses") or {}).values():
@@ -284,6 +285,124 @@ def extract_fragment(
     fragment["paths"] = {path: {method: op}}
     fragment["components"] = ordered_components
     return fragment
+
+
+# --------------------------------------------------------------------------------------------
+# Facts-only copies of Klaviyo's documents (what the test suite ships)
+
+#: Top-level member of a facts copy: digests of the prose left out, so tests can still prove
+#: that none of it reached the project's fragment without the copy holding a word of it.
+PROSE_DIGESTS_KEY = "x-prose-digests"
+#: Shorter pieces are names, enum values and phrases such as "City name" that any two
+#: descriptions of one field may share without one copying the other.
+MIN_PROSE_LENGTH = 25
+
+
+def squash(text: str) -> str:
+    """Prose compared loosely: runs of whitespace made one space, lower case."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def prose_texts(node: Any, key: str | None = None) -> Iterator[str]:
+    """Every description, summary and title in a document, and every string of its examples."""
+    if isinstance(node, dict):
+        for child_key, value in node.items():
+            if key not in NAME_MAPS and child_key in ("description", "summary", "title"):
+                if isinstance(value, str):
+                    yield value
+            elif key not in NAME_MAPS and child_key in ("example", "examples"):
+                yield json.dumps(value)
+                yield from _strings(value)
+            else:
+                yield from prose_texts(value, child_key)
+    elif isinstance(node, list):
+        for value in node:
+            yield from prose_texts(value, key)
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def prose_pieces(text: str) -> set[str]:
+    """A text, squashed, and each of its sentences, long enough to count as prose."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", text) if s]
+    pieces = {squash(text), *(squash(sentence) for sentence in sentences)}
+    return {piece for piece in pieces if len(piece) >= MIN_PROSE_LENGTH}
+
+
+def prose_digest(piece: str) -> str:
+    """The digest a facts copy keeps for one squashed piece of prose."""
+    return hashlib.sha256(piece.encode("utf-8")).hexdigest()[:20]
+
+
+def facts_copy(document: dict[str, Any]) -> dict[str, Any]:
+    """Klaviyo's document cut down to the profile-import operation, in the document's own shape.
+
+    Kept: the operation under its path and method, every component it references (followed
+    transitively), its security schemes, ``openapi``, ``info.version`` and the servers: the
+    names, types, parameters, enums, scopes and rate limits. Dropped: every other operation
+    and every description, summary, title, example and documentation extension. The payload
+    limit, which Klaviyo states only in prose, is kept as the fact ``x-payload-limit``; the
+    dropped prose is kept only as digests (``x-prose-digests``). Objects OpenAPI requires a
+    description on (responses) get an empty one, so the copy stays a valid document.
+    """
+    path, method, operation = find_operation(document)
+    op = strip_prose(copy.deepcopy(operation))
+    limit = payload_limit_from_prose(operation)
+    if limit is not None:
+        op[PAYLOAD_LIMIT_KEY] = limit
+    prose = set(prose_texts(operation))
+    components: dict[str, dict[str, Any]] = {}
+    pending = list(_refs(op))
+    seen: set[str] = set()
+    while pending:
+        ref = pending.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        parts = ref[2:].split("/")
+        if len(parts) != 3 or parts[0] != "components":
+            raise SpecError(f"unsupported reference {ref!r}")
+        source = resolve(document, ref)
+        prose.update(prose_texts(source))
+        components.setdefault(parts[1], {})[parts[2]] = strip_prose(copy.deepcopy(source))
+        pending.extend(_refs(components[parts[1]][parts[2]]))
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for requirement in operation.get("security", document.get("security")) or []:
+        for name in requirement:
+            components.setdefault("securitySchemes", {})[name] = strip_prose(
+                copy.deepcopy(schemes[name])
+            )
+    for response in [
+        *(op.get("responses") or {}).values(),
+        *components.get("responses", {}).values(),
+    ]:
+        if isinstance(response, dict) and "$ref" not in response:
+            response.setdefault("description", "")
+    result: dict[str, Any] = {"openapi": document.get("openapi", "3.0.2")}
+    info = {"title": ""}
+    if "version" in (document.get("info") or {}):
+        info["version"] = document["info"]["version"]
+    result["info"] = info
+    servers = [{"url": s["url"]} for s in document.get("servers") or [] if "url" in s]
+    if servers:
+        result["servers"] = servers
+    if "security" in document:
+        result["security"] = document["security"]
+    result["paths"] = {path: {method: op}}
+    result["components"] = {kind: dict(sorted(found.items())) for kind, found in components.items()}
+    digests = {prose_digest(piece) for text in prose for piece in prose_pieces(text)}
+    digests.update(document.get(PROSE_DIGESTS_KEY) or [])  # a copy of a copy keeps them
+    result[PROSE_DIGESTS_KEY] = sorted(digests)
+    return result
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ import pytest
 from redis_server import RedisServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHARED_DIR = REPO_ROOT.parent / "shared"
+#: Facts-only copies of Klaviyo's published specs (MIT, license beside them), one folder per
+#: revision; written by ``scripts/vendor_klaviyo_spec.py``.
+KLAVIYO_SPECS = REPO_ROOT / "tests" / "klaviyo_spec"
 
 # The generation scripts are not a package; tests import them as top-level modules
 # (``import spec_tools, generate, update_revision``), exactly as the scripts import each other.
@@ -28,13 +30,10 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """``../shared`` beside the clone: Klaviyo's published specs and the design notes."""
-    if not (SHARED_DIR / "klaviyo-openapi").is_dir():
-        pytest.skip(
-            "Klaviyo's published specs (../shared/klaviyo-openapi) are not beside this clone"
-        )
-    return SHARED_DIR
+def klaviyo_specs() -> Path:
+    """The folder of Klaviyo's specs as the tests use them: one sub-folder per revision, each
+    file cut down to the profile-import operation's facts (no prose)."""
+    return KLAVIYO_SPECS
 
 
 @pytest.fixture(scope="session")

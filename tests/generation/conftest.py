@@ -29,12 +29,6 @@ def load_spec() -> Callable[[Path], dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def klaviyo_specs(shared_dir: Path) -> Path:
-    """The folder of Klaviyo's published specs, one sub-folder per revision."""
-    return shared_dir / "klaviyo-openapi"
-
-
-@pytest.fixture(scope="session")
 def fragment_path(repo_root: Path) -> Path:
     """The project's spec fragment."""
     return repo_root / "spec" / "profile-import.yaml"

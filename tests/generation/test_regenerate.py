@@ -20,7 +20,7 @@ import spec_tools
 import update_revision
 
 PACKAGE = generate.PACKAGE
-# (revision, file under ../shared/klaviyo-openapi/<revision>/)
+# (revision, file under tests/klaviyo_spec/<revision>/)
 SOURCES = [
     ("2024-10-15", "stable.json"),
     ("2025-04-15", "stable.json"),

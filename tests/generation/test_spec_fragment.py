@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 PINNED_REVISION = "2026-07-15"
 # Shorter strings are names, enum values and fragments such as "City name" that any two
 # descriptions of the same field may share without one copying the other.
-MIN_PROSE_LENGTH = 25
+MIN_PROSE_LENGTH = spec_tools.MIN_PROSE_LENGTH
 
 
 @pytest.fixture
@@ -48,7 +47,8 @@ def test_fragment_facts_equal_klaviyos_endpoint_file(
     ours = spec_tools.operation_facts(fragment)
     theirs = spec_tools.operation_facts(klaviyo_endpoint)
     # The payload limit is the project's own extension: Klaviyo states it only in prose.
-    ours.pop(f"operation {spec_tools.PAYLOAD_LIMIT_KEY}")
+    ours.pop(f"operation {spec_tools.PAYLOAD_LIMIT_KEY}", None)
+    theirs.pop(f"operation {spec_tools.PAYLOAD_LIMIT_KEY}", None)
     differences = _fact_differences(ours, theirs)
     assert not differences, "fragment and Klaviyo's file disagree:\n" + "\n".join(differences)
     assert ours == theirs
@@ -88,76 +88,55 @@ def test_payload_limit_equals_the_one_klaviyo_states_in_prose(
 ) -> None:
     _, _, ours = spec_tools.find_operation(fragment)
     _, _, theirs = spec_tools.find_operation(klaviyo_endpoint)
-    assert ours[spec_tools.PAYLOAD_LIMIT_KEY] == spec_tools.payload_limit_from_prose(theirs)
+    # The facts copy holds the limit read from Klaviyo's prose when the copy was made.
+    assert ours[spec_tools.PAYLOAD_LIMIT_KEY] == theirs[spec_tools.PAYLOAD_LIMIT_KEY]
     assert ours[spec_tools.PAYLOAD_LIMIT_KEY] == "100KB"
 
 
-def _prose(node: Any, key: str | None = None) -> Iterator[str]:
-    """Every description, summary, title and example in a document, at any depth."""
-    if isinstance(node, dict):
-        for child_key, value in node.items():
-            if child_key in ("description", "summary", "title") and isinstance(value, str):
-                yield value
-            elif child_key in ("example", "examples"):
-                yield from (json.dumps(value), *_strings(value))
-            else:
-                yield from _prose(value, child_key)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _prose(value, key)
-
-
-def _strings(node: Any) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _strings(value)
-
-
-def _squash(text: str) -> str:
-    # YAML folds long lines; compare with runs of whitespace made single spaces.
-    return re.sub(r"\s+", " ", text).strip().lower()
+def _digests_of(texts: Iterator[str]) -> dict[str, str]:
+    """Digest -> piece, for every prose piece (whole text and sentences) of ``texts``."""
+    return {
+        spec_tools.prose_digest(piece): piece
+        for text in texts
+        for piece in spec_tools.prose_pieces(text)
+    }
 
 
 def test_fragment_carries_no_klaviyo_prose(
     fragment_path: Path, fragment: dict[str, Any], klaviyo_endpoint: dict[str, Any]
 ) -> None:
-    """No description, summary, title or example of Klaviyo's file, nor a sentence of one."""
-    ours = (
-        _squash(fragment_path.read_text(encoding="utf-8"))
-        + "\n"
-        + "\n".join(_squash(text) for text in _strings(fragment))
-    )
-    copied = []
-    checked = 0
-    for text in set(_prose(klaviyo_endpoint)):
-        whole = _squash(text)
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", text) if s]
-        for piece in {whole, *(_squash(s) for s in sentences)}:
-            if len(piece) < MIN_PROSE_LENGTH:
-                continue
-            checked += 1
-            if piece in ours:
-                copied.append(piece)
-    assert checked > 100, "Klaviyo's file should have plenty of prose to check against"
-    assert not copied, "Klaviyo's prose found in the fragment:\n" + "\n".join(sorted(copied))
+    """No description, summary, title or example of Klaviyo's file, nor a sentence of one.
+
+    The facts copy keeps Klaviyo's prose only as digests of each text and sentence; every
+    string and line of the fragment, and each of their sentences, is checked against them."""
+    theirs = set(klaviyo_endpoint[spec_tools.PROSE_DIGESTS_KEY])
+    lines = fragment_path.read_text(encoding="utf-8").splitlines()
+    ours = _digests_of(iter([*lines, *spec_tools.prose_texts(fragment)]))
+    copied = sorted(piece for digest, piece in ours.items() if digest in theirs)
+    assert len(theirs) > 100, "Klaviyo's file should have plenty of prose to check against"
+    assert len(ours) > 50
+    assert not copied, "Klaviyo's prose found in the fragment:\n" + "\n".join(copied)
 
 
 def test_every_description_in_the_fragment_is_the_projects_own(
     fragment: dict[str, Any], klaviyo_endpoint: dict[str, Any]
 ) -> None:
     """The reverse direction: no prose string of the fragment is a Klaviyo string."""
-    theirs = {_squash(text) for text in _prose(klaviyo_endpoint)}
+    theirs = set(klaviyo_endpoint[spec_tools.PROSE_DIGESTS_KEY])
     shared = [
         text
-        for text in _prose(fragment)
-        if len(text) >= MIN_PROSE_LENGTH and _squash(text) in theirs
+        for text in spec_tools.prose_texts(fragment)
+        if len(text) >= MIN_PROSE_LENGTH
+        and spec_tools.prose_digest(spec_tools.squash(text)) in theirs
     ]
     assert not shared
+
+
+def test_the_facts_copy_holds_no_prose(klaviyo_endpoint: dict[str, Any]) -> None:
+    texts = [text for text in spec_tools.prose_texts(klaviyo_endpoint) if text]
+
+    assert texts == []
+    assert spec_tools.facts_copy(klaviyo_endpoint) == klaviyo_endpoint  # already a copy
 
 
 def test_fragment_validates_as_openapi_30(fragment: dict[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 Every response to the profile-import route that a test receives through the ``api`` or
 ``aapi`` clients is recorded and, at the end of the test, validated against Klaviyo's
-published spec for the revision (``../shared/klaviyo-openapi/<revision>/apis/...``) with
+published spec for the revision (its facts: ``tests/klaviyo_spec/<revision>/apis/...``) with
 openapi-core, on a copy converted to OpenAPI 3.1 so that ``nullable`` beside ``$ref`` counts.
 """
 
@@ -20,14 +20,17 @@ from sandbox_helpers import HEADERS, OFFICIAL_SPEC, Exchanges, conformance_error
 
 
 @pytest.fixture(scope="session")
-def official_spec(shared_dir: Path) -> Any:
+def official_spec(klaviyo_specs: Path) -> Any:
     """openapi-core's view of Klaviyo's file for the revision, converted to OpenAPI 3.1."""
     import spec_tools
     from openapi_core import OpenAPI
 
-    path = shared_dir / OFFICIAL_SPEC
+    path = klaviyo_specs / OFFICIAL_SPEC
     if not path.is_file():
-        pytest.skip(f"Klaviyo's spec for revision {facts.REVISION} is not in ../shared ({path})")
+        pytest.fail(
+            f"Klaviyo's spec for revision {facts.REVISION} is not in tests/klaviyo_spec: "
+            "run scripts/vendor_klaviyo_spec.py"
+        )
     return OpenAPI.from_dict(spec_tools.to_openapi31(spec_tools.load_document(path)))
 
 

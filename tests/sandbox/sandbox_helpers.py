@@ -40,7 +40,7 @@ class Exchanges:
             self.responses.append(response)
 
 
-OFFICIAL_SPEC = Path("klaviyo-openapi") / facts.REVISION / "apis" / "create_or_update_profile.json"
+OFFICIAL_SPEC = Path(facts.REVISION) / "apis" / "create_or_update_profile.json"
 # The official file describes one operation; its server is Klaviyo's, which requests are
 # presented as coming to.
 SPEC_HOST = "https://a.klaviyo.com"

@@ -18,7 +18,7 @@ REVISION = "2025-04-15"
 
 
 def test_wrapper_tests_pass_on_a_client_generated_for_2025_04_15(
-    shared_dir: Path, repo_root: Path, tmp_path: Path
+    klaviyo_specs: Path, repo_root: Path, tmp_path: Path
 ) -> None:
     import generate
     import spec_tools
@@ -26,7 +26,7 @@ def test_wrapper_tests_pass_on_a_client_generated_for_2025_04_15(
 
     current = spec_tools.load_document(repo_root / "spec" / "profile-import.yaml")
     fragment = update_revision.build_fragment(
-        shared_dir / "klaviyo-openapi" / REVISION / "stable.json", revision=None, current=current
+        klaviyo_specs / REVISION / "stable.json", revision=None, current=current
     )
     spec_file = tmp_path / "profile-import.yaml"
     spec_file.write_text(update_revision.render(fragment), encoding="utf-8")

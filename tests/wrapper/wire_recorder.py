@@ -122,12 +122,12 @@ class Recorder:
 
 
 @functools.cache
-def official_validator(shared: Path, revision: str) -> Any:
+def official_validator(specs: Path, revision: str) -> Any:
     """A checker of request bodies against Klaviyo's own spec for ``revision``, or None."""
     import jsonschema
     import spec_tools
 
-    folder = shared / "klaviyo-openapi" / revision
+    folder = specs / revision
     for name in ("apis/create_or_update_profile.json", "stable.json"):
         if (folder / name).is_file():
             document = spec_tools.to_openapi31(spec_tools.load_document(folder / name))
