@@ -46,6 +46,7 @@ __all__ = [
     "check_integer",
     "check_text",
     "decimal_to_number",
+    "encode_body",
     "encoded_size",
     "field_name",
     "prepare_request",
@@ -112,7 +113,11 @@ class _Walk:
 
 def field_name(field: str, key: str) -> str:
     """``field.key``, with a key that cannot be printed (lone surrogates) escaped."""
-    shown = key if not _SURROGATE.search(key) else key.encode("utf-8", "backslashreplace").decode()
+    shown = (
+        key
+        if key.isascii() or not _SURROGATE.search(key)
+        else key.encode("utf-8", "backslashreplace").decode()
+    )
     return shown if field == "body" else f"{field}.{shown}"
 
 
@@ -324,14 +329,48 @@ def check_body(body: Mapping[str, Any]) -> None:
     Raises :class:`~klaviyo_profiles.InvalidInputError` (or its subclass
     :class:`~klaviyo_profiles.UnknownFieldError`) naming the field.
     """
-    schema = facts.request_body_schema()
-    _check(body, schema, "body")
+    _check(body, _body_schema(), "body")
     data = body.get("data") if isinstance(body, Mapping) else None
     attributes = data.get("attributes") if isinstance(data, Mapping) else None
     if isinstance(data, Mapping) and not data.get("id") and not attributes:
         raise InvalidInputError(
             "attributes", "at least one attribute (an identifier such as email) or an id"
         )
+
+
+class _Node:
+    """One schema node with what :func:`_check` asks of it worked out in advance."""
+
+    __slots__ = ("enum", "items", "kinds", "options", "properties", "required", "schema")
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = schema  # kept for error messages (_describe)
+        options = schema.get("anyOf") or schema.get("oneOf")
+        self.options = [_Node(option) for option in options] if isinstance(options, list) else None
+        self.kinds = tuple(_types_of(schema))
+        self.enum: Any = schema.get("enum", _NO_ENUM)
+        properties = schema.get("properties")
+        self.properties = (
+            {key: _Node(value) for key, value in properties.items()}
+            if isinstance(properties, Mapping) and properties
+            else None
+        )
+        self.required = tuple(schema.get("required") or ())
+        items = schema.get("items")
+        self.items = _Node(items) if isinstance(items, Mapping) else None
+
+
+_NO_ENUM: Any = object()
+_compiled_schema: _Node | None = None
+
+
+def _body_schema() -> _Node:
+    # Read and prepared on first use, then kept: the schema is the generated package's, which
+    # cannot change while the process runs.
+    global _compiled_schema
+    if _compiled_schema is None:
+        _compiled_schema = _Node(facts.request_body_schema())
+    return _compiled_schema
 
 
 def _types_of(schema: Mapping[str, Any]) -> list[str]:
@@ -341,6 +380,16 @@ def _types_of(schema: Mapping[str, Any]) -> list[str]:
     if isinstance(kind, list):
         return [str(item) for item in kind]
     return []
+
+
+def _matches_any(value: Any, kinds: tuple[str, ...]) -> bool:
+    """Whether ``value`` is of one of the JSON types ``kinds`` (any value when none)."""
+    if not kinds:
+        return True
+    for kind in kinds:  # noqa: SIM110 - a loop, not any(<generator>): this runs per value
+        if _matches_type(value, kind):
+            return True
+    return False
 
 
 def _matches_type(value: Any, kind: str) -> bool:
@@ -381,42 +430,42 @@ def _child(field: str, key: object) -> str:
     return str(key) if field == "body" else f"{field}.{key}"
 
 
-def _check(value: Any, schema: Mapping[str, Any], field: str) -> None:
+def _check(value: Any, node: _Node, field: str) -> None:
     """A deliberately small checker: names, JSON types, enums and nesting.
 
     A full JSON Schema validator would be one more runtime dependency for every user; the
     sandbox uses jsonschema for the exhaustive check. Here the point is a precise, early
     message (unknown names get a suggestion), before any network I/O.
     """
-    options = schema.get("anyOf") or schema.get("oneOf")
-    if isinstance(options, list):
-        for option in options:
+    if node.options is not None:
+        for option in node.options:
+            if option.options is None and not _matches_any(value, option.kinds):
+                continue  # refused by its type alone: skip raising and catching an error
             try:
                 _check(value, option, field)
             except InvalidInputError:
                 continue
             return
-        raise InvalidInputError(field, _describe(schema), f"got {_type_name(value)}")
-    kinds = _types_of(schema)
-    if kinds and not any(_matches_type(value, kind) for kind in kinds):
-        raise InvalidInputError(field, _describe(schema), f"got {_type_name(value)}")
-    if "enum" in schema and value not in schema["enum"]:
-        raise InvalidInputError(field, _describe(schema), f"got {value!r}")
+        raise InvalidInputError(field, _describe(node.schema), f"got {_type_name(value)}")
+    if not _matches_any(value, node.kinds):
+        raise InvalidInputError(field, _describe(node.schema), f"got {_type_name(value)}")
+    if node.enum is not _NO_ENUM and value not in node.enum:
+        raise InvalidInputError(field, _describe(node.schema), f"got {value!r}")
     if isinstance(value, Mapping):
-        properties = schema.get("properties")
-        if isinstance(properties, Mapping) and properties:
+        properties = node.properties
+        if properties is not None:
             for key in value:
                 if key not in properties:
                     valid = list(properties)
                     raise UnknownFieldError(_child(field, key), valid, _suggest(str(key), valid))
-            for key in schema.get("required") or ():
+            for key in node.required:
                 if key not in value:
                     raise InvalidInputError(_child(field, key), "this key to be present")
             for key, item in value.items():
                 _check(item, properties[key], _child(field, key))
-    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+    if isinstance(value, list) and node.items is not None:
         for index, item in enumerate(value):
-            _check(item, schema["items"], f"{field}[{index}]")
+            _check(item, node.items, f"{field}[{index}]")
 
 
 def _type_name(value: Any) -> str:
@@ -425,11 +474,14 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def encode_body(body: Any) -> bytes:
+    """``body`` as the bytes sent: compact JSON in UTF-8, as httpx's ``json=`` encodes it."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
 def encoded_size(body: Any) -> int:
-    """Bytes of ``body`` as httpx sends it (compact separators, UTF-8)."""
-    return len(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-    )
+    """Bytes of ``body`` as sent (compact separators, UTF-8)."""
+    return len(encode_body(body))
 
 
 @attrs.frozen
@@ -437,9 +489,15 @@ class PreparedRequest:
     """A checked request, ready for the generated endpoint module."""
 
     body: dict[str, Any]
-    model: ProfileUpsertQuery
+    #: ``body`` encoded, once: the bytes checked against the payload limit are the bytes sent.
+    content: bytes
     #: Keyword arguments for the endpoint's query parameters (only those given).
     query: dict[str, list[Any]]
+
+    @property
+    def model(self) -> ProfileUpsertQuery:
+        """The body as the generated ``ProfileUpsertQuery`` (built on each access)."""
+        return ProfileUpsertQuery.from_dict(self.body)
 
 
 def _query_values(values: Any, valid: Sequence[str], field: str) -> list[str] | None:
@@ -491,7 +549,7 @@ def prepare_request(
     additional_fields: Sequence[str] | None = None,
     fields: Sequence[str] | None = None,
 ) -> PreparedRequest:
-    """Check everything that can be checked locally and build the generated model.
+    """Check everything that can be checked locally and encode the body, once.
 
     Either ``body`` (a JSON:API dict or the generated ``ProfileUpsertQuery``) or keyword
     arguments, not both.
@@ -528,10 +586,9 @@ def prepare_request(
             patch_identifiers=patch_identifiers,
         )
     check_body(wire)
-    size = encoded_size(wire)
-    if size > facts.PAYLOAD_LIMIT_BYTES:
-        raise PayloadTooLargeError(size, facts.PAYLOAD_LIMIT_BYTES)
-    model = ProfileUpsertQuery.from_dict(wire)
+    content = encode_body(wire)
+    if len(content) > facts.PAYLOAD_LIMIT_BYTES:
+        raise PayloadTooLargeError(len(content), facts.PAYLOAD_LIMIT_BYTES)
     query: dict[str, list[Any]] = {}
     for argument, values, valid, label in (
         (
@@ -545,7 +602,7 @@ def prepare_request(
         checked = _query_values(values, valid, label)
         if checked:
             query[argument] = [_QUERY_ENUMS[argument](value) for value in checked]
-    return PreparedRequest(body=wire, model=model, query=query)
+    return PreparedRequest(body=wire, content=content, query=query)
 
 
 # The generated enum of each query parameter. Looked up by name because a revision without the

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -135,7 +134,7 @@ class _BaseClient:
             **query,
         )
         del request["json"]
-        request["content"] = _encode(prepared.body)
+        request["content"] = prepared.content
         if not request["params"]:
             # An empty params= still makes httpx parse and rebuild the URL.
             del request["params"]
@@ -158,7 +157,7 @@ class _BaseClient:
         # error trackers that serialise attributes could reach the key.
         redact_request(response.request)
         status = response.status_code
-        rate_limit = RateLimitInfo.from_headers(response.headers)
+        rate_limit = RateLimitInfo.from_headers(_rate_limit_headers(response.headers))
         if self._limiter is not None:
             self._limiter.observe(rate_limit)
         if _logger.isEnabledFor(logging.DEBUG):
@@ -193,9 +192,16 @@ class _BaseClient:
         )
 
 
-def _encode(body: dict[str, Any]) -> bytes:
-    # What httpx's json= produces (compact, UTF-8, no NaN), done here so the bytes are known.
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+def _rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
+    # One pass over the raw headers instead of a lookup per name (each one a scan of all of
+    # them); repeated headers are joined with ", " as httpx's own lookup does.
+    found: dict[str, str] = {}
+    for key, value in headers.raw:
+        if key[:10].lower() == b"ratelimit-":
+            name = key.decode("latin-1").lower()
+            text = value.decode(headers.encoding)
+            found[name] = f"{found[name]}, {text}" if name in found else text
+    return found
 
 
 class _WireBody:
