@@ -271,3 +271,32 @@ def test_header_only_file_sends_nothing_and_succeeds(
     assert result.exit_code == 0, result.output
     assert "0 created" in result.stdout
     assert sandbox.requests() == []
+
+
+def test_full_disk_while_journalling_stops_the_run_with_one_line(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _people(tmp_path / "people.csv", rows=40)
+    record = Journal.record
+    calls = 0
+
+    def record_until_full(self: Journal, *args: Any, **kwargs: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls > 5:
+            raise sqlite3.OperationalError("database or disk is full")
+        record(self, *args, **kwargs)
+
+    monkeypatch.setattr(Journal, "record", record_until_full)
+    args = ["import", str(source), "--base-url", sandbox.base_url, "--no-pacing",
+            "--concurrency", "1"]  # fmt: skip
+    result = invoke(args)
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: stopped: cannot write the journal")
+    assert "database or disk is full" in result.stderr and "make room" in result.stderr
+    assert len(sandbox.requests()) < 40  # stopped, rather than sending every row
+    monkeypatch.setattr(Journal, "record", record)
+    again = invoke(args)
+    assert again.exit_code == 0, again.output
+    assert "5 skipped" in again.stdout

@@ -480,7 +480,7 @@ def import_(
     if summary.interrupted:
         fail("interrupted; run the same command again to resume", 130)
     if summary.aborted:
-        fail(f"stopped: {summary.aborted}; fix the API key and run again to resume")
+        fail(f"stopped: {summary.aborted}; {summary.abort_hint}")
     if summary.reject_file_rows:
         fail(f"{summary.reject_file_rows} rows failed; see {settings.rejects_file}")
     return 0

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import socket
+import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ __all__ = [
     "HeaderError",
     "ImportSettings",
     "ImportSummary",
+    "JournalWriteError",
     "PreflightError",
     "RejectFileError",
     "SourceRow",
@@ -352,6 +354,8 @@ class ImportSummary:
     reject_file_rows: int = 0
     elapsed: float = 0.0
     aborted: str | None = None
+    #: What to do about ``aborted`` before running again.
+    abort_hint: str = "fix the API key and run again to resume"
     interrupted: bool = False
 
     @property
@@ -363,6 +367,10 @@ class ImportSummary:
     def ok(self) -> bool:
         """No failed rows (now or from earlier runs), and the run was not cut short."""
         return self.reject_file_rows == 0 and self.aborted is None and not self.interrupted
+
+
+class JournalWriteError(Exception):
+    """An outcome could not be committed to the journal (a full disk, say): the run stops."""
 
 
 class _Fatal(Exception):
@@ -610,13 +618,20 @@ async def _run(
         # neither an error text that quotes a value nor a row that holds the key itself.
         if details.get("error") is not None:
             details["error"] = scrub(str(details["error"]))
-        journal.record(
-            row.number,
-            content_hash,
-            status,
-            original=scrub(row.original) if failing else None,
-            **details,
-        )
+        try:
+            journal.record(
+                row.number,
+                content_hash,
+                status,
+                original=scrub(row.original) if failing else None,
+                **details,
+            )
+        except sqlite3.Error as exc:
+            # A full disk, say. Stop: an outcome that cannot be recorded would be sent again
+            # by the next run anyway (idempotently), so sending more rows gains nothing.
+            if not fatal:
+                fatal.append(JournalWriteError(f"cannot write the journal {journal.path}: {exc}"))
+            return
         if status == "created":
             summary.created += 1
         elif status == "updated":
@@ -730,9 +745,15 @@ async def _run(
                 break
             last_row = row.number
             content_hash = row_hash(fingerprint, row.original)
-            prior = journal.status(row.number, content_hash)
-            if prior in FINAL_STATES and not _send_again(prior, row, mapper, journal):
-                journal.touch(row.number)
+            try:
+                prior = journal.status(row.number, content_hash)
+                again = prior in FINAL_STATES and _send_again(prior, row, mapper, journal)
+                if prior in FINAL_STATES and not again:
+                    journal.touch(row.number)
+            except sqlite3.Error as exc:
+                fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
+                break
+            if prior in FINAL_STATES and not again:
                 summary.skipped += 1
                 summary.processed += 1
                 reporter.update(summary)
@@ -752,7 +773,11 @@ async def _run(
                 continue
             if row.number < resumed_up_to:
                 # Later rows of this profile that an earlier run applied must follow it again.
-                journal.mark_sent(_stored_keys(keys))
+                try:
+                    journal.mark_sent(_stored_keys(keys))
+                except sqlite3.Error as exc:
+                    fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
+                    break
             # Waits while the window is full: memory stays bounded.
             await window.acquire()
             waits, mine = lanes.join(keys)
@@ -761,7 +786,10 @@ async def _run(
             task.add_done_callback(running.discard)
         else:
             if not fatal:
-                journal.forget_after(last_row)
+                try:
+                    journal.forget_after(last_row)
+                except sqlite3.Error as exc:
+                    fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
         if running:
             await asyncio.gather(*running)
     finally:
@@ -771,6 +799,11 @@ async def _run(
         await http.aclose()
     if fatal:
         summary.aborted = _describe_error(fatal[0])
+        if isinstance(fatal[0], JournalWriteError):
+            summary.abort_hint = (
+                "make room for the journal and run again to resume (rows whose outcome was "
+                "not recorded are sent again)"
+            )
 
 
 def export_rejects(settings: ImportSettings, journal: Journal) -> int:
