@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from klaviyo_profiles.body import MAX_JSON_DEPTH
+from klaviyo_profiles.body import MAX_JSON_DEPTH, MAX_SAFE_INTEGER
 from klaviyo_profiles.sandbox import Sandbox
-from klaviyo_profiles.sandbox.decoding import MAX_INT_DIGITS, decode_body
+from klaviyo_profiles.sandbox.decoding import decode_body
 from klaviyo_profiles.sandbox.errors import ApiError
 from sandbox_helpers import PATH, body
 
@@ -103,8 +103,9 @@ def test_deep_arrays_are_measured_too_and_pointed_at_by_index(api: httpx.Client)
 @pytest.mark.parametrize(
     ("name", "properties_text", "detail"),
     [
-        ("integer too long to print", "9" * (MAX_INT_DIGITS + 1), "digits"),
-        ("negative one too", "-" + "9" * (MAX_INT_DIGITS + 1), "digits"),
+        ("integer past the safe range", str(MAX_SAFE_INTEGER + 1), "2**53"),
+        ("negative one too", str(-MAX_SAFE_INTEGER - 1), "2**53"),
+        ("integer too long to print", "9" * 5000, "5000 digits"),
         ("number beyond a double", "1e999", "range"),
         ("NaN literal", "NaN", "NaN"),
         ("Infinity literal", "Infinity", "Infinity"),
@@ -121,13 +122,16 @@ def test_numbers_json_cannot_carry_back_are_400(
     assert sandbox.profiles() == []
 
 
-def test_the_longest_printable_integer_is_kept(api: httpx.Client, sandbox: Sandbox) -> None:
-    digits = "9" * MAX_INT_DIGITS
+def test_the_safe_integer_range_is_the_clients_and_kept_exactly(
+    api: httpx.Client, sandbox: Sandbox
+) -> None:
+    text = f'{{"n": {MAX_SAFE_INTEGER}, "m": {-MAX_SAFE_INTEGER}, "z": -0, "f": 1e308}}'
 
-    response = api.post(PATH, content=with_properties(f'{{"n": {digits}}}'))
+    response = api.post(PATH, content=with_properties(text))
 
     assert response.status_code == 201
-    assert sandbox.profiles()[0]["attributes"]["properties"]["n"] == int(digits)
+    properties = sandbox.profiles()[0]["attributes"]["properties"]
+    assert properties == {"n": MAX_SAFE_INTEGER, "m": -MAX_SAFE_INTEGER, "z": 0, "f": 1e308}
 
 
 @pytest.mark.parametrize(

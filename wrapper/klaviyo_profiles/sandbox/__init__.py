@@ -9,7 +9,9 @@ What it models:
 
 * Klaviyo-API-Key auth (401 / 403 by scope), the ``revision`` header, content types (415),
   the payload limit (413), schema validation with one JSON:API error and ``source.pointer`` per
-  problem, identifier, email and E.164 checks (400);
+  problem, identifier, email and E.164 checks (400); unknown members of the objects the spec
+  closes (attributes, ``location``, ``meta``...) 400 ``invalid``; strict decoding (see
+  ``decoding``: nesting, integer range, NaN, lone surrogates, duplicate names all 400);
 * the upsert: match by ``id``, else by email (case-insensitive), phone number, external id,
   ``_kx``; 201 on create, 200 on update, 409 ``duplicate_profile`` when the identifiers belong
   to two profiles; ``null`` clears, an absent key keeps; ``location`` and ``properties`` merge

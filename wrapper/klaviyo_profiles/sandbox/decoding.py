@@ -2,33 +2,32 @@
 can keep, read back and render, or is refused with a 400 pointing at the first problem.
 
 Python's ``json`` module is lenient where a server must not be: it accepts ``NaN`` and
-``Infinity``, numbers that overflow to infinity, integers too long to print again, escaped lone
+``Infinity``, numbers that overflow to infinity, integers of any length, escaped lone
 surrogates (which cannot be encoded as UTF-8 later), duplicate keys (the last silently wins),
 and it recurses once per nesting level, so a deep enough body raises ``RecursionError``. This
 module closes each of those before the body reaches validation or the store.
 
-The nesting limit is :data:`klaviyo_profiles.body.MAX_JSON_DEPTH`, the same one the client
-enforces, so a body the client sends is never refused here for its depth and the other way
-round. The depth is measured on the raw text without recursion (a JSON tokenizer written here
-because no library reports the depth and path of a document without first building it, which
-is what recursion breaks on).
+The nesting limit is :data:`klaviyo_profiles.body.MAX_JSON_DEPTH` and the integer range
+:data:`klaviyo_profiles.body.MAX_SAFE_INTEGER`, the ones the client enforces, so a body the client
+sends is never refused here for either and the other way round. The depth is measured on the raw
+text without recursion (a JSON tokenizer written here because no library reports the depth and path
+of a document without first building it, which is what recursion breaks on).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from typing import Any
 
-from ..body import MAX_JSON_DEPTH
+from ..body import MAX_JSON_DEPTH, MAX_SAFE_INTEGER
 from .errors import ApiError, json_pointer
 
-__all__ = ["MAX_INT_DIGITS", "MAX_JSON_DEPTH", "decode_body"]
+__all__ = ["MAX_JSON_DEPTH", "MAX_SAFE_INTEGER", "decode_body"]
 
-#: Longest integer literal accepted, in digits: Python refuses to convert longer ones to text
-#: (``sys.int_info.default_max_str_digits``), so a longer one could be stored but never answered.
-MAX_INT_DIGITS = getattr(sys.int_info, "default_max_str_digits", 4300) or 4300
+# An integer literal with more digits than the largest safe integer is out of range; it is
+# refused from its length, never converted (a long one would cost quadratic time).
+_MAX_SAFE_DIGITS = len(str(MAX_SAFE_INTEGER))
 
 # A string literal (escapes included) or one structural character; whitespace, numbers and
 # literals fall between the matches and need no tracking to measure nesting.
@@ -62,9 +61,14 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _parse_int(text: str) -> int:
     digits = len(text) - (text[0] == "-")
-    if digits > MAX_INT_DIGITS:
-        raise _Refused(f"an integer of {digits} digits (at most {MAX_INT_DIGITS})")
-    return int(text)
+    value = int(text) if digits <= _MAX_SAFE_DIGITS else None
+    if value is None or not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+        shown = text if len(text) <= 40 else f"{text[:20]}...({digits} digits)"
+        raise _Refused(
+            f"the integer {shown}, beyond +/-(2**53 - 1), the range every JSON reader keeps "
+            "exactly; send larger ones as strings"
+        )
+    return value
 
 
 def _parse_float(text: str) -> float:
@@ -164,8 +168,8 @@ def decode_body(body: bytes) -> Any:
     """The body as plain JSON values, or an :class:`ApiError` 400 naming the first problem.
 
     Refused: text that is not UTF-8, malformed JSON, nesting deeper than
-    :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity``, numbers beyond a double's range, integers of
-    more than :data:`MAX_INT_DIGITS` digits, lone surrogates, duplicate member names.
+    :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity``, numbers beyond a double's range, integers
+    beyond ``±MAX_SAFE_INTEGER``, lone surrogates, duplicate member names.
     """
     try:
         text = body.decode("utf-8")
