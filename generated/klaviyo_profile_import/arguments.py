@@ -10,23 +10,25 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 from . import payloads
+from .types import Unset
 
 
 class ProfileAttributeArguments(TypedDict, total=False):
-    """Profile attributes as keyword arguments: a value sets it, ``None`` clears it."""
+    """Profile attributes as keyword arguments: a value sets it, ``None`` clears it, and
+    ``UNSET`` (like leaving the keyword out) keeps the stored value."""
 
-    email: str | None
-    phone_number: str | None
-    external_id: str | None
-    kx: str | None
-    first_name: str | None
-    last_name: str | None
-    organization: str | None
-    locale: str | None
-    title: str | None
-    image: str | None
-    location: payloads.ProfileLocation | None
-    properties: dict[str, Any] | None
+    email: str | None | Unset
+    phone_number: str | None | Unset
+    external_id: str | None | Unset
+    kx: str | None | Unset
+    first_name: str | None | Unset
+    last_name: str | None | Unset
+    organization: str | None | Unset
+    locale: str | None | Unset
+    title: str | None | Unset
+    image: str | None | Unset
+    location: payloads.ProfileLocation | None | Unset
+    properties: dict[str, Any] | None | Unset
 
 
 #: Keyword argument -> attribute name on the wire.

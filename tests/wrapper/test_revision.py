@@ -53,13 +53,25 @@ def test_deprecated_revision_warns_once() -> None:
     assert [w.category for w in caught] == [RevisionDeprecatedWarning]
 
 
-def test_retired_revision_warns_louder(caplog: pytest.LogCaptureFixture) -> None:
+def test_retired_revision_is_one_warning_and_no_log_record(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_revision("2020-01-15", today=dt.date(2026, 11, 28))
-    categories = {w.category for w in caught}
-    assert RevisionRetiredWarning in categories and RevisionMismatchWarning in categories
-    assert any(record.levelname == "ERROR" for record in caplog.records)
+    categories = [w.category for w in caught]
+    assert categories.count(RevisionRetiredWarning) == 1
+    assert RevisionMismatchWarning in categories
+    assert not [r for r in caplog.records if r.name.startswith("klaviyo_profiles")]
+
+
+def test_revision_warnings_tell_package_users_to_upgrade() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_revision("2020-01-16", today=dt.date(2026, 11, 28))
+    assert caught
+    for warning in caught:
+        assert "pip install --upgrade klaviyo-profiles" in str(warning.message)
 
 
 def test_default_revision_is_the_generated_one_and_quiet_while_stable() -> None:

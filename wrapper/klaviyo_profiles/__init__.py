@@ -17,6 +17,8 @@ A keyword left out is left unchanged in Klaviyo; ``None`` clears it. :data:`UNSE
 "left out" where arguments are built programmatically.
 """
 
+import logging
+
 from klaviyo_profile_import.types import UNSET, Unset
 
 from ._version import __version__
@@ -76,3 +78,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "__version__",
 ]
+
+# A library does not decide where its logs go: without this, Python's last-resort handler
+# would print the library's warnings to stderr in applications that never configured logging.
+logging.getLogger("klaviyo_profiles").addHandler(logging.NullHandler())

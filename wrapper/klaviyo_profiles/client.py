@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import logging
 import time
@@ -27,7 +28,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-from klaviyo_profile_import import facts
+from klaviyo_profile_import import facts, payloads
 from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
 from klaviyo_profile_import.models import ProfileUpsertQuery
@@ -37,7 +38,7 @@ from typing_extensions import Self, Unpack
 from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
-from .errors import APIConnectionError, APITimeoutError, error_from_response
+from .errors import APIConnectionError, APITimeoutError, InvalidInputError, error_from_response
 from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
 from .result import ProfileResult, RateLimitInfo
 from .retries import RetryPolicy, acall_with_retries, call_with_retries
@@ -55,6 +56,13 @@ _logger = logging.getLogger("klaviyo_profiles")
 _USER_AGENT = f"klaviyo-profiles/{__version__} (revision {facts.REVISION})"
 _T = TypeVar("_T")
 
+#: What ``body=`` accepts: the request document as the generated TypedDict (a typo in a key
+#: is a type error) or the generated attrs model. Any other ``Mapping`` is accepted at run time
+#: and checked before sending (``cast(Body, document)`` for one built dynamically).
+Body = payloads.ProfileUpsertQuery | ProfileUpsertQuery
+
+#: Settings ``with_options`` can change.
+
 
 class _BaseClient:
     """Settings shared by the sync and async clients."""
@@ -65,7 +73,8 @@ class _BaseClient:
         *,
         base_url: str,
         revision: str | None,
-        timeout: httpx.Timeout | float | None,
+        timeout: httpx.Timeout | float | Unset | None,
+        http_timeout: httpx.Timeout | None,
         retry_policy: RetryPolicy | None,
         rate_limits: RateLimits | bool,
         limiter_backend: LimiterBackend | None,
@@ -75,7 +84,16 @@ class _BaseClient:
         self._auth = KlaviyoApiKeyAuth(api_key)  # type: ignore[arg-type]  # checked inside
         self.base_url = check_base_url(base_url, allow_insecure_http)
         self.revision = check_revision(revision, today=today)
-        self.timeout = check_timeout(timeout)
+        # Precedence: a per-call timeout=, then this client's timeout=, then the timeout of a
+        # caller's http_client= (its settings are the caller's choice), then DEFAULT_TIMEOUT.
+        # _call_timeout is what each request must carry: None leaves the pool's own.
+        self._call_timeout: httpx.Timeout | None = None
+        if not isinstance(timeout, Unset):
+            self.timeout = check_timeout(timeout)
+            if http_timeout is not None:
+                self._call_timeout = self.timeout
+        else:
+            self.timeout = http_timeout if http_timeout is not None else DEFAULT_TIMEOUT
         self.retry_policy = retry_policy
         # Every request's headers but the key: the generated module's (revision, Content-Type)
         # and ours.
@@ -95,6 +113,35 @@ class _BaseClient:
             f"{type(self).__name__}(base_url={self.base_url!r}, revision={self.revision!r}, "
             f"auth={self._auth!r})"
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        retry_policy: RetryPolicy | Unset | None = UNSET,
+        revision: str | Unset = UNSET,
+        base_url: str | Unset = UNSET,
+        allow_insecure_http: bool = False,
+    ) -> Self:
+        """A copy with some settings changed, sharing this client's connection pool and key.
+
+        Closing the copy leaves the pool open; close the original when done. Example::
+
+            patient = client.with_options(timeout=120, retry_policy=RetryPolicy(max_attempts=8))
+        """
+        clone = copy.copy(self)
+        clone._owns_http = False  # the pool stays the original's to close
+        if not isinstance(base_url, Unset):
+            clone.base_url = check_base_url(base_url, allow_insecure_http)
+        if not isinstance(revision, Unset):
+            clone.revision = check_revision(revision)
+        clone._headers = {**self._headers, "revision": clone.revision}
+        # The pool's defaults are the original's, so the copy always sends its own timeout.
+        clone.timeout = self.timeout if isinstance(timeout, Unset) else check_timeout(timeout)
+        clone._call_timeout = clone.timeout
+        if not isinstance(retry_policy, Unset):
+            clone.retry_policy = retry_policy
+        return clone
 
     def _policy(self, max_attempts: int | None, total_timeout: float | None) -> RetryPolicy | None:
         if max_attempts is None and total_timeout is None:
@@ -116,12 +163,16 @@ class _BaseClient:
 
     def _request(
         self,
-        body: Mapping[str, Any] | ProfileUpsertQuery | None,
+        body: Body | None,
         attributes: Mapping[str, Any],
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
         **options: Any,
     ) -> dict[str, Any]:
         """Check the input and let the generated module build the request (keyword arguments
         for ``httpx.Client.request``); raises ``InvalidInputError`` before any I/O."""
+        call_timeout = self._call_timeout if isinstance(timeout, Unset) else check_timeout(timeout)
+        headers = _check_headers(extra_headers)
         prepared = prepare_request(body=body, attributes=attributes, **options)
         # The generated module still names the path, the query parameters and the revision
         # and Content-Type headers; the body it is given is the checked wire document itself
@@ -145,10 +196,17 @@ class _BaseClient:
         # replacing it, as before.
         if self._owns_http:
             # The other headers and the timeout were set once on the pool this client owns.
-            request["headers"] = {"Authorization": self._auth._header_value}
+            request["headers"] = {**headers, "Authorization": self._auth._header_value}
         else:
-            request["headers"] = {**self._headers, "Authorization": self._auth._header_value}
-            request["timeout"] = self.timeout
+            # Over a caller's client's headers (its own ones still go out); the revision,
+            # media type and key are this client's to set.
+            request["headers"] = {
+                **headers,
+                **self._headers,
+                "Authorization": self._auth._header_value,
+            }
+        if call_timeout is not None:
+            request["timeout"] = call_timeout
         request["auth"] = None
         return request
 
@@ -204,6 +262,21 @@ def _rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
     return found
 
 
+def _check_headers(extra_headers: object) -> dict[str, str]:
+    """``extra_headers=`` as a dict of str; the key header cannot be replaced through it."""
+    if extra_headers is None:
+        return {}
+    if not isinstance(extra_headers, Mapping) or not all(
+        isinstance(name, str) and isinstance(value, str) for name, value in extra_headers.items()
+    ):
+        raise InvalidInputError("extra_headers", "a mapping of header names to str values")
+    if any(name.lower() == "authorization" for name in extra_headers):
+        raise InvalidInputError(
+            "extra_headers", "headers other than Authorization (the client sends the API key)"
+        )
+    return dict(extra_headers)
+
+
 class _WireBody:
     """Stands in for the generated model where only its ``to_dict()`` is read."""
 
@@ -235,9 +308,14 @@ class KlaviyoProfiles(_BaseClient):
         base_url: default ``https://a.klaviyo.com``; plain ``http://`` only on loopback unless
             ``allow_insecure_http=True``.
         revision: the API revision to pin; default the one the client was generated from.
-        timeout: an ``httpx.Timeout`` or seconds; never ``None`` by default.
-        http_client: your own ``httpx.Client`` (transports, proxies, event hooks). The client
-            does not close it; requests use ``base_url`` here, not the client's.
+        timeout: an ``httpx.Timeout``, seconds, or ``None`` for no limit. Default
+            ``DEFAULT_TIMEOUT``, or the timeout of ``http_client`` when you pass one. A
+            per-call ``timeout=`` takes precedence over both.
+        http_client: your own ``httpx.Client`` (transports, proxies, event hooks, headers,
+            timeout): its settings apply except where this client needs its own (the
+            ``revision``, ``Content-Type``, ``Accept`` and ``User-Agent`` headers, the API
+            key, ``base_url``) or where you pass ``timeout=`` here. The client does not close
+            it.
         retry_policy: how to retry 429, 5xx and transport failures; ``None`` for one attempt.
         rate_limits: ``True`` (Klaviyo's limits for the revision), your own ``RateLimits``, or
             ``False`` to send without pacing.
@@ -251,7 +329,7 @@ class KlaviyoProfiles(_BaseClient):
         *,
         base_url: str = DEFAULT_BASE_URL,
         revision: str | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
         http_client: httpx.Client | None = None,
         retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
         rate_limits: RateLimits | bool = True,
@@ -264,6 +342,7 @@ class KlaviyoProfiles(_BaseClient):
             base_url=base_url,
             revision=revision,
             timeout=timeout,
+            http_timeout=None if http_client is None else http_client.timeout,
             retry_policy=retry_policy,
             rate_limits=rate_limits,
             limiter_backend=limiter_backend,
@@ -276,7 +355,7 @@ class KlaviyoProfiles(_BaseClient):
     def create_or_update_profile(
         self,
         *,
-        body: Mapping[str, Any] | ProfileUpsertQuery | None = None,
+        body: Body | None = None,
         id: str | Unset | None = UNSET,
         meta: Mapping[str, Any] | Unset | None = UNSET,
         patch_properties: Mapping[str, Any] | Unset | None = UNSET,
@@ -285,6 +364,8 @@ class KlaviyoProfiles(_BaseClient):
         fields: Sequence[str] | None = None,
         max_attempts: int | None = None,
         total_timeout: float | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
         **attributes: Unpack[ProfileAttributeArguments],
     ) -> ProfileResult:
         """Create a profile, or update the one its identifiers match.
@@ -296,7 +377,8 @@ class KlaviyoProfiles(_BaseClient):
 
         ``additional_fields`` (e.g. ``["subscriptions"]``) and ``fields`` (sparse fieldset)
         shape the response. ``max_attempts`` / ``total_timeout`` override the retry policy
-        for this call.
+        for this call, ``timeout`` the client's timeout for each attempt (``None``: no
+        limit), and ``extra_headers`` are sent with it (any but ``Authorization``).
 
         Raises:
             InvalidInputError: before sending, naming the field that cannot be sent.
@@ -312,6 +394,8 @@ class KlaviyoProfiles(_BaseClient):
             patch_identifiers=patch_identifiers,
             additional_fields=additional_fields,
             fields=fields,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
         def send(attempt: int) -> ProfileResult:
@@ -361,7 +445,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
         *,
         base_url: str = DEFAULT_BASE_URL,
         revision: str | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
         http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
         rate_limits: RateLimits | bool = True,
@@ -374,6 +458,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
             base_url=base_url,
             revision=revision,
             timeout=timeout,
+            http_timeout=None if http_client is None else http_client.timeout,
             retry_policy=retry_policy,
             rate_limits=rate_limits,
             limiter_backend=limiter_backend,
@@ -386,7 +471,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
     async def create_or_update_profile(
         self,
         *,
-        body: Mapping[str, Any] | ProfileUpsertQuery | None = None,
+        body: Body | None = None,
         id: str | Unset | None = UNSET,
         meta: Mapping[str, Any] | Unset | None = UNSET,
         patch_properties: Mapping[str, Any] | Unset | None = UNSET,
@@ -395,6 +480,8 @@ class AsyncKlaviyoProfiles(_BaseClient):
         fields: Sequence[str] | None = None,
         max_attempts: int | None = None,
         total_timeout: float | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
         **attributes: Unpack[ProfileAttributeArguments],
     ) -> ProfileResult:
         """Create a profile, or update the one its identifiers match (see the sync client)."""
@@ -407,6 +494,8 @@ class AsyncKlaviyoProfiles(_BaseClient):
             patch_identifiers=patch_identifiers,
             additional_fields=additional_fields,
             fields=fields,
+            timeout=timeout,
+            extra_headers=extra_headers,
         )
 
         async def send(attempt: int) -> ProfileResult:

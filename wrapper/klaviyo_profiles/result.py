@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 import httpx
 from klaviyo_profile_import.models import PostProfileResponse
+from klaviyo_profile_import.payloads import PostProfileResponseDataAttributes
 
 __all__ = ["ProfileResult", "RateLimitInfo"]
 
@@ -102,11 +103,21 @@ class ProfileResult:
         return self._profile
 
     @property
-    def attributes(self) -> dict[str, Any]:
-        """The profile's attributes as plain JSON values (empty if the body had none)."""
+    def attributes(self) -> PostProfileResponseDataAttributes:
+        """The profile's attributes as plain JSON values, typed by the TypedDict generated
+        from the response schema (empty if the body had none).
+
+        Read them with ``.get``: ``result.attributes.get("first_name")`` is ``str | None``
+        (``None`` when the profile has none), with no ``Unset`` to narrow away; nested
+        objects are TypedDicts too (``location``, ``subscriptions``).
+        """
         data = self.raw.get("data") if isinstance(self.raw, Mapping) else None
         attributes = data.get("attributes") if isinstance(data, Mapping) else None
-        return dict(attributes) if isinstance(attributes, Mapping) else {}
+        # The JSON as decoded; the TypedDict only describes it (no copy per key, no check).
+        return cast(
+            PostProfileResponseDataAttributes,
+            dict(attributes) if isinstance(attributes, Mapping) else {},
+        )
 
 
 def _parse_profile(raw: Any, status_code: int) -> PostProfileResponse | None:

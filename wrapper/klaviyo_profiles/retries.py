@@ -231,6 +231,8 @@ class _Stop:
             reason = "time budget"
         else:
             return False
+        if self._policy.max_attempts == 1:
+            return True  # retries are off: the error itself is the one signal, no "giving up"
         name, status = _describe(state.outcome.exception() if state.outcome else None)
         logger.warning(
             "giving up after attempt %d (%s exhausted): %s, status %s",

@@ -17,8 +17,8 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
+import sys
 import threading
 import warnings
 from typing import Literal
@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 _FORMAT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(\.[A-Za-z0-9_-]+)?$")
-_logger = logging.getLogger("klaviyo_profiles")
 
 
 class RevisionWarning(UserWarning):
@@ -117,29 +116,56 @@ def _first_time(kind: str, revision: str) -> bool:
         return True
 
 
+#: What to do about an old revision, for those who installed the package and for those
+#: working in a clone (who regenerate).
+_UPGRADE = (
+    "Upgrade the package (pip install --upgrade klaviyo-profiles) for a client generated for "
+    "a current revision; in a clone of the project, python scripts/update_revision.py "
+    "regenerates it."
+)
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` called here that names the first frame
+    outside this package: the user's line that created the client, however deep the
+    library's own calls go (the clients' constructors, ``with_options``, the CLI)."""
+    level = 2  # 1 is check_revision itself, which calls warnings.warn
+    frame = sys._getframe(2)
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(
+        "klaviyo_profiles"
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def check_revision(revision: str | None, *, today: dt.date | None = None) -> str:
-    """Validate the revision to pin (default: the generated one) and warn once where due."""
+    """Validate the revision to pin (default: the generated one) and warn once where due.
+
+    Each event is one warning (a ``RevisionWarning`` subclass, which applications can filter
+    or turn into errors), pointing at the caller's line, not a log record as well.
+    """
     pinned = facts.REVISION if revision is None else revision
     status = revision_status(pinned, today=today)
     if pinned != facts.REVISION and _first_time("mismatch", pinned):
         warnings.warn(
             f"revision {pinned} differs from {facts.REVISION}, the revision this client was "
-            "generated from; fields may not match. Regenerate with scripts/update_revision.py.",
+            f"generated from; fields may not match. {_UPGRADE}",
             RevisionMismatchWarning,
-            stacklevel=3,
+            stacklevel=_caller_stacklevel(),
         )
     if status.state == "retired" and _first_time("retired", pinned):
-        message = (
+        warnings.warn(
             f"API revision {pinned} was retired on {status.retired_on.isoformat()}; Klaviyo may "
-            "reject or reinterpret requests. Move to a current revision."
+            f"reject or reinterpret requests. {_UPGRADE}",
+            RevisionRetiredWarning,
+            stacklevel=_caller_stacklevel(),
         )
-        _logger.error(message)
-        warnings.warn(message, RevisionRetiredWarning, stacklevel=3)
     elif status.state == "deprecated" and _first_time("deprecated", pinned):
         warnings.warn(
             f"API revision {pinned} is deprecated since {status.deprecated_on.isoformat()} and "
-            f"retires on {status.retired_on.isoformat()}.",
+            f"retires on {status.retired_on.isoformat()}. {_UPGRADE}",
             RevisionDeprecatedWarning,
-            stacklevel=3,
+            stacklevel=_caller_stacklevel(),
         )
     return pinned

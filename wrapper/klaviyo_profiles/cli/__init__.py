@@ -20,7 +20,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +179,7 @@ def _read_json_body(source: str) -> Any:
         fail(f"--json {source} is not valid JSON: {exc}", 2)
 
 
-def _flatten(attributes: dict[str, Any]) -> list[tuple[str, Any]]:
+def _flatten(attributes: Mapping[str, Any]) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = []
     for name, value in attributes.items():
         if isinstance(value, dict) and name in ("location", "properties") and value:

@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import filelock
 import httpx
@@ -46,7 +46,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..client import DEFAULT_BASE_URL, AsyncKlaviyoProfiles
+from ..client import DEFAULT_BASE_URL, AsyncKlaviyoProfiles, Body
 from ..errors import (
     APIError,
     APIStatusError,
@@ -660,7 +660,9 @@ async def _run(
         """Send one row and journal its outcome (``None``: not sent, the key was refused)."""
         try:
             result = await client.create_or_update_profile(
-                body=body, additional_fields=list(settings.additional_fields) or None
+                # Built from the row at run time; checked before sending like any Mapping.
+                body=cast(Body, body),
+                additional_fields=list(settings.additional_fields) or None,
             )
         except (AuthenticationError, PermissionDeniedError) as exc:
             # Not journalled: once the key is fixed, a re-run sends these rows.
