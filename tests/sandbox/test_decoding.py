@@ -215,7 +215,10 @@ def test_a_body_that_is_not_an_object_is_400_at_the_root(
 def test_strings_up_to_the_payload_limit_round_trip(api: httpx.Client) -> None:
     long = "é" * 40_000
 
-    created = api.post(PATH, json=body({"email": "a@b.co", "properties": {long[:1000]: long}}))
+    # Encoded here as UTF-8 text: httpx before 0.28 escapes non-ASCII in json=, which would
+    # make the body six times larger than the text.
+    document = body({"email": "a@b.co", "properties": {long[:1000]: long}})
+    created = api.post(PATH, content=json.dumps(document, ensure_ascii=False).encode())
 
     assert created.status_code == 201
     profile_id = created.json()["data"]["id"]
