@@ -79,3 +79,16 @@ def test_invalid_config_changes_are_refused_with_400_and_change_nothing(
 
     assert [r.status_code for r in (bad_field, bad_value, bad_section)] == [400, 400, 400]
     assert httpx.get(url).json() == before
+
+
+def test_a_config_change_nested_past_recursion_is_400_and_changes_nothing(
+    sandbox: Sandbox,
+) -> None:
+    before = httpx.get(f"{sandbox.base_url}/sandbox/config").json()
+    deep = '{"faults": ' + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "}"
+
+    response = httpx.put(f"{sandbox.base_url}/sandbox/config", content=deep)
+
+    assert response.status_code == 400
+    assert "nested deeper" in response.json()["error"]
+    assert httpx.get(f"{sandbox.base_url}/sandbox/config").json() == before

@@ -546,10 +546,12 @@ async def admin_config(request: Request) -> Response:
     state = _state(request)
     if request.method == "PUT":
         try:
-            changes = json.loads(await request.body())
+            changes = decode_body(await request.body())
             if not isinstance(changes, dict):
                 raise ValueError("send a JSON object")
             state.update(changes)
+        except ApiError as exc:
+            return JSONResponse({"error": exc.errors[0]["detail"]}, status_code=400)
         except (ValueError, TypeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse({"config": state.config.to_dict()})
