@@ -215,10 +215,10 @@ def test_rows_sharing_an_identifier_keep_file_order_and_linking_rows_wait_for_bo
 def test_rows_of_different_profiles_overlap_in_the_sandbox(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    # Each request is held 0.5 s by the sandbox; the log gives each one's arrival time and
+    # Each request is held 1 s by the sandbox; the log gives each one's arrival time and
     # lists them as they complete. A request arriving before the one logged ahead of it
     # completed proves both were in flight at once (serial sending could never do that).
-    latency = 0.5
+    latency = 1.0
     config = SandboxConfig(
         rate_limits=RateLimitConfig(enabled=False), faults=FaultConfig(latency=latency)
     )
