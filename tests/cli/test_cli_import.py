@@ -249,3 +249,41 @@ def test_format_from_the_file_name(tmp_path: Path) -> None:
     assert detect_format(Path("a.export"), "jsonl") == "jsonl"
     with pytest.raises(HeaderError, match="JSON Lines"):
         detect_format(Path("a.json"), None)
+
+
+def test_journal_of_schema_1_is_upgraded_and_keeps_its_outcomes(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    with sqlite3.connect(path) as db:  # the layout the first release wrote
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+        db.execute(
+            "CREATE TABLE rows (row INTEGER PRIMARY KEY, hash TEXT NOT NULL, status TEXT NOT NULL, "
+            "http_status INTEGER, profile_id TEXT, error TEXT, original TEXT, attempts INTEGER, "
+            "finished REAL NOT NULL)"
+        )
+        db.execute("INSERT INTO rows VALUES (1, 'h1', 'rejected', 400, NULL, 'bad', 'x', 1, 0)")
+    db.close()
+    with Journal(path) as journal:
+        assert journal.status(1, "h1") == "rejected"
+        assert [entry.row for entry in journal.entries({"rejected"}, current=True)] == [1]
+    version = (
+        sqlite3.connect(path)
+        .execute("SELECT value FROM meta WHERE key = 'schema_version'")
+        .fetchone()[0]
+    )
+    assert version == "2"
+
+
+def test_journal_counts_only_rows_checked_against_a_replaced_input(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.sqlite") as journal:
+        assert journal.check_input("file A") is False  # a new journal: nothing to compare
+        journal.record(1, "h1", "rejected", error="bad", original="x")
+        journal.record(2, "h2", "rejected", error="bad", original="y")
+    with Journal(tmp_path / "j.sqlite") as journal:
+        assert journal.check_input("file A") is False  # the same file: outcomes all count
+        assert [e.row for e in journal.entries({"rejected"}, current=True)] == [1, 2]
+    with Journal(tmp_path / "j.sqlite") as journal:
+        assert journal.check_input("file B") is True
+        journal.touch(2)  # this run met row 2 unchanged; row 1 it never reached
+        assert [e.row for e in journal.entries({"rejected"}, current=True)] == [2]
+        assert journal.status(1, "h1") == "rejected"  # still known, if row 1 comes back
