@@ -46,6 +46,7 @@ __all__ = [
     "check_integer",
     "check_text",
     "decimal_to_number",
+    "decode_json",
     "encode_body",
     "encoded_size",
     "field_name",
@@ -178,6 +179,21 @@ def check_depth(depth: int, field: str) -> None:
             f"at most {MAX_JSON_DEPTH} levels of nesting (the body object counts as 1)",
             f"this value would sit at level {depth}",
         )
+
+
+def decode_json(text: str | bytes) -> Any:
+    """``json.loads``, with nesting too deep for Python's recursion refused as a ``ValueError``.
+
+    The standard decoder recurses once per level and raises ``RecursionError`` somewhere past
+    a thousand levels; anything deeper than :data:`MAX_JSON_DEPTH` is refused later anyway
+    (naming the field), so the message says so.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(
+            f"nested far deeper than the {MAX_JSON_DEPTH} levels a body may have"
+        ) from None
 
 
 def to_json_value(value: Any, field: str, *, depth: int = 1) -> Any:

@@ -33,6 +33,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..auth import API_KEY_ENV
+from ..body import decode_json
 from ..client import DEFAULT_BASE_URL, KlaviyoProfiles
 from ..errors import (
     APIConnectionError,
@@ -170,9 +171,9 @@ def _split_list(values: Sequence[str]) -> list[str]:
 def _read_json_body(source: str) -> Any:
     try:
         if source == "-":
-            return json.load(sys.stdin)
+            return decode_json(sys.stdin.read())
         with open(source, encoding="utf-8") as handle:
-            return json.load(handle)
+            return decode_json(handle.read())
     except OSError as exc:
         fail(f"cannot read --json {source}: {exc.strerror or exc}", 2)
     except ValueError as exc:

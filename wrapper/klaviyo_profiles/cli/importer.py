@@ -46,6 +46,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from ..body import decode_json
 from ..client import DEFAULT_BASE_URL, AsyncKlaviyoProfiles, Body
 from ..errors import (
     APIError,
@@ -195,7 +196,7 @@ def _read_jsonl(path: Path) -> Iterator[SourceRow]:
                 continue
             number += 1
             try:
-                record = json.loads(text)
+                record = decode_json(text)
             except ValueError as exc:
                 yield SourceRow(number, text, None, f"not valid JSON: {exc}")
                 continue
