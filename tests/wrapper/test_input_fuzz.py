@@ -304,5 +304,5 @@ def test_unknown_keyword_names_are_refused_before_io(
     named = {str(name): value for name, value in arguments.items()}
     sent_or_refused(
         fuzz_recorder,
-        lambda: fuzz_client.create_or_update_profile(email="ada@example.com", **named),
+        lambda: fuzz_client.create_or_update_profile(**{"email": "ada@example.com", **named}),
     )
