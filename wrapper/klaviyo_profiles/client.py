@@ -103,6 +103,7 @@ class _BaseClient:
             "User-Agent": _USER_AGENT,
         }
         self._owns_http = False
+        self._send_headers: httpx.Headers | None = None
         self._limiter: RateLimiter | None = None
         if rate_limits is not False:
             limits = RateLimits.from_facts() if rate_limits is True else rate_limits
@@ -131,6 +132,7 @@ class _BaseClient:
         """
         clone = copy.copy(self)
         clone._owns_http = False  # the pool stays the original's to close
+        clone._send_headers = None  # rebuilt from the copy's own settings
         if not isinstance(base_url, Unset):
             clone.base_url = check_base_url(base_url, allow_insecure_http)
         if not isinstance(revision, Unset):
@@ -190,25 +192,40 @@ class _BaseClient:
             # An empty params= still makes httpx parse and rebuild the URL.
             del request["params"]
         request["url"] = self.base_url + request["url"]
-        # The key is added here rather than by an httpx.Auth flow on every request; it stays
-        # in the auth object and this per-call dict (httpx masks it in reprs), never in the
-        # client's settings. auth=None keeps an auth set on a caller's http_client from
-        # replacing it, as before.
-        if self._owns_http:
-            # The other headers and the timeout were set once on the pool this client owns.
-            request["headers"] = {**headers, "Authorization": self._auth._header_value}
+        # The key is added here rather than by an httpx.Auth flow on every request. auth=None
+        # keeps an auth set on a caller's http_client from replacing it, as before.
+        if headers:
+            if self._owns_http:
+                # The other headers were set once on the pool this client owns.
+                request["headers"] = {**headers, "Authorization": self._auth._header_value}
+            else:
+                # Over a caller's client's headers (its own ones still go out); the revision,
+                # media type and key are this client's to set.
+                request["headers"] = {
+                    **headers,
+                    **self._headers,
+                    "Authorization": self._auth._header_value,
+                }
         else:
-            # Over a caller's client's headers (its own ones still go out); the revision,
-            # media type and key are this client's to set.
-            request["headers"] = {
-                **headers,
-                **self._headers,
-                "Authorization": self._auth._header_value,
-            }
+            request["headers"] = self._prebuilt_headers()
         if call_timeout is not None:
             request["timeout"] = call_timeout
         request["auth"] = None
         return request
+
+    def _prebuilt_headers(self) -> httpx.Headers:
+        """This client's request headers as one httpx.Headers, built on first use: httpx
+        copies it into each request instead of normalising a dict on every call. It holds the
+        key; httpx masks it in every repr and this client never shows it."""
+        headers = self._send_headers
+        if headers is None:
+            key_header = {"Authorization": self._auth._header_value}
+            # A pool this client owns already carries the other headers.
+            headers = httpx.Headers(
+                key_header if self._owns_http else {**self._headers, **key_header}
+            )
+            self._send_headers = headers
+        return headers
 
     def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
         # Sent: the request lives on in the result and in errors, where user code, pickles or
