@@ -1,0 +1,158 @@
+"""User code type-checks clean under mypy --strict and pyright (strict): typed results with no
+narrowing, ``UNSET`` keywords, ``body=`` typed by the generated TypedDict, ``timeout=None``,
+per-call options; and typos are caught by both checkers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+USER_CODE = textwrap.dedent(
+    """
+    # pyright: strict
+    from __future__ import annotations
+
+    from klaviyo_profile_import.payloads import ProfileUpsertQuery
+    from typing_extensions import assert_type
+
+    from klaviyo_profiles import UNSET, AsyncKlaviyoProfiles, KlaviyoProfiles
+
+
+    def upsert(client: KlaviyoProfiles) -> str | None:
+        result = client.create_or_update_profile(
+            email="ada@example.com",
+            first_name=UNSET,  # left out: the stored value stays
+            last_name=None,  # cleared
+            location={"city": "London"},
+            timeout=None,
+            extra_headers={"X-Request-Id": "42"},
+        )
+        attributes = result.attributes
+        assert_type(attributes.get("first_name"), str | None)
+        assert_type(attributes.get("email"), str | None)
+        location = attributes.get("location") or {}
+        assert_type(location.get("city"), str | None)
+        assert_type(result.created, bool)
+        return attributes.get("first_name")
+
+
+    def upsert_body(client: KlaviyoProfiles) -> bool:
+        body: ProfileUpsertQuery = {
+            "data": {"type": "profile", "attributes": {"email": "ada@example.com"}}
+        }
+        return client.create_or_update_profile(body=body, max_attempts=1).created
+
+
+    async def upsert_async(client: AsyncKlaviyoProfiles) -> str | None:
+        patient = client.with_options(timeout=60.0)
+        result = await patient.create_or_update_profile(email="ada@example.com")
+        return result.attributes.get("last_name")
+
+
+    def make() -> KlaviyoProfiles:
+        return KlaviyoProfiles(api_key="pk_...", timeout=None).with_options(timeout=5)
+    """
+)
+
+TYPO_CODE = textwrap.dedent(
+    """
+    # pyright: strict
+    from __future__ import annotations
+
+    from klaviyo_profile_import.payloads import ProfileUpsertQuery
+
+    from klaviyo_profiles import KlaviyoProfiles
+
+
+    def typo_in_a_body(client: KlaviyoProfiles) -> None:
+        body: ProfileUpsertQuery = {
+            "data": {"type": "profile", "atributes": {"email": "ada@example.com"}}
+        }
+        client.create_or_update_profile(body=body)
+
+
+    def typo_in_a_body_argument(client: KlaviyoProfiles) -> None:
+        client.create_or_update_profile(body={"data": {"type": "profil", "attributes": {}}})
+
+
+    def typo_in_a_read(client: KlaviyoProfiles) -> object:
+        return client.create_or_update_profile(email="a@example.com").attributes["frist_name"]
+    """
+)
+
+
+def mypy(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=path.parent,
+    )
+
+
+def pyright(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyright",
+            "--outputjson",
+            "--pythonpath",
+            sys.executable,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=path.parent,
+    )
+
+
+@pytest.fixture(scope="module")
+def user_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("typing") / "user_code.py"
+    path.write_text(USER_CODE)
+    return path
+
+
+@pytest.fixture(scope="module")
+def typo_code(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("typos") / "typo_code.py"
+    path.write_text(TYPO_CODE)
+    return path
+
+
+def test_user_code_passes_mypy_strict(user_code: Path) -> None:
+    result = mypy(user_code)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_user_code_passes_pyright_strict(user_code: Path) -> None:
+    result = pyright(user_code)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr
+
+
+def test_mypy_catches_typos_in_a_body_and_in_a_read(typo_code: Path) -> None:
+    result = mypy(typo_code)
+    assert result.returncode == 1, result.stdout
+    assert '"atributes"' in result.stdout
+    assert '"frist_name"' in result.stdout
+    assert "typo_code.py:18: error" in result.stdout  # the "profil" argument
+
+
+def test_pyright_catches_typos_in_a_body_and_in_a_read(typo_code: Path) -> None:
+    result = pyright(typo_code)
+    report = json.loads(result.stdout)
+    messages = [d["message"] for d in report["generalDiagnostics"] if d["severity"] == "error"]
+    assert any("atributes" in message for message in messages), messages
+    assert any("frist_name" in message for message in messages), messages
+    lines = {d["range"]["start"]["line"] + 1 for d in report["generalDiagnostics"]}
+    assert 18 in lines  # the "profil" argument
