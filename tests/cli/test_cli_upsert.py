@@ -133,6 +133,7 @@ def test_server_refusal_is_one_error_line(sandbox: Sandbox, cli_env: dict[str, s
 def test_key_is_never_printed(tmp_path: Path, cli_env: dict[str, str]) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(SECRET_KEY + "\n")
+    key_file.chmod(0o600)  # as a key file should be (a shared one adds a warning line)
     # A sandbox that knows another key answers 401; the message must not carry ours.
     config = SandboxConfig(api_keys={"pk_only_this_one_is_valid_000": ("profiles:write",)})
     with Sandbox(config) as strict:

@@ -60,7 +60,9 @@ def _read_back(base_url: str, key: str, profile_id: str | None) -> dict[str, Any
     return {name: attributes.get(name) for name in _SHOWN}
 
 
-def run_demo(base_url: str | None = None, out: Any = None) -> int:
+def run_demo(
+    base_url: str | None = None, out: Any = None, *, allow_insecure_http: bool = False
+) -> int:
     """Run the tour, printing to ``out`` (default stdout); returns an exit status."""
     out = out or sys.stdout
 
@@ -91,7 +93,9 @@ def run_demo(base_url: str | None = None, out: Any = None) -> int:
     with _target(base_url) as (url, key):
         where = "the embedded sandbox" if base_url is None else url
         say(f"klaviyo-profiles demo: revision {facts.REVISION} on {where}")
-        with KlaviyoProfiles(api_key=key, base_url=url) as client:
+        with KlaviyoProfiles(
+            api_key=key, base_url=url, allow_insecure_http=allow_insecure_http
+        ) as client:
             for number, (title, arguments) in enumerate(steps, start=1):
                 say()
                 say(f"{number}. {title}")

@@ -14,11 +14,14 @@ the API key (``$KLAVIYO_API_KEY`` or ``--api-key-file``) is never printed.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import csv
 import io
 import json
 import os
 import re
+import socket
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -49,6 +52,7 @@ from .common import (
     api_key_option,
     base_url_option,
     fail,
+    insecure_http_option,
     install_warning_format,
     limiter_backend,
     limiter_option,
@@ -66,7 +70,27 @@ _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class _App(click.Group):
-    """A group whose failures all read ``error: <message>``, in and out of standalone mode."""
+    """A group whose failures all read ``error: <message>``, in and out of standalone mode.
+
+    ``sandbox`` is listed with its one-line help and built only when it is run (see
+    :func:`_sandbox_command`), so that other commands never import the sandbox's web stack.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "sandbox"])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "sandbox":
+            return click.Command("sandbox", help=_SANDBOX_HELP)  # listed, not run
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name == "sandbox":
+            command = _sandbox_command()
+        return name, command, rest
 
     def main(
         self,
@@ -79,9 +103,11 @@ class _App(click.Group):
         install_warning_format()
         # Known from the start, so that even a usage error naming it shows it masked.
         remember_secret(os.environ.get(API_KEY_ENV) or "")
+        argv = list(sys.argv[1:] if args is None else args)
+        show = _json_error if _wants_json(argv) else _text_error
         try:
             value = super().main(
-                args,
+                argv,
                 prog_name or "klaviyo-profiles",
                 complete_var,
                 standalone_mode=False,
@@ -89,22 +115,61 @@ class _App(click.Group):
             )
             code = value if isinstance(value, int) else 0
         except click.UsageError as exc:
-            if exc.ctx is not None:
+            if exc.ctx is not None and show is _text_error:
                 click.echo(exc.ctx.get_usage(), err=True)
-            click.echo(f"error: {scrub(exc.format_message())}", err=True)
-            code = 2
+            code = show(exc.format_message(), 2)
         except CliError as exc:
-            exc.show()
-            code = exc.exit_code
+            code = show(exc.message, exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"error: {scrub(exc.format_message())}", err=True)
-            code = exc.exit_code
+            code = show(exc.format_message(), exc.exit_code)
         except click.Abort:
-            click.echo("error: interrupted", err=True)
-            code = 130
+            code = show("interrupted", 130)
+        except BrokenPipeError:
+            code = _closed_pipe()
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    """``--output json`` anywhere among the arguments (seen before Click parses them, so
+    that a usage error is reported as JSON too)."""
+    return "--output=json" in argv or any(
+        argv[i] == "--output" and argv[i + 1] == "json" for i in range(len(argv) - 1)
+    )
+
+
+def _cli_words(message: str) -> str:
+    # The library's advice names its keyword argument; here the option does the same.
+    return message.replace("pass allow_insecure_http=True", "pass --allow-insecure-http")
+
+
+def _text_error(message: str, code: int) -> int:
+    click.echo(f"error: {scrub(_cli_words(message))}", err=True)
+    return code
+
+
+def _json_error(message: str, code: int) -> int:
+    """With ``--output json`` a failure is a JSON document on stdout too, so that a script
+    reading stdout gets something it can parse: ``{"error": {"message", "exit_code"}}``."""
+    document = {"error": {"message": scrub(_cli_words(message)), "exit_code": code}}
+    try:
+        click.echo(json.dumps(document, ensure_ascii=False))
+    except BrokenPipeError:
+        return _closed_pipe()
+    return code
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, as other command-line tools do.
+
+    Later writes, including the interpreter's final flush, go to /dev/null instead of
+    raising again; the status is the shell's for a process ended by SIGPIPE.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 @click.group(cls=_App, context_settings=_CONTEXT)
@@ -126,6 +191,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 # upsert
 
 
+#: Help for the identifier options, which say more than "set X": they also pick the profile.
+_IDENTIFIER_HELP = {
+    "email": "set email; also an identifier: matches an existing profile by email",
+    "phone_number": "set phone_number (E.164, e.g. +15005550006); also an identifier",
+    "external_id": "set external_id, your own id for the profile; also an identifier",
+    "kx": "set _kx, the encrypted id Klaviyo puts in tracked links; also an identifier "
+    "(matches the profile of the person who clicked)",
+}
+
+
+def _max_attempts_option(function: Any) -> Any:
+    return click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=5,
+        show_default=True,
+        help="attempts per profile, retries included (429, 5xx, dropped connections); "
+        "1 turns retries off",
+    )(function)
+
+
 def _attribute_options(function: Any) -> Any:
     """One option per scalar attribute and per location field, from the generated lists."""
     for field in reversed(LOCATION_FIELDS):
@@ -142,7 +228,7 @@ def _attribute_options(function: Any) -> Any:
             f"attribute__{argument}",
             metavar="TEXT",
             default=None,
-            help=f"set {ARGUMENT_TO_ATTRIBUTE[argument]}",
+            help=_IDENTIFIER_HELP.get(argument, f"set {ARGUMENT_TO_ATTRIBUTE[argument]}"),
         )(function)
     return function
 
@@ -252,10 +338,11 @@ def _print_result(console: Console, result: ProfileResult, output: str) -> None:
     help=f"also return these ({', '.join(facts.ADDITIONAL_FIELDS) or 'none'})",
 )
 @click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True)
+@_max_attempts_option
 @limiter_option
 @api_key_option
 @base_url_option
+@insecure_http_option
 def upsert(
     profile_id: str | None,
     properties: tuple[str, ...],
@@ -267,6 +354,7 @@ def upsert(
     limiter: str | None,
     api_key_file: Path | None,
     base_url: str | None,
+    allow_insecure_http: bool,
     **fields: str | None,
 ) -> int:
     """Create a profile, or update the one its identifiers match.
@@ -313,7 +401,10 @@ def upsert(
     console = stdout_console()
     try:
         with KlaviyoProfiles(
-            api_key=key, base_url=base_url or DEFAULT_BASE_URL, limiter_backend=backend
+            api_key=key,
+            base_url=base_url or DEFAULT_BASE_URL,
+            limiter_backend=backend,
+            allow_insecure_http=allow_insecure_http,
         ) as client:
             result = client.create_or_update_profile(
                 body=body,
@@ -383,10 +474,11 @@ def upsert(
     is_flag=True,
     help="do not pace requests under Klaviyo's rate limits (for a sandbox without limits)",
 )
-@click.option("--max-attempts", type=click.IntRange(1, 20), default=5, show_default=True)
+@_max_attempts_option
 @limiter_option
 @api_key_option
 @base_url_option
+@insecure_http_option
 def import_(
     file: Path,
     fmt: str | None,
@@ -401,6 +493,7 @@ def import_(
     limiter: str | None,
     api_key_file: Path | None,
     base_url: str | None,
+    allow_insecure_http: bool,
 ) -> int:
     """Create or update a profile for every row of a CSV or JSON Lines FILE.
 
@@ -438,6 +531,7 @@ def import_(
             fmt=detect_format(file, fmt),
             api_key=key,
             base_url=base_url,
+            allow_insecure_http=allow_insecure_http,
             mapping=mapping,
             null_token=null_token,
             concurrency=concurrency,
@@ -491,32 +585,101 @@ def import_(
 # sandbox
 
 
-@app.command(
-    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-    add_help_option=False,
-)
-@click.argument("options", nargs=-1, type=click.UNPROCESSED)
-def sandbox(options: tuple[str, ...]) -> int:
-    """Serve the local sandbox (see `klaviyo-profiles sandbox --help` for its options)."""
+_SANDBOX_HELP = "Serve the local sandbox: Klaviyo's endpoint on loopback, for tests and demos."
+
+
+def _sandbox_command() -> click.Command:
+    """``sandbox``, built when it is run: its options are the sandbox's own argparse options
+    (``python -m klaviyo_profiles.sandbox``), turned into Click options so that they are
+    defined once and ``--help`` reads like every other command's. Built on demand because the
+    sandbox needs its extra; without it the command says which extra to install."""
     try:
         from ..sandbox.server import build_parser, config_from_args, serve
     except MissingExtraError as exc:
-        fail(str(exc))
-    # The sandbox's own parser, so its options (port, rate limits, faults) are defined once.
+        message = str(exc)
+
+        @click.command(
+            "sandbox",
+            help=_SANDBOX_HELP,
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        )
+        def missing() -> None:
+            fail(message)
+
+        return missing
+
     parser = build_parser()
-    parser.prog = "klaviyo-profiles sandbox"
-    args = parser.parse_args(list(options))
-    try:
-        config = config_from_args(args)
-    except ValueError as exc:
-        fail(str(exc), 2)
-    click.echo(
-        f"Klaviyo sandbox (revision {', '.join(config.revisions)}) on "
-        f"http://{args.host}:{args.port}  -  admin: /sandbox/  -  Ctrl-C stops"
+    params: list[click.Parameter] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        declarations = [*action.option_strings, action.dest]
+        if isinstance(action, argparse._StoreTrueAction):
+            params.append(click.Option(declarations, is_flag=True, help=action.help))
+        elif isinstance(action, argparse._AppendAction):
+            params.append(
+                click.Option(
+                    declarations,
+                    multiple=True,
+                    type=action.type or str,
+                    metavar=action.metavar,
+                    help=action.help,
+                )
+            )
+        else:
+            params.append(
+                click.Option(
+                    declarations,
+                    type=action.type or str,
+                    default=action.default,
+                    show_default=action.default not in (None, ""),
+                    metavar=action.metavar,
+                    help=action.help,
+                )
+            )
+
+    def run(**values: Any) -> int:
+        for name, value in values.items():
+            if isinstance(value, tuple):  # a repeatable option: argparse's None or list
+                values[name] = list(value) or None
+        args = argparse.Namespace(**values)
+        try:
+            config = config_from_args(args)
+        except ValueError as exc:
+            fail(str(exc), 2)
+        _check_port_free(args.host, args.port)
+        click.echo(
+            f"Klaviyo sandbox (revision {', '.join(config.revisions)}) on "
+            f"http://{args.host}:{args.port}  -  admin: /sandbox/  -  Ctrl-C stops"
+        )
+        sys.stdout.flush()
+        serve(config, host=args.host, port=args.port)
+        return 0
+
+    return click.Command(
+        "sandbox", callback=run, params=params, help=_SANDBOX_HELP, context_settings=_CONTEXT
     )
-    sys.stdout.flush()
-    serve(config, host=args.host, port=args.port)
-    return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Fail before the serving banner when the address cannot be bound (in use, say).
+
+    uvicorn would report it only after startup, under a banner that said it was serving.
+    Binding and releasing leaves a moment in which another process could take the port;
+    uvicorn then still fails, later.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        fail(f"cannot serve on {host}:{port}: {exc.strerror}", 2)
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT is not taken for one in use.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}", 1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,8 +742,15 @@ class _DemoRenderer(io.TextIOBase):
 
 @app.command(context_settings=_CONTEXT)
 @api_key_option
-@base_url_option
-def demo(api_key_file: Path | None, base_url: str | None) -> int:
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="run against this server with your API key (default: an embedded sandbox, "
+    "no key, no network)",
+)
+@insecure_http_option
+def demo(api_key_file: Path | None, base_url: str | None, allow_insecure_http: bool) -> int:
     """The tour: create (201), update (200), clear with null, keep by leaving out.
 
     With no --base-url it runs on an embedded sandbox: no API key, no network.
@@ -593,7 +763,7 @@ def demo(api_key_file: Path | None, base_url: str | None) -> int:
         os.environ[API_KEY_ENV] = key
     renderer = _DemoRenderer(stdout_console())
     try:
-        code = run_demo(base_url, out=renderer)
+        code = run_demo(base_url, out=renderer, allow_insecure_http=allow_insecure_http)
     except SystemExit as exc:
         fail(str(exc.code), 2)
     except MissingExtraError as exc:

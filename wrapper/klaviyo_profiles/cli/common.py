@@ -21,6 +21,7 @@ __all__ = [
     "api_key_option",
     "base_url_option",
     "fail",
+    "insecure_http_option",
     "install_warning_format",
     "load_api_key",
     "remember_secret",
@@ -78,9 +79,18 @@ def _has_bad_characters(key: str) -> bool:
     return any(char.isspace() or not char.isprintable() for char in key)
 
 
+class _Console(Console):
+    """Rich's console, except that a closed pipe raises ``BrokenPipeError`` for the command
+    line to handle in one place (Rich would exit with status 1 from inside a print)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def stdout_console() -> Console:
     """Rich output on stdout; colours and live displays only on a terminal."""
-    return Console(highlight=False, soft_wrap=True)
+    return _Console(highlight=False, soft_wrap=True)
 
 
 def load_api_key(api_key_file: Path | None) -> str:
@@ -108,6 +118,22 @@ def load_api_key(api_key_file: Path | None) -> str:
         fail(str(exc), 2)
 
 
+def _warn_if_shared(path: Path) -> None:
+    """Warn, as ssh does for private keys, when other users may read the key file."""
+    if os.name != "posix":
+        return  # Windows has no permission bits to read this from
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & 0o077:
+        click.echo(
+            f"warning: --api-key-file can be read by other users (mode {mode & 0o777:o}); "
+            "restrict it with chmod 600",
+            err=True,
+        )
+
+
 def _read_key_file(path: Path) -> str:
     """The key in ``path``: one line, with at most one line ending after it.
 
@@ -129,6 +155,7 @@ def _read_key_file(path: Path) -> str:
     except UnicodeDecodeError:
         fail("--api-key-file is not UTF-8 text; it should hold the key on one line", 2)
     remember_secret(text)
+    _warn_if_shared(path)
     if len(data) > _KEY_FILE_LIMIT:
         fail("--api-key-file is too large to hold an API key; it should hold one line", 2)
     # One line ending after the key is how editors and `echo` save a file; nothing else is
@@ -169,6 +196,16 @@ def base_url_option(function: Any) -> Any:
         default=None,
         metavar="URL",
         help="server to talk to (default https://a.klaviyo.com); e.g. a sandbox or a proxy",
+    )(function)
+
+
+def insecure_http_option(function: Any) -> Any:
+    """``--allow-insecure-http``: the client's ``allow_insecure_http=True``."""
+    return click.option(
+        "--allow-insecure-http",
+        is_flag=True,
+        help="allow a plain http:// --base-url off loopback (the API key then travels "
+        "unencrypted; for a sandbox or proxy on a trusted network)",
     )(function)
 
 

@@ -47,7 +47,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..body import decode_json
-from ..client import DEFAULT_BASE_URL, AsyncKlaviyoProfiles, Body
+from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
 from ..errors import (
     APIError,
     APIStatusError,
@@ -300,6 +300,7 @@ class ImportSettings:
     fmt: Format
     api_key: str = field(repr=False)
     base_url: str | None = None
+    allow_insecure_http: bool = False
     mapping: dict[str, str] = field(default_factory=dict)
     null_token: str | None = None
     concurrency: int = 8
@@ -647,10 +648,11 @@ async def _run(
     limits = httpx.Limits(
         max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
     )
-    http = httpx.AsyncClient(limits=limits)
+    http = httpx.AsyncClient(limits=limits, timeout=DEFAULT_TIMEOUT)
     client = AsyncKlaviyoProfiles(
         api_key=settings.api_key,
         base_url=settings.base_url or DEFAULT_BASE_URL,
+        allow_insecure_http=settings.allow_insecure_http,
         http_client=http,
         rate_limits=settings.pacing,
         limiter_backend=settings.limiter,

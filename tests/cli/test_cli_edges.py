@@ -1,0 +1,132 @@
+"""Edges of the command line a new user meets: help texts, --output json errors, a closed
+pipe, a shared key file, a busy port, plain http off loopback."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_helpers import SECRET_KEY, invoke, run_cli
+from klaviyo_profiles.sandbox import Sandbox
+
+
+def test_max_attempts_has_help_in_upsert_and_import() -> None:
+    for command in ("upsert", "import"):
+        result = invoke([command, "--help"])
+        assert "retries included" in result.output, command
+
+
+def test_kx_help_says_what_kx_is() -> None:
+    result = invoke(["upsert", "--help"])
+    assert "tracked links" in result.output
+    assert "identifier" in result.output
+
+
+def test_demo_base_url_help_names_the_embedded_sandbox_as_default() -> None:
+    result = invoke(["demo", "--help"])
+    assert "default: an embedded sandbox" in " ".join(result.output.split())
+    assert "a.klaviyo.com" not in result.output
+
+
+def test_sandbox_help_is_a_click_command_like_the_others() -> None:
+    result = invoke(["sandbox", "--help"])
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: ") and " sandbox [OPTIONS]" in result.output
+    assert "[default: 8080]" in result.output
+    assert "-h, --help" in result.output
+
+
+def test_group_help_lists_sandbox_with_its_summary() -> None:
+    result = invoke(["--help"])
+    assert "sandbox   Serve the local sandbox" in result.output
+
+
+def test_plain_http_off_loopback_is_refused_with_the_option_to_allow_it(
+    cli_env: dict[str, str],
+) -> None:
+    result = invoke(["upsert", "--email", "a@example.com", "--base-url", "http://example.test"])
+    assert result.exit_code == 2
+    assert "--allow-insecure-http" in result.stderr
+
+
+def test_allow_insecure_http_reaches_the_client(cli_env: dict[str, str]) -> None:
+    # The .invalid name never resolves, so nothing leaves the machine: the client accepts
+    # the URL and only the connection fails.
+    result = invoke(
+        [
+            "upsert",
+            "--email",
+            "a@example.com",
+            "--base-url",
+            "http://localhost.invalid:1",
+            "--allow-insecure-http",
+            "--max-attempts",
+            "1",
+        ]
+    )
+    assert "allow-insecure-http" not in result.stderr
+    assert result.exit_code == 1
+    assert "Connection error" in result.stderr
+
+
+def test_output_json_errors_are_json(cli_env: dict[str, str]) -> None:
+    result = invoke(
+        ["upsert", "--output", "json", "--email", "a@example.com", "--base-url", "ftp://x"]
+    )
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["error"]["exit_code"] == 2
+    assert "base_url" in document["error"]["message"]
+
+
+def test_output_json_usage_errors_are_json() -> None:
+    result = invoke(["upsert", "--output=json", "--no-such-option"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["error"]["message"] == "No such option '--no-such-option'."
+
+
+def test_demo_into_a_closed_pipe_exits_quietly(cli_env: dict[str, str]) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "klaviyo_profiles.cli", "demo"],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert demo.stdout is not None and demo.stderr is not None
+    demo.stdout.readline()
+    demo.stdout.close()  # what `| head -1` does once it has its line
+    stderr = demo.stderr.read().decode()
+    assert demo.wait(timeout=60) == 141
+    assert stderr == ""
+
+
+def test_key_file_readable_by_others_is_warned_about(
+    tmp_path: Path, cli_env: dict[str, str], sandbox: Sandbox
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(SECRET_KEY + "\n")
+    key_file.chmod(0o644)
+    env = {k: v for k, v in cli_env.items() if k != "KLAVIYO_API_KEY"}
+    args = ["upsert", "--email", "a@example.com", "--base-url", sandbox.base_url]
+    shared = run_cli([*args, "--api-key-file", str(key_file)], env)
+    assert shared.returncode == 0, shared.stderr
+    assert "can be read by other users" in shared.stderr and "chmod 600" in shared.stderr
+    key_file.chmod(0o600)
+    private = run_cli([*args, "--api-key-file", str(key_file)], env)
+    assert private.returncode == 0
+    assert "other users" not in private.stderr
+    assert SECRET_KEY not in shared.stderr + private.stderr
+
+
+def test_sandbox_on_a_busy_port_fails_before_the_banner(cli_env: dict[str, str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli(["sandbox", "--port", str(port)], cli_env, timeout=60)
+    assert result.returncode == 1
+    assert "Klaviyo sandbox" not in result.stdout
+    assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
