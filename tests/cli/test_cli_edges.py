@@ -130,3 +130,47 @@ def test_sandbox_on_a_busy_port_fails_before_the_banner(cli_env: dict[str, str])
     assert result.returncode == 1
     assert "Klaviyo sandbox" not in result.stdout
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr
+
+
+def test_semicolon_csv_names_the_delimiter_to_pass(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email;first_name\nsemi@example.com;Sam\n")
+    result = invoke(["import", str(source), "--base-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert "pass --delimiter ';'" in result.stderr
+    assert "not a profile field" not in result.stderr
+
+
+def test_delimiter_and_encoding_read_a_cp1252_semicolon_export(
+    tmp_path: Path, cli_env: dict[str, str], sandbox: Sandbox
+) -> None:
+    source = tmp_path / "export.csv"
+    source.write_bytes("email;first_name\nzoe@example.com;Zoë\n".encode("cp1252"))
+    args = ["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"]
+    plain = invoke([*args, "--delimiter", ";"])
+    assert plain.exit_code == 2 and "--encoding" in plain.stderr
+    result = invoke([*args, "--delimiter", ";", "--encoding", "cp1252"])
+    assert result.exit_code == 0, result.stderr
+    (profile,) = sandbox.profiles()
+    assert profile["attributes"]["first_name"] == "Zoë"
+
+
+def test_tab_delimiter_by_name(tmp_path: Path, cli_env: dict[str, str], sandbox: Sandbox) -> None:
+    source = tmp_path / "people.tsv.csv"
+    source.write_text("email\tlast_name\ntab@example.com\tTabb\n")
+    result = invoke(
+        ["import", str(source), "--base-url", sandbox.base_url, "--no-pacing", "--delimiter", "tab"]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert sandbox.profiles()[0]["attributes"]["last_name"] == "Tabb"
+
+
+def test_bad_delimiter_and_encoding_are_usage_errors(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\n")
+    base = ["import", str(source), "--base-url", "http://127.0.0.1:9"]
+    assert "one character" in invoke([*base, "--delimiter", ";;"]).stderr
+    unknown = invoke([*base, "--encoding", "klingon"])
+    assert unknown.exit_code == 2 and "unknown encoding 'klingon'" in unknown.stderr

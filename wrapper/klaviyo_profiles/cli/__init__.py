@@ -201,6 +201,14 @@ _IDENTIFIER_HELP = {
 }
 
 
+def _delimiter(text: str) -> str:
+    """``--delimiter``: one character; ``\\t`` and ``tab`` name the tab."""
+    value = "\t" if text in ("\\t", "tab", "TAB") else text
+    if len(value) != 1 or value in ('"', "\r", "\n"):
+        fail(f"--delimiter expects one character (e.g. ';' or tab), got {text!r}", 2)
+    return value
+
+
 def _max_attempts_option(function: Any) -> Any:
     return click.option(
         "--max-attempts",
@@ -444,6 +452,19 @@ def upsert(
     "'COLUMN=' skips it; repeatable",
 )
 @click.option(
+    "--delimiter",
+    default=",",
+    show_default=True,
+    metavar="CHAR",
+    help="CSV cell separator: one character, e.g. ';' (\\t or tab for tabs)",
+)
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="the file's text encoding, e.g. cp1252 or latin-1 for older spreadsheet exports",
+)
+@click.option(
     "--null-token",
     metavar="TOKEN",
     default=None,
@@ -483,6 +504,8 @@ def import_(
     file: Path,
     fmt: str | None,
     mappings: tuple[str, ...],
+    delimiter: str,
+    encoding: str,
     null_token: str | None,
     concurrency: int,
     journal_path: Path | None,
@@ -512,6 +535,7 @@ def import_(
         RejectFileError,
         detect_format,
         run_import,
+        text_encoding,
     )
 
     mapping: dict[str, str] = {}
@@ -532,6 +556,8 @@ def import_(
             api_key=key,
             base_url=base_url,
             allow_insecure_http=allow_insecure_http,
+            delimiter=_delimiter(delimiter),
+            encoding=text_encoding(encoding),
             mapping=mapping,
             null_token=null_token,
             concurrency=concurrency,

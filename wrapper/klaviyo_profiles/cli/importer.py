@@ -17,6 +17,7 @@ its reason and the rest proceed.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import csv
 import hashlib
@@ -119,37 +120,54 @@ def detect_format(path: Path, override: str | None) -> Format:
     raise HeaderError(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
 
 
-def csv_header(path: Path) -> list[str]:
+def text_encoding(name: str) -> str:
+    """The codec for ``--encoding``: UTF-8 reads as ``utf-8-sig`` (a byte order mark that
+    spreadsheet programs write is not part of the first column's name)."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise HeaderError(
+            f"--encoding: unknown encoding {name!r} (e.g. utf-8, cp1252, latin-1)"
+        ) from None
+    return "utf-8-sig" if codec == "utf-8" else codec
+
+
+def csv_header(path: Path, *, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[str]:
     """The header row of a CSV file."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), None)
+    with path.open(newline="", encoding=encoding) as handle:
+        header = next(csv.reader(handle, delimiter=delimiter), None)
     if not header:
         raise HeaderError(f"{path.name} has no header row")
     return header
 
 
-def read_rows(path: Path, fmt: Format) -> Iterator[SourceRow]:
+def read_rows(
+    path: Path, fmt: Format, *, delimiter: str = ",", encoding: str = "utf-8-sig"
+) -> Iterator[SourceRow]:
     """The file's data rows, one at a time (blank lines skipped, numbers from 1)."""
     if fmt == "csv":
-        yield from _read_csv(path)
+        yield from _read_csv(path, delimiter, encoding)
     else:
-        yield from _read_jsonl(path)
+        yield from _read_jsonl(path, encoding)
 
 
-def count_rows(path: Path, fmt: Format) -> int:
+def count_rows(
+    path: Path, fmt: Format, *, delimiter: str = ",", encoding: str = "utf-8-sig"
+) -> int:
     """Data rows in the file, for the progress bar (one streaming pass).
 
     The pass also proves the whole file is UTF-8 text, so a bad byte at the end stops the
     import before its first request rather than part way (``HeaderError``).
     """
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        lines = _text_lines(handle, path)
+    with path.open(newline="", encoding=encoding) as handle:
+        lines = _text_lines(handle, path, encoding)
         if fmt == "csv":
-            return max(0, sum(1 for cells in csv.reader(lines) if cells) - 1)
+            rows = csv.reader(lines, delimiter=delimiter)
+            return max(0, sum(1 for cells in rows if cells) - 1)
         return sum(1 for line in lines if line.strip())
 
 
-def _text_lines(handle: Iterable[str], path: Path) -> Iterator[str]:
+def _text_lines(handle: Iterable[str], path: Path, encoding: str) -> Iterator[str]:
     try:
         for number, line in enumerate(handle, start=1):
             if "\x00" in line:
@@ -161,14 +179,17 @@ def _text_lines(handle: Iterable[str], path: Path) -> Iterator[str]:
             yield line
     except UnicodeDecodeError as exc:
         # No line number: the decoder reads ahead in blocks, so it would be a guess.
-        raise HeaderError(
-            f"{path.name} is not UTF-8 text ({exc.reason}); save it as UTF-8"
-        ) from None
+        if encoding == "utf-8-sig":
+            raise HeaderError(
+                f"{path.name} is not UTF-8 text ({exc.reason}); save it as UTF-8, or name "
+                "its encoding with --encoding (e.g. cp1252, latin-1)"
+            ) from None
+        raise HeaderError(f"{path.name} is not {encoding} text ({exc.reason})") from None
 
 
-def _read_csv(path: Path) -> Iterator[SourceRow]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+def _read_csv(path: Path, delimiter: str, encoding: str) -> Iterator[SourceRow]:
+    with path.open(newline="", encoding=encoding) as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None) or []
         number = 0
         for cells in reader:
@@ -187,8 +208,8 @@ def _read_csv(path: Path) -> Iterator[SourceRow]:
             yield SourceRow(number, original, dict(zip(header, cells, strict=True)))
 
 
-def _read_jsonl(path: Path) -> Iterator[SourceRow]:
-    with path.open(encoding="utf-8-sig") as handle:
+def _read_jsonl(path: Path, encoding: str) -> Iterator[SourceRow]:
+    with path.open(encoding=encoding) as handle:
         number = 0
         for line in handle:
             text = line.rstrip("\r\n")
@@ -247,6 +268,15 @@ class RowMapper:
         for column in self.mapping:
             if column not in header:
                 raise HeaderError(f"--map names column {column!r}, which the file does not have")
+        if len(header) == 1:
+            # A whole header in one column: the file is separated by something else.
+            separator = next((s for s in (";", "\t", "|") if s in header[0]), None)
+            if separator is not None:
+                shown = "\\t" if separator == "\t" else separator
+                raise HeaderError(
+                    f"the header is one column, {header[0]!r}: the file looks separated by "
+                    f"{separator!r}, not commas; pass --delimiter '{shown}'"
+                )
         for column in header:
             try:
                 target = self.target(column)
@@ -301,6 +331,9 @@ class ImportSettings:
     api_key: str = field(repr=False)
     base_url: str | None = None
     allow_insecure_http: bool = False
+    #: CSV cell separator (``--delimiter``) and the file's text encoding (``--encoding``).
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
     mapping: dict[str, str] = field(default_factory=dict)
     null_token: str | None = None
     concurrency: int = 8
@@ -311,6 +344,10 @@ class ImportSettings:
     max_attempts: int = 5
     #: Where the rate limiter counts (``--limiter``); ``None``: ``$KLAVIYO_LIMITER_URL`` or memory.
     limiter: LimiterBackend | None = None
+
+    def text_format(self) -> dict[str, str]:
+        """``delimiter`` and ``encoding`` as keyword arguments of the readers."""
+        return {"delimiter": self.delimiter, "encoding": self.encoding}
 
     def fingerprint(self, header: Sequence[str] | None = None) -> str:
         """The settings that shape each request, folded into every row's hash.
@@ -609,7 +646,7 @@ async def _run(
     mapper = RowMapper(settings.mapping, settings.null_token)
     header: list[str] | None = None
     if settings.fmt == "csv":
-        header = csv_header(settings.path)
+        header = csv_header(settings.path, **settings.text_format())
         mapper.check_header(header)
     fingerprint = settings.fingerprint(header)
     fatal: list[BaseException] = []
@@ -745,7 +782,7 @@ async def _run(
     # Rows past this one have no earlier outcome, so none of them can be skipped.
     resumed_up_to = journal.last_row()
     try:
-        for row in read_rows(settings.path, settings.fmt):
+        for row in read_rows(settings.path, settings.fmt, **settings.text_format()):
             if fatal:
                 break
             last_row = row.number
@@ -827,7 +864,9 @@ def export_rejects(settings: ImportSettings, journal: Journal) -> int:
         with temporary.open("w", newline="", encoding="utf-8") as handle:
             if settings.fmt == "csv":
                 writer = csv.writer(handle)
-                writer.writerow(["row", "error", *csv_header(settings.path)])
+                writer.writerow(
+                    ["row", "error", *csv_header(settings.path, **settings.text_format())]
+                )
                 for entry in journal.entries(failing, current=True):
                     cells = json.loads(entry.original) if entry.original else []
                     writer.writerow([entry.row, entry.error or "", *cells])
@@ -934,9 +973,10 @@ def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
     the columns, the encoding of the whole file, that the journal and the reject file can be
     written, and that no other import holds the journal (``PreflightError``, ``HeaderError``).
     """
-    total = count_rows(settings.path, settings.fmt)  # first: proves the file is text
+    total = count_rows(settings.path, settings.fmt, **settings.text_format())  # proves text
     if settings.fmt == "csv":
-        RowMapper(settings.mapping, settings.null_token).check_header(csv_header(settings.path))
+        header = csv_header(settings.path, **settings.text_format())
+        RowMapper(settings.mapping, settings.null_token).check_header(header)
     _check_paths(settings)
     started = time.monotonic()
     lock = _lock(settings)
