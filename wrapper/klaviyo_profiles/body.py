@@ -271,9 +271,15 @@ def _convert_mapping(
                 f"{field}[{_shorten_repr(key)}]", "string keys", f"got {type(key).__name__}"
             )
         walk.add(len(key) + 4)
+        if type(item) is str and key.isascii() and item.isascii():
+            # The common case, done inline: ASCII text passes check_text, and the field's
+            # name is only needed for an error.
+            walk.add(len(item) + 3)
+            result[key] = item
+            continue
         child = field_name(field, key)
         check_text(key, child)
-        if _is_unset(item):
+        if isinstance(item, Unset):
             continue
         result[key] = _convert(item, child, depth + 1, walk)
     return result
@@ -357,7 +363,16 @@ def check_body(body: Mapping[str, Any]) -> None:
 class _Node:
     """One schema node with what :func:`_check` asks of it worked out in advance."""
 
-    __slots__ = ("enum", "items", "kinds", "options", "properties", "required", "schema")
+    __slots__ = (
+        "accept",
+        "enum",
+        "items",
+        "kinds",
+        "options",
+        "properties",
+        "required",
+        "schema",
+    )
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = schema  # kept for error messages (_describe)
@@ -374,9 +389,32 @@ class _Node:
         self.required = tuple(schema.get("required") or ())
         items = schema.get("items")
         self.items = _Node(items) if isinstance(items, Mapping) else None
+        # Exact Python types that pass this node whatever their value (plain strings, numbers,
+        # booleans, None for scalar types without an enum): the walk accepts them without a
+        # call. Anything else, subclasses included, goes through _check.
+        self.accept: frozenset[type] = frozenset()
+        if self.options is not None:
+            if all(option.options is None for option in self.options):
+                self.accept = frozenset().union(*(option.accept for option in self.options))
+        elif (
+            self.kinds
+            and self.enum is _NO_ENUM
+            and self.properties is None
+            and self.items is None
+            and all(kind in _SCALAR_TYPES for kind in self.kinds)
+        ):
+            self.accept = frozenset(t for kind in self.kinds for t in _SCALAR_TYPES[kind])
 
 
 _NO_ENUM: Any = object()
+#: JSON scalar types and the exact Python types that _matches_type accepts for them.
+_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "null": (type(None),),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+}
 _compiled_schema: _Node | None = None
 
 
@@ -478,7 +516,9 @@ def _check(value: Any, node: _Node, field: str) -> None:
                 if key not in value:
                     raise InvalidInputError(_child(field, key), "this key to be present")
             for key, item in value.items():
-                _check(item, properties[key], _child(field, key))
+                child = properties[key]
+                if type(item) not in child.accept:
+                    _check(item, child, _child(field, key))
     if isinstance(value, list) and node.items is not None:
         for index, item in enumerate(value):
             _check(item, node.items, f"{field}[{index}]")
