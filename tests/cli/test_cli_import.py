@@ -287,3 +287,15 @@ def test_journal_counts_only_rows_checked_against_a_replaced_input(tmp_path: Pat
         journal.touch(2)  # this run met row 2 unchanged; row 1 it never reached
         assert [e.row for e in journal.entries({"rejected"}, current=True)] == [2]
         assert journal.status(1, "h1") == "rejected"  # still known, if row 1 comes back
+
+
+def test_journal_links_identifiers_named_together_into_one_group(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.sqlite") as journal:
+        by_email = journal.link_identities(["email\x00a@example.com"])
+        by_phone = journal.link_identities(["phone_number\x0015550100000"])
+        assert by_email != by_phone  # nothing links them yet
+        linked = journal.link_identities(["email\x00a@example.com", "phone_number\x0015550100000"])
+        assert linked == sorted(by_email + by_phone)  # both groups, now merged into one
+        merged = journal.link_identities(["phone_number\x0015550100000"])
+        assert merged == journal.link_identities(["email\x00a@example.com"]) == [min(linked)]
+        assert journal.link_identities(["external_id\x00other"]) not in (merged, linked)

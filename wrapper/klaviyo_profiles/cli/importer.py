@@ -564,7 +564,10 @@ class ProfileLanes:
     Each identifier has a lane: the last admitted row that named it. A row waits for the
     rows at the end of every lane it joins (so a row naming two identities waits for both)
     and becomes the new end of each. Waiting is transitive, so any two rows sharing an
-    identifier are applied in file order, however many workers there are.
+    identifier are applied in file order, however many workers there are. The importer also
+    has each row join the lanes of its identifiers' groups (:meth:`Journal.link_identities`,
+    before and after the row links them), so rows that name one profile by different
+    identifiers, linked by an earlier row, keep file order as well.
 
     Hand-written: task queues and limiters order by arrival, not by a key derived from the
     payload, and none orders across a *set* of keys per item.
@@ -813,17 +816,21 @@ async def _run(
                 # Klaviyo refuses a profile with no identifier; no request needed to know.
                 finish(row, content_hash, "rejected", error=NO_IDENTIFIER)
                 continue
-            if row.number < resumed_up_to:
-                # Later rows of this profile that an earlier run applied must follow it again.
-                try:
-                    journal.mark_sent(_stored_keys(keys))
-                except sqlite3.Error as exc:
-                    fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
-                    break
+            try:
+                stored = _stored_keys(keys)
+                if row.number < resumed_up_to:
+                    # Later rows of this profile that an earlier run applied must follow again.
+                    journal.mark_sent(stored)
+                # The groups of identifiers linked by earlier rows: their lanes too.
+                groups = journal.link_identities(stored)
+            except sqlite3.Error as exc:
+                fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
+                break
+            lane_keys = keys | {("group", str(group)) for group in groups}
             # Waits while the window is full: memory stays bounded.
             await window.acquire()
-            waits, mine = lanes.join(keys)
-            task = asyncio.create_task(handle(row, content_hash, body, keys, waits, mine))
+            waits, mine = lanes.join(lane_keys)
+            task = asyncio.create_task(handle(row, content_hash, body, lane_keys, waits, mine))
             running.add(task)
             task.add_done_callback(running.discard)
         else:

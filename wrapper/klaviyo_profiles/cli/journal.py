@@ -91,6 +91,8 @@ class Journal:
         self._input_changed = False
         #: Whether :meth:`mark_sent` was called in this run.
         self.marked = False
+        self._links_ready = False
+        self._next_group = 0
         try:
             # isolation_level=None: autocommit, every statement is its own transaction, which
             # is the "committed per outcome" guarantee; no long transaction to lose on a crash.
@@ -308,6 +310,44 @@ class Journal:
             list(keys),
         ).fetchone()
         return found is not None
+
+    def link_identities(self, keys: Collection[str]) -> list[int]:
+        """Join ``keys`` (one row's identifiers) into one group of this run; the groups touched.
+
+        Identifiers named together by any row so far belong to one group (a union of sets,
+        kept in a temporary table so that memory stays flat), so rows that name one profile
+        by different identifiers (an email here, a phone number there) are still ordered.
+        Returns the groups the keys were in before this row (now merged) and the group they
+        are in after it.
+        """
+        if not self._links_ready:
+            self._db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS links (key TEXT PRIMARY KEY, grp INTEGER NOT NULL)"
+            )
+            self._db.execute("CREATE INDEX IF NOT EXISTS temp.links_grp ON links (grp)")
+            self._links_ready = True
+        found = dict(
+            self._db.execute(
+                f"SELECT key, grp FROM temp.links WHERE key IN ({','.join('?' * len(keys))})",
+                list(keys),
+            ).fetchall()
+        )
+        groups = {int(group) for group in found.values()}
+        if groups:
+            target = min(groups)
+        else:
+            self._next_group += 1
+            target = self._next_group
+        others = sorted(groups - {target})
+        if others:
+            self._db.execute(
+                f"UPDATE temp.links SET grp = ? WHERE grp IN ({','.join('?' * len(others))})",
+                [target, *others],
+            )
+        new = [(key, target) for key in keys if key not in found]
+        if new:
+            self._db.executemany("INSERT INTO temp.links (key, grp) VALUES (?, ?)", new)
+        return sorted(groups | {target})
 
     def forget_after(self, last_row: int) -> None:
         """Drop outcomes of rows past the end of the file (it was shortened)."""
