@@ -85,7 +85,7 @@ def test_output_json_errors_are_json(cli_env: dict[str, str]) -> None:
 def test_output_json_usage_errors_are_json() -> None:
     result = invoke(["upsert", "--output=json", "--no-such-option"])
     assert result.exit_code == 2
-    assert json.loads(result.stdout)["error"]["message"] == "No such option '--no-such-option'."
+    assert "--no-such-option" in json.loads(result.stdout)["error"]["message"]
 
 
 def test_demo_into_a_closed_pipe_exits_quietly(cli_env: dict[str, str]) -> None:

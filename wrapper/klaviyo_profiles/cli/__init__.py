@@ -76,6 +76,14 @@ class _App(click.Group):
     :func:`_sandbox_command`), so that other commands never import the sandbox's web stack.
     """
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # Here rather than in main: Click before 8.2 turns a broken pipe that reaches its
+        # main into exit status 1.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            return _closed_pipe()
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), "sandbox"])
 
