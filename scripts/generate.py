@@ -157,6 +157,38 @@ def python_type(document: dict[str, Any], schema: dict[str, Any]) -> str:
     return f"{text} | None" if nullable and "None" not in text.split(" | ") else text
 
 
+def operation_limits(fragment: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per operation of the fragment: method, path, rate limit windows, scopes and the request
+    limits it states (``None`` where it states none)."""
+    result = []
+    for operation_id, path, method, operation in spec_tools.find_operations(fragment):
+        rate = operation.get("x-klaviyo-ratelimit") or {}
+        if "burst" not in rate or "steady" not in rate:
+            raise spec_tools.SpecError(f"{operation_id}: no x-klaviyo-ratelimit burst and steady")
+        burst, steady = parse_rate(rate["burst"]), parse_rate(rate["steady"])
+        payload = operation.get(spec_tools.PAYLOAD_LIMIT_KEY)
+        item_payload = operation.get(spec_tools.ITEM_PAYLOAD_LIMIT_KEY)
+        item_limit = operation.get(spec_tools.ITEM_LIMIT_KEY)
+        result.append(
+            {
+                "operation_id": operation_id,
+                "method": method.upper(),
+                "path": path,
+                "burst_limit": burst[0],
+                "burst_period": burst[1],
+                "steady_limit": steady[0],
+                "steady_period": steady[1],
+                "scopes": tuple(operation.get("x-klaviyo-scopes") or ()),
+                "payload_limit_bytes": None if payload is None else parse_size(payload),
+                "item_limit": None if item_limit is None else int(item_limit),
+                "item_payload_limit_bytes": (
+                    None if item_payload is None else parse_size(item_payload)
+                ),
+            }
+        )
+    return result
+
+
 def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
     """Everything ``facts.py`` states, read from the fragment."""
     path, method, operation = spec_tools.find_operation(fragment)
@@ -211,6 +243,15 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
         "additional_fields": _parameter_enum(operation, "additional-fields[profile]"),
         "sparse_fields": _parameter_enum(operation, "fields[profile]"),
         "comma_joined": tuple(spec_tools.comma_joined_query_parameters(fragment)),
+        # Every operation's, for the endpoint template, which decides by parameter name.
+        "comma_joined_all": tuple(
+            dict.fromkeys(
+                name
+                for operation_id, *_ in spec_tools.find_operations(fragment)
+                for name in spec_tools.comma_joined_query_parameters(fragment, operation_id)
+            )
+        ),
+        "operations": operation_limits(fragment),
         "arguments": arguments,
         "response_attributes": _names(fragment, success_schema, "data", "attributes"),
         "generator_versions": {name: version(name) for name in GENERATORS},
@@ -352,7 +393,7 @@ def generate(spec_file: Path, out: Path) -> None:
     fragment = spec_tools.load_document(spec_file)
     facts = endpoint_facts(fragment)
     normalised = spec_tools.normalise_for_generation(fragment)
-    comma_joined = list(facts["comma_joined"])
+    comma_joined = list(facts["comma_joined_all"])
     with tempfile.TemporaryDirectory(prefix="klaviyo-generate-") as scratch:
         staging = Path(scratch) / PACKAGE
         _run_openapi_python_client(normalised, comma_joined, staging)

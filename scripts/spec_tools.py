@@ -1,4 +1,5 @@
-"""Reading, extracting, comparing and normalising OpenAPI documents for the profile-import call.
+"""Reading, extracting, comparing and normalising OpenAPI documents for the profile-import call
+and the bulk profile import job operations beside it.
 
 Shared by ``generate.py``, ``update_revision.py`` and the test suite, so that every place that
 needs "the facts of the operation" or "a copy a generator or validator handles correctly" gets
@@ -6,8 +7,9 @@ them from one implementation.
 
 Vocabulary used below:
 
-* *fragment*: the project's own OpenAPI 3.0 document in ``spec/``, holding one operation and the
-  components it references, described in the project's words.
+* *fragment*: the project's own OpenAPI 3.0 document in ``spec/``, holding the profile-import
+  operation, the bulk job operations where the revision has them (:data:`OPERATIONS`), and the
+  components they reference, described in the project's words.
 * *facts*: names, types, formats, nullability, required-ness, enums, defaults and limits. Facts
   carry over from Klaviyo's published documents; prose (descriptions, summaries, examples) does not.
 """
@@ -25,6 +27,25 @@ from typing import Any
 OPERATION_ID = "create_or_update_profile"
 # Early revisions served the call on the path with a trailing slash.
 PATH_PATTERN = re.compile(r"^/api/profile-import/?$")
+#: The bulk profile import job operations, cut out alongside the profile-import call where a
+#: document has them: operationId -> (method, path pattern), in the order the fragment lists
+#: them. A document without them (Klaviyo's per-endpoint file) gives a fragment without them.
+BULK_OPERATIONS: dict[str, tuple[str, re.Pattern[str]]] = {
+    "bulk_import_profiles": ("post", re.compile(r"^/api/profile-bulk-import-jobs/?$")),
+    "get_bulk_import_profiles_job": (
+        "get",
+        re.compile(r"^/api/profile-bulk-import-jobs/\{[^/}]+\}/?$"),
+    ),
+    "get_errors_for_bulk_import_profiles_job": (
+        "get",
+        re.compile(r"^/api/profile-bulk-import-jobs/\{[^/}]+\}/import-errors/?$"),
+    ),
+}
+#: Every operation a fragment may hold, the profile-import call first.
+OPERATIONS: dict[str, tuple[str, re.Pattern[str]]] = {
+    OPERATION_ID: ("post", PATH_PATTERN),
+    **BULK_OPERATIONS,
+}
 REVISION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9_-]+)?$")
 
 # Keys that hold prose rather than facts, wherever an object is being described.
@@ -33,6 +54,11 @@ PROSE_KEYS = frozenset({"description", "summary", "example", "examples", "extern
 KEPT_EXTENSIONS = ("x-klaviyo-ratelimit", "x-klaviyo-scopes")
 # The project's own extension for the payload limit, which Klaviyo states only in prose.
 PAYLOAD_LIMIT_KEY = "x-payload-limit"
+# The project's own extensions for the bulk job limits Klaviyo states only in prose: profiles
+# per request, and the size of one profile inside the request.
+ITEM_LIMIT_KEY = "x-item-limit"
+ITEM_PAYLOAD_LIMIT_KEY = "x-item-payload-limit"
+OWN_EXTENSIONS = (PAYLOAD_LIMIT_KEY, ITEM_LIMIT_KEY, ITEM_PAYLOAD_LIMIT_KEY)
 # Keys whose value is a map from names (property names, media types, status codes) to objects:
 # a key such as "description" inside one of these is a name, never prose.
 NAME_MAPS = frozenset(
@@ -110,22 +136,51 @@ def dump_yaml(document: dict[str, Any]) -> str:
 # Finding and extracting the operation
 
 
-def find_operation(document: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """Return ``(path, method, operation)`` of the profile-import call in ``document``."""
+def find_operation(
+    document: dict[str, Any], operation_id: str = OPERATION_ID
+) -> tuple[str, str, dict[str, Any]]:
+    """Return ``(path, method, operation)`` of one of :data:`OPERATIONS` in ``document``
+    (the profile-import call by default); found by ``operationId``, else by method and path."""
+    found = _find(document, operation_id)
+    if found is None:
+        method, _ = OPERATIONS[operation_id]
+        raise SpecError(
+            f"no operation {operation_id!r} ({method.upper()} {_path_hint(operation_id)}) "
+            "found in the document"
+        )
+    return found
+
+
+def _path_hint(operation_id: str) -> str:
+    pattern = OPERATIONS[operation_id][1].pattern
+    return pattern.strip("^$").replace("/?", "").replace(r"\{[^/}]+\}", "{id}")
+
+
+def _find(document: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]] | None:
+    wanted_method, pattern = OPERATIONS[operation_id]
     candidates: list[tuple[str, str, dict[str, Any]]] = []
     for path, item in (document.get("paths") or {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or method not in _METHODS:
                 continue
-            if operation.get("operationId") == OPERATION_ID:
+            if operation.get("operationId") == operation_id:
                 return path, method, operation
-            if method == "post" and PATH_PATTERN.match(path):
+            if method == wanted_method and pattern.match(path):
                 candidates.append((path, method, operation))
     if len(candidates) == 1:
         return candidates[0]
-    raise SpecError(
-        f"no operation {OPERATION_ID!r} (POST /api/profile-import) found in the document"
-    )
+    return None
+
+
+def find_operations(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """``(operation_id, path, method, operation)`` of every operation of :data:`OPERATIONS` the
+    document holds, in that order; the profile-import call must be there."""
+    found = [(OPERATION_ID, *find_operation(document))]
+    for operation_id in BULK_OPERATIONS:
+        match = _find(document, operation_id)
+        if match is not None:
+            found.append((operation_id, *match))
+    return found
 
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -173,7 +228,7 @@ def strip_prose(node: Any, *, parent_key: str | None = None) -> Any:
 
 
 def _is_dropped_extension(key: str) -> bool:
-    return key.startswith("x-") and key not in KEPT_EXTENSIONS and key != PAYLOAD_LIMIT_KEY
+    return key.startswith("x-") and key not in KEPT_EXTENSIONS and key not in OWN_EXTENSIONS
 
 
 _PAYLOAD_LIMIT_PROSE = re.compile(
@@ -187,6 +242,71 @@ def payload_limit_from_prose(operation: dict[str, Any]) -> str | None:
     if match is None:
         return None
     return f"{match.group(1)}{match.group(2).upper()}"
+
+
+_ITEM_LIMIT_PROSE = re.compile(r"accepts up to\s*(\d[\d,]*)\s*profiles per request", re.I)
+_ITEM_PAYLOAD_LIMIT_PROSE = re.compile(
+    r"maximum allowed payload size per-profile is\s*(\d+(?:\.\d+)?)\s*(KB|MB|B)\b", re.I
+)
+
+
+def limits_from_prose(operation: dict[str, Any]) -> dict[str, Any]:
+    """The limits Klaviyo states only in an operation's description, as the project's
+    extensions (:data:`OWN_EXTENSIONS`): payload size, profiles per request, size of one."""
+    description = operation.get("description") or ""
+    limits: dict[str, Any] = {}
+    payload = payload_limit_from_prose(operation)
+    if payload is not None:
+        limits[PAYLOAD_LIMIT_KEY] = payload
+    match = _ITEM_LIMIT_PROSE.search(description)
+    if match is not None:
+        limits[ITEM_LIMIT_KEY] = int(match.group(1).replace(",", ""))
+    match = _ITEM_PAYLOAD_LIMIT_PROSE.search(description)
+    if match is not None:
+        limits[ITEM_PAYLOAD_LIMIT_KEY] = f"{match.group(1)}{match.group(2).upper()}"
+    return limits
+
+
+def _collect_components(
+    document: dict[str, Any], roots: Any, prose: set[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Every component ``roots`` reference, transitively, without prose (collected into
+    ``prose`` when given)."""
+    components: dict[str, dict[str, Any]] = {}
+    pending = list(_refs(roots))
+    seen: set[str] = set()
+    while pending:
+        ref = pending.pop()
+        if ref in seen:
+            continue
+        seen.add(ref)
+        parts = ref[2:].split("/")
+        if len(parts) != 3 or parts[0] != "components":
+            raise SpecError(f"unsupported reference {ref!r}")
+        source = resolve(document, ref)
+        if prose is not None:
+            prose.update(prose_texts(source))
+        target = strip_prose(copy.deepcopy(source), parent_key=None)
+        components.setdefault(parts[1], {})[parts[2]] = target
+        pending.extend(_refs(target))
+    return components
+
+
+def _security_schemes(document: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, Any]:
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    found: dict[str, Any] = {}
+    for operation in operations:
+        for requirement in operation.get("security", document.get("security")) or []:
+            for name in requirement:
+                found[name] = strip_prose(copy.deepcopy(schemes[name]))
+    return found
+
+
+def _paths(found: list[tuple[str, str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, op in found:
+        paths.setdefault(path, {})[method] = op
+    return paths
 
 
 def detect_revision(document: dict[str, Any], operation: dict[str, Any]) -> str | None:
@@ -217,54 +337,46 @@ def extract_fragment(
     endpoint) because it starts from the operation and follows references. The result carries
     facts only; descriptions are added afterwards from the project's own fragment.
     """
-    path, method, operation = find_operation(document)
-    found_revision = detect_revision(document, operation)
+    found = find_operations(document)
+    _, _, _, primary = found[0]
+    found_revision = detect_revision(document, primary)
     revision = revision or found_revision
     if revision is None:
         raise SpecError("the document names no revision; pass --revision")
     if not REVISION_PATTERN.match(revision):
         raise SpecError(f"revision {revision!r} is not of the form YYYY-MM-DD[.suffix]")
 
-    op = strip_prose(copy.deepcopy(operation))
-    # Early revisions found by path may lack these; generated module and model names derive
-    # from them, and the wrapper imports api.profiles.create_or_update_profile in every revision.
-    op.setdefault("operationId", OPERATION_ID)
-    op.setdefault("tags", ["Profiles"])
-    for parameter in op.get("parameters") or []:
-        if parameter.get("in") == "header" and parameter.get("name") == "revision":
-            parameter.setdefault("schema", {"type": "string"})["default"] = revision
-    limit = payload_limit_from_prose(operation) or operation.get(PAYLOAD_LIMIT_KEY) or payload_limit
-    if limit is not None:
-        op[PAYLOAD_LIMIT_KEY] = limit
-    for response in (op.get("responses") or {}).values():
-        # OpenAPI requires a description on every response; the project's words fill it later.
-        if "$ref" not in response:
-            response.setdefault("description", "")
+    cut: list[tuple[str, str, dict[str, Any]]] = []
+    for operation_id, path, method, operation in found:
+        op = strip_prose(copy.deepcopy(operation))
+        # Early revisions found by path may lack these; generated module and model names derive
+        # from them, and the wrapper imports api.profiles.create_or_update_profile in every
+        # revision.
+        op.setdefault("operationId", operation_id)
+        op.setdefault("tags", ["Profiles"])
+        for parameter in op.get("parameters") or []:
+            if parameter.get("in") == "header" and parameter.get("name") == "revision":
+                parameter.setdefault("schema", {"type": "string"})["default"] = revision
+        limits = {key: operation[key] for key in OWN_EXTENSIONS if key in operation}
+        if operation_id == OPERATION_ID and payload_limit is not None:
+            limits.setdefault(PAYLOAD_LIMIT_KEY, payload_limit)
+        limits.update(limits_from_prose(operation))
+        op.update(limits)
+        for response in (op.get("responses") or {}).values():
+            # OpenAPI requires a description on every response; the project's words fill it
+            # later.
+            if "$ref" not in response:
+                response.setdefault("description", "")
+        cut.append((path, method, op))
 
-    components: dict[str, dict[str, Any]] = {}
-    pending = list(_refs(op))
-    seen: set[str] = set()
-    while pending:
-        ref = pending.pop()
-        if ref in seen:
-            continue
-        seen.add(ref)
-        parts = ref[2:].split("/")
-        if len(parts) != 3 or parts[0] != "components":
-            raise SpecError(f"unsupported reference {ref!r}")
-        target = strip_prose(copy.deepcopy(resolve(document, ref)), parent_key=None)
-        if parts[1] == "responses":
-            target.setdefault("description", "")
-        components.setdefault(parts[1], {})[parts[2]] = target
-        pending.extend(_refs(target))
-
-    security = operation.get("security", document.get("security")) or []
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    for requirement in security:
-        for name in requirement:
-            components.setdefault("securitySchemes", {})[name] = strip_prose(
-                copy.deepcopy(schemes[name])
-            )
+    components = _collect_components(document, [op for _, _, op in cut])
+    for response in components.get("responses", {}).values():
+        response.setdefault("description", "")
+    operations = [operation for _, _, _, operation in found]
+    security = primary.get("security", document.get("security")) or []
+    schemes = _security_schemes(document, operations)
+    if schemes:
+        components["securitySchemes"] = schemes
 
     ordered_components = {
         kind: dict(sorted(components[kind].items()))
@@ -282,7 +394,7 @@ def extract_fragment(
         fragment["servers"] = servers
     if security:
         fragment["security"] = security
-    fragment["paths"] = {path: {method: op}}
+    fragment["paths"] = _paths(cut)
     fragment["components"] = ordered_components
     return fragment
 
@@ -354,35 +466,21 @@ def facts_copy(document: dict[str, Any]) -> dict[str, Any]:
     dropped prose is kept only as digests (``x-prose-digests``). Objects OpenAPI requires a
     description on (responses) get an empty one, so the copy stays a valid document.
     """
-    path, method, operation = find_operation(document)
-    op = strip_prose(copy.deepcopy(operation))
-    limit = payload_limit_from_prose(operation)
-    if limit is not None:
-        op[PAYLOAD_LIMIT_KEY] = limit
-    prose = set(prose_texts(operation))
-    components: dict[str, dict[str, Any]] = {}
-    pending = list(_refs(op))
-    seen: set[str] = set()
-    while pending:
-        ref = pending.pop()
-        if ref in seen:
-            continue
-        seen.add(ref)
-        parts = ref[2:].split("/")
-        if len(parts) != 3 or parts[0] != "components":
-            raise SpecError(f"unsupported reference {ref!r}")
-        source = resolve(document, ref)
-        prose.update(prose_texts(source))
-        components.setdefault(parts[1], {})[parts[2]] = strip_prose(copy.deepcopy(source))
-        pending.extend(_refs(components[parts[1]][parts[2]]))
-    schemes = (document.get("components") or {}).get("securitySchemes") or {}
-    for requirement in operation.get("security", document.get("security")) or []:
-        for name in requirement:
-            components.setdefault("securitySchemes", {})[name] = strip_prose(
-                copy.deepcopy(schemes[name])
-            )
+    found = find_operations(document)
+    cut: list[tuple[str, str, dict[str, Any]]] = []
+    prose: set[str] = set()
+    for _, path, method, operation in found:
+        op = strip_prose(copy.deepcopy(operation))
+        op.update(limits_from_prose(operation))
+        op.update({key: operation[key] for key in OWN_EXTENSIONS if key in operation})
+        prose.update(prose_texts(operation))
+        cut.append((path, method, op))
+    components = _collect_components(document, [op for _, _, op in cut], prose)
+    schemes = _security_schemes(document, [operation for _, _, _, operation in found])
+    if schemes:
+        components["securitySchemes"] = schemes
     for response in [
-        *(op.get("responses") or {}).values(),
+        *(response for _, _, op in cut for response in (op.get("responses") or {}).values()),
         *components.get("responses", {}).values(),
     ]:
         if isinstance(response, dict) and "$ref" not in response:
@@ -397,7 +495,7 @@ def facts_copy(document: dict[str, Any]) -> dict[str, Any]:
         result["servers"] = servers
     if "security" in document:
         result["security"] = document["security"]
-    result["paths"] = {path: {method: op}}
+    result["paths"] = _paths(cut)
     result["components"] = {kind: dict(sorted(found.items())) for kind, found in components.items()}
     digests = {prose_digest(piece) for text in prose for piece in prose_pieces(text)}
     digests.update(document.get(PROSE_DIGESTS_KEY) or [])  # a copy of a copy keeps them
@@ -453,8 +551,9 @@ def carry_descriptions(target: Any, source: Any, *, parent_key: str | None = Non
 # Facts: a flat view of everything that matters on the wire
 
 
-def operation_facts(document: dict[str, Any]) -> dict[str, Any]:
-    """Flatten the operation into ``{place: facts}``, for comparisons and changelogs.
+def operation_facts(document: dict[str, Any], operation_id: str = OPERATION_ID) -> dict[str, Any]:
+    """Flatten one operation (the profile-import call by default) into ``{place: facts}``,
+    for comparisons and changelogs.
 
     Places look like ``request /data/attributes/email``,
     ``response 200 /data/attributes/location/city`` or ``parameter query fields[profile]``.
@@ -462,11 +561,11 @@ def operation_facts(document: dict[str, Any]) -> dict[str, Any]:
     bounds) plus whether its parent requires it; ``$ref`` indirection is resolved, and a
     ``nullable`` beside a ``$ref`` counts as the node's own.
     """
-    path, method, operation = find_operation(document)
+    path, method, operation = find_operation(document, operation_id)
     facts: dict[str, Any] = {
         "operation": {"path": path, "method": method, "operationId": operation.get("operationId")},
     }
-    for key in (*KEPT_EXTENSIONS, PAYLOAD_LIMIT_KEY):
+    for key in (*KEPT_EXTENSIONS, *OWN_EXTENSIONS):
         if key in operation:
             facts[f"operation {key}"] = operation[key]
     security = operation.get("security", document.get("security")) or []
@@ -560,7 +659,27 @@ def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     new_revision = (new.get("info") or {}).get("version")
     if old_revision != new_revision:
         lines.append(f"revision: {old_revision} -> {new_revision}")
-    before, after = operation_facts(old), operation_facts(new)
+    lines.extend(_operation_changelog(operation_facts(old), operation_facts(new)))
+    old_ids = {operation_id for operation_id, *_ in find_operations(old)}
+    new_ids = {operation_id for operation_id, *_ in find_operations(new)}
+    for operation_id in BULK_OPERATIONS:
+        if operation_id in old_ids and operation_id not in new_ids:
+            lines.append(f"removed  operation {operation_id}")
+        elif operation_id in new_ids and operation_id not in old_ids:
+            path, method, _ = find_operation(new, operation_id)
+            lines.append(f"added    operation {operation_id}  {method.upper()} {path}")
+        elif operation_id in new_ids:
+            lines.extend(
+                f"{operation_id}: {line}"
+                for line in _operation_changelog(
+                    operation_facts(old, operation_id), operation_facts(new, operation_id)
+                )
+            )
+    return lines
+
+
+def _operation_changelog(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
     removed = set(before) - set(after)
     added = set(after) - set(before)
     for place in sorted(set(before) | set(after), key=_place_sort_key):
@@ -727,13 +846,17 @@ def make_responses_tolerant(document: dict[str, Any]) -> dict[str, Any]:
     it, so request models keep their exact types.
     """
     document = copy.deepcopy(document)
-    _, _, operation = find_operation(document)
+    operations = [operation for _, _, _, operation in find_operations(document)]
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
-    request_side = schema_reach(document, operation.get("requestBody") or {})
-    request_side |= schema_reach(document, operation.get("parameters") or [])
+    # One side for all operations together: a component the requests of two operations share
+    # (the profile resource object of Create or Update Profile and of the bulk job) stays one
+    # component, and one type in the generated code.
+    request_side: set[str] = set()
     response_roots: list[Any] = []
-    for response in (operation.get("responses") or {}).values():
-        response_roots.append(response)
+    for operation in operations:
+        request_side |= schema_reach(document, operation.get("requestBody") or {})
+        request_side |= schema_reach(document, operation.get("parameters") or [])
+        response_roots.extend((operation.get("responses") or {}).values())
     response_side = schema_reach(document, response_roots)
 
     renamed: dict[str, str] = {}
@@ -772,9 +895,20 @@ def make_responses_tolerant(document: dict[str, Any]) -> dict[str, Any]:
         schemas[name] = _loosen(_rename(schemas[name]))
     for name in loosened_names:
         schemas[name] = _hoist(schemas[name], name, schemas)
-    operation["responses"] = _rename(operation.get("responses") or {})
-    for status, response in operation["responses"].items():
-        operation["responses"][status] = _loosen_response(document, status, response, _rename)
+    # A response component (ClientError) is loosened once and shared by every operation using
+    # it, so that its hoisted schemas, and their generated models, exist once.
+    loosened_components: dict[str, dict[str, Any]] = {}
+    for operation in operations:
+        operation["responses"] = _rename(operation.get("responses") or {})
+        for status, response in operation["responses"].items():
+            ref = response.get("$ref")
+            if isinstance(ref, str) and ref in loosened_components:
+                operation["responses"][status] = copy.deepcopy(loosened_components[ref])
+                continue
+            loosened = _loosen_response(document, status, response, _rename)
+            if isinstance(ref, str):
+                loosened_components[ref] = copy.deepcopy(loosened)
+            operation["responses"][status] = loosened
     return document
 
 
@@ -866,10 +1000,12 @@ def normalise_for_generation(fragment: dict[str, Any]) -> dict[str, Any]:
     return wrap_nullable_refs(make_responses_tolerant(fragment))
 
 
-def comma_joined_query_parameters(fragment: dict[str, Any]) -> list[str]:
-    """Names of array query parameters that travel comma-joined in one value
+def comma_joined_query_parameters(
+    fragment: dict[str, Any], operation_id: str = OPERATION_ID
+) -> list[str]:
+    """Names of array query parameters of one operation that travel comma-joined in one value
     (``explode: false``)."""
-    _, _, operation = find_operation(fragment)
+    _, _, operation = find_operation(fragment, operation_id)
     names = []
     for parameter in operation.get("parameters") or []:
         if "$ref" in parameter:

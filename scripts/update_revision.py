@@ -7,10 +7,12 @@ category file such as ``categories/profiles.json``, or the per-endpoint file
 ``apis/create_or_update_profile.json``; a local path or an https URL.
 
 The script finds the profile-import operation (on ``/api/profile-import`` or, in early
-revisions, ``/api/profile-import/``), cuts it out with every component it references, drops
-Klaviyo's prose, keeps the project's own descriptions wherever the same field still exists,
-prints what changed against the current ``spec/``, writes ``spec/`` and regenerates
-``generated/``.
+revisions, ``/api/profile-import/``) and, where the document has them, the bulk profile import
+job operations (start a job, read a job, list a job's import errors; Klaviyo's per-endpoint file
+of Create or Update Profile has none of them, so use the full spec or the category file to keep
+them), cuts them out with every component they reference, drops Klaviyo's prose, keeps the
+project's own descriptions wherever the same field still exists, prints what changed against the
+current ``spec/``, writes ``spec/`` and regenerates ``generated/``.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILE = ROOT / "spec" / "profile-import.yaml"
 FRAGMENT_TITLE = "klaviyo-profiles: Create or Update Profile"
 SPEC_HEADER = (
-    "# The project's OpenAPI 3.0 fragment for Create or Update Profile (one revision).\n"
+    "# The project's OpenAPI 3.0 fragment for Create or Update Profile and the bulk profile\n"
+    "# import jobs (one revision).\n"
     "# Facts equal Klaviyo's published spec for this revision; "
     "all prose here is the project's own.\n"
     "# Regenerate with: python scripts/update_revision.py --source <Klaviyo spec>\n"

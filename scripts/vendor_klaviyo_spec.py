@@ -6,10 +6,11 @@ Usage::
 
 The folder holds one sub-folder per revision, as Klaviyo publishes them (``stable.json``,
 ``categories/profiles.json``, ``apis/create_or_update_profile.json``). Each file the tests use
-(:data:`FILES`) is cut down by :func:`spec_tools.facts_copy` to the profile-import operation and
-what it references, with every description, summary, title and example left out, and written
-under the same relative path. Klaviyo's license (MIT) is copied beside the files, as it asks.
-Running it again on the same sources writes the same bytes.
+(:data:`FILES`) is cut down by :func:`spec_tools.facts_copy` to the profile-import operation,
+the bulk profile import job operations where the file has them, and what they reference, with
+every description, summary, title and example left out, and written under the same relative
+path. Klaviyo's license (MIT) is copied beside the files, as it asks. Running it again on the
+same sources writes the same bytes.
 """
 
 from __future__ import annotations

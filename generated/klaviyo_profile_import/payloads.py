@@ -16,6 +16,21 @@ class AgentHints(TypedDict):
     """
 
 
+class CollectionLinks(TypedDict):
+    self: str
+    """
+    This page.
+    """
+    prev: NotRequired[str]
+    """
+    The page before this one; absent on the first.
+    """
+    next: NotRequired[str]
+    """
+    The page after this one; absent on the last.
+    """
+
+
 class EmailMarketingListSuppression(TypedDict):
     list_id: str
     """
@@ -48,16 +63,104 @@ class EmailMarketingSuppression(TypedDict):
     """
 
 
+class ErrorSource(TypedDict):
+    pointer: NotRequired[str | None]
+    """
+    JSON Pointer into the request body, e.g. to the index of a profile.
+    """
+
+
+FlowEnum: TypeAlias = Literal["flow"]
+"""
+Resource type of a flow.
+"""
+
+
+ImportErrorEnum: TypeAlias = Literal["import-error"]
+"""
+Resource type of an import error.
+"""
+
+
+class ImportErrorResponseObjectResourceAttributes(TypedDict):
+    code: str
+    """
+    Machine-readable kind of failure.
+    """
+    title: str
+    """
+    Short summary of the failure.
+    """
+    detail: str
+    """
+    Explanation of the failure for this profile.
+    """
+    source: ErrorSource
+    """
+    Where in the job's request the failing profile is.
+    """
+    original_payload: NotRequired[dict[str, Any] | None]
+    """
+    The profile as it was sent, when kept.
+    """
+
+
+class ImportErrorResponseObjectResource(TypedDict):
+    type: ImportErrorEnum
+    """
+    Always import-error.
+    """
+    id: str
+    """
+    Identifier of this error.
+    """
+    attributes: ImportErrorResponseObjectResourceAttributes
+    """
+    What went wrong, and for which profile.
+    """
+
+
 ListEnum: TypeAlias = Literal["list"]
 """
 JSON:API type of a list.
 """
 
 
+class ListResponseObjectResourceAttributes(TypedDict):
+    name: NotRequired[str | None]
+    """
+    The list's name.
+    """
+    created: NotRequired[str | None]
+    """
+    When the list was created.
+    """
+    updated: NotRequired[str | None]
+    """
+    When the list last changed.
+    """
+    opt_in_process: NotRequired[Literal["double_opt_in", "single_opt_in"] | None]
+    """
+    Whether joining the list needs a confirmation.
+    """
+
+
+class ListResponseObjectResourceRelationshipsFlowTriggersDatum(TypedDict):
+    type: FlowEnum
+    id: str
+
+
 class ObjectLinks(TypedDict):
     self: str
     """
     Where the resource itself can be fetched.
+    """
+
+
+class OnlyRelatedLinks(TypedDict):
+    related: str
+    """
+    Where the related resources are listed.
     """
 
 
@@ -101,6 +204,56 @@ class PatchIdentifiers(TypedDict):
     """
     Identifier values to remove from the profile.
     """
+
+
+class PostProfileImportJobResponseDataAttributes(TypedDict):
+    status: Literal["cancelled", "complete", "processing", "queued"]
+    """
+    Where the job is: waiting to start, running, finished, or stopped before finishing.
+    """
+    created_at: str
+    """
+    When the job was accepted (ISO 8601).
+    """
+    total_count: int
+    """
+    Number of profiles the job was given.
+    """
+    completed_count: NotRequired[int | None]
+    """
+    Profiles processed so far, with or without success.
+    """
+    failed_count: NotRequired[int | None]
+    """
+    Profiles that could not be imported; each has an entry under the job's import errors.
+    """
+    completed_at: NotRequired[str | None]
+    """
+    When the job finished; null while it runs.
+    """
+    expires_at: NotRequired[str | None]
+    """
+    When the job and its results stop being available.
+    """
+    started_at: NotRequired[str | None]
+    """
+    When processing began; null while the job waits in the queue.
+    """
+
+
+class PostProfileImportJobResponseDataRelationshipsListsDatum(TypedDict):
+    type: ListEnum
+    id: str
+
+
+class PostProfileImportJobResponseDataRelationshipsImportErrorsDatum(TypedDict):
+    type: ImportErrorEnum
+    id: str
+
+
+class PostProfileImportJobResponseDataRelationshipsImportErrors(TypedDict):
+    data: NotRequired[list[PostProfileImportJobResponseDataRelationshipsImportErrorsDatum]]
+    links: NotRequired[OnlyRelatedLinks]
 
 
 class PostProfileResponseDataRelationshipsListsDatum(TypedDict):
@@ -151,10 +304,93 @@ class PredictiveAnalytics(TypedDict):
     """
 
 
+ProfileBulkImportJobEnum: TypeAlias = Literal["profile-bulk-import-job"]
+"""
+Resource type of a bulk profile import job.
+"""
+
+
 ProfileEnum: TypeAlias = Literal["profile"]
 """
 JSON:API type of a profile.
 """
+
+
+class ProfileImportJobCreateQueryResourceObjectRelationshipsListsDatum(TypedDict):
+    type: ListEnum
+    """
+    Always list.
+    """
+    id: str
+    """
+    Identifier of a list.
+    """
+
+
+class ProfileImportJobCreateQueryResourceObjectRelationshipsLists(TypedDict):
+    data: NotRequired[list[ProfileImportJobCreateQueryResourceObjectRelationshipsListsDatum]]
+
+
+class ProfileImportJobCreateQueryResourceObjectRelationships(TypedDict):
+    lists: NotRequired[ProfileImportJobCreateQueryResourceObjectRelationshipsLists]
+    """
+    Lists every imported profile is added to.
+    """
+
+
+class ProfileImportJobResponseObjectResourceAttributes(TypedDict):
+    status: Literal["cancelled", "complete", "processing", "queued"]
+    """
+    Where the job is: waiting to start, running, finished, or stopped before finishing.
+    """
+    created_at: str
+    """
+    When the job was accepted (ISO 8601).
+    """
+    total_count: int
+    """
+    Number of profiles the job was given.
+    """
+    completed_count: NotRequired[int | None]
+    """
+    Profiles processed so far, with or without success.
+    """
+    failed_count: NotRequired[int | None]
+    """
+    Profiles that could not be imported; each has an entry under the job's import errors.
+    """
+    completed_at: NotRequired[str | None]
+    """
+    When the job finished; null while it runs.
+    """
+    expires_at: NotRequired[str | None]
+    """
+    When the job and its results stop being available.
+    """
+    started_at: NotRequired[str | None]
+    """
+    When processing began; null while the job waits in the queue.
+    """
+
+
+class ProfileImportJobResponseObjectResourceRelationshipsListsDatum(TypedDict):
+    type: ListEnum
+    id: str
+
+
+class ProfileImportJobResponseObjectResourceRelationshipsProfilesDatum(TypedDict):
+    type: ProfileEnum
+    id: str
+
+
+class ProfileImportJobResponseObjectResourceRelationshipsImportErrorsDatum(TypedDict):
+    type: ImportErrorEnum
+    id: str
+
+
+class ProfileImportJobResponseObjectResourceRelationshipsImportErrors(TypedDict):
+    data: NotRequired[list[ProfileImportJobResponseObjectResourceRelationshipsImportErrorsDatum]]
+    links: NotRequired[OnlyRelatedLinks]
 
 
 class ProfileLocation(TypedDict):
@@ -365,6 +601,12 @@ JSON:API type of a segment.
 """
 
 
+TagEnum: TypeAlias = Literal["tag"]
+"""
+Resource type of a tag.
+"""
+
+
 class WhatsappConversationalChannel(TypedDict):
     consent: str
     """
@@ -552,6 +794,252 @@ class ApiProfileImportPostResponse1(TypedDict):
     """
 
 
+class ApiProfileBulkImportJobsPostResponseErrorSource(TypedDict):
+    pointer: NotRequired[str]
+    """
+    JSON Pointer into the request body.
+    """
+    parameter: NotRequired[str]
+    """
+    Name of the query parameter at fault.
+    """
+
+
+class ApiProfileBulkImportJobsPostResponseError(TypedDict):
+    id: str
+    """
+    Identifies this occurrence of the error.
+    """
+    code: str
+    """
+    A machine-readable code, such as invalid or throttled.
+    """
+    title: str
+    """
+    Short, general summary of the kind of problem.
+    """
+    detail: str
+    """
+    What went wrong in this request.
+    """
+    source: NotRequired[ApiProfileBulkImportJobsPostResponseErrorSource]
+    """
+    Which part of the request caused the problem.
+    """
+
+
+class ApiProfileBulkImportJobsPostResponse(TypedDict):
+    errors: list[ApiProfileBulkImportJobsPostResponseError]
+    """
+    One entry per problem found.
+    """
+
+
+class ApiProfileBulkImportJobsPostResponse1ErrorSource(TypedDict):
+    pointer: NotRequired[str]
+    """
+    JSON Pointer into the request body.
+    """
+    parameter: NotRequired[str]
+    """
+    Name of the query parameter at fault.
+    """
+
+
+class ApiProfileBulkImportJobsPostResponse1Error(TypedDict):
+    id: str
+    """
+    Identifies this occurrence of the error.
+    """
+    code: str
+    """
+    A machine-readable code, such as invalid or throttled.
+    """
+    title: str
+    """
+    Short, general summary of the kind of problem.
+    """
+    detail: str
+    """
+    What went wrong in this request.
+    """
+    source: NotRequired[ApiProfileBulkImportJobsPostResponse1ErrorSource]
+    """
+    Which part of the request caused the problem.
+    """
+
+
+class ApiProfileBulkImportJobsPostResponse1(TypedDict):
+    errors: list[ApiProfileBulkImportJobsPostResponse1Error]
+    """
+    One entry per problem found.
+    """
+
+
+class ApiProfileBulkImportJobsJobIdGetResponseErrorSource(TypedDict):
+    pointer: NotRequired[str]
+    """
+    JSON Pointer into the request body.
+    """
+    parameter: NotRequired[str]
+    """
+    Name of the query parameter at fault.
+    """
+
+
+class ApiProfileBulkImportJobsJobIdGetResponseError(TypedDict):
+    id: str
+    """
+    Identifies this occurrence of the error.
+    """
+    code: str
+    """
+    A machine-readable code, such as invalid or throttled.
+    """
+    title: str
+    """
+    Short, general summary of the kind of problem.
+    """
+    detail: str
+    """
+    What went wrong in this request.
+    """
+    source: NotRequired[ApiProfileBulkImportJobsJobIdGetResponseErrorSource]
+    """
+    Which part of the request caused the problem.
+    """
+
+
+class ApiProfileBulkImportJobsJobIdGetResponse(TypedDict):
+    errors: list[ApiProfileBulkImportJobsJobIdGetResponseError]
+    """
+    One entry per problem found.
+    """
+
+
+class ApiProfileBulkImportJobsJobIdGetResponse1ErrorSource(TypedDict):
+    pointer: NotRequired[str]
+    """
+    JSON Pointer into the request body.
+    """
+    parameter: NotRequired[str]
+    """
+    Name of the query parameter at fault.
+    """
+
+
+class ApiProfileBulkImportJobsJobIdGetResponse1Error(TypedDict):
+    id: str
+    """
+    Identifies this occurrence of the error.
+    """
+    code: str
+    """
+    A machine-readable code, such as invalid or throttled.
+    """
+    title: str
+    """
+    Short, general summary of the kind of problem.
+    """
+    detail: str
+    """
+    What went wrong in this request.
+    """
+    source: NotRequired[ApiProfileBulkImportJobsJobIdGetResponse1ErrorSource]
+    """
+    Which part of the request caused the problem.
+    """
+
+
+class ApiProfileBulkImportJobsJobIdGetResponse1(TypedDict):
+    errors: list[ApiProfileBulkImportJobsJobIdGetResponse1Error]
+    """
+    One entry per problem found.
+    """
+
+
+class ApiProfileBulkImportJobsIdImportErrorsGetResponseErrorSource(TypedDict):
+    pointer: NotRequired[str]
+    """
+    JSON Pointer into the request body.
+    """
+    parameter: NotRequired[str]
+    """
+    Name of the query parameter at fault.
+    """
+
+
+class ApiProfileBulkImportJobsIdImportErrorsGetResponseError(TypedDict):
+    id: str
+    """
+    Identifies this occurrence of the error.
+    """
+    code: str
+    """
+    A machine-readable code, such as invalid or throttled.
+    """
+    title: str
+    """
+    Short, general summary of the kind of problem.
+    """
+    detail: str
+    """
+    What went wrong in this request.
+    """
+    source: NotRequired[ApiProfileBulkImportJobsIdImportErrorsGetResponseErrorSource]
+    """
+    Which part of the request caused the problem.
+    """
+
+
+class ApiProfileBulkImportJobsIdImportErrorsGetResponse(TypedDict):
+    errors: list[ApiProfileBulkImportJobsIdImportErrorsGetResponseError]
+    """
+    One entry per problem found.
+    """
+
+
+class ApiProfileBulkImportJobsIdImportErrorsGetResponse1ErrorSource(TypedDict):
+    pointer: NotRequired[str]
+    """
+    JSON Pointer into the request body.
+    """
+    parameter: NotRequired[str]
+    """
+    Name of the query parameter at fault.
+    """
+
+
+class ApiProfileBulkImportJobsIdImportErrorsGetResponse1Error(TypedDict):
+    id: str
+    """
+    Identifies this occurrence of the error.
+    """
+    code: str
+    """
+    A machine-readable code, such as invalid or throttled.
+    """
+    title: str
+    """
+    Short, general summary of the kind of problem.
+    """
+    detail: str
+    """
+    What went wrong in this request.
+    """
+    source: NotRequired[ApiProfileBulkImportJobsIdImportErrorsGetResponse1ErrorSource]
+    """
+    Which part of the request caused the problem.
+    """
+
+
+class ApiProfileBulkImportJobsIdImportErrorsGetResponse1(TypedDict):
+    errors: list[ApiProfileBulkImportJobsIdImportErrorsGetResponse1Error]
+    """
+    One entry per problem found.
+    """
+
+
 class EmailMarketing(TypedDict):
     can_receive_email_marketing: bool
     """
@@ -593,6 +1081,130 @@ class EmailMarketing(TypedDict):
     """
     Suppressions that apply to one list only.
     """
+
+
+class GetImportErrorResponseCollection(TypedDict):
+    data: list[ImportErrorResponseObjectResource]
+    """
+    The errors on this page.
+    """
+    links: NotRequired[CollectionLinks]
+    """
+    Links to this page and to its neighbours.
+    """
+    meta: NotRequired[ResponseMeta]
+
+
+class ListResponseObjectResourceRelationshipsProfilesDatum(TypedDict):
+    type: ProfileEnum
+    id: str
+
+
+class ListResponseObjectResourceRelationshipsProfiles(TypedDict):
+    data: NotRequired[list[ListResponseObjectResourceRelationshipsProfilesDatum]]
+    links: NotRequired[RelationshipLinks]
+
+
+class ListResponseObjectResourceRelationshipsTagsDatum(TypedDict):
+    type: TagEnum
+    id: str
+
+
+class ListResponseObjectResourceRelationshipsTags(TypedDict):
+    data: NotRequired[list[ListResponseObjectResourceRelationshipsTagsDatum]]
+    links: NotRequired[RelationshipLinks]
+
+
+class ListResponseObjectResourceRelationshipsFlowTriggers(TypedDict):
+    data: NotRequired[list[ListResponseObjectResourceRelationshipsFlowTriggersDatum]]
+    links: NotRequired[RelationshipLinks]
+
+
+ListResponseObjectResourceRelationships = TypedDict(
+    "ListResponseObjectResourceRelationships",
+    {
+        "profiles": NotRequired[ListResponseObjectResourceRelationshipsProfiles],
+        "tags": NotRequired[ListResponseObjectResourceRelationshipsTags],
+        "flow-triggers": NotRequired[ListResponseObjectResourceRelationshipsFlowTriggers],
+    },
+)
+
+
+class ListResponseObjectResource(TypedDict):
+    type: ListEnum
+    """
+    Always list.
+    """
+    id: str
+    """
+    Identifier of the list.
+    """
+    attributes: ListResponseObjectResourceAttributes
+    """
+    The list's own attributes.
+    """
+    relationships: NotRequired[ListResponseObjectResourceRelationships]
+    """
+    Resources linked to the list.
+    """
+    links: ObjectLinks
+
+
+class PostProfileImportJobResponseDataRelationshipsLists(TypedDict):
+    data: NotRequired[list[PostProfileImportJobResponseDataRelationshipsListsDatum]]
+    links: NotRequired[RelationshipLinks]
+
+
+class PostProfileImportJobResponseDataRelationshipsProfilesDatum(TypedDict):
+    type: ProfileEnum
+    id: str
+
+
+class PostProfileImportJobResponseDataRelationshipsProfiles(TypedDict):
+    data: NotRequired[list[PostProfileImportJobResponseDataRelationshipsProfilesDatum]]
+    links: NotRequired[RelationshipLinks]
+
+
+PostProfileImportJobResponseDataRelationships = TypedDict(
+    "PostProfileImportJobResponseDataRelationships",
+    {
+        "lists": NotRequired[PostProfileImportJobResponseDataRelationshipsLists],
+        "profiles": NotRequired[PostProfileImportJobResponseDataRelationshipsProfiles],
+        "import-errors": NotRequired[PostProfileImportJobResponseDataRelationshipsImportErrors],
+    },
+)
+
+
+class PostProfileImportJobResponseData(TypedDict):
+    type: ProfileBulkImportJobEnum
+    """
+    Always profile-bulk-import-job.
+    """
+    id: str
+    """
+    The job's identifier, used to poll it and to list its import errors.
+    """
+    attributes: PostProfileImportJobResponseDataAttributes
+    """
+    State and counters of the job.
+    """
+    relationships: NotRequired[PostProfileImportJobResponseDataRelationships]
+    """
+    Resources linked to the job.
+    """
+    links: ObjectLinks
+    """
+    Link to the job itself.
+    """
+
+
+class PostProfileImportJobResponse(TypedDict):
+    data: PostProfileImportJobResponseData
+    """
+    The job just queued.
+    """
+    links: NotRequired[ObjectLinks]
+    meta: NotRequired[ResponseMeta]
 
 
 class PostProfileResponseDataRelationshipsLists(TypedDict):
@@ -646,6 +1258,51 @@ PostProfileResponseDataRelationships = TypedDict(
         "push-tokens": NotRequired[PostProfileResponseDataRelationshipsPushTokens],
     },
 )
+
+
+class ProfileImportJobResponseObjectResourceRelationshipsLists(TypedDict):
+    data: NotRequired[list[ProfileImportJobResponseObjectResourceRelationshipsListsDatum]]
+    links: NotRequired[RelationshipLinks]
+
+
+class ProfileImportJobResponseObjectResourceRelationshipsProfiles(TypedDict):
+    data: NotRequired[list[ProfileImportJobResponseObjectResourceRelationshipsProfilesDatum]]
+    links: NotRequired[RelationshipLinks]
+
+
+ProfileImportJobResponseObjectResourceRelationships = TypedDict(
+    "ProfileImportJobResponseObjectResourceRelationships",
+    {
+        "lists": NotRequired[ProfileImportJobResponseObjectResourceRelationshipsLists],
+        "profiles": NotRequired[ProfileImportJobResponseObjectResourceRelationshipsProfiles],
+        "import-errors": NotRequired[
+            ProfileImportJobResponseObjectResourceRelationshipsImportErrors
+        ],
+    },
+)
+
+
+class ProfileImportJobResponseObjectResource(TypedDict):
+    type: ProfileBulkImportJobEnum
+    """
+    Always profile-bulk-import-job.
+    """
+    id: str
+    """
+    The job's identifier, used to poll it and to list its import errors.
+    """
+    attributes: ProfileImportJobResponseObjectResourceAttributes
+    """
+    State and counters of the job.
+    """
+    relationships: NotRequired[ProfileImportJobResponseObjectResourceRelationships]
+    """
+    Resources linked to the job.
+    """
+    links: ObjectLinks
+    """
+    Link to the job itself.
+    """
 
 
 class ProfileMeta(TypedDict):
@@ -719,6 +1376,48 @@ class EmailChannel(TypedDict):
     open_tracking: NotRequired[OpenTrackingConsent | None]
     """
     Consent to have email opens tracked.
+    """
+
+
+class GetProfileImportJobResponseCompoundDocument(TypedDict):
+    data: ProfileImportJobResponseObjectResource
+    """
+    The job.
+    """
+    included: NotRequired[list[ListResponseObjectResource]]
+    """
+    Lists of the job, when include asks for them.
+    """
+    links: NotRequired[ObjectLinks]
+    meta: NotRequired[ResponseMeta]
+
+
+class ProfileImportJobCreateQueryResourceObjectAttributesProfiles(TypedDict):
+    data: list[ProfileUpsertQueryResourceObject]
+    """
+    One entry per profile: the same resource object as in Create or Update Profile.
+    """
+
+
+class ProfileImportJobCreateQueryResourceObjectAttributes(TypedDict):
+    profiles: ProfileImportJobCreateQueryResourceObjectAttributesProfiles
+    """
+    The profiles to import, wrapped in a data member.
+    """
+
+
+class ProfileImportJobCreateQueryResourceObject(TypedDict):
+    type: ProfileBulkImportJobEnum
+    """
+    Always profile-bulk-import-job.
+    """
+    attributes: ProfileImportJobCreateQueryResourceObjectAttributes
+    """
+    What the job imports.
+    """
+    relationships: NotRequired[ProfileImportJobCreateQueryResourceObjectRelationships]
+    """
+    Optional resources the imported profiles are linked to.
     """
 
 
@@ -850,4 +1549,11 @@ class PostProfileResponse(TypedDict):
     meta: NotRequired[ResponseMeta]
     """
     Metadata about the response document.
+    """
+
+
+class ProfileImportJobCreateQuery(TypedDict):
+    data: ProfileImportJobCreateQueryResourceObject
+    """
+    The job to start.
     """

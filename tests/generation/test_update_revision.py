@@ -20,6 +20,8 @@ import update_revision
 
 PACKAGE = generate.PACKAGE
 ENDPOINT_FILE = Path("2026-07-15") / "apis" / "create_or_update_profile.json"
+# The full spec: unlike the per-endpoint file, it also holds the bulk profile import jobs.
+STABLE_FILE = Path("2026-07-15") / "stable.json"
 Loader = Callable[[Path], dict[str, Any]]
 
 
@@ -120,7 +122,7 @@ def test_update_to_the_same_revision_is_byte_identical(
     output = tmp_path / "out" / PACKAGE
     code = update_revision.main(
         [
-            *("--source", str(klaviyo_specs / ENDPOINT_FILE)),
+            *("--source", str(klaviyo_specs / STABLE_FILE)),
             *("--spec", str(spec_copy)),
             *("--output", str(output)),
         ]
@@ -268,10 +270,10 @@ def test_a_url_source_gives_the_same_fragment_as_the_file(
 ) -> None:
     # A proxy configured for the machine must not intercept loopback.
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    url = f"{served_specs}/{ENDPOINT_FILE.as_posix()}"
+    url = f"{served_specs}/{STABLE_FILE.as_posix()}"
     from_url = update_revision.build_fragment(url, revision=None, current=fragment)
     from_file = update_revision.build_fragment(
-        klaviyo_specs / ENDPOINT_FILE, revision=None, current=fragment
+        klaviyo_specs / STABLE_FILE, revision=None, current=fragment
     )
     assert from_url == from_file
 

@@ -11,8 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .agent_hints import AgentHints
+    from .bulk_import_profiles_fieldsprofile_bulk_import_job_item import (
+        BulkImportProfilesFieldsprofileBulkImportJobItem,
+    )
+    from .bulk_import_profiles_response_4xx import BulkImportProfilesResponse4XX
+    from .bulk_import_profiles_response_5xx import BulkImportProfilesResponse5XX
     from .client_error_errors_item import ClientErrorErrorsItem
     from .client_error_errors_item_source import ClientErrorErrorsItemSource
+    from .collection_links import CollectionLinks
     from .create_or_update_profile_additional_fieldsprofile_item import (
         CreateOrUpdateProfileAdditionalFieldsprofileItem,
     )
@@ -24,13 +30,97 @@ if TYPE_CHECKING:
     from .email_marketing_list_suppression import EmailMarketingListSuppression
     from .email_marketing_suppression import EmailMarketingSuppression
     from .email_marketing_suppression_reason import EmailMarketingSuppressionReason
+    from .error_source import ErrorSource
+    from .flow_enum import FlowEnum
+    from .get_bulk_import_profiles_job_fieldslist_item import GetBulkImportProfilesJobFieldslistItem
+    from .get_bulk_import_profiles_job_fieldsprofile_bulk_import_job_item import (
+        GetBulkImportProfilesJobFieldsprofileBulkImportJobItem,
+    )
+    from .get_bulk_import_profiles_job_include_item import GetBulkImportProfilesJobIncludeItem
+    from .get_bulk_import_profiles_job_response_4xx import GetBulkImportProfilesJobResponse4XX
+    from .get_bulk_import_profiles_job_response_5xx import GetBulkImportProfilesJobResponse5XX
+    from .get_errors_for_bulk_import_profiles_job_fieldsimport_error_item import (
+        GetErrorsForBulkImportProfilesJobFieldsimportErrorItem,
+    )
+    from .get_errors_for_bulk_import_profiles_job_response_4xx import (
+        GetErrorsForBulkImportProfilesJobResponse4XX,
+    )
+    from .get_errors_for_bulk_import_profiles_job_response_5xx import (
+        GetErrorsForBulkImportProfilesJobResponse5XX,
+    )
+    from .get_import_error_response_collection import GetImportErrorResponseCollection
+    from .get_profile_import_job_response_compound_document import (
+        GetProfileImportJobResponseCompoundDocument,
+    )
+    from .import_error_enum import ImportErrorEnum
+    from .import_error_response_object_resource import ImportErrorResponseObjectResource
+    from .import_error_response_object_resource_attributes import (
+        ImportErrorResponseObjectResourceAttributes,
+    )
+    from .import_error_response_object_resource_attributes_original_payload_type_0 import (
+        ImportErrorResponseObjectResourceAttributesOriginalPayloadType0,
+    )
     from .list_enum import ListEnum
+    from .list_response_object_resource import ListResponseObjectResource
+    from .list_response_object_resource_attributes import ListResponseObjectResourceAttributes
+    from .list_response_object_resource_attributes_opt_in_process import (
+        ListResponseObjectResourceAttributesOptInProcess,
+    )
+    from .list_response_object_resource_relationships import ListResponseObjectResourceRelationships
+    from .list_response_object_resource_relationships_flow_triggers import (
+        ListResponseObjectResourceRelationshipsFlowTriggers,
+    )
+    from .list_response_object_resource_relationships_flow_triggers_data_item import (
+        ListResponseObjectResourceRelationshipsFlowTriggersDataItem,
+    )
+    from .list_response_object_resource_relationships_profiles import (
+        ListResponseObjectResourceRelationshipsProfiles,
+    )
+    from .list_response_object_resource_relationships_profiles_data_item import (
+        ListResponseObjectResourceRelationshipsProfilesDataItem,
+    )
+    from .list_response_object_resource_relationships_tags import (
+        ListResponseObjectResourceRelationshipsTags,
+    )
+    from .list_response_object_resource_relationships_tags_data_item import (
+        ListResponseObjectResourceRelationshipsTagsDataItem,
+    )
     from .object_links import ObjectLinks
+    from .only_related_links import OnlyRelatedLinks
     from .open_tracking_consent import OpenTrackingConsent
     from .open_tracking_consent_metadata_type_0 import OpenTrackingConsentMetadataType0
     from .patch_identifiers import PatchIdentifiers
     from .patch_identifiers_append import PatchIdentifiersAppend
     from .patch_identifiers_unappend import PatchIdentifiersUnappend
+    from .post_profile_import_job_response import PostProfileImportJobResponse
+    from .post_profile_import_job_response_data import PostProfileImportJobResponseData
+    from .post_profile_import_job_response_data_attributes import (
+        PostProfileImportJobResponseDataAttributes,
+    )
+    from .post_profile_import_job_response_data_attributes_status import (
+        PostProfileImportJobResponseDataAttributesStatus,
+    )
+    from .post_profile_import_job_response_data_relationships import (
+        PostProfileImportJobResponseDataRelationships,
+    )
+    from .post_profile_import_job_response_data_relationships_import_errors import (
+        PostProfileImportJobResponseDataRelationshipsImportErrors,
+    )
+    from .post_profile_import_job_response_data_relationships_import_errors_data_item import (
+        PostProfileImportJobResponseDataRelationshipsImportErrorsDataItem,
+    )
+    from .post_profile_import_job_response_data_relationships_lists import (
+        PostProfileImportJobResponseDataRelationshipsLists,
+    )
+    from .post_profile_import_job_response_data_relationships_lists_data_item import (
+        PostProfileImportJobResponseDataRelationshipsListsDataItem,
+    )
+    from .post_profile_import_job_response_data_relationships_profiles import (
+        PostProfileImportJobResponseDataRelationshipsProfiles,
+    )
+    from .post_profile_import_job_response_data_relationships_profiles_data_item import (
+        PostProfileImportJobResponseDataRelationshipsProfilesDataItem,
+    )
     from .post_profile_response import PostProfileResponse
     from .post_profile_response_data import PostProfileResponseData
     from .post_profile_response_data_attributes import PostProfileResponseDataAttributes
@@ -60,7 +150,55 @@ if TYPE_CHECKING:
     from .predictive_analytics_ranked_channel_affinity_type_0_item import (
         PredictiveAnalyticsRankedChannelAffinityType0Item,
     )
+    from .profile_bulk_import_job_enum import ProfileBulkImportJobEnum
     from .profile_enum import ProfileEnum
+    from .profile_import_job_create_query import ProfileImportJobCreateQuery
+    from .profile_import_job_create_query_resource_object import (
+        ProfileImportJobCreateQueryResourceObject,
+    )
+    from .profile_import_job_create_query_resource_object_attributes import (
+        ProfileImportJobCreateQueryResourceObjectAttributes,
+    )
+    from .profile_import_job_create_query_resource_object_attributes_profiles import (
+        ProfileImportJobCreateQueryResourceObjectAttributesProfiles,
+    )
+    from .profile_import_job_create_query_resource_object_relationships import (
+        ProfileImportJobCreateQueryResourceObjectRelationships,
+    )
+    from .profile_import_job_create_query_resource_object_relationships_lists import (
+        ProfileImportJobCreateQueryResourceObjectRelationshipsLists,
+    )
+    from .profile_import_job_create_query_resource_object_relationships_lists_data_item import (
+        ProfileImportJobCreateQueryResourceObjectRelationshipsListsDataItem,
+    )
+    from .profile_import_job_response_object_resource import ProfileImportJobResponseObjectResource
+    from .profile_import_job_response_object_resource_attributes import (
+        ProfileImportJobResponseObjectResourceAttributes,
+    )
+    from .profile_import_job_response_object_resource_attributes_status import (
+        ProfileImportJobResponseObjectResourceAttributesStatus,
+    )
+    from .profile_import_job_response_object_resource_relationships import (
+        ProfileImportJobResponseObjectResourceRelationships,
+    )
+    from .profile_import_job_response_object_resource_relationships_import_errors import (
+        ProfileImportJobResponseObjectResourceRelationshipsImportErrors,
+    )
+    from .profile_import_job_response_object_resource_relationships_import_errors_data_item import (
+        ProfileImportJobResponseObjectResourceRelationshipsImportErrorsDataItem,
+    )
+    from .profile_import_job_response_object_resource_relationships_lists import (
+        ProfileImportJobResponseObjectResourceRelationshipsLists,
+    )
+    from .profile_import_job_response_object_resource_relationships_lists_data_item import (
+        ProfileImportJobResponseObjectResourceRelationshipsListsDataItem,
+    )
+    from .profile_import_job_response_object_resource_relationships_profiles import (
+        ProfileImportJobResponseObjectResourceRelationshipsProfiles,
+    )
+    from .profile_import_job_response_object_resource_relationships_profiles_data_item import (
+        ProfileImportJobResponseObjectResourceRelationshipsProfilesDataItem,
+    )
     from .profile_location import ProfileLocation
     from .profile_meta import ProfileMeta
     from .profile_meta_patch_properties import ProfileMetaPatchProperties
@@ -88,6 +226,7 @@ if TYPE_CHECKING:
     from .sms_marketing import SMSMarketing
     from .sms_transactional import SMSTransactional
     from .subscriptions import Subscriptions
+    from .tag_enum import TagEnum
     from .whatsapp_channel import WhatsappChannel
     from .whatsapp_conversational_channel import WhatsappConversationalChannel
     from .whatsapp_conversational_channel_metadata_type_0 import (
@@ -103,8 +242,12 @@ if TYPE_CHECKING:
 # Each public name and the module that defines it.
 _MODULES = {
     "AgentHints": ".agent_hints",
+    "BulkImportProfilesFieldsprofileBulkImportJobItem": ".bulk_import_profiles_fieldsprofile_bulk_import_job_item",
+    "BulkImportProfilesResponse4XX": ".bulk_import_profiles_response_4xx",
+    "BulkImportProfilesResponse5XX": ".bulk_import_profiles_response_5xx",
     "ClientErrorErrorsItem": ".client_error_errors_item",
     "ClientErrorErrorsItemSource": ".client_error_errors_item_source",
+    "CollectionLinks": ".collection_links",
     "CreateOrUpdateProfileAdditionalFieldsprofileItem": ".create_or_update_profile_additional_fieldsprofile_item",
     "CreateOrUpdateProfileFieldsprofileItem": ".create_or_update_profile_fieldsprofile_item",
     "CreateOrUpdateProfileResponse4XX": ".create_or_update_profile_response_4xx",
@@ -114,13 +257,51 @@ _MODULES = {
     "EmailMarketingListSuppression": ".email_marketing_list_suppression",
     "EmailMarketingSuppression": ".email_marketing_suppression",
     "EmailMarketingSuppressionReason": ".email_marketing_suppression_reason",
+    "ErrorSource": ".error_source",
+    "FlowEnum": ".flow_enum",
+    "GetBulkImportProfilesJobFieldslistItem": ".get_bulk_import_profiles_job_fieldslist_item",
+    "GetBulkImportProfilesJobFieldsprofileBulkImportJobItem": ".get_bulk_import_profiles_job_fieldsprofile_bulk_import_job_item",
+    "GetBulkImportProfilesJobIncludeItem": ".get_bulk_import_profiles_job_include_item",
+    "GetBulkImportProfilesJobResponse4XX": ".get_bulk_import_profiles_job_response_4xx",
+    "GetBulkImportProfilesJobResponse5XX": ".get_bulk_import_profiles_job_response_5xx",
+    "GetErrorsForBulkImportProfilesJobFieldsimportErrorItem": ".get_errors_for_bulk_import_profiles_job_fieldsimport_error_item",
+    "GetErrorsForBulkImportProfilesJobResponse4XX": ".get_errors_for_bulk_import_profiles_job_response_4xx",
+    "GetErrorsForBulkImportProfilesJobResponse5XX": ".get_errors_for_bulk_import_profiles_job_response_5xx",
+    "GetImportErrorResponseCollection": ".get_import_error_response_collection",
+    "GetProfileImportJobResponseCompoundDocument": ".get_profile_import_job_response_compound_document",
+    "ImportErrorEnum": ".import_error_enum",
+    "ImportErrorResponseObjectResource": ".import_error_response_object_resource",
+    "ImportErrorResponseObjectResourceAttributes": ".import_error_response_object_resource_attributes",
+    "ImportErrorResponseObjectResourceAttributesOriginalPayloadType0": ".import_error_response_object_resource_attributes_original_payload_type_0",
     "ListEnum": ".list_enum",
+    "ListResponseObjectResource": ".list_response_object_resource",
+    "ListResponseObjectResourceAttributes": ".list_response_object_resource_attributes",
+    "ListResponseObjectResourceAttributesOptInProcess": ".list_response_object_resource_attributes_opt_in_process",
+    "ListResponseObjectResourceRelationships": ".list_response_object_resource_relationships",
+    "ListResponseObjectResourceRelationshipsFlowTriggers": ".list_response_object_resource_relationships_flow_triggers",
+    "ListResponseObjectResourceRelationshipsFlowTriggersDataItem": ".list_response_object_resource_relationships_flow_triggers_data_item",
+    "ListResponseObjectResourceRelationshipsProfiles": ".list_response_object_resource_relationships_profiles",
+    "ListResponseObjectResourceRelationshipsProfilesDataItem": ".list_response_object_resource_relationships_profiles_data_item",
+    "ListResponseObjectResourceRelationshipsTags": ".list_response_object_resource_relationships_tags",
+    "ListResponseObjectResourceRelationshipsTagsDataItem": ".list_response_object_resource_relationships_tags_data_item",
     "ObjectLinks": ".object_links",
+    "OnlyRelatedLinks": ".only_related_links",
     "OpenTrackingConsent": ".open_tracking_consent",
     "OpenTrackingConsentMetadataType0": ".open_tracking_consent_metadata_type_0",
     "PatchIdentifiers": ".patch_identifiers",
     "PatchIdentifiersAppend": ".patch_identifiers_append",
     "PatchIdentifiersUnappend": ".patch_identifiers_unappend",
+    "PostProfileImportJobResponse": ".post_profile_import_job_response",
+    "PostProfileImportJobResponseData": ".post_profile_import_job_response_data",
+    "PostProfileImportJobResponseDataAttributes": ".post_profile_import_job_response_data_attributes",
+    "PostProfileImportJobResponseDataAttributesStatus": ".post_profile_import_job_response_data_attributes_status",
+    "PostProfileImportJobResponseDataRelationships": ".post_profile_import_job_response_data_relationships",
+    "PostProfileImportJobResponseDataRelationshipsImportErrors": ".post_profile_import_job_response_data_relationships_import_errors",
+    "PostProfileImportJobResponseDataRelationshipsImportErrorsDataItem": ".post_profile_import_job_response_data_relationships_import_errors_data_item",
+    "PostProfileImportJobResponseDataRelationshipsLists": ".post_profile_import_job_response_data_relationships_lists",
+    "PostProfileImportJobResponseDataRelationshipsListsDataItem": ".post_profile_import_job_response_data_relationships_lists_data_item",
+    "PostProfileImportJobResponseDataRelationshipsProfiles": ".post_profile_import_job_response_data_relationships_profiles",
+    "PostProfileImportJobResponseDataRelationshipsProfilesDataItem": ".post_profile_import_job_response_data_relationships_profiles_data_item",
     "PostProfileResponse": ".post_profile_response",
     "PostProfileResponseData": ".post_profile_response_data",
     "PostProfileResponseDataAttributes": ".post_profile_response_data_attributes",
@@ -134,7 +315,25 @@ _MODULES = {
     "PostProfileResponseDataRelationshipsSegmentsDataItem": ".post_profile_response_data_relationships_segments_data_item",
     "PredictiveAnalytics": ".predictive_analytics",
     "PredictiveAnalyticsRankedChannelAffinityType0Item": ".predictive_analytics_ranked_channel_affinity_type_0_item",
+    "ProfileBulkImportJobEnum": ".profile_bulk_import_job_enum",
     "ProfileEnum": ".profile_enum",
+    "ProfileImportJobCreateQuery": ".profile_import_job_create_query",
+    "ProfileImportJobCreateQueryResourceObject": ".profile_import_job_create_query_resource_object",
+    "ProfileImportJobCreateQueryResourceObjectAttributes": ".profile_import_job_create_query_resource_object_attributes",
+    "ProfileImportJobCreateQueryResourceObjectAttributesProfiles": ".profile_import_job_create_query_resource_object_attributes_profiles",
+    "ProfileImportJobCreateQueryResourceObjectRelationships": ".profile_import_job_create_query_resource_object_relationships",
+    "ProfileImportJobCreateQueryResourceObjectRelationshipsLists": ".profile_import_job_create_query_resource_object_relationships_lists",
+    "ProfileImportJobCreateQueryResourceObjectRelationshipsListsDataItem": ".profile_import_job_create_query_resource_object_relationships_lists_data_item",
+    "ProfileImportJobResponseObjectResource": ".profile_import_job_response_object_resource",
+    "ProfileImportJobResponseObjectResourceAttributes": ".profile_import_job_response_object_resource_attributes",
+    "ProfileImportJobResponseObjectResourceAttributesStatus": ".profile_import_job_response_object_resource_attributes_status",
+    "ProfileImportJobResponseObjectResourceRelationships": ".profile_import_job_response_object_resource_relationships",
+    "ProfileImportJobResponseObjectResourceRelationshipsImportErrors": ".profile_import_job_response_object_resource_relationships_import_errors",
+    "ProfileImportJobResponseObjectResourceRelationshipsImportErrorsDataItem": ".profile_import_job_response_object_resource_relationships_import_errors_data_item",
+    "ProfileImportJobResponseObjectResourceRelationshipsLists": ".profile_import_job_response_object_resource_relationships_lists",
+    "ProfileImportJobResponseObjectResourceRelationshipsListsDataItem": ".profile_import_job_response_object_resource_relationships_lists_data_item",
+    "ProfileImportJobResponseObjectResourceRelationshipsProfiles": ".profile_import_job_response_object_resource_relationships_profiles",
+    "ProfileImportJobResponseObjectResourceRelationshipsProfilesDataItem": ".profile_import_job_response_object_resource_relationships_profiles_data_item",
     "ProfileLocation": ".profile_location",
     "ProfileMeta": ".profile_meta",
     "ProfileMetaPatchProperties": ".profile_meta_patch_properties",
@@ -156,6 +355,7 @@ _MODULES = {
     "SMSMarketing": ".sms_marketing",
     "SMSTransactional": ".sms_transactional",
     "Subscriptions": ".subscriptions",
+    "TagEnum": ".tag_enum",
     "WhatsappChannel": ".whatsapp_channel",
     "WhatsappConversationalChannel": ".whatsapp_conversational_channel",
     "WhatsappConversationalChannelMetadataType0": ".whatsapp_conversational_channel_metadata_type_0",
@@ -181,8 +381,12 @@ def __dir__() -> list[str]:
 
 __all__ = (
     "AgentHints",
+    "BulkImportProfilesFieldsprofileBulkImportJobItem",
+    "BulkImportProfilesResponse4XX",
+    "BulkImportProfilesResponse5XX",
     "ClientErrorErrorsItem",
     "ClientErrorErrorsItemSource",
+    "CollectionLinks",
     "CreateOrUpdateProfileAdditionalFieldsprofileItem",
     "CreateOrUpdateProfileFieldsprofileItem",
     "CreateOrUpdateProfileResponse4XX",
@@ -192,13 +396,51 @@ __all__ = (
     "EmailMarketingListSuppression",
     "EmailMarketingSuppression",
     "EmailMarketingSuppressionReason",
+    "ErrorSource",
+    "FlowEnum",
+    "GetBulkImportProfilesJobFieldslistItem",
+    "GetBulkImportProfilesJobFieldsprofileBulkImportJobItem",
+    "GetBulkImportProfilesJobIncludeItem",
+    "GetBulkImportProfilesJobResponse4XX",
+    "GetBulkImportProfilesJobResponse5XX",
+    "GetErrorsForBulkImportProfilesJobFieldsimportErrorItem",
+    "GetErrorsForBulkImportProfilesJobResponse4XX",
+    "GetErrorsForBulkImportProfilesJobResponse5XX",
+    "GetImportErrorResponseCollection",
+    "GetProfileImportJobResponseCompoundDocument",
+    "ImportErrorEnum",
+    "ImportErrorResponseObjectResource",
+    "ImportErrorResponseObjectResourceAttributes",
+    "ImportErrorResponseObjectResourceAttributesOriginalPayloadType0",
     "ListEnum",
+    "ListResponseObjectResource",
+    "ListResponseObjectResourceAttributes",
+    "ListResponseObjectResourceAttributesOptInProcess",
+    "ListResponseObjectResourceRelationships",
+    "ListResponseObjectResourceRelationshipsFlowTriggers",
+    "ListResponseObjectResourceRelationshipsFlowTriggersDataItem",
+    "ListResponseObjectResourceRelationshipsProfiles",
+    "ListResponseObjectResourceRelationshipsProfilesDataItem",
+    "ListResponseObjectResourceRelationshipsTags",
+    "ListResponseObjectResourceRelationshipsTagsDataItem",
     "ObjectLinks",
+    "OnlyRelatedLinks",
     "OpenTrackingConsent",
     "OpenTrackingConsentMetadataType0",
     "PatchIdentifiers",
     "PatchIdentifiersAppend",
     "PatchIdentifiersUnappend",
+    "PostProfileImportJobResponse",
+    "PostProfileImportJobResponseData",
+    "PostProfileImportJobResponseDataAttributes",
+    "PostProfileImportJobResponseDataAttributesStatus",
+    "PostProfileImportJobResponseDataRelationships",
+    "PostProfileImportJobResponseDataRelationshipsImportErrors",
+    "PostProfileImportJobResponseDataRelationshipsImportErrorsDataItem",
+    "PostProfileImportJobResponseDataRelationshipsLists",
+    "PostProfileImportJobResponseDataRelationshipsListsDataItem",
+    "PostProfileImportJobResponseDataRelationshipsProfiles",
+    "PostProfileImportJobResponseDataRelationshipsProfilesDataItem",
     "PostProfileResponse",
     "PostProfileResponseData",
     "PostProfileResponseDataAttributes",
@@ -212,7 +454,25 @@ __all__ = (
     "PostProfileResponseDataRelationshipsSegmentsDataItem",
     "PredictiveAnalytics",
     "PredictiveAnalyticsRankedChannelAffinityType0Item",
+    "ProfileBulkImportJobEnum",
     "ProfileEnum",
+    "ProfileImportJobCreateQuery",
+    "ProfileImportJobCreateQueryResourceObject",
+    "ProfileImportJobCreateQueryResourceObjectAttributes",
+    "ProfileImportJobCreateQueryResourceObjectAttributesProfiles",
+    "ProfileImportJobCreateQueryResourceObjectRelationships",
+    "ProfileImportJobCreateQueryResourceObjectRelationshipsLists",
+    "ProfileImportJobCreateQueryResourceObjectRelationshipsListsDataItem",
+    "ProfileImportJobResponseObjectResource",
+    "ProfileImportJobResponseObjectResourceAttributes",
+    "ProfileImportJobResponseObjectResourceAttributesStatus",
+    "ProfileImportJobResponseObjectResourceRelationships",
+    "ProfileImportJobResponseObjectResourceRelationshipsImportErrors",
+    "ProfileImportJobResponseObjectResourceRelationshipsImportErrorsDataItem",
+    "ProfileImportJobResponseObjectResourceRelationshipsLists",
+    "ProfileImportJobResponseObjectResourceRelationshipsListsDataItem",
+    "ProfileImportJobResponseObjectResourceRelationshipsProfiles",
+    "ProfileImportJobResponseObjectResourceRelationshipsProfilesDataItem",
     "ProfileLocation",
     "ProfileMeta",
     "ProfileMetaPatchProperties",
@@ -234,6 +494,7 @@ __all__ = (
     "SMSMarketing",
     "SMSTransactional",
     "Subscriptions",
+    "TagEnum",
     "WhatsappChannel",
     "WhatsappConversationalChannel",
     "WhatsappConversationalChannelMetadataType0",
