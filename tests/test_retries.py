@@ -333,3 +333,21 @@ def test_replace_changes_only_what_it_is_given() -> None:
 def test_nonsensical_policies_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_first_attempt_that_succeeds_never_sets_up_tenacity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tenacity
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tenacity was set up for a call that needed no retry")
+
+    monkeypatch.setattr(tenacity, "Retrying", refuse)
+    monkeypatch.setattr(tenacity, "AsyncRetrying", refuse)
+
+    async def send_async(attempt: int) -> int:
+        return attempt
+
+    assert call_with_retries(lambda attempt: attempt, RetryPolicy()) == 1
+    assert asyncio.run(acall_with_retries(send_async, RetryPolicy())) == 1
