@@ -22,6 +22,18 @@ import logging
 from klaviyo_profile_import.types import UNSET, Unset
 
 from ._version import __version__
+from .bulk import (
+    BulkChunker,
+    BulkImportErrorEntry,
+    BulkImportJob,
+    BulkImportJobCancelledError,
+    BulkImportJobTimeoutError,
+    PreparedProfile,
+    ProfileInput,
+    ProfileOutcome,
+    chunk_profiles,
+    prepare_profile,
+)
 from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, KlaviyoProfiles
 from .errors import (
     APIConnectionError,
@@ -58,6 +70,11 @@ __all__ = [
     "AsyncKlaviyoProfiles",
     "AuthenticationError",
     "BadRequestError",
+    "BulkChunker",
+    "BulkImportErrorEntry",
+    "BulkImportJob",
+    "BulkImportJobCancelledError",
+    "BulkImportJobTimeoutError",
     "ConflictError",
     "ErrorObject",
     "InvalidInputError",
@@ -66,6 +83,9 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PreparedProfile",
+    "ProfileInput",
+    "ProfileOutcome",
     "ProfileResult",
     "RateLimitError",
     "RateLimitInfo",
@@ -77,6 +97,8 @@ __all__ = [
     "Unset",
     "UnsupportedMediaTypeError",
     "__version__",
+    "chunk_profiles",
+    "prepare_profile",
 ]
 
 # A library does not decide where its logs go: without this, Python's last-resort handler

@@ -138,6 +138,25 @@ class RateLimits:
             steady_period=float(facts.STEADY_PERIOD_SECONDS),
         )
 
+    @classmethod
+    def from_operation(cls, operation_id: str) -> RateLimits:
+        """The limits of one operation of the fragment (``facts.OPERATIONS[operation_id]``),
+        such as ``"bulk_import_profiles"``; each operation has windows of its own.
+
+        Example::
+
+            RateLimits.from_operation("bulk_import_profiles")     # 10/s and 150/min
+        """
+        from klaviyo_profile_import import facts
+
+        operation = facts.OPERATIONS[operation_id]
+        return cls(
+            burst_limit=int(operation.burst_limit),
+            burst_period=float(operation.burst_period_seconds),
+            steady_limit=int(operation.steady_limit),
+            steady_period=float(operation.steady_period_seconds),
+        )
+
     @property
     def steady_rate(self) -> float:
         """The long-run allowed rate, in requests per second."""

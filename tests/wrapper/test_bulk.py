@@ -1,0 +1,403 @@
+"""The bulk module's pure parts: preparing profiles, chunking, job bodies, result parsing."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from typing import Any
+
+import pytest
+from klaviyo_profile_import import facts
+from klaviyo_profile_import.models import ProfileUpsertQuery, ProfileUpsertQueryResourceObject
+from klaviyo_profiles import InvalidInputError, PayloadTooLargeError, UnknownFieldError
+from klaviyo_profiles.body import prepare_request
+from klaviyo_profiles.bulk import (
+    BulkChunker,
+    BulkImportErrorEntry,
+    BulkImportJob,
+    BulkImportJobTimeoutError,
+    PreparedProfile,
+    chunk_profiles,
+    encode_job_body,
+    envelope_size,
+    prepare_job,
+    prepare_profile,
+)
+
+BULK = facts.OPERATIONS["bulk_import_profiles"]
+ADA = {"type": "profile", "attributes": {"email": "ada@example.com", "first_name": "Ada"}}
+
+
+# -- prepare_profile: the four input forms give one wire resource ---------------------------
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"email": "ada@example.com", "first_name": "Ada"},
+        ADA,
+        {"data": ADA},
+        ProfileUpsertQuery.from_dict({"data": ADA}),
+        ProfileUpsertQueryResourceObject.from_dict(ADA),
+    ],
+    ids=["keywords", "resource", "body", "ProfileUpsertQuery", "resource model"],
+)
+def test_every_input_form_prepares_the_same_resource(given: Any) -> None:
+    prepared = prepare_profile(given)
+    assert prepared.resource == ADA
+    assert json.loads(prepared.encoded) == ADA
+    assert prepared.size == len(prepared.encoded)
+    assert not prepared.has_null
+
+
+def test_keywords_use_python_names_and_resource_keywords() -> None:
+    prepared = prepare_profile(
+        {"kx": "abc", "id": "01J", "patch_properties": {"append": {"tags": ["a"]}}}
+    )
+    assert prepared.resource == {
+        "type": "profile",
+        "id": "01J",
+        "attributes": {"_kx": "abc"},
+        "meta": {"patch_properties": {"append": {"tags": ["a"]}}},
+    }
+
+
+def test_size_is_the_resource_as_the_single_call_encodes_it() -> None:
+    row = {"email": "zoë@example.com", "properties": {"note": "naïve ☃"}}
+    prepared = prepare_profile(row)
+    single = prepare_request(body=None, attributes=row)
+    assert prepared.size == len(single.content) - len(b'{"data":}')
+
+
+@pytest.mark.parametrize(
+    ("given", "path"),
+    [
+        ({"email": "a@example.com", "last_name": None}, "attributes.last_name"),
+        ({"email": "a@example.com", "location": {"city": None}}, "attributes.location.city"),
+        ({"email": "a@example.com", "properties": {"a": {"b": [1, None]}}}, None),
+        ({"email": "a@example.com", "properties": None}, "attributes.properties"),
+        ({"email": "a@example.com", "meta": None}, "meta"),
+        (
+            {"email": "a@example.com", "patch_properties": {"unset": None}},
+            "meta.patch_properties.unset",
+        ),
+    ],
+)
+def test_a_null_at_any_depth_is_found(given: dict[str, Any], path: str | None) -> None:
+    prepared = prepare_profile(given)
+    assert prepared.has_null
+    if path is not None:
+        assert prepared.null_path == path
+    else:
+        assert prepared.null_path == "attributes.properties.a.b[1]"
+
+
+def test_a_profile_without_null_has_no_null_path() -> None:
+    prepared = prepare_profile({"email": "a@example.com", "properties": {"n": 0, "s": ""}})
+    assert not prepared.has_null
+    assert prepared.null_path is None
+
+
+def test_identity_normalises_email_and_phone_and_keeps_other_identifiers() -> None:
+    prepared = prepare_profile(
+        {
+            "email": "  Ada@Example.COM ",
+            "phone_number": "+44 (7700) 900-123",
+            "external_id": "X-1",
+            "kx": "kx1",
+            "id": "01J",
+        }
+    )
+    assert prepared.identity == frozenset(
+        {
+            "email:ada@example.com",
+            "phone_number:+447700900123",
+            "external_id:X-1",
+            "_kx:kx1",
+            "id:01J",
+        }
+    )
+
+
+def test_identity_counts_identifiers_patch_identifiers_names() -> None:
+    prepared = prepare_profile(
+        {"email": "a@example.com", "patch_identifiers": {"append": {"email": ["B@Example.com"]}}}
+    )
+    assert "email:b@example.com" in prepared.identity
+
+
+def test_an_identifier_cleared_with_null_is_no_identity() -> None:
+    prepared = prepare_profile({"email": "a@example.com", "phone_number": None})
+    assert prepared.identity == frozenset({"email:a@example.com"})
+
+
+def test_unknown_keyword_names_the_profile_index() -> None:
+    with pytest.raises(UnknownFieldError) as caught:
+        prepare_profile({"emial": "a@example.com"}, index=4)
+    assert caught.value.field == "profiles[4].emial"
+    assert "profiles[4]" in str(caught.value)
+    assert caught.value.suggestion == "email"
+
+
+def test_bad_type_in_a_resource_names_the_field_without_the_data_wrapper() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        prepare_profile({"type": "profile", "attributes": {"email": 5}}, index=2)
+    assert caught.value.field == "profiles[2].attributes.email"
+    assert "profiles[2]: attributes.email" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"email": float("nan")}, "profiles[0].email"),
+        ({"email": "a@example.com", "properties": {"x": {1, 2}}}, "profiles[0].properties.x"),
+        ({"first_name": "Ada", "location": {"altitude": 3}}, "profiles[0].location.altitude"),
+        ({"data": {"type": "profile", "attributes": {"email": []}}}, "profiles[0]"),
+        (7, "profiles[0]"),
+    ],
+)
+def test_the_single_calls_checks_apply(given: Any, field: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        prepare_profile(given, index=0)
+    assert caught.value.field.startswith(field)
+
+
+def test_the_error_with_an_index_still_pickles() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        prepare_profile({"emial": "a"}, index=9)
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert copy.field == "profiles[9].emial"
+    assert str(copy) == str(caught.value)
+
+
+def test_a_prepared_profile_is_returned_as_it_is() -> None:
+    prepared = prepare_profile(ADA)
+    assert prepare_profile(prepared) is prepared
+
+
+# -- the job body ---------------------------------------------------------------------------
+
+
+def test_job_body_follows_the_wire_contract() -> None:
+    profiles = [prepare_profile(ADA), prepare_profile({"phone_number": "+15005550006"})]
+    body = json.loads(encode_job_body(profiles, lists=["L1", "L2"]))
+    assert body == {
+        "data": {
+            "type": "profile-bulk-import-job",
+            "attributes": {"profiles": {"data": [p.resource for p in profiles]}},
+            "relationships": {
+                "lists": {"data": [{"type": "list", "id": "L1"}, {"type": "list", "id": "L2"}]}
+            },
+        }
+    }
+
+
+def test_job_body_without_lists_has_no_relationships() -> None:
+    body = json.loads(encode_job_body([prepare_profile(ADA)]))
+    assert "relationships" not in body["data"]
+
+
+@pytest.mark.parametrize("lists", [(), ("L1",), ("a", "b", "c")])
+def test_job_size_is_envelope_plus_profiles_plus_commas(lists: tuple[str, ...]) -> None:
+    profiles = [prepare_profile({"email": f"p{i}@example.com"}) for i in range(5)]
+    content = encode_job_body(profiles, lists)
+    assert len(content) == envelope_size(lists) + sum(p.size for p in profiles) + 4
+
+
+def test_prepare_job_refuses_a_null_naming_index_field_and_the_single_call() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        prepare_job([ADA, {"email": "b@example.com", "location": {"zip": None}}])
+    assert caught.value.field == "profiles[1].attributes.location.zip"
+    message = str(caught.value)
+    assert "null" in message and "create_or_update_profile" in message
+
+
+def test_prepare_job_refuses_an_empty_job() -> None:
+    with pytest.raises(InvalidInputError, match="at least one profile"):
+        prepare_job([])
+
+
+def test_prepare_job_refuses_more_than_the_item_limit() -> None:
+    assert BULK.item_limit is not None
+    one = prepare_profile(ADA)
+    with pytest.raises(InvalidInputError, match=f"at most {BULK.item_limit} profiles"):
+        prepare_job([one] * (BULK.item_limit + 1))
+    assert len(prepare_job([one] * BULK.item_limit).profiles) == BULK.item_limit
+
+
+def test_prepare_job_refuses_a_body_over_the_payload_limit() -> None:
+    assert BULK.payload_limit_bytes is not None
+    big = prepare_profile({"email": "a@example.com", "properties": {"blob": "x" * 90_000}})
+    count = BULK.payload_limit_bytes // big.size + 1
+    with pytest.raises(PayloadTooLargeError) as caught:
+        prepare_job([big] * count)
+    assert caught.value.limit == BULK.payload_limit_bytes
+
+
+def test_prepare_job_refuses_a_profile_over_the_item_payload_limit() -> None:
+    assert BULK.item_payload_limit_bytes is not None
+    oversized = PreparedProfile(
+        resource=ADA, size=BULK.item_payload_limit_bytes + 1, has_null=False, identity=frozenset()
+    )
+    with pytest.raises(InvalidInputError) as caught:
+        prepare_job([ADA, oversized])
+    assert caught.value.field == "profiles[1]"
+
+
+def test_prepare_job_refuses_a_string_for_lists() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        prepare_job([ADA], lists="L1")  # type: ignore[arg-type]
+    assert caught.value.field == "lists"
+
+
+# -- chunking -------------------------------------------------------------------------------
+
+
+def sized(*sizes: int) -> list[tuple[int, int]]:
+    return list(enumerate(sizes))
+
+
+def test_chunks_by_count_at_the_item_limit() -> None:
+    assert BULK.item_limit is not None
+    items = sized(*([10] * (2 * BULK.item_limit + 3)))
+    chunks = list(chunk_profiles(items, size=lambda item: item[1]))
+    assert [len(chunk) for chunk in chunks] == [BULK.item_limit, BULK.item_limit, 3]
+    assert [item for chunk in chunks for item in chunk] == items
+
+
+def test_chunks_by_bytes_counting_envelope_and_commas() -> None:
+    envelope = envelope_size(["L1"])
+    limit = envelope + 3 * 100 + 2  # exactly three profiles of 100 bytes
+    items = sized(*([100] * 7))
+    chunks = list(chunk_profiles(items, size=lambda item: item[1], lists=["L1"], max_bytes=limit))
+    assert [len(chunk) for chunk in chunks] == [3, 3, 1]
+    # One byte less and only two fit.
+    chunks = list(
+        chunk_profiles(items, size=lambda item: item[1], lists=["L1"], max_bytes=limit - 1)
+    )
+    assert [len(chunk) for chunk in chunks] == [2, 2, 2, 1]
+
+
+def test_real_chunks_never_exceed_the_payload_limit() -> None:
+    assert BULK.payload_limit_bytes is not None
+    profiles = [
+        prepare_profile({"email": f"p{i}@example.com", "properties": {"blob": "x" * 40_000}})
+        for i in range(300)
+    ]
+    chunks = list(chunk_profiles(profiles))
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert len(encode_job_body(chunk)) <= BULK.payload_limit_bytes
+    # Each chunk but the last is full: one more profile would not have fitted.
+    for chunk in chunks[:-1]:
+        assert len(encode_job_body([*chunk, profiles[0]])) > BULK.payload_limit_bytes
+
+
+def test_a_limit_above_the_operations_is_capped() -> None:
+    chunker: BulkChunker[PreparedProfile] = BulkChunker(max_items=10**9, max_bytes=10**12)
+    assert chunker.max_items == BULK.item_limit
+    assert chunker.max_bytes == BULK.payload_limit_bytes
+
+
+def test_the_chunker_returns_a_chunk_as_soon_as_it_is_full_by_count() -> None:
+    chunker: BulkChunker[tuple[int, int]] = BulkChunker(size=lambda item: item[1], max_items=2)
+    assert chunker.add((0, 1)) is None
+    assert chunker.add((1, 1)) == [(0, 1), (1, 1)]
+    assert len(chunker) == 0
+    assert chunker.add((2, 1)) is None
+    assert chunker.flush() == [(2, 1)]
+    assert chunker.flush() == []
+
+
+def test_chunking_is_lazy() -> None:
+    pulled = []
+
+    def source() -> Any:
+        for index in range(10):
+            pulled.append(index)
+            yield (index, 1)
+
+    chunks = chunk_profiles(source(), size=lambda item: item[1], max_items=3)
+    assert next(chunks) == [(0, 1), (1, 1), (2, 1)]
+    assert pulled == [0, 1, 2]
+
+
+def test_an_item_too_big_for_any_job_is_refused() -> None:
+    chunker: BulkChunker[tuple[int, int]] = BulkChunker(size=lambda item: item[1], max_bytes=500)
+    with pytest.raises(InvalidInputError):
+        chunker.add((0, 500))
+
+
+@pytest.mark.parametrize("bad", [0, -1, True])
+def test_a_limit_below_one_is_refused(bad: Any) -> None:
+    with pytest.raises(InvalidInputError):
+        BulkChunker(max_items=bad)
+
+
+# -- results --------------------------------------------------------------------------------
+
+JOB = {
+    "data": {
+        "type": "profile-bulk-import-job",
+        "id": "job-1",
+        "attributes": {
+            "status": "processing",
+            "created_at": "2026-11-29T06:00:00Z",
+            "total_count": 10,
+            "completed_count": 4,
+            "failed_count": 1,
+            "completed_at": None,
+            "started_at": "2026-11-29T06:00:01+00:00",
+            "expires_at": "2026-12-06T06:00:00Z",
+        },
+        "links": {"self": "http://127.0.0.1/api/profile-bulk-import-jobs/job-1"},
+    }
+}
+
+
+def test_job_is_read_from_its_document() -> None:
+    job = BulkImportJob.from_json(JOB)
+    assert (job.id, job.status, job.total_count, job.completed_count, job.failed_count) == (
+        "job-1",
+        "processing",
+        10,
+        4,
+        1,
+    )
+    assert job.created_at is not None and job.created_at.year == 2026
+    assert job.started_at is not None and job.completed_at is None
+    assert not job.done
+    done = BulkImportJob.from_json({"data": {**JOB["data"], "attributes": {"status": "cancelled"}}})
+    assert done.done and done.total_count is None
+
+
+def test_a_document_without_a_job_id_is_refused() -> None:
+    with pytest.raises(ValueError):
+        BulkImportJob.from_json({"data": {"attributes": {}}})
+
+
+def test_error_entry_maps_its_pointer_to_the_profile_index() -> None:
+    entry = BulkImportErrorEntry.from_json(
+        {
+            "type": "import-error",
+            "id": "e1",
+            "attributes": {
+                "code": "invalid",
+                "title": "Invalid input.",
+                "detail": "Invalid email address",
+                "source": {"pointer": "/data/attributes/profiles/data/12/attributes/email"},
+                "original_payload": ADA,
+            },
+        }
+    )
+    assert entry.index == 12
+    assert entry.original_payload == ADA
+    assert "Invalid email address" in entry.describe()
+    assert BulkImportErrorEntry.from_json({"attributes": {"source": None}}).index is None
+
+
+def test_timeout_error_names_the_job_and_pickles() -> None:
+    error = BulkImportJobTimeoutError("job-1", BulkImportJob.from_json(JOB), 5.0)
+    assert "job-1" in str(error)
+    copy = pickle.loads(pickle.dumps(error))
+    assert copy.job_id == "job-1" and str(copy) == str(error)
