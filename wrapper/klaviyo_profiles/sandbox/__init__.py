@@ -33,10 +33,11 @@ from ..extras import require_extra
 require_extra("sandbox", "klaviyo_profiles.sandbox")
 
 from .app import SandboxState, create_app, render_profile  # noqa: E402
-from .config import FaultConfig, RateLimitConfig, SandboxConfig  # noqa: E402
+from .config import BulkJobConfig, FaultConfig, RateLimitConfig, SandboxConfig  # noqa: E402
 from .server import Sandbox, build_parser, cli_main, serve  # noqa: E402
 
 __all__ = [
+    "BulkJobConfig",
     "FaultConfig",
     "RateLimitConfig",
     "Sandbox",

@@ -1,5 +1,8 @@
 """The sandbox's Starlette application: Klaviyo's routes plus a sandbox-only admin surface.
 
+The bulk profile import job routes (``POST /api/profile-bulk-import-jobs``, ``GET`` a job,
+``GET`` its import errors) live in :mod:`.bulk_routes`; the jobs themselves in :mod:`.jobs`.
+
 Order of checks on ``POST /api/profile-import`` (the first failing one answers):
 
 1. ``Authorization`` (401), then the key's scopes (403);
@@ -26,6 +29,7 @@ from typing import Any
 
 from klaviyo_profile_import import facts
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,10 +37,19 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from . import validation
-from .config import SandboxConfig, faults_from, rate_limits_from
+from .config import (
+    BULK_OPERATIONS,
+    SINGLE_OPERATION,
+    SandboxConfig,
+    faults_from,
+    jobs_from,
+    operation_rate_limits_from,
+    rate_limits_from,
+)
 from .decoding import decode_body
 from .errors import ApiError
 from .faults import NO_FAULT, Fault, FaultInjector
+from .jobs import JobQueue
 from .ratelimit import Decision, RateLimiter
 from .store import ProfileStore, StoredProfile
 
@@ -79,6 +92,9 @@ class _Dropped(Response):
         return None
 
 
+_CONFIG_SECTIONS = ("rate_limits", "operation_rate_limits", "faults", "jobs", "revisions")
+
+
 @dataclass
 class SandboxState:
     """Everything one running sandbox holds; shared by its routes and its Python API."""
@@ -87,7 +103,10 @@ class SandboxState:
     config: SandboxConfig = field(init=False)
     store: ProfileStore = field(default_factory=ProfileStore)
     limiter: RateLimiter = field(init=False)
+    #: Windows of the bulk import operations, one limiter each, by operation id.
+    operation_limiters: dict[str, RateLimiter] = field(init=False)
     faults: FaultInjector = field(init=False)
+    jobs: JobQueue = field(init=False)
     log: deque[dict[str, Any]] = field(init=False)
     #: Open connections by client address; filled by the server's protocol class so that a
     #: route can close its own connection to simulate a dropped response.
@@ -97,22 +116,37 @@ class SandboxState:
     def __post_init__(self) -> None:
         self.config = self.initial
         self.limiter = RateLimiter(self.initial.rate_limits)
+        self.operation_limiters = {
+            name: RateLimiter(self.initial.rate_limits_for(name)) for name in BULK_OPERATIONS
+        }
         self.faults = FaultInjector(self.initial.faults)
+        self.jobs = JobQueue(self.store, self.initial.jobs)
         self.log = deque(maxlen=self.initial.request_log_size)
 
+    def limiter_for(self, operation_id: str) -> RateLimiter:
+        """The limiter of one operation's windows."""
+        if operation_id == SINGLE_OPERATION:
+            return self.limiter
+        return self.operation_limiters[operation_id]
+
     def reset(self) -> None:
-        """Back to the state right after start: no profiles, no log, fresh counters and the
-        configuration the sandbox was started with."""
+        """Back to the state right after start: no profiles, no jobs, no log, fresh counters and
+        the configuration the sandbox was started with."""
         with self.lock:
+            self.jobs.clear()
+            self.jobs.configure(self.initial.jobs)
             self.store.clear()
             self.log.clear()
             self.config = self.initial
             self.limiter.configure(self.initial.rate_limits)
+            for name, limiter in self.operation_limiters.items():
+                limiter.configure(self.initial.rate_limits_for(name))
             self.faults.configure(self.initial.faults)
 
     def update(self, changes: Mapping[str, Any]) -> SandboxConfig:
-        """Apply ``{"rate_limits": {...}, "faults": {...}, "revisions": [...]}`` (all optional)."""
-        unknown = sorted(set(changes) - {"rate_limits", "faults", "revisions"})
+        """Apply ``{"rate_limits": {...}, "operation_rate_limits": {"<operation id>": {...}},
+        "faults": {...}, "jobs": {...}, "revisions": [...]}`` (all optional)."""
+        unknown = sorted(set(changes) - set(_CONFIG_SECTIONS))
         if unknown:
             raise ValueError(f"unknown config sections: {', '.join(unknown)}")
         with self.lock:
@@ -121,6 +155,17 @@ class SandboxState:
                 limits = rate_limits_from(changes["rate_limits"], config.rate_limits)
                 config = replace(config, rate_limits=limits)
                 self.limiter.configure(limits)
+            if "operation_rate_limits" in changes:
+                by_operation = operation_rate_limits_from(
+                    changes["operation_rate_limits"], config.operation_rate_limits
+                )
+                config = replace(config, operation_rate_limits=by_operation)
+                for name in changes["operation_rate_limits"]:
+                    self.operation_limiters[name].configure(by_operation[name])
+            if "jobs" in changes:
+                jobs = jobs_from(changes["jobs"], config.jobs)
+                config = replace(config, jobs=jobs)
+                self.jobs.configure(jobs)
             if "faults" in changes:
                 faults = faults_from(changes["faults"], config.faults)
                 config = replace(config, faults=faults)
@@ -398,6 +443,14 @@ async def _drop_connection(state: SandboxState, request: Request) -> Response:
     return _Dropped()
 
 
+async def advance_jobs(state: SandboxState) -> None:
+    """Bring bulk import jobs up to now before a request is handled, so that it sees every
+    job profile due before it arrived (see :mod:`.jobs`); off the event loop when there is
+    work, as a long stretch of profiles would otherwise hold up every other connection."""
+    if state.jobs.busy:
+        await run_in_threadpool(state.jobs.advance)
+
+
 async def profile_import(request: Request) -> Response:
     """``POST /api/profile-import``: create or update one profile."""
     state = _state(request)
@@ -416,8 +469,10 @@ async def profile_import(request: Request) -> Response:
     }
     decision: Decision | None = None
     fault: Fault = NO_FAULT
+    faulty = state.faults.applies_to(SINGLE_OPERATION)
     try:
-        if state.faults.latency:
+        await advance_jobs(state)
+        if faulty and state.faults.latency:
             await asyncio.sleep(state.faults.latency)
         key = validation.api_key_from(request.headers.get("authorization"))
         validation.check_scopes(key, config.api_keys, facts.SCOPES)
@@ -444,7 +499,7 @@ async def profile_import(request: Request) -> Response:
         entry["body"] = document
         additional, fields = _query_lists(request)
         data = validation.validate_body(document)
-        fault = state.faults.next()
+        fault = state.faults.next() if faulty else NO_FAULT
         entry["fault"] = fault.name
         if fault.drop:
             state.record(entry)
@@ -506,6 +561,7 @@ async def get_profile(request: Request) -> Response:
         validation.check_revision(request.headers.get("revision"), config.revisions)
         additional, fields = _query_lists(request)
         profile_id = request.path_params["profile_id"]
+        await advance_jobs(state)
         profile = state.store.get(profile_id)
         if profile is None:
             raise ApiError.single(404, "not_found", f"No profile with id {profile_id!r} exists.")
@@ -526,7 +582,9 @@ async def get_profile(request: Request) -> Response:
 
 async def admin_profiles(request: Request) -> Response:
     """``GET /sandbox/profiles``: every stored profile."""
-    return JSONResponse({"profiles": [p.to_dict() for p in _state(request).store.all()]})
+    state = _state(request)
+    await advance_jobs(state)
+    return JSONResponse({"profiles": [p.to_dict() for p in state.store.all()]})
 
 
 async def admin_requests(request: Request) -> Response:
@@ -578,6 +636,9 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
         Route(f"{ADMIN_PREFIX}/reset", admin_reset, methods=["POST"]),
         Route(f"{ADMIN_PREFIX}/config", admin_config, methods=["GET", "PUT"]),
     ]
+    from .bulk_routes import bulk_routes  # imports this module
+
+    routes += bulk_routes()
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error},

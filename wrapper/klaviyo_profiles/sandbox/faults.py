@@ -1,4 +1,4 @@
-"""Deterministic fault injection for the profile-import route.
+"""Deterministic fault injection for the Klaviyo routes.
 
 A :class:`FaultInjector` hands out one :class:`Fault` per request, in arrival order, from the
 script of its :class:`~klaviyo_profiles.sandbox.config.FaultConfig` and then from a
@@ -12,16 +12,19 @@ import random
 import threading
 from dataclasses import dataclass
 
-from .config import DROP, DROP_AFTER_COMMIT, PASS, FaultConfig
+from .config import CANCEL, DROP, DROP_AFTER_COMMIT, PASS, FaultConfig
 
 
 @dataclass(frozen=True)
 class Fault:
-    """The fate of one request: a 5xx status, a dropped connection, or nothing (all ``None``)."""
+    """The fate of one request: a 5xx status, a dropped connection, a bulk import job that ends
+    ``cancelled``, or nothing (all unset)."""
 
     status: int | None = None
     drop: bool = False
     drop_after_commit: bool = False
+    #: Only the route that starts bulk import jobs acts on it; elsewhere it is no fault.
+    cancel: bool = False
 
     @property
     def name(self) -> str | None:
@@ -32,6 +35,8 @@ class Fault:
             return DROP
         if self.drop_after_commit:
             return DROP_AFTER_COMMIT
+        if self.cancel:
+            return CANCEL
         return None
 
 
@@ -63,6 +68,10 @@ class FaultInjector:
         """Start the current config over."""
         self.configure(self._config)
 
+    def applies_to(self, operation_id: str) -> bool:
+        """Whether requests of ``operation_id`` draw faults."""
+        return self._config.applies_to(operation_id)
+
     @property
     def latency(self) -> float:
         """Seconds to add to each request of the route."""
@@ -76,7 +85,12 @@ class FaultInjector:
                 step = config.script[self._position]
                 self._position += 1
                 return _from_step(step)
-            if not (config.error_rate or config.drop_rate or config.drop_after_commit_rate):
+            if not (
+                config.error_rate
+                or config.drop_rate
+                or config.drop_after_commit_rate
+                or config.cancel_rate
+            ):
                 return NO_FAULT
             # Exactly two draws per request whatever the outcome, so one request's fate never
             # shifts the sequence the following requests see.
@@ -90,6 +104,9 @@ class FaultInjector:
             draw -= config.drop_rate
             if draw < config.drop_after_commit_rate:
                 return Fault(drop_after_commit=True)
+            draw -= config.drop_after_commit_rate
+            if draw < config.cancel_rate:
+                return Fault(cancel=True)
             return NO_FAULT
 
 
@@ -100,5 +117,7 @@ def _from_step(step: int | str | None) -> Fault:
         return Fault(drop=True)
     if step == DROP_AFTER_COMMIT:
         return Fault(drop_after_commit=True)
+    if step == CANCEL:
+        return Fault(cancel=True)
     assert isinstance(step, int)
     return Fault(status=step)

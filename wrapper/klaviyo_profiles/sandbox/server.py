@@ -16,12 +16,16 @@ from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import SandboxState, create_app
+from .bulk_routes import job_view
 from .config import (
+    SINGLE_OPERATION,
+    BulkJobConfig,
     FaultConfig,
     FaultStep,
     RateLimitConfig,
     SandboxConfig,
     faults_from,
+    jobs_from,
     rate_limits_from,
 )
 
@@ -145,8 +149,39 @@ class Sandbox:
         return self.state.config
 
     def profiles(self) -> list[dict[str, Any]]:
-        """Every stored profile, as ``GET /sandbox/profiles`` lists them."""
+        """Every stored profile, as ``GET /sandbox/profiles`` lists them (bulk import jobs
+        brought up to now first)."""
+        self.state.jobs.advance()
         return [profile.to_dict() for profile in self.state.store.all()]
+
+    def jobs(self) -> list[dict[str, Any]]:
+        """Every bulk import job as of now, oldest first, as ``GET /sandbox/jobs`` lists them:
+        ``id``, the job attributes (``status``, ``total_count``, ``completed_count``...) and
+        ``lists``."""
+        return [job.to_dict() for job in self.state.jobs.all()]
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        """One job as of now with its import errors (``errors``: ``index``, ``code``,
+        ``detail``, ``pointer``, ``original_payload``...), or ``None`` for an unknown id."""
+        return job_view(self.state, job_id)
+
+    def cancel_job(self, job_id: str) -> dict[str, Any] | None:
+        """End a job now as ``cancelled`` (profiles done so far stay done); ``None`` for an
+        unknown id."""
+        job = self.state.jobs.cancel(job_id)
+        return job.to_dict() if job is not None else None
+
+    def finish_jobs(self) -> None:
+        """Run every job to its end now, whatever the configured speed."""
+        self.state.jobs.finish()
+
+    def set_jobs(self, jobs: BulkJobConfig | None = None, **changes: Any) -> BulkJobConfig:
+        """Switch how jobs run: a whole ``BulkJobConfig``, or changes to the current one
+        (``queue_delay``, ``profiles_per_second``, ``concurrency``, ``cancel_after``,
+        ``expires_after``, ``item_limit``, ``payload_limit_bytes``,
+        ``item_payload_limit_bytes``). Jobs under way go on at the new speed."""
+        base = jobs or self.state.config.jobs
+        return self.state.update({"jobs": jobs_from(changes, base).to_dict()}).jobs
 
     def requests(self) -> list[dict[str, Any]]:
         """The log of requests to the Klaviyo routes (API keys left out), oldest first."""
@@ -164,13 +199,22 @@ class Sandbox:
         return self.state.update({"faults": faults_from(changes, base).to_dict()}).faults
 
     def set_rate_limits(
-        self, limits: RateLimitConfig | None = None, **changes: Any
+        self,
+        limits: RateLimitConfig | None = None,
+        *,
+        operation: str = SINGLE_OPERATION,
+        **changes: Any,
     ) -> RateLimitConfig:
-        """Switch rate limits: a whole ``RateLimitConfig``, or changes to the current one
-        (``burst_limit``, ``burst_period``, ``steady_limit``, ``steady_period``, ``enabled``)."""
-        base = limits or self.state.config.rate_limits
+        """Switch one operation's rate limits (Create or Update Profile unless ``operation``
+        names another of ``facts.OPERATIONS``): a whole ``RateLimitConfig``, or changes to the
+        current one (``burst_limit``, ``burst_period``, ``steady_limit``, ``steady_period``,
+        ``enabled``)."""
+        base = limits or self.state.config.rate_limits_for(operation)
         new = rate_limits_from(changes, base)
-        return self.state.update({"rate_limits": new.to_dict()}).rate_limits
+        if operation == SINGLE_OPERATION:
+            return self.state.update({"rate_limits": new.to_dict()}).rate_limits
+        update = {"operation_rate_limits": {operation: new.to_dict()}}
+        return self.state.update(update).rate_limits_for(operation)
 
     def set_revisions(self, revisions: Sequence[str]) -> None:
         """Serve these revisions from now on."""

@@ -183,7 +183,16 @@ def validate_body(document: Any) -> dict[str, Any]:
     if errors:
         raise ApiError(400, errors)
     data: dict[str, Any] = document["data"]
-    attributes: dict[str, Any] = data["attributes"]
+    problems = semantic_problems(data)
+    if problems:
+        raise ApiError(400, problems)
+    return data
+
+
+def semantic_problems(data: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the schema cannot say about a profile resource object that passed it: at least one
+    identifier, email and phone formats, ``patch_identifiers``. One error per problem."""
+    attributes: Mapping[str, Any] = data.get("attributes") or {}
     problems: list[dict[str, Any]] = []
 
     has_identifier = data.get("id") is not None or any(
@@ -201,9 +210,20 @@ def validate_body(document: Any) -> dict[str, Any]:
         )
     problems.extend(_format_problems(attributes))
     problems.extend(_patch_identifier_problems(data.get("meta")))
-    if problems:
-        raise ApiError(400, problems)
-    return data
+    return problems
+
+
+def profile_schema_errors(profile: Any, prefix: Sequence[str | int]) -> list[dict[str, Any]]:
+    """Schema errors of one profile resource object (the ``data`` of a Create or Update Profile
+    body) found elsewhere in a document, with pointers below ``prefix``, its place there."""
+    errors = list(_schema_errors({"data": profile}))
+    base = json_pointer(prefix)
+    for error in errors:
+        source = error.get("source")
+        if source and "pointer" in source:
+            # Every pointer of the wrapped document starts with /data, the profile itself.
+            source["pointer"] = base + source["pointer"][len("/data") :]
+    return errors
 
 
 def _schema_errors(document: Any) -> Iterable[dict[str, Any]]:

@@ -1,0 +1,600 @@
+"""The bulk profile import job routes of the sandbox, and their admin counterparts.
+
+Order of checks on ``POST /api/profile-bulk-import-jobs`` (the first failing one answers;
+nothing is queued unless all pass):
+
+1. ``Authorization`` (401), the operation's scopes (403), its own rate limit windows (429);
+2. ``revision`` (400), content type (415), body over ``payload_limit_bytes`` (413), JSON (400),
+   query parameters (400), the job envelope (400), more than ``item_limit`` profiles (400),
+   profiles over ``item_payload_limit_bytes`` (413), each profile against the Create or Update
+   Profile schema (400, pointers such as ``/data/attributes/profiles/data/7/attributes/foo``);
+3. injected faults (5xx, a dropped connection before or after the job is queued, a job that
+   ends ``cancelled``);
+4. the job is queued: 202 with the job.
+
+Klaviyo documents the limits (10,000 profiles, 5 MB a request, 100 KB a profile, all read here
+from ``facts.OPERATIONS``) but not the status it answers for each. The sandbox's choice: a body
+too large in bytes is 413, as Create or Update Profile answers; one oversized profile is also a
+size problem, so 413, pointing at the profile; too many profiles is a problem of the document's
+content, not its size, so 400, pointing at the profile array. An empty profile array is 400 too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from klaviyo_profile_import import facts
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import validation
+from .app import (
+    ADMIN_PREFIX,
+    SandboxState,
+    _api_response,
+    _base_url,
+    _drop_connection,
+    _internal_error,
+    _log_headers,
+    _loose_json,
+    _other_path,
+    _read_body,
+    _state,
+    advance_jobs,
+)
+from .config import BulkJobConfig
+from .errors import ApiError, error_object, json_pointer
+from .faults import NO_FAULT, Fault
+from .jobs import PROFILES_POINTER, ImportErrorRecord, Job, profile_pointer
+from .ratelimit import Decision
+
+logger = logging.getLogger(__name__)
+
+CREATE_JOB = "bulk_import_profiles"
+GET_JOB = "get_bulk_import_profiles_job"
+LIST_ERRORS = "get_errors_for_bulk_import_profiles_job"
+
+JOB_TYPE = "profile-bulk-import-job"
+ERROR_TYPE = "import-error"
+JOB_FIELDS: tuple[str, ...] = (
+    "completed_at",
+    "completed_count",
+    "created_at",
+    "expires_at",
+    "failed_count",
+    "id",
+    "started_at",
+    "status",
+    "total_count",
+)
+ERROR_FIELDS: tuple[str, ...] = (
+    "code",
+    "detail",
+    "id",
+    "original_payload",
+    "source",
+    "source.pointer",
+    "title",
+)
+LIST_FIELDS: tuple[str, ...] = ("created", "id", "name", "opt_in_process", "updated")
+JOB_FIELDS_PARAMETER = f"fields[{JOB_TYPE}]"
+ERROR_FIELDS_PARAMETER = f"fields[{ERROR_TYPE}]"
+PAGE_SIZE_PARAMETER = "page[size]"
+PAGE_CURSOR_PARAMETER = "page[cursor]"
+#: Page size bounds and default of the import-errors listing, as the spec states them.
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def _path(operation_id: str) -> str:
+    return facts.OPERATIONS[operation_id].path
+
+
+def _encoded_size(value: Any) -> int:
+    # The client's own spacing is not the profile's size; compact UTF-8 JSON is, and it is the
+    # smallest honest encoding, so no profile is refused for how its sender formatted it.
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def job_url(base_url: str, job_id: str) -> str:
+    """The absolute URL of one job."""
+    return base_url + _path(GET_JOB).replace("{job_id}", job_id)
+
+
+def render_job(
+    job: Job, base_url: str, *, fields: Sequence[str] = (), include_lists: bool = False
+) -> dict[str, Any]:
+    """The JSON:API document for one job, as the job routes answer."""
+    url = job_url(base_url, job.id)
+    attributes = job.attributes()
+    if fields:
+        attributes = {name: value for name, value in attributes.items() if name in fields}
+    document: dict[str, Any] = {
+        "data": {
+            "type": JOB_TYPE,
+            "id": job.id,
+            "attributes": attributes,
+            "relationships": {
+                "lists": {
+                    "data": [{"type": "list", "id": list_id} for list_id in job.lists],
+                    "links": {
+                        "self": f"{url}/relationships/lists",
+                        "related": f"{url}/lists",
+                    },
+                },
+                "import-errors": {"links": {"related": f"{url}/import-errors"}},
+            },
+            "links": {"self": url},
+        },
+        "links": {"self": url},
+    }
+    if include_lists:
+        # Lists are not modelled: each is answered by its id alone.
+        document["included"] = [
+            {
+                "type": "list",
+                "id": list_id,
+                "attributes": {},
+                "links": {"self": f"{base_url}/api/lists/{list_id}"},
+            }
+            for list_id in job.lists
+        ]
+    return document
+
+
+def render_import_error(record: ImportErrorRecord, fields: Sequence[str] = ()) -> dict[str, Any]:
+    """One member of the import-errors listing."""
+    attributes: dict[str, Any] = {
+        "code": record.code,
+        "title": record.title,
+        "detail": record.detail,
+        "source": {"pointer": record.pointer},
+        "original_payload": record.original_payload,
+    }
+    if fields:
+        wanted = {name.split(".", 1)[0] for name in fields}
+        attributes = {name: value for name, value in attributes.items() if name in wanted}
+    return {"type": ERROR_TYPE, "id": record.id, "attributes": attributes}
+
+
+def encode_cursor(offset: int) -> str:
+    """An opaque page cursor for the error at ``offset``."""
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The offset in a cursor from :func:`encode_cursor`; a 400 for anything else."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, number = text.partition(":")
+        if kind == "o" and number.isdigit():
+            return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ApiError.single(
+        400,
+        "invalid",
+        f"{PAGE_CURSOR_PARAMETER} is not a cursor this listing gave out.",
+        parameter=PAGE_CURSOR_PARAMETER,
+    )
+
+
+def _page_size(query: Mapping[str, str]) -> int:
+    raw = query.get(PAGE_SIZE_PARAMETER)
+    if raw is None:
+        return DEFAULT_PAGE_SIZE
+    if raw.strip().isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
+        return int(raw)
+    raise ApiError.single(
+        400,
+        "invalid",
+        f"{PAGE_SIZE_PARAMETER} must be a whole number from 1 to {MAX_PAGE_SIZE}, got {raw!r}.",
+        parameter=PAGE_SIZE_PARAMETER,
+    )
+
+
+def _page_url(request: Request, cursor: str | None) -> str:
+    url = request.url.remove_query_params(PAGE_CURSOR_PARAMETER)
+    if cursor is not None:
+        url = url.include_query_params(**{PAGE_CURSOR_PARAMETER: cursor})
+    return str(url)
+
+
+# --------------------------------------------------------------------------------------------
+# The job request
+
+
+def check_job_request(document: Any, config: BulkJobConfig) -> tuple[list[Any], list[str]]:
+    """The profiles and list ids of a job request; ``ApiError`` (400 or 413) when it cannot
+    start a job. CPU-bound for large jobs (about 60 microseconds a profile)."""
+    profiles, lists = _envelope(document)
+    if len(profiles) > config.item_limit:
+        raise ApiError.single(
+            400,
+            "invalid",
+            f"A job takes at most {config.item_limit} profiles; this request has {len(profiles)}.",
+            pointer=json_pointer(PROFILES_POINTER),
+        )
+    if not profiles:
+        raise ApiError.single(
+            400,
+            "invalid",
+            "A job needs at least one profile.",
+            pointer=json_pointer(PROFILES_POINTER),
+        )
+    oversized = [
+        error_object(
+            413,
+            "payload_too_large",
+            f"Profile {index} is {size} bytes; a profile may take at most "
+            f"{config.item_payload_limit_bytes} bytes.",
+            pointer=profile_pointer(index),
+        )
+        for index, profile in enumerate(profiles)
+        if (size := _encoded_size(profile)) > config.item_payload_limit_bytes
+    ]
+    if oversized:
+        raise ApiError(413, oversized)
+    errors: list[dict[str, Any]] = []
+    for index, profile in enumerate(profiles):
+        errors.extend(validation.profile_schema_errors(profile, (*PROFILES_POINTER, index)))
+    if errors:
+        raise ApiError(400, errors)
+    return profiles, lists
+
+
+def unknown_member_errors(
+    value: Mapping[str, Any], known: Sequence[str], path: Sequence[str | int]
+) -> list[dict[str, Any]]:
+    """One 400 per member of ``value`` (at ``path``) that the job request does not define."""
+    return [
+        error_object(
+            400,
+            "invalid",
+            f"{name!r} is not a valid field for the resource {JOB_TYPE!r}.",
+            pointer=json_pointer([*path, name]),
+        )
+        for name in value
+        if name not in known
+    ]
+
+
+def _envelope(document: Any) -> tuple[list[Any], list[str]]:
+    def fail(detail: str, path: Sequence[str | int]) -> ApiError:
+        return ApiError.single(400, "invalid", detail, pointer=json_pointer(path))
+
+    if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
+        raise fail("'data' is required and must be an object.", ["data"])
+    errors = unknown_member_errors(document, ("data",), [])
+    data: dict[str, Any] = document["data"]
+    errors += unknown_member_errors(data, ("type", "attributes", "relationships"), ["data"])
+    if data.get("type") != JOB_TYPE:
+        errors.append(
+            error_object(400, "invalid", f"'type' must be {JOB_TYPE!r}.", pointer="/data/type")
+        )
+    attributes = data.get("attributes")
+    profiles: Any = None
+    if not isinstance(attributes, dict):
+        errors.append(
+            error_object(
+                400,
+                "invalid",
+                "'attributes' is required and must be an object.",
+                pointer="/data/attributes",
+            )
+        )
+    else:
+        errors += unknown_member_errors(attributes, ("profiles",), ["data", "attributes"])
+        container = attributes.get("profiles")
+        if isinstance(container, dict):
+            errors += unknown_member_errors(
+                container, ("data",), ["data", "attributes", "profiles"]
+            )
+            profiles = container.get("data")
+        if not isinstance(profiles, list):
+            errors.append(
+                error_object(
+                    400,
+                    "invalid",
+                    "'profiles' must be an object whose 'data' is an array.",
+                    pointer=json_pointer(PROFILES_POINTER),
+                )
+            )
+    lists: list[str] = []
+    relationships = data.get("relationships")
+    if relationships is not None:
+        lists, problems = _lists(relationships)
+        errors += problems
+    if errors:
+        raise ApiError(400, errors)
+    assert isinstance(profiles, list)
+    return profiles, lists
+
+
+def _lists(relationships: Any) -> tuple[list[str], list[dict[str, Any]]]:
+    base = ["data", "relationships"]
+    if not isinstance(relationships, dict):
+        return [], [
+            error_object(
+                400, "invalid", "'relationships' must be an object.", pointer=json_pointer(base)
+            )
+        ]
+    errors = unknown_member_errors(relationships, ("lists",), base)
+    lists_member = relationships.get("lists")
+    if lists_member is None:
+        return [], errors
+    items = lists_member.get("data") if isinstance(lists_member, dict) else None
+    if not isinstance(items, list):
+        errors.append(
+            error_object(
+                400,
+                "invalid",
+                "'lists' must be an object whose 'data' is an array.",
+                pointer=json_pointer([*base, "lists"]),
+            )
+        )
+        return [], errors
+    ids: list[str] = []
+    for index, item in enumerate(items):
+        pointer = json_pointer([*base, "lists", "data", index])
+        if (
+            not isinstance(item, dict)
+            or item.get("type") != "list"
+            or not isinstance(item.get("id"), str)
+            or set(item) - {"type", "id"}
+        ):
+            errors.append(
+                error_object(
+                    400,
+                    "invalid",
+                    'Each list is {"type": "list", "id": "<list id>"}.',
+                    pointer=pointer,
+                )
+            )
+        else:
+            ids.append(item["id"])
+    return ids, errors
+
+
+# --------------------------------------------------------------------------------------------
+# Routes
+
+_Handler = Callable[[Request, SandboxState, dict[str, Any]], Awaitable[Response]]
+
+
+async def _serve(
+    request: Request, operation_id: str, handler: _Handler, *, body_limit: int | None = None
+) -> Response:
+    """What every job route shares: reading the body, auth, the operation's windows, the
+    revision, the request log, and error documents."""
+    state = _state(request)
+    started = time.time()
+    body, too_large = b"", False
+    if body_limit is not None:
+        # Read first, so that even a refused request is answered rather than cut off mid-body.
+        body, too_large = await _read_body(request, body_limit)
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": request.url.path,
+        "query": str(request.url.query),
+        "headers": _log_headers(request),
+        "body": None,
+        "status": None,
+        "fault": None,
+        "operation": operation_id,
+        "time": datetime.fromtimestamp(started, timezone.utc).isoformat(),
+    }
+    entry["too_large"] = too_large
+    entry["raw_body"] = body
+    decision: Decision | None = None
+    try:
+        await advance_jobs(state)
+        if state.faults.applies_to(operation_id) and state.faults.latency:
+            await asyncio.sleep(state.faults.latency)
+        config = state.config
+        key = validation.api_key_from(request.headers.get("authorization"))
+        validation.check_scopes(key, config.api_keys, facts.OPERATIONS[operation_id].scopes)
+        decision = state.limiter_for(operation_id).check(key)
+        if decision is not None and not decision.allowed:
+            seconds = decision.retry_after
+            raise ApiError.single(
+                429,
+                "throttled",
+                f"Request was throttled. Expected available in {seconds} "
+                f"second{'s' if seconds != 1 else ''}.",
+            )
+        validation.check_revision(request.headers.get("revision"), config.revisions)
+        response = await handler(request, state, entry)
+    except ApiError as error:
+        response = _api_response(error.status, error.document())
+    except Exception:  # a bug must answer a JSON:API 500, never drop the socket
+        logger.exception("sandbox: unexpected failure on %s", request.url.path)
+        response = _api_response(500, _internal_error().document())
+    raw: bytes = entry.pop("raw_body")
+    if entry.pop("too_large") is False and entry["body"] is None and raw:
+        entry["body"] = _loose_json(raw)
+    if response.status_code == 599:  # dropped: the handler has logged the request already
+        return response
+    if decision is not None:
+        response.headers.update(decision.headers())
+    entry["status"] = response.status_code
+    state.record(entry)
+    return response
+
+
+def _draw_fault(state: SandboxState, operation_id: str, entry: dict[str, Any]) -> Fault:
+    fault = state.faults.next() if state.faults.applies_to(operation_id) else NO_FAULT
+    entry["fault"] = fault.name
+    if fault.status is not None:
+        raise ApiError.single(
+            fault.status, "error", "The server failed to handle the request (injected)."
+        )
+    return fault
+
+
+async def _dropped(state: SandboxState, request: Request, entry: dict[str, Any]) -> Response:
+    entry.pop("raw_body", None)
+    entry.pop("too_large", None)
+    state.record(entry)
+    return await _drop_connection(state, request)
+
+
+async def create_job(request: Request) -> Response:
+    """``POST /api/profile-bulk-import-jobs``: queue a job (202)."""
+    limit = _state(request).config.jobs.payload_limit_bytes
+    return await _serve(request, CREATE_JOB, _create_job, body_limit=limit)
+
+
+async def _create_job(request: Request, state: SandboxState, entry: dict[str, Any]) -> Response:
+    jobs_config = state.config.jobs
+    validation.check_content_type(request.headers.get("content-type"), (facts.MEDIA_TYPE,))
+    if entry["too_large"]:
+        raise ApiError.single(
+            413,
+            "payload_too_large",
+            f"The body exceeds the limit of {jobs_config.payload_limit_bytes} bytes.",
+        )
+    document = validation.parse_json(entry["raw_body"])
+    entry["body"] = document
+    fields = validation.parse_list_parameter(request.query_params, JOB_FIELDS_PARAMETER, JOB_FIELDS)
+    profiles, lists = await run_in_threadpool(check_job_request, document, jobs_config)
+    fault = _draw_fault(state, CREATE_JOB, entry)
+    if fault.drop:
+        return await _dropped(state, request, entry)
+    job = await run_in_threadpool(state.jobs.submit, profiles, lists, cancel=fault.cancel)
+    response = _api_response(202, render_job(job, _base_url(request), fields=fields))
+    if fault.drop_after_commit:
+        entry["status"] = 202
+        return await _dropped(state, request, entry)
+    return response
+
+
+async def get_job(request: Request) -> Response:
+    """``GET /api/profile-bulk-import-jobs/{job_id}``: one job as of now."""
+    return await _serve(request, GET_JOB, _get_job)
+
+
+async def _get_job(request: Request, state: SandboxState, entry: dict[str, Any]) -> Response:
+    query = request.query_params
+    fields = validation.parse_list_parameter(query, JOB_FIELDS_PARAMETER, JOB_FIELDS)
+    validation.parse_list_parameter(query, "fields[list]", LIST_FIELDS)
+    include = validation.parse_list_parameter(query, "include", ("lists",))
+    fault = _draw_fault(state, GET_JOB, entry)
+    if fault.drop or fault.drop_after_commit:
+        return await _dropped(state, request, entry)
+    job_id = request.path_params["job_id"]
+    job = state.jobs.get(job_id)
+    if job is None:
+        raise ApiError.single(404, "not_found", f"No bulk import job with id {job_id!r} exists.")
+    document = render_job(job, _base_url(request), fields=fields, include_lists=bool(include))
+    return _api_response(200, document)
+
+
+async def list_errors(request: Request) -> Response:
+    """``GET /api/profile-bulk-import-jobs/{id}/import-errors``: one page of import errors."""
+    return await _serve(request, LIST_ERRORS, _list_errors)
+
+
+async def _list_errors(request: Request, state: SandboxState, entry: dict[str, Any]) -> Response:
+    query = request.query_params
+    size = _page_size(query)
+    cursor = query.get(PAGE_CURSOR_PARAMETER)
+    offset = decode_cursor(cursor) if cursor is not None else 0
+    fields = validation.parse_list_parameter(query, ERROR_FIELDS_PARAMETER, ERROR_FIELDS)
+    fault = _draw_fault(state, LIST_ERRORS, entry)
+    if fault.drop or fault.drop_after_commit:
+        return await _dropped(state, request, entry)
+    job_id = request.path_params["job_id"]
+    records = state.jobs.errors(job_id)
+    if records is None:
+        raise ApiError.single(404, "not_found", f"No bulk import job with id {job_id!r} exists.")
+    page = records[offset : offset + size]
+    following = offset + size if offset + size < len(records) else None
+    previous = max(0, offset - size) if offset > 0 else None
+    document = {
+        "data": [render_import_error(record, fields) for record in page],
+        "links": {
+            "self": str(request.url),
+            "next": _page_url(request, encode_cursor(following)) if following is not None else None,
+            "prev": _page_url(request, encode_cursor(previous)) if previous is not None else None,
+        },
+    }
+    return _api_response(200, document)
+
+
+# --------------------------------------------------------------------------------------------
+# Admin surface (sandbox only, no auth)
+
+
+def job_view(state: SandboxState, job_id: str) -> dict[str, Any] | None:
+    """One job with its import errors, as ``GET /sandbox/jobs/{id}`` shows it."""
+    job = state.jobs.get(job_id)
+    if job is None:
+        return None
+    return {**job.to_dict(), "errors": [record.to_dict() for record in job.errors]}
+
+
+async def admin_jobs(request: Request) -> Response:
+    """``GET /sandbox/jobs``: every bulk import job, oldest first, without its errors."""
+    state = _state(request)
+    jobs = await run_in_threadpool(state.jobs.all)
+    return JSONResponse({"jobs": [job.to_dict() for job in jobs]})
+
+
+async def admin_job(request: Request) -> Response:
+    """``GET /sandbox/jobs/{job_id}``: one job with its import errors."""
+    view = await run_in_threadpool(job_view, _state(request), request.path_params["job_id"])
+    if view is None:
+        return JSONResponse({"error": "no such job"}, status_code=404)
+    return JSONResponse({"job": view})
+
+
+async def admin_cancel_job(request: Request) -> Response:
+    """``POST /sandbox/jobs/{job_id}/cancel``: end a job now as ``cancelled``."""
+    state = _state(request)
+    job = await run_in_threadpool(state.jobs.cancel, request.path_params["job_id"])
+    if job is None:
+        return JSONResponse({"error": "no such job"}, status_code=404)
+    return JSONResponse({"job": job.to_dict()})
+
+
+async def admin_finish_jobs(request: Request) -> Response:
+    """``POST /sandbox/jobs/finish``: run every job to its end now."""
+    state = _state(request)
+    await run_in_threadpool(state.jobs.finish)
+    jobs = await run_in_threadpool(state.jobs.all)
+    return JSONResponse({"jobs": [job.to_dict() for job in jobs]})
+
+
+def bulk_routes() -> list[Route]:
+    """The job routes (each path also with the other trailing-slash spelling) and their admin
+    routes."""
+    create = _path(CREATE_JOB)
+    one = _path(GET_JOB)
+    errors = _path(LIST_ERRORS).replace("{id}", "{job_id}")
+    routes: list[Route] = []
+    for path, endpoint in ((create, create_job), (one, get_job), (errors, list_errors)):
+        method = "POST" if endpoint is create_job else "GET"
+        routes.append(Route(path, endpoint, methods=[method]))
+        routes.append(Route(_other_path(path), endpoint, methods=[method]))
+    routes += [
+        Route(f"{ADMIN_PREFIX}/jobs", admin_jobs, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/jobs/finish", admin_finish_jobs, methods=["POST"]),
+        Route(f"{ADMIN_PREFIX}/jobs/{{job_id}}", admin_job, methods=["GET"]),
+        Route(f"{ADMIN_PREFIX}/jobs/{{job_id}}/cancel", admin_cancel_job, methods=["POST"]),
+    ]
+    return routes
