@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 import pytest
 from klaviyo_profile_import import facts
-from klaviyo_profiles.sandbox import Sandbox
+from klaviyo_profiles.sandbox import BulkJobConfig, RateLimitConfig, Sandbox, SandboxConfig
 from klaviyo_profiles.sandbox.config import BULK_OPERATIONS
+from klaviyo_profiles.sandbox.server import build_parser, config_from_args
+from sandbox_helpers import HEADERS
 
 CREATE = facts.OPERATIONS["bulk_import_profiles"]
 JOBS_PATH = CREATE.path
@@ -357,3 +359,298 @@ def test_lists_are_kept_on_the_job(quick: Sandbox, api: httpx.Client) -> None:
     data = response.json()["data"]
     assert data["relationships"]["lists"]["data"] == [{"type": "list", "id": "L1"}]
     assert quick.jobs()[0]["lists"] == ["L1"]
+
+
+# --------------------------------------------------------------------------------------------
+# Rate limit windows, per operation
+
+
+def test_each_bulk_operation_has_the_windows_the_spec_states(sandbox: Sandbox) -> None:
+    for operation in BULK_OPERATIONS:
+        limits = sandbox.config.rate_limits_for(operation)
+        stated = facts.OPERATIONS[operation]
+        assert (limits.burst_limit, limits.steady_limit) == (
+            stated.burst_limit,
+            stated.steady_limit,
+        )
+        assert (limits.burst_period, limits.steady_period) == (
+            stated.burst_period_seconds,
+            stated.steady_period_seconds,
+        )
+
+
+def test_starting_jobs_past_the_burst_window_is_429_with_retry_after(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    sandbox.set_rate_limits(operation="bulk_import_profiles", burst_limit=2, burst_period=60)
+    body = job_body([profile(email="a@x.io")])
+    first = api.post(JOBS_PATH, json=body)
+    assert first.status_code == 202
+    assert first.headers["RateLimit-Limit"] == str(CREATE.steady_limit)
+    assert api.post(JOBS_PATH, json=body).status_code == 202
+    refused = api.post(JOBS_PATH, json=body)
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.json()["errors"][0]["code"] == "throttled"
+    assert len(sandbox.jobs()) == 2
+
+
+def test_bulk_windows_are_apart_from_each_other_and_from_the_single_endpoint(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    sandbox.set_rate_limits(operation="bulk_import_profiles", burst_limit=1, burst_period=60)
+    job_id = start(api, [profile(email="a@x.io")])
+    assert api.post(JOBS_PATH, json=job_body([profile(email="b@x.io")])).status_code == 429
+    assert api.get(f"{JOBS_PATH}/{job_id}").status_code == 200
+    assert api.get(f"{JOBS_PATH}/{job_id}/import-errors").status_code == 200
+    single = {"data": {"type": "profile", "attributes": {"email": "c@x.io"}}}
+    assert api.post(facts.PATH, json=single).status_code == 201
+
+
+def test_bulk_windows_can_be_turned_off(sandbox: Sandbox, api: httpx.Client) -> None:
+    sandbox.set_rate_limits(operation="get_bulk_import_profiles_job", burst_limit=1)
+    sandbox.set_rate_limits(operation="get_bulk_import_profiles_job", enabled=False)
+    job_id = start(api, [profile(email="a@x.io")])
+    responses = [api.get(f"{JOBS_PATH}/{job_id}") for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert "RateLimit-Limit" not in responses[0].headers
+
+
+# --------------------------------------------------------------------------------------------
+# Faults
+
+
+def test_an_injected_5xx_on_start_creates_no_job(sandbox: Sandbox, api: httpx.Client) -> None:
+    sandbox.set_faults(script=(503,))
+    response = api.post(JOBS_PATH, json=job_body([profile(email="a@x.io")]))
+    assert response.status_code == 503
+    assert sandbox.jobs() == []
+    assert sandbox.requests()[-1]["fault"] == "503"
+
+
+def test_a_response_lost_after_the_job_is_queued_leaves_the_job(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    sandbox.set_faults(script=("drop_after_commit",))
+    with pytest.raises(httpx.TransportError):
+        api.post(JOBS_PATH, json=job_body([profile(email="a@x.io")]))
+    assert len(sandbox.jobs()) == 1
+    entry = sandbox.requests()[-1]
+    assert (entry["operation"], entry["status"]) == ("bulk_import_profiles", 202)
+
+
+def test_a_dropped_start_creates_no_job(sandbox: Sandbox, api: httpx.Client) -> None:
+    sandbox.set_faults(script=("drop",))
+    with pytest.raises(httpx.TransportError):
+        api.post(JOBS_PATH, json=job_body([profile(email="a@x.io")]))
+    assert sandbox.jobs() == []
+
+
+def test_faults_hit_only_the_operations_named(quick: Sandbox, api: httpx.Client) -> None:
+    quick.set_faults(script=(503,), operations=("get_bulk_import_profiles_job",))
+    job_id = start(api, [profile(email="a@x.io")])
+    assert api.get(f"{JOBS_PATH}/{job_id}").status_code == 503
+    assert api.get(f"{JOBS_PATH}/{job_id}").status_code == 200
+
+
+def test_the_cancel_fault_ends_a_job_cancelled_part_way(quick: Sandbox, api: httpx.Client) -> None:
+    quick.set_jobs(cancel_after=0.5)
+    quick.set_faults(script=("cancel",))
+    job_id = start(api, [profile(email=f"p{i}@x.io") for i in range(10)])
+    attributes = wait(api, job_id)
+    assert attributes["status"] == "cancelled"
+    assert attributes["completed_count"] == 5 and attributes["total_count"] == 10
+    assert attributes["completed_at"] is not None
+    assert sorted(p["attributes"]["email"] for p in quick.profiles()) == [
+        f"p{i}@x.io" for i in range(5)
+    ]
+
+
+def test_a_cancel_rate_cancels_some_jobs_reproducibly(quick: Sandbox, api: httpx.Client) -> None:
+    def outcomes() -> list[str]:
+        quick.set_faults(seed=7, cancel_rate=0.5)
+        ids = [start(api, [profile(email=f"p{i}@x.io")]) for i in range(8)]
+        return [wait(api, job_id)["status"] for job_id in ids]
+
+    first = outcomes()
+    assert set(first) == {"complete", "cancelled"}
+    assert outcomes() == first
+
+
+def test_a_job_can_be_cancelled_while_it_runs(sandbox: Sandbox, api: httpx.Client) -> None:
+    for operation in BULK_OPERATIONS:
+        sandbox.set_rate_limits(operation=operation, enabled=False)
+    sandbox.set_jobs(queue_delay=0.0, profiles_per_second=0.5)
+    job_id = start(api, [profile(email=f"p{i}@x.io") for i in range(100)])
+    cancelled = sandbox.cancel_job(job_id)
+    assert cancelled is not None and cancelled["status"] == "cancelled"
+    attributes = read(api, job_id)
+    assert attributes["status"] == "cancelled" and attributes["completed_count"] < 100
+    assert sandbox.cancel_job("NOSUCHJOB") is None
+
+
+# --------------------------------------------------------------------------------------------
+# Reading jobs: the Python API and the admin surface
+
+
+def test_the_python_api_shows_jobs_with_their_errors(quick: Sandbox, api: httpx.Client) -> None:
+    job_id = start(api, [profile(email="ok@x.io"), profile(email="broken")])
+    wait(api, job_id)
+    (summary,) = quick.jobs()
+    assert summary["id"] == job_id and summary["status"] == "complete"
+    view = quick.job(job_id)
+    assert view is not None
+    assert [(e["index"], e["code"]) for e in view["errors"]] == [(1, "invalid")]
+    assert quick.job("NOSUCHJOB") is None
+
+
+def test_the_admin_surface_lists_cancels_and_finishes_jobs(
+    sandbox: Sandbox, api: httpx.Client
+) -> None:
+    sandbox.set_jobs(queue_delay=0.0, profiles_per_second=0.01)
+    first = start(api, [profile(email="a@x.io"), profile(email="broken")])
+    second = start(api, [profile(email="b@x.io")])
+    admin = httpx.Client(base_url=sandbox.base_url)
+    listed = admin.get("/sandbox/jobs").json()["jobs"]
+    assert [job["id"] for job in listed] == [first, second]
+    cancelled = admin.post(f"/sandbox/jobs/{second}/cancel").json()["job"]
+    assert cancelled["status"] == "cancelled"
+    finished = admin.post("/sandbox/jobs/finish").json()["jobs"]
+    assert [job["status"] for job in finished] == ["complete", "cancelled"]
+    view = admin.get(f"/sandbox/jobs/{first}").json()["job"]
+    assert view["errors"][0]["pointer"] == "/data/attributes/profiles/data/1"
+    assert admin.get("/sandbox/jobs/NOSUCHJOB").status_code == 404
+
+
+def test_job_settings_change_through_the_admin_config(sandbox: Sandbox) -> None:
+    admin = httpx.Client(base_url=sandbox.base_url)
+    changes = {
+        "jobs": {"profiles_per_second": 5.0, "concurrency": 3},
+        "operation_rate_limits": {"bulk_import_profiles": {"burst_limit": 4}},
+    }
+    config = admin.put("/sandbox/config", json=changes).json()["config"]
+    assert config["jobs"]["profiles_per_second"] == 5.0 and config["jobs"]["concurrency"] == 3
+    assert config["operation_rate_limits"]["bulk_import_profiles"]["burst_limit"] == 4
+    assert sandbox.config.jobs.concurrency == 3
+    bad = admin.put("/sandbox/config", json={"jobs": {"speed": 1}})
+    assert bad.status_code == 400 and "speed" in bad.json()["error"]
+    unknown = admin.put("/sandbox/config", json={"operation_rate_limits": {"nope": {}}})
+    assert unknown.status_code == 400
+
+
+def test_reset_forgets_jobs_and_restores_job_settings(sandbox: Sandbox, api: httpx.Client) -> None:
+    sandbox.set_jobs(profiles_per_second=1.0)
+    start(api, [profile(email="a@x.io")])
+    sandbox.reset()
+    assert sandbox.jobs() == []
+    assert sandbox.config.jobs.profiles_per_second == BulkJobConfig().profiles_per_second
+
+
+# --------------------------------------------------------------------------------------------
+# Auth, revision, paths
+
+
+def test_starting_a_job_needs_the_operations_scopes() -> None:
+    config = SandboxConfig(
+        api_keys={"pk_writer": ("profiles:write",), "pk_bulk": CREATE.scopes},
+    )
+    with Sandbox(config) as sandbox:
+        body = job_body([profile(email="a@x.io")])
+        headers = {**HEADERS, "Authorization": "Klaviyo-API-Key pk_writer"}
+        refused = httpx.post(f"{sandbox.base_url}{JOBS_PATH}", json=body, headers=headers)
+        assert refused.status_code == 403
+        assert "lists:write" in refused.json()["errors"][0]["detail"]
+        headers["Authorization"] = "Klaviyo-API-Key pk_bulk"
+        accepted = httpx.post(f"{sandbox.base_url}{JOBS_PATH}", json=body, headers=headers)
+        assert accepted.status_code == 202
+
+
+def test_job_routes_need_auth_and_a_served_revision(sandbox: Sandbox, client_for: Any) -> None:
+    body = job_body([profile(email="a@x.io")])
+    no_key = client_for(sandbox, Authorization=None)
+    assert no_key.post(JOBS_PATH, json=body).status_code == 401
+    old = client_for(sandbox, revision="2000-01-01")
+    assert old.post(JOBS_PATH, json=body).status_code == 400
+    assert old.get(f"{JOBS_PATH}/x").status_code == 400
+    plain = client_for(sandbox, **{"Content-Type": "application/json"})
+    assert plain.post(JOBS_PATH, content=b"{}").status_code == 415
+    assert sandbox.jobs() == []
+
+
+def test_the_trailing_slash_spelling_is_served_too(quick: Sandbox, api: httpx.Client) -> None:
+    response = api.post(JOBS_PATH + "/", json=job_body([profile(email="a@x.io")]))
+    assert response.status_code == 202
+    job_id = response.json()["data"]["id"]
+    assert api.get(f"{JOBS_PATH}/{job_id}/").status_code == 200
+    assert api.get(f"{JOBS_PATH}/{job_id}/import-errors/").status_code == 200
+
+
+def test_sparse_fields_and_included_lists_on_a_job(quick: Sandbox, api: httpx.Client) -> None:
+    response = api.post(JOBS_PATH, json=job_body([profile(email="a@x.io")], lists=("L1",)))
+    job_id = response.json()["data"]["id"]
+    params = {"fields[profile-bulk-import-job]": "status,total_count", "include": "lists"}
+    document = api.get(f"{JOBS_PATH}/{job_id}", params=params).json()
+    assert set(document["data"]["attributes"]) == {"status", "total_count"}
+    assert [item["id"] for item in document["included"]] == ["L1"]
+    bad = api.get(f"{JOBS_PATH}/{job_id}", params={"fields[profile-bulk-import-job]": "nope"})
+    assert bad.status_code == 400
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+
+
+def test_command_line_flags_set_jobs_windows_and_faults() -> None:
+    args = build_parser().parse_args(
+        [
+            "--job-queue-delay",
+            "0.5",
+            "--job-speed",
+            "200",
+            "--job-concurrency",
+            "3",
+            "--bulk-burst",
+            "4",
+            "--cancel-rate",
+            "0.25",
+            "--fault-operation",
+            "bulk_import_profiles",
+            "--fault-script",
+            "cancel,503",
+        ]
+    )
+    config = config_from_args(args)
+    assert (config.jobs.queue_delay, config.jobs.profiles_per_second) == (0.5, 200.0)
+    assert config.jobs.concurrency == 3
+    for operation in BULK_OPERATIONS:
+        limits = config.rate_limits_for(operation)
+        assert limits.burst_limit == 4
+        assert limits.steady_limit == facts.OPERATIONS[operation].steady_limit
+    assert config.faults.cancel_rate == 0.25
+    assert config.faults.operations == ("bulk_import_profiles",)
+    assert config.faults.script == ("cancel", 503)
+
+
+def test_command_line_defaults_are_the_spec_windows_and_the_stated_job_speed() -> None:
+    config = config_from_args(build_parser().parse_args([]))
+    assert config.jobs == BulkJobConfig()
+    assert config.jobs.profiles_per_second == 1000.0
+    for operation in BULK_OPERATIONS:
+        assert config.rate_limits_for(operation) == RateLimitConfig.for_operation(operation)
+
+
+def test_no_rate_limits_turns_the_bulk_windows_off_too() -> None:
+    config = config_from_args(build_parser().parse_args(["--no-rate-limits"]))
+    assert not config.rate_limits.enabled
+    assert not any(config.rate_limits_for(op).enabled for op in BULK_OPERATIONS)
+    bulk_only = config_from_args(build_parser().parse_args(["--no-bulk-rate-limits"]))
+    assert bulk_only.rate_limits.enabled
+    assert not any(bulk_only.rate_limits_for(op).enabled for op in BULK_OPERATIONS)
+
+
+def test_a_key_given_without_scopes_can_use_every_operation() -> None:
+    config = config_from_args(build_parser().parse_args(["--api-key", "pk_all"]))
+    assert config.api_keys is not None
+    scopes = config.api_keys["pk_all"]
+    for operation in facts.OPERATIONS.values():
+        assert set(operation.scopes) <= set(scopes)

@@ -211,14 +211,13 @@ class JobQueue:
             self._advance(now)
             for job in self._running:
                 job.base_time, job.base_count = now, job.processed
-            extra = config.concurrency - self._config.concurrency
-            if extra > 0:
-                self._free_at.extend([now] * extra)
-            elif extra < 0:
-                # Fewer workers: the ones that free up last go (jobs running keep running).
-                self._free_at = sorted(self._free_at)[: max(0, config.concurrency)]
+            # Jobs running keep their workers; the free ones are what the new count leaves.
+            free = max(0, config.concurrency - len(self._running))
+            kept = sorted(self._free_at)[:free]
+            self._free_at = kept + [now] * (free - len(kept))
             heapq.heapify(self._free_at)
             self._config = config
+            self._advance(now)
 
     def clear(self) -> None:
         """Forget every job."""
@@ -286,7 +285,7 @@ class JobQueue:
                     self._queued.remove(job)
                 else:
                     self._running.remove(job)
-                    heapq.heappush(self._free_at, now)
+                    self._release(now)
                 job.status, job.finished = CANCELLED, now
                 self._advance(now)
             return self._copy(job)
@@ -327,7 +326,7 @@ class JobQueue:
                     job.finished = min(max(end, job.started or end), now)
                     job.status = CANCELLED if job.cancel_at is not None else COMPLETE
                     self._running.remove(job)
-                    heapq.heappush(self._free_at, job.finished)
+                    self._release(job.finished)
                     progressed = True
             while self._queued and self._free_at:
                 job = self._queued[0]
@@ -340,6 +339,11 @@ class JobQueue:
                 job.base_time, job.base_count = start, 0
                 self._running.append(job)
                 progressed = True
+
+    def _release(self, when: float) -> None:
+        # A worker freed by a job is free again unless the count has since been lowered.
+        if len(self._free_at) + len(self._running) < self._config.concurrency:
+            heapq.heappush(self._free_at, when)
 
     def _process(self, job: Job, upto: int) -> None:
         while job.processed < upto:

@@ -18,6 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from .app import SandboxState, create_app
 from .bulk_routes import job_view
 from .config import (
+    BULK_OPERATIONS,
     SINGLE_OPERATION,
     BulkJobConfig,
     FaultConfig,
@@ -27,6 +28,14 @@ from .config import (
     faults_from,
     jobs_from,
     rate_limits_from,
+)
+
+#: Scopes of a key given with ``--api-key KEY`` alone: reading profiles back, and every
+#: operation of the spec (bulk import jobs need the lists scopes too).
+ALL_SCOPES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        ("profiles:read", *(scope for op in facts.OPERATIONS.values() for scope in op.scopes))
+    )
 )
 
 _STARTUP_TIMEOUT = 10.0
@@ -238,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Options of ``python -m klaviyo_profiles.sandbox`` (also used by the command line)."""
     parser = argparse.ArgumentParser(
         prog="python -m klaviyo_profiles.sandbox",
-        description="Serve a local stand-in for Klaviyo's Create or Update Profile endpoint.",
+        description="Serve a local stand-in for Klaviyo's Create or Update Profile endpoint "
+        "and its bulk profile import jobs.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     limits = RateLimitConfig()
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
@@ -261,11 +272,72 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--burst-period", type=float, default=limits.burst_period)
     parser.add_argument("--steady", type=int, default=limits.steady_limit, help="steady limit")
     parser.add_argument("--steady-period", type=float, default=limits.steady_period)
-    parser.add_argument("--no-rate-limits", action="store_true", help="turn rate limits off")
+    parser.add_argument("--no-rate-limits", action="store_true", help="turn every rate limit off")
+    bulk = facts.OPERATIONS.get(BULK_OPERATIONS[0]) if BULK_OPERATIONS else None
+    spec_windows = (
+        f"{bulk.burst_limit}/{bulk.burst_period_seconds}s and "
+        f"{bulk.steady_limit}/{bulk.steady_period_seconds}s"
+        if bulk is not None
+        else "none"
+    )
+    parser.add_argument(
+        "--bulk-burst",
+        type=int,
+        default=None,
+        help=f"burst limit of each bulk import operation; None: the spec's ({spec_windows})",
+    )
+    parser.add_argument("--bulk-burst-period", type=float, default=None)
+    parser.add_argument("--bulk-steady", type=int, default=None, help="steady limit, bulk")
+    parser.add_argument("--bulk-steady-period", type=float, default=None)
+    parser.add_argument(
+        "--no-bulk-rate-limits",
+        action="store_true",
+        help="turn the bulk import operations' rate limits off",
+    )
+    jobs = BulkJobConfig()
+    parser.add_argument(
+        "--job-queue-delay",
+        type=float,
+        default=jobs.queue_delay,
+        metavar="SECONDS",
+        help="seconds a bulk import job stays queued before it may start",
+    )
+    parser.add_argument(
+        "--job-speed",
+        type=float,
+        default=jobs.profiles_per_second,
+        metavar="PROFILES_PER_SECOND",
+        help="profiles a bulk import job processes per second",
+    )
+    parser.add_argument(
+        "--job-concurrency",
+        type=int,
+        default=jobs.concurrency,
+        metavar="N",
+        help="bulk import jobs processed at once (later ones wait, queued)",
+    )
+    parser.add_argument(
+        "--job-cancel-after",
+        type=float,
+        default=jobs.cancel_after,
+        metavar="FRACTION",
+        help="share of a job processed before a cancel fault ends it cancelled",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of injected faults")
     parser.add_argument("--error-rate", type=float, default=0.0, help="share of 5xx answers")
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of dropped requests")
+    parser.add_argument(
+        "--cancel-rate", type=float, default=0.0, help="share of bulk import jobs cancelled"
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument(
+        "--fault-operation",
+        action="append",
+        dest="fault_operations",
+        metavar="OPERATION_ID",
+        help=f"only these operations draw faults (repeatable; default all: "
+        f"{', '.join(facts.OPERATIONS)})",
+    )
     parser.add_argument(
         "--fault-script",
         default="",
@@ -282,12 +354,20 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
         api_keys = {}
         for item in args.api_keys:
             key, _, scopes = item.partition("=")
-            api_keys[key] = (
-                tuple(s for s in scopes.split(",") if s)
-                if scopes
-                else ("profiles:read", *facts.SCOPES)
-            )
+            api_keys[key] = tuple(s for s in scopes.split(",") if s) if scopes else ALL_SCOPES
     script = tuple(_script_step(s.strip()) for s in args.fault_script.split(",") if s.strip())
+    bulk_changes: dict[str, Any] = {
+        name: value
+        for name, value in (
+            ("burst_limit", args.bulk_burst),
+            ("burst_period", args.bulk_burst_period),
+            ("steady_limit", args.bulk_steady),
+            ("steady_period", args.bulk_steady_period),
+        )
+        if value is not None
+    }
+    if args.no_rate_limits or args.no_bulk_rate_limits:
+        bulk_changes["enabled"] = False
     return SandboxConfig(
         revisions=tuple(args.revisions or (facts.REVISION,)),
         api_keys=api_keys,
@@ -298,12 +378,24 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
             steady_period=args.steady_period,
             enabled=not args.no_rate_limits,
         ),
+        operation_rate_limits={
+            name: rate_limits_from(bulk_changes, RateLimitConfig.for_operation(name))
+            for name in BULK_OPERATIONS
+        },
         faults=FaultConfig(
             seed=args.seed,
             error_rate=args.error_rate,
             drop_rate=args.drop_rate,
+            cancel_rate=args.cancel_rate,
             latency=args.latency,
             script=script,
+            operations=tuple(args.fault_operations or ()),
+        ),
+        jobs=BulkJobConfig(
+            queue_delay=args.job_queue_delay,
+            profiles_per_second=args.job_speed,
+            concurrency=args.job_concurrency,
+            cancel_after=args.job_cancel_after,
         ),
     )
 
