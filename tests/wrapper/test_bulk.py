@@ -6,23 +6,37 @@ import json
 import pickle
 from typing import Any
 
+import httpx
 import pytest
 from klaviyo_profile_import import facts
 from klaviyo_profile_import.models import ProfileUpsertQuery, ProfileUpsertQueryResourceObject
-from klaviyo_profiles import InvalidInputError, PayloadTooLargeError, UnknownFieldError
+from klaviyo_profiles import (
+    APIConnectionError,
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnknownFieldError,
+)
 from klaviyo_profiles.body import prepare_request
 from klaviyo_profiles.bulk import (
+    AUTO_BULK_MIN_PROFILES,
     BulkChunker,
     BulkImportErrorEntry,
     BulkImportJob,
+    BulkImportJobCancelledError,
     BulkImportJobTimeoutError,
     PreparedProfile,
     chunk_profiles,
     encode_job_body,
     envelope_size,
+    identity_groups,
+    job_outcomes,
+    membership_profile,
+    plan_routes,
     prepare_job,
     prepare_profile,
 )
+from klaviyo_profiles.client import _safe_to_resubmit, _transport_error
+from klaviyo_profiles.errors import error_from_response
 
 BULK = facts.OPERATIONS["bulk_import_profiles"]
 ADA = {"type": "profile", "attributes": {"email": "ada@example.com", "first_name": "Ada"}}
@@ -401,3 +415,110 @@ def test_timeout_error_names_the_job_and_pickles() -> None:
     assert "job-1" in str(error)
     copy = pickle.loads(pickle.dumps(error))
     assert copy.job_id == "job-1" and str(copy) == str(error)
+
+
+# -- routing for create_or_update_profiles --------------------------------------------------
+
+
+def unique_rows(count: int) -> list[PreparedProfile]:
+    return [prepare_profile({"email": f"u{i}@example.com"}) for i in range(count)]
+
+
+def test_small_inputs_go_single_under_auto_and_bulk_under_bulk() -> None:
+    rows = unique_rows(AUTO_BULK_MIN_PROFILES - 1)
+    assert plan_routes(rows, "auto") == ([], list(range(len(rows))))
+    assert plan_routes(rows, "bulk") == (list(range(len(rows))), [])
+    enough = unique_rows(AUTO_BULK_MIN_PROFILES)
+    assert plan_routes(enough, "auto") == (list(range(len(enough))), [])
+
+
+def test_nulls_and_every_row_of_a_repeated_identity_go_single_in_order() -> None:
+    rows = [
+        *unique_rows(5),
+        prepare_profile({"email": "U1@example.com", "first_name": "again"}),  # repeats row 1
+        prepare_profile({"email": "v@example.com", "last_name": None}),
+        prepare_profile({"phone_number": "+15005550006"}),
+        prepare_profile({"email": "w@example.com", "phone_number": "+1 500 555 0006"}),
+    ]
+    bulk_rows, single_rows = plan_routes(rows, "bulk")
+    assert bulk_rows == [0, 2, 3, 4]
+    assert single_rows == [1, 5, 6, 7, 8]
+
+
+def test_via_single_sends_everything_single() -> None:
+    rows = unique_rows(AUTO_BULK_MIN_PROFILES * 2)
+    assert plan_routes(rows, "single") == ([], list(range(len(rows))))
+
+
+def test_identity_groups_join_rows_through_shared_keys() -> None:
+    rows = [
+        prepare_profile({"email": "a@example.com"}),
+        prepare_profile({"phone_number": "+15005550006"}),
+        prepare_profile({"email": "b@example.com"}),
+        prepare_profile({"email": "A@example.com", "phone_number": "+15005550006"}),
+        prepare_profile({"external_id": "x"}),
+    ]
+    assert identity_groups(rows, range(5)) == [[0, 1, 3], [2], [4]]
+
+
+def test_job_outcomes_map_errors_back_to_input_rows() -> None:
+    job = BulkImportJob.from_json({"data": {**JOB["data"], "attributes": {"status": "complete"}}})
+    entry = BulkImportErrorEntry.from_json(
+        {"attributes": {"source": {"pointer": "/data/attributes/profiles/data/1"}}}
+    )
+    outcomes = job_outcomes(job, [10, 20, 30], [entry])
+    assert [(o.index, o.ok, o.via, o.job_id) for o in outcomes] == [
+        (10, True, "bulk", "job-1"),
+        (20, False, "bulk", "job-1"),
+        (30, True, "bulk", "job-1"),
+    ]
+    assert outcomes[1].error is entry
+
+
+def test_profiles_of_a_cancelled_job_without_an_error_failed_saying_so() -> None:
+    job = BulkImportJob.from_json({"data": {**JOB["data"], "attributes": {"status": "cancelled"}}})
+    outcomes = job_outcomes(job, [0, 1], [])
+    assert not any(outcome.ok for outcome in outcomes)
+    assert all(isinstance(outcome.error, BulkImportJobCancelledError) for outcome in outcomes)
+    assert "cancelled" in str(outcomes[0].error)
+
+
+def test_membership_profile_keeps_only_identifiers() -> None:
+    full = prepare_profile(
+        {"email": "a@example.com", "external_id": "7", "last_name": None, "properties": {"p": 1}}
+    )
+    member = membership_profile(full)
+    assert member.resource == {
+        "type": "profile",
+        "attributes": {"email": "a@example.com", "external_id": "7"},
+    }
+    assert not member.has_null
+
+
+@pytest.mark.parametrize(
+    ("error", "again"),
+    [
+        (httpx.ConnectError("refused"), True),
+        (httpx.ConnectTimeout("slow"), True),
+        (httpx.PoolTimeout("busy"), True),
+        (httpx.ReadTimeout("no answer"), False),
+        (httpx.RemoteProtocolError("dropped"), False),
+        (httpx.WriteError("broken pipe"), False),
+    ],
+)
+def test_a_job_start_is_retried_only_where_nothing_was_sent(
+    error: httpx.TransportError, again: bool
+) -> None:
+    request = httpx.Request("POST", "http://127.0.0.1/api/profile-bulk-import-jobs")
+    error.request = request
+    try:
+        raise _transport_error(error) from error
+    except APIConnectionError as raised:
+        assert _safe_to_resubmit(raised) is again
+
+
+@pytest.mark.parametrize(("status", "again"), [(429, True), (500, False), (503, False)])
+def test_a_job_start_is_retried_after_429_but_not_after_5xx(status: int, again: bool) -> None:
+    request = httpx.Request("POST", "http://127.0.0.1/api/profile-bulk-import-jobs")
+    response = httpx.Response(status, json={"errors": []}, request=request)
+    assert _safe_to_resubmit(error_from_response(response)) is again

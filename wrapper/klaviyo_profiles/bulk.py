@@ -33,8 +33,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Generic, Literal, TypeAlias, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast
 
 import attrs
 from klaviyo_profile_import import facts
@@ -776,3 +777,260 @@ class ProfileOutcome:
     job_id: str | None = None
     result: ProfileResult | None = attrs.field(default=None, repr=False)
     error: KlaviyoError | BulkImportErrorEntry | None = None
+
+
+# -- the hybrid: which profile goes which way -----------------------------------------------
+
+Via = Literal["auto", "bulk", "single"]
+_VIAS = ("auto", "bulk", "single")
+
+
+def check_via(via: object) -> Via:
+    """``via`` checked: ``"auto"``, ``"bulk"`` or ``"single"``."""
+    if via not in _VIAS:
+        raise InvalidInputError("via", "'auto', 'bulk' or 'single'", f"got {via!r}")
+    return via  # type: ignore[return-value]  # one of _VIAS
+
+
+def plan_routes(prepared: Sequence[PreparedProfile], via: Via) -> tuple[list[int], list[int]]:
+    """Split input positions into those sent in jobs and those sent one by one, in order.
+
+    One by one: every profile under ``via="single"``; a profile with a null (a job would
+    leave it unchanged); every profile whose identity shares a key with another's (their
+    order matters and a job does not keep it, so all their rows go one by one, in input
+    order); a profile too large for a job. Under ``"auto"``, everything when fewer than
+    :data:`AUTO_BULK_MIN_PROFILES` could go in jobs.
+
+    Example::
+
+        plan_routes([prepare_profile(r) for r in rows], "auto")   # ([0, 2, ...], [1, ...])
+    """
+    if via == "single":
+        return [], list(range(len(prepared)))
+    seen: dict[str, int] = {}
+    for profile in prepared:
+        for key in profile.identity:
+            seen[key] = seen.get(key, 0) + 1
+    item_limit_bytes = _operation().item_payload_limit_bytes
+    bulk: list[int] = []
+    single: list[int] = []
+    for index, profile in enumerate(prepared):
+        if (
+            profile.has_null
+            or any(seen[key] > 1 for key in profile.identity)
+            or (item_limit_bytes is not None and profile.size > item_limit_bytes)
+        ):
+            single.append(index)
+        else:
+            bulk.append(index)
+    if via == "auto" and len(bulk) < AUTO_BULK_MIN_PROFILES:
+        return [], list(range(len(prepared)))
+    return bulk, single
+
+
+def identity_groups(prepared: Sequence[PreparedProfile], rows: Iterable[int]) -> list[list[int]]:
+    """``rows`` grouped so that rows sharing an identity key (directly or through other rows)
+    are in one group, each group in input order, groups ordered by their first row.
+
+    Groups can be sent side by side; the rows of one group must go one after another.
+    """
+    parent: dict[int, int] = {}
+
+    def root(row: int) -> int:
+        while parent[row] != row:
+            parent[row] = parent[parent[row]]
+            row = parent[row]
+        return row
+
+    owner: dict[str, int] = {}
+    ordered = list(rows)
+    for row in ordered:
+        parent[row] = row
+        for key in prepared[row].identity:
+            other = owner.setdefault(key, row)
+            if other != row:
+                a, b = root(other), root(row)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for row in ordered:
+        groups.setdefault(root(row), []).append(row)
+    return sorted(groups.values(), key=lambda group: group[0])
+
+
+def job_outcomes(
+    job: BulkImportJob, rows: Sequence[int], entries: Iterable[BulkImportErrorEntry]
+) -> list[ProfileOutcome]:
+    """The outcome of each input row (``rows[i]`` is the input position of the job's profile
+    ``i``) of a finished job, given its import errors.
+
+    A profile with an import error failed with it; one without is ok in a ``complete`` job
+    and failed with :class:`BulkImportJobCancelledError` in a ``cancelled`` one.
+    """
+    by_position: dict[int, BulkImportErrorEntry] = {}
+    for entry in entries:
+        if entry.index is not None and 0 <= entry.index < len(rows):
+            by_position.setdefault(entry.index, entry)
+    outcomes = []
+    for position, row in enumerate(rows):
+        error: KlaviyoError | BulkImportErrorEntry | None = by_position.get(position)
+        if error is None and job.status != "complete":
+            error = BulkImportJobCancelledError(job.id)
+        outcomes.append(
+            ProfileOutcome(index=row, ok=error is None, via="bulk", job_id=job.id, error=error)
+        )
+    return outcomes
+
+
+def failed_outcomes(
+    rows: Iterable[int], error: KlaviyoError, *, job_id: str | None = None
+) -> list[ProfileOutcome]:
+    """Every row failed with one error (its job could not start, or be followed)."""
+    return [
+        ProfileOutcome(index=row, ok=False, via="bulk", job_id=job_id, error=error) for row in rows
+    ]
+
+
+def membership_profile(profile: PreparedProfile) -> PreparedProfile:
+    """A profile holding only the identifiers of ``profile``: in a job with ``lists`` it adds
+    the stored profile to the lists and changes none of its fields."""
+    attributes = profile.resource.get("attributes")
+    resource: dict[str, Any] = {"type": "profile"}
+    if isinstance(profile.resource.get("id"), str):
+        resource["id"] = profile.resource["id"]
+    resource["attributes"] = {
+        name: attributes[name]
+        for name in _IDENTIFIERS
+        if isinstance(attributes, Mapping) and isinstance(attributes.get(name), str)
+    }
+    return prepare_profile(resource)
+
+
+class HybridPlan:
+    """The state of one ``create_or_update_profiles`` call: the checked profiles, where each
+    goes, and the outcomes as they arrive (from threads or tasks alike)."""
+
+    def __init__(
+        self,
+        profiles: Iterable[ProfileInput],
+        via: object,
+        lists: Sequence[str],
+        max_job_size: int | None,
+        concurrency: int,
+    ) -> None:
+        checked_via = check_via(via)
+        self.lists = check_lists(lists)
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise InvalidInputError("concurrency", "a positive integer", f"got {concurrency!r}")
+        if isinstance(profiles, (str, bytes, Mapping)) or not isinstance(profiles, Iterable):
+            raise InvalidInputError(
+                "profiles", "an iterable of profiles", f"got {type(profiles).__name__}"
+            )
+        BulkChunker(lists=self.lists, max_items=max_job_size)  # checks max_job_size now
+        self.max_job_size = max_job_size
+        self.prepared = [prepare_profile(profile, index=i) for i, profile in enumerate(profiles)]
+        self.bulk_rows, self.single_rows = plan_routes(self.prepared, checked_via)
+        self.membership: dict[int, PreparedProfile] = {}
+        if self.lists:
+            self.membership = {
+                row: membership_profile(self.prepared[row]) for row in self.single_rows
+            }
+        self._outcomes: list[ProfileOutcome | None] = [None] * len(self.prepared)
+        self._lock = threading.Lock()
+
+    def chunks(self) -> Iterator[list[int]]:
+        """The input positions of each job, in order."""
+        return chunk_profiles(
+            self.bulk_rows,
+            size=lambda row: self.prepared[row].size,
+            lists=self.lists,
+            max_items=self.max_job_size,
+        )
+
+    def job_profiles(self, rows: Sequence[int]) -> list[PreparedProfile]:
+        """The prepared profiles at ``rows``."""
+        return [self.prepared[row] for row in rows]
+
+    def single_groups(self) -> list[list[int]]:
+        """The rows sent one by one, grouped by shared identity (see :func:`identity_groups`)."""
+        return identity_groups(self.prepared, self.single_rows)
+
+    def body(self, row: int) -> _payloads.ProfileUpsertQuery:
+        """The Create or Update Profile body of ``row`` (checked already)."""
+        return cast(_payloads.ProfileUpsertQuery, self.prepared[row].body)
+
+    def record(self, outcomes: Iterable[ProfileOutcome]) -> None:
+        """Keep these outcomes."""
+        with self._lock:
+            for outcome in outcomes:
+                self._outcomes[outcome.index] = outcome
+
+    def job_done(
+        self,
+        job: BulkImportJob,
+        rows: Sequence[int],
+        entries: Iterable[BulkImportErrorEntry],
+        *,
+        membership: bool = False,
+    ) -> None:
+        """Keep the outcomes of a finished job."""
+        outcomes = job_outcomes(job, rows, entries)
+        if membership:
+            self._add_membership(outcomes)
+        else:
+            self.record(outcomes)
+
+    def job_failed(
+        self,
+        rows: Sequence[int],
+        error: KlaviyoError,
+        job_id: str | None,
+        *,
+        membership: bool = False,
+    ) -> None:
+        """Every row of a job that could not be started or followed failed with ``error``."""
+        outcomes = failed_outcomes(rows, error, job_id=job_id)
+        if membership:
+            self._add_membership(outcomes)
+        else:
+            self.record(outcomes)
+
+    def _add_membership(self, outcomes: Iterable[ProfileOutcome]) -> None:
+        # A row sent one by one stays "single"; joining the lists failing makes it fail.
+        with self._lock:
+            for outcome in outcomes:
+                current = self._outcomes[outcome.index]
+                if current is not None and current.ok and not outcome.ok:
+                    self._outcomes[outcome.index] = attrs.evolve(
+                        current, ok=False, job_id=outcome.job_id, error=outcome.error
+                    )
+
+    def membership_chunks(self) -> Iterator[list[int]]:
+        """With ``lists``: the rows sent one by one that succeeded, in jobs that add them to
+        the lists (holding only their identifiers)."""
+        if not self.lists:
+            return iter(())
+        with self._lock:
+            rows = [
+                row
+                for row in self.single_rows
+                if (outcome := self._outcomes[row]) is not None and outcome.ok
+            ]
+        return chunk_profiles(
+            rows,
+            size=lambda row: self.membership[row].size,
+            lists=self.lists,
+            max_items=self.max_job_size,
+        )
+
+    def membership_profiles(self, rows: Sequence[int]) -> list[PreparedProfile]:
+        """The identifier-only profiles of ``rows``."""
+        return [self.membership[row] for row in rows]
+
+    def outcomes(self) -> list[ProfileOutcome]:
+        """Every outcome, in input order."""
+        with self._lock:
+            missing = [row for row, outcome in enumerate(self._outcomes) if outcome is None]
+            if missing:  # pragma: no cover - every path records an outcome
+                raise AssertionError(f"no outcome for rows {missing[:10]}")
+            return [outcome for outcome in self._outcomes if outcome is not None]

@@ -18,30 +18,55 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import copy
 import datetime as dt
 import logging
+import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 from klaviyo_profile_import import facts, payloads
+from klaviyo_profile_import.api.profiles import bulk_import_profiles as bulk_endpoint
 from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
+from klaviyo_profile_import.api.profiles import get_bulk_import_profiles_job as job_endpoint
+from klaviyo_profile_import.api.profiles import (
+    get_errors_for_bulk_import_profiles_job as job_errors_endpoint,
+)
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
 from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
+from . import bulk
 from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
-from .body import prepare_request
-from .errors import APIConnectionError, APITimeoutError, InvalidInputError, error_from_response
+from .body import check_text, prepare_request
+from .bulk import (
+    BulkImportErrorEntry,
+    BulkImportJob,
+    PreparedProfile,
+    ProfileInput,
+    ProfileOutcome,
+    Via,
+)
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidInputError,
+    KlaviyoError,
+    RateLimitError,
+    error_from_response,
+)
 from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
 from .result import ProfileResult, RateLimitInfo
-from .retries import RetryPolicy, acall_with_retries, call_with_retries
+from .retries import RetryPolicy, acall_with_retries, call_with_retries, is_retryable
 from .revision import check_revision
 from .settings import check_base_url, check_max_attempts, check_seconds, check_timeout
 
@@ -80,6 +105,7 @@ class _BaseClient:
         limiter_backend: LimiterBackend | None,
         allow_insecure_http: bool,
         today: dt.date | None,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | None = None,
     ) -> None:
         self._auth = KlaviyoApiKeyAuth(api_key)  # type: ignore[arg-type]  # checked inside
         self.base_url = check_base_url(base_url, allow_insecure_http)
@@ -108,6 +134,12 @@ class _BaseClient:
         if rate_limits is not False:
             limits = RateLimits.from_facts() if rate_limits is True else rate_limits
             self._limiter = shared_limiter(self._auth.fingerprint, limits, backend=limiter_backend)
+        # The bulk job operations have windows of their own: one limiter per operation, made
+        # on first use, shared per key fingerprint and operation like the single call's.
+        self._limiter_backend = limiter_backend
+        self._bulk_paced = rate_limits is not False
+        self._bulk_rate_limits = _check_bulk_rate_limits(bulk_rate_limits)
+        self._operation_limiters: dict[str, RateLimiter] = {}
 
     def __repr__(self) -> str:
         return (
@@ -192,6 +224,15 @@ class _BaseClient:
             # An empty params= still makes httpx parse and rebuild the URL.
             del request["params"]
         request["url"] = self.base_url + request["url"]
+        return self._dress(request, headers, call_timeout)
+
+    def _dress(
+        self,
+        request: dict[str, Any],
+        headers: dict[str, str],
+        call_timeout: httpx.Timeout | None,
+    ) -> dict[str, Any]:
+        """Add the headers, the key and the timeout to a request built by a generated module."""
         # The key is added here rather than by an httpx.Auth flow on every request. auth=None
         # keeps an auth set on a caller's http_client from replacing it, as before.
         if headers:
@@ -226,6 +267,115 @@ class _BaseClient:
             )
             self._send_headers = headers
         return headers
+
+    # -- bulk import jobs ---------------------------------------------------------------
+
+    def _operation_limiter(self, operation: str) -> RateLimiter | None:
+        if not self._bulk_paced:
+            return None
+        limiter = self._operation_limiters.get(operation)
+        if limiter is None:
+            limits = self._bulk_rate_limits.get(operation) or RateLimits.from_operation(operation)
+            # Keyed by fingerprint and operation: each operation's windows are counted apart
+            # from the others' and from Create or Update Profile's (a Redis key stays a plain
+            # fingerprint-like name, so it reaches Redis as it is).
+            limiter = shared_limiter(
+                f"{self._auth.fingerprint}-{operation}", limits, backend=self._limiter_backend
+            )
+            self._operation_limiters[operation] = limiter
+        return limiter
+
+    def _job_request(
+        self,
+        request: dict[str, Any],
+        timeout: httpx.Timeout | float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        """A request built by a bulk operation's generated module, made ready to send."""
+        call_timeout = self._call_timeout if isinstance(timeout, Unset) else check_timeout(timeout)
+        headers = _check_headers(extra_headers)
+        if not request.get("params"):
+            request.pop("params", None)
+        request["url"] = self.base_url + request["url"]
+        return self._dress(request, headers, call_timeout)
+
+    def _start_job_request(
+        self,
+        content: bytes,
+        timeout: httpx.Timeout | float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = bulk_endpoint._get_kwargs(
+            body=_WireBody({}),  # type: ignore[arg-type]  # duck-typed to_dict()
+            revision=self.revision,
+        )
+        # The exact bytes checked against the limits are the bytes sent.
+        del request["json"]
+        request["content"] = content
+        return self._job_request(request, timeout, extra_headers)
+
+    def _read_job_request(
+        self,
+        job_id: str,
+        timeout: httpx.Timeout | float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        _check_job_id(job_id)
+        request = job_endpoint._get_kwargs(job_id=job_id, revision=self.revision)
+        return self._job_request(request, timeout, extra_headers)
+
+    def _errors_page_request(
+        self,
+        job_id: str,
+        page_size: int,
+        cursor: str | None,
+        timeout: httpx.Timeout | float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        request = job_errors_endpoint._get_kwargs(
+            id=job_id,
+            pagesize=page_size,
+            pagecursor=UNSET if cursor is None else cursor,
+            revision=self.revision,
+        )
+        return self._job_request(request, timeout, extra_headers)
+
+    def _finish_json(
+        self,
+        response: httpx.Response,
+        attempt: int,
+        started: float,
+        limiter: RateLimiter | None,
+        expected: int,
+    ) -> Any:
+        """The decoded body of a bulk operation's answer, or the error it stands for."""
+        redact_request(response.request)
+        status = response.status_code
+        if limiter is not None:
+            limiter.observe(RateLimitInfo.from_headers(_rate_limit_headers(response.headers)))
+        if _logger.isEnabledFor(logging.DEBUG):
+            _logger.debug(
+                "%s %s -> %s in %.0f ms (attempt %d)",
+                response.request.method,
+                response.request.url.path,
+                status,
+                (time.perf_counter() - started) * 1000,
+                attempt,
+            )
+        if status != expected:
+            error = error_from_response(response)
+            if limiter is not None and status == 429:
+                limiter.penalize(getattr(error, "retry_after", None))
+            raise error
+        try:
+            return response.json()
+        except ValueError:
+            raise APIStatusError(
+                f"{status} answer that is not JSON",
+                response=response,
+                body=response.text,
+                errors=[],
+            ) from None
 
     def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
         # Sent: the request lives on in the result and in errors, where user code, pickles or
@@ -294,6 +444,129 @@ def _check_headers(extra_headers: object) -> dict[str, str]:
     return dict(extra_headers)
 
 
+def _check_bulk_rate_limits(
+    limits: RateLimits | Mapping[str, RateLimits] | None,
+) -> dict[str, RateLimits]:
+    """``bulk_rate_limits=`` as windows per bulk operation (the rest use their facts)."""
+    operations = [name for name in facts.OPERATIONS if name != facts.OPERATION_ID]
+    if limits is None:
+        return {}
+    if isinstance(limits, RateLimits):
+        return dict.fromkeys(operations, limits)
+    if isinstance(limits, Mapping) and all(
+        name in operations and isinstance(value, RateLimits) for name, value in limits.items()
+    ):
+        return dict(limits)
+    raise InvalidInputError(
+        "bulk_rate_limits",
+        "RateLimits, or a mapping of operation ids (" + ", ".join(operations) + ") to RateLimits",
+        f"got {limits!r}",
+    )
+
+
+def _check_job_id(job_id: object) -> None:
+    if not isinstance(job_id, str) or not job_id:
+        raise InvalidInputError("job_id", "a job id (non-empty str)", f"got {job_id!r}")
+    check_text(job_id, "job_id")
+
+
+def _check_page_size(page_size: object) -> int:
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
+        raise InvalidInputError("page_size", "an integer from 1 to 100", f"got {page_size!r}")
+    return page_size
+
+
+def _errors_page(document: Any) -> tuple[list[BulkImportErrorEntry], str | None]:
+    """The entries of one page of import errors and the cursor of the next page, if any."""
+    data = document.get("data") if isinstance(document, Mapping) else None
+    entries = [BulkImportErrorEntry.from_json(item) for item in data or () if item]
+    links = document.get("links") if isinstance(document, Mapping) else None
+    next_link = links.get("next") if isinstance(links, Mapping) else None
+    if not isinstance(next_link, str) or not next_link:
+        return entries, None
+    # Only the cursor is taken from the link: the next request goes to this client's
+    # base_url, so the key is never sent to a host a response names.
+    cursor = httpx.URL(next_link).params.get("page[cursor]")
+    if not cursor:
+        _logger.warning("import errors page links to a next page without a page[cursor]")
+    return entries, cursor or None
+
+
+def _safe_to_resubmit(error: BaseException) -> bool:
+    """Whether a job's start may be tried again: only where no job can have been created.
+
+    A 429 is a refusal. A failure to connect (or to get a pooled connection) means nothing
+    was sent. Anything after the request may have left (a read timeout, a dropped
+    connection, a 5xx) could have created the job, so it is raised instead of repeated: a
+    second attempt could import every profile twice, after a later one.
+    """
+    if isinstance(error, RateLimitError):
+        return True
+    if isinstance(error, APIConnectionError):
+        unsent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+        return isinstance(error.__cause__, unsent)
+    return False
+
+
+_Hybrid = bulk.HybridPlan
+
+
+def _job_from(document: Any) -> BulkImportJob:
+    try:
+        return BulkImportJob.from_json(document)
+    except ValueError:
+        raise KlaviyoError("the answer names no bulk import job") from None
+
+
+def _poll_timed_out(job_id: str, timeout: float | None) -> Callable[[Any], Any]:
+    def timed_out(state: Any) -> Any:
+        job = state.outcome.result() if state.outcome is not None else None
+        raise bulk.BulkImportJobTimeoutError(job_id, job, timeout or 0.0)
+
+    return timed_out
+
+
+def _poll_settings(
+    poll_interval: float,
+    max_poll_interval: float,
+    timeout: float | None,
+    clock: Callable[[], float],
+) -> tuple[dict[str, Any], Callable[[], float]]:
+    """tenacity settings that call ``get`` until the job is done, with growing waits.
+
+    Waits start at ``poll_interval`` and grow by half each time up to ``max_poll_interval``
+    (a job's processing time is unknown; early polls catch small jobs, later ones cost few
+    requests of the operation's windows). The last wait is cut to end at the deadline so
+    the job is read once more at ``timeout``.
+    """
+    import tenacity
+
+    check_seconds(poll_interval, "poll_interval")
+    check_seconds(max_poll_interval, "max_poll_interval")
+    if timeout is not None:
+        check_seconds(timeout, "timeout", allow_zero=True)
+    deadline = math.inf if timeout is None else clock() + timeout
+    backoff = tenacity.wait_exponential(
+        multiplier=poll_interval,
+        exp_base=1.5,
+        min=poll_interval,
+        max=max(poll_interval, max_poll_interval),
+    )
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        return max(0.0, min(backoff(state), deadline - clock()))
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        return clock() >= deadline
+
+    settings = {
+        "retry": tenacity.retry_if_result(lambda job: not job.done),
+        "wait": wait,
+        "stop": stop,
+    }
+    return settings, lambda: deadline
+
+
 class _WireBody:
     """Stands in for the generated model where only its ``to_dict()`` is read."""
 
@@ -339,6 +612,10 @@ class KlaviyoProfiles(_BaseClient):
             ``False`` to send without pacing.
         limiter_backend: share the limiter across processes (see ``ratelimit``).
         today: the date used for revision lifecycle warnings (tests).
+        bulk_rate_limits: windows for the bulk import job operations, which Klaviyo limits
+            apart from Create or Update Profile: one ``RateLimits`` for each of them, or a
+            mapping of operation id to ``RateLimits``; default each operation's own
+            (``facts.OPERATIONS``). ``rate_limits=False`` turns their pacing off too.
     """
 
     def __init__(
@@ -354,6 +631,7 @@ class KlaviyoProfiles(_BaseClient):
         limiter_backend: LimiterBackend | None = None,
         allow_insecure_http: bool = False,
         today: dt.date | None = None,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -366,6 +644,7 @@ class KlaviyoProfiles(_BaseClient):
             limiter_backend=limiter_backend,
             allow_insecure_http=allow_insecure_http,
             today=today,
+            bulk_rate_limits=bulk_rate_limits,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
@@ -431,6 +710,273 @@ class KlaviyoProfiles(_BaseClient):
             return send(1)
         return call_with_retries(send, policy)
 
+    # -- bulk import jobs -------------------------------------------------------------------
+
+    def bulk_import_profiles(
+        self,
+        profiles: Sequence[ProfileInput | PreparedProfile],
+        *,
+        lists: Sequence[str] = (),
+        max_attempts: int | None = None,
+        total_timeout: float | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BulkImportJob:
+        """Start ONE bulk import job for ``profiles`` (and add them to ``lists``).
+
+        Each profile takes any form ``create_or_update_profile`` takes (or a
+        ``PreparedProfile``) and must hold no null: a job leaves a field given as null
+        unchanged, so such a profile is refused (send it with ``create_or_update_profile``,
+        or use ``create_or_update_profiles``, which routes it). The job's start is paced by
+        the operation's own windows and retried only where no job can have been created (a
+        429, a failure to connect); a timeout or 5xx after sending raises instead, so a job
+        is never started twice.
+
+        Raises:
+            InvalidInputError: before sending: no profile, more than the operation's
+                ``item_limit``, a null, a profile or body over the byte limits, a bad field.
+            APIStatusError, APIConnectionError: the job may not have started (see above).
+
+        Example::
+
+            job = client.bulk_import_profiles([{"email": "ada@example.com"}], lists=["Y6nRLr"])
+            job = client.wait_for_bulk_import_profiles_job(job.id)
+        """
+        job = bulk.prepare_job(profiles, lists)
+        request = self._start_job_request(job.content, timeout, extra_headers)
+        document = self._send_job_request(
+            request, bulk.BULK_OPERATION, 202, max_attempts, total_timeout, _safe_to_resubmit
+        )
+        return _job_from(document)
+
+    def get_bulk_import_profiles_job(
+        self,
+        job_id: str,
+        *,
+        max_attempts: int | None = None,
+        total_timeout: float | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BulkImportJob:
+        """Read a job's status and counts (paced by the operation's windows; retried as the
+        retry policy says: reading is safe to repeat).
+
+        Example::
+
+            job = client.get_bulk_import_profiles_job("01JOB...")
+            job.status, job.completed_count, job.failed_count
+        """
+        request = self._read_job_request(job_id, timeout, extra_headers)
+        document = self._send_job_request(
+            request, "get_bulk_import_profiles_job", 200, max_attempts, total_timeout
+        )
+        return _job_from(document)
+
+    def get_errors_for_bulk_import_profiles_job(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 100,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Iterator[BulkImportErrorEntry]:
+        """The job's import errors (profiles that failed), page by page as iterated.
+
+        ``entry.index`` is the profile's position in the job's request. Arguments are
+        checked at the call; requests go out as the iterator is read.
+
+        Example::
+
+            for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
+                print(entry.index, entry.code, entry.detail)
+        """
+        _check_job_id(job_id)
+        size = _check_page_size(page_size)
+        return self._error_pages(job_id, size, timeout, extra_headers)
+
+    def _error_pages(
+        self,
+        job_id: str,
+        page_size: int,
+        timeout: httpx.Timeout | float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> Iterator[BulkImportErrorEntry]:
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            request = self._errors_page_request(job_id, page_size, cursor, timeout, extra_headers)
+            document = self._send_job_request(
+                request, "get_errors_for_bulk_import_profiles_job", 200, None, None
+            )
+            entries, cursor = _errors_page(document)
+            yield from entries
+            # Bounded: a server that links back to a page already read ends the walk.
+            if cursor is None or cursor in seen:
+                return
+            seen.add(cursor)
+
+    def wait_for_bulk_import_profiles_job(
+        self,
+        job_id: str,
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        timeout: float | None = None,
+    ) -> BulkImportJob:
+        """Poll the job until it is ``complete`` or ``cancelled``, waiting ``poll_interval``
+        seconds at first and half as long again each time, up to ``max_poll_interval``.
+
+        Raises:
+            BulkImportJobTimeoutError: still running after ``timeout`` seconds (it is not
+                lost: wait again).
+
+        Example::
+
+            job = client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+        """
+        import tenacity
+
+        _check_job_id(job_id)
+        settings, _ = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
+        retrying = tenacity.Retrying(
+            retry_error_callback=_poll_timed_out(job_id, timeout), **settings
+        )
+        job: BulkImportJob = retrying(self.get_bulk_import_profiles_job, job_id)
+        return job
+
+    def _send_job_request(
+        self,
+        request: dict[str, Any],
+        operation: str,
+        expected: int,
+        max_attempts: int | None,
+        total_timeout: float | None,
+        retry_if: Callable[[BaseException], bool] = is_retryable,
+    ) -> Any:
+        limiter = self._operation_limiter(operation)
+
+        def send(attempt: int) -> Any:
+            if limiter is not None:
+                limiter.acquire()
+            started = time.perf_counter()
+            try:
+                response = self._http.request(**request)
+            except httpx.TransportError as exc:
+                raise _transport_error(exc) from exc
+            return self._finish_json(response, attempt, started, limiter, expected)
+
+        policy = self._policy(max_attempts, total_timeout)
+        if policy is None:
+            return send(1)
+        return call_with_retries(send, policy, retry_if=retry_if)
+
+    def create_or_update_profiles(
+        self,
+        profiles: Iterable[ProfileInput],
+        *,
+        via: Via = "auto",
+        lists: Sequence[str] = (),
+        max_job_size: int | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        job_timeout: float | None = None,
+        concurrency: int = 8,
+    ) -> list[ProfileOutcome]:
+        """Create or update many profiles, with exact null semantics; outcomes in input order.
+
+        Every profile is checked first (``InvalidInputError`` naming its index, before
+        anything is sent). Then profiles go in bulk import jobs, except those that must go
+        through Create or Update Profile one by one: a profile with a null anywhere (a job
+        would not clear it), and every row of a profile whose identifiers appear in more
+        than one row (their order matters; they are sent in input order). ``via="single"``
+        sends everything one by one; ``via="auto"`` (default) also does so when fewer than
+        ``AUTO_BULK_MIN_PROFILES`` could go in jobs; ``via="bulk"`` uses jobs whatever the
+        count (nulls and repeated rows still go one by one).
+
+        Jobs hold at most ``max_job_size`` profiles (default the operation's limit). Single
+        calls run up to ``concurrency`` at once, each group of rows sharing an identity in
+        order. With ``lists``, a job also adds the profiles sent one by one to them (a job
+        holding only their identifiers, which changes no field).
+
+        A failure is an outcome, not an exception: ``ok=False`` with the error (the single
+        call's, the job's import error for the profile, or what kept its job from starting).
+
+        Example::
+
+            outcomes = client.create_or_update_profiles(rows)
+            failed = [o for o in outcomes if not o.ok]
+        """
+        plan = _Hybrid(profiles, via, lists, max_job_size, concurrency)
+        jobs: list[tuple[str, list[int]]] = []
+        for rows in plan.chunks():
+            try:
+                job = self.bulk_import_profiles(plan.job_profiles(rows), lists=plan.lists)
+            except KlaviyoError as exc:
+                plan.record(bulk.failed_outcomes(rows, exc))
+            else:
+                jobs.append((job.id, rows))
+        # The rows sent one by one share no identity with any row in a job, so they go
+        # while the jobs are processed.
+        groups = plan.single_groups()
+        if concurrency == 1 or len(groups) <= 1:
+            for group in groups:
+                self._send_group(plan, group)
+        else:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+                for future in [pool.submit(self._send_group, plan, group) for group in groups]:
+                    future.result()
+        for job_id, rows in jobs:
+            self._settle_job(plan, job_id, rows, poll_interval, max_poll_interval, job_timeout)
+        for rows in plan.membership_chunks():
+            try:
+                job = self.bulk_import_profiles(plan.membership_profiles(rows), lists=plan.lists)
+            except KlaviyoError as exc:
+                plan.job_failed(rows, exc, None, membership=True)
+            else:
+                self._settle_job(
+                    plan,
+                    job.id,
+                    rows,
+                    poll_interval,
+                    max_poll_interval,
+                    job_timeout,
+                    membership=True,
+                )
+        return plan.outcomes()
+
+    def _send_group(self, plan: _Hybrid, group: list[int]) -> None:
+        for row in group:
+            try:
+                result = self.create_or_update_profile(body=plan.body(row))
+            except KlaviyoError as exc:
+                plan.record([ProfileOutcome(index=row, ok=False, via="single", error=exc)])
+            else:
+                plan.record([ProfileOutcome(index=row, ok=True, via="single", result=result)])
+
+    def _settle_job(
+        self,
+        plan: _Hybrid,
+        job_id: str,
+        rows: list[int],
+        poll_interval: float,
+        max_poll_interval: float,
+        job_timeout: float | None,
+        *,
+        membership: bool = False,
+    ) -> None:
+        try:
+            job = self.wait_for_bulk_import_profiles_job(
+                job_id,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+                timeout=job_timeout,
+            )
+            entries = list(self.get_errors_for_bulk_import_profiles_job(job_id))
+        except KlaviyoError as exc:
+            plan.job_failed(rows, exc, job_id, membership=membership)
+        else:
+            plan.job_done(job, rows, entries, membership=membership)
+
     def close(self) -> None:
         """Close the connection pool (only if this client created it)."""
         if self._owns_http:
@@ -470,6 +1016,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
         limiter_backend: LimiterBackend | None = None,
         allow_insecure_http: bool = False,
         today: dt.date | None = None,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | None = None,
     ) -> None:
         super().__init__(
             api_key,
@@ -482,6 +1029,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
             limiter_backend=limiter_backend,
             allow_insecure_http=allow_insecure_http,
             today=today,
+            bulk_rate_limits=bulk_rate_limits,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
@@ -530,6 +1078,236 @@ class AsyncKlaviyoProfiles(_BaseClient):
         if policy is None:
             return await send(1)
         return await acall_with_retries(send, policy)
+
+    # -- bulk import jobs -------------------------------------------------------------------
+
+    async def bulk_import_profiles(
+        self,
+        profiles: Sequence[ProfileInput | PreparedProfile],
+        *,
+        lists: Sequence[str] = (),
+        max_attempts: int | None = None,
+        total_timeout: float | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BulkImportJob:
+        """Start ONE bulk import job (see the sync client).
+
+        Example::
+
+            job = await client.bulk_import_profiles([{"email": "ada@example.com"}])
+        """
+        job = bulk.prepare_job(profiles, lists)
+        request = self._start_job_request(job.content, timeout, extra_headers)
+        document = await self._send_job_request(
+            request, bulk.BULK_OPERATION, 202, max_attempts, total_timeout, _safe_to_resubmit
+        )
+        return _job_from(document)
+
+    async def get_bulk_import_profiles_job(
+        self,
+        job_id: str,
+        *,
+        max_attempts: int | None = None,
+        total_timeout: float | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> BulkImportJob:
+        """Read a job's status and counts (see the sync client).
+
+        Example::
+
+            job = await client.get_bulk_import_profiles_job("01JOB...")
+        """
+        request = self._read_job_request(job_id, timeout, extra_headers)
+        document = await self._send_job_request(
+            request, "get_bulk_import_profiles_job", 200, max_attempts, total_timeout
+        )
+        return _job_from(document)
+
+    def get_errors_for_bulk_import_profiles_job(
+        self,
+        job_id: str,
+        *,
+        page_size: int = 100,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[BulkImportErrorEntry]:
+        """The job's import errors, page by page as iterated (see the sync client).
+
+        Example::
+
+            async for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
+                print(entry.index, entry.detail)
+        """
+        _check_job_id(job_id)
+        size = _check_page_size(page_size)
+        return self._error_pages(job_id, size, timeout, extra_headers)
+
+    async def _error_pages(
+        self,
+        job_id: str,
+        page_size: int,
+        timeout: httpx.Timeout | float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> AsyncIterator[BulkImportErrorEntry]:
+        cursor: str | None = None
+        seen: set[str] = set()
+        while True:
+            request = self._errors_page_request(job_id, page_size, cursor, timeout, extra_headers)
+            document = await self._send_job_request(
+                request, "get_errors_for_bulk_import_profiles_job", 200, None, None
+            )
+            entries, cursor = _errors_page(document)
+            for entry in entries:
+                yield entry
+            if cursor is None or cursor in seen:
+                return
+            seen.add(cursor)
+
+    async def wait_for_bulk_import_profiles_job(
+        self,
+        job_id: str,
+        *,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        timeout: float | None = None,
+    ) -> BulkImportJob:
+        """Poll the job until it is ``complete`` or ``cancelled`` (see the sync client).
+
+        Example::
+
+            job = await client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+        """
+        import tenacity
+
+        _check_job_id(job_id)
+        settings, _ = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
+        retrying = tenacity.AsyncRetrying(
+            retry_error_callback=_poll_timed_out(job_id, timeout), **settings
+        )
+        job: BulkImportJob = await retrying(self.get_bulk_import_profiles_job, job_id)
+        return job
+
+    async def _send_job_request(
+        self,
+        request: dict[str, Any],
+        operation: str,
+        expected: int,
+        max_attempts: int | None,
+        total_timeout: float | None,
+        retry_if: Callable[[BaseException], bool] = is_retryable,
+    ) -> Any:
+        limiter = self._operation_limiter(operation)
+
+        async def send(attempt: int) -> Any:
+            if limiter is not None:
+                await limiter.acquire_async()
+            started = time.perf_counter()
+            try:
+                response = await self._http.request(**request)
+            except httpx.TransportError as exc:
+                raise _transport_error(exc) from exc
+            return self._finish_json(response, attempt, started, limiter, expected)
+
+        policy = self._policy(max_attempts, total_timeout)
+        if policy is None:
+            return await send(1)
+        return await acall_with_retries(send, policy, retry_if=retry_if)
+
+    async def create_or_update_profiles(
+        self,
+        profiles: Iterable[ProfileInput],
+        *,
+        via: Via = "auto",
+        lists: Sequence[str] = (),
+        max_job_size: int | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        job_timeout: float | None = None,
+        concurrency: int = 8,
+    ) -> list[ProfileOutcome]:
+        """Create or update many profiles, outcomes in input order (see the sync client).
+
+        Example::
+
+            outcomes = await client.create_or_update_profiles(rows)
+        """
+        plan = _Hybrid(profiles, via, lists, max_job_size, concurrency)
+        jobs: list[tuple[str, list[int]]] = []
+        for rows in plan.chunks():
+            try:
+                job = await self.bulk_import_profiles(plan.job_profiles(rows), lists=plan.lists)
+            except KlaviyoError as exc:
+                plan.record(bulk.failed_outcomes(rows, exc))
+            else:
+                jobs.append((job.id, rows))
+        gate = asyncio.Semaphore(concurrency)
+
+        async def send_group(group: list[int]) -> None:
+            async with gate:
+                for row in group:
+                    try:
+                        result = await self.create_or_update_profile(body=plan.body(row))
+                    except KlaviyoError as exc:
+                        outcome = ProfileOutcome(index=row, ok=False, via="single", error=exc)
+                    else:
+                        outcome = ProfileOutcome(index=row, ok=True, via="single", result=result)
+                    plan.record([outcome])
+
+        # The rows sent one by one share no identity with any row in a job, so they go
+        # while the jobs are processed.
+        await asyncio.gather(
+            *(send_group(group) for group in plan.single_groups()),
+            *(
+                self._settle_job(plan, job_id, rows, poll_interval, max_poll_interval, job_timeout)
+                for job_id, rows in jobs
+            ),
+        )
+        for rows in plan.membership_chunks():
+            try:
+                job = await self.bulk_import_profiles(
+                    plan.membership_profiles(rows), lists=plan.lists
+                )
+            except KlaviyoError as exc:
+                plan.job_failed(rows, exc, None, membership=True)
+            else:
+                await self._settle_job(
+                    plan,
+                    job.id,
+                    rows,
+                    poll_interval,
+                    max_poll_interval,
+                    job_timeout,
+                    membership=True,
+                )
+        return plan.outcomes()
+
+    async def _settle_job(
+        self,
+        plan: _Hybrid,
+        job_id: str,
+        rows: list[int],
+        poll_interval: float,
+        max_poll_interval: float,
+        job_timeout: float | None,
+        *,
+        membership: bool = False,
+    ) -> None:
+        try:
+            job = await self.wait_for_bulk_import_profiles_job(
+                job_id,
+                poll_interval=poll_interval,
+                max_poll_interval=max_poll_interval,
+                timeout=job_timeout,
+            )
+            entries = [
+                entry async for entry in self.get_errors_for_bulk_import_profiles_job(job_id)
+            ]
+        except KlaviyoError as exc:
+            plan.job_failed(rows, exc, job_id, membership=membership)
+        else:
+            plan.job_done(job, rows, entries, membership=membership)
 
     async def aclose(self) -> None:
         """Close the connection pool (only if this client created it)."""

@@ -268,11 +268,12 @@ def _settings(
     on_retry: Callable[[RetryEvent], None] | None,
     clock: Callable[[], float],
     started: float,
+    retry_if: Callable[[BaseException], bool],
 ) -> dict[str, Any]:
     import tenacity
 
     return {
-        "retry": tenacity.retry_if_exception(is_retryable),
+        "retry": tenacity.retry_if_exception(retry_if),
         "wait": _Wait(policy),
         "stop": _Stop(policy, clock, started),
         "before_sleep": _before_sleep(on_retry),
@@ -288,11 +289,14 @@ def call_with_retries(
     on_retry: Callable[[RetryEvent], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    retry_if: Callable[[BaseException], bool] = is_retryable,
 ) -> T:
     """Call ``send(attempt_number)`` until it returns, retrying as the policy allows.
 
     ``send`` performs one request and raises this library's errors; its argument is the
     1-based attempt number, so the caller can record how many attempts a result took.
+    ``retry_if`` decides which errors are retried (default :func:`is_retryable`; a request
+    that must never be repeated once it may have reached the server narrows it).
     ``sleep`` and ``clock`` exist for tests.
 
     Example::
@@ -311,12 +315,13 @@ def call_with_retries(
     try:
         return send(1)
     except Exception as error:
-        if not is_retryable(error):
+        if not retry_if(error):
             raise
         first = error
     import tenacity
 
-    retrying = tenacity.Retrying(sleep=sleep, **_settings(policy, on_retry, clock, started))
+    settings = _settings(policy, on_retry, clock, started, retry_if)
+    retrying = tenacity.Retrying(sleep=sleep, **settings)
     for attempt in retrying:
         # A failure is swallowed by the attempt's context and recorded for tenacity, which
         # then either starts the next iteration or re-raises the last error.
@@ -335,6 +340,7 @@ async def acall_with_retries(
     on_retry: Callable[[RetryEvent], None] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    retry_if: Callable[[BaseException], bool] = is_retryable,
 ) -> T:
     """The coroutine form of :func:`call_with_retries`; waits with ``asyncio.sleep``.
 
@@ -351,12 +357,13 @@ async def acall_with_retries(
     try:
         return await send(1)
     except Exception as error:
-        if not is_retryable(error):
+        if not retry_if(error):
             raise
         first = error
     import tenacity
 
-    retrying = tenacity.AsyncRetrying(sleep=sleep, **_settings(policy, on_retry, clock, started))
+    settings = _settings(policy, on_retry, clock, started, retry_if)
+    retrying = tenacity.AsyncRetrying(sleep=sleep, **settings)
     async for attempt in retrying:
         with attempt:
             number = attempt.retry_state.attempt_number
