@@ -1,8 +1,15 @@
-"""Bulk profile import jobs in the sandbox: the job routes over loopback HTTP."""
+"""Bulk profile import jobs in the sandbox: the job routes over loopback HTTP.
+
+Every response of a job route that a test receives through ``api`` is checked, when the test
+ends, against Klaviyo's published spec for the revision (the Profiles category file under
+``tests/klaviyo_spec/<revision>/categories``), as the conftest does for Create or Update Profile.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,7 +18,7 @@ from klaviyo_profile_import import facts
 from klaviyo_profiles.sandbox import BulkJobConfig, RateLimitConfig, Sandbox, SandboxConfig
 from klaviyo_profiles.sandbox.config import BULK_OPERATIONS
 from klaviyo_profiles.sandbox.server import build_parser, config_from_args
-from sandbox_helpers import HEADERS
+from sandbox_helpers import HEADERS, conformance_errors
 
 CREATE = facts.OPERATIONS["bulk_import_profiles"]
 JOBS_PATH = CREATE.path
@@ -19,6 +26,52 @@ ITEM_LIMIT = CREATE.item_limit
 PAYLOAD_LIMIT = CREATE.payload_limit_bytes
 ITEM_PAYLOAD_LIMIT = CREATE.item_payload_limit_bytes
 assert ITEM_LIMIT and PAYLOAD_LIMIT and ITEM_PAYLOAD_LIMIT
+
+
+OFFICIAL_CATEGORY = Path(facts.REVISION) / "categories" / "profiles.json"
+_JOB_PATHS = tuple(operation.path for operation in facts.OPERATIONS.values())
+
+
+@pytest.fixture(scope="session")
+def jobs_spec(klaviyo_specs: Path) -> Any:
+    """openapi-core's view of Klaviyo's Profiles file for the revision (it has the job routes)."""
+    import spec_tools
+    from openapi_core import OpenAPI
+
+    path = klaviyo_specs / OFFICIAL_CATEGORY
+    if not path.is_file():
+        pytest.fail(f"Klaviyo's Profiles spec for {facts.REVISION} is not in tests/klaviyo_spec")
+    document = spec_tools.load_document(path)
+    # The spec types links.next and links.prev as strings only; the sandbox answers null where
+    # there is no such page (clients must cope with null or absent alike). Only that is relaxed.
+    links = document["components"]["schemas"]["CollectionLinks"]["properties"]
+    for name in ("next", "prev"):
+        links[name]["nullable"] = True
+    return OpenAPI.from_dict(spec_tools.to_openapi31(document))
+
+
+def _is_job_route(path: str) -> bool:
+    # The spec names the paths without a trailing slash; the other spelling is left out.
+    return path.startswith(JOBS_PATH) and not path.endswith("/")
+
+
+@pytest.fixture
+def api(sandbox: Sandbox, jobs_spec: Any) -> Iterator[httpx.Client]:
+    """An httpx client with valid auth, revision and content type; the job routes' responses
+    it receives must conform to Klaviyo's spec."""
+    recorded: list[httpx.Response] = []
+
+    def hook(response: httpx.Response) -> None:
+        response.read()
+        if _is_job_route(response.request.url.path):
+            recorded.append(response)
+
+    with httpx.Client(
+        base_url=sandbox.base_url, headers=HEADERS, timeout=30.0, event_hooks={"response": [hook]}
+    ) as client:
+        yield client
+    problems = conformance_errors(jobs_spec, recorded)
+    assert not problems, "responses that break Klaviyo's spec:\n" + "\n".join(problems)
 
 
 def profile(**attributes: Any) -> dict[str, Any]:
@@ -590,7 +643,8 @@ def test_sparse_fields_and_included_lists_on_a_job(quick: Sandbox, api: httpx.Cl
     job_id = response.json()["data"]["id"]
     params = {"fields[profile-bulk-import-job]": "status,total_count", "include": "lists"}
     document = api.get(f"{JOBS_PATH}/{job_id}", params=params).json()
-    assert set(document["data"]["attributes"]) == {"status", "total_count"}
+    # created_at comes too: the spec requires it of every job.
+    assert set(document["data"]["attributes"]) == {"status", "total_count", "created_at"}
     assert [item["id"] for item in document["included"]] == ["L1"]
     bad = api.get(f"{JOBS_PATH}/{job_id}", params={"fields[profile-bulk-import-job]": "nope"})
     assert bad.status_code == 400

@@ -77,6 +77,7 @@ JOB_FIELDS: tuple[str, ...] = (
     "status",
     "total_count",
 )
+REQUIRED_JOB_ATTRIBUTES: tuple[str, ...] = ("status", "created_at", "total_count")
 ERROR_FIELDS: tuple[str, ...] = (
     "code",
     "detail",
@@ -122,7 +123,9 @@ def render_job(
     url = job_url(base_url, job.id)
     attributes = job.attributes()
     if fields:
-        attributes = {name: value for name, value in attributes.items() if name in fields}
+        # A job answered in part still carries the attributes the spec requires of it.
+        wanted = {*fields, *REQUIRED_JOB_ATTRIBUTES}
+        attributes = {name: value for name, value in attributes.items() if name in wanted}
     document: dict[str, Any] = {
         "data": {
             "type": JOB_TYPE,
