@@ -1,4 +1,5 @@
-"""A local stand-in for Klaviyo's Create or Update Profile endpoint, over real HTTP.
+"""A local stand-in for Klaviyo's Create or Update Profile endpoint and its bulk profile import
+jobs, over real HTTP.
 
 Think of it as moto for boto3: ``with Sandbox() as sb:`` serves ``POST /api/profile-import``
 and ``GET /api/profiles/{id}`` on a free loopback port (``sb.base_url``), with the revision,
@@ -18,7 +19,11 @@ What it models:
   field by field; ``meta.patch_properties`` and ``meta.patch_identifiers`` (email only);
 * the response resource (links, relationships, ``additional-fields`` and sparse fieldsets);
 * per-key burst and steady fixed windows with ``RateLimit-*`` and ``Retry-After`` headers;
-* deterministic faults: 5xx answers, connections dropped before or after the upsert, latency.
+* deterministic faults: 5xx answers, connections dropped before or after the upsert, latency;
+* bulk profile import jobs (``POST /api/profile-bulk-import-jobs``, ``GET`` a job, ``GET`` its
+  import errors), run on the clock at a configurable speed (see ``BulkJobConfig`` and
+  ``jobs``), nulls ignored, content failures as import errors, each operation with its own
+  windows from ``facts.OPERATIONS``, and a fault that ends a job ``cancelled``.
 
 What it does not: segments, lists, flows, events, consent and subscriptions (always "never
 subscribed"), predictive analytics (always null), other endpoints; timings of Klaviyo's real

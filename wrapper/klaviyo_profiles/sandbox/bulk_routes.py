@@ -500,7 +500,8 @@ async def _get_job(request: Request, state: SandboxState, entry: dict[str, Any])
     if fault.drop or fault.drop_after_commit:
         return await _dropped(state, request, entry)
     job_id = request.path_params["job_id"]
-    job = state.jobs.get(job_id)
+    # Off the loop: reading a job may first apply the profiles that came due since.
+    job = await run_in_threadpool(state.jobs.get, job_id)
     if job is None:
         raise ApiError.single(404, "not_found", f"No bulk import job with id {job_id!r} exists.")
     document = render_job(job, _base_url(request), fields=fields, include_lists=bool(include))
@@ -522,7 +523,7 @@ async def _list_errors(request: Request, state: SandboxState, entry: dict[str, A
     if fault.drop or fault.drop_after_commit:
         return await _dropped(state, request, entry)
     job_id = request.path_params["job_id"]
-    records = state.jobs.errors(job_id)
+    records = await run_in_threadpool(state.jobs.errors, job_id)
     if records is None:
         raise ApiError.single(404, "not_found", f"No bulk import job with id {job_id!r} exists.")
     page = records[offset : offset + size]
@@ -545,7 +546,8 @@ async def _list_errors(request: Request, state: SandboxState, entry: dict[str, A
 
 def job_view(state: SandboxState, job_id: str) -> dict[str, Any] | None:
     """One job with its import errors, as ``GET /sandbox/jobs/{id}`` shows it."""
-    job = state.jobs.get(job_id)
+    # Off the loop: reading a job may first apply the profiles that came due since.
+    job = await run_in_threadpool(state.jobs.get, job_id)
     if job is None:
         return None
     return {**job.to_dict(), "errors": [record.to_dict() for record in job.errors]}
