@@ -546,8 +546,7 @@ async def _list_errors(request: Request, state: SandboxState, entry: dict[str, A
 
 def job_view(state: SandboxState, job_id: str) -> dict[str, Any] | None:
     """One job with its import errors, as ``GET /sandbox/jobs/{id}`` shows it."""
-    # Off the loop: reading a job may first apply the profiles that came due since.
-    job = await run_in_threadpool(state.jobs.get, job_id)
+    job = state.jobs.get(job_id)
     if job is None:
         return None
     return {**job.to_dict(), "errors": [record.to_dict() for record in job.errors]}
