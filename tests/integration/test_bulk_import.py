@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import pickle
+import traceback
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -25,7 +28,9 @@ from klaviyo_profiles import (
     BulkImportJobCancelledError,
     BulkImportJobTimeoutError,
     InvalidInputError,
+    KlaviyoError,
     KlaviyoProfiles,
+    NotFoundError,
     ProfileOutcome,
     RateLimits,
     RetryPolicy,
@@ -380,3 +385,29 @@ def test_outcomes_keep_input_order_whatever_the_route(clients: Clients, sb: Any)
     assert [outcome.index for outcome in outcomes] == list(range(len(rows)))
     assert outcomes[0].via == "single" and outcomes[0].ok
     assert outcomes[-1].via == "bulk" and not outcomes[-1].ok
+
+
+def test_bulk_errors_outcomes_and_logs_never_show_the_key(
+    sb: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = new_key()
+    caplog.set_level(logging.DEBUG)
+    sb.set_faults(script=[500, "drop_after_commit", 503], operations=("bulk_import_profiles",))
+    errors: list[BaseException] = []
+    with KlaviyoProfiles(api_key=key, base_url=sb.base_url) as client:
+        for _ in range(2):
+            with pytest.raises(KlaviyoError) as caught:
+                client.bulk_import_profiles([{"email": "s@example.com"}])
+            errors.append(caught.value)
+        with pytest.raises(NotFoundError) as missing:
+            client.get_bulk_import_profiles_job("no-such-job")
+        errors.append(missing.value)
+        outcomes = client.create_or_update_profiles(filler("secret"))
+    assert not any(outcome.ok for outcome in outcomes)
+    errors.append(outcomes[0].error)  # type: ignore[arg-type]
+    for error in errors:
+        shown = [str(error), repr(error), "".join(traceback.format_exception(error))]
+        assert not any(key in text for text in shown)
+        assert key.encode() not in pickle.dumps(error)
+    assert key not in repr(outcomes)
+    assert key not in caplog.text
