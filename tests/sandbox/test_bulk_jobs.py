@@ -708,3 +708,26 @@ def test_a_key_given_without_scopes_can_use_every_operation() -> None:
     scopes = config.api_keys["pk_all"]
     for operation in facts.OPERATIONS.values():
         assert set(operation.scopes) <= set(scopes)
+
+
+def test_the_request_log_shows_a_job_body_as_sent(quick: Sandbox, api: httpx.Client) -> None:
+    sent = job_body([profile(email="a@x.io", first_name="Ada")])
+    start(api, sent["data"]["attributes"]["profiles"]["data"])
+    refused = api.post(JOBS_PATH, json={"data": {"type": "nope"}})
+    assert refused.status_code == 400
+    accepted, refused_entry = quick.requests()[-2:]
+    assert (accepted["operation"], accepted["status"]) == ("bulk_import_profiles", 202)
+    assert accepted["body"] == sent
+    assert "Authorization" not in accepted["headers"]
+    assert refused_entry["body"] == {"data": {"type": "nope"}}
+    logged = httpx.get(f"{quick.base_url}/sandbox/requests").json()["requests"]
+    assert logged[-2]["body"] == sent
+
+
+def test_a_dropped_poll_is_logged_once(quick: Sandbox, api: httpx.Client) -> None:
+    job_id = start(api, [profile(email="a@x.io")])
+    quick.set_faults(script=("drop",))
+    with pytest.raises(httpx.TransportError):
+        api.get(f"{JOBS_PATH}/{job_id}")
+    polls = [e for e in quick.requests() if e["operation"] == "get_bulk_import_profiles_job"]
+    assert [(e["fault"], e["status"]) for e in polls] == [("drop", None)]

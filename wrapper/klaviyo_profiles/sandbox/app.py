@@ -187,7 +187,8 @@ class SandboxState:
     def requests(self) -> list[dict[str, Any]]:
         """The request log, oldest first."""
         with self.lock:
-            return list(self.log)
+            entries = list(self.log)
+        return [_decoded(entry) for entry in entries]
 
 
 # --------------------------------------------------------------------------------------------
@@ -465,6 +466,7 @@ async def profile_import(request: Request) -> Response:
         "body": None,
         "status": None,
         "fault": None,
+        "operation": SINGLE_OPERATION,
         "time": datetime.fromtimestamp(started, timezone.utc).isoformat(),
     }
     decision: Decision | None = None
@@ -534,6 +536,16 @@ async def profile_import(request: Request) -> Response:
     entry["status"] = response.status_code
     state.record(entry)
     return response
+
+
+def _decoded(entry: dict[str, Any]) -> dict[str, Any]:
+    """A log entry as read: a body kept as bytes (bulk jobs) decoded, like every other one."""
+    if "body_bytes" not in entry:
+        return entry
+    shown = {name: value for name, value in entry.items() if name != "body_bytes"}
+    # It passed the strict decoder when it was received, so the standard one reads it alike.
+    shown["body"] = json.loads(entry["body_bytes"])
+    return shown
 
 
 def _internal_error() -> ApiError:

@@ -286,7 +286,7 @@ class JobQueue:
                 else:
                     self._running.remove(job)
                     self._release(now)
-                job.status, job.finished = CANCELLED, now
+                self._end(job, CANCELLED, now)
                 self._advance(now)
             return self._copy(job)
 
@@ -298,8 +298,7 @@ class JobQueue:
                 self._process(job, job.stop_at)
                 if job.started is None:
                     job.started = now
-                job.status = CANCELLED if job.cancel_at is not None else COMPLETE
-                job.finished = now
+                self._end(job, CANCELLED if job.cancel_at is not None else COMPLETE, now)
             self._queued.clear()
             self._running.clear()
             self._free_at = [now] * self._config.concurrency
@@ -323,10 +322,10 @@ class JobQueue:
                 self._process(job, min(due, job.stop_at))
                 if job.processed >= job.stop_at:
                     end = job.base_time + (job.stop_at - job.base_count) / speed
-                    job.finished = min(max(end, job.started or end), now)
-                    job.status = CANCELLED if job.cancel_at is not None else COMPLETE
+                    finished = min(max(end, job.started or end), now)
+                    self._end(job, CANCELLED if job.cancel_at is not None else COMPLETE, finished)
                     self._running.remove(job)
-                    self._release(job.finished)
+                    self._release(finished)
                     progressed = True
             while self._queued and self._free_at:
                 job = self._queued[0]
@@ -339,6 +338,13 @@ class JobQueue:
                 job.base_time, job.base_count = start, 0
                 self._running.append(job)
                 progressed = True
+
+    @staticmethod
+    def _end(job: Job, status: str, when: float) -> None:
+        job.status, job.finished = status, when
+        # An ended job needs its profiles no more (import errors keep their own), and a
+        # sync of 200,000 rows would otherwise hold every one of them until a reset.
+        job.profiles = []
 
     def _release(self, when: float) -> None:
         # A worker freed by a job is free again unless the count has since been lowered.
