@@ -35,7 +35,12 @@ from klaviyo_profiles.bulk import (
     prepare_job,
     prepare_profile,
 )
-from klaviyo_profiles.client import _safe_to_resubmit, _transport_error
+from klaviyo_profiles.client import (
+    _poll_settings,
+    _poll_timed_out,
+    _safe_to_resubmit,
+    _transport_error,
+)
 from klaviyo_profiles.errors import error_from_response
 
 BULK = facts.OPERATIONS["bulk_import_profiles"]
@@ -522,3 +527,71 @@ def test_a_job_start_is_retried_after_429_but_not_after_5xx(status: int, again: 
     request = httpx.Request("POST", "http://127.0.0.1/api/profile-bulk-import-jobs")
     response = httpx.Response(status, json={"errors": []}, request=request)
     assert _safe_to_resubmit(error_from_response(response)) is again
+
+
+# -- polling --------------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def poll(
+    statuses: list[str], timeout: float | None, clock: FakeClock, **intervals: float
+) -> BulkImportJob:
+    import tenacity
+
+    settings = _poll_settings(
+        intervals.get("poll_interval", 1.0),
+        intervals.get("max_poll_interval", 30.0),
+        timeout,
+        clock,
+    )
+    answers = iter(statuses)
+
+    def read() -> BulkImportJob:
+        attributes = {"status": next(answers)}
+        return BulkImportJob.from_json({"data": {"id": "job-1", "attributes": attributes}})
+
+    retrying = tenacity.Retrying(
+        sleep=clock.sleep, retry_error_callback=_poll_timed_out("job-1", timeout), **settings
+    )
+    job: BulkImportJob = retrying(read)
+    return job
+
+
+def test_polling_waits_grow_by_half_up_to_the_cap() -> None:
+    clock = FakeClock()
+    job = poll(["queued"] * 9 + ["complete"], None, clock, poll_interval=1.0, max_poll_interval=5.0)
+    assert job.status == "complete"
+    assert clock.slept == pytest.approx([1.0, 1.5, 2.25, 3.375, 5.0, 5.0, 5.0, 5.0, 5.0])
+
+
+def test_polling_reads_once_more_at_the_deadline_then_names_the_job() -> None:
+    clock = FakeClock()
+    with pytest.raises(BulkImportJobTimeoutError) as caught:
+        poll(["processing"] * 100, 4.0, clock)
+    assert clock.slept == pytest.approx([1.0, 1.5, 1.5])
+    assert caught.value.job_id == "job-1"
+    assert caught.value.job is not None and caught.value.job.status == "processing"
+
+
+def test_polling_stops_at_a_cancelled_job() -> None:
+    clock = FakeClock()
+    assert poll(["queued", "cancelled"], 60.0, clock).status == "cancelled"
+    assert clock.slept == [1.0]
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), True])
+def test_a_poll_interval_that_is_not_a_positive_number_is_refused(bad: Any) -> None:
+    with pytest.raises(InvalidInputError):
+        _poll_settings(bad, 30.0, None, FakeClock())

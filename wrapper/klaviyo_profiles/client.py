@@ -14,6 +14,10 @@ Example::
         result = client.create_or_update_profile(email="ada@example.com", first_name="Ada")
         result.created      # True on 201, False on 200
         result.profile_id   # "01J..."
+
+        # many profiles: bulk import jobs where a null cannot matter, the single call where it
+        # does; one outcome per profile, in input order
+        outcomes = client.create_or_update_profiles(rows)
 """
 
 from __future__ import annotations
@@ -531,7 +535,7 @@ def _poll_settings(
     max_poll_interval: float,
     timeout: float | None,
     clock: Callable[[], float],
-) -> tuple[dict[str, Any], Callable[[], float]]:
+) -> dict[str, Any]:
     """tenacity settings that call ``get`` until the job is done, with growing waits.
 
     Waits start at ``poll_interval`` and grow by half each time up to ``max_poll_interval``
@@ -559,12 +563,11 @@ def _poll_settings(
     def stop(state: tenacity.RetryCallState) -> bool:
         return clock() >= deadline
 
-    settings = {
+    return {
         "retry": tenacity.retry_if_result(lambda job: not job.done),
         "wait": wait,
         "stop": stop,
     }
-    return settings, lambda: deadline
 
 
 class _WireBody:
@@ -837,7 +840,7 @@ class KlaviyoProfiles(_BaseClient):
         import tenacity
 
         _check_job_id(job_id)
-        settings, _ = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
+        settings = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
         retrying = tenacity.Retrying(
             retry_error_callback=_poll_timed_out(job_id, timeout), **settings
         )
@@ -1182,7 +1185,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
         import tenacity
 
         _check_job_id(job_id)
-        settings, _ = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
+        settings = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
         retrying = tenacity.AsyncRetrying(
             retry_error_callback=_poll_timed_out(job_id, timeout), **settings
         )
