@@ -11,6 +11,17 @@ record and is sent again; because Create or Update Profile is an upsert keyed by
 identifiers, that repeat finds the profile the first attempt created and is answered 200
 (``updated``) instead of creating a second one.
 
+**Bulk import jobs** (schema 3). A row sent in a job has no outcome until the job completes,
+so the journal records the job first: its id, together with its rows (number, content hash,
+the row as read), in one transaction right after the server accepted the job (202). When the
+job completes, every row's outcome (imported, or rejected with its import error, or failed
+when the job was cancelled) is committed in one transaction that also marks the job finished.
+On a restart, jobs still marked running are resumed by polling their ids and never submitted
+again. What remains is the moment between the server creating a job and this commit: a
+process killed there leaves a job the journal does not know, whose rows the next run sends
+again (the bulk endpoint has no idempotency key to tell the server "the same job again"). The
+repeat is the same upsert with the same values.
+
 Durability: ``synchronous=NORMAL`` in WAL mode survives the death of the process (the OS still
 holds the written pages); only a power failure could lose the last few commits, which again
 means re-sending a few idempotent upserts.
@@ -18,10 +29,11 @@ means re-sending a few idempotent upserts.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,6 +42,7 @@ from typing import Literal
 __all__ = [
     "DONE_STATES",
     "FINAL_STATES",
+    "JobRow",
     "Journal",
     "JournalEntry",
     "JournalError",
@@ -37,16 +50,25 @@ __all__ = [
     "row_hash",
 ]
 
-#: ``created``/``updated``: the server answered 201/200. ``rejected``: failed for good (bad
-#: input, 4xx); re-running would fail the same way unless the row changes. ``failed``: gave up
-#: after retries (429, 5xx, connection errors); a re-run tries again.
-Outcome = Literal["created", "updated", "rejected", "failed"]
-DONE_STATES: frozenset[str] = frozenset({"created", "updated"})
+#: ``created``/``updated``: the server answered 201/200. ``imported``: applied by a bulk import
+#: job that completed with no import error for the row (a job does not say whether it created
+#: or updated the profile). ``rejected``: failed for good (bad input, 4xx, an import error);
+#: re-running would fail the same way unless the row changes. ``failed``: gave up after retries
+#: (429, 5xx, connection errors, a cancelled job); a re-run tries again.
+Outcome = Literal["created", "updated", "imported", "rejected", "failed"]
+DONE_STATES: frozenset[str] = frozenset({"created", "updated", "imported"})
 #: Rows a re-run does not send again.
 FINAL_STATES: frozenset[str] = DONE_STATES | {"rejected"}
 
 #: 2: rows carry the generation of the input file they were checked against (``gen``).
-_SCHEMA_VERSION = 2
+#: 3: bulk import jobs (``jobs``, ``job_rows``) and the job that applied a row (``rows.job_id``).
+#: Journals of schema 1 and 2 are migrated in place when opened (they hold no job).
+_SCHEMA_VERSION = 3
+
+#: A job's state in the journal: ``running`` from its 202 until its rows' outcomes are
+#: recorded, then the status the server reported (``complete``, ``cancelled``) or ``lost``
+#: (the server no longer knows the id).
+JobState = Literal["running", "complete", "cancelled", "lost"]
 
 
 class JournalError(Exception):
@@ -79,6 +101,16 @@ class JournalEntry:
     error: str | None
     original: str | None
     finished: float
+
+
+@dataclass(frozen=True)
+class JobRow:
+    """One input row sent in a bulk import job, at ``position`` in the job's request."""
+
+    position: int
+    row: int
+    hash: str
+    original: str
 
 
 class Journal:
@@ -139,13 +171,38 @@ class Journal:
                 original TEXT,
                 attempts INTEGER,
                 finished REAL NOT NULL,
-                gen INTEGER NOT NULL DEFAULT 1
+                gen INTEGER NOT NULL DEFAULT 1,
+                job_id TEXT
             )"""
         )
-        if version < 2:
-            columns = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
-            if "gen" not in columns:
-                self._db.execute("ALTER TABLE rows ADD COLUMN gen INTEGER NOT NULL DEFAULT 1")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
+        if "gen" not in columns:  # schema 1
+            self._db.execute("ALTER TABLE rows ADD COLUMN gen INTEGER NOT NULL DEFAULT 1")
+        if "job_id" not in columns:  # schema 1 or 2: rows sent one by one, no job
+            self._db.execute("ALTER TABLE rows ADD COLUMN job_id TEXT")
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS jobs (
+                job_id TEXT PRIMARY KEY,
+                seq INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                failed INTEGER,
+                submitted REAL NOT NULL,
+                finished REAL
+            )"""
+        )
+        # The rows of each job; ``original`` (for the reject file) is dropped once the job's
+        # outcomes are in ``rows``, the rest stays as the record of which job carried a row.
+        self._db.execute(
+            """CREATE TABLE IF NOT EXISTS job_rows (
+                job_id TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                row INTEGER NOT NULL,
+                hash TEXT NOT NULL,
+                original TEXT,
+                PRIMARY KEY (job_id, position)
+            )"""
+        )
         self._set_meta("schema_version", str(_SCHEMA_VERSION))
         self.generation = int(self._meta("generation") or 1)
 
@@ -348,6 +405,115 @@ class Journal:
         if new:
             self._db.executemany("INSERT INTO temp.links (key, grp) VALUES (?, ?)", new)
         return sorted(groups | {target})
+
+    # ---- bulk import jobs
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        # The connection autocommits each statement; a job and its rows are one commit.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def record_job(self, job_id: str, rows: Sequence[tuple[int, str, str]]) -> None:
+        """Commit a job the server accepted, with its rows ``(row, hash, original)`` in the
+        order of the job's request; called right after the 202, before any polling."""
+        with self._transaction():
+            seq = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0])
+            self._db.execute(
+                "INSERT INTO jobs (job_id, seq, state, size, submitted) VALUES (?, ?, ?, ?, ?)",
+                (job_id, seq, "running", len(rows), time.time()),
+            )
+            self._db.executemany(
+                "INSERT INTO job_rows (job_id, position, row, hash, original) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (job_id, position, row, content_hash, original)
+                    for position, (row, content_hash, original) in enumerate(rows)
+                ],
+            )
+
+    def running_jobs(self) -> list[str]:
+        """Ids of jobs accepted but whose outcomes are not recorded yet, oldest first."""
+        return [
+            str(job_id)
+            for (job_id,) in self._db.execute(
+                "SELECT job_id FROM jobs WHERE state = 'running' ORDER BY seq"
+            )
+        ]
+
+    def job_rows(self, job_id: str) -> list[JobRow]:
+        """The rows of a job, in the order of its request."""
+        return [
+            JobRow(int(position), int(row), str(content_hash), str(original or ""))
+            for position, row, content_hash, original in self._db.execute(
+                "SELECT position, row, hash, original FROM job_rows WHERE job_id = ? "
+                "ORDER BY position",
+                (job_id,),
+            )
+        ]
+
+    def finish_job(
+        self,
+        job_id: str,
+        state: JobState,
+        *,
+        errors: Mapping[int, str],
+        default: tuple[Outcome, str | None] = ("imported", None),
+    ) -> dict[Outcome, int]:
+        """Commit the outcome of every row of a finished job, and the job's state, at once.
+
+        ``errors`` maps a position in the job to its import error (the row is ``rejected``);
+        the other rows get ``default`` (``imported``, or ``failed`` with a reason when the
+        job was cancelled or lost). A job already finished is left as it is. Returns how
+        many rows got each outcome.
+        """
+        counts: dict[Outcome, int] = {}
+        with self._transaction():
+            found = self._db.execute(
+                "SELECT state FROM jobs WHERE job_id = ?", (job_id,)
+            ).fetchone()
+            if found is None or found[0] != "running":
+                return counts
+            now = time.time()
+            outcomes = []
+            for item in self.job_rows(job_id):
+                error = errors.get(item.position)
+                status: Outcome
+                reason: str | None
+                if error is not None:
+                    status, reason = "rejected", error
+                else:
+                    status, reason = default
+                failing = status in ("rejected", "failed")
+                counts[status] = counts.get(status, 0) + 1
+                outcomes.append(
+                    (
+                        item.row,
+                        item.hash,
+                        status,
+                        reason,
+                        item.original if failing else None,
+                        now,
+                        self.generation,
+                        job_id,
+                    )
+                )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO rows (row, hash, status, error, original, finished, "
+                "gen, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                outcomes,
+            )
+            self._db.execute(
+                "UPDATE jobs SET state = ?, failed = ?, finished = ? WHERE job_id = ?",
+                (state, len(errors), now, job_id),
+            )
+            self._db.execute("UPDATE job_rows SET original = NULL WHERE job_id = ?", (job_id,))
+        return counts
 
     def forget_after(self, last_row: int) -> None:
         """Drop outcomes of rows past the end of the file (it was shortened)."""
