@@ -47,8 +47,9 @@ def test_sigkill_half_way_then_resume(
 ) -> None:
     people = write_people(tmp_path / "contacts.csv", ROWS)
     journal_path = tmp_path / "contacts.csv.journal.sqlite"
+    # One by one; with bulk import jobs in flight: test_import_bulk.py.
     args = ["import", str(people.path), "--base-url", sandbox.base_url, "--no-pacing",
-            "--concurrency", str(CONCURRENCY)]  # fmt: skip
+            "--concurrency", str(CONCURRENCY), "--via", "single"]  # fmt: skip
 
     first = subprocess.Popen(
         [sys.executable, "-m", "klaviyo_profiles.cli", *args],

@@ -25,7 +25,7 @@ import socket
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import click
 from klaviyo_profile_import import facts
@@ -497,6 +497,46 @@ def upsert(
     type=click.Path(dir_okay=False, path_type=Path),
     help="reject file (default FILE.rejects.csv or FILE.rejects.jsonl)",
 )
+@click.option(
+    "--via",
+    type=click.Choice(["auto", "bulk", "single"]),
+    default="auto",
+    show_default=True,
+    help="bulk: rows that clear nothing go in bulk import jobs (10,000 a request), rows with "
+    "a null go one by one (only that clears); single: every row one by one; auto: as bulk, "
+    "but a file of fewer than 100 rows goes one by one",
+)
+@click.option(
+    "--max-jobs",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="bulk import jobs in flight at once",
+)
+@click.option(
+    "--job-size",
+    type=click.IntRange(1, None),
+    default=None,
+    metavar="N",
+    help="at most N profiles per job (default and ceiling: the API's limit per job)",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(0.01, 60),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="first pause between two polls of a job (it grows to 30 s while the job runs)",
+)
+@click.option(
+    "--job-timeout",
+    type=click.FloatRange(1, None),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="stop when a job has not ended after this long; the job stays in the journal and "
+    "the next run polls it again",
+)
 @click.option("--additional-fields", multiple=True, metavar="NAME[,NAME]", hidden=True)
 @click.option(
     "--no-pacing",
@@ -518,6 +558,11 @@ def import_(
     concurrency: int,
     journal_path: Path | None,
     rejects_path: Path | None,
+    via: str,
+    max_jobs: int,
+    job_size: int | None,
+    poll_interval: float,
+    job_timeout: float,
     additional_fields: tuple[str, ...],
     no_pacing: bool,
     max_attempts: int,
@@ -534,13 +579,16 @@ def import_(
     Every outcome is journalled; running the same command again after a crash, Ctrl-C or
     kill -9 skips the rows already done. A row that was in flight at the crash is sent
     again, which the upsert answers with 200 (updated): it never creates a second profile.
-    Rows that fail go to the reject file, and the exit status is 1.
+    A bulk import job is journalled as soon as the API accepts it, and a re-run polls it
+    instead of sending its rows again. Rows that fail go to the reject file, and the exit
+    status is 1.
     """
     from .importer import (
         HeaderError,
         ImportSettings,
         PreflightError,
         RejectFileError,
+        Via,
         detect_format,
         run_import,
         text_encoding,
@@ -575,6 +623,11 @@ def import_(
             pacing=not no_pacing,
             max_attempts=max_attempts,
             limiter=backend,
+            via=cast(Via, via),
+            max_jobs=max_jobs,
+            job_size=job_size,
+            poll_interval=poll_interval,
+            job_timeout=job_timeout,
         )
         summary = run_import(settings, console)
     except (HeaderError, PreflightError) as exc:
@@ -593,10 +646,13 @@ def import_(
         fail(str(exc))
 
     elapsed = max(summary.elapsed, 1e-9)
-    sent = summary.created + summary.updated + summary.rejected + summary.failed
+    sent = summary.sent + summary.rejected + summary.failed
+    jobs = ""
+    if summary.bulk or summary.imported or summary.jobs_started:
+        jobs = f"{summary.imported} imported in bulk jobs ({summary.jobs_started} started), "
     console.print(
         f"done in {summary.elapsed:.1f}s ({sent / elapsed:,.0f} rows/s): "
-        f"{summary.created} created, {summary.updated} updated, "
+        f"{summary.created} created, {summary.updated} updated, {jobs}"
         f"{summary.rejected} rejected, {summary.failed} failed after retries, "
         f"{summary.skipped} skipped (done by an earlier run)",
         highlight=False,

@@ -6,6 +6,12 @@ one :class:`~klaviyo_profiles.AsyncKlaviyoProfiles` (which paces under the rate 
 retries what is safe to retry) and commit each outcome to the :class:`~.journal.Journal`
 before taking the next row. Nothing else accumulates: counters, not lists.
 
+With ``--via auto`` (the default) or ``bulk``, rows that clear nothing go in Klaviyo's bulk
+import jobs (up to 10,000 profiles a request, see :mod:`.jobs`), and rows with a null go
+through Create or Update Profile, the only call that clears a field; ``--via single`` sends
+every row that way. Which path a row takes, and why file order per profile holds across the
+two, is explained at :func:`use_bulk` and in ``_run``.
+
 Cells: an empty cell leaves the field unchanged (it is omitted); the ``--null-token`` clears
 it (sent as ``null``). Columns map to fields by name (``email``, ``first_name``, ``kx`` or
 ``_kx``, ``location.city`` or ``location_city``, ``properties.<key>``), or by ``--map``.
@@ -48,6 +54,7 @@ from rich.progress import (
 from rich.text import Text
 
 from ..body import decode_json
+from ..bulk import AUTO_BULK_MIN_PROFILES, PreparedProfile, prepare_profile
 from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
 from ..errors import (
     APIError,
@@ -61,6 +68,7 @@ from ..ratelimit import LimiterBackend
 from ..retries import RetryPolicy, is_retryable
 from .common import scrub
 from .fields import Target, assemble_body, coerce_text, resolve_target
+from .jobs import ChunkRow, JobPipeline, JobWaitError, item_payload_limit
 from .journal import DONE_STATES, FINAL_STATES, Journal, JournalError, Outcome, row_hash
 
 __all__ = [
@@ -71,12 +79,15 @@ __all__ = [
     "PreflightError",
     "RejectFileError",
     "SourceRow",
+    "Via",
     "detect_format",
     "read_rows",
     "run_import",
+    "use_bulk",
 ]
 
 Format = Literal["csv", "jsonl"]
+Via = Literal["auto", "bulk", "single"]
 
 # Large CSV cells (long property values) are legitimate; the default 128 KiB field limit is
 # raised to the endpoint's whole payload limit, beyond which the row cannot be sent anyway.
@@ -344,6 +355,19 @@ class ImportSettings:
     max_attempts: int = 5
     #: Where the rate limiter counts (``--limiter``); ``None``: ``$KLAVIYO_LIMITER_URL`` or memory.
     limiter: LimiterBackend | None = None
+    #: ``--via``: ``single`` sends every row with Create or Update Profile; ``bulk`` sends rows
+    #: without a null in bulk import jobs; ``auto`` does so unless the file is small.
+    via: Via = "auto"
+    #: Bulk import jobs in flight at once (``--max-jobs``).
+    max_jobs: int = 4
+    #: At most this many profiles per job (``--job-size``; ``None``: the operation's limit).
+    job_size: int | None = None
+    #: First and longest pause between two polls of a job (``--poll-interval``).
+    poll_interval: float = 1.0
+    max_poll_interval: float = 30.0
+    #: Seconds to wait for one job before stopping the run (``None``: no limit); the job stays
+    #: in the journal and the next run polls it again.
+    job_timeout: float | None = 3600.0
 
     def text_format(self) -> dict[str, str]:
         """``delimiter`` and ``encoding`` as keyword arguments of the readers."""
@@ -386,6 +410,8 @@ class ImportSummary:
     processed: int = 0
     created: int = 0
     updated: int = 0
+    #: Rows applied by bulk import jobs (a job does not say created or updated).
+    imported: int = 0
     rejected: int = 0
     failed: int = 0
     skipped: int = 0
@@ -396,11 +422,18 @@ class ImportSummary:
     #: What to do about ``aborted`` before running again.
     abort_hint: str = "fix the API key and run again to resume"
     interrupted: bool = False
+    #: Whether rows may go in bulk import jobs in this run (``--via`` and the file size).
+    bulk: bool = False
+    #: Rows handed to the server (in accepted jobs, or as single requests) in this run.
+    submitted: int = 0
+    #: Jobs accepted in this run; jobs whose outcomes are not recorded yet.
+    jobs_started: int = 0
+    jobs_running: int = 0
 
     @property
     def sent(self) -> int:
         """Rows the server accepted in this run."""
-        return self.created + self.updated
+        return self.created + self.updated + self.imported
 
     @property
     def ok(self) -> bool:
@@ -428,11 +461,18 @@ class _Counts(ProgressColumn):
         text.append("  ")
         text.append(f"{fields.get('updated', 0)} updated", style="cyan")
         text.append("  ")
+        imported = fields.get("imported", 0)
+        if imported:
+            text.append(f"{imported} imported", style="cyan")
+            text.append("  ")
         failed = fields.get("failed", 0)
         text.append(f"{failed} failed", style="red" if failed else "dim")
         skipped = fields.get("skipped", 0)
         if skipped:
             text.append(f"  {skipped} skipped", style="dim")
+        if fields.get("bulk"):
+            text.append(f"  {fields.get('submitted', 0)} submitted", style="dim")
+            text.append(f"  {fields.get('jobs_running', 0)} jobs running", style="dim")
         return text
 
 
@@ -483,8 +523,12 @@ class Reporter:
                 completed=summary.processed,
                 created=summary.created,
                 updated=summary.updated,
+                imported=summary.imported,
                 failed=failed,
                 skipped=summary.skipped,
+                bulk=summary.bulk,
+                submitted=summary.submitted,
+                jobs_running=summary.jobs_running,
             )
             return
         now = time.monotonic()
@@ -493,17 +537,27 @@ class Reporter:
             self.console.print(self.line(summary), highlight=False)
 
     def line(self, summary: ImportSummary) -> str:
-        """``rows 1200/5000 (24%)  created ...`` for logs and pipes."""
+        """``rows 1200/5000 (24%)  created ...`` for logs and pipes.
+
+        ``rows`` counts rows confirmed (an outcome recorded); with bulk jobs the line also
+        shows the rows submitted and the jobs running.
+        """
         elapsed = max(time.monotonic() - self._started, 1e-9)
         fresh = summary.processed - summary.skipped
         rate = fresh / elapsed
         left = max(self.total - summary.processed, 0)
         eta = f"{left / rate:.0f}s" if rate > 0 else "--"
         share = 100 * summary.processed / self.total if self.total else 100.0
+        jobs = ""
+        if summary.bulk:
+            jobs = (
+                f"imported {summary.imported}  submitted {summary.submitted}  "
+                f"jobs running {summary.jobs_running}  "
+            )
         return (
             f"rows {summary.processed}/{self.total} ({share:.0f}%)  created {summary.created}  "
             f"updated {summary.updated}  failed {summary.rejected + summary.failed}  "
-            f"skipped {summary.skipped}  {rate:,.0f} rows/s  eta {eta}"
+            f"skipped {summary.skipped}  {jobs}{rate:,.0f} rows/s  eta {eta}"
         )
 
     def __exit__(self, *exc_info: object) -> None:
@@ -593,6 +647,22 @@ class ProfileLanes:
             self._tails[key] = mine
         return waits, mine
 
+    def busy(self, keys: frozenset[IdentityKey]) -> bool:
+        """Whether an earlier row naming any of ``keys`` has no outcome yet."""
+        return any((tail := self._tails.get(key)) is not None and not tail.done() for key in keys)
+
+    def join_shared(
+        self, keys: frozenset[IdentityKey], outcome: asyncio.Future[int | None]
+    ) -> None:
+        """Admit a row (with no earlier row to wait for) whose outcome is ``outcome``, shared
+        by the rows of one bulk import job."""
+        for key in keys:
+            self._tails[key] = outcome
+
+    def sweep(self) -> None:
+        """Drop lanes whose last row has its outcome (rows of finished jobs)."""
+        self._tails = {key: tail for key, tail in self._tails.items() if not tail.done()}
+
     def leave(
         self, keys: frozenset[IdentityKey], mine: asyncio.Future[int | None], outcome: int | None
     ) -> None:
@@ -622,6 +692,44 @@ def _send_again(prior: str, row: SourceRow, mapper: RowMapper, journal: Journal)
     except InvalidInputError:
         return False
     return journal.any_sent(_stored_keys(keys))
+
+
+# --------------------------------------------------------------------------------------------
+# Two paths: bulk import jobs and Create or Update Profile
+#
+# Order per profile across the two paths. A job applies its profiles in an order Klaviyo does
+# not promise, and at a time of its own (it completes minutes after it was accepted), so two
+# rows of one profile must never be in one job, nor in two jobs in flight at once, nor one in
+# a job and the other sent alone while that job runs. The importer keeps that with the same
+# lanes that order the single path (:class:`ProfileLanes`, identifiers and their groups): a row
+# goes in the chunk being filled only when no earlier row of its profile is unfinished;
+# otherwise it takes the single path and waits, like any single row, until every earlier row
+# of its profile has its outcome, which for a row in a job means until that job has completed
+# and its outcomes are recorded. So the first row of a profile may go in a job, and each
+# repeat follows it, one at a time and in file order, through Create or Update Profile: the
+# last row wins, as with ``--via single``. (Collapsing a profile's rows into one before
+# sending would need the whole file, or all of a profile's rows, in memory; routing repeats to
+# the single path keeps memory flat and costs one single request per repeated row.) A row
+# with a null always takes the single path: a job would leave the field unchanged.
+
+#: Under ``--via auto``, files with fewer data rows than this go through Create or Update
+#: Profile only: that many single requests take a few seconds within its burst window (75 a
+#: second), while a job costs a queue wait, processing and polling (tens of seconds on
+#: Klaviyo). The library's threshold for ``create_or_update_profiles``, shared so both agree.
+SMALL_FILE_ROWS = AUTO_BULK_MIN_PROFILES
+
+#: Rows that may wait at once on the single path when jobs are used: repeats of profiles in a
+#: job in flight wait for it to complete, so more of them are parked than with single requests
+#: only. Bounded, so memory stays flat; when they fill it, the chunk being filled is started.
+_BULK_WINDOW = 2048
+
+
+def use_bulk(via: Via, total: int) -> bool:
+    """Whether rows may go in bulk import jobs: ``--via bulk``, or ``auto`` for a file of at
+    least :data:`SMALL_FILE_ROWS` data rows."""
+    if via == "single":
+        return False
+    return via == "bulk" or total >= SMALL_FILE_ROWS
 
 
 async def held_back_by(waits: Sequence[asyncio.Future[int | None]]) -> int | None:
@@ -654,6 +762,19 @@ async def _run(
     fingerprint = settings.fingerprint(header)
     fatal: list[BaseException] = []
 
+    def count(status: Outcome, rows: int = 1) -> None:
+        if status == "created":
+            summary.created += rows
+        elif status == "updated":
+            summary.updated += rows
+        elif status == "imported":
+            summary.imported += rows
+        elif status == "rejected":
+            summary.rejected += rows
+        else:
+            summary.failed += rows
+        summary.processed += rows
+
     def finish(row: SourceRow, content_hash: str, status: Outcome, **details: Any) -> None:
         failing = status in ("rejected", "failed")
         # Nothing that reaches the journal (and so the reject file) may carry the API key:
@@ -674,15 +795,7 @@ async def _run(
             if not fatal:
                 fatal.append(JournalWriteError(f"cannot write the journal {journal.path}: {exc}"))
             return
-        if status == "created":
-            summary.created += 1
-        elif status == "updated":
-            summary.updated += 1
-        elif status == "rejected":
-            summary.rejected += 1
-        else:
-            summary.failed += 1
-        summary.processed += 1
+        count(status)
         reporter.update(summary)
 
     limits = httpx.Limits(
@@ -701,6 +814,7 @@ async def _run(
 
     async def send(row: SourceRow, content_hash: str, body: dict[str, Any]) -> Outcome | None:
         """Send one row and journal its outcome (``None``: not sent, the key was refused)."""
+        summary.submitted += 1
         try:
             result = await client.create_or_update_profile(
                 # Built from the row at run time; checked before sending like any Mapping.
@@ -742,10 +856,50 @@ async def _run(
         return outcome
 
     lanes = ProfileLanes()
+    reported_submitted = [0]  # rows of accepted jobs already in summary.submitted
+
+    def job_row_failed(
+        number: int, content_hash: str, original: str, status: Outcome, error: str
+    ) -> None:
+        finish(SourceRow(number, original, None), content_hash, status, error=error)
+
+    def job_recorded(counts: dict[Outcome, int]) -> None:
+        for status, rows in counts.items():
+            count(status, rows)
+        # Lanes that ended with this job's rows are done: memory stays bounded.
+        lanes.sweep()
+
+    def job_progress() -> None:
+        summary.submitted += jobs.rows_submitted - reported_submitted[0]
+        reported_submitted[0] = jobs.rows_submitted
+        summary.jobs_running = jobs.jobs_running
+        summary.jobs_started = jobs.jobs_started
+        reporter.update(summary)
+
+    jobs = JobPipeline(
+        client,
+        journal,
+        fatal=fatal,
+        on_row=job_row_failed,
+        on_recorded=job_recorded,
+        on_change=job_progress,
+        max_jobs=settings.max_jobs,
+        job_size=settings.job_size,
+        poll_interval=settings.poll_interval,
+        max_poll_interval=settings.max_poll_interval,
+        job_timeout=settings.job_timeout,
+    )
+    summary.bulk = use_bulk(settings.via, summary.total)
+    item_limit_bytes = item_payload_limit()
+
     sending = asyncio.Semaphore(settings.concurrency)
-    # Rows read but not finished (sending or waiting for an earlier row of their profile):
-    # bounded, so memory stays flat however many rows one profile has.
-    window = asyncio.Semaphore(max(4 * settings.concurrency, 32))
+    # Rows read but not finished on the single path (sending, or waiting for an earlier row of
+    # their profile): bounded, so memory stays flat however many rows one profile has. With
+    # bulk jobs more rows wait (for a job to complete), so the bound is higher.
+    window_size = max(4 * settings.concurrency, 32)
+    if summary.bulk:
+        window_size = max(window_size, _BULK_WINDOW)
+    window = asyncio.Semaphore(window_size)
     running: set[asyncio.Task[None]] = set()
 
     async def handle(
@@ -782,13 +936,22 @@ async def _run(
             window.release()
 
     last_row = 0
-    # Rows past this one have no earlier outcome, so none of them can be skipped.
-    resumed_up_to = journal.last_row()
     try:
+        # Jobs an earlier run started come first: their rows must not be sent again, and
+        # their outcomes decide which rows of the file are done.
+        try:
+            await jobs.resume()
+        except sqlite3.Error as exc:
+            fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
+        # Rows past this one have no earlier outcome, so none of them can be skipped.
+        resumed_up_to = journal.last_row()
         for row in read_rows(settings.path, settings.fmt, **settings.text_format()):
             if fatal:
                 break
             last_row = row.number
+            if row.number % 256 == 0:
+                # Reading does not wait while rows go in a chunk: let the jobs be polled.
+                await asyncio.sleep(0)
             content_hash = row_hash(fingerprint, row.original)
             try:
                 prior = journal.status(row.number, content_hash)
@@ -816,6 +979,14 @@ async def _run(
                 # Klaviyo refuses a profile with no identifier; no request needed to know.
                 finish(row, content_hash, "rejected", error=NO_IDENTIFIER)
                 continue
+            prepared: PreparedProfile | None = None
+            if summary.bulk:
+                try:
+                    prepared = prepare_profile(body)
+                except InvalidInputError as exc:
+                    # The check the single call makes before sending: the same refusal.
+                    finish(row, content_hash, "rejected", error=str(exc))
+                    continue
             try:
                 stored = _stored_keys(keys)
                 if row.number < resumed_up_to:
@@ -827,6 +998,23 @@ async def _run(
                 fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
                 break
             lane_keys = keys | {("group", str(group)) for group in groups}
+            # Which path (see "Order per profile across the two paths" above): a job when the
+            # row clears nothing, fits a job, and no earlier row of its profile is unfinished
+            # (in the chunk being filled, in a job in flight, or on the single path); else
+            # the single path, after those earlier rows.
+            if (
+                prepared is not None
+                and not prepared.has_null
+                and (item_limit_bytes is None or prepared.size <= item_limit_bytes)
+                and not lanes.busy(lane_keys)
+            ):
+                chunk_row = ChunkRow(row.number, content_hash, scrub(row.original), prepared)
+                lanes.join_shared(lane_keys, await jobs.place(chunk_row))
+                continue
+            if window.locked() and jobs.pending:
+                # Rows waiting for the chunk being filled hold the whole window: start it,
+                # or they would wait for rows the reader cannot reach.
+                await jobs.flush()
             # Waits while the window is full: memory stays bounded.
             await window.acquire()
             waits, mine = lanes.join(lane_keys)
@@ -839,19 +1027,34 @@ async def _run(
                     journal.forget_after(last_row)
                 except sqlite3.Error as exc:
                     fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
+        if fatal:
+            # Jobs in flight stay running in the journal: the next run polls them.
+            jobs.abandon()
+            jobs.cancel()
+        else:
+            await jobs.flush()
+        await jobs.drain()
         if running:
             await asyncio.gather(*running)
     finally:
+        jobs.cancel()
         for task in list(running):
             task.cancel()
         await client.aclose()
         await http.aclose()
+    summary.jobs_started = jobs.jobs_started
+    summary.jobs_running = jobs.jobs_running
     if fatal:
         summary.aborted = _describe_error(fatal[0])
         if isinstance(fatal[0], JournalWriteError):
             summary.abort_hint = (
                 "make room for the journal and run again to resume (rows whose outcome was "
                 "not recorded are sent again)"
+            )
+        elif isinstance(fatal[0], JobWaitError) or jobs.jobs_running:
+            summary.abort_hint = (
+                "run the same command again to resume: jobs in flight are polled by their ids, "
+                "never submitted again"
             )
 
 

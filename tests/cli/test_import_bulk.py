@@ -1,0 +1,474 @@
+"""``klaviyo-profiles import --via auto|bulk|single``: bulk import jobs beside single requests.
+
+Against the sandbox over loopback: which rows go in jobs and which one by one, nulls applied by
+the single path, repeated profiles in file order across both paths, import errors in the
+reject file, the journal's jobs (schema 3, and journals of schema 2), and a SIGKILL while jobs
+are in flight followed by a re-run that polls them instead of sending them again.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import io
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
+from cli_people import read_reject_rows, write_people
+from klaviyo_profiles.cli.importer import SMALL_FILE_ROWS, ImportSummary, Reporter, use_bulk
+from klaviyo_profiles.cli.journal import Journal
+from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
+from klaviyo_profiles.sandbox.config import BULK_OPERATIONS, BulkJobConfig
+from rich.console import Console
+
+JOBS_PATH = "/api/profile-bulk-import-jobs"
+SINGLE_PATH = "/api/profile-import"
+#: Quick polls: the sandbox's jobs finish in a fraction of a second unless slowed down.
+FAST = ["--no-pacing", "--poll-interval", "0.05"]
+
+
+@pytest.fixture(scope="module")
+def module_bulk_sandbox() -> Iterator[Sandbox]:
+    """A sandbox with no rate limits on any operation and jobs that start at once."""
+    off = RateLimitConfig(enabled=False)
+    config = SandboxConfig(
+        rate_limits=off,
+        operation_rate_limits={name: off for name in BULK_OPERATIONS},
+        jobs=BulkJobConfig(queue_delay=0.0, profiles_per_second=20_000.0, concurrency=4),
+        request_log_size=100_000,
+    )
+    with Sandbox(config) as sb:
+        yield sb
+
+
+@pytest.fixture
+def bulk_sandbox(module_bulk_sandbox: Sandbox) -> Sandbox:
+    """The module's sandbox, emptied and back to its starting configuration."""
+    module_bulk_sandbox.reset()
+    return module_bulk_sandbox
+
+
+def _job_posts(sandbox: Sandbox, since: int = 0) -> list[dict[str, Any]]:
+    """Requests that asked for a new job (whatever the answer)."""
+    return [
+        entry
+        for entry in sandbox.requests()[since:]
+        if entry["method"] == "POST" and entry["path"] == JOBS_PATH
+    ]
+
+
+def _job_emails(entry: dict[str, Any]) -> list[str]:
+    profiles = entry["body"]["data"]["attributes"]["profiles"]["data"]
+    return [profile["attributes"].get("email") for profile in profiles]
+
+
+def _single_emails(sandbox: Sandbox, since: int = 0) -> list[str]:
+    return [
+        entry["body"]["data"]["attributes"].get("email")
+        for entry in sandbox.requests()[since:]
+        if entry["method"] == "POST"
+        and entry["path"] == SINGLE_PATH
+        and isinstance(entry["body"], dict)
+    ]
+
+
+def _profiles(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
+    return {p["attributes"]["email"]: p["attributes"] for p in sandbox.profiles()}
+
+
+def _rows(journal: Path) -> dict[int, dict[str, Any]]:
+    db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=5)
+    db.row_factory = sqlite3.Row
+    try:
+        return {int(r["row"]): dict(r) for r in db.execute("SELECT * FROM rows")}
+    finally:
+        db.close()
+
+
+def _write(path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header or ["email", "first_name", "last_name"])
+        writer.writerows(rows)
+    return path
+
+
+# ---- the pieces
+
+
+def test_small_files_go_single_under_auto_and_bulk_forces_jobs() -> None:
+    assert use_bulk("auto", SMALL_FILE_ROWS) and not use_bulk("auto", SMALL_FILE_ROWS - 1)
+    assert use_bulk("bulk", 1) and not use_bulk("single", 10**6)
+
+
+def test_progress_line_shows_rows_submitted_and_jobs_running() -> None:
+    summary = ImportSummary(total=100, processed=40, imported=40, bulk=True)
+    summary.submitted, summary.jobs_running = 90, 2
+    pipe = io.StringIO()
+    with Reporter(
+        Console(file=pipe, force_terminal=False, width=200), total=100, interval=0
+    ) as reporter:
+        reporter.update(summary)
+    line = pipe.getvalue()
+    assert line.startswith("rows 40/100 (40%)")  # rows confirmed
+    assert "imported 40  submitted 90  jobs running 2" in line
+    terminal = io.StringIO()
+    console = Console(file=terminal, force_terminal=True, width=200)
+    with Reporter(console, total=100) as reporter:
+        reporter.update(summary)
+    shown = terminal.getvalue()
+    assert "90 submitted" in shown and "2 jobs running" in shown and "40 imported" in shown
+
+
+def test_journal_records_a_job_with_its_rows_then_each_outcome_once(tmp_path: Path) -> None:
+    with Journal(tmp_path / "j.sqlite") as journal:
+        journal.record_job("job-a", [(1, "h1", '["a"]'), (2, "h2", '["b"]'), (4, "h4", '["d"]')])
+        journal.record_job("job-b", [(3, "h3", '["c"]')])
+        assert journal.running_jobs() == ["job-a", "job-b"]
+        assert [r.row for r in journal.job_rows("job-a")] == [1, 2, 4]
+        assert journal.status(1, "h1") is None  # no outcome until the job completes
+        counts = journal.finish_job("job-a", "complete", errors={1: "invalid: bad email"})
+        assert counts == {"imported": 2, "rejected": 1}
+        # A second finish (a resumed run reading it again) records nothing more.
+        assert journal.finish_job("job-a", "complete", errors={}) == {}
+        assert journal.status(1, "h1") == "imported" and journal.status(2, "h2") == "rejected"
+        rejected = list(journal.entries({"rejected"}))
+        assert [(e.row, e.error, e.original) for e in rejected] == [
+            (2, "invalid: bad email", '["b"]')
+        ]
+        journal.finish_job("job-b", "cancelled", errors={}, default=("failed", "cancelled"))
+        assert journal.status(3, "h3") == "failed"
+        assert journal.running_jobs() == []
+    db = sqlite3.connect(tmp_path / "j.sqlite")
+    assert dict(db.execute("SELECT row, job_id FROM rows")) == {
+        1: "job-a",
+        2: "job-a",
+        4: "job-a",
+        3: "job-b",
+    }
+    # The rows' copies kept for the reject file are dropped once their outcomes are recorded.
+    assert db.execute("SELECT COUNT(*) FROM job_rows WHERE original IS NOT NULL").fetchone() == (0,)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+
+
+def _downgrade_to_schema_2(path: Path) -> None:
+    """Make a journal look as the previous version wrote it (no jobs, no rows.job_id)."""
+    db = sqlite3.connect(path)
+    db.execute("DROP TABLE jobs")
+    db.execute("DROP TABLE job_rows")
+    db.execute("ALTER TABLE rows DROP COLUMN job_id")
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+
+
+def test_journal_of_schema_2_is_migrated_and_its_outcomes_resume(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    people = write_people(tmp_path / "people.csv", 150)
+    first = invoke(["import", str(people.path), "--base-url", bulk_sandbox.base_url,
+                    "--via", "single", *FAST])  # fmt: skip
+    assert first.exit_code == 1  # the file's bad rows
+    journal = tmp_path / "people.csv.journal.sqlite"
+    before = _rows(journal)
+    _downgrade_to_schema_2(journal)
+    bulk_sandbox.reset()
+
+    again = invoke(["import", str(people.path), "--base-url", bulk_sandbox.base_url,
+                    "--via", "auto", *FAST])  # fmt: skip
+    assert again.exit_code == 1, again.stderr
+    # Rows done or rejected for good by the first run are skipped: nothing is sent again.
+    assert f"{len(before)} skipped" in again.stdout
+    assert _job_posts(bulk_sandbox) == [] and _single_emails(bulk_sandbox) == []
+    after = _rows(journal)
+    assert {row: r["status"] for row, r in after.items()} == {
+        row: r["status"] for row, r in before.items()
+    }
+    db = sqlite3.connect(journal)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    assert db.execute("SELECT COUNT(*) FROM jobs").fetchone() == (0,)
+
+
+def test_journal_of_a_newer_schema_is_refused_and_left_alone(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "p.csv", [["a@example.com", "A", "B"]])
+    journal = tmp_path / "p.csv.journal.sqlite"
+    Journal(journal).close()
+    db = sqlite3.connect(journal)
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    result = invoke(["import", str(path), "--base-url", "http://127.0.0.1:9", *FAST])
+    assert result.exit_code == 2
+    assert "newer klaviyo-profiles (journal schema 4, this one reads 3)" in result.stderr
+
+
+# ---- routing
+
+
+def test_rows_go_in_jobs_and_rows_with_a_null_go_single_and_clear(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = 300
+    emails = [f"p{n:04d}@example.com" for n in range(1, rows + 1)]
+    seed = _write(tmp_path / "seed.csv", [[e, "First", "Old"] for e in emails])
+    seeded = invoke(["import", str(seed), "--base-url", bulk_sandbox.base_url, *FAST])
+    assert seeded.exit_code == 0, seeded.stderr
+    assert all(p["last_name"] == "Old" for p in _profiles(bulk_sandbox).values())
+    assert len(_job_posts(bulk_sandbox)) == 1 and _single_emails(bulk_sandbox) == []
+
+    clearing = {e for n, e in enumerate(emails, start=1) if n % 20 == 0}
+    update = _write(
+        tmp_path / "update.csv",
+        [[e, "New", "NULL" if e in clearing else ""] for e in emails],
+    )
+    seen = len(bulk_sandbox.requests())  # the second run's requests come after
+    result = invoke(["import", str(update), "--base-url", bulk_sandbox.base_url,
+                     "--null-token", "NULL", "--job-size", "100", *FAST])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "15 updated" in result.stdout and "285 imported in bulk jobs (3 started)" in result.stdout
+    )
+
+    # Rows with a null went one by one, and only they; the rest in jobs, once each.
+    assert sorted(_single_emails(bulk_sandbox, seen)) == sorted(clearing)
+    posts = _job_posts(bulk_sandbox, seen)
+    in_jobs = [email for entry in posts for email in _job_emails(entry)]
+    assert sorted(in_jobs) == sorted(set(emails) - clearing)
+    assert len(posts) == 3 and all(len(_job_emails(entry)) <= 100 for entry in posts)
+    profiles = _profiles(bulk_sandbox)
+    for email in emails:
+        assert profiles[email]["first_name"] == "New"
+        # The single path cleared; a job would have left "Old" in place.
+        expected = None if email in clearing else "Old"
+        assert profiles[email].get("last_name") == expected, email
+    statuses = collections.Counter(
+        r["status"] for r in _rows(tmp_path / "update.csv.journal.sqlite").values()
+    )
+    assert statuses == {"imported": 285, "updated": 15}
+
+
+def test_small_file_goes_single_under_auto_and_in_a_job_with_bulk(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    small = _write(tmp_path / "small.csv", [[f"s{n}@example.com", "S", ""] for n in range(10)])
+    auto = invoke(["import", str(small), "--base-url", bulk_sandbox.base_url, *FAST])
+    assert auto.exit_code == 0, auto.stderr
+    assert _job_posts(bulk_sandbox) == [] and len(_single_emails(bulk_sandbox)) == 10
+
+    bulk_sandbox.reset()
+    forced = invoke(["import", str(small), "--base-url", bulk_sandbox.base_url, "--via", "bulk",
+                     "--journal", str(tmp_path / "other.sqlite"), *FAST])  # fmt: skip
+    assert forced.exit_code == 0, forced.stderr
+    assert len(_job_posts(bulk_sandbox)) == 1 and _single_emails(bulk_sandbox) == []
+    assert "10 imported in bulk jobs (1 started)" in forced.stdout
+
+
+def test_via_single_never_starts_a_job(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "p.csv", [[f"v{n}@example.com", "V", ""] for n in range(150)])
+    result = invoke(["import", str(path), "--base-url", bulk_sandbox.base_url,
+                     "--via", "single", *FAST])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert _job_posts(bulk_sandbox) == [] and len(_single_emails(bulk_sandbox)) == 150
+
+
+def test_via_takes_only_auto_bulk_or_single(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    path = _write(tmp_path / "p.csv", [["a@example.com", "A", ""]])
+    result = invoke(["import", str(path), "--via", "fast"])
+    assert (
+        result.exit_code == 2 and "'fast' is not one of 'auto', 'bulk', 'single'" in result.stderr
+    )
+
+
+def test_repeated_profiles_keep_file_order_across_jobs_and_single_requests(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # A job that waits before it runs: a repeat sent one by one before the job completed
+    # would be overwritten by the job's older row, and the test would see it.
+    bulk_sandbox.set_jobs(queue_delay=0.3, profiles_per_second=2000.0)
+    rows: list[list[str]] = [[f"o{n:04d}@example.com", f"Only{n}", ""] for n in range(1, 301)]
+    repeats = {5: "v1", 60: "v2", 61: "v3", 250: "v4", 300: "v5"}
+    for number, value in repeats.items():
+        rows[number - 1] = ["Rep@Example.com" if number % 2 else "rep@example.com", value, ""]
+    # One row names the profile by email and phone; a later one by the phone alone.
+    rows[99] = ["both@example.com", "b1", "+15005550100"]
+    rows[199] = ["", "b2", "+15005550100"]
+    path = _write(tmp_path / "p.csv", rows, ["email", "first_name", "phone_number"])
+    result = invoke(["import", str(path), "--base-url", bulk_sandbox.base_url,
+                     "--job-size", "80", *FAST])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+
+    profiles = _profiles(bulk_sandbox)
+    assert profiles["rep@example.com"]["first_name"] == "v5"  # the file's last row wins
+    assert profiles["both@example.com"]["first_name"] == "b2"
+    # The first row of the profile went in a job; each repeat one by one, in file order.
+    in_jobs = [email for entry in _job_posts(bulk_sandbox) for email in _job_emails(entry)]
+    assert [e for e in in_jobs if e and e.lower() == "rep@example.com"] == ["Rep@Example.com"]
+    single = [
+        entry["body"]["data"]["attributes"]
+        for entry in bulk_sandbox.requests()
+        if entry["path"] == SINGLE_PATH and isinstance(entry["body"], dict)
+    ]
+    assert [a["first_name"] for a in single if a.get("email", "").lower() == "rep@example.com"] == [
+        "v2",
+        "v3",
+        "v4",
+        "v5",
+    ]
+    assert [a["first_name"] for a in single if a.get("phone_number")] == ["b2"]
+    journal = _rows(tmp_path / "p.csv.journal.sqlite")
+    assert journal[5]["job_id"] is not None and journal[300]["job_id"] is None
+    assert journal[300]["status"] == "updated"
+
+
+def test_import_errors_go_to_the_reject_file(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    people = write_people(tmp_path / "people.csv", 400)
+    result = invoke(["import", str(people.path), "--base-url", bulk_sandbox.base_url, *FAST])
+    assert result.exit_code == 1
+    # Rows 100 and 400 share the phone number "12345": row 400 repeats that identity, so it
+    # followed row 100's job one by one.
+    assert len(_job_posts(bulk_sandbox)) == 1
+    assert _single_emails(bulk_sandbox) == [people.bad[400]]
+    rejects = tmp_path / "people.csv.rejects.csv"
+    assert read_reject_rows(rejects) == sorted(people.bad)
+    with rejects.open(newline="", encoding="utf-8") as handle:
+        by_row = {int(r["row"]): r for r in csv.DictReader(handle)}
+    for number in people.bad:
+        entry = by_row[number]
+        assert entry["error"], number
+        if number % 300 == 0:  # kind 0: a malformed email, refused inside the job
+            assert entry["email"] == f"not-an-email-{number}"
+            assert "profile" in entry["error"] and "of the job" in entry["error"]
+    journal = _rows(tmp_path / "people.csv.journal.sqlite")
+    assert {r["status"] for n, r in journal.items() if n in people.good} == {"imported"}
+    assert journal[300]["status"] == "rejected" and journal[300]["job_id"] is not None
+    no_secret(result.stdout, result.stderr, rejects.read_text(encoding="utf-8"))
+
+
+def test_rows_of_a_cancelled_job_fail_and_a_rerun_sends_them(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    bulk_sandbox.set_faults(script=("cancel",), operations=("bulk_import_profiles",))
+    path = _write(tmp_path / "p.csv", [[f"c{n}@example.com", "C", ""] for n in range(200)])
+    first = invoke(["import", str(path), "--base-url", bulk_sandbox.base_url, *FAST])
+    assert first.exit_code == 1
+    journal = _rows(tmp_path / "p.csv.journal.sqlite")
+    failed = {n for n, r in journal.items() if r["status"] == "failed"}
+    assert failed and all("cancelled" in journal[n]["error"] for n in failed)
+    assert read_reject_rows(tmp_path / "p.csv.rejects.csv") == sorted(failed)
+
+    second = invoke(["import", str(path), "--base-url", bulk_sandbox.base_url, *FAST])
+    assert second.exit_code == 0, second.stderr
+    posts = _job_posts(bulk_sandbox)
+    assert len(posts) == 2
+    assert sorted(_job_emails(posts[1])) == sorted(f"c{n - 1}@example.com" for n in failed)
+    assert not (tmp_path / "p.csv.rejects.csv").exists()
+
+
+# ---- SIGKILL with jobs in flight
+
+
+def _journal_jobs(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return dict(db.execute("SELECT job_id, state FROM jobs"))
+    except sqlite3.OperationalError:  # not created yet
+        return {}
+    finally:
+        db.close()
+
+
+def test_sigkill_with_jobs_in_flight_then_rerun_polls_them_and_submits_none_twice(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Slow jobs (80 profiles a second, one at a time): two jobs of 400 stay in flight for
+    # seconds, and with --max-jobs 2 no third job is asked for meanwhile, so the kill cannot
+    # fall between a job's 202 and its journal entry.
+    bulk_sandbox.set_jobs(queue_delay=0.0, profiles_per_second=80.0, concurrency=1)
+    rows = []
+    for n in range(1, 2001):
+        last = "NULL" if n % 50 == 0 else "L"
+        rows.append([f"k{n:05d}@example.com", f"F{n}", last])
+    rows[1499] = ["k00007@example.com", "repeat", "L"]  # a repeat of a row in the first job
+    path = _write(tmp_path / "p.csv", rows)
+    journal_path = tmp_path / "p.csv.journal.sqlite"
+    args = ["import", str(path), "--base-url", bulk_sandbox.base_url, "--null-token", "NULL",
+            "--job-size", "400", "--max-jobs", "2", *FAST]  # fmt: skip
+
+    first = subprocess.Popen(
+        [sys.executable, "-m", "klaviyo_profiles.cli", *args],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while list(_journal_jobs(journal_path).values()).count("running") < 2:
+            assert first.poll() is None, "the import ended before it could be killed"
+            assert time.monotonic() < deadline, "no two jobs in flight"
+            time.sleep(0.02)
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.wait(timeout=30)
+    assert first.returncode == -signal.SIGKILL
+    in_flight = [job for job, state in _journal_jobs(journal_path).items() if state == "running"]
+    assert len(in_flight) == 2
+    assert {job["id"] for job in bulk_sandbox.jobs()} == set(in_flight)  # none unknown
+    before = _rows(journal_path)
+
+    bulk_sandbox.set_jobs(profiles_per_second=20_000.0)  # the jobs in flight go on, faster
+    second = run_cli(args, cli_env, timeout=300)
+    assert second.returncode == 0, second.stderr
+
+    posts = [entry for entry in _job_posts(bulk_sandbox) if entry["status"] == 202]
+    assert len(posts) == len(_job_posts(bulk_sandbox))
+    jobs = _journal_jobs(journal_path)
+    # Every job asked for is in the journal, once; none was asked for twice.
+    assert len(posts) == len(bulk_sandbox.jobs()) == len(jobs)
+    assert set(jobs) == {job["id"] for job in bulk_sandbox.jobs()}
+    assert set(jobs.values()) == {"complete"}
+    # Each row (its email and first name) in one job at most.
+    sent_in_jobs = collections.Counter(
+        (profile["attributes"]["email"], profile["attributes"]["first_name"])
+        for entry in posts
+        for profile in entry["body"]["data"]["attributes"]["profiles"]["data"]
+    )
+    assert max(sent_in_jobs.values()) == 1, "a row was submitted in two jobs"
+    # Every row has one outcome; those recorded before the kill were not recorded again.
+    after = _rows(journal_path)
+    assert set(after) == set(range(1, 2001))
+    for number, record in before.items():
+        assert after[number]["finished"] == record["finished"], number
+    db = sqlite3.connect(journal_path)
+    carried = collections.Counter(row for (row,) in db.execute("SELECT row FROM job_rows"))
+    assert max(carried.values()) == 1
+    for job in in_flight:  # the jobs in flight at the kill: outcomes recorded by the re-run
+        rows_of_job = [row for (row,) in db.execute(
+            "SELECT row FROM job_rows WHERE job_id = ?", (job,))]  # fmt: skip
+        assert rows_of_job and all(after[row]["job_id"] == job for row in rows_of_job)
+        assert all(row not in before for row in rows_of_job)
+    db.close()
+    profiles = _profiles(bulk_sandbox)
+    assert profiles["k00007@example.com"]["first_name"] == "repeat"
+    assert all(profiles[f"k{n:05d}@example.com"].get("last_name") is None
+               for n in range(50, 2001, 50) if n != 1500)  # fmt: skip
+    assert SECRET_KEY not in json.dumps(after)

@@ -1,0 +1,372 @@
+"""Bulk import jobs for ``import``: rows gathered into chunks, started, journalled, polled.
+
+:class:`JobPipeline` owns the bulk side of an import. The reader hands it rows that may go in
+a job (:meth:`JobPipeline.place`); it fills one chunk at a time (by count and bytes, with the
+library's :class:`~klaviyo_profiles.bulk.BulkChunker`), starts each full chunk as a job in the
+background while the reader goes on, and keeps at most ``max_jobs`` jobs in flight: a full
+chunk waits for a free slot, so memory holds one chunk being filled plus the chunks being
+sent, whatever the file size.
+
+For each job: right after the server's 202 its id is committed to the journal together with
+its rows (:meth:`~.journal.Journal.record_job`); then it is polled until it ends, its import
+errors are read, and every row's outcome is committed at once
+(:meth:`~.journal.Journal.finish_job`). Rows the server refuses before creating a job (a 400
+pointing at one profile) are rejected and the rest started again; a job that cannot be
+started at all leaves its rows ``failed``, for a re-run to send.
+
+Every chunk has one future, which ends when the job's outcomes are recorded: the importer's
+per-profile lanes end with it, so a later row of a profile in the job waits for it (see
+``importer``: that is how file order holds across the two paths).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from klaviyo_profile_import import facts
+
+from ..bulk import BULK_OPERATION, BulkChunker, BulkImportJobTimeoutError, PreparedProfile
+from ..client import AsyncKlaviyoProfiles
+from ..errors import (
+    APIError,
+    APIStatusError,
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from .common import scrub
+from .journal import JobState, Journal, Outcome
+
+__all__ = ["ChunkRow", "JobPipeline", "JobWaitError", "item_payload_limit"]
+
+#: A row's place in a job request, as pointers name it (``/data/attributes/profiles/data/7``).
+_POINTER = re.compile(r"^/data/attributes/profiles/data/(\d+)(?:/|$)")
+#: The same place as the library names it in a refusal before sending (``profiles[7]...``).
+_FIELD = re.compile(r"^profiles\[(\d+)\]")
+
+#: What the importer is told for a row whose job could not start: (row, hash, original,
+#: outcome, error).
+RowCallback = Callable[[int, str, str, Outcome, str], None]
+
+
+def item_payload_limit() -> int | None:
+    """Bytes one profile may take in a job (``None``: the revision states no limit)."""
+    return facts.OPERATIONS[BULK_OPERATION].item_payload_limit_bytes
+
+
+class JobWaitError(Exception):
+    """A job's outcome could not be read (it is still running, or the server is out of reach);
+    the job stays in the journal, and the next run polls it again."""
+
+
+@dataclass
+class ChunkRow:
+    """One input row waiting in the chunk being filled."""
+
+    number: int
+    hash: str
+    #: The row as read, with any key masked (kept in the journal for the reject file).
+    original: str
+    prepared: PreparedProfile
+
+
+def _size(row: ChunkRow) -> int:
+    return row.prepared.size
+
+
+class JobPipeline:
+    """Fills chunks, starts them as jobs, and records their rows' outcomes (see the module)."""
+
+    def __init__(
+        self,
+        client: AsyncKlaviyoProfiles,
+        journal: Journal,
+        *,
+        fatal: list[BaseException],
+        on_row: RowCallback,
+        on_recorded: Callable[[dict[Outcome, int]], None],
+        on_change: Callable[[], None],
+        max_jobs: int = 4,
+        job_size: int | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        job_timeout: float | None = None,
+    ) -> None:
+        self.client = client
+        self.journal = journal
+        self.fatal = fatal
+        self.on_row = on_row
+        self.on_recorded = on_recorded
+        self.on_change = on_change
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max(max_poll_interval, poll_interval)
+        self.job_timeout = job_timeout
+        self._chunker: BulkChunker[ChunkRow] = BulkChunker(size=_size, max_items=job_size)
+        self._future = self._new_future()
+        # A slot is taken when a chunk is handed over and given back when its job's outcomes
+        # are recorded (or it could not start): bounds chunks in memory and jobs in flight.
+        self._slots = asyncio.Semaphore(max_jobs)
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: Rows handed to the server in jobs that it accepted, in this run.
+        self.rows_submitted = 0
+        #: Jobs accepted in this run, and jobs accepted (in this run or an earlier one) whose
+        #: outcomes are not recorded yet.
+        self.jobs_started = 0
+        self.jobs_running = 0
+
+    @staticmethod
+    def _new_future() -> asyncio.Future[int | None]:
+        return asyncio.get_running_loop().create_future()
+
+    @property
+    def pending(self) -> int:
+        """Rows in the chunk being filled."""
+        return len(self._chunker)
+
+    async def place(self, row: ChunkRow) -> asyncio.Future[int | None]:
+        """Put ``row`` in the chunk being filled; the future that ends when its job is done.
+
+        A full chunk (by count or bytes) is handed over to be started; this waits while
+        ``max_jobs`` chunks are being sent or processed.
+        """
+        chunker = self._chunker
+        if len(chunker) and chunker.pending_bytes + 1 + row.prepared.size > chunker.max_bytes:
+            await self.flush()
+        future = self._future
+        full = chunker.add(row)
+        if full:  # by count: the chunk includes this row
+            await self._hand_over(full, future)
+        return future
+
+    async def flush(self) -> None:
+        """Start the chunk being filled now (at the end of the file, or when rows of the
+        single path wait for it)."""
+        rows = self._chunker.flush()
+        if rows:
+            await self._hand_over(rows, self._future)
+
+    async def _hand_over(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:
+        self._future = self._new_future()
+        await self._slots.acquire()
+        task = asyncio.create_task(self._run_job(rows, future))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every job handed over has its outcomes recorded (or cannot)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def abandon(self) -> None:
+        """Stopping: rows of the chunk being filled are not sent (nor journalled, so a re-run
+        sends them); rows waiting for it are let go."""
+        rows = self._chunker.flush()
+        if not self._future.done():
+            self._future.set_result(rows[0].number if rows else 0)
+
+    def cancel(self) -> None:
+        """Cancel the background work (the journal keeps running jobs for the next run)."""
+        for task in list(self._tasks):
+            task.cancel()
+
+    # ---- one job
+
+    async def resume(self) -> None:
+        """Poll every job the journal holds as running and record its rows' outcomes.
+
+        Called before any row is read: rows of those jobs were sent by an earlier run and
+        must never be sent again while their job may still apply them.
+        """
+        jobs = self.journal.running_jobs()
+        if not jobs:
+            return
+        self.jobs_running += len(jobs)
+        self.on_change()
+        await asyncio.gather(
+            *(self._finish(job_id, self._new_future(), resumed=True) for job_id in jobs)
+        )
+
+    async def _run_job(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:
+        try:
+            job_id = await self._start(rows, future)
+            rows.clear()  # the profiles are not needed once the job exists
+            if job_id is not None:
+                self.jobs_running += 1
+                self.on_change()
+                await self._finish(job_id, future)
+        finally:
+            if not future.done():
+                future.set_result(None)
+            self._slots.release()
+
+    async def _start(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> str | None:
+        """Start one job for ``rows`` (dropping rows the server refuses); its id, or ``None``."""
+        remaining = list(rows)
+        # Bounded: every round without a job rejects at least one row.
+        while remaining:
+            if self.fatal:
+                future.set_result(remaining[0].number)
+                return None
+            refused: set[int] = set()
+            try:
+                job = await self.client.bulk_import_profiles([row.prepared for row in remaining])
+            except (AuthenticationError, PermissionDeniedError) as exc:
+                # Not journalled: once the key is fixed, a re-run sends these rows.
+                self.fatal.append(exc)
+                future.set_result(remaining[0].number)
+                return None
+            except InvalidInputError as exc:
+                # Found before sending; rows are checked one by one first, so this is rare.
+                match = _FIELD.match(exc.field)
+                if match is None or int(match.group(1)) >= len(remaining):
+                    self._fail_all(remaining, future, f"job not started: {exc}")
+                    return None
+                refused = {int(match.group(1))}
+                reason = str(exc)
+                for position in refused:
+                    self._reject(remaining[position], reason)
+            except APIStatusError as exc:
+                refused = {
+                    int(match.group(1))
+                    for error in exc.errors
+                    if error.pointer and (match := _POINTER.match(error.pointer))
+                }
+                refused = {position for position in refused if position < len(remaining)}
+                if not refused or exc.status_code >= 500 or exc.status_code == 429:
+                    self._fail_all(remaining, future, f"job not started: {_describe(exc)}")
+                    return None
+                for position in refused:
+                    details = "; ".join(
+                        error.describe()
+                        for error in exc.errors
+                        if error.pointer and _position(error.pointer) == position
+                    )
+                    self._reject(remaining[position], f"{exc.status_code}: {details}")
+            except APIError as exc:
+                # The job may or may not exist (a timeout after sending): the library does not
+                # repeat such a request, and neither does this run; a re-run sends the rows.
+                self._fail_all(remaining, future, f"job not started: {_describe(exc)}")
+                return None
+            else:
+                try:
+                    self.journal.record_job(
+                        job.id, [(row.number, row.hash, row.original) for row in remaining]
+                    )
+                except sqlite3.Error as exc:
+                    self.fatal.append(_journal_error(self.journal, exc))
+                    future.set_result(remaining[0].number)
+                    return None
+                self.rows_submitted += len(remaining)
+                self.jobs_started += 1
+                return job.id
+            remaining = [row for position, row in enumerate(remaining) if position not in refused]
+        return None
+
+    def _reject(self, row: ChunkRow, error: str) -> None:
+        self.on_row(row.number, row.hash, row.original, "rejected", error)
+
+    def _fail_all(
+        self, rows: Sequence[ChunkRow], future: asyncio.Future[int | None], error: str
+    ) -> None:
+        for row in rows:
+            self.on_row(row.number, row.hash, row.original, "failed", error)
+        # Later rows of these profiles are held back, so a re-run sends them all in order.
+        future.set_result(rows[0].number)
+
+    async def _finish(
+        self, job_id: str, future: asyncio.Future[int | None], *, resumed: bool = False
+    ) -> None:
+        """Wait for a job to end and commit its rows' outcomes.
+
+        The outcomes of a job an earlier run started are not counted in this run's figures:
+        the reader meets its rows next, and counts them as done by an earlier run.
+        """
+        state: JobState
+        errors: dict[int, str] = {}
+        default: tuple[Outcome, str | None] = ("imported", None)
+        try:
+            try:
+                job = await self.client.wait_for_bulk_import_profiles_job(
+                    job_id,
+                    poll_interval=self.poll_interval,
+                    max_poll_interval=self.max_poll_interval,
+                    timeout=self.job_timeout,
+                )
+                if job.failed_count != 0:  # None (not stated) reads the errors too
+                    async for entry in self.client.get_errors_for_bulk_import_profiles_job(job_id):
+                        if entry.index is not None and entry.index not in errors:
+                            errors[entry.index] = scrub(entry.describe())
+                if job.status == "complete":
+                    state = "complete"
+                else:
+                    state = "cancelled"
+                    default = (
+                        "failed",
+                        f"bulk import job {job_id} ended {job.status} before importing the "
+                        "row; a re-run sends it again",
+                    )
+            except NotFoundError:
+                state = "lost"
+                default = (
+                    "failed",
+                    f"bulk import job {job_id} is unknown to the server (expired?); its outcome "
+                    "cannot be read, so the row is sent again",
+                )
+            except (AuthenticationError, PermissionDeniedError) as exc:
+                self.fatal.append(exc)
+                return
+            except BulkImportJobTimeoutError as exc:
+                self.fatal.append(JobWaitError(scrub(str(exc))))
+                return
+            except APIError as exc:
+                self.fatal.append(
+                    JobWaitError(f"cannot read bulk import job {job_id}: {_describe(exc)}")
+                )
+                return
+            try:
+                counts = self.journal.finish_job(job_id, state, errors=errors, default=default)
+            except sqlite3.Error as exc:
+                self.fatal.append(_journal_error(self.journal, exc))
+                return
+            self.jobs_running -= 1
+            self.on_recorded({} if resumed else counts)
+            if not future.done():
+                # A row that failed (the job was cancelled) holds back later rows of its
+                # profile, as a failed single row does.
+                held = counts.get("failed", 0) > 0
+                future.set_result(_first_row(self.journal, job_id) if held else None)
+        finally:
+            if not future.done():
+                future.set_result(0)  # stopping: rows waiting for it are not sent
+            self.on_change()
+
+
+def _position(pointer: str) -> int | None:
+    match = _POINTER.match(pointer)
+    return int(match.group(1)) if match else None
+
+
+def _first_row(journal: Journal, job_id: str) -> int:
+    rows = journal.job_rows(job_id)
+    return rows[0].row if rows else 0
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, APIStatusError) and exc.errors:
+        details = "; ".join(error.describe() for error in exc.errors)
+        return scrub(f"{exc.status_code}: {details}")
+    if isinstance(exc, APIStatusError):
+        return scrub(f"{exc.status_code}: {exc}")
+    return scrub(str(exc) or type(exc).__name__)
+
+
+def _journal_error(journal: Journal, exc: sqlite3.Error) -> Exception:
+    # Imported here: the importer imports this module.
+    from .importer import JournalWriteError
+
+    return JournalWriteError(f"cannot write the journal {journal.path}: {exc}")
