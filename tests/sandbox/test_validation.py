@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from klaviyo_profile_import import facts
-from klaviyo_profiles.sandbox import Sandbox
+from klaviyo_profiles.sandbox import Sandbox, validation
 from sandbox_helpers import PATH, body
 
 ALTERNATE_PATH = PATH[:-1] if PATH.endswith("/") else PATH + "/"
@@ -251,3 +251,36 @@ def test_every_known_field_is_accepted(api: httpx.Client) -> None:
     response = api.post(PATH, json=body(attributes, meta=dict.fromkeys(facts.META_FIELDS)))
 
     assert response.status_code == 201, response.text
+
+
+# --------------------------------------------------------------------------------------------
+# Profiles inside another document (bulk import jobs)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ({"first_name": "Ada"}, {"first_name": 5}),
+        ({"first_name": None}, {"first_name": True}),
+        ({"location": {"latitude": 1.0}}, {"location": {"latitude": [1.5]}}),
+        ({"first_name": "Ada"}, {"first_name": "Ada", "frist_name": "Ada"}),
+    ],
+)
+def test_a_profile_checked_after_a_valid_one_is_still_checked_in_full(
+    first: dict[str, Any], second: dict[str, Any]
+) -> None:
+    def errors(attributes: dict[str, Any]) -> list[dict[str, Any]]:
+        resource = {"type": "profile", "attributes": {"email": "a@example.com", **attributes}}
+        return validation.profile_schema_errors(resource, ["data", "items", 3])
+
+    assert errors(first) == []
+    assert errors(first) == []  # the same shape again
+    found = errors(second)
+    assert found and all(e["source"]["pointer"].startswith("/data/items/3/") for e in found)
+
+
+def test_a_wrong_resource_type_is_refused_after_a_right_one() -> None:
+    right = {"type": "profile", "attributes": {"email": "a@example.com"}}
+    assert validation.profile_schema_errors(right, ["p"]) == []
+    wrong = validation.profile_schema_errors({**right, "type": "list"}, ["p"])
+    assert [e["source"]["pointer"] for e in wrong] == ["/p/type"]
