@@ -1,6 +1,7 @@
 """User code type-checks clean under mypy --strict and pyright (strict): typed results with no
 narrowing, ``UNSET`` keywords, ``body=`` typed by the generated TypedDict, ``timeout=None``,
-per-call options; and typos are caught by both checkers."""
+per-call options, the bulk import calls and their results; and typos are caught by both
+checkers."""
 
 from __future__ import annotations
 
@@ -56,6 +57,26 @@ USER_CODE = textwrap.dedent(
 
     def make() -> KlaviyoProfiles:
         return KlaviyoProfiles(api_key="pk_...", timeout=None).with_options(timeout=5)
+
+
+    def import_many(client: KlaviyoProfiles, rows: list[dict[str, object]]) -> list[int]:
+        outcomes = client.create_or_update_profiles(rows, via="auto", lists=["Y6nRLr"])
+        job = client.bulk_import_profiles([{"email": "ada@example.com"}, *rows])
+        done = client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+        assert_type(done.done, bool)
+        failed = [outcome.index for outcome in outcomes if not outcome.ok]
+        for entry in client.get_errors_for_bulk_import_profiles_job(job.id, page_size=50):
+            assert_type(entry.index, int | None)
+            if entry.index is not None:
+                failed.append(entry.index)
+        return failed
+
+
+    async def import_many_async(client: AsyncKlaviyoProfiles) -> list[str | None]:
+        outcomes = await client.create_or_update_profiles([{"email": "ada@example.com"}])
+        errors = client.get_errors_for_bulk_import_profiles_job("01JOB")
+        details = [entry.detail async for entry in errors]
+        return [outcome.job_id for outcome in outcomes] + details
     """
 )
 
