@@ -301,6 +301,8 @@ def test_nulls_go_through_the_single_call_and_clear(clients: Clients, sb: Any) -
     assert ada["location"].get("city") is None and ada["location"]["zip"] == "N1"
     for entry in job_posts(sb):
         assert b"ada@example.com" not in encoded(entry["body"])
+    # The job failed nothing, so its import errors were not read.
+    assert not [entry for entry in sb.requests() if entry["path"].endswith("/import-errors")]
 
 
 def test_repeated_identities_go_single_in_input_order(clients: Clients, sb: Any) -> None:

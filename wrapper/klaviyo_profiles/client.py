@@ -483,7 +483,8 @@ def _check_page_size(page_size: object) -> int:
 def _errors_page(document: Any) -> tuple[list[BulkImportErrorEntry], str | None]:
     """The entries of one page of import errors and the cursor of the next page, if any."""
     data = document.get("data") if isinstance(document, Mapping) else None
-    entries = [BulkImportErrorEntry.from_json(item) for item in data or () if item]
+    items = data if isinstance(data, list) else []
+    entries = [BulkImportErrorEntry.from_json(item) for item in items if item]
     links = document.get("links") if isinstance(document, Mapping) else None
     next_link = links.get("next") if isinstance(links, Mapping) else None
     if not isinstance(next_link, str) or not next_link:
@@ -494,6 +495,12 @@ def _errors_page(document: Any) -> tuple[list[BulkImportErrorEntry], str | None]
     if not cursor:
         _logger.warning("import errors page links to a next page without a page[cursor]")
     return entries, cursor or None
+
+
+def _may_have_errors(job: BulkImportJob) -> bool:
+    # A finished job that counts no failure has no import errors to read: one request fewer
+    # per job. A job that does not say reads them.
+    return job.failed_count != 0
 
 
 def _safe_to_resubmit(error: BaseException) -> bool:
@@ -974,7 +981,11 @@ class KlaviyoProfiles(_BaseClient):
                 max_poll_interval=max_poll_interval,
                 timeout=job_timeout,
             )
-            entries = list(self.get_errors_for_bulk_import_profiles_job(job_id))
+            entries = (
+                list(self.get_errors_for_bulk_import_profiles_job(job_id))
+                if _may_have_errors(job)
+                else []
+            )
         except KlaviyoError as exc:
             plan.job_failed(rows, exc, job_id, membership=membership)
         else:
@@ -1304,9 +1315,11 @@ class AsyncKlaviyoProfiles(_BaseClient):
                 max_poll_interval=max_poll_interval,
                 timeout=job_timeout,
             )
-            entries = [
-                entry async for entry in self.get_errors_for_bulk_import_profiles_job(job_id)
-            ]
+            entries = (
+                [entry async for entry in self.get_errors_for_bulk_import_profiles_job(job_id)]
+                if _may_have_errors(job)
+                else []
+            )
         except KlaviyoError as exc:
             plan.job_failed(rows, exc, job_id, membership=membership)
         else:
