@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -215,3 +217,29 @@ def test_clear_forgets_every_job(store: ProfileStore, clock: Clock) -> None:
 )
 def test_without_nulls_drops_null_members_at_any_depth(sent: Any, kept: Any) -> None:
     assert without_nulls(sent) == kept
+
+
+def test_the_ticker_applies_due_profiles_with_no_one_reading(store: ProfileStore) -> None:
+    config = BulkJobConfig(queue_delay=0.0, profiles_per_second=1_000_000.0)
+    jobs = JobQueue(store, config, tick=0.01)
+    try:
+        jobs.submit(emails(50), [], cancel=False)
+        deadline = time.monotonic() + 30
+        while len(store) < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)  # only the store is read: nothing here advances the jobs
+        assert len(store) == 50
+    finally:
+        jobs.close()
+
+
+def test_close_stops_the_ticker_and_reads_still_advance(store: ProfileStore) -> None:
+    config = BulkJobConfig(queue_delay=0.0, profiles_per_second=1_000_000.0)
+    jobs = JobQueue(store, config, tick=3600.0)
+    before = set(threading.enumerate())
+    job = jobs.submit(emails(5), [], cancel=False)
+    (ticker,) = set(threading.enumerate()) - before
+    assert ticker.is_alive()
+    jobs.close()
+    assert not ticker.is_alive()
+    done = jobs.get(job.id)
+    assert done is not None and done.status == "complete"

@@ -92,6 +92,9 @@ class _Dropped(Response):
         return None
 
 
+#: Seconds between the job ticker's rounds (see :mod:`.jobs`): short enough that a round has
+#: little to do at the default speeds, long enough to cost nothing when idle.
+_JOB_TICK = 0.1
 _CONFIG_SECTIONS = ("rate_limits", "operation_rate_limits", "faults", "jobs", "revisions")
 
 
@@ -120,7 +123,7 @@ class SandboxState:
             name: RateLimiter(self.initial.rate_limits_for(name)) for name in BULK_OPERATIONS
         }
         self.faults = FaultInjector(self.initial.faults)
-        self.jobs = JobQueue(self.store, self.initial.jobs)
+        self.jobs = JobQueue(self.store, self.initial.jobs, tick=_JOB_TICK)
         self.log = deque(maxlen=self.initial.request_log_size)
 
     def limiter_for(self, operation_id: str) -> RateLimiter:

@@ -120,6 +120,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop serving and wait for the server thread to end."""
+        self.state.jobs.close()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -203,7 +204,9 @@ class Sandbox:
     def set_faults(self, faults: FaultConfig | None = None, **changes: Any) -> FaultConfig:
         """Switch faults: a whole ``FaultConfig``, or changes to the current one
         (``seed``, ``error_rate``, ``error_statuses``, ``drop_rate``,
-        ``drop_after_commit_rate``, ``latency``, ``script``)."""
+        ``drop_after_commit_rate``, ``cancel_rate``, ``latency``, ``script`` with steps such as
+        ``503``, ``"drop"``, ``"drop_after_commit"``, ``"cancel"``, ``"pass"``, and
+        ``operations``: the operation ids that draw faults, all when empty)."""
         base = faults or self.state.config.faults
         return self.state.update({"faults": faults_from(changes, base).to_dict()}).faults
 
