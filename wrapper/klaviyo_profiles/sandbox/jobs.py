@@ -1,14 +1,15 @@
 """Bulk profile import jobs: what a job holds, and how the sandbox moves it along.
 
 A job's progress is a function of the clock, computed when someone looks (lazy), not pushed by
-a background task. Every route and every admin read calls :meth:`JobQueue.advance` first, which
-applies, in order, each profile whose turn has come by now. Why this rather than an asyncio
-task in the server loop or a worker thread:
+a background task that owns it. Every route and every admin read calls
+:meth:`JobQueue.advance` first, which applies, in order, each profile whose turn has come by
+now. Why this rather than an asyncio task in the server loop or a worker thread that sleeps
+between profiles:
 
 * what a client observes (status, counts, timestamps) follows ``BulkJobConfig`` exactly,
   whatever the load on the machine: a busy loop delays a task, never the clock;
-* nothing runs between requests, so there is nothing to start, stop or leak with the server,
-  and the model is the same under ``Sandbox``, ``serve()`` or any ASGI test client;
+* correctness needs nothing running between requests, so the model is the same under
+  ``Sandbox``, ``serve()`` or any ASGI test client, and a stopped server leaves no task behind;
 * ordering against Create or Update Profile is exact: a single upsert arriving at time *t*
   sees every job profile due before *t* applied, and none due after.
 
