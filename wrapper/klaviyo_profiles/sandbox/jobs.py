@@ -263,11 +263,19 @@ class JobQueue:
             return self._copy(job)
 
     def close(self) -> None:
-        """Stop the ticker thread for good (the sandbox is stopping); reads still work."""
+        """Stop the ticker thread (the sandbox is stopping); reads still advance the jobs."""
         self._closed.set()
         ticker = self._ticker
         if ticker is not None and ticker is not threading.current_thread():
             ticker.join(5.0)
+
+    def reopen(self) -> None:
+        """Let the ticker run again after ``close`` (the sandbox is starting again)."""
+        with self._lock:
+            self._closed.clear()
+            self._ticker = None
+            if self.busy:
+                self._start_ticker()
 
     def _start_ticker(self) -> None:
         if self._tick is None or self._closed.is_set():

@@ -102,6 +102,7 @@ class Sandbox:
         """Bind, start serving and return once the server accepts connections."""
         if self._thread is not None:
             raise RuntimeError("this sandbox is already running")
+        self.state.jobs.reopen()
         # uvicorn binds the socket itself: handing it a pre-bound socket costs ~40 ms a request.
         server = uvicorn.Server(
             _uvicorn_config(self.app, self.state, host="127.0.0.1", port=self._requested_port)
