@@ -28,6 +28,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -44,6 +45,7 @@ from .app import (
     _api_response,
     _base_url,
     _drop_connection,
+    _Dropped,
     _internal_error,
     _log_headers,
     _loose_json,
@@ -376,7 +378,18 @@ def _lists(relationships: Any) -> tuple[list[str], list[dict[str, Any]]]:
 # --------------------------------------------------------------------------------------------
 # Routes
 
-_Handler = Callable[[Request, SandboxState, dict[str, Any]], Awaitable[Response]]
+
+@dataclass
+class _Exchange:
+    """One request to a job route as its handler sees it: the body read, and its log entry."""
+
+    entry: dict[str, Any]
+    body: bytes = b""
+    #: The body went past the route's limit (``body`` holds only what fit).
+    too_large: bool = False
+
+
+_Handler = Callable[[Request, SandboxState, _Exchange], Awaitable[Response]]
 
 
 async def _serve(
@@ -401,8 +414,7 @@ async def _serve(
         "operation": operation_id,
         "time": datetime.fromtimestamp(started, timezone.utc).isoformat(),
     }
-    entry["too_large"] = too_large
-    entry["raw_body"] = body
+    exchange = _Exchange(entry, body, too_large)
     decision: Decision | None = None
     try:
         await advance_jobs(state)
@@ -421,18 +433,16 @@ async def _serve(
                 f"second{'s' if seconds != 1 else ''}.",
             )
         validation.check_revision(request.headers.get("revision"), config.revisions)
-        response = await handler(request, state, entry)
+        response = await handler(request, state, exchange)
     except ApiError as error:
         response = _api_response(error.status, error.document())
     except Exception:  # a bug must answer a JSON:API 500, never drop the socket
         logger.exception("sandbox: unexpected failure on %s", request.url.path)
         response = _api_response(500, _internal_error().document())
-    # A dropped request was logged by the handler, which took these out already.
-    raw: bytes = entry.pop("raw_body", b"")
-    if not entry.pop("too_large", False) and "body_bytes" not in entry and raw:
-        entry["body"] = _loose_json(raw)
-    if response.status_code == 599:  # dropped: the handler has logged the request already
+    if isinstance(response, _Dropped):  # the handler has logged the request already
         return response
+    if not too_large and body and "body_bytes" not in entry:
+        entry["body"] = _loose_json(body)
     if decision is not None:
         response.headers.update(decision.headers())
     entry["status"] = response.status_code
@@ -451,8 +461,6 @@ def _draw_fault(state: SandboxState, operation_id: str, entry: dict[str, Any]) -
 
 
 async def _dropped(state: SandboxState, request: Request, entry: dict[str, Any]) -> Response:
-    entry.pop("raw_body", None)
-    entry.pop("too_large", None)
     state.record(entry)
     return await _drop_connection(state, request)
 
@@ -463,19 +471,20 @@ async def create_job(request: Request) -> Response:
     return await _serve(request, CREATE_JOB, _create_job, body_limit=limit)
 
 
-async def _create_job(request: Request, state: SandboxState, entry: dict[str, Any]) -> Response:
+async def _create_job(request: Request, state: SandboxState, exchange: _Exchange) -> Response:
+    entry = exchange.entry
     jobs_config = state.config.jobs
     validation.check_content_type(request.headers.get("content-type"), (facts.MEDIA_TYPE,))
-    if entry["too_large"]:
+    if exchange.too_large:
         raise ApiError.single(
             413,
             "payload_too_large",
             f"The body exceeds the limit of {jobs_config.payload_limit_bytes} bytes.",
         )
-    document = validation.parse_json(entry["raw_body"])
+    document = validation.parse_json(exchange.body)
     # Kept as sent and decoded when the log is read: a job's body as bytes is a fifth of its
     # size as Python objects, which adds up over a large sync.
-    entry["body_bytes"] = entry["raw_body"]
+    entry["body_bytes"] = exchange.body
     fields = validation.parse_list_parameter(request.query_params, JOB_FIELDS_PARAMETER, JOB_FIELDS)
     profiles, lists = await run_in_threadpool(check_job_request, document, jobs_config)
     fault = _draw_fault(state, CREATE_JOB, entry)
@@ -494,7 +503,8 @@ async def get_job(request: Request) -> Response:
     return await _serve(request, GET_JOB, _get_job)
 
 
-async def _get_job(request: Request, state: SandboxState, entry: dict[str, Any]) -> Response:
+async def _get_job(request: Request, state: SandboxState, exchange: _Exchange) -> Response:
+    entry = exchange.entry
     query = request.query_params
     fields = validation.parse_list_parameter(query, JOB_FIELDS_PARAMETER, JOB_FIELDS)
     validation.parse_list_parameter(query, "fields[list]", LIST_FIELDS)
@@ -516,7 +526,8 @@ async def list_errors(request: Request) -> Response:
     return await _serve(request, LIST_ERRORS, _list_errors)
 
 
-async def _list_errors(request: Request, state: SandboxState, entry: dict[str, Any]) -> Response:
+async def _list_errors(request: Request, state: SandboxState, exchange: _Exchange) -> Response:
+    entry = exchange.entry
     query = request.query_params
     size = _page_size(query)
     cursor = query.get(PAGE_CURSOR_PARAMETER)
