@@ -169,26 +169,28 @@ def test_job_is_accepted_with_202_and_queued(sandbox: Sandbox, api: httpx.Client
 def test_job_passes_through_queued_processing_complete(sandbox: Sandbox, api: httpx.Client) -> None:
     for operation in BULK_OPERATIONS:
         sandbox.set_rate_limits(operation=operation, enabled=False)
-    sandbox.set_jobs(queue_delay=0.2, profiles_per_second=40.0)
-    job_id = start(api, [profile(email=f"p{i}@example.com") for i in range(20)])
+    # Slow enough that a busy machine still sees it processing for seconds, then finished.
+    sandbox.set_jobs(queue_delay=0.2, profiles_per_second=2.0)
+    response = api.post(JOBS_PATH, json=job_body([profile(email=f"p{i}@x.io") for i in range(20)]))
+    assert response.json()["data"]["attributes"]["status"] == "queued"
+    job_id = response.json()["data"]["id"]
     seen: list[tuple[str, int]] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         attributes = read(api, job_id)
         seen.append((attributes["status"], attributes["completed_count"]))
-        if attributes["status"] == "complete":
+        if attributes["status"] == "processing" and attributes["completed_count"] >= 2:
             break
         time.sleep(0.02)
-    statuses = [status for status, _ in seen]
-    order = {"queued": 0, "processing": 1, "complete": 2}
-    assert statuses[0] == "queued"
-    assert "processing" in statuses
-    assert statuses[-1] == "complete"
-    assert [order[s] for s in statuses] == sorted(order[s] for s in statuses)
+    assert seen[-1][0] == "processing"
+    assert {status for status, _ in seen} <= {"queued", "processing"}
     counts = [count for _, count in seen]
-    assert counts == sorted(counts) and counts[-1] == 20
+    assert counts == sorted(counts)
+    assert read(api, job_id)["started_at"] is not None
+    sandbox.finish_jobs()
     final = read(api, job_id)
-    assert final["started_at"] is not None and final["completed_at"] >= final["started_at"]
+    assert (final["status"], final["completed_count"], final["failed_count"]) == ("complete", 20, 0)
+    assert final["completed_at"] >= final["started_at"] >= final["created_at"]
 
 
 def test_profiles_are_stored_once_the_job_completes(quick: Sandbox, api: httpx.Client) -> None:
