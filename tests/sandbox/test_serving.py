@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import socket
 import subprocess
 import sys
 import time
@@ -86,3 +88,25 @@ def test_python_dash_m_serves_until_stopped() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_client_hanging_up_mid_body_is_not_logged_as_a_sandbox_failure(
+    sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    host, port = "127.0.0.1", sandbox.port
+    caplog.set_level(logging.ERROR)
+    with socket.create_connection((host, port), timeout=5) as raw:
+        raw.sendall(
+            f"POST {PATH} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/vnd.api+json\r\n"
+            f"Content-Length: 5000\r\n\r\n".encode()
+            + b'{"data": {"type": "profile", '
+        )
+    # Served after the hang-up, on the same single-threaded event loop.
+    response = httpx.post(
+        f"{sandbox.base_url}{PATH}", json=body({"email": "a@b.co"}), headers=HEADERS
+    )
+    assert response.status_code == 201
+
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failures == [], [r.getMessage() for r in failures]
+    assert [p["attributes"]["email"] for p in sandbox.profiles()] == ["a@b.co"]

@@ -31,7 +31,7 @@ from klaviyo_profile_import import facts
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -639,6 +639,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _api_response(exc.status_code, error.document(), exc.headers)
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    # A client that hangs up before its body has arrived (killed, timed out) is ordinary
+    # traffic for a server, not a fault of the sandbox: nothing to answer, nothing to log.
+    # Nothing reached the store either, since no route acts before it has the whole body.
+    return Response(status_code=499)
+
+
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """A fresh sandbox application; its state is ``app.state.sandbox`` (a ``SandboxState``)."""
     routes = [
@@ -656,7 +663,7 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     routes += bulk_routes()
     app = Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, ClientDisconnect: _client_gone},
     )
     app.router.redirect_slashes = False
     app.state.sandbox = SandboxState(config or SandboxConfig())
