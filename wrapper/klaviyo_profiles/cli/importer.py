@@ -1008,7 +1008,9 @@ async def _run(
                 and (item_limit_bytes is None or prepared.size <= item_limit_bytes)
                 and not lanes.busy(lane_keys)
             ):
-                chunk_row = ChunkRow(row.number, content_hash, scrub(row.original), prepared)
+                chunk_row = ChunkRow(
+                    row.number, content_hash, scrub(row.original), prepared.encoded
+                )
                 lanes.join_shared(lane_keys, await jobs.place(chunk_row))
                 continue
             if window.locked() and jobs.pending:

@@ -22,6 +22,7 @@ per-profile lanes end with it, so a later row of a profile in the job waits for 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -29,7 +30,13 @@ from dataclasses import dataclass
 
 from klaviyo_profile_import import facts
 
-from ..bulk import BULK_OPERATION, BulkChunker, BulkImportJobTimeoutError, PreparedProfile
+from ..bulk import (
+    BULK_OPERATION,
+    BulkChunker,
+    BulkImportJobTimeoutError,
+    PreparedProfile,
+    identity_of,
+)
 from ..client import AsyncKlaviyoProfiles
 from ..errors import (
     APIError,
@@ -64,19 +71,35 @@ class JobWaitError(Exception):
     the job stays in the journal, and the next run polls it again."""
 
 
-@dataclass
+@dataclass(slots=True)
 class ChunkRow:
-    """One input row waiting in the chunk being filled."""
+    """One input row waiting in the chunk being filled.
+
+    Only the profile's encoded bytes are kept (checked, with no null): a few hundred bytes a
+    row rather than the decoded resource, so a chunk of 10,000 rows stays small.
+    """
 
     number: int
     hash: str
     #: The row as read, with any key masked (kept in the journal for the reject file).
     original: str
-    prepared: PreparedProfile
+    encoded: bytes
 
 
 def _size(row: ChunkRow) -> int:
-    return row.prepared.size
+    return len(row.encoded)
+
+
+def _prepared(row: ChunkRow) -> PreparedProfile:
+    """The row's profile again, from its bytes, for the job request (built as it is sent)."""
+    resource = json.loads(row.encoded)
+    return PreparedProfile(
+        resource=resource,
+        size=len(row.encoded),
+        has_null=False,
+        identity=identity_of(resource),
+        encoded=row.encoded,
+    )
 
 
 class JobPipeline:
@@ -112,6 +135,12 @@ class JobPipeline:
         # are recorded (or it could not start): bounds chunks in memory and jobs in flight.
         self._slots = asyncio.Semaphore(max_jobs)
         self._tasks: set[asyncio.Task[None]] = set()
+        # One chunk on its way to the server at a time (taken by the reader when it hands a
+        # chunk over, given back when the job is accepted or refused): memory holds the chunk
+        # being sent (its profiles decoded for the request) and the one being filled, the
+        # same for 20,000 rows as for 200,000. Jobs still overlap at the server, which is
+        # where they spend their time; the API takes 10 job requests a second at most.
+        self._sending = asyncio.Semaphore(1)
         #: Rows handed to the server in jobs that it accepted, in this run.
         self.rows_submitted = 0
         #: Jobs accepted in this run, and jobs accepted (in this run or an earlier one) whose
@@ -135,7 +164,7 @@ class JobPipeline:
         ``max_jobs`` chunks are being sent or processed.
         """
         chunker = self._chunker
-        if len(chunker) and chunker.pending_bytes + 1 + row.prepared.size > chunker.max_bytes:
+        if len(chunker) and chunker.pending_bytes + 1 + len(row.encoded) > chunker.max_bytes:
             await self.flush()
         future = self._future
         full = chunker.add(row)
@@ -153,6 +182,7 @@ class JobPipeline:
     async def _hand_over(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:
         self._future = self._new_future()
         await self._slots.acquire()
+        await self._sending.acquire()
         task = asyncio.create_task(self._run_job(rows, future))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -193,7 +223,10 @@ class JobPipeline:
 
     async def _run_job(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:
         try:
-            job_id = await self._start(rows, future)
+            try:
+                job_id = await self._start(rows, future)
+            finally:
+                self._sending.release()
             rows.clear()  # the profiles are not needed once the job exists
             if job_id is not None:
                 self.jobs_running += 1
@@ -214,7 +247,7 @@ class JobPipeline:
                 return None
             refused: set[int] = set()
             try:
-                job = await self.client.bulk_import_profiles([row.prepared for row in remaining])
+                job = await self.client.bulk_import_profiles([_prepared(row) for row in remaining])
             except (AuthenticationError, PermissionDeniedError) as exc:
                 # Not journalled: once the key is fixed, a re-run sends these rows.
                 self.fatal.append(exc)
