@@ -472,3 +472,62 @@ def test_sigkill_with_jobs_in_flight_then_rerun_polls_them_and_submits_none_twic
     assert all(profiles[f"k{n:05d}@example.com"].get("last_name") is None
                for n in range(50, 2001, 50) if n != 1500)  # fmt: skip
     assert SECRET_KEY not in json.dumps(after)
+
+
+def test_a_profile_the_server_refuses_before_the_job_is_rejected_and_the_rest_start(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # A per-profile limit below what two rows take: the job request is answered 413 with a
+    # pointer to each, no job is made, and the other rows go in a job of their own.
+    bulk_sandbox.set_jobs(item_payload_limit_bytes=300)
+    rows = [[f"b{n}@example.com", "B", ""] for n in range(1, 121)]
+    for number in (7, 50):
+        rows[number - 1][2] = "x" * 400
+    path = _write(tmp_path / "p.csv", rows, ["email", "first_name", "properties.note"])
+    result = invoke(["import", str(path), "--base-url", bulk_sandbox.base_url, *FAST])
+    assert result.exit_code == 1
+    posts = _job_posts(bulk_sandbox)
+    assert [entry["status"] for entry in posts] == [413, 202]
+    assert len(_job_emails(posts[1])) == 118
+    assert {"b7@example.com", "b50@example.com"}.isdisjoint(_job_emails(posts[1]))
+    assert read_reject_rows(tmp_path / "p.csv.rejects.csv") == [7, 50]
+    journal = _rows(tmp_path / "p.csv.journal.sqlite")
+    assert "413" in journal[7]["error"] and "at most 300 bytes" in journal[7]["error"]
+    assert sum(r["status"] == "imported" for r in journal.values()) == 118
+
+
+def test_a_job_the_server_no_longer_knows_is_marked_lost_and_its_rows_sent_again(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    bulk_sandbox.set_jobs(queue_delay=600.0)  # the job stays queued until the kill
+    path = _write(tmp_path / "p.csv", [[f"l{n}@example.com", "L", ""] for n in range(150)])
+    journal_path = tmp_path / "p.csv.journal.sqlite"
+    args = ["import", str(path), "--base-url", bulk_sandbox.base_url, *FAST]
+    first = subprocess.Popen(
+        [sys.executable, "-m", "klaviyo_profiles.cli", *args],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _journal_jobs(journal_path):
+            assert first.poll() is None, "the import ended before it could be killed"
+            assert time.monotonic() < deadline, "no job in flight"
+            time.sleep(0.02)
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.wait(timeout=30)
+    (lost,) = _journal_jobs(journal_path)
+    bulk_sandbox.reset()  # the server forgets the job (as when it has expired)
+
+    second = run_cli(args, cli_env, timeout=300)
+    assert second.returncode == 0, second.stderr
+    jobs = _journal_jobs(journal_path)
+    assert jobs[lost] == "lost" and list(jobs.values()).count("complete") == 1
+    posts = _job_posts(bulk_sandbox)
+    assert len(posts) == 1 and len(_job_emails(posts[0])) == 150
+    assert {r["status"] for r in _rows(journal_path).values()} == {"imported"}
+    assert len(_profiles(bulk_sandbox)) == 150
