@@ -398,10 +398,10 @@ def _journal_jobs(path: Path) -> dict[str, str]:
 def test_sigkill_with_jobs_in_flight_then_rerun_polls_them_and_submits_none_twice(
     bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
-    # Slow jobs (80 profiles a second, one at a time): two jobs of 400 stay in flight for
+    # Slow jobs (40 profiles a second, one at a time): two jobs of 400 stay in flight for
     # seconds, and with --max-jobs 2 no third job is asked for meanwhile, so the kill cannot
     # fall between a job's 202 and its journal entry.
-    bulk_sandbox.set_jobs(queue_delay=0.0, profiles_per_second=80.0, concurrency=1)
+    bulk_sandbox.set_jobs(queue_delay=0.0, profiles_per_second=40.0, concurrency=1)
     rows = []
     for n in range(1, 2001):
         last = "NULL" if n % 50 == 0 else "L"
