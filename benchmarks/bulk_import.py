@@ -41,7 +41,6 @@ import csv
 import json
 import os
 import platform
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -52,6 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sandbox_process import free_port, wait_until_serving
 
 _KEY = "pk_bulk_benchmark_0123456789abcdef"
 NULL_TOKEN = "NULL"
@@ -96,24 +96,6 @@ def write_seed(path: Path, numbers: list[int], prefix: str) -> None:
 
 def _email(prefix: str, number: int) -> str:
     return f"{prefix}{number:07d}@example.com"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_serving(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base_url}/sandbox/config", timeout=1.0)
-            return
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the sandbox did not start") from None
-            time.sleep(0.1)
 
 
 def run_import(path: Path, base_url: str, via: str, *extra: str) -> dict[str, Any]:
@@ -256,7 +238,7 @@ def main() -> int:
     args = parser.parse_args()
     null_every = round(1 / args.null_share) if args.null_share > 0 else 0
 
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "klaviyo_profiles.sandbox", "--port", str(port),
@@ -275,7 +257,7 @@ def main() -> int:
         "job_concurrency": args.job_concurrency,
     }
     try:
-        _wait_until_serving(base_url, server)
+        wait_until_serving(base_url, server)
         with tempfile.TemporaryDirectory() as directory:
             folder = Path(directory)
             for label, rows in (("auto_small", args.small), ("auto", args.rows)):

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import time
 from pathlib import Path
 
 import httpx
+from sandbox_process import free_port, wait_until_serving
 
 _KEY = "pk_benchmark_key_0000000000000000"
 
@@ -45,24 +45,6 @@ def write_csv(path: Path, rows: int) -> None:
         for number in range(1, rows + 1):
             email = f"user{number:07d}@example.com" if number % 100 else f"bad-{number}"
             writer.writerow([email, f"First{number}", "Last", "Paris", "pro"])
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_until_serving(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{base_url}/sandbox/config", timeout=1.0)
-            return
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the sandbox did not start") from None
-            time.sleep(0.05)
 
 
 def run_import(path: Path, base_url: str, concurrency: int) -> tuple[float, int, int]:
@@ -87,7 +69,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=8)
     args = parser.parse_args()
 
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "klaviyo_profiles.sandbox", "--port", str(port),
@@ -96,7 +78,7 @@ def main() -> int:
     )  # fmt: skip
     results: list[tuple[int, float, int, int]] = []
     try:
-        _wait_until_serving(base_url, server)
+        wait_until_serving(base_url, server)
         with tempfile.TemporaryDirectory() as directory:
             for rows in (args.small, args.large):
                 path = Path(directory) / f"rows_{rows}.csv"

@@ -47,7 +47,7 @@ from .config import (
     rate_limits_from,
 )
 from .decoding import decode_body
-from .errors import ApiError
+from .errors import ApiError, throttled
 from .faults import NO_FAULT, Fault, FaultInjector
 from .jobs import JobQueue
 from .ratelimit import Decision, RateLimiter
@@ -483,13 +483,7 @@ async def profile_import(request: Request) -> Response:
         validation.check_scopes(key, config.api_keys, facts.SCOPES)
         decision = state.limiter.check(key)
         if decision is not None and not decision.allowed:
-            seconds = decision.retry_after
-            raise ApiError.single(
-                429,
-                "throttled",
-                f"Request was throttled. Expected available in {seconds} "
-                f"second{'s' if seconds != 1 else ''}.",
-            )
+            raise throttled(decision.retry_after)
         validation.check_revision(request.headers.get("revision"), config.revisions)
         validation.check_content_type(
             request.headers.get("content-type"), accepted_media_types(request.url.path)

@@ -55,7 +55,7 @@ from .app import (
     advance_jobs,
 )
 from .config import BulkJobConfig
-from .errors import ApiError, error_object, json_pointer
+from .errors import ApiError, error_object, json_pointer, throttled
 from .faults import NO_FAULT, Fault
 from .jobs import PROFILES_POINTER, ImportErrorRecord, Job, profile_pointer
 from .ratelimit import Decision
@@ -425,13 +425,7 @@ async def _serve(
         validation.check_scopes(key, config.api_keys, facts.OPERATIONS[operation_id].scopes)
         decision = state.limiter_for(operation_id).check(key)
         if decision is not None and not decision.allowed:
-            seconds = decision.retry_after
-            raise ApiError.single(
-                429,
-                "throttled",
-                f"Request was throttled. Expected available in {seconds} "
-                f"second{'s' if seconds != 1 else ''}.",
-            )
+            raise throttled(decision.retry_after)
         validation.check_revision(request.headers.get("revision"), config.revisions)
         response = await handler(request, state, exchange)
     except ApiError as error:

@@ -53,6 +53,16 @@ class ApiError(Exception):
         return {"errors": self.errors}
 
 
+def throttled(retry_after: int) -> ApiError:
+    """The 429 for a request a rate window refused, saying when one would be admitted."""
+    plural = "s" if retry_after != 1 else ""
+    return ApiError.single(
+        429,
+        "throttled",
+        f"Request was throttled. Expected available in {retry_after} second{plural}.",
+    )
+
+
 def error_object(
     status: int,
     code: str,
