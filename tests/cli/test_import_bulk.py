@@ -132,8 +132,9 @@ def test_progress_line_shows_rows_submitted_and_jobs_running() -> None:
 
 def test_journal_records_a_job_with_its_rows_then_each_outcome_once(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.sqlite") as journal:
-        journal.record_job("job-a", [(1, "h1", '["a"]'), (2, "h2", '["b"]'), (4, "h4", '["d"]')])
-        journal.record_job("job-b", [(3, "h3", '["c"]')])
+        a = journal.begin_job([(1, "h1", '["a"]'), (2, "h2", '["b"]'), (4, "h4", '["d"]')])
+        journal.record_job(a, "job-a")
+        journal.record_job(journal.begin_job([(3, "h3", '["c"]')]), "job-b")
         assert journal.running_jobs() == ["job-a", "job-b"]
         assert [r.row for r in journal.job_rows("job-a")] == [1, 2, 4]
         assert journal.status(1, "h1") is None  # no outcome until the job completes
@@ -158,7 +159,39 @@ def test_journal_records_a_job_with_its_rows_then_each_outcome_once(tmp_path: Pa
     }
     # The rows' copies kept for the reject file are dropped once their outcomes are recorded.
     assert db.execute("SELECT COUNT(*) FROM job_rows WHERE original IS NOT NULL").fetchone() == (0,)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
+
+
+def test_journal_intent_is_starting_before_the_request_then_running_dropped_or_unsure(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        accepted = journal.begin_job([(1, "h1", '["a"]'), (2, "h2", '["b"]')])
+        # Committed before the request: a crash now leaves rows whose job may exist.
+        assert _journal_jobs(path) == {accepted: "starting"}
+        assert journal.doubtful_rows() == {1, 2} and journal.running_jobs() == []
+        journal.record_job(accepted, "job-1")  # the 202: the id replaces the intent at once
+        assert _journal_jobs(path) == {"job-1": "running"}
+        assert [r.row for r in journal.job_rows("job-1")] == [1, 2]
+        assert journal.doubtful_rows() == set() and journal.running_jobs() == ["job-1"]
+        with pytest.raises(sqlite3.IntegrityError):
+            journal.record_job(accepted, "job-again")  # an intent becomes one job only
+
+        refused = journal.begin_job([(3, "h3", '["c"]')])
+        journal.drop_intent(refused)  # a 400/413/429 or no connection: no job exists
+        assert refused not in _journal_jobs(path) and journal.job_rows(refused) == []
+        assert journal.doubtful_rows() == set()
+
+        unsure = journal.begin_job([(4, "h4", '["d"]'), (5, "h5", '["e"]')])
+        journal.doubt_intent(unsure)  # a timeout or a 5xx after sending
+        crashed = journal.begin_job([(6, "h6", '["f"]')])  # the process dies here
+    with Journal(path) as journal:
+        jobs = _journal_jobs(path)
+        assert jobs[unsure] == "unsure" and jobs[crashed] == "starting"
+        # Both may exist at the server: their rows go one by one, never in a job.
+        assert journal.doubtful_rows() == {4, 5, 6}
+        assert journal.running_jobs() == ["job-1"]
 
 
 def _downgrade_to_schema_2(path: Path) -> None:
@@ -195,7 +228,7 @@ def test_journal_of_schema_2_is_migrated_and_its_outcomes_resume(
         row: r["status"] for row, r in before.items()
     }
     db = sqlite3.connect(journal)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
     assert db.execute("SELECT COUNT(*) FROM jobs").fetchone() == (0,)
 
 
@@ -206,12 +239,12 @@ def test_journal_of_a_newer_schema_is_refused_and_left_alone(
     journal = tmp_path / "p.csv.journal.sqlite"
     Journal(journal).close()
     db = sqlite3.connect(journal)
-    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
     db.commit()
     db.close()
     result = invoke(["import", str(path), "--base-url", "http://127.0.0.1:9", *FAST])
     assert result.exit_code == 2
-    assert "newer klaviyo-profiles (journal schema 4, this one reads 3)" in result.stderr
+    assert "newer klaviyo-profiles (journal schema 5, this one reads 4)" in result.stderr
 
 
 # ---- routing
@@ -511,7 +544,7 @@ def test_a_job_the_server_no_longer_knows_is_marked_lost_and_its_rows_sent_again
     )
     try:
         deadline = time.monotonic() + 120
-        while not _journal_jobs(journal_path):
+        while "running" not in _journal_jobs(journal_path).values():
             assert first.poll() is None, "the import ended before it could be killed"
             assert time.monotonic() < deadline, "no job in flight"
             time.sleep(0.02)
@@ -531,3 +564,145 @@ def test_a_job_the_server_no_longer_knows_is_marked_lost_and_its_rows_sent_again
     assert len(posts) == 1 and len(_job_emails(posts[0])) == 150
     assert {r["status"] for r in _rows(journal_path).values()} == {"imported"}
     assert len(_profiles(bulk_sandbox)) == 150
+
+
+# ---- a job that may exist: never submitted twice
+
+
+def _accepted_job_emails(sandbox: Sandbox) -> collections.Counter[str]:
+    """How many jobs the sandbox made carry each email (a 202, or an answer lost after it)."""
+    made = {job["id"] for job in sandbox.jobs()}
+    counts: collections.Counter[str] = collections.Counter()
+    posts = _job_posts(sandbox)
+    accepted = [entry for entry in posts if entry["status"] in (202, None)]
+    assert len(accepted) == len(made), "a job made by a request the log does not show"
+    for entry in accepted:
+        counts.update(_job_emails(entry))
+    return counts
+
+
+def test_sigkill_right_after_the_202_then_rerun_sends_that_chunk_one_by_one_never_in_a_job(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The window: the server made the job and answered 202, the process has not committed
+    # the job's id. Made wide and sure: the job request waits 3 s at the server, meanwhile
+    # the test takes the journal's write lock once the intent is committed, so the id cannot
+    # be committed after the 202; the kill comes when the sandbox's log shows the 202.
+    bulk_sandbox.set_faults(latency=3.0, operations=("bulk_import_profiles",))
+    rows = [[f"w{n:04d}@example.com", f"W{n}", "L"] for n in range(1, 401)]
+    path = _write(tmp_path / "p.csv", rows)
+    journal_path = tmp_path / "p.csv.journal.sqlite"
+    args = ["import", str(path), "--base-url", bulk_sandbox.base_url, "--job-size", "150",
+            "--max-jobs", "1", *FAST]  # fmt: skip
+    first = subprocess.Popen(
+        [sys.executable, "-m", "klaviyo_profiles.cli", *args],
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    lock: sqlite3.Connection | None = None
+    try:
+        deadline = time.monotonic() + 120
+        while "starting" not in _journal_jobs(journal_path).values():
+            assert first.poll() is None, "the import ended before it could be killed"
+            assert time.monotonic() < deadline, "no job intent journalled"
+            time.sleep(0.01)
+        lock = sqlite3.connect(journal_path, timeout=30, isolation_level=None)
+        lock.execute("BEGIN IMMEDIATE")
+        jobs_then = _journal_jobs(journal_path)
+        assert list(jobs_then.values()) == ["starting"], "the 202 came before the lock"
+        while not any(entry["status"] == 202 for entry in _job_posts(bulk_sandbox)):
+            assert time.monotonic() < deadline, "no 202 for the job"
+            time.sleep(0.01)
+        os.kill(first.pid, signal.SIGKILL)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.wait(timeout=30)
+        if lock is not None:
+            lock.execute("ROLLBACK")
+            lock.close()
+    assert first.returncode == -signal.SIGKILL
+    (made,) = bulk_sandbox.jobs()  # the job exists, and the journal has no id for it
+    assert _journal_jobs(journal_path) == jobs_then and made["id"] not in jobs_then
+    orphan = set(_job_emails(_job_posts(bulk_sandbox)[0]))
+    assert len(orphan) == 150
+
+    bulk_sandbox.set_faults(latency=0.0)
+    seen = len(bulk_sandbox.requests())
+    second = run_cli(args, cli_env, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert "150 rows of a bulk job request that may have reached Klaviyo" in second.stdout
+
+    # No profile in two jobs; the orphan job's rows went one by one, the rest in new jobs.
+    in_jobs = _accepted_job_emails(bulk_sandbox)
+    assert max(in_jobs.values()) == 1, "a row was submitted in two jobs"
+    assert sorted(_single_emails(bulk_sandbox, seen)) == sorted(orphan)
+    assert set(in_jobs) == {row[0] for row in rows}
+    # Every row has one outcome: the orphan's from its single request, the others from a job.
+    after = _rows(journal_path)
+    assert set(after) == set(range(1, 401))
+    for number, record in after.items():
+        expected = "updated" if rows[number - 1][0] in orphan else "imported"
+        assert record["status"] == expected, number
+        assert (record["job_id"] is None) == (expected == "updated"), number
+    db = sqlite3.connect(journal_path)
+    carried = collections.Counter(
+        row
+        for (row,) in db.execute(
+            "SELECT row FROM job_rows JOIN jobs USING (job_id) WHERE state = 'complete'"
+        )
+    )
+    db.close()
+    assert max(carried.values()) == 1 and set(carried).isdisjoint(
+        n for n in after if rows[n - 1][0] in orphan
+    )
+    profiles = _profiles(bulk_sandbox)
+    assert {email: p["first_name"] for email, p in profiles.items()} == {
+        email: first_name for email, first_name, _ in rows
+    }
+
+    # A third run has nothing left to send, and asks for no job.
+    seen = len(bulk_sandbox.requests())
+    third = run_cli(args, cli_env, timeout=300)
+    assert third.returncode == 0, third.stderr
+    assert _job_posts(bulk_sandbox, seen) == [] and _single_emails(bulk_sandbox, seen) == []
+
+
+@pytest.mark.parametrize("fault", ["drop_after_commit", 503])
+def test_a_job_request_that_may_have_made_the_job_sends_its_rows_one_by_one_in_the_same_run(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path, fault: str | int
+) -> None:
+    # drop_after_commit: the job is made and the answer lost; 503: the answer says nothing of
+    # whether the job exists. Either way the request is not made again.
+    bulk_sandbox.set_faults(script=(fault,), operations=("bulk_import_profiles",))
+    rows = [[f"d{n:04d}@example.com", f"D{n}", ""] for n in range(1, 301)]
+    rows[249] = ["d0010@example.com", "later", ""]  # a repeat of a row of the first chunk
+    path = _write(tmp_path / "p.csv", rows)
+    result = invoke(["import", str(path), "--base-url", bulk_sandbox.base_url,
+                     "--job-size", "100", "--max-jobs", "1", *FAST])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "100 rows of a bulk job request that may have reached Klaviyo" in result.stdout
+
+    posts = _job_posts(bulk_sandbox)
+    first_chunk = _job_emails(posts[0])
+    assert first_chunk == [f"d{n:04d}@example.com" for n in range(1, 101)]
+    # Not asked again in any job: sent one by one. The repeat, read once they had their
+    # outcomes, may go in a job (with its own values), and it is applied last.
+    sent_in_jobs = collections.Counter(
+        (profile["attributes"]["email"], profile["attributes"]["first_name"])
+        for entry in posts
+        for profile in entry["body"]["data"]["attributes"]["profiles"]["data"]
+    )
+    assert max(sent_in_jobs.values()) == 1, "a row was submitted in two jobs"
+    assert sorted(_single_emails(bulk_sandbox)) == sorted(first_chunk)
+    assert _profiles(bulk_sandbox)["d0010@example.com"]["first_name"] == "later"
+    journal_path = tmp_path / "p.csv.journal.sqlite"
+    states = _journal_jobs(journal_path)
+    assert list(states.values()).count("unsure") == 1
+    assert set(states.values()) == {"unsure", "complete"}
+    after = _rows(journal_path)
+    assert set(after) == set(range(1, 301))
+    assert all(after[n]["status"] == "updated" or after[n]["status"] == "created"
+               for n in range(1, 101))  # fmt: skip
+    assert {after[n]["status"] for n in range(101, 301) if n != 250} == {"imported"}

@@ -657,6 +657,13 @@ def import_(
         f"{summary.skipped} skipped (done by an earlier run)",
         highlight=False,
     )
+    if summary.in_doubt:
+        console.print(
+            f"{summary.in_doubt} rows of a bulk job request that may have reached Klaviyo (a "
+            "run stopped while asking, or the request failed after sending) were sent one by "
+            "one instead, never in a second job",
+            highlight=False,
+        )
     console.print(f"journal: {settings.journal_file}", highlight=False)
     if summary.reject_file_rows:
         console.print(

@@ -429,6 +429,9 @@ class ImportSummary:
     #: Jobs accepted in this run; jobs whose outcomes are not recorded yet.
     jobs_started: int = 0
     jobs_running: int = 0
+    #: Rows of a job request that may have created a job (a run killed while asking, a
+    #: timeout or a 5xx after sending), sent one by one instead: never in another job.
+    in_doubt: int = 0
 
     @property
     def sent(self) -> int:
@@ -473,6 +476,9 @@ class _Counts(ProgressColumn):
         if fields.get("bulk"):
             text.append(f"  {fields.get('submitted', 0)} submitted", style="dim")
             text.append(f"  {fields.get('jobs_running', 0)} jobs running", style="dim")
+            in_doubt = fields.get("in_doubt", 0)
+            if in_doubt:
+                text.append(f"  {in_doubt} one by one (job in doubt)", style="yellow")
         return text
 
 
@@ -529,6 +535,7 @@ class Reporter:
                 bulk=summary.bulk,
                 submitted=summary.submitted,
                 jobs_running=summary.jobs_running,
+                in_doubt=summary.in_doubt,
             )
             return
         now = time.monotonic()
@@ -554,6 +561,8 @@ class Reporter:
                 f"imported {summary.imported}  submitted {summary.submitted}  "
                 f"jobs running {summary.jobs_running}  "
             )
+            if summary.in_doubt:
+                jobs += f"one by one (job in doubt) {summary.in_doubt}  "
         return (
             f"rows {summary.processed}/{self.total} ({share:.0f}%)  created {summary.created}  "
             f"updated {summary.updated}  failed {summary.rejected + summary.failed}  "
@@ -874,8 +883,20 @@ async def _run(
         reported_submitted[0] = jobs.rows_submitted
         summary.jobs_running = jobs.jobs_running
         summary.jobs_started = jobs.jobs_started
+        summary.in_doubt = doubtful_sent[0] + jobs.rows_in_doubt
         reporter.update(summary)
 
+    async def send_single(row: ChunkRow) -> Outcome | None:
+        # A row of a job that may exist, as Create or Update Profile takes it (same values).
+        if fatal:
+            return None
+        async with sending:
+            if fatal:
+                return None
+            body = {"data": json.loads(row.encoded)}
+            return await send(SourceRow(row.number, row.original, None), row.hash, body)
+
+    doubtful_sent = [0]  # rows of an earlier run's unsure job routed one by one in this run
     jobs = JobPipeline(
         client,
         journal,
@@ -883,6 +904,7 @@ async def _run(
         on_row=job_row_failed,
         on_recorded=job_recorded,
         on_change=job_progress,
+        send_single=send_single,
         max_jobs=settings.max_jobs,
         job_size=settings.job_size,
         poll_interval=settings.poll_interval,
@@ -941,6 +963,15 @@ async def _run(
         # their outcomes decide which rows of the file are done.
         try:
             await jobs.resume()
+        except sqlite3.Error as exc:
+            fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
+        # Rows of job requests an earlier run made without learning the job's id (killed
+        # while asking, or the request failed after sending): the job may exist, so they
+        # must never go in another job; they go one by one, in file order, like rows with a
+        # null (at most the chunk that was being started, usually).
+        doubtful: set[int] = set()
+        try:
+            doubtful = journal.doubtful_rows()
         except sqlite3.Error as exc:
             fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
         # Rows past this one have no earlier outcome, so none of them can be skipped.
@@ -1002,6 +1033,10 @@ async def _run(
             # row clears nothing, fits a job, and no earlier row of its profile is unfinished
             # (in the chunk being filled, in a job in flight, or on the single path); else
             # the single path, after those earlier rows.
+            if doubtful and row.number in doubtful:
+                doubtful_sent[0] += 1
+                job_progress()
+                prepared = None  # its job may exist: one by one, never in another job
             if (
                 prepared is not None
                 and not prepared.has_null

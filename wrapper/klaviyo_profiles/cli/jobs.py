@@ -7,12 +7,16 @@ background while the reader goes on, and keeps at most ``max_jobs`` jobs in flig
 chunk waits for a free slot, so memory holds one chunk being filled plus the chunks being
 sent, whatever the file size.
 
-For each job: right after the server's 202 its id is committed to the journal together with
-its rows (:meth:`~.journal.Journal.record_job`); then it is polled until it ends, its import
+For each job: before its request, the rows are committed to the journal as an intent
+(:meth:`~.journal.Journal.begin_job`); right after the server's 202 the job's id replaces the
+intent (:meth:`~.journal.Journal.record_job`); then it is polled until it ends, its import
 errors are read, and every row's outcome is committed at once
 (:meth:`~.journal.Journal.finish_job`). Rows the server refuses before creating a job (a 400
-pointing at one profile) are rejected and the rest started again; a job that cannot be
-started at all leaves its rows ``failed``, for a re-run to send.
+pointing at one profile) are rejected and the rest started again; a job refused before it
+exists (a 429 after retries, a failure to connect, another 4xx) leaves its rows ``failed``,
+for a re-run to send. A request that failed where the job may exist (a timeout after
+sending, an answer lost, a 5xx) is never made again: the intent is marked ``unsure`` and its
+rows are sent one by one through Create or Update Profile (``send_single``), in this run.
 
 Every chunk has one future, which ends when the job's outcomes are recorded: the importer's
 per-profile lanes end with it, so a later row of a profile in the job waits for it (see
@@ -25,9 +29,10 @@ import asyncio
 import json
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+import httpx
 from klaviyo_profile_import import facts
 
 from ..bulk import (
@@ -39,12 +44,14 @@ from ..bulk import (
 )
 from ..client import AsyncKlaviyoProfiles
 from ..errors import (
+    APIConnectionError,
     APIError,
     APIStatusError,
     AuthenticationError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitError,
 )
 from .common import scrub
 from .journal import JobState, Journal, Outcome
@@ -59,6 +66,9 @@ _FIELD = re.compile(r"^profiles\[(\d+)\]")
 #: What the importer is told for a row whose job could not start: (row, hash, original,
 #: outcome, error).
 RowCallback = Callable[[int, str, str, Outcome, str], None]
+#: Sends one row of a job that may exist through Create or Update Profile and journals its
+#: outcome (``None``: not sent, the run is stopping).
+SingleSender = Callable[["ChunkRow"], Awaitable[Outcome | None]]
 
 
 def item_payload_limit() -> int | None:
@@ -114,6 +124,7 @@ class JobPipeline:
         on_row: RowCallback,
         on_recorded: Callable[[dict[Outcome, int]], None],
         on_change: Callable[[], None],
+        send_single: SingleSender,
         max_jobs: int = 4,
         job_size: int | None = None,
         poll_interval: float = 1.0,
@@ -126,6 +137,7 @@ class JobPipeline:
         self.on_row = on_row
         self.on_recorded = on_recorded
         self.on_change = on_change
+        self.send_single = send_single
         self.poll_interval = poll_interval
         self.max_poll_interval = max(max_poll_interval, poll_interval)
         self.job_timeout = job_timeout
@@ -147,6 +159,8 @@ class JobPipeline:
         #: outcomes are not recorded yet.
         self.jobs_started = 0
         self.jobs_running = 0
+        #: Rows of job requests that failed where the job may exist, sent one by one instead.
+        self.rows_in_doubt = 0
 
     @staticmethod
     def _new_future() -> asyncio.Future[int | None]:
@@ -224,9 +238,11 @@ class JobPipeline:
     async def _run_job(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:
         try:
             try:
-                job_id = await self._start(rows, future)
+                job_id, doubtful = await self._start(rows, future)
             finally:
                 self._sending.release()
+            if doubtful:
+                await self._send_one_by_one(doubtful, future)
             rows.clear()  # the profiles are not needed once the job exists
             if job_id is not None:
                 self.jobs_running += 1
@@ -237,42 +253,81 @@ class JobPipeline:
                 future.set_result(None)
             self._slots.release()
 
-    async def _start(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> str | None:
-        """Start one job for ``rows`` (dropping rows the server refuses); its id, or ``None``."""
+    async def _send_one_by_one(
+        self, rows: list[ChunkRow], future: asyncio.Future[int | None]
+    ) -> None:
+        """Send the rows of a job that may exist one by one (an idempotent upsert each, with
+        the same values), in file order; the rows are of distinct profiles (a chunk never holds
+        two rows of one profile), so they run side by side under the importer's concurrency.
+        Later rows of these profiles wait for the future, as for a job."""
+        self.rows_in_doubt += len(rows)
+        self.on_change()
+        outcomes = await asyncio.gather(*(self.send_single(row) for row in rows))
+        failed = [
+            row.number
+            for row, outcome in zip(rows, outcomes, strict=True)
+            if outcome is None or outcome == "failed"
+        ]
+        if not future.done():
+            future.set_result(min(failed) if failed else None)
+
+    async def _start(
+        self, rows: list[ChunkRow], future: asyncio.Future[int | None]
+    ) -> tuple[str | None, list[ChunkRow]]:
+        """Start one job for ``rows`` (dropping rows the server refuses).
+
+        Returns the job's id, or ``None`` with the rows that must go one by one because the
+        job may exist (an empty list when no job exists and the rows' outcomes are recorded).
+        """
         remaining = list(rows)
         # Bounded: every round without a job rejects at least one row.
         while remaining:
             if self.fatal:
                 future.set_result(remaining[0].number)
-                return None
+                return None, []
             refused: set[int] = set()
+            try:
+                # Committed before the request leaves: a crash from here on leaves an intent
+                # the next run sends one by one, never in another job.
+                token = self.journal.begin_job(
+                    [(row.number, row.hash, row.original) for row in remaining]
+                )
+            except sqlite3.Error as exc:
+                self.fatal.append(_journal_error(self.journal, exc))
+                future.set_result(remaining[0].number)
+                return None, []
             try:
                 job = await self.client.bulk_import_profiles([_prepared(row) for row in remaining])
             except (AuthenticationError, PermissionDeniedError) as exc:
                 # Not journalled: once the key is fixed, a re-run sends these rows.
+                self._drop(token)
                 self.fatal.append(exc)
                 future.set_result(remaining[0].number)
-                return None
+                return None, []
             except InvalidInputError as exc:
                 # Found before sending; rows are checked one by one first, so this is rare.
+                self._drop(token)
                 match = _FIELD.match(exc.field)
                 if match is None or int(match.group(1)) >= len(remaining):
                     self._fail_all(remaining, future, f"job not started: {exc}")
-                    return None
+                    return None, []
                 refused = {int(match.group(1))}
                 reason = str(exc)
                 for position in refused:
                     self._reject(remaining[position], reason)
             except APIStatusError as exc:
+                if exc.status_code >= 500:
+                    return None, self._doubt(token, remaining)
+                self._drop(token)  # a 4xx: no job was made
                 refused = {
                     int(match.group(1))
                     for error in exc.errors
                     if error.pointer and (match := _POINTER.match(error.pointer))
                 }
                 refused = {position for position in refused if position < len(remaining)}
-                if not refused or exc.status_code >= 500 or exc.status_code == 429:
+                if not refused or isinstance(exc, RateLimitError):
                     self._fail_all(remaining, future, f"job not started: {_describe(exc)}")
-                    return None
+                    return None, []
                 for position in refused:
                     details = "; ".join(
                         error.describe()
@@ -280,25 +335,45 @@ class JobPipeline:
                         if error.pointer and _position(error.pointer) == position
                     )
                     self._reject(remaining[position], f"{exc.status_code}: {details}")
-            except APIError as exc:
-                # The job may or may not exist (a timeout after sending): the library does not
-                # repeat such a request, and neither does this run; a re-run sends the rows.
+            except APIConnectionError as exc:
+                if not _unsent(exc):
+                    return None, self._doubt(token, remaining)
+                self._drop(token)  # nothing left: a re-run may send the rows in a job
                 self._fail_all(remaining, future, f"job not started: {_describe(exc)}")
-                return None
+                return None, []
+            except Exception:
+                # The job may or may not exist (an answer that names no job, say): the request
+                # is never made again; the rows go one by one.
+                return None, self._doubt(token, remaining)
             else:
                 try:
-                    self.journal.record_job(
-                        job.id, [(row.number, row.hash, row.original) for row in remaining]
-                    )
+                    self.journal.record_job(token, job.id)
                 except sqlite3.Error as exc:
+                    # The intent stays: the next run sends these rows one by one.
                     self.fatal.append(_journal_error(self.journal, exc))
                     future.set_result(remaining[0].number)
-                    return None
+                    return None, []
                 self.rows_submitted += len(remaining)
                 self.jobs_started += 1
-                return job.id
+                return job.id, []
             remaining = [row for position, row in enumerate(remaining) if position not in refused]
-        return None
+        return None, []
+
+    def _drop(self, token: str) -> None:
+        try:
+            self.journal.drop_intent(token)
+        except sqlite3.Error as exc:
+            # The intent stays (its rows would go one by one next time): stop all the same.
+            self.fatal.append(_journal_error(self.journal, exc))
+
+    def _doubt(self, token: str, rows: list[ChunkRow]) -> list[ChunkRow]:
+        """The job may exist: never ask again; the rows go one by one (see the module)."""
+        try:
+            self.journal.doubt_intent(token)
+        except sqlite3.Error as exc:
+            # Still ``starting``, which the next run reads the same way.
+            self.fatal.append(_journal_error(self.journal, exc))
+        return rows
 
     def _reject(self, row: ChunkRow, error: str) -> None:
         self.on_row(row.number, row.hash, row.original, "rejected", error)
@@ -377,6 +452,11 @@ class JobPipeline:
             if not future.done():
                 future.set_result(0)  # stopping: rows waiting for it are not sent
             self.on_change()
+
+
+def _unsent(exc: APIConnectionError) -> bool:
+    """Whether the request surely never left (no connection): then no job can exist."""
+    return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
 def _position(pointer: str) -> int | None:

@@ -11,16 +11,22 @@ record and is sent again; because Create or Update Profile is an upsert keyed by
 identifiers, that repeat finds the profile the first attempt created and is answered 200
 (``updated``) instead of creating a second one.
 
-**Bulk import jobs** (schema 3). A row sent in a job has no outcome until the job completes,
-so the journal records the job first: its id, together with its rows (number, content hash,
-the row as read), in one transaction right after the server accepted the job (202). When the
-job completes, every row's outcome (imported, or rejected with its import error, or failed
-when the job was cancelled) is committed in one transaction that also marks the job finished.
-On a restart, jobs still marked running are resumed by polling their ids and never submitted
-again. What remains is the moment between the server creating a job and this commit: a
-process killed there leaves a job the journal does not know, whose rows the next run sends
-again (the bulk endpoint has no idempotency key to tell the server "the same job again"). The
-repeat is the same upsert with the same values.
+**Bulk import jobs** (schema 3, 4). A row sent in a job has no outcome until the job
+completes, so the journal records the job first. Before a job is asked for, its rows (number,
+content hash, the row as read) are committed as an *intent* in state ``starting``, under a
+local token; right after the server accepts the job (202) one transaction puts the job's id in
+place of the token and marks it ``running``. When the job completes, every row's outcome
+(imported, or rejected with its import error, or failed when the job was cancelled) is
+committed in one transaction that also marks the job finished. On a restart, jobs still marked
+running are resumed by polling their ids and never submitted again.
+
+An intent still ``starting`` at a restart (the process died while the job was being asked
+for), or marked ``unsure`` (the request failed in a way that may have created the job: a
+timeout, an answer lost, a 5xx), may or may not exist at the server, and the bulk endpoint
+has no idempotency key to ask. Its rows never go in another job: they are sent one by one
+through Create or Update Profile (:meth:`Journal.doubtful_rows`), whose upsert with the same
+values is idempotent. An intent refused before any job exists (a 400, 413, 429, a failure to
+connect) is dropped (:meth:`Journal.drop_intent`), and its rows may go in a job again.
 
 Durability: ``synchronous=NORMAL`` in WAL mode survives the death of the process (the OS still
 holds the written pages); only a power failure could lose the last few commits, which again
@@ -33,6 +39,7 @@ import contextlib
 import hashlib
 import sqlite3
 import time
+import uuid
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +48,7 @@ from typing import Literal
 
 __all__ = [
     "DONE_STATES",
+    "DOUBTFUL_STATES",
     "FINAL_STATES",
     "JobRow",
     "Journal",
@@ -62,13 +70,23 @@ FINAL_STATES: frozenset[str] = DONE_STATES | {"rejected"}
 
 #: 2: rows carry the generation of the input file they were checked against (``gen``).
 #: 3: bulk import jobs (``jobs``, ``job_rows``) and the job that applied a row (``rows.job_id``).
-#: Journals of schema 1 and 2 are migrated in place when opened (they hold no job).
-_SCHEMA_VERSION = 3
+#: 4: job intents (``starting``, ``unsure``) recorded before a job is asked for; a version
+#: that does not know them would put their rows in another job, so it must refuse the journal.
+#: Journals of schema 1 to 3 are migrated in place when opened (they hold no intent).
+_SCHEMA_VERSION = 4
 
-#: A job's state in the journal: ``running`` from its 202 until its rows' outcomes are
-#: recorded, then the status the server reported (``complete``, ``cancelled``) or ``lost``
-#: (the server no longer knows the id).
-JobState = Literal["running", "complete", "cancelled", "lost"]
+#: A job's state in the journal: ``starting`` from just before its request until the 202
+#: (under a local token, no id known), ``unsure`` when the request failed in a way that may
+#: have created it, ``running`` from its 202 until its rows' outcomes are recorded, then the
+#: status the server reported (``complete``, ``cancelled``) or ``lost`` (the server no longer
+#: knows the id).
+JobState = Literal["starting", "unsure", "running", "complete", "cancelled", "lost"]
+
+#: Intents whose job may or may not exist: their rows go one by one, never in another job.
+DOUBTFUL_STATES: tuple[str, ...] = ("starting", "unsure")
+
+#: Local tokens of intents start with this (a job id the server gives never does).
+INTENT_PREFIX = "intent:"
 
 
 class JournalError(Exception):
@@ -419,14 +437,64 @@ class Journal:
             raise
         self._db.execute("COMMIT")
 
-    def record_job(self, job_id: str, rows: Sequence[tuple[int, str, str]]) -> None:
-        """Commit a job the server accepted, with its rows ``(row, hash, original)`` in the
-        order of the job's request; called right after the 202, before any polling."""
+    def begin_job(self, rows: Sequence[tuple[int, str, str]]) -> str:
+        """Commit the intent to start a job with ``rows`` ``(row, hash, original)`` in the
+        order of its request, in state ``starting``, before the request is sent; returns
+        the intent's local token (for :meth:`record_job`, :meth:`drop_intent`,
+        :meth:`doubt_intent`)."""
+        token = f"{INTENT_PREFIX}{uuid.uuid4().hex}"
+        self._insert_job(token, "starting", rows)
+        return token
+
+    def record_job(self, token: str, job_id: str) -> None:
+        """The server accepted the intent ``token`` as job ``job_id`` (its 202): the id
+        replaces the token, with the job ``running``, in one commit, before any polling."""
+        with self._transaction():
+            updated = self._db.execute(
+                "UPDATE jobs SET job_id = ?, state = 'running', submitted = ? "
+                "WHERE job_id = ? AND state = 'starting'",
+                (job_id, time.time(), token),
+            ).rowcount
+            if updated != 1:
+                raise sqlite3.IntegrityError(f"no job intent {token} to record")
+            self._db.execute("UPDATE job_rows SET job_id = ? WHERE job_id = ?", (job_id, token))
+
+    def drop_intent(self, token: str) -> None:
+        """The intent's request was refused before any job existed: forget it, so its rows
+        may go in a job again."""
+        with self._transaction():
+            self._db.execute("DELETE FROM job_rows WHERE job_id = ?", (token,))
+            self._db.execute(
+                "DELETE FROM jobs WHERE job_id = ? AND state IN ('starting', 'unsure')", (token,)
+            )
+
+    def doubt_intent(self, token: str) -> None:
+        """The intent's request failed where the job may exist: mark it ``unsure`` (its rows
+        go one by one, in this run or the next, never in another job)."""
+        self._db.execute(
+            "UPDATE jobs SET state = 'unsure', finished = ? WHERE job_id = ?", (time.time(), token)
+        )
+
+    def doubtful_rows(self) -> set[int]:
+        """Row numbers of intents whose job may or may not exist (``starting`` from a run
+        that died, ``unsure``): they must never go in another job."""
+        return {
+            int(row)
+            for (row,) in self._db.execute(
+                "SELECT job_rows.row FROM job_rows JOIN jobs USING (job_id) "
+                f"WHERE jobs.state IN ({','.join('?' * len(DOUBTFUL_STATES))})",
+                DOUBTFUL_STATES,
+            )
+        }
+
+    def _insert_job(
+        self, job_id: str, state: JobState, rows: Sequence[tuple[int, str, str]]
+    ) -> None:
         with self._transaction():
             seq = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0])
             self._db.execute(
                 "INSERT INTO jobs (job_id, seq, state, size, submitted) VALUES (?, ?, ?, ?, ?)",
-                (job_id, seq, "running", len(rows), time.time()),
+                (job_id, seq, state, len(rows), time.time()),
             )
             self._db.executemany(
                 "INSERT INTO job_rows (job_id, position, row, hash, original) "
