@@ -232,6 +232,9 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=20_000, help="rows of the memory run")
     parser.add_argument("--null-share", type=float, default=0.05)
     parser.add_argument("--single-rows", type=int, default=2_250)
+    parser.add_argument(
+        "--no-single", action="store_true", help="skip the single run (no ratio is printed)"
+    )
     parser.add_argument("--profiles-per-second", type=float, default=1_000.0)
     parser.add_argument("--job-concurrency", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -285,20 +288,19 @@ def main() -> int:
             kill["journal"] = journal_outcomes(path.with_name(path.name + ".journal.sqlite"))
             figures["kill"] = kill
             _log(json.dumps(kill))
-            httpx.post(f"{base_url}/sandbox/reset", timeout=30.0)
-            path = folder / "single.csv"
-            write_rows(path, args.single_rows, null_every, "single-")
-            _log(f"import --via single, {args.single_rows} rows")
-            single = run_import(path, base_url, "single")
-            figures["single"] = single_extrapolation(base_url, args.rows, single["seconds"])
-            _log(json.dumps(figures["single"]))
+            if not args.no_single:
+                httpx.post(f"{base_url}/sandbox/reset", timeout=30.0)
+                path = folder / "single.csv"
+                write_rows(path, args.single_rows, null_every, "single-")
+                _log(f"import --via single, {args.single_rows} rows")
+                single = run_import(path, base_url, "single")
+                figures["single"] = single_extrapolation(base_url, args.rows, single["seconds"])
+                _log(json.dumps(figures["single"]))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    auto, small, single = figures["auto"], figures["auto_small"], figures["single"]
-    ratio = single["estimate_seconds"] / auto["seconds"]
-    figures["ratio"] = ratio
+    auto, small = figures["auto"], figures["auto_small"]
     print(f"machine: {figures['machine']}; load average at start {figures['load']:.2f}")
     print(
         f"bulk job processing (sandbox): {args.profiles_per_second:.0f} profiles/s per job, "
@@ -313,16 +315,19 @@ def main() -> int:
         f"auto   {args.small:>7} rows: {small['seconds']:8.1f} s   peak RSS "
         f"{small['peak_kib'] / 1024:6.1f} MiB   stored {small['stored']}, wrong {small['wrong']}"
     )
-    print(
-        f"single {single['measured_rows']:>7} rows: {single['measured_seconds']:8.1f} s   "
-        f"{single['steady_rate']:.2f} rows/s over {single['whole_windows']} whole steady "
-        f"window(s) -> {args.rows} rows in "
-        f"{single['estimate_seconds']:.0f} s (extrapolated)"
-    )
-    print(
-        f"auto is {ratio:.1f}x faster than single (ceiling at this null share: "
-        f"{1 / args.null_share if args.null_share else float('inf'):.0f}x)"
-    )
+    if "single" in figures:
+        single = figures["single"]
+        figures["ratio"] = ratio = single["estimate_seconds"] / auto["seconds"]
+        print(
+            f"single {single['measured_rows']:>7} rows: {single['measured_seconds']:8.1f} s   "
+            f"{single['steady_rate']:.2f} rows/s over {single['whole_windows']} whole steady "
+            f"window(s) -> {args.rows} rows in "
+            f"{single['estimate_seconds']:.0f} s (extrapolated)"
+        )
+        print(
+            f"auto is {ratio:.1f}x faster than single (ceiling at this null share: "
+            f"{1 / args.null_share if args.null_share else float('inf'):.0f}x)"
+        )
     print(
         f"peak RSS, {args.rows} vs {args.small} rows: "
         f"{(auto['peak_kib'] - small['peak_kib']) / 1024:+.1f} MiB"
