@@ -26,7 +26,6 @@ per-profile lanes end with it, so a later row of a profile in the job waits for 
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
@@ -40,7 +39,6 @@ from ..bulk import (
     BulkChunker,
     BulkImportJobTimeoutError,
     PreparedProfile,
-    identity_of,
 )
 from ..client import AsyncKlaviyoProfiles
 from ..errors import (
@@ -100,14 +98,22 @@ def _size(row: ChunkRow) -> int:
     return len(row.encoded)
 
 
+#: Stands in for the decoded resource of a row sent from its bytes (see :func:`_prepared`).
+_FROM_BYTES: dict[str, object] = {}
+
+
 def _prepared(row: ChunkRow) -> PreparedProfile:
-    """The row's profile again, from its bytes, for the job request (built as it is sent)."""
-    resource = json.loads(row.encoded)
+    """The row's profile for the job request, as its encoded bytes only.
+
+    The library builds a job's body from each profile's ``encoded`` bytes (checked already,
+    when the row was read: no null, within the per-profile limit); decoding 10,000 profiles
+    again for each request only to drop them held about 14 MiB at a time.
+    """
     return PreparedProfile(
-        resource=resource,
+        resource=_FROM_BYTES,
         size=len(row.encoded),
         has_null=False,
-        identity=identity_of(resource),
+        identity=frozenset(),
         encoded=row.encoded,
     )
 
