@@ -471,8 +471,7 @@ def _position(pointer: str) -> int | None:
 
 
 def _first_row(journal: Journal, job_id: str) -> int:
-    rows = journal.job_rows(job_id)
-    return rows[0].row if rows else 0
+    return journal.first_job_row(job_id) or 0
 
 
 def _describe(exc: BaseException) -> str:

@@ -176,6 +176,8 @@ class Journal:
             )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA cache_size=-512")
+        self._db.execute("PRAGMA temp.cache_size=-512")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         self._db.execute(
@@ -499,10 +501,10 @@ class Journal:
             self._db.executemany(
                 "INSERT INTO job_rows (job_id, position, row, hash, original) "
                 "VALUES (?, ?, ?, ?, ?)",
-                [
+                (
                     (job_id, position, row, content_hash, original)
                     for position, (row, content_hash, original) in enumerate(rows)
-                ],
+                ),
             )
 
     def running_jobs(self) -> list[str]:
@@ -541,6 +543,7 @@ class Journal:
         many rows got each outcome.
         """
         counts: dict[Outcome, int] = {}
+        status, reason = default
         with self._transaction():
             found = self._db.execute(
                 "SELECT state FROM jobs WHERE job_id = ?", (job_id,)
@@ -548,40 +551,53 @@ class Journal:
             if found is None or found[0] != "running":
                 return counts
             now = time.time()
-            outcomes = []
-            for item in self.job_rows(job_id):
-                error = errors.get(item.position)
-                status: Outcome
-                reason: str | None
-                if error is not None:
-                    status, reason = "rejected", error
-                else:
-                    status, reason = default
-                failing = status in ("rejected", "failed")
-                counts[status] = counts.get(status, 0) + 1
-                outcomes.append(
-                    (
-                        item.row,
-                        item.hash,
-                        status,
-                        reason,
-                        item.original if failing else None,
-                        now,
-                        self.generation,
-                        job_id,
-                    )
-                )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO rows (row, hash, status, error, original, finished, "
-                "gen, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                outcomes,
+            # In one statement over the job's rows, so a job of 10,000 rows is never a list
+            # of 10,000 records in memory (jobs complete while the next ones are filled).
+            self._db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS job_errors "
+                "(position INTEGER PRIMARY KEY, error TEXT NOT NULL)"
             )
+            self._db.execute("DELETE FROM temp.job_errors")
+            self._db.executemany(
+                "INSERT OR REPLACE INTO temp.job_errors (position, error) VALUES (?, ?)",
+                errors.items(),
+            )
+            keep_default = status in ("rejected", "failed")
+            self._db.execute(
+                "INSERT OR REPLACE INTO rows (row, hash, status, error, original, finished, "
+                "gen, job_id) "
+                "SELECT jr.row, jr.hash, "
+                "CASE WHEN e.error IS NULL THEN ? ELSE 'rejected' END, "
+                "CASE WHEN e.error IS NULL THEN ? ELSE e.error END, "
+                "CASE WHEN e.error IS NULL AND NOT ? THEN NULL ELSE jr.original END, "
+                "?, ?, ? "
+                "FROM job_rows AS jr LEFT JOIN temp.job_errors AS e ON e.position = jr.position "
+                "WHERE jr.job_id = ?",
+                (status, reason, keep_default, now, self.generation, job_id, job_id),
+            )
+            total, rejected = self._db.execute(
+                "SELECT COUNT(*), COUNT(e.error) FROM job_rows AS jr "
+                "LEFT JOIN temp.job_errors AS e ON e.position = jr.position WHERE jr.job_id = ?",
+                (job_id,),
+            ).fetchone()
+            if rejected:
+                counts["rejected"] = int(rejected)
+            if total - rejected:
+                counts[status] = counts.get(status, 0) + int(total - rejected)
+            self._db.execute("DELETE FROM temp.job_errors")
             self._db.execute(
                 "UPDATE jobs SET state = ?, failed = ?, finished = ? WHERE job_id = ?",
                 (state, len(errors), now, job_id),
             )
             self._db.execute("UPDATE job_rows SET original = NULL WHERE job_id = ?", (job_id,))
         return counts
+
+    def first_job_row(self, job_id: str) -> int | None:
+        """The first input row of a job (the lowest row number), if it has any."""
+        found = self._db.execute(
+            "SELECT MIN(row) FROM job_rows WHERE job_id = ?", (job_id,)
+        ).fetchone()
+        return None if found is None or found[0] is None else int(found[0])
 
     def forget_after(self, last_row: int) -> None:
         """Drop outcomes of rows past the end of the file (it was shortened)."""
