@@ -706,3 +706,28 @@ def test_a_job_request_that_may_have_made_the_job_sends_its_rows_one_by_one_in_t
     assert all(after[n]["status"] == "updated" or after[n]["status"] == "created"
                for n in range(1, 101))  # fmt: skip
     assert {after[n]["status"] for n in range(101, 301) if n != 250} == {"imported"}
+
+
+def test_a_lagging_single_path_does_not_split_the_file_into_small_jobs(
+    bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Every 20th row clears a field and the single path is slowed down, so the rows waiting
+    # for it fill the import's window long before the reader reaches the end: none of them
+    # waits for the chunk being filled, so it must fill up to its size rather than start early.
+    rows = [
+        [f"lag{n:05d}@example.com", f"F{n}", "NULL" if n % 20 == 0 else f"L{n}"]
+        for n in range(1, 6_001)
+    ]
+    path = _write(tmp_path / "lagging.csv", rows)
+    bulk_sandbox.set_faults(latency=0.02, operations=("create_or_update_profile",))
+
+    result = invoke(["import", str(path), "--base-url", bulk_sandbox.base_url,
+                     "--null-token", "NULL", "--concurrency", "1", *FAST])  # fmt: skip
+
+    assert result.exit_code == 0, result.stderr
+    posts = _job_posts(bulk_sandbox)
+    assert len(posts) == 1 and len(_job_emails(posts[0])) == 5_700
+    assert len(_single_emails(bulk_sandbox)) == 300
+    stored = _profiles(bulk_sandbox)
+    assert stored["lag00020@example.com"]["last_name"] is None
+    assert stored["lag00021@example.com"]["last_name"] == "L21"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import collections
 import contextlib
 import csv
 import hashlib
@@ -926,6 +927,13 @@ async def _run(
     if summary.bulk:
         window_size = max(window_size, _BULK_WINDOW)
     window = asyncio.Semaphore(window_size)
+    # Single-path rows waiting for the job of a chunk, counted by that chunk's future. Only
+    # rows waiting for the chunk still being filled can hold the window for good (the reader
+    # would wait for rows it cannot reach); rows waiting for anything else free their place
+    # in time. So the chunk is started early only when some of them wait for it: starting it
+    # whenever the window is full made tiny jobs, one per single row, once the single path
+    # lagged at Klaviyo's 750 a minute.
+    chunk_waiters: collections.Counter[asyncio.Future[int | None]] = collections.Counter()
     running: set[asyncio.Task[None]] = set()
 
     async def handle(
@@ -935,10 +943,17 @@ async def _run(
         keys: frozenset[LaneKey],
         waits: list[asyncio.Future[int | None]],
         mine: asyncio.Future[int | None],
+        chunk: asyncio.Future[int | None] | None,
     ) -> None:
         outcome: int | None = None
         try:
-            blocker = await held_back_by(waits)
+            try:
+                blocker = await held_back_by(waits)
+            finally:
+                if chunk is not None:
+                    chunk_waiters[chunk] -= 1
+                    if chunk_waiters[chunk] <= 0:
+                        del chunk_waiters[chunk]
             if fatal:
                 return  # stopping; not journalled, so a re-run sends the row
             if blocker is not None:
@@ -1057,16 +1072,22 @@ async def _run(
                 )
                 lanes.join_shared(lane_keys, await jobs.place(chunk_row))
                 continue
-            if window.locked() and jobs.pending:
-                # Rows waiting for the chunk being filled hold the whole window: start it,
-                # or they would wait for rows the reader cannot reach.
+            if window.locked() and jobs.pending and chunk_waiters[jobs.filling] > 0:
+                # Rows waiting for the chunk being filled hold places in the full window:
+                # start it, or they would wait for rows the reader cannot reach.
                 await jobs.flush()
             # Waits while the window is full: memory stays bounded.
             await window.acquire()
             waits, mine = lanes.join(lane_keys)
+            filling = jobs.filling
+            chunk = filling if any(wait is filling for wait in waits) else None
+            if chunk is not None:
+                chunk_waiters[chunk] += 1
             # The waiting row keeps what sending needs (not the record read from the file).
             slim = SourceRow(row.number, row.original, None)
-            task = asyncio.create_task(handle(slim, content_hash, body, lane_keys, waits, mine))
+            task = asyncio.create_task(
+                handle(slim, content_hash, body, lane_keys, waits, mine, chunk)
+            )
             running.add(task)
             task.add_done_callback(running.discard)
         else:

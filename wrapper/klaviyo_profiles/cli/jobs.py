@@ -177,6 +177,11 @@ class JobPipeline:
         """Rows in the chunk being filled."""
         return len(self._chunker)
 
+    @property
+    def filling(self) -> asyncio.Future[int | None]:
+        """The future of the chunk being filled (the one :meth:`place` hands out now)."""
+        return self._future
+
     async def place(self, row: ChunkRow) -> asyncio.Future[int | None]:
         """Put ``row`` in the chunk being filled; the future that ends when its job is done.
 
