@@ -411,6 +411,22 @@ def _log_headers(request: Request) -> dict[str, str]:
     return {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
 
 
+def log_entry(request: Request, operation_id: str, started: float) -> dict[str, Any]:
+    """A request log entry for ``request`` to ``operation_id``, arrived at ``started``; the
+    route fills in its body, status and fault."""
+    return {
+        "method": request.method,
+        "path": request.url.path,
+        "query": str(request.url.query),
+        "headers": _log_headers(request),
+        "body": None,
+        "status": None,
+        "fault": None,
+        "operation": operation_id,
+        "time": datetime.fromtimestamp(started, timezone.utc).isoformat(),
+    }
+
+
 async def _read_body(request: Request, limit: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
@@ -461,17 +477,7 @@ async def profile_import(request: Request) -> Response:
     config = state.config
     started = time.time()
     body, too_large = await _read_body(request, config.payload_limit_bytes)
-    entry: dict[str, Any] = {
-        "method": request.method,
-        "path": request.url.path,
-        "query": str(request.url.query),
-        "headers": _log_headers(request),
-        "body": None,
-        "status": None,
-        "fault": None,
-        "operation": SINGLE_OPERATION,
-        "time": datetime.fromtimestamp(started, timezone.utc).isoformat(),
-    }
+    entry = log_entry(request, SINGLE_OPERATION, started)
     decision: Decision | None = None
     fault: Fault = NO_FAULT
     faulty = state.faults.applies_to(SINGLE_OPERATION)

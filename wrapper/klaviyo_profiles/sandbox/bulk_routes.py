@@ -29,7 +29,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 from klaviyo_profile_import import facts
@@ -47,12 +46,12 @@ from .app import (
     _drop_connection,
     _Dropped,
     _internal_error,
-    _log_headers,
     _loose_json,
     _other_path,
     _read_body,
     _state,
     advance_jobs,
+    log_entry,
 )
 from .config import BulkJobConfig
 from .errors import ApiError, error_object, json_pointer, throttled
@@ -403,17 +402,7 @@ async def _serve(
     if body_limit is not None:
         # Read first, so that even a refused request is answered rather than cut off mid-body.
         body, too_large = await _read_body(request, body_limit)
-    entry: dict[str, Any] = {
-        "method": request.method,
-        "path": request.url.path,
-        "query": str(request.url.query),
-        "headers": _log_headers(request),
-        "body": None,
-        "status": None,
-        "fault": None,
-        "operation": operation_id,
-        "time": datetime.fromtimestamp(started, timezone.utc).isoformat(),
-    }
+    entry = log_entry(request, operation_id, started)
     exchange = _Exchange(entry, body, too_large)
     decision: Decision | None = None
     try:
