@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cli_helpers import invoke
 from klaviyo_profiles.sandbox import Sandbox
 
@@ -58,4 +59,37 @@ def test_upsert_json_with_a_repeated_member_name_is_refused(
     result = invoke(["upsert", "--json", str(body), "--base-url", sandbox.base_url])
     assert result.exit_code == 2
     assert "'email' appears more than once" in result.stderr
+    assert sandbox.requests() == []
+
+
+# -- identifiers of the wrong type ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("member", "value", "field"),
+    [
+        ("email", 123, "email"),
+        ("phone_number", 15005550006, "phone_number"),
+        ("external_id", 42, "external_id"),
+        ("_kx", True, "_kx"),
+        ("kx", ["k"], "_kx"),
+        ("id", 7, "id"),
+        ("email", {"address": "a@example.com"}, "email"),
+    ],
+)
+def test_an_identifier_of_the_wrong_type_is_named_not_called_missing(
+    member: str,
+    value: Any,
+    field: str,
+    sandbox: Sandbox,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "people.jsonl"
+    source.write_text(json.dumps({member: value}) + "\n")
+    result = _import(source, sandbox)
+    assert result.exit_code == 1
+    [reject] = _jsonl_rejects(tmp_path / "people.jsonl.rejects.jsonl")
+    assert "no identifier" not in reject["error"]
+    assert f"{field}: expected a string" in reject["error"]
     assert sandbox.requests() == []

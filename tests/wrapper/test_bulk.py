@@ -73,6 +73,37 @@ def test_every_input_form_prepares_the_same_resource(given: Any) -> None:
     assert not prepared.has_null
 
 
+@pytest.mark.parametrize(
+    ("keyword", "wire"),
+    [
+        ("email", "email"),
+        ("phone_number", "phone_number"),
+        ("external_id", "external_id"),
+        ("kx", "_kx"),
+        ("_kx", "_kx"),
+        ("id", "id"),
+    ],
+)
+@pytest.mark.parametrize("value", [123, True, 1.5, ["a@example.com"], {"a": "b"}])
+def test_an_identifier_that_is_not_a_string_is_refused_by_name(
+    keyword: str, wire: str, value: Any
+) -> None:
+    for form, given, field in (
+        ("keywords", {keyword: value}, f"profiles[3].{wire}"),
+        (
+            "resource",
+            {"type": "profile", "id": value, "attributes": {"email": "a@example.com"}}
+            if wire == "id"
+            else {"type": "profile", "attributes": {wire: value}},
+            f"profiles[3].{wire}" if wire == "id" else f"profiles[3].attributes.{wire}",
+        ),
+    ):
+        with pytest.raises(InvalidInputError) as caught:
+            prepare_profile(given, index=3)
+        assert caught.value.field == field, form
+        assert "expected a string" in str(caught.value), form
+
+
 def test_keywords_use_python_names_and_resource_keywords() -> None:
     prepared = prepare_profile(
         {"kx": "abc", "id": "01J", "patch_properties": {"append": {"tags": ["a"]}}}

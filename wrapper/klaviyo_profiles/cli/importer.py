@@ -40,7 +40,6 @@ from typing import Any, Literal, cast
 
 import filelock
 import httpx
-from klaviyo_profile_import import facts
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -55,7 +54,14 @@ from rich.progress import (
 from rich.text import Text
 
 from ..body import decode_json
-from ..bulk import AUTO_BULK_MIN_PROFILES, PreparedProfile, prepare_profile
+from ..bulk import (
+    AUTO_BULK_MIN_PROFILES,
+    PreparedProfile,
+    prepare_profile,
+)
+from ..bulk import (
+    IDENTIFIER_ATTRIBUTES as _BULK_IDENTIFIERS,
+)
 from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
 from ..errors import (
     APIError,
@@ -242,18 +248,21 @@ def _read_jsonl(path: Path, encoding: str) -> Iterator[SourceRow]:
 
 
 #: What a profile can be identified by, as column names (``id`` and the identifier attributes).
-IDENTIFIER_NAMES: tuple[str, ...] = (
-    "id",
-    *(
-        name
-        for name in ("email", "phone_number", "external_id", "anonymous_id", "_kx")
-        if name in facts.REQUEST_ATTRIBUTES
-    ),
-)
+IDENTIFIER_NAMES: tuple[str, ...] = ("id", *_BULK_IDENTIFIERS)
 IDENTIFIER_TARGETS: frozenset[Target] = frozenset(resolve_target(name) for name in IDENTIFIER_NAMES)
 NO_IDENTIFIER = (
     f"no identifier: a profile needs a value in at least one of {', '.join(IDENTIFIER_NAMES)}"
 )
+
+
+def _no_identifier(body: Mapping[str, Any]) -> str:
+    """Why a body with no identifier key is refused: a value the client's checks refuse (an
+    identifier of the wrong type), or else that it names no profile."""
+    try:
+        prepare_profile(body)
+    except InvalidInputError as exc:
+        return str(exc)
+    return NO_IDENTIFIER
 
 
 class RowMapper:
@@ -1026,8 +1035,10 @@ async def _run(
                 continue
             keys = identity_keys(body)
             if not keys:
-                # Klaviyo refuses a profile with no identifier; no request needed to know.
-                finish(row, content_hash, "rejected", error=NO_IDENTIFIER)
+                # Klaviyo refuses a profile with no identifier; no request needed to know. An
+                # identifier that is there but not a string (an email given as 123) is named
+                # as such by the client's own check, rather than as missing.
+                finish(row, content_hash, "rejected", error=_no_identifier(body))
                 continue
             prepared: PreparedProfile | None = None
             if summary.bulk:
