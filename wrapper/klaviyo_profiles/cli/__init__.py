@@ -664,6 +664,8 @@ def import_(
             "one instead, never in a second job",
             highlight=False,
         )
+    if summary.source is not None:
+        console.print(f"{file.name}: {summary.source.describe()}", highlight=False)
     console.print(f"journal: {settings.journal_file}", highlight=False)
     if summary.reject_file_rows:
         console.print(
