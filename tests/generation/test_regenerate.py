@@ -387,7 +387,14 @@ def test_every_revision_states_the_bulk_limits_it_publishes(
         assert (stated["steady_limit"], stated["steady_period_seconds"]) == (150, 60)
     job = operations["bulk_import_profiles"]
     assert (job["item_limit"], job["payload_limit_bytes"]) == (10_000, 5 * 1024 * 1024)
-    # Klaviyo states a per-profile size only from 2025-04-15 on.
-    per_profile = None if source_id.startswith("2024-10-15") else 100 * 1024
-    assert job["item_payload_limit_bytes"] == per_profile
+    # Klaviyo states a per-profile size only from 2025-04-15 on: 2024-10-15 takes that
+    # revision's figure, and says so.
+    assert job["item_payload_limit_bytes"] == 100 * 1024
+    stated_per_profile = not source_id.startswith("2024-10-15")
+    assert job["fallbacks"] == (
+        {} if stated_per_profile else {"item_payload_limit_bytes": "2025-04-15"}
+    )
+    assert operations[spec_tools.OPERATION_ID]["fallbacks"] == (
+        {} if stated_per_profile else {"payload_limit_bytes": "2025-04-15"}
+    )
     assert operations["get_errors_for_bulk_import_profiles_job"]["scopes"] == ["profiles:read"]

@@ -54,6 +54,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from .._generated import bulk_jobs_available, missing_job_operations
 from ..body import decode_json
 from ..bulk import AUTO_BULK_MIN_PROFILES, PreparedProfile, prepare_profile
 from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
@@ -740,8 +741,8 @@ _BULK_WINDOW = 256
 
 def use_bulk(via: Via, total: int) -> bool:
     """Whether rows may go in bulk import jobs: ``--via bulk``, or ``auto`` for a file of at
-    least :data:`SMALL_FILE_ROWS` data rows."""
-    if via == "single":
+    least :data:`SMALL_FILE_ROWS` data rows, on a revision that has bulk jobs."""
+    if via == "single" or not bulk_jobs_available():
         return False
     return via == "bulk" or total >= SMALL_FILE_ROWS
 
@@ -1252,6 +1253,18 @@ def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
     the columns, the encoding of the whole file, that the journal and the reject file can be
     written, and that no other import holds the journal (``PreflightError``, ``HeaderError``).
     """
+    if settings.via != "single" and not bulk_jobs_available():
+        missing = ", ".join(missing_job_operations())
+        if settings.via == "bulk":
+            raise PreflightError(
+                f"--via bulk: revision {facts.REVISION} has no bulk import jobs ({missing}); "
+                "use --via auto or --via single, which send every row one by one"
+            )
+        console.print(
+            f"note: revision {facts.REVISION} has no bulk import jobs ({missing}); every row "
+            "goes one by one through Create or Update Profile",
+            highlight=False,
+        )
     total = count_rows(settings.path, settings.fmt, **settings.text_format())  # proves text
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
