@@ -29,11 +29,11 @@ from typing import Any
 
 import attrs
 from klaviyo_profile_import import facts
-from klaviyo_profile_import import models as _models
 from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
-from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profile_import.types import UNSET, Unset
 
+from ._generated import QUERY_ENUMS as _QUERY_ENUMS
+from ._generated import ProfileUpsertQuery
 from .errors import InvalidInputError, PayloadTooLargeError, UnknownFieldError
 
 __all__ = [
@@ -731,14 +731,3 @@ def prepare_request(
         if checked:
             query[argument] = [_QUERY_ENUMS[argument](value) for value in checked]
     return PreparedRequest(body=wire, content=content, query=query)
-
-
-# The generated enum of each query parameter. Looked up by name because a revision without the
-# parameter (fields[profile] before 2026-04-15) has no such class; facts then lists no values
-# and the lookup is never used.
-_QUERY_ENUMS: dict[str, Any] = {
-    "additional_fieldsprofile": getattr(
-        _models, "CreateOrUpdateProfileAdditionalFieldsprofileItem", str
-    ),
-    "fieldsprofile": getattr(_models, "CreateOrUpdateProfileFieldsprofileItem", str),
-}

@@ -16,7 +16,9 @@ no network:
   :class:`ProfileOutcome`.
 
 Every limit comes from ``facts.OPERATIONS["bulk_import_profiles"]``, so a client regenerated
-for another revision chunks by that revision's limits.
+for another revision chunks by that revision's limits. A revision without the job operations
+sends every profile one by one under ``via="auto"`` and raises
+:class:`~klaviyo_profiles.errors.BulkImportUnavailableError` for what needs a job.
 
 Example::
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,16 +42,18 @@ from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast
 
 import attrs
 from klaviyo_profile_import import facts
-from klaviyo_profile_import import payloads as _payloads
-from klaviyo_profile_import.models import (
-    ProfileBulkImportJobEnum,
-    ProfileUpsertQuery,
-    ProfileUpsertQueryResourceObject,
-)
 from klaviyo_profile_import.types import UNSET
 
+from . import _generated
+from ._generated import ProfileUpsertQuery, ProfileUpsertQueryResourceObject
+from ._generated import payloads as _payloads
 from .body import check_text, encode_body, prepare_request
-from .errors import InvalidInputError, KlaviyoError, PayloadTooLargeError
+from .errors import (
+    BulkImportUnavailableError,
+    InvalidInputError,
+    KlaviyoError,
+    PayloadTooLargeError,
+)
 from .result import ProfileResult
 
 __all__ = [
@@ -107,6 +112,7 @@ ProfileInput: TypeAlias = (
 )
 
 _T = TypeVar("_T")
+_logger = logging.getLogger("klaviyo_profiles")
 
 # Keywords of create_or_update_profile that are not attributes.
 _RESOURCE_KEYWORDS = ("id", "meta", "patch_properties", "patch_identifiers")
@@ -343,7 +349,7 @@ def identity_of(resource: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _operation() -> facts.Operation:
-    return facts.OPERATIONS[BULK_OPERATION]
+    return _generated.operation(BULK_OPERATION)
 
 
 def check_lists(lists: Sequence[str]) -> tuple[str, ...]:
@@ -365,11 +371,10 @@ def check_lists(lists: Sequence[str]) -> tuple[str, ...]:
 
 def _envelope(lists: Sequence[str]) -> tuple[bytes, bytes]:
     """The job body's bytes before and after its comma-separated profiles."""
-    head = (
-        b'{"data":{"type":'
-        + encode_body(ProfileBulkImportJobEnum.PROFILE_BULK_IMPORT_JOB.value)
-        + b',"attributes":{"profiles":{"data":['
-    )
+    job_type = _operation().resource_type
+    if job_type is None:  # the spec names no type for a job: none can be described
+        raise BulkImportUnavailableError(BULK_OPERATION, facts.REVISION)
+    head = b'{"data":{"type":' + encode_body(job_type) + b',"attributes":{"profiles":{"data":['
     tail = b"]}}"
     if lists:
         tail += b',"relationships":{"lists":{"data":' + encode_body(
@@ -819,13 +824,18 @@ def plan_routes(prepared: Sequence[PreparedProfile], via: Via) -> tuple[list[int
     leave it unchanged); every profile whose identity shares a key with another's (their
     order matters and a job does not keep it, so all their rows go one by one, in input
     order); a profile too large for a job. Under ``"auto"``, everything when fewer than
-    :data:`AUTO_BULK_MIN_PROFILES` could go in jobs.
+    :data:`AUTO_BULK_MIN_PROFILES` could go in jobs, or when the revision has no bulk jobs.
+
+    Raises:
+        BulkImportUnavailableError: ``via="bulk"`` on a revision without bulk jobs.
 
     Example::
 
         plan_routes([prepare_profile(r) for r in rows], "auto")   # ([0, 2, ...], [1, ...])
     """
-    if via == "single":
+    if via == "bulk":
+        _generated.require()
+    if via == "single" or not _generated.bulk_jobs_available():
         return [], list(range(len(prepared)))
     seen: dict[str, int] = {}
     for profile in prepared:
@@ -992,10 +1002,20 @@ class HybridPlan:
             raise InvalidInputError(
                 "profiles", "an iterable of profiles", f"got {type(profiles).__name__}"
             )
-        BulkChunker(lists=self.lists, max_items=max_job_size)  # checks max_job_size now
+        if checked_via == "bulk" or self.lists:
+            _generated.require()  # nothing is sent when what was asked for needs jobs
+        if _generated.bulk_jobs_available():
+            BulkChunker(lists=self.lists, max_items=max_job_size)  # checks max_job_size now
         self.max_job_size = max_job_size
         self.prepared = [prepare_profile(profile, index=i) for i, profile in enumerate(profiles)]
         self.bulk_rows, self.single_rows = plan_routes(self.prepared, checked_via)
+        if checked_via == "auto" and not _generated.bulk_jobs_available():
+            _logger.warning(
+                "revision %s has no bulk import jobs (%s): every profile goes one by one "
+                "through Create or Update Profile",
+                facts.REVISION,
+                ", ".join(_generated.missing_job_operations()),
+            )
         # With lists: one identifier-only profile per stored profile the rows sent one by one
         # reached, and those rows (see membership_chunks).
         self._members: list[tuple[PreparedProfile, tuple[int, ...]]] = []
@@ -1004,6 +1024,8 @@ class HybridPlan:
 
     def chunks(self) -> Iterator[list[int]]:
         """The input positions of each job, in order."""
+        if not self.bulk_rows:  # no chunker: a revision without jobs has no limits for one
+            return iter(())
         return chunk_profiles(
             self.bulk_rows,
             size=lambda row: self.prepared[row].size,

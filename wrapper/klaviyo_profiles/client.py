@@ -35,19 +35,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-from klaviyo_profile_import import facts, payloads
-from klaviyo_profile_import.api.profiles import bulk_import_profiles as bulk_endpoint
-from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
-from klaviyo_profile_import.api.profiles import get_bulk_import_profiles_job as job_endpoint
-from klaviyo_profile_import.api.profiles import (
-    get_errors_for_bulk_import_profiles_job as job_errors_endpoint,
-)
+from klaviyo_profile_import import facts
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
-from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
-from . import bulk
+from . import _generated, bulk
+from ._generated import ProfileUpsertQuery, payloads
+from ._generated import single_endpoint as endpoint
 from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import check_text, prepare_request
@@ -309,10 +304,8 @@ class _BaseClient:
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
-        request: dict[str, Any] = bulk_endpoint._get_kwargs(
-            body=_WireBody({}),  # type: ignore[arg-type]  # duck-typed to_dict()
-            revision=self.revision,
-        )
+        # Raises BulkImportUnavailableError, before any I/O, on a revision without jobs.
+        request = _generated.job_request(bulk.BULK_OPERATION, self.revision, body=_WireBody({}))
         # The exact bytes checked against the limits are the bytes sent.
         del request["json"]
         request["content"] = content
@@ -325,7 +318,9 @@ class _BaseClient:
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
         _check_job_id(job_id)
-        request = job_endpoint._get_kwargs(job_id=job_id, revision=self.revision)
+        request = _generated.job_request(
+            _generated.GET_BULK_IMPORT_PROFILES_JOB, self.revision, job_id=job_id
+        )
         return self._job_request(request, timeout, extra_headers)
 
     def _errors_page_request(
@@ -336,11 +331,12 @@ class _BaseClient:
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
-        request = job_errors_endpoint._get_kwargs(
-            id=job_id,
+        request = _generated.job_request(
+            _generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB,
+            self.revision,
+            job_id=job_id,
             pagesize=page_size,
             pagecursor=UNSET if cursor is None else cursor,
-            revision=self.revision,
         )
         return self._job_request(request, timeout, extra_headers)
 
@@ -746,6 +742,7 @@ class KlaviyoProfiles(_BaseClient):
             InvalidInputError: before sending: no profile, more than the operation's
                 ``item_limit``, a null, a profile or body over the byte limits, a bad field.
             APIStatusError, APIConnectionError: the job may not have started (see above).
+            BulkImportUnavailableError: the revision has no bulk import jobs (nothing sent).
 
         Example::
 
@@ -800,6 +797,7 @@ class KlaviyoProfiles(_BaseClient):
             for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
                 print(entry.index, entry.code, entry.detail)
         """
+        _generated.require(_generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         size = _check_page_size(page_size)
         return self._error_pages(job_id, size, timeout, extra_headers)
@@ -846,6 +844,7 @@ class KlaviyoProfiles(_BaseClient):
         """
         import tenacity
 
+        _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         settings = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
         retrying = tenacity.Retrying(
@@ -910,6 +909,10 @@ class KlaviyoProfiles(_BaseClient):
 
         A failure is an outcome, not an exception: ``ok=False`` with the error (the single
         call's, the job's import error for the profile, or what kept its job from starting).
+
+        On a revision without bulk import jobs, ``via="auto"`` sends every profile one by one
+        (and logs one warning saying so); ``via="bulk"`` and ``lists`` raise
+        ``BulkImportUnavailableError`` before anything is sent.
 
         Example::
 
@@ -1154,6 +1157,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
             async for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
                 print(entry.index, entry.detail)
         """
+        _generated.require(_generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         size = _check_page_size(page_size)
         return self._error_pages(job_id, size, timeout, extra_headers)
@@ -1195,6 +1199,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
         """
         import tenacity
 
+        _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         settings = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
         retrying = tenacity.AsyncRetrying(

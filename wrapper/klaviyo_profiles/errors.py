@@ -6,6 +6,7 @@ Everything the library raises derives from :class:`KlaviyoError`::
     ├── InvalidInputError (also a ValueError)   refused before anything was sent
     │   ├── UnknownFieldError                   a name the revision does not know
     │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
+    ├── BulkImportUnavailableError              the revision has no such bulk job operation
     └── APIError
         ├── APIConnectionError                  no response (DNS, refused, reset, ...)
         │   └── APITimeoutError
@@ -46,6 +47,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkImportUnavailableError",
     "ConflictError",
     "ErrorObject",
     "InvalidInputError",
@@ -156,6 +158,26 @@ class PayloadTooLargeError(InvalidInputError):
         self.limit = limit
         got = f"got at least {size} bytes" if at_least else f"got {size} bytes"
         super().__init__("body", f"at most {limit} bytes of JSON", got)
+
+
+class BulkImportUnavailableError(KlaviyoError):
+    """The revision the client was generated for has no such bulk import job operation, so
+    nothing was sent. Create or Update Profile serves every profile one by one, as
+    ``create_or_update_profiles(via="auto")`` does by itself on such a revision.
+
+    Attributes:
+        operation: the operation asked for (``"bulk_import_profiles"``...).
+        revision: the revision that lacks it.
+    """
+
+    def __init__(self, operation: str, revision: str) -> None:
+        self.operation = operation
+        self.revision = revision
+        super().__init__(
+            f"revision {revision} has no bulk profile import job operation {operation}: "
+            "send the profiles with create_or_update_profile, or with "
+            "create_or_update_profiles(via='auto'), which sends them one by one"
+        )
 
 
 class APIError(KlaviyoError):

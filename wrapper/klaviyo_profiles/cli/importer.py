@@ -41,6 +41,7 @@ from typing import Any, Literal, cast
 
 import filelock
 import httpx
+from klaviyo_profile_import import facts
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -54,6 +55,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from .._generated import bulk_jobs_available, missing_job_operations
 from ..bulk import (
     AUTO_BULK_MIN_PROFILES,
     PreparedProfile,
@@ -613,8 +615,8 @@ _BULK_WINDOW = 256
 
 def use_bulk(via: Via, total: int) -> bool:
     """Whether rows may go in bulk import jobs: ``--via bulk``, or ``auto`` for a file of at
-    least :data:`SMALL_FILE_ROWS` data rows."""
-    if via == "single":
+    least :data:`SMALL_FILE_ROWS` data rows, on a revision that has bulk jobs."""
+    if via == "single" or not bulk_jobs_available():
         return False
     return via == "bulk" or total >= SMALL_FILE_ROWS
 
@@ -1140,6 +1142,18 @@ def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
     the columns, the encoding of the whole file, that the journal and the reject file can be
     written, and that no other import holds the journal (``PreflightError``, ``HeaderError``).
     """
+    if settings.via != "single" and not bulk_jobs_available():
+        missing = ", ".join(missing_job_operations())
+        if settings.via == "bulk":
+            raise PreflightError(
+                f"--via bulk: revision {facts.REVISION} has no bulk import jobs ({missing}); "
+                "use --via auto or --via single, which send every row one by one"
+            )
+        console.print(
+            f"note: revision {facts.REVISION} has no bulk import jobs ({missing}); every row "
+            "goes one by one through Create or Update Profile",
+            highlight=False,
+        )
     # Proves the file is text (with every CSV quote closed) before the first request.
     source = count_rows(settings.path, settings.fmt, **settings.text_format())
     total = source.rows
