@@ -56,7 +56,7 @@ from rich.text import Text
 
 from ..body import decode_json
 from ..bulk import AUTO_BULK_MIN_PROFILES, PreparedProfile, prepare_profile
-from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
+from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body, KlaviyoProfiles
 from ..errors import (
     APIError,
     APIStatusError,
@@ -1245,17 +1245,33 @@ def _lock(settings: ImportSettings) -> filelock.BaseFileLock:
     return lock
 
 
+def _reach_limiter(settings: ImportSettings) -> None:
+    """Make the rate limiter now, so that a shared one out of reach
+    (``LimiterUnavailableError``) stops the import before any file is created. Limiters are
+    kept per process, key and backend: the client the import makes next uses this one."""
+    if settings.pacing:
+        with KlaviyoProfiles(
+            api_key=settings.api_key,
+            base_url=settings.base_url or DEFAULT_BASE_URL,
+            allow_insecure_http=settings.allow_insecure_http,
+            limiter_backend=settings.limiter,
+        ):
+            pass
+
+
 def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
     """Run (or resume) an import; the journal and reject file are updated as it goes.
 
     Everything that would stop the import part way is checked before the first request:
     the columns, the encoding of the whole file, that the journal and the reject file can be
-    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``).
+    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``);
+    and, before any file is created, that the rate limiter can be made.
     """
     total = count_rows(settings.path, settings.fmt, **settings.text_format())  # proves text
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
         RowMapper(settings.mapping, settings.null_token).check_header(header)
+    _reach_limiter(settings)
     _check_paths(settings)
     started = time.monotonic()
     lock = _lock(settings)
