@@ -494,3 +494,11 @@ def test_a_unix_socket_url_given_as_a_string_reaches_redis(
     with redis.Redis(unix_socket_path=str(unix_redis_server.unix_socket)) as client:
         [log] = client.keys("by-socket:*:log")
         assert client.zcard(log) == 2
+
+
+def test_a_url_redis_py_cannot_read_is_refused_naming_the_setting_not_showing_it() -> None:
+    backend = RedisBackend("redis://:s3cr3t9x@127.0.0.1:1/0?socket_timeout=soon")
+    with pytest.raises(InvalidInputError) as caught:
+        backend.create_limiter(LIMITS, FINGERPRINT)
+    assert caught.value.field == "limiter_backend.url"
+    assert "s3cr3t9x" not in str(caught.value)

@@ -105,8 +105,9 @@ class RateLimits:
         burst_period: length of the burst window, in seconds.
         steady_limit: requests allowed per ``steady_period`` seconds.
         steady_period: length of the steady window, in seconds.
-        safety_margin: seconds added to both windows when counting locally, to absorb the
-            difference between when this client counts a request and when the server does.
+        safety_margin: the least number of seconds added to every window, to absorb the
+            difference between when this client counts a request and when the server does;
+            a longer time in flight seen lately adds more (see the module docstring).
 
     The steady window must be the longer one, allow more requests and average no faster than
     the burst window (Klaviyo's always do); anything else raises ``ValueError``.

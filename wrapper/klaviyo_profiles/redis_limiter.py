@@ -27,16 +27,19 @@ Klaviyo's 2026-07-15 limits (the braces keep the keys in one Redis Cluster slot)
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:hold     nothing starts before this
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:pace     hash: until, interval, next
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:members  sorted set: processes seen
+    klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:flight   longest time in flight lately
 
-Every key expires (the log and member list a second after the longest window, a hold or a pace
-when it ends); the API key itself never reaches Redis, only its fingerprint.
+Every key expires (the log, member list and flight a second after the longest window, a hold or
+a pace when it ends); the API key itself never reaches Redis, only its fingerprint.
 
 Failure behaviour (decided here, documented in the README's "Running a fleet"):
 
 * **Redis unreachable when the limiter is created** (the first client for a key in a process):
   :class:`LimiterUnavailableError` by default, so a misconfigured fleet fails at start rather
   than overrunning the account. With ``on_unavailable="local"`` the process logs a warning and
-  paces locally (below) until Redis answers.
+  paces locally (below) until Redis answers. A limiter made later for a Redis this process
+  has already reached (a bulk operation's, made on first use) meets an outage as a running
+  one does: it paces locally.
 * **Redis lost mid-run**: no request fails because of it. The process logs one warning and
   paces alone at its share of the limits (``fallback_share``, by default one over the number
   of processes Redis last saw sending), seeded with its own recent requests, still obeying the
@@ -45,6 +48,13 @@ Failure behaviour (decided here, documented in the README's "Running a fleet"):
   (idempotently, so nothing is counted twice) and paces fleet-wide again.
 * **Redis restarted empty**: a process that finds itself missing from the member list while it
   has recent requests re-sends them before taking a slot, so the windows are whole again.
+* **Garbage in the keys**: whatever another process wrote is input (see :data:`_TAKE`): a key
+  of the wrong type or a number that does not parse is deleted, a hold, pace or log entry
+  further ahead than :meth:`~klaviyo_profiles.ratelimit.RateLimiter.hold_cap` is clamped to
+  it; one warning per process.
+* **Time in flight**: each process reports its longest time in flight to ``flight``; every
+  window is lengthened by the longest any process reported within the last steady window, so
+  that a slow request of one process cannot share a server window with a fast one of another.
 * **Clock differences**: windows, holds and paces are measured on Redis's clock only. If the
   Redis host's own clock steps backwards, entries from the "future" still count (the windows
   count everything newer than their start), so a step can slow the fleet but not overrun it.
