@@ -6,6 +6,7 @@ Kept small on purpose: folder-specific fixtures live in that folder's own ``conf
 from __future__ import annotations
 
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,19 @@ def redis_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def unix_redis_server() -> Iterator[RedisServer]:
+    """A redis-server listening on a unix socket only (in a short temporary directory: a
+    socket path has a length limit that pytest's own temporary paths can exceed)."""
+    with tempfile.TemporaryDirectory(prefix="redis-") as directory:
+        server = RedisServer(Path(directory), unix_socket=Path(directory) / "redis.sock")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 @pytest.fixture

@@ -352,6 +352,7 @@ class _BaseClient:
         redact_request(response.request)
         status = response.status_code
         if limiter is not None:
+            limiter.record_flight(time.perf_counter() - started)
             limiter.observe(RateLimitInfo.from_headers(_rate_limit_headers(response.headers)))
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
@@ -384,6 +385,7 @@ class _BaseClient:
         status = response.status_code
         rate_limit = RateLimitInfo.from_headers(_rate_limit_headers(response.headers))
         if self._limiter is not None:
+            self._limiter.record_flight(time.perf_counter() - started)
             self._limiter.observe(rate_limit)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
@@ -573,6 +575,16 @@ def _poll_settings(
     }
 
 
+def _budget(policy: RetryPolicy | None) -> Callable[[], float | None]:
+    """What is left of the call's ``total_timeout`` when asked, for the limiter's wait: the
+    wait counts against it (``timeout`` bounds each HTTP attempt only). ``None`` without a
+    budget: the limiter then waits as long as it must, never longer than its hold cap."""
+    if policy is None or policy.total_timeout is None:
+        return lambda: None
+    deadline = time.monotonic() + policy.total_timeout
+    return lambda: deadline - time.monotonic()
+
+
 class _WireBody:
     """Stands in for the generated model where only its ``to_dict()`` is read."""
 
@@ -683,10 +695,15 @@ class KlaviyoProfiles(_BaseClient):
         for this call, ``timeout`` the client's timeout for each attempt (``None``: no
         limit), and ``extra_headers`` are sent with it (any but ``Authorization``).
 
+        The wait for the rate limiter counts against ``total_timeout``: a wait the limiter
+        announces beyond what is left of it raises ``RateLimitWaitError`` at once.
+
         Raises:
             InvalidInputError: before sending, naming the field that cannot be sent.
             APIStatusError: a subclass per status family, with the parsed errors.
             APIConnectionError: no response arrived (``APITimeoutError`` for timeouts).
+            RateLimitWaitError: the limiter would hold the request past ``total_timeout``;
+                nothing was sent.
         """
         request = self._request(
             body,
@@ -701,9 +718,12 @@ class KlaviyoProfiles(_BaseClient):
             extra_headers=extra_headers,
         )
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         def send(attempt: int) -> ProfileResult:
             if self._limiter is not None:
-                self._limiter.acquire()
+                self._limiter.acquire(max_wait=left())
             started = time.perf_counter()
             try:
                 response = self._http.request(**request)
@@ -711,7 +731,6 @@ class KlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish(response, attempt, started)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return send(1)
         return call_with_retries(send, policy)
@@ -864,9 +883,12 @@ class KlaviyoProfiles(_BaseClient):
     ) -> Any:
         limiter = self._operation_limiter(operation)
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         def send(attempt: int) -> Any:
             if limiter is not None:
-                limiter.acquire()
+                limiter.acquire(max_wait=left())
             started = time.perf_counter()
             try:
                 response = self._http.request(**request)
@@ -874,7 +896,6 @@ class KlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish_json(response, attempt, started, limiter, expected)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return send(1)
         return call_with_retries(send, policy, retry_if=retry_if)
@@ -1081,9 +1102,12 @@ class AsyncKlaviyoProfiles(_BaseClient):
             extra_headers=extra_headers,
         )
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         async def send(attempt: int) -> ProfileResult:
             if self._limiter is not None:
-                await self._limiter.acquire_async()
+                await self._limiter.acquire_async(max_wait=left())
             started = time.perf_counter()
             try:
                 response = await self._http.request(**request)
@@ -1091,7 +1115,6 @@ class AsyncKlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish(response, attempt, started)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return await send(1)
         return await acall_with_retries(send, policy)
@@ -1219,9 +1242,12 @@ class AsyncKlaviyoProfiles(_BaseClient):
     ) -> Any:
         limiter = self._operation_limiter(operation)
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         async def send(attempt: int) -> Any:
             if limiter is not None:
-                await limiter.acquire_async()
+                await limiter.acquire_async(max_wait=left())
             started = time.perf_counter()
             try:
                 response = await self._http.request(**request)
@@ -1229,7 +1255,6 @@ class AsyncKlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish_json(response, attempt, started, limiter, expected)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return await send(1)
         return await acall_with_retries(send, policy, retry_if=retry_if)

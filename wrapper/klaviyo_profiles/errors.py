@@ -7,6 +7,9 @@ Everything the library raises derives from :class:`KlaviyoError`::
     │   ├── UnknownFieldError                   a name the revision does not know
     │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
     ├── BulkImportUnavailableError              the revision has no such bulk job operation
+    ├── RateLimitWaitError                      the limiter's wait exceeds total_timeout
+    ├── LimiterUnavailableError (also a         the shared limiter's Redis cannot be
+    │   ConnectionError)                        reached as the limiter is created
     └── APIError
         ├── APIConnectionError                  no response (DNS, refused, reset, ...)
         │   └── APITimeoutError
@@ -52,10 +55,12 @@ __all__ = [
     "ErrorObject",
     "InvalidInputError",
     "KlaviyoError",
+    "LimiterUnavailableError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitWaitError",
     "RequestTooLargeError",
     "ServerError",
     "UnknownFieldError",
@@ -178,6 +183,32 @@ class BulkImportUnavailableError(KlaviyoError):
             "send the profiles with create_or_update_profile, or with "
             "create_or_update_profiles(via='auto'), which sends them one by one"
         )
+
+
+class RateLimitWaitError(KlaviyoError):
+    """The rate limiter would hold the request longer than the call's ``total_timeout``
+    leaves; raised as soon as the limiter says so, with nothing sent.
+
+    Attributes:
+        wait: seconds the limiter said the request would still have to wait.
+        remaining: seconds that were left of ``total_timeout``.
+    """
+
+    def __init__(self, wait: float, remaining: float) -> None:
+        self.wait = wait
+        self.remaining = remaining
+        super().__init__(
+            f"the rate limiter would hold this request {wait:.1f} s more, beyond the "
+            f"{max(0.0, remaining):.1f} s left of total_timeout; nothing was sent (raise "
+            "total_timeout, or send later)"
+        )
+
+
+class LimiterUnavailableError(KlaviyoError, ConnectionError):
+    """The shared limiter's storage could not be reached when the limiter was created.
+
+    The message names the server with any credential masked.
+    """
 
 
 class APIError(KlaviyoError):

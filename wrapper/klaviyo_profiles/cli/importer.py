@@ -64,7 +64,7 @@ from ..bulk import (
 from ..bulk import (
     IDENTIFIER_ATTRIBUTES as _BULK_IDENTIFIERS,
 )
-from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
+from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body, KlaviyoProfiles
 from ..errors import (
     APIError,
     APIStatusError,
@@ -1135,12 +1135,27 @@ def _lock(settings: ImportSettings) -> filelock.BaseFileLock:
     return lock
 
 
+def _reach_limiter(settings: ImportSettings) -> None:
+    """Make the rate limiter now, so that a shared one out of reach
+    (``LimiterUnavailableError``) stops the import before any file is created. Limiters are
+    kept per process, key and backend: the client the import makes next uses this one."""
+    if settings.pacing:
+        with KlaviyoProfiles(
+            api_key=settings.api_key,
+            base_url=settings.base_url or DEFAULT_BASE_URL,
+            allow_insecure_http=settings.allow_insecure_http,
+            limiter_backend=settings.limiter,
+        ):
+            pass
+
+
 def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
     """Run (or resume) an import; the journal and reject file are updated as it goes.
 
     Everything that would stop the import part way is checked before the first request:
     the columns, the encoding of the whole file, that the journal and the reject file can be
-    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``).
+    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``);
+    and, before any file is created, that the rate limiter can be made.
     """
     if settings.via != "single" and not bulk_jobs_available():
         missing = ", ".join(missing_job_operations())
@@ -1160,6 +1175,7 @@ def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
         RowMapper(settings.mapping, settings.null_token).check_header(header)
+    _reach_limiter(settings)
     _check_paths(settings)
     started = time.monotonic()
     lock = _lock(settings)
