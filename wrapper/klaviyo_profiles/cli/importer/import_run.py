@@ -11,6 +11,10 @@ import jobs (up to 10,000 profiles a request, see :mod:`.job_pipeline`), and row
 go through Create or Update Profile, the only call that clears a field; ``--via single`` sends
 every row that way. Which path a row takes is decided by :meth:`ImportRun.route`.
 
+A bad row (wrong number of cells, a malformed JSON line, a row too large to send, a value the
+field cannot take, a 4xx answer) is rejected with its reason and the rest proceed; what the
+readers refuse is in :mod:`.sources`.
+
 **Order per profile across the two paths.** A job applies its profiles in an order Klaviyo
 does not promise, and at a time of its own (it completes minutes after it was accepted), so
 two rows of one profile must never be in one job, nor in two jobs in flight at once, nor one

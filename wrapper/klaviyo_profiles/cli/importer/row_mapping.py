@@ -1,5 +1,10 @@
 """From a record of the file to a request body: which column goes to which field.
 
+Columns map to fields by name (``email``, ``first_name``, ``kx`` or ``_kx``, ``location.city``
+or ``location_city``, ``properties.<key>``), or by ``--map``; an unknown CSV column stops the
+import before anything is sent. An empty cell leaves the field unchanged (it is omitted); the
+``--null-token`` clears it (sent as ``null``).
+
 A :class:`ColumnMap` says where columns go (``--map`` today; a mapping file or header
 heuristics build one the same way); :class:`RowMapper` checks a header against it and turns
 each record into the JSON:API body of Create or Update Profile.
