@@ -8,10 +8,11 @@ reject file, the checks before sending, the settings and the failures.
 
 from __future__ import annotations
 
+from ...identity import identity_of_body as identity_keys
 from .failures import HeaderError, JobWaitError, JournalWriteError, PreflightError, RejectFileError
 from .import_run import SMALL_FILE_ROWS, ImportRun, run_import, use_bulk
 from .import_settings import ImportSettings, ImportSummary, Via
-from .lanes import ProfileLanes, held_back_by, identity_keys
+from .lanes import ProfileLanes, held_back_by
 from .progress import Reporter
 from .rejects import export_rejects
 from .row_mapping import ColumnMap, RowMapper

@@ -56,13 +56,14 @@ from ...errors import (
     InvalidInputError,
     PermissionDeniedError,
 )
+from ...identity import identity_of_body
 from ...retries import RetryPolicy, is_retryable
 from ..common import describe_error, scrub
 from ..journal import DONE_STATES, FINAL_STATES, Journal, JournalError, Outcome, row_hash
 from .failures import JobWaitError, JournalWriteError, PreflightError, journal_error
 from .import_settings import ImportSettings, ImportSummary
 from .job_pipeline import ChunkRow, JobPipeline, item_payload_limit
-from .lanes import LaneKey, ProfileLanes, held_back_by, identity_keys, stored_keys
+from .lanes import LaneKey, ProfileLanes, held_back_by
 from .preflight import check_before_sending, input_identity, lock_journal
 from .progress import Reporter
 from .rejects import export_rejects
@@ -349,14 +350,14 @@ class ImportRun:
         if not self.journal.marked or prior not in DONE_STATES or row.record is None:
             return False
         try:
-            keys = identity_keys(self.mapper.body(row.record))
+            keys = identity_of_body(self.mapper.body(row.record))
         except InvalidInputError:
             return False
-        return self.journal.any_sent(stored_keys(keys))
+        return self.journal.any_sent(keys)
 
     def _check(
         self, row: SourceRow, content_hash: str
-    ) -> tuple[dict[str, Any], frozenset[tuple[str, str]], PreparedProfile | None] | None:
+    ) -> tuple[dict[str, Any], frozenset[str], PreparedProfile | None] | None:
         """The row's request body, identifiers and (when jobs are used) its profile as a job
         takes it; ``None`` when the row is rejected without a request."""
         if row.record is None:
@@ -367,7 +368,7 @@ class ImportRun:
         except InvalidInputError as exc:
             self.finish(row, content_hash, "rejected", error=str(exc))
             return None
-        keys = identity_keys(body)
+        keys = identity_of_body(body)
         if not keys:
             # Klaviyo refuses a profile with no identifier; no request needed to know. An
             # identifier that is there but not a string (an email given as 123) is named as
@@ -384,17 +385,14 @@ class ImportRun:
                 return None
         return body, keys, prepared
 
-    def _lane_keys(
-        self, row: SourceRow, keys: frozenset[tuple[str, str]]
-    ) -> frozenset[LaneKey] | None:
+    def _lane_keys(self, row: SourceRow, keys: frozenset[str]) -> frozenset[LaneKey] | None:
         """The lanes of the row's profile: the groups its identifiers belong to, as linked by
         this and earlier rows (``None``: the journal failed, the run stops)."""
         try:
-            stored = stored_keys(keys)
             if row.number < self.resumed_up_to:
                 # Later rows of this profile that an earlier run applied must follow again.
-                self.journal.mark_sent(stored)
-            groups = self.journal.link_identities(stored)
+                self.journal.mark_sent(keys)
+            groups = self.journal.link_identities(keys)
         except sqlite3.Error as exc:
             self.stop(journal_error(self.journal.path, exc, doing="use"))
             return None

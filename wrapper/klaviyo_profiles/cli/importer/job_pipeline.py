@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-import httpx
 from klaviyo_profile_import import facts
 
 from ..._generated import bulk_jobs_available
@@ -57,15 +56,16 @@ from ...errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from ...result import profile_position
+from ...retries import request_never_sent
 from ..common import describe_error, scrub
 from ..journal import JobState, Journal, Outcome
 from .failures import JobWaitError, journal_error
 
 __all__ = ["ChunkRow", "JobPipeline", "JobWaitError", "PipelineHost", "item_payload_limit"]
 
-#: A row's place in a job request, as pointers name it (``/data/attributes/profiles/data/7``).
-_POINTER = re.compile(r"^/data/attributes/profiles/data/(\d+)(?:/|$)")
-#: The same place as the library names it in a refusal before sending (``profiles[7]...``).
+#: A row's place in a job request as the library names it in a refusal before sending
+#: (``profiles[7]...``); ``result.profile_position`` reads it from a server's pointer.
 _FIELD = re.compile(r"^profiles\[(\d+)\]")
 
 
@@ -394,7 +394,7 @@ class JobPipeline:
                 return "in doubt"
             self._drop(token)  # a 4xx: no job was made
             return self._refused_by_server(exc, rows, future)
-        if isinstance(exc, APIConnectionError) and _unsent(exc):
+        if isinstance(exc, APIConnectionError) and request_never_sent(exc):
             self._drop(token)  # nothing left: a re-run may send the rows in a job
             self._fail_all(rows, future, f"job not started: {describe_error(exc)}")
             return "ended"
@@ -410,7 +410,7 @@ class JobPipeline:
         refused = {
             position
             for error in exc.errors
-            if error.pointer and (position := _position(error.pointer)) is not None
+            if (position := profile_position(error.pointer)) is not None
         }
         refused = {position for position in refused if position < len(rows)}
         if not refused or isinstance(exc, RateLimitError):
@@ -420,7 +420,7 @@ class JobPipeline:
             details = "; ".join(
                 error.describe()
                 for error in exc.errors
-                if error.pointer and _position(error.pointer) == position
+                if profile_position(error.pointer) == position
             )
             self._reject(rows[position], f"{exc.status_code}: {details}")
         return frozenset(refused)
@@ -523,16 +523,6 @@ class JobPipeline:
             "sends it again"
         )
         return "cancelled", errors, ("failed", cancelled)
-
-
-def _unsent(exc: APIConnectionError) -> bool:
-    """Whether the request surely never left (no connection): then no job can exist."""
-    return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-
-
-def _position(pointer: str) -> int | None:
-    match = _POINTER.match(pointer)
-    return int(match.group(1)) if match else None
 
 
 def _first_row(journal: Journal, job_id: str) -> int:

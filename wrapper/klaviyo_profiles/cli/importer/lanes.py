@@ -1,74 +1,20 @@
 """Order per profile: rows that name one profile are applied in file order.
 
-:func:`identity_keys` says which identifiers a row addresses its profile by; the importer
-links them into groups in its journal, and :class:`ProfileLanes` keeps the rows of a group in
-file order while rows of other profiles run side by side.
+The library's identity rule (:func:`klaviyo_profiles.identity.identity_of_body`) says which
+identifiers a row addresses its profile by; the importer links them into groups in its
+journal, and :class:`ProfileLanes` keeps the rows of a group in file order while rows of other
+profiles run side by side.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from collections.abc import Hashable, Sequence
 
-from ...bulk import IDENTIFIER_ATTRIBUTES as _BULK_IDENTIFIERS
+__all__ = ["LaneKey", "ProfileLanes", "held_back_by"]
 
-__all__ = [
-    "IDENTIFIER_ATTRIBUTES",
-    "IDENTIFIER_NAMES",
-    "LaneKey",
-    "ProfileLanes",
-    "held_back_by",
-    "identity_keys",
-    "stored_keys",
-]
-
-#: What a profile can be identified by, as column names (``id`` and the identifier attributes).
-IDENTIFIER_NAMES: tuple[str, ...] = ("id", *_BULK_IDENTIFIERS)
-#: Attributes (wire names) that identify a profile, in the pinned revision.
-IDENTIFIER_ATTRIBUTES: tuple[str, ...] = IDENTIFIER_NAMES[1:]
-
-IdentityKey = tuple[str, str]
 #: What a lane is keyed by: the importer uses its identity groups (ints); any hashable works.
 LaneKey = Hashable
-
-
-def _normal_identifier(name: str, value: str) -> str:
-    # Looser than any matching Klaviyo does, never stricter: two spellings that might name
-    # one profile share a lane (costing only parallelism), so they can never be reordered.
-    text = value.strip()
-    if name == "email":
-        return text.casefold()
-    if name == "phone_number":
-        return "".join(char for char in text if char.isdigit())
-    return text
-
-
-def identity_keys(body: Mapping[str, Any]) -> frozenset[IdentityKey]:
-    """The identifiers a request body addresses its profile by (id, email, phone, ...)."""
-    data = body.get("data")
-    if not isinstance(data, Mapping):
-        return frozenset()
-    keys: set[IdentityKey] = set()
-    profile_id = data.get("id")
-    if isinstance(profile_id, str) and profile_id.strip():
-        keys.add(("id", profile_id.strip()))
-    attributes = data.get("attributes")
-    if isinstance(attributes, Mapping):
-        for name in IDENTIFIER_ATTRIBUTES:
-            value = attributes.get(name)
-            if isinstance(value, str) and value.strip():
-                keys.add((name, _normal_identifier(name, value)))
-    meta = data.get("meta")
-    patch = meta.get("patch_identifiers") if isinstance(meta, Mapping) else None
-    if isinstance(patch, Mapping):
-        # Addresses added or removed by the row identify the profile as well.
-        for change in patch.values():
-            emails = change.get("email") if isinstance(change, Mapping) else None
-            for email in emails if isinstance(emails, list) else [emails]:
-                if isinstance(email, str) and email.strip():
-                    keys.add(("email", _normal_identifier("email", email)))
-    return frozenset(keys)
 
 
 class ProfileLanes:
@@ -129,11 +75,6 @@ class ProfileLanes:
         for key in keys:
             if self._tails.get(key) is mine:
                 del self._tails[key]
-
-
-def stored_keys(keys: frozenset[IdentityKey]) -> list[str]:
-    """The identifiers as the journal stores them."""
-    return [f"{name}\x00{value}" for name, value in keys]
 
 
 async def held_back_by(waits: Sequence[asyncio.Future[int | None]]) -> int | None:

@@ -18,12 +18,13 @@ from typing import Any
 
 from ...bulk import prepare_profile
 from ...errors import InvalidInputError, UnknownFieldError
+from ...identity import IDENTIFIER_NAMES
 from ..fields import Target, assemble_body, coerce_text, resolve_target
 from .failures import HeaderError
-from .lanes import IDENTIFIER_NAMES
 
 __all__ = ["IDENTIFIER_TARGETS", "NO_IDENTIFIER", "ColumnMap", "RowMapper", "no_identifier"]
 
+#: Where the columns a profile can be identified by go (``id`` and the identifier attributes).
 IDENTIFIER_TARGETS: frozenset[Target] = frozenset(resolve_target(name) for name in IDENTIFIER_NAMES)
 NO_IDENTIFIER = (
     f"no identifier: a profile needs a value in at least one of {', '.join(IDENTIFIER_NAMES)}"
