@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import errno
 import os
 import socket
@@ -15,7 +16,6 @@ from typing import Any
 import filelock
 import pytest
 from cli_helpers import invoke, run_cli
-from klaviyo_profiles.cli import importer
 from klaviyo_profiles.cli.importer import ImportSettings, RejectFileError, export_rejects
 from klaviyo_profiles.cli.journal import Journal
 from klaviyo_profiles.sandbox import FaultConfig, RateLimitConfig, Sandbox, SandboxConfig
@@ -255,7 +255,7 @@ def test_full_disk_while_writing_the_reject_file_leaves_no_partial_file(
             def writerow(self, row: Any) -> None:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        monkeypatch.setattr(importer.csv, "writer", FullDisk)
+        monkeypatch.setattr(csv, "writer", FullDisk)
         with pytest.raises(RejectFileError, match="No space left on device") as caught:
             export_rejects(settings, journal)
     assert "running the same command again writes it" in str(caught.value)

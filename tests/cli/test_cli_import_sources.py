@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from klaviyo_profiles.cli.sources import (
+from klaviyo_profiles.cli.importer.sources import (
     EXCERPT_CHARS,
     ROW_TEXT_LIMIT,
     _Quotes,

@@ -1,4 +1,4 @@
-"""What every command shares: the API key, error reporting and warnings."""
+"""What every command shares: the API key, common options, error reporting and warnings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -13,21 +14,32 @@ import click
 from rich.console import Console
 
 from ..auth import API_KEY_ENV, resolve_api_key
-from ..errors import InvalidInputError
+from ..errors import APIStatusError, InvalidInputError
 from ..ratelimit import LimiterBackend, backend_from_uri
+from .fields import Target, resolve_target
 
 __all__ = [
+    "CONTEXT",
     "CliError",
     "api_key_option",
     "base_url_option",
+    "describe_error",
     "fail",
     "insecure_http_option",
     "install_warning_format",
+    "limiter_backend",
+    "limiter_option",
     "load_api_key",
+    "max_attempts_option",
     "remember_secret",
+    "resolve_or_fail",
     "scrub",
+    "split_list",
     "stdout_console",
 ]
+
+#: Click settings of the group and of every command: ``-h`` as well as ``--help``.
+CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 # Keys read during this process, so any message printed can be scrubbed of them as a last
 # line of defence (the library itself never puts a key in a message).
@@ -73,6 +85,18 @@ def scrub(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, "****")
     return _KEY_SHAPED.sub("****", text)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a failure, as the journal, the reject file and ``error:`` show it: the
+    status and each of Klaviyo's error objects for an API error, else the message (or the
+    exception's name); with every key masked."""
+    if isinstance(exc, APIStatusError) and exc.errors:
+        details = "; ".join(error.describe() for error in exc.errors)
+        return scrub(f"{exc.status_code}: {details}")
+    if isinstance(exc, APIStatusError):
+        return scrub(f"{exc.status_code}: {exc}")
+    return scrub(str(exc) or type(exc).__name__)
 
 
 def _has_bad_characters(key: str) -> bool:
@@ -207,6 +231,31 @@ def insecure_http_option(function: Any) -> Any:
         help="allow a plain http:// --base-url off loopback (the API key then travels "
         "unencrypted; for a sandbox or proxy on a trusted network)",
     )(function)
+
+
+def max_attempts_option(function: Any) -> Any:
+    """``--max-attempts N``: attempts per profile, retries included."""
+    return click.option(
+        "--max-attempts",
+        type=click.IntRange(1, 20),
+        default=5,
+        show_default=True,
+        help="attempts per profile, retries included (429, 5xx, dropped connections); "
+        "1 turns retries off",
+    )(function)
+
+
+def split_list(values: Sequence[str]) -> list[str]:
+    """The names of a repeatable ``NAME[,NAME]`` option, in order, blanks dropped."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def resolve_or_fail(name: str, what: str) -> Target:
+    """The target ``name`` names, or exit 2 with ``what: <why not>``."""
+    try:
+        return resolve_target(name)
+    except InvalidInputError as exc:
+        fail(f"{what}: {exc}", 2)
 
 
 def limiter_option(function: Any) -> Any:

@@ -20,7 +20,10 @@ rows are sent one by one through Create or Update Profile (``send_single``), in 
 
 Every chunk has one future, which ends when the job's outcomes are recorded: the importer's
 per-profile lanes end with it, so a later row of a profile in the job waits for it (see
-``importer``: that is how file order holds across the two paths).
+:mod:`.import_run`: that is how file order holds across the two paths).
+
+The pipeline reports to the run that owns it through a :class:`PipelineHost` (rows that fail,
+outcomes recorded, a reason to stop, rows to send one by one); it never imports the run.
 """
 
 from __future__ import annotations
@@ -28,21 +31,21 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol
 
-import httpx
 from klaviyo_profile_import import facts
 
-from .._generated import bulk_jobs_available
-from ..bulk import (
+from ..._generated import bulk_jobs_available
+from ...bulk import (
     BULK_OPERATION,
     BulkChunker,
     BulkImportJobTimeoutError,
     PreparedProfile,
 )
-from ..client import AsyncKlaviyoProfiles
-from ..errors import (
+from ...client import AsyncKlaviyoProfiles
+from ...errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
@@ -53,22 +56,17 @@ from ..errors import (
     PermissionDeniedError,
     RateLimitError,
 )
-from .common import scrub
-from .journal import JobState, Journal, Outcome
+from ...result import profile_position
+from ...retries import request_never_sent
+from ..common import describe_error, scrub
+from ..journal import JobState, Journal, Outcome
+from .failures import JobWaitError, journal_error
 
-__all__ = ["ChunkRow", "JobPipeline", "JobWaitError", "item_payload_limit"]
+__all__ = ["ChunkRow", "JobPipeline", "JobWaitError", "PipelineHost", "item_payload_limit"]
 
-#: A row's place in a job request, as pointers name it (``/data/attributes/profiles/data/7``).
-_POINTER = re.compile(r"^/data/attributes/profiles/data/(\d+)(?:/|$)")
-#: The same place as the library names it in a refusal before sending (``profiles[7]...``).
+#: A row's place in a job request as the library names it in a refusal before sending
+#: (``profiles[7]...``); ``result.profile_position`` reads it from a server's pointer.
 _FIELD = re.compile(r"^profiles\[(\d+)\]")
-
-#: What the importer is told for a row whose job could not start: (row, hash, original,
-#: outcome, error).
-RowCallback = Callable[[int, str, str, Outcome, str], None]
-#: Sends one row of a job that may exist through Create or Update Profile and journals its
-#: outcome (``None``: not sent, the run is stopping).
-SingleSender = Callable[["ChunkRow"], Awaitable[Outcome | None]]
 
 
 def item_payload_limit() -> int | None:
@@ -76,11 +74,6 @@ def item_payload_limit() -> int | None:
     revision has no jobs)."""
     operation = facts.OPERATIONS.get(BULK_OPERATION)
     return None if operation is None else operation.item_payload_limit_bytes
-
-
-class JobWaitError(Exception):
-    """A job's outcome could not be read (it is still running, or the server is out of reach);
-    the job stays in the journal, and the next run polls it again."""
 
 
 @dataclass(slots=True)
@@ -122,6 +115,43 @@ def _prepared(row: ChunkRow) -> PreparedProfile:
     )
 
 
+class PipelineHost(Protocol):
+    """What the pipeline needs from the run that owns it (the importer's run implements it)."""
+
+    #: The first reason the run stops, or ``None`` while it goes on.
+    stopped: BaseException | None
+
+    def stop(self, reason: BaseException) -> None:
+        """Stop the run (every further row would fail the same way, or the journal failed);
+        the first reason given is the one reported."""
+
+    def row_failed(
+        self, number: int, content_hash: str, original: str, status: Outcome, error: str
+    ) -> None:
+        """Journal and count the outcome of a row whose job could not start."""
+
+    def recorded(self, counts: dict[Outcome, int]) -> None:
+        """A job's outcomes were committed: ``counts`` rows by outcome (empty for a job of an
+        earlier run, whose rows the reader counts as done before)."""
+
+    def changed(self) -> None:
+        """The pipeline's figures changed (jobs running, rows submitted or in doubt)."""
+
+    async def send_single(self, row: ChunkRow) -> Outcome | None:
+        """Send one row of a job that may exist through Create or Update Profile and journal
+        its outcome (``None``: not sent, the run is stopping)."""
+
+
+#: What a job request that made no job came to: rows to ask for again without (the positions
+#: of rows refused for good), rows settled with no further request ("ended"), or a job that may
+#: exist ("in doubt": its rows go one by one, never in another job).
+_Refusal = frozenset[int] | Literal["ended", "in doubt"]
+
+#: How a job ended, as the journal records it: its state, the import errors by position, and
+#: the outcome (with its error) of every row that has no import error.
+_JobOutcome = tuple[JobState, dict[int, str], tuple[Outcome, str | None]]
+
+
 class JobPipeline:
     """Fills chunks, starts them as jobs, and records their rows' outcomes (see the module)."""
 
@@ -129,12 +159,8 @@ class JobPipeline:
         self,
         client: AsyncKlaviyoProfiles,
         journal: Journal,
+        host: PipelineHost,
         *,
-        fatal: list[BaseException],
-        on_row: RowCallback,
-        on_recorded: Callable[[dict[Outcome, int]], None],
-        on_change: Callable[[], None],
-        send_single: SingleSender,
         max_jobs: int = 4,
         job_size: int | None = None,
         poll_interval: float = 1.0,
@@ -143,11 +169,7 @@ class JobPipeline:
     ) -> None:
         self.client = client
         self.journal = journal
-        self.fatal = fatal
-        self.on_row = on_row
-        self.on_recorded = on_recorded
-        self.on_change = on_change
-        self.send_single = send_single
+        self.host = host
         self.poll_interval = poll_interval
         self.max_poll_interval = max(max_poll_interval, poll_interval)
         self.job_timeout = job_timeout
@@ -251,7 +273,7 @@ class JobPipeline:
         if not jobs:
             return
         self.jobs_running += len(jobs)
-        self.on_change()
+        self.host.changed()
         await asyncio.gather(
             *(self._finish(job_id, self._new_future(), resumed=True) for job_id in jobs)
         )
@@ -267,7 +289,7 @@ class JobPipeline:
             rows.clear()  # the profiles are not needed once the job exists
             if job_id is not None:
                 self.jobs_running += 1
-                self.on_change()
+                self.host.changed()
                 await self._finish(job_id, future)
         finally:
             if not future.done():
@@ -282,8 +304,8 @@ class JobPipeline:
         two rows of one profile), so they run side by side under the importer's concurrency.
         Later rows of these profiles wait for the future, as for a job."""
         self.rows_in_doubt += len(rows)
-        self.on_change()
-        outcomes = await asyncio.gather(*(self.send_single(row) for row in rows))
+        self.host.changed()
+        outcomes = await asyncio.gather(*(self.host.send_single(row) for row in rows))
         failed = [
             row.number
             for row, outcome in zip(rows, outcomes, strict=True)
@@ -303,10 +325,9 @@ class JobPipeline:
         remaining = list(rows)
         # Bounded: every round without a job rejects at least one row.
         while remaining:
-            if self.fatal:
+            if self.host.stopped is not None:
                 future.set_result(remaining[0].number)
                 return None, []
-            refused: set[int] = set()
             try:
                 # Committed before the request leaves: a crash from here on leaves an intent
                 # the next run sends one by one, never in another job.
@@ -314,78 +335,102 @@ class JobPipeline:
                     [(row.number, row.hash, row.original) for row in remaining]
                 )
             except sqlite3.Error as exc:
-                self.fatal.append(_journal_error(self.journal, exc))
+                self.host.stop(journal_error(self.journal.path, exc))
                 future.set_result(remaining[0].number)
                 return None, []
             try:
                 job = await self.client.bulk_import_profiles([_prepared(row) for row in remaining])
-            except (AuthenticationError, PermissionDeniedError) as exc:
-                # Not journalled: once the key is fixed, a re-run sends these rows.
-                self._drop(token)
-                self.fatal.append(exc)
-                future.set_result(remaining[0].number)
-                return None, []
-            except InvalidInputError as exc:
-                # Found before sending; rows are checked one by one first, so this is rare.
-                self._drop(token)
-                match = _FIELD.match(exc.field)
-                if match is None or int(match.group(1)) >= len(remaining):
-                    self._fail_all(remaining, future, f"job not started: {exc}")
-                    return None, []
-                refused = {int(match.group(1))}
-                reason = str(exc)
-                for position in refused:
-                    self._reject(remaining[position], reason)
-            except APIStatusError as exc:
-                if exc.status_code >= 500:
+            except Exception as exc:
+                refusal = self._refused(exc, token, remaining, future)
+                if refusal == "in doubt":
                     return None, self._doubt(token, remaining)
-                self._drop(token)  # a 4xx: no job was made
-                refused = {
-                    int(match.group(1))
-                    for error in exc.errors
-                    if error.pointer and (match := _POINTER.match(error.pointer))
-                }
-                refused = {position for position in refused if position < len(remaining)}
-                if not refused or isinstance(exc, RateLimitError):
-                    self._fail_all(remaining, future, f"job not started: {_describe(exc)}")
+                if not isinstance(refusal, frozenset):
                     return None, []
-                for position in refused:
-                    details = "; ".join(
-                        error.describe()
-                        for error in exc.errors
-                        if error.pointer and _position(error.pointer) == position
-                    )
-                    self._reject(remaining[position], f"{exc.status_code}: {details}")
-            except APIConnectionError as exc:
-                if not _unsent(exc):
-                    return None, self._doubt(token, remaining)
-                self._drop(token)  # nothing left: a re-run may send the rows in a job
-                self._fail_all(remaining, future, f"job not started: {_describe(exc)}")
-                return None, []
-            except Exception:
-                # The job may or may not exist (an answer that names no job, say): the request
-                # is never made again; the rows go one by one.
-                return None, self._doubt(token, remaining)
-            else:
-                try:
-                    self.journal.record_job(token, job.id)
-                except sqlite3.Error as exc:
-                    # The intent stays: the next run sends these rows one by one.
-                    self.fatal.append(_journal_error(self.journal, exc))
-                    future.set_result(remaining[0].number)
-                    return None, []
-                self.rows_submitted += len(remaining)
-                self.jobs_started += 1
-                return job.id, []
-            remaining = [row for position, row in enumerate(remaining) if position not in refused]
+                remaining = [row for place, row in enumerate(remaining) if place not in refusal]
+                continue
+            return self._accepted(token, job.id, remaining, future), []
         return None, []
+
+    def _accepted(
+        self, token: str, job_id: str, rows: list[ChunkRow], future: asyncio.Future[int | None]
+    ) -> str | None:
+        """Put the job's id in place of the intent; ``None`` when the journal cannot take it
+        (the intent stays: the next run sends these rows one by one)."""
+        try:
+            self.journal.record_job(token, job_id)
+        except sqlite3.Error as exc:
+            self.host.stop(journal_error(self.journal.path, exc))
+            future.set_result(rows[0].number)
+            return None
+        self.rows_submitted += len(rows)
+        self.jobs_started += 1
+        return job_id
+
+    def _refused(
+        self,
+        exc: Exception,
+        token: str,
+        rows: list[ChunkRow],
+        future: asyncio.Future[int | None],
+    ) -> _Refusal:
+        """What a job request that raised ``exc`` came to (see :data:`_Refusal`)."""
+        if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+            # Not journalled: once the key is fixed, a re-run sends these rows.
+            self._drop(token)
+            self.host.stop(exc)
+            future.set_result(rows[0].number)
+            return "ended"
+        if isinstance(exc, InvalidInputError):
+            # Found before sending; rows are checked one by one first, so this is rare.
+            self._drop(token)
+            match = _FIELD.match(exc.field)
+            if match is None or int(match.group(1)) >= len(rows):
+                self._fail_all(rows, future, f"job not started: {exc}")
+                return "ended"
+            self._reject(rows[int(match.group(1))], str(exc))
+            return frozenset({int(match.group(1))})
+        if isinstance(exc, APIStatusError):
+            if exc.status_code >= 500:
+                return "in doubt"
+            self._drop(token)  # a 4xx: no job was made
+            return self._refused_by_server(exc, rows, future)
+        if isinstance(exc, APIConnectionError) and request_never_sent(exc):
+            self._drop(token)  # nothing left: a re-run may send the rows in a job
+            self._fail_all(rows, future, f"job not started: {describe_error(exc)}")
+            return "ended"
+        # The job may or may not exist (a request that may have been sent, an answer that
+        # names no job): the request is never made again; the rows go one by one.
+        return "in doubt"
+
+    def _refused_by_server(
+        self, exc: APIStatusError, rows: list[ChunkRow], future: asyncio.Future[int | None]
+    ) -> _Refusal:
+        """A 4xx: reject the rows its errors point at, or fail them all when it points at none
+        (or asks to slow down)."""
+        refused = {
+            position
+            for error in exc.errors
+            if (position := profile_position(error.pointer)) is not None
+        }
+        refused = {position for position in refused if position < len(rows)}
+        if not refused or isinstance(exc, RateLimitError):
+            self._fail_all(rows, future, f"job not started: {describe_error(exc)}")
+            return "ended"
+        for position in refused:
+            details = "; ".join(
+                error.describe()
+                for error in exc.errors
+                if profile_position(error.pointer) == position
+            )
+            self._reject(rows[position], f"{exc.status_code}: {details}")
+        return frozenset(refused)
 
     def _drop(self, token: str) -> None:
         try:
             self.journal.drop_intent(token)
         except sqlite3.Error as exc:
             # The intent stays (its rows would go one by one next time): stop all the same.
-            self.fatal.append(_journal_error(self.journal, exc))
+            self.host.stop(journal_error(self.journal.path, exc))
 
     def _doubt(self, token: str, rows: list[ChunkRow]) -> list[ChunkRow]:
         """The job may exist: never ask again; the rows go one by one (see the module)."""
@@ -393,17 +438,17 @@ class JobPipeline:
             self.journal.doubt_intent(token)
         except sqlite3.Error as exc:
             # Still ``starting``, which the next run reads the same way.
-            self.fatal.append(_journal_error(self.journal, exc))
+            self.host.stop(journal_error(self.journal.path, exc))
         return rows
 
     def _reject(self, row: ChunkRow, error: str) -> None:
-        self.on_row(row.number, row.hash, row.original, "rejected", error)
+        self.host.row_failed(row.number, row.hash, row.original, "rejected", error)
 
     def _fail_all(
         self, rows: Sequence[ChunkRow], future: asyncio.Future[int | None], error: str
     ) -> None:
         for row in rows:
-            self.on_row(row.number, row.hash, row.original, "failed", error)
+            self.host.row_failed(row.number, row.hash, row.original, "failed", error)
         # Later rows of these profiles are held back, so a re-run sends them all in order.
         future.set_result(rows[0].number)
 
@@ -415,56 +460,18 @@ class JobPipeline:
         The outcomes of a job an earlier run started are not counted in this run's figures:
         the reader meets its rows next, and counts them as done by an earlier run.
         """
-        state: JobState
-        errors: dict[int, str] = {}
-        default: tuple[Outcome, str | None] = ("imported", None)
         try:
-            try:
-                job = await self.client.wait_for_bulk_import_profiles_job(
-                    job_id,
-                    poll_interval=self.poll_interval,
-                    max_poll_interval=self.max_poll_interval,
-                    timeout=self.job_timeout,
-                )
-                if job.failed_count != 0:  # None (not stated) reads the errors too
-                    async for entry in self.client.get_errors_for_bulk_import_profiles_job(job_id):
-                        if entry.index is not None and entry.index not in errors:
-                            errors[entry.index] = scrub(entry.describe())
-                if job.status == "complete":
-                    state = "complete"
-                else:
-                    state = "cancelled"
-                    default = (
-                        "failed",
-                        f"bulk import job {job_id} ended {job.status} before importing the "
-                        "row; a re-run sends it again",
-                    )
-            except NotFoundError:
-                state = "lost"
-                default = (
-                    "failed",
-                    f"bulk import job {job_id} is unknown to the server (expired?); its outcome "
-                    "cannot be read, so the row is sent again",
-                )
-            except (AuthenticationError, PermissionDeniedError) as exc:
-                self.fatal.append(exc)
+            outcome = await self._outcome(job_id)
+            if outcome is None:
                 return
-            except (BulkImportJobTimeoutError, BulkImportUnavailableError) as exc:
-                # Unavailable: an earlier run's job on a revision this client has no jobs in.
-                self.fatal.append(JobWaitError(scrub(str(exc))))
-                return
-            except APIError as exc:
-                self.fatal.append(
-                    JobWaitError(f"cannot read bulk import job {job_id}: {_describe(exc)}")
-                )
-                return
+            state, errors, default = outcome
             try:
                 counts = self.journal.finish_job(job_id, state, errors=errors, default=default)
             except sqlite3.Error as exc:
-                self.fatal.append(_journal_error(self.journal, exc))
+                self.host.stop(journal_error(self.journal.path, exc))
                 return
             self.jobs_running -= 1
-            self.on_recorded({} if resumed else counts)
+            self.host.recorded({} if resumed else counts)
             if not future.done():
                 # A row that failed (the job was cancelled) holds back later rows of its
                 # profile, as a failed single row does.
@@ -473,34 +480,50 @@ class JobPipeline:
         finally:
             if not future.done():
                 future.set_result(0)  # stopping: rows waiting for it are not sent
-            self.on_change()
+            self.host.changed()
 
-
-def _unsent(exc: APIConnectionError) -> bool:
-    """Whether the request surely never left (no connection): then no job can exist."""
-    return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-
-
-def _position(pointer: str) -> int | None:
-    match = _POINTER.match(pointer)
-    return int(match.group(1)) if match else None
+    async def _outcome(self, job_id: str) -> _JobOutcome | None:
+        """Poll a job until it ends and read its import errors; ``None`` when its outcome
+        cannot be read (the run stops, and the next run polls the job again)."""
+        errors: dict[int, str] = {}
+        try:
+            job = await self.client.wait_for_bulk_import_profiles_job(
+                job_id,
+                poll_interval=self.poll_interval,
+                max_poll_interval=self.max_poll_interval,
+                timeout=self.job_timeout,
+            )
+            if job.failed_count != 0:  # None (not stated) reads the errors too
+                async for entry in self.client.get_errors_for_bulk_import_profiles_job(job_id):
+                    if entry.index is not None and entry.index not in errors:
+                        errors[entry.index] = scrub(entry.describe())
+        except NotFoundError:
+            # Errors read before the job was lost still count.
+            lost = (
+                f"bulk import job {job_id} is unknown to the server (expired?); its outcome "
+                "cannot be read, so the row is sent again"
+            )
+            return "lost", errors, ("failed", lost)
+        except (AuthenticationError, PermissionDeniedError) as exc:
+            self.host.stop(exc)
+            return None
+        except (BulkImportJobTimeoutError, BulkImportUnavailableError) as exc:
+            # Unavailable: an earlier run's job on a revision this client has no jobs in.
+            self.host.stop(JobWaitError(scrub(str(exc))))
+            return None
+        except APIError as exc:
+            self.host.stop(
+                JobWaitError(f"cannot read bulk import job {job_id}: {describe_error(exc)}")
+            )
+            return None
+        if job.status == "complete":
+            return "complete", errors, ("imported", None)
+        cancelled = (
+            f"bulk import job {job_id} ended {job.status} before importing the row; a re-run "
+            "sends it again"
+        )
+        return "cancelled", errors, ("failed", cancelled)
 
 
 def _first_row(journal: Journal, job_id: str) -> int:
     return journal.first_job_row(job_id) or 0
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, APIStatusError) and exc.errors:
-        details = "; ".join(error.describe() for error in exc.errors)
-        return scrub(f"{exc.status_code}: {details}")
-    if isinstance(exc, APIStatusError):
-        return scrub(f"{exc.status_code}: {exc}")
-    return scrub(str(exc) or type(exc).__name__)
-
-
-def _journal_error(journal: Journal, exc: sqlite3.Error) -> Exception:
-    # Imported here: the importer imports this module.
-    from .importer import JournalWriteError
-
-    return JournalWriteError(f"cannot write the journal {journal.path}: {exc}")

@@ -39,7 +39,8 @@ from typing import Any, Literal, TextIO
 
 from klaviyo_profile_import import facts
 
-from ..body import decode_json
+from ...body import decode_json
+from .failures import HeaderError
 
 __all__ = [
     "EXCERPT_CHARS",
@@ -70,10 +71,6 @@ _NAMED_MULTILINE = 3
 # Rows are bounded by ROW_TEXT_LIMIT before the csv module sees them; its own cell limit (128 KiB
 # by default) must not stop a row that is within it.
 csv.field_size_limit(max(csv.field_size_limit(), 2 * ROW_TEXT_LIMIT))
-
-
-class HeaderError(Exception):
-    """The file cannot be imported as it is (e.g. an unknown column); nothing was sent."""
 
 
 @dataclass

@@ -1,0 +1,285 @@
+"""``klaviyo-profiles import FILE``: the options, and the summary a run ends with.
+
+The importer itself (:mod:`.importer`) is imported when the command runs, so that other
+commands and ``--help`` never load it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+import click
+from rich.console import Console
+
+from ..errors import InvalidInputError, KlaviyoError, LimiterUnavailableError
+from .common import (
+    CONTEXT,
+    api_key_option,
+    base_url_option,
+    fail,
+    insecure_http_option,
+    limiter_backend,
+    limiter_option,
+    load_api_key,
+    max_attempts_option,
+    split_list,
+    stdout_console,
+)
+
+if TYPE_CHECKING:
+    from .importer import ImportSettings, ImportSummary
+
+__all__ = ["import_"]
+
+
+def _delimiter(text: str) -> str:
+    """``--delimiter``: one character; ``\\t`` and ``tab`` name the tab."""
+    value = "\t" if text in ("\\t", "tab", "TAB") else text
+    if len(value) != 1 or value in ('"', "\r", "\n"):
+        fail(f"--delimiter expects one character (e.g. ';' or tab), got {text!r}", 2)
+    return value
+
+
+@click.command("import", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "jsonl"]),
+    default=None,
+    help="file format (default: from the extension)",
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="send COLUMN as FIELD (e.g. 'Mail=email', 'Plan=properties.plan'); "
+    "'COLUMN=' skips it; repeatable",
+)
+@click.option(
+    "--delimiter",
+    default=",",
+    show_default=True,
+    metavar="CHAR",
+    help="CSV cell separator: one character, e.g. ';' (\\t or tab for tabs)",
+)
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help="the file's text encoding, e.g. cp1252 or latin-1 for older spreadsheet exports",
+)
+@click.option(
+    "--null-token",
+    metavar="TOKEN",
+    default=None,
+    help="a cell equal to TOKEN clears the field (default: none; empty cells leave it alone)",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="requests in flight at once (all under the rate limiter)",
+)
+@click.option(
+    "--journal",
+    "journal_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="outcome journal (default FILE.journal.sqlite); re-running resumes from it",
+)
+@click.option(
+    "--rejects",
+    "rejects_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="reject file (default FILE.rejects.csv or FILE.rejects.jsonl)",
+)
+@click.option(
+    "--via",
+    type=click.Choice(["auto", "bulk", "single"]),
+    default="auto",
+    show_default=True,
+    help="bulk: rows that clear nothing go in bulk import jobs (10,000 a request), rows with "
+    "a null go one by one (only that clears); single: every row one by one; auto: as bulk, "
+    "but a file of fewer than 100 rows goes one by one",
+)
+@click.option(
+    "--max-jobs",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="bulk import jobs in flight at once",
+)
+@click.option(
+    "--job-size",
+    type=click.IntRange(1, None),
+    default=None,
+    metavar="N",
+    help="at most N profiles per job (default and ceiling: the API's limit per job)",
+)
+@click.option(
+    "--poll-interval",
+    type=click.FloatRange(0.01, 60),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="first pause between two polls of a job (it grows to 30 s while the job runs)",
+)
+@click.option(
+    "--job-timeout",
+    type=click.FloatRange(1, None),
+    default=3600.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="stop when a job has not ended after this long; the job stays in the journal and "
+    "the next run polls it again",
+)
+@click.option("--additional-fields", multiple=True, metavar="NAME[,NAME]", hidden=True)
+@click.option(
+    "--no-pacing",
+    is_flag=True,
+    help="do not pace requests under Klaviyo's rate limits (for a sandbox without limits)",
+)
+@max_attempts_option
+@limiter_option
+@api_key_option
+@base_url_option
+@insecure_http_option
+def import_(
+    file: Path,
+    fmt: str | None,
+    mappings: tuple[str, ...],
+    delimiter: str,
+    encoding: str,
+    null_token: str | None,
+    concurrency: int,
+    journal_path: Path | None,
+    rejects_path: Path | None,
+    via: str,
+    max_jobs: int,
+    job_size: int | None,
+    poll_interval: float,
+    job_timeout: float,
+    additional_fields: tuple[str, ...],
+    no_pacing: bool,
+    max_attempts: int,
+    limiter: str | None,
+    api_key_file: Path | None,
+    base_url: str | None,
+    allow_insecure_http: bool,
+) -> int:
+    """Create or update a profile for every row of a CSV or JSON Lines FILE.
+
+    Columns go to the field of the same name (email, first_name, location.city or
+    location_city, properties.<key>, ...). An empty cell leaves the field unchanged.
+
+    Every outcome is journalled; running the same command again after a crash, Ctrl-C or
+    kill -9 skips the rows already done. A row that was in flight at the crash is sent
+    again, which the upsert answers with 200 (updated): it never creates a second profile.
+    A bulk import job is journalled as soon as the API accepts it, and a re-run polls it
+    instead of sending its rows again. Rows that fail go to the reject file, and the exit
+    status is 1.
+    """
+    from .importer import ColumnMap, ImportSettings, Via, detect_format, run_import, text_encoding
+
+    try:
+        columns = ColumnMap.from_options(mappings)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    backend = limiter_backend(limiter)
+    key = load_api_key(api_key_file)
+    console = stdout_console()
+    with _import_failures(file):
+        settings = ImportSettings(
+            path=file,
+            fmt=detect_format(file, fmt),
+            api_key=key,
+            base_url=base_url,
+            allow_insecure_http=allow_insecure_http,
+            delimiter=_delimiter(delimiter),
+            encoding=text_encoding(encoding),
+            mapping=dict(columns.fields),
+            null_token=null_token,
+            concurrency=concurrency,
+            journal_path=journal_path,
+            rejects_path=rejects_path,
+            additional_fields=tuple(split_list(additional_fields)),
+            pacing=not no_pacing,
+            max_attempts=max_attempts,
+            limiter=backend,
+            via=cast(Via, via),
+            max_jobs=max_jobs,
+            job_size=job_size,
+            poll_interval=poll_interval,
+            job_timeout=job_timeout,
+        )
+        summary = run_import(settings, console)
+    _report(console, settings, summary)
+    return 0
+
+
+@contextlib.contextmanager
+def _import_failures(file: Path) -> Iterator[None]:
+    """Turn what stops an import into ``error: ...`` (exit 2 when found before sending)."""
+    from .importer import HeaderError, PreflightError, RejectFileError
+
+    try:
+        yield
+    except (HeaderError, PreflightError) as exc:
+        fail(str(exc), 2)
+    except RejectFileError as exc:
+        fail(str(exc))
+    except UnicodeDecodeError as exc:
+        fail(f"{file.name} is not UTF-8 text: {exc.reason}", 2)
+    except csv.Error as exc:  # a NUL byte, say: a binary file named .csv
+        fail(f"{file.name} cannot be read as CSV: {exc}", 2)
+    except LimiterUnavailableError as exc:  # a ConnectionError, so before OSError
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot read {file.name}: {exc.strerror or exc}", 2)
+    except InvalidInputError as exc:
+        fail(str(exc), 2)
+    except KlaviyoError as exc:  # the shared limiter is out of reach, for one
+        fail(str(exc))
+
+
+def _report(console: Console, settings: ImportSettings, summary: ImportSummary) -> None:
+    """Print what the run did, then stop with ``error:`` when it did not do all of it."""
+    name = settings.path.name
+    elapsed = max(summary.elapsed, 1e-9)
+    sent = summary.sent + summary.rejected + summary.failed
+    jobs = ""
+    if summary.bulk or summary.imported or summary.jobs_started:
+        jobs = f"{summary.imported} imported in bulk jobs ({summary.jobs_started} started), "
+    console.print(
+        f"done in {summary.elapsed:.1f}s ({sent / elapsed:,.0f} rows/s): "
+        f"{summary.created} created, {summary.updated} updated, {jobs}"
+        f"{summary.rejected} rejected, {summary.failed} failed after retries, "
+        f"{summary.skipped} skipped (done by an earlier run)",
+        highlight=False,
+    )
+    if summary.in_doubt:
+        console.print(
+            f"{summary.in_doubt} rows of a bulk job request that may have reached Klaviyo (a "
+            "run stopped while asking, or the request failed after sending) were sent one by "
+            "one instead, never in a second job",
+            highlight=False,
+        )
+    if summary.source is not None:
+        console.print(f"{name}: {summary.source.describe()}", highlight=False)
+    console.print(f"journal: {settings.journal_file}", highlight=False)
+    if summary.reject_file_rows:
+        console.print(
+            f"rejects: {summary.reject_file_rows} rows in {settings.rejects_file}", highlight=False
+        )
+    if summary.interrupted:
+        fail("interrupted; run the same command again to resume", 130)
+    if summary.aborted:
+        fail(f"stopped: {summary.aborted}; {summary.abort_hint}")
+    if summary.reject_file_rows:
+        fail(f"{summary.reject_file_rows} rows failed; see {settings.rejects_file}")

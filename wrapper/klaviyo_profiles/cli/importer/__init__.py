@@ -1,0 +1,46 @@
+"""``klaviyo-profiles import FILE``: stream a CSV or JSON Lines file into Klaviyo, resumably.
+
+The names the ``import`` command and others use, from the modules that define them: the run
+(:mod:`.import_run`), its bulk jobs (:mod:`.job_pipeline`), reading the file (:mod:`.sources`),
+columns to fields (:mod:`.row_mapping`), order per profile (:mod:`.lanes`), progress, the
+reject file, the checks before sending, the settings and the failures.
+"""
+
+from __future__ import annotations
+
+from ...identity import identity_of_body as identity_keys
+from .failures import HeaderError, JobWaitError, JournalWriteError, PreflightError, RejectFileError
+from .import_run import SMALL_FILE_ROWS, ImportRun, run_import, use_bulk
+from .import_settings import ImportSettings, ImportSummary, Via
+from .lanes import ProfileLanes, held_back_by
+from .progress import Reporter
+from .rejects import export_rejects
+from .row_mapping import ColumnMap, RowMapper
+from .sources import SourceRow, SourceStats, detect_format, read_rows, text_encoding
+
+__all__ = [
+    "SMALL_FILE_ROWS",
+    "ColumnMap",
+    "HeaderError",
+    "ImportRun",
+    "ImportSettings",
+    "ImportSummary",
+    "JobWaitError",
+    "JournalWriteError",
+    "PreflightError",
+    "ProfileLanes",
+    "RejectFileError",
+    "Reporter",
+    "RowMapper",
+    "SourceRow",
+    "SourceStats",
+    "Via",
+    "detect_format",
+    "export_rejects",
+    "held_back_by",
+    "identity_keys",
+    "read_rows",
+    "run_import",
+    "text_encoding",
+    "use_bulk",
+]

@@ -1,0 +1,129 @@
+"""What ``import`` was asked to do (:class:`ImportSettings`) and what a run did
+(:class:`ImportSummary`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...bulk import Via
+from ...ratelimit import LimiterBackend
+from .sources import Format, SourceStats
+
+__all__ = ["ImportSettings", "ImportSummary", "Via"]
+
+
+@dataclass
+class ImportSettings:
+    """Everything ``import`` was asked to do."""
+
+    path: Path
+    fmt: Format
+    api_key: str = field(repr=False)
+    base_url: str | None = None
+    allow_insecure_http: bool = False
+    #: CSV cell separator (``--delimiter``) and the file's text encoding (``--encoding``).
+    delimiter: str = ","
+    encoding: str = "utf-8-sig"
+    #: Column to field name (``--map``; an empty name skips the column).
+    mapping: dict[str, str] = field(default_factory=dict)
+    null_token: str | None = None
+    concurrency: int = 8
+    journal_path: Path | None = None
+    rejects_path: Path | None = None
+    additional_fields: tuple[str, ...] = ()
+    pacing: bool = True
+    max_attempts: int = 5
+    #: Where the rate limiter counts (``--limiter``); ``None``: ``$KLAVIYO_LIMITER_URL`` or memory.
+    limiter: LimiterBackend | None = None
+    #: ``--via``: ``single`` sends every row with Create or Update Profile; ``bulk`` sends rows
+    #: without a null in bulk import jobs; ``auto`` does so unless the file is small.
+    via: Via = "auto"
+    #: Bulk import jobs in flight at once (``--max-jobs``).
+    max_jobs: int = 4
+    #: At most this many profiles per job (``--job-size``; ``None``: the operation's limit).
+    job_size: int | None = None
+    #: First and longest pause between two polls of a job (``--poll-interval``).
+    poll_interval: float = 1.0
+    max_poll_interval: float = 30.0
+    #: Seconds to wait for one job before stopping the run (``None``: no limit); the job stays
+    #: in the journal and the next run polls it again.
+    job_timeout: float | None = 3600.0
+
+    def text_format(self) -> dict[str, str]:
+        """``delimiter`` and ``encoding`` as keyword arguments of the readers."""
+        return {"delimiter": self.delimiter, "encoding": self.encoding}
+
+    def fingerprint(self, header: Sequence[str] | None = None) -> str:
+        """The settings that shape each request, folded into every row's hash.
+
+        The CSV header is one of them: the same cells under renamed or reordered columns
+        are another request, so a replaced file never inherits the old file's outcomes.
+        """
+        return json.dumps(
+            {
+                "format": self.fmt,
+                "header": list(header) if header is not None else None,
+                "map": sorted(self.mapping.items()),
+                "null": self.null_token,
+                "additional_fields": list(self.additional_fields),
+            },
+            sort_keys=True,
+        )
+
+    @property
+    def journal_file(self) -> Path:
+        """``--journal``, or ``FILE.journal.sqlite`` beside the input."""
+        return self.journal_path or self.path.with_name(self.path.name + ".journal.sqlite")
+
+    @property
+    def rejects_file(self) -> Path:
+        """``--rejects``, or ``FILE.rejects.csv`` / ``FILE.rejects.jsonl`` beside the input."""
+        suffix = ".rejects.csv" if self.fmt == "csv" else ".rejects.jsonl"
+        return self.rejects_path or self.path.with_name(self.path.name + suffix)
+
+
+@dataclass
+class ImportSummary:
+    """Counts of one run (``skipped``: already journalled by an earlier run)."""
+
+    total: int = 0
+    processed: int = 0
+    created: int = 0
+    updated: int = 0
+    #: Rows applied by bulk import jobs (a job does not say created or updated).
+    imported: int = 0
+    rejected: int = 0
+    failed: int = 0
+    skipped: int = 0
+    #: Rows listed in the reject file after the run (this run's and earlier runs').
+    reject_file_rows: int = 0
+    elapsed: float = 0.0
+    aborted: str | None = None
+    #: What to do about ``aborted`` before running again.
+    abort_hint: str = "fix the API key and run again to resume"
+    interrupted: bool = False
+    #: Whether rows may go in bulk import jobs in this run (``--via`` and the file size).
+    bulk: bool = False
+    #: Rows handed to the server (in accepted jobs, or as single requests) in this run.
+    submitted: int = 0
+    #: Jobs accepted in this run; jobs whose outcomes are not recorded yet.
+    jobs_started: int = 0
+    jobs_running: int = 0
+    #: Rows of a job request that may have created a job (a run killed while asking, a
+    #: timeout or a 5xx after sending), sent one by one instead: never in another job.
+    in_doubt: int = 0
+    #: Where the file's lines went (rows, header, blank lines, multi-line cells).
+    source: SourceStats | None = None
+
+    @property
+    def sent(self) -> int:
+        """Rows the server accepted in this run."""
+        return self.created + self.updated + self.imported
+
+    @property
+    def ok(self) -> bool:
+        """No failed rows (now or from earlier runs), and the run was not cut short."""
+        return self.reject_file_rows == 0 and self.aborted is None and not self.interrupted

@@ -1,0 +1,139 @@
+"""What is checked before an import sends anything: the revision's jobs, the whole file, the
+columns, the rate limiter, the paths it will write, and that no other import holds the journal.
+
+Each refusal here is a :class:`PreflightError` or a :class:`HeaderError`, raised before the first
+request (and, for all but the journal's lock, before any file is created).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import filelock
+from klaviyo_profile_import import facts
+from rich.console import Console
+
+from ..._generated import bulk_jobs_available, missing_job_operations
+from ...client import DEFAULT_BASE_URL, KlaviyoProfiles
+from ..journal import Journal
+from .failures import PreflightError
+from .import_settings import ImportSettings
+from .row_mapping import RowMapper
+from .sources import SourceStats, count_rows, csv_header
+
+__all__ = ["check_before_sending", "input_identity", "lock_journal"]
+
+
+def check_before_sending(settings: ImportSettings, console: Console) -> SourceStats:
+    """Everything that would stop the import part way, checked before the first request:
+    the revision's jobs (for ``--via bulk``), the encoding of the whole file, the columns,
+    the rate limiter, and that the journal and the reject file can be written. Returns where
+    the file's lines go (its rows, for the progress bar)."""
+    _check_jobs(settings, console)
+    # Proves the file is text (with every CSV quote closed) before the first request.
+    source = count_rows(settings.path, settings.fmt, **settings.text_format())
+    if settings.fmt == "csv":
+        header = csv_header(settings.path, **settings.text_format())
+        RowMapper(settings.mapping, settings.null_token).check_header(header)
+    _reach_limiter(settings)
+    _check_paths(settings)
+    return source
+
+
+def _check_jobs(settings: ImportSettings, console: Console) -> None:
+    """Refuse ``--via bulk`` on a revision without bulk import jobs; note it for ``auto``."""
+    if settings.via == "single" or bulk_jobs_available():
+        return
+    missing = ", ".join(missing_job_operations())
+    if settings.via == "bulk":
+        raise PreflightError(
+            f"--via bulk: revision {facts.REVISION} has no bulk import jobs ({missing}); "
+            "use --via auto or --via single, which send every row one by one"
+        )
+    console.print(
+        f"note: revision {facts.REVISION} has no bulk import jobs ({missing}); every row "
+        "goes one by one through Create or Update Profile",
+        highlight=False,
+    )
+
+
+def input_identity(path: Path) -> str:
+    """Size, modification time and a digest of the first 64 KiB: tells a replaced file."""
+    stat = path.stat()
+    digest = hashlib.blake2b(digest_size=12)
+    with path.open("rb") as handle:
+        digest.update(handle.read(1 << 16))
+    return json.dumps(
+        {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "head": digest.hexdigest()}
+    )
+
+
+def _check_writable(path: Path, what: str, option: str) -> None:
+    """Refuse before the first request if ``path`` could not be written at the end."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise PreflightError(
+            f"the {what} {path} cannot be written: its directory does not exist; "
+            f"create it or pass {option} PATH"
+        )
+    if path.is_dir():
+        raise PreflightError(f"the {what} {path} is a directory; pass {option} PATH")
+    probe = path.with_name(path.name + ".tmp")
+    try:
+        # Created and removed: the permission bits alone do not tell (root, read-only mounts).
+        with probe.open("a", encoding="utf-8"):
+            pass
+        probe.unlink()
+    except OSError as exc:
+        raise PreflightError(
+            f"the {what} {path} cannot be written: {exc.strerror or exc}; pass {option} PATH"
+        ) from None
+
+
+def _check_paths(settings: ImportSettings) -> None:
+    source = settings.path.resolve()
+    journal = settings.journal_file.resolve()
+    rejects = settings.rejects_file.resolve()
+    if journal == source or rejects == source:
+        raise PreflightError(
+            f"{'--journal' if journal == source else '--rejects'} names the input file itself"
+        )
+    if journal == rejects:
+        raise PreflightError("--journal and --rejects name the same file")
+    _check_writable(settings.journal_file, "journal", "--journal")
+    _check_writable(settings.rejects_file, "reject file", "--rejects")
+
+
+def lock_journal(settings: ImportSettings) -> filelock.BaseFileLock:
+    """Hold the journal for this process; a second import of the same journal is refused."""
+    path = settings.journal_file
+    lock = filelock.FileLock(str(path) + ".lock", timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        owner = Journal.owner_of(path) or "another process"
+        raise PreflightError(
+            f"the journal {path} is in use by {owner}; wait for that import to end (two "
+            "imports of one journal would send every row twice)"
+        ) from None
+    except OSError as exc:
+        raise PreflightError(
+            f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
+        ) from None
+    return lock
+
+
+def _reach_limiter(settings: ImportSettings) -> None:
+    """Make the rate limiter now, so that a shared one out of reach
+    (``LimiterUnavailableError``) stops the import before any file is created. Limiters are
+    kept per process, key and backend: the client the import makes next uses this one."""
+    if settings.pacing:
+        with KlaviyoProfiles(
+            api_key=settings.api_key,
+            base_url=settings.base_url or DEFAULT_BASE_URL,
+            allow_insecure_http=settings.allow_insecure_http,
+            limiter_backend=settings.limiter,
+        ):
+            pass
