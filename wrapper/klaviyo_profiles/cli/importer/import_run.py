@@ -158,7 +158,7 @@ class ImportRun:
         self.journal = journal
         self.reporter = reporter
         self.summary = summary
-        self.mapper = RowMapper(settings.mapping, settings.null_token)
+        self.mapper = RowMapper(settings.column_map(), settings.null_token, settings.nulls)
         header: list[str] | None = None
         #: CSV positions of the columns that identify a profile (``None`` for JSON Lines).
         self.identifier_columns: list[int] | None = None
@@ -166,6 +166,7 @@ class ImportRun:
             header = csv_header(settings.path, **settings.text_format())
             self.mapper.check_header(header)
             self.identifier_columns = self.mapper.identifier_columns(header)
+            summary.columns = self.mapper.describe(header)
         self.fingerprint = settings.fingerprint(header)
         #: The first reason to stop (every further row would fail the same way, or an outcome
         #: could not be journalled); ``None`` while the run goes on.

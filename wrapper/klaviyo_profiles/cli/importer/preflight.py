@@ -20,7 +20,7 @@ from ...client import DEFAULT_BASE_URL, KlaviyoProfiles
 from ..journal import Journal
 from .failures import PreflightError
 from .import_settings import ImportSettings
-from .row_mapping import RowMapper
+from .row_mapping import ColumnMap, RowMapper
 from .sources import SourceStats, count_rows, csv_header
 
 __all__ = ["check_before_sending", "input_identity", "lock_journal"]
@@ -36,10 +36,28 @@ def check_before_sending(settings: ImportSettings, console: Console) -> SourceSt
     source = count_rows(settings.path, settings.fmt, **settings.text_format())
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
-        RowMapper(settings.mapping, settings.null_token).check_header(header)
+        columns = settings.column_map()
+        RowMapper(columns, settings.null_token, settings.nulls).check_header(header)
+        _note_unmapped(columns, header, console)
     _reach_limiter(settings)
     _check_paths(settings)
     return source
+
+
+def _note_unmapped(columns: ColumnMap, header: list[str], console: Console) -> None:
+    """Say which columns ``--unmapped properties`` or ``skip`` decided about: they were
+    named nowhere, so the user should see where they went."""
+    unmapped = columns.unmapped_columns(header)
+    if not unmapped or columns.unmapped == "error":
+        return
+    names = ", ".join(repr(column) for column in unmapped)
+    count = "1 column that names" if len(unmapped) == 1 else f"{len(unmapped)} columns that name"
+    what = (
+        f"sends {count} no field as custom properties of their own names"
+        if columns.unmapped == "properties"
+        else f"leaves out {count} no field"
+    )
+    console.print(f"note: --unmapped {columns.unmapped} {what}: {names}", highlight=False)
 
 
 def _check_jobs(settings: ImportSettings, console: Console) -> None:
