@@ -1,12 +1,19 @@
-"""``import``: ``--output json`` for cron and CI, and ``--nulls omit``."""
+"""``import``: ``--output json`` for cron and CI, ``--nulls omit``, and how a run ends (the
+counts after a resume, the last progress line, the journal's lock file)."""
 
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
+import filelock
+import pytest
 from cli_helpers import invoke, no_secret
+from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, progress
+from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
 from klaviyo_profiles.sandbox import Sandbox
 
 FAST = ["--no-pacing", "--poll-interval", "0.05"]
@@ -121,3 +128,82 @@ def test_nulls_omit_leaves_out_a_null_token_cell_like_an_empty_one(
     assert result.exit_code == 0, result.output
     (sent,) = _posts(sandbox, SINGLE_PATH)
     assert sent["body"]["data"]["attributes"] == {"email": "a@example.com", "last_name": "Lovelace"}
+
+
+# ---- how a run ends
+
+
+def test_rows_of_a_job_a_resumed_run_polled_to_its_end_count_as_imported(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    sandbox.set_jobs(queue_delay=600.0)  # the job stays queued past the first run
+    source = tmp_path / "p.csv"
+    source.write_text("email,first_name\n" + "".join(f"r{n}@example.com,R\n" for n in range(150)))
+    stopped = _import(sandbox, source, "--job-timeout", "1", "--output", "json")
+    assert stopped.exit_code == 1
+    assert json.loads(stopped.stdout)["error"]["message"].startswith("stopped: ")
+    db = sqlite3.connect(tmp_path / "p.csv.journal.sqlite")
+    assert [state for (state,) in db.execute("SELECT state FROM jobs")] == ["running"]
+    db.close()
+    sandbox.finish_jobs()
+    resumed = _import(sandbox, source, "--output", "json")
+    assert resumed.exit_code == 0, resumed.output
+    document = json.loads(resumed.stdout)
+    assert (document["imported"], document["skipped"]) == (150, 0)
+    assert len(_posts(sandbox, JOBS_PATH)) == 1  # polled, never submitted again
+    again = json.loads(_import(sandbox, source, "--output", "json").stdout)
+    assert (again["imported"], again["skipped"]) == (0, 150)  # done by an earlier run
+
+
+def test_the_last_progress_line_is_printed_once_when_piped(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "PLAIN_LINE_INTERVAL", 0.0)  # a line at every update
+    source = tmp_path / "p.csv"
+    source.write_text("email\n" + "".join(f"p{n}@example.com\n" for n in range(5)))
+    result = _import(sandbox, source, "--concurrency", "1")
+    assert result.exit_code == 0, result.output
+    finals = [line for line in result.stdout.splitlines() if line.startswith("rows 5/5 ")]
+    assert len(finals) == 1, result.stdout
+
+
+def test_the_lock_file_is_removed_when_a_run_ends(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text("email\na@example.com\nnot-an-email\n")
+    for expected in (1, 1):  # a run with a reject, then a resumed run
+        assert _import(sandbox, source).exit_code == expected
+        assert not (tmp_path / "p.csv.journal.sqlite.lock").exists()
+    source.write_text("email\na@example.com\n")
+    assert _import(sandbox, source).exit_code == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["p.csv", "p.csv.journal.sqlite"]
+
+
+def test_a_lock_file_removed_while_it_is_being_locked_is_locked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = ImportSettings(path=tmp_path / "p.csv", fmt="csv", api_key="unused")
+    acquire = filelock.FileLock.acquire
+    calls = 0
+
+    def acquire_as_the_last_holder_removes_the_file(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        proxy = acquire(self, *args, **kwargs)
+        calls += 1
+        if calls == 1:  # an import ending now removed the file this lock was taken on
+            os.unlink(self.lock_file)
+        return proxy
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", acquire_as_the_last_holder_removes_the_file)
+    held = lock_journal(settings)
+    monkeypatch.undo()
+    try:
+        assert calls == 2
+        # The lock held is on the file the path names, so it keeps a second import out.
+        with pytest.raises(PreflightError, match="is in use by"):
+            lock_journal(settings)
+    finally:
+        unlock_journal(held)
+    assert not Path(str(settings.journal_file) + ".lock").exists()
+    unlock_journal(lock_journal(settings))  # free again

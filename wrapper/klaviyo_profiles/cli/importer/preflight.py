@@ -7,8 +7,10 @@ request (and, for all but the journal's lock, before any file is created).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import filelock
@@ -23,7 +25,7 @@ from .import_settings import ImportSettings
 from .row_mapping import ColumnMap, RowMapper
 from .sources import SourceStats, count_rows, csv_header
 
-__all__ = ["check_before_sending", "input_identity", "lock_journal"]
+__all__ = ["check_before_sending", "input_identity", "lock_journal", "unlock_journal"]
 
 
 def check_before_sending(settings: ImportSettings, console: Console) -> SourceStats:
@@ -125,22 +127,62 @@ def _check_paths(settings: ImportSettings) -> None:
 
 
 def lock_journal(settings: ImportSettings) -> filelock.BaseFileLock:
-    """Hold the journal for this process; a second import of the same journal is refused."""
+    """Hold the journal for this process; a second import of the same journal is refused.
+
+    The lock file (``JOURNAL.lock``) is removed when the run ends (:func:`unlock_journal`),
+    while it is still held. A process that opened it just before that holds a lock on a file
+    no longer in the directory, which would not keep out a third; so a lock is kept only when
+    the path still names the very file locked, and taken again otherwise.
+    """
     path = settings.journal_file
-    lock = filelock.FileLock(str(path) + ".lock", timeout=0)
+    lock_path = str(path) + ".lock"
+    for _ in range(_LOCK_ATTEMPTS):
+        lock = filelock.FileLock(lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            owner = Journal.owner_of(path) or "another process"
+            raise PreflightError(
+                f"the journal {path} is in use by {owner}; wait for that import to end (two "
+                "imports of one journal would send every row twice)"
+            ) from None
+        except OSError as exc:
+            raise PreflightError(
+                f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
+            ) from None
+        if _locks_the_current_file(lock):
+            return lock
+        lock.release()
+    raise PreflightError(
+        f"cannot lock the journal {path}: its lock file keeps being replaced; pass --journal PATH"
+    )
+
+
+#: Attempts to lock a lock file that the import holding it removes meanwhile.
+_LOCK_ATTEMPTS = 5
+
+
+def _locks_the_current_file(lock: filelock.BaseFileLock) -> bool:
+    """Whether the file ``lock`` holds is still the one its path names."""
     try:
-        lock.acquire()
-    except filelock.Timeout:
-        owner = Journal.owner_of(path) or "another process"
-        raise PreflightError(
-            f"the journal {path} is in use by {owner}; wait for that import to end (two "
-            "imports of one journal would send every row twice)"
-        ) from None
-    except OSError as exc:
-        raise PreflightError(
-            f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
-        ) from None
-    return lock
+        current = os.stat(lock.lock_file)
+    except FileNotFoundError:
+        return False
+    # filelock keeps the descriptor it locked in its context (3.12 to 4.x); without one to
+    # compare, the path existing is what can be told.
+    descriptor = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    if not isinstance(descriptor, int):
+        return True
+    return os.path.samestat(os.fstat(descriptor), current)
+
+
+def unlock_journal(lock: filelock.BaseFileLock) -> None:
+    """Remove the lock file, then let go of the lock (see :func:`lock_journal`)."""
+    try:
+        with contextlib.suppress(OSError):  # already gone, or open elsewhere (Windows)
+            os.unlink(lock.lock_file)
+    finally:
+        lock.release()
 
 
 def _reach_limiter(settings: ImportSettings) -> None:
