@@ -70,7 +70,7 @@ def _delimiter(text: str) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     metavar="FILE",
-    help="a TOML file of columns, columns to skip and types (format below)",
+    help="a TOML file of columns, columns to skip and types (format above)",
 )
 @click.option(
     "--unmapped",
