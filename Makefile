@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-deps test-floors
+.PHONY: demo test test-fast test-deps test-floors
 
 # `make test-floors`: the lowest dependency versions pyproject.toml allows (.ci/floors.txt, a
 # pip constraints file) in their own .venv-floors, and the tests of the client, command line
@@ -32,6 +32,13 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test test-deps
 	$(BIN)/python scripts/generate.py --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# `make test-fast`: the inner loop while changing code, under a minute on 2 cores. It leaves out
+# the tests marked (in tests/conftest.py) slow, subprocess, redis and generation, and the
+# generator's check mode; `make test` runs all of them and is what CI runs.
+FAST_MARKERS := not slow and not subprocess and not redis and not generation
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -p no:cacheprovider -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 # System services that the test suite starts by itself: redis-server (the fleet limiter's
 # tests start their own on a free loopback port). Installed with apt-get when missing and we
