@@ -243,6 +243,8 @@ def _defined_names(path: Path) -> frozenset[str]:
 @pytest.hookimpl(tryfirst=True)  # before ``-m`` deselects by these markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if not item.path.is_relative_to(REPO_ROOT):  # a file given from elsewhere: not ours
+            continue
         identifier = marked_id(item)
         names = {REDIS} if REDIS_FIXTURES.intersection(getattr(item, "fixturenames", ())) else set()
         for entry, markers in MARKED.items():
