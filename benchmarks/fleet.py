@@ -2,13 +2,15 @@
 
 Usage::
 
-    python benchmarks/fleet.py [--workers 4] [--scale 5] [--periods 4] [--outage 10]
+    python benchmarks/fleet.py [--workers 4] [--scale 5] [--periods 4] [--outage 10] [--runs 1]
+    python benchmarks/fleet.py --only redis killed --scale 1 --periods 1 --runs 5
 
 Every worker is its own process with its own ``AsyncKlaviyoProfiles`` (``--concurrency`` tasks)
 and the same API key, upserting distinct emails for a bounded time against one sandbox that
 runs in its own process with Klaviyo's windows (75 per second, 750 per minute) shortened in
-time by ``--scale`` (5: 75 per 0.2 s and 750 per 12 s, the same shape, 5 times faster). Each
-run lasts one steady window of warm-up plus ``--periods`` measured steady windows. Three runs:
+time by ``--scale`` (5: 75 per 0.2 s and 750 per 12 s, the same shape, 5 times faster; 1:
+Klaviyo's own windows). Each run lasts one steady window of warm-up plus ``--periods``
+measured steady windows. Three runs (each repeated ``--runs`` times, one row per run):
 
 * **memory**: each worker paces alone with the default per-process limiter (the baseline:
   what a fleet got before);
@@ -349,6 +351,7 @@ def main() -> None:
     parser.add_argument("--outage", type=float, default=10.0, help="seconds Redis is killed")
     parser.add_argument("--overhead-n", type=int, default=5000)
     parser.add_argument("--only", choices=["memory", "redis", "killed", "overhead"], nargs="*")
+    parser.add_argument("--runs", type=int, default=1, help="repeat each run this many times")
     args = parser.parse_args()
     if args.worker:
         worker_main(json.loads(args.worker))
@@ -361,16 +364,22 @@ def main() -> None:
         redis.start()
         sandbox = SandboxProcess()
         try:
-            if "memory" in only:
-                _log("run: per-process memory limiters")
-                rows.append(("memory (per process)", run_fleet(args, sandbox, "memory")))
-            if "redis" in only:
-                _log("run: RedisBackend")
-                rows.append(("redis (shared)", run_fleet(args, sandbox, redis.url, redis)))
-            if "killed" in only:
-                _log("run: RedisBackend, Redis killed mid-run")
-                label = f"redis, killed {args.outage:g} s mid-run"
-                rows.append((label, run_fleet(args, sandbox, redis.url, redis, args.outage)))
+            for run in range(1, args.runs + 1):
+                tag = f" (run {run})" if args.runs > 1 else ""
+                if "memory" in only:
+                    _log(f"run: per-process memory limiters{tag}")
+                    rows.append((f"memory (per process){tag}", run_fleet(args, sandbox, "memory")))
+                if "redis" in only:
+                    _log(f"run: RedisBackend{tag}")
+                    row = run_fleet(args, sandbox, redis.url, redis)
+                    rows.append((f"redis (shared){tag}", row))
+                if "killed" in only:
+                    _log(f"run: RedisBackend, Redis killed mid-run{tag}")
+                    label = f"redis, killed {args.outage:g} s mid-run{tag}"
+                    rows.append((label, run_fleet(args, sandbox, redis.url, redis, args.outage)))
+                # A fresh, empty Redis for the next run, as for the first.
+                redis.kill()
+                redis.start()
             costs = overhead(redis.url, args.overhead_n) if "overhead" in only else {}
         finally:
             sandbox.close()

@@ -41,6 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import operations
 import spec_tools
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,39 +159,70 @@ def python_type(document: dict[str, Any], schema: dict[str, Any]) -> str:
 
 
 def operation_limits(fragment: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per operation of the fragment: method, path, rate limit windows, scopes and the request
-    limits it states (``None`` where it states none)."""
+    """Per operation of the fragment, named by its role: Klaviyo's name for it, method, path,
+    rate limit windows, scopes, the resource type its request carries and the request limits.
+    A limit the revision leaves out is the nearest published revision's, and ``fallbacks``
+    names that revision; with none published it is ``None``."""
+    revision = fragment["info"]["version"]
     result = []
     for operation_id, path, method, operation in spec_tools.find_operations(fragment):
-        rate = operation.get("x-klaviyo-ratelimit") or {}
+        stated, fallbacks = operations.stated_or_fallback(operation_id, operation, revision)
+        rate = stated.get(operations.RATE_LIMIT_KEY) or {}
         if "burst" not in rate or "steady" not in rate:
             raise spec_tools.SpecError(f"{operation_id}: no x-klaviyo-ratelimit burst and steady")
         burst, steady = parse_rate(rate["burst"]), parse_rate(rate["steady"])
-        payload = operation.get(spec_tools.PAYLOAD_LIMIT_KEY)
-        item_payload = operation.get(spec_tools.ITEM_PAYLOAD_LIMIT_KEY)
-        item_limit = operation.get(spec_tools.ITEM_LIMIT_KEY)
+        payload = stated.get(spec_tools.PAYLOAD_LIMIT_KEY)
+        item_payload = stated.get(spec_tools.ITEM_PAYLOAD_LIMIT_KEY)
+        item_limit = stated.get(spec_tools.ITEM_LIMIT_KEY)
+        body = (operation.get("requestBody") or {}).get("content") or {}
+        schema = next(iter(body.values()), {}).get("schema") or {}
+        types = _property(fragment, schema, "data", "type").get("enum") if schema else None
         result.append(
             {
                 "operation_id": operation_id,
+                "klaviyo_operation_id": operation.get("operationId"),
                 "method": method.upper(),
                 "path": path,
                 "burst_limit": burst[0],
                 "burst_period": burst[1],
                 "steady_limit": steady[0],
                 "steady_period": steady[1],
+                "rate_limit_text": {"burst": rate["burst"], "steady": rate["steady"]},
                 "scopes": tuple(operation.get("x-klaviyo-scopes") or ()),
+                "resource_type": types[0] if isinstance(types, list) and len(types) == 1 else None,
+                "payload_limit_text": payload,
                 "payload_limit_bytes": None if payload is None else parse_size(payload),
                 "item_limit": None if item_limit is None else int(item_limit),
                 "item_payload_limit_bytes": (
                     None if item_payload is None else parse_size(item_payload)
                 ),
+                "fallbacks": fallbacks,
             }
         )
     return result
 
 
+# The unprefixed names of facts.py that are Create or Update Profile's entry of OPERATIONS.
+_PRIMARY_FACTS = (
+    "operation_id",
+    "burst_limit",
+    "burst_period",
+    "steady_limit",
+    "steady_period",
+    "rate_limit_text",
+    "scopes",
+    "payload_limit_text",
+    "payload_limit_bytes",
+    "fallbacks",
+)
+
+
 def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
     """Everything ``facts.py`` states, read from the fragment."""
+    every = operation_limits(fragment)
+    primary = every[0]
+    # Schema names as the generators see them (payloads.py is generated from this copy).
+    fragment = operations.name_by_role(fragment)
     path, method, operation = spec_tools.find_operation(fragment)
     revision = fragment["info"]["version"]
     body_content = (operation.get("requestBody") or {}).get("content") or {}
@@ -198,12 +230,11 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
         raise spec_tools.SpecError("expected exactly one request media type")
     media_type, media = next(iter(body_content.items()))
     body_schema = media["schema"]
-    rate = operation.get("x-klaviyo-ratelimit") or {}
-    burst = parse_rate(rate["burst"])
-    steady = parse_rate(rate["steady"])
-    payload_limit = operation.get(spec_tools.PAYLOAD_LIMIT_KEY)
-    if payload_limit is None:
-        raise spec_tools.SpecError(f"the operation has no {spec_tools.PAYLOAD_LIMIT_KEY}")
+    if primary["payload_limit_bytes"] is None:
+        raise spec_tools.SpecError(
+            f"the operation has no {spec_tools.PAYLOAD_LIMIT_KEY}, and no published revision "
+            "states one"
+        )
     attributes = _property(fragment, body_schema, "data", "attributes")
     object_attributes = tuple(
         name
@@ -217,19 +248,11 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
     success = (operation.get("responses") or {}).get("200") or {}
     success_schema = next(iter((success.get("content") or {}).values()), {}).get("schema") or {}
     return {
+        **{key: primary[key] for key in _PRIMARY_FACTS},
         "revision": revision,
-        "operation_id": operation.get("operationId"),
         "method": method.upper(),
         "path": path,
         "media_type": media_type,
-        "burst_limit": burst[0],
-        "burst_period": burst[1],
-        "steady_limit": steady[0],
-        "steady_period": steady[1],
-        "rate_limit_text": {"burst": rate["burst"], "steady": rate["steady"]},
-        "scopes": tuple(operation.get("x-klaviyo-scopes") or ()),
-        "payload_limit_text": payload_limit,
-        "payload_limit_bytes": parse_size(payload_limit),
         "request_attributes": tuple(attributes.get("properties") or {}),
         "object_request_attributes": object_attributes,
         "location_fields": _names(fragment, body_schema, "data", "attributes", "location"),
@@ -251,7 +274,7 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
                 for name in spec_tools.comma_joined_query_parameters(fragment, operation_id)
             )
         ),
-        "operations": operation_limits(fragment),
+        "operations": every,
         "arguments": arguments,
         "response_attributes": _names(fragment, success_schema, "data", "attributes"),
         "generator_versions": {name: version(name) for name in GENERATORS},
@@ -326,7 +349,8 @@ def _run_openapi_python_client(
 
 def _run_datamodel_codegen(fragment: dict[str, Any], out_file: Path, workdir: Path) -> None:
     source = workdir / "payloads-input.json"
-    source.write_text(json.dumps(spec_tools.wrap_nullable_refs(fragment)), encoding="utf-8")
+    named = operations.name_by_role(fragment)
+    source.write_text(json.dumps(spec_tools.wrap_nullable_refs(named)), encoding="utf-8")
     header = (
         '"""TypedDicts of the request and response JSON of Create or Update Profile and of the\n'
         "bulk profile import jobs.\n\n"

@@ -24,27 +24,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-OPERATION_ID = "create_or_update_profile"
-# Early revisions served the call on the path with a trailing slash.
-PATH_PATTERN = re.compile(r"^/api/profile-import/?$")
-#: The bulk profile import job operations, cut out alongside the profile-import call where a
-#: document has them: operationId -> (method, path pattern), in the order the fragment lists
-#: them. A document without them (Klaviyo's per-endpoint file) gives a fragment without them.
-BULK_OPERATIONS: dict[str, tuple[str, re.Pattern[str]]] = {
-    "bulk_import_profiles": ("post", re.compile(r"^/api/profile-bulk-import-jobs/?$")),
-    "get_bulk_import_profiles_job": (
-        "get",
-        re.compile(r"^/api/profile-bulk-import-jobs/\{[^/}]+\}/?$"),
-    ),
-    "get_errors_for_bulk_import_profiles_job": (
-        "get",
-        re.compile(r"^/api/profile-bulk-import-jobs/\{[^/}]+\}/import-errors/?$"),
-    ),
-}
-#: Every operation a fragment may hold, the profile-import call first.
-OPERATIONS: dict[str, tuple[str, re.Pattern[str]]] = {
-    OPERATION_ID: ("post", PATH_PATTERN),
-    **BULK_OPERATIONS,
+import operations as roles
+
+#: The profile-import call, and the bulk profile import job operations cut out alongside it
+#: where a document has them, each found by its role (method and path shape) and named by it,
+#: in the order the fragment lists them (see ``operations.py``). A document without the job
+#: operations (Klaviyo's per-endpoint file) gives a fragment without them.
+OPERATION_ID = roles.PRIMARY
+OPERATIONS: dict[str, roles.Role] = dict(roles.BY_NAME)
+BULK_OPERATIONS: dict[str, roles.Role] = {
+    name: role for name, role in OPERATIONS.items() if name != OPERATION_ID
 }
 REVISION_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[A-Za-z0-9_-]+)?$")
 
@@ -53,11 +42,11 @@ PROSE_KEYS = frozenset({"description", "summary", "example", "examples", "extern
 # Klaviyo extensions that carry facts the project keeps.
 KEPT_EXTENSIONS = ("x-klaviyo-ratelimit", "x-klaviyo-scopes")
 # The project's own extension for the payload limit, which Klaviyo states only in prose.
-PAYLOAD_LIMIT_KEY = "x-payload-limit"
+PAYLOAD_LIMIT_KEY = roles.PAYLOAD_LIMIT_KEY
 # The project's own extensions for the bulk job limits Klaviyo states only in prose: profiles
 # per request, and the size of one profile inside the request.
-ITEM_LIMIT_KEY = "x-item-limit"
-ITEM_PAYLOAD_LIMIT_KEY = "x-item-payload-limit"
+ITEM_LIMIT_KEY = roles.ITEM_LIMIT_KEY
+ITEM_PAYLOAD_LIMIT_KEY = roles.ITEM_PAYLOAD_LIMIT_KEY
 OWN_EXTENSIONS = (PAYLOAD_LIMIT_KEY, ITEM_LIMIT_KEY, ITEM_PAYLOAD_LIMIT_KEY)
 # Keys whose value is a map from names (property names, media types, status codes) to objects:
 # a key such as "description" inside one of these is a name, never prose.
@@ -139,51 +128,26 @@ def dump_yaml(document: dict[str, Any]) -> str:
 def find_operation(
     document: dict[str, Any], operation_id: str = OPERATION_ID
 ) -> tuple[str, str, dict[str, Any]]:
-    """Return ``(path, method, operation)`` of one of :data:`OPERATIONS` in ``document``
-    (the profile-import call by default); found by ``operationId``, else by method and path."""
-    found = _find(document, operation_id)
+    """Return ``(path, method, operation)`` of one of :data:`OPERATIONS` in ``document`` (the
+    profile-import call by default), found by its role: method and path, whatever Klaviyo
+    named it, with or without a trailing slash, whatever its path parameters are called."""
+    found = roles.find_role(document, operation_id)
     if found is None:
-        method, _ = OPERATIONS[operation_id]
         raise SpecError(
-            f"no operation {operation_id!r} ({method.upper()} {_path_hint(operation_id)}) "
-            "found in the document"
+            f"no operation {operation_id!r} ({roles.path_hint(operation_id)}) found in the document"
         )
     return found
 
 
-def _path_hint(operation_id: str) -> str:
-    pattern = OPERATIONS[operation_id][1].pattern
-    return pattern.strip("^$").replace("/?", "").replace(r"\{[^/}]+\}", "{id}")
-
-
-def _find(document: dict[str, Any], operation_id: str) -> tuple[str, str, dict[str, Any]] | None:
-    wanted_method, pattern = OPERATIONS[operation_id]
-    candidates: list[tuple[str, str, dict[str, Any]]] = []
-    for path, item in (document.get("paths") or {}).items():
-        for method, operation in item.items():
-            if not isinstance(operation, dict) or method not in _METHODS:
-                continue
-            if operation.get("operationId") == operation_id:
-                return path, method, operation
-            if method == wanted_method and pattern.match(path):
-                candidates.append((path, method, operation))
-    if len(candidates) == 1:
-        return candidates[0]
-    return None
-
-
 def find_operations(document: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
-    """``(operation_id, path, method, operation)`` of every operation of :data:`OPERATIONS` the
+    """``(role, path, method, operation)`` of every operation of :data:`OPERATIONS` the
     document holds, in that order; the profile-import call must be there."""
     found = [(OPERATION_ID, *find_operation(document))]
     for operation_id in BULK_OPERATIONS:
-        match = _find(document, operation_id)
+        match = roles.find_role(document, operation_id)
         if match is not None:
             found.append((operation_id, *match))
     return found
-
-
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def resolve(document: dict[str, Any], ref: str) -> Any:
@@ -325,17 +289,14 @@ def detect_revision(document: dict[str, Any], operation: dict[str, Any]) -> str 
     return None
 
 
-def extract_fragment(
-    document: dict[str, Any],
-    *,
-    revision: str | None = None,
-    payload_limit: str | None = None,
-) -> dict[str, Any]:
+def extract_fragment(document: dict[str, Any], *, revision: str | None = None) -> dict[str, Any]:
     """Cut the profile-import operation, and every component it references, out of ``document``.
 
     Works on any shape Klaviyo publishes (the full ``stable.json``, a category file, a file per
     endpoint) because it starts from the operation and follows references. The result carries
-    facts only; descriptions are added afterwards from the project's own fragment.
+    facts only, as the document states them (a limit it leaves out stays out: generation takes
+    the nearest published revision's, marked as such); descriptions are added afterwards from
+    the project's own fragment.
     """
     found = find_operations(document)
     _, _, _, primary = found[0]
@@ -347,21 +308,15 @@ def extract_fragment(
         raise SpecError(f"revision {revision!r} is not of the form YYYY-MM-DD[.suffix]")
 
     cut: list[tuple[str, str, dict[str, Any]]] = []
-    for operation_id, path, method, operation in found:
+    for _, path, method, operation in found:
+        # Klaviyo's operationId (or none) stays as it is, a fact; generated names come from
+        # the role (operations.name_by_role).
         op = strip_prose(copy.deepcopy(operation))
-        # Early revisions found by path may lack these; generated module and model names derive
-        # from them, and the wrapper imports api.profiles.create_or_update_profile in every
-        # revision.
-        op.setdefault("operationId", operation_id)
-        op.setdefault("tags", ["Profiles"])
         for parameter in op.get("parameters") or []:
             if parameter.get("in") == "header" and parameter.get("name") == "revision":
                 parameter.setdefault("schema", {"type": "string"})["default"] = revision
-        limits = {key: operation[key] for key in OWN_EXTENSIONS if key in operation}
-        if operation_id == OPERATION_ID and payload_limit is not None:
-            limits.setdefault(PAYLOAD_LIMIT_KEY, payload_limit)
-        limits.update(limits_from_prose(operation))
-        op.update(limits)
+        op.update({key: operation[key] for key in OWN_EXTENSIONS if key in operation})
+        op.update(limits_from_prose(operation))
         for response in (op.get("responses") or {}).values():
             # OpenAPI requires a description on every response; the project's words fill it
             # later.
@@ -653,29 +608,39 @@ def _walk_schema(
 
 
 def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """Human-readable differences in facts between two fragments (old -> new)."""
+    """Human-readable differences in facts between two fragments (old -> new): the revision,
+    then what matters to the wrapper (operations added, removed or renamed by Klaviyo, limits
+    no longer stated), then each operation's facts, field by field."""
     lines: list[str] = []
     old_revision = (old.get("info") or {}).get("version")
     new_revision = (new.get("info") or {}).get("version")
     if old_revision != new_revision:
         lines.append(f"revision: {old_revision} -> {new_revision}")
-    lines.extend(_operation_changelog(operation_facts(old), operation_facts(new)))
-    old_ids = {operation_id for operation_id, *_ in find_operations(old)}
-    new_ids = {operation_id for operation_id, *_ in find_operations(new)}
+    details = _operation_changelog(operation_facts(old), operation_facts(new))
+    old_found = {role: (path, method, op) for role, path, method, op in find_operations(old)}
+    new_found = {role: (path, method, op) for role, path, method, op in find_operations(new)}
     for operation_id in BULK_OPERATIONS:
-        if operation_id in old_ids and operation_id not in new_ids:
-            lines.append(f"removed  operation {operation_id}")
-        elif operation_id in new_ids and operation_id not in old_ids:
-            path, method, _ = find_operation(new, operation_id)
-            lines.append(f"added    operation {operation_id}  {method.upper()} {path}")
-        elif operation_id in new_ids:
-            lines.extend(
+        if operation_id in old_found and operation_id not in new_found:
+            named = _klaviyo_name(old_found, operation_id)
+            lines.append(f"removed  operation {operation_id}{named}")
+        elif operation_id in new_found and operation_id not in old_found:
+            path, method, _ = new_found[operation_id]
+            named = _klaviyo_name(new_found, operation_id)
+            lines.append(f"added    operation {operation_id}  {method.upper()} {path}{named}")
+        elif operation_id in new_found:
+            details.extend(
                 f"{operation_id}: {line}"
                 for line in _operation_changelog(
                     operation_facts(old, operation_id), operation_facts(new, operation_id)
                 )
             )
-    return lines
+    lines.extend(roles.changes(old_found, new_found, str(new_revision)))
+    return lines + details
+
+
+def _klaviyo_name(found: dict[str, tuple[str, str, dict[str, Any]]], role: str) -> str:
+    klaviyo = found[role][2].get("operationId")
+    return f" (Klaviyo: {klaviyo})" if klaviyo and klaviyo != role else ""
 
 
 def _operation_changelog(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
@@ -996,8 +961,10 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def normalise_for_generation(fragment: dict[str, Any]) -> dict[str, Any]:
-    """The copy of the fragment handed to openapi-python-client (see the module's docs)."""
-    return wrap_nullable_refs(make_responses_tolerant(fragment))
+    """The copy of the fragment handed to openapi-python-client (see the module's docs), with
+    every operation and the schemas the wrapper imports named by their role
+    (``operations.name_by_role``), whatever Klaviyo called them."""
+    return wrap_nullable_refs(make_responses_tolerant(roles.name_by_role(fragment)))
 
 
 def comma_joined_query_parameters(

@@ -6,13 +6,19 @@
 category file such as ``categories/profiles.json``, or the per-endpoint file
 ``apis/create_or_update_profile.json``; a local path or an https URL.
 
-The script finds the profile-import operation (on ``/api/profile-import`` or, in early
-revisions, ``/api/profile-import/``) and, where the document has them, the bulk profile import
-job operations (start a job, read a job, list a job's import errors; Klaviyo's per-endpoint file
-of Create or Update Profile has none of them, so use the full spec or the category file to keep
-them), cuts them out with every component they reference, drops Klaviyo's prose, keeps the
-project's own descriptions wherever the same field still exists, prints what changed against the
-current ``spec/``, writes ``spec/`` and regenerates ``generated/``.
+The script finds the profile-import operation and, where the document has them, the bulk
+profile import job operations (start a job, read a job, list a job's import errors; Klaviyo's
+per-endpoint file of Create or Update Profile has none of them, so use the full spec or the
+category file to keep them), each by its role (method and path, with or without a trailing
+slash, whatever Klaviyo named it: see ``operations.py``), cuts them out with every component they
+reference, drops Klaviyo's prose, keeps the project's own descriptions wherever the same field
+still exists, prints what changed against the current ``spec/`` (operations renamed, added or
+removed, limits no longer stated and the figure that stands in), writes ``spec/`` and
+regenerates ``generated/``.
+
+Exit status: 0 when the profile-import call can be served, whatever else the revision lacks
+(job operations, limits); 2 when it cannot (the document has no such call, or it cannot be read
+or generated).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import operations
 import spec_tools
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,17 +47,24 @@ SPEC_HEADER = (
 def build_fragment(source: str | Path, *, revision: str | None, current: dict | None) -> dict:
     """The fragment for ``source``, carrying the project's prose over from ``current``."""
     document = spec_tools.load_document(source)
-    fallback_limit = None
-    if current is not None:
-        _, _, current_op = spec_tools.find_operation(current)
-        fallback_limit = current_op.get(spec_tools.PAYLOAD_LIMIT_KEY)
-    fragment = spec_tools.extract_fragment(
-        document, revision=revision, payload_limit=fallback_limit
-    )
+    fragment = spec_tools.extract_fragment(document, revision=revision)
     fragment["info"]["title"] = FRAGMENT_TITLE
     if current is not None:
         spec_tools.carry_descriptions(fragment, current)
     return fragment
+
+
+def fallback_lines(fragment: dict) -> list[str]:
+    """One line per limit the fragment's revision leaves out that another published revision
+    states: the figure generation uses instead, and the revision it comes from."""
+    revision = fragment["info"]["version"]
+    lines = []
+    for role, _, _, operation in spec_tools.find_operations(fragment):
+        for key, field in operations.LIMIT_FACTS.items():
+            found = None if key in operation else operations.fallback(role, key, revision)
+            if found is not None:
+                lines.append(f"{role} {field}: {found[0]} (revision {found[1]}'s figure)")
+    return lines
 
 
 def render(fragment: dict) -> str:
@@ -84,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
         lines = spec_tools.changelog(current, fragment)
         print(f"Changes from {args.spec.name} to {args.source}:")
         print("\n".join(f"  {line}" for line in lines) if lines else "  (no change in facts)")
+    fallbacks = fallback_lines(fragment)
+    if fallbacks:
+        revision = fragment["info"]["version"]
+        print(f"Limits revision {revision} does not state (generated with another's figure):")
+        print("\n".join(f"  {line}" for line in fallbacks))
     if args.dry_run:
         return 0
 

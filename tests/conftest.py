@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,19 @@ def redis_server_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
 
 
 @pytest.fixture
+def unix_redis_server() -> Iterator[RedisServer]:
+    """A redis-server listening on a unix socket only (in a short temporary directory: a
+    socket path has a length limit that pytest's own temporary paths can exceed)."""
+    with tempfile.TemporaryDirectory(prefix="redis-") as directory:
+        server = RedisServer(Path(directory), unix_socket=Path(directory) / "redis.sock")
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture
 def redis_server(redis_server_session: RedisServer) -> RedisServer:
     """The session's redis-server, running and emptied for this test."""
     if redis_server_session.process is None:  # a test stopped it
@@ -69,7 +83,7 @@ def redis_server(redis_server_session: RedisServer) -> RedisServer:
 
 SLOW, SUBPROCESS, REDIS, GENERATION = "slow", "subprocess", "redis", "generation"
 #: Fixtures that start a redis-server.
-REDIS_FIXTURES = frozenset({"redis_server", "redis_server_session"})
+REDIS_FIXTURES = frozenset({"redis_server", "redis_server_session", "unix_redis_server"})
 
 #: Where each marker goes, by folder (ending in ``/``), file, or file ``::`` test (a test's
 #: parametrized cases included). ``slow``: in-process tests of about half a second or more,

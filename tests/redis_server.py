@@ -25,18 +25,34 @@ INSTALL_HINT = (
 class RedisServer:
     """One ``redis-server`` process that can be stopped and started again on the same port."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, unix_socket: Path | None = None) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail(INSTALL_HINT, pytrace=False)
         self.binary = binary
         self.directory = directory
-        self.port = free_port()
+        # With a unix socket, no TCP port at all: the socket is the only way in.
+        self.unix_socket = unix_socket
+        self.port = 0 if unix_socket is not None else free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
+        if self.unix_socket is not None:
+            return f"unix://{self.unix_socket}"
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def _connect(self) -> socket.socket:
+        if self.unix_socket is not None:
+            probe = socket.socket(socket.AF_UNIX)
+            probe.settimeout(0.5)
+            try:
+                probe.connect(str(self.unix_socket))
+            except OSError:
+                probe.close()
+                raise
+            return probe
+        return socket.create_connection(("127.0.0.1", self.port), timeout=0.5)
 
     def start(self) -> None:
         assert self.process is None, "already running"
@@ -57,6 +73,11 @@ class RedisServer:
                 "no",
                 "--protected-mode",
                 "yes",
+                *(
+                    ["--unixsocket", str(self.unix_socket), "--unixsocketperm", "700"]
+                    if self.unix_socket is not None
+                    else []
+                ),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -64,7 +85,7 @@ class RedisServer:
         deadline = time.monotonic() + 15
         while True:
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as probe:
+                with self._connect() as probe:
                     probe.sendall(b"PING\r\n")
                     if probe.recv(16).startswith(b"+PONG"):
                         return
@@ -73,7 +94,7 @@ class RedisServer:
             if self.process.poll() is not None or time.monotonic() > deadline:
                 error = self.process.stderr.read().decode() if self.process.stderr else ""
                 self.process = None
-                raise RuntimeError(f"redis-server did not start on port {self.port}: {error}")
+                raise RuntimeError(f"redis-server did not start at {self.url}: {error}")
             time.sleep(0.02)
 
     def stop(self) -> None:

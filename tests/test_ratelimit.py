@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from klaviyo_profile_import import facts
+from klaviyo_profiles.errors import RateLimitWaitError
 from klaviyo_profiles.ratelimit import (
     LimiterBackend,
     MemoryBackend,
@@ -419,3 +420,127 @@ async def test_sqlite_acquire_async_works_from_the_event_loop(tmp_path: Path) ->
     assert waits[:2] == [0.0, 0.0]
     assert waits[2] == pytest.approx(0.1 + limits.safety_margin, abs=0.002)
     limiter.close()
+
+
+# -- limits pyrate-limiter cannot order as given -------------------------------------------------
+
+
+def _shares(burst: int, steady: int) -> list[RateLimits]:
+    """The limits each process of a fleet of 2, 4 and 6 gets (as the Redis limiter scales)."""
+    return [
+        RateLimits(max(1, burst // n), 1.0, max(burst // n + 1, steady // n), 60.0)
+        for n in (2, 4, 6)
+    ]
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        RateLimits(37, 1.0, 375, 60.0),
+        RateLimits(10, 1.0, 600, 60.0),  # the same average rate in both windows
+        *_shares(75, 750),
+        *_shares(75, 700),
+        *_shares(10, 150),
+    ],
+    ids=repr,
+)
+def test_limits_pyrate_limiter_cannot_order_as_given_still_pace_within_both_windows(
+    limits: RateLimits,
+) -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock, limits)
+    starts = []
+    for _ in range(limits.steady_limit + limits.burst_limit):
+        limiter.acquire()
+        starts.append(clock())
+
+    assert max_in_window(starts, limits.burst_period) <= limits.burst_limit
+    assert max_in_window(starts, limits.steady_period) <= limits.steady_limit
+    # Never much slower than asked: the steady window's worth goes out within about one.
+    assert starts[limits.steady_limit - 1] - starts[0] < 1.1 * limits.steady_period
+
+
+def test_a_client_takes_limits_pyrate_limiter_cannot_order_as_given() -> None:
+    from klaviyo_profiles import KlaviyoProfiles
+
+    with KlaviyoProfiles(
+        api_key="pk_" + "1" * 32,
+        base_url="http://127.0.0.1:9",
+        rate_limits=RateLimits(37, 1.0, 375, 60.0),
+    ) as client:
+        assert client._limiter is not None
+        assert client._limiter.acquire() == 0.0
+
+
+# -- bounded waits ------------------------------------------------------------------------------
+
+
+def test_a_wait_beyond_max_wait_raises_at_once_and_takes_no_slot() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)  # 3 a second, 5 in 10 s
+    for _ in range(5):
+        limiter.acquire(max_wait=2.0)
+    before = clock()
+
+    with pytest.raises(RateLimitWaitError) as caught:
+        limiter.acquire(max_wait=2.0)
+
+    assert clock() == before  # no sleep at all
+    assert caught.value.wait > 2.0
+    assert "total_timeout" in str(caught.value)
+    # Nothing was taken: a caller with time to spare gets the sixth slot next.
+    limiter.acquire()
+    assert clock() - before == pytest.approx(caught.value.wait, abs=0.01)
+
+
+def test_no_wait_is_longer_than_the_hold_cap_whatever_the_retry_after() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    limiter.penalize(1e300)  # a header no server sends; time.sleep would overflow on it
+
+    limiter.acquire()
+
+    assert clock.sleeps and max(clock.sleeps) <= limiter.hold_cap()
+    assert limiter.hold_cap() <= LIMITS.steady_period + LIMITS.safety_margin + 1.0 + 3600
+
+
+# -- arrivals, not departures, fit the server's windows ----------------------------------------
+
+
+def test_windows_are_lengthened_by_the_longest_time_in_flight() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    for _ in range(3):
+        limiter.acquire()
+    limiter.record_flight(0.3)
+
+    waited = limiter.acquire()
+
+    assert waited == pytest.approx(1.0 + 0.3, abs=0.002)
+
+
+def test_a_slow_first_request_does_not_let_the_next_burst_into_the_servers_window() -> None:
+    from klaviyo_profiles.sandbox import RateLimitConfig
+    from klaviyo_profiles.sandbox.ratelimit import RateLimiter as ServerWindows
+
+    # The server's fixed windows open with the first request that *arrives*. The first
+    # request of a run opens a connection and arrives 0.3 s after its slot; the others, on
+    # warm connections, arrive at once.
+    clock = FakeClock()
+    limiter = make_limiter(clock)
+    arrival = FakeClock()
+    server = ServerWindows(
+        RateLimitConfig(burst_limit=3, burst_period=1.0, steady_limit=5, steady_period=10.0),
+        clock=arrival,
+    )
+    refused = 0
+    for number in range(10):
+        limiter.acquire()
+        flight = 0.3 if number == 0 else 0.0
+        arrival.now = clock() + flight
+        decision = server.check("key")
+        assert decision is not None
+        refused += not decision.allowed
+        limiter.record_flight(flight)
+
+    assert refused == 0

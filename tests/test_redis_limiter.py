@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 import redis
@@ -210,7 +211,8 @@ def test_keys_carry_prefix_fingerprint_and_limits_never_the_api_key_and_all_expi
     fingerprint = profiles._auth.fingerprint
     tag = "75per1s-750per60s"
     assert keys == [
-        f"shop-eu:{{{fingerprint}:{tag}}}:{name}" for name in ("hold", "log", "members", "pace")
+        f"shop-eu:{{{fingerprint}:{tag}}}:{name}"
+        for name in ("flight", "hold", "log", "members", "pace")
     ]
     assert all(api_key not in key and api_key[3:] not in key for key in keys)
     assert all(client.pttl(key) > 0 for key in keys)
@@ -351,3 +353,152 @@ async def test_redis_lost_mid_run_does_not_fail_an_async_acquire(
         await limiter.acquire_async()
     assert limiter.shared
     assert len(log_scores(client, limiter)) == len(limiter._recent)
+
+
+# -- Redis lost mid-run at a share of real windows ------------------------------------------
+
+
+@pytest.mark.parametrize("fleet", [2, 4, 6])
+@pytest.mark.parametrize(
+    "windows",
+    [(75, 1.0, 750, 60.0), (75, 1.0, 700, 60.0), (10, 1.0, 150, 60.0)],
+    ids=["75s-750min", "75s-700min", "bulk-10s-150min"],
+)
+def test_redis_lost_mid_run_paces_locally_at_the_share_of_real_windows(
+    redis_server: RedisServer, fleet: int, windows: tuple[int, float, int, float]
+) -> None:
+    limits = RateLimits(*windows)
+    limiter = make(redis_server, limits, fallback_share=1 / fleet)
+    limiter.acquire()
+
+    redis_server.stop()
+    taken = 1 + sum(1 for _ in range(limits.burst_limit) if limiter._try_take() == 0)
+
+    assert not limiter.shared
+    share = limiter.limits
+    assert share.burst_limit == max(1, limits.burst_limit // fleet)
+    # Pacing at the share, not at the full limits: no more than the share's burst at once,
+    # the request sent before Redis went away included.
+    assert taken <= share.burst_limit
+
+
+# -- what other processes wrote to Redis is input ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda c, k, now: c.set(k[1], "1e300"), id="hold-far-ahead"),
+        pytest.param(lambda c, k, now: c.set(k[1], "inf"), id="hold-inf"),
+        pytest.param(
+            lambda c, k, now: c.hset(
+                k[2], mapping={"until": "1e300", "interval": "1e300", "next": "1e300"}
+            ),
+            id="pace-far-ahead",
+        ),
+        pytest.param(
+            lambda c, k, now: c.zadd(k[0], {"x": 1e300, "y": 1e300, "z": 1e300}),
+            id="log-far-ahead",
+        ),
+        pytest.param(lambda c, k, now: c.set(k[4], "1e300"), id="flight-far-ahead"),
+    ],
+)
+def test_values_too_far_ahead_in_redis_are_clamped_to_the_hold_cap(
+    redis_server: RedisServer, client: redis.Redis, write: Any
+) -> None:
+    limiter = make(redis_server)
+    write(client, limiter.backend.keys(FINGERPRINT, LIMITS), redis_now(client) * 1000)
+
+    waits = [limiter._try_take() for _ in range(LIMITS.burst_limit + 1)]
+
+    assert limiter.shared
+    assert all(0 <= wait <= limiter.hold_cap() for wait in waits)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda c, k: c.set(k[1], "soon"), id="hold-not-a-number"),
+        pytest.param(lambda c, k: c.set(k[1], "nan"), id="hold-nan"),
+        pytest.param(lambda c, k: c.hset(k[1], "until", "1"), id="hold-a-hash"),
+        pytest.param(lambda c, k: c.hset(k[2], "until", "later"), id="pace-not-a-number"),
+        pytest.param(lambda c, k: c.set(k[2], "x"), id="pace-a-string"),
+        pytest.param(lambda c, k: c.set(k[0], "x"), id="log-a-string"),
+        pytest.param(lambda c, k: c.rpush(k[3], "x"), id="members-a-list"),
+        pytest.param(lambda c, k: c.set(k[4], "slow"), id="flight-not-a-number"),
+    ],
+)
+def test_values_in_redis_that_cannot_be_parsed_are_ignored_and_logged_once(
+    redis_server: RedisServer,
+    client: redis.Redis,
+    caplog: pytest.LogCaptureFixture,
+    write: Any,
+) -> None:
+    limiter = make(redis_server)
+    write(client, limiter.backend.keys(FINGERPRINT, LIMITS))
+
+    with caplog.at_level(logging.WARNING, "klaviyo_profiles"):
+        first = limiter._try_take()
+        second = limiter._try_take()
+
+    assert (first, second) == (0.0, 0.0)
+    assert limiter.shared  # counted in Redis, not fallen back to local pacing
+    assert len(log_scores(client, limiter)) == 2
+    assert caplog.text.count("held a value no client of this library writes") == 1
+
+
+# -- URLs ----------------------------------------------------------------------------------------
+
+
+def test_credentials_in_the_query_are_never_shown() -> None:
+    backend = RedisBackend.from_url(
+        "redis://127.0.0.1:1/0?username=bobcat&password=hunter2&prefix=q"
+    )
+    assert "hunter2" not in repr(backend) and "bobcat" not in repr(backend)
+    with pytest.raises(LimiterUnavailableError) as caught:
+        backend.create_limiter(LIMITS, FINGERPRINT)
+    for text in (str(caught.value), repr(pickle.loads(pickle.dumps(caught.value)))):
+        assert "hunter2" not in text and "bobcat" not in text
+    assert "password=***" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://:s3cr#t9x@127.0.0.1:6379/0",
+        "redis://:s3cr/t9x@127.0.0.1:6379/0",
+        "redis://:s3cr?t9x@127.0.0.1:6379/0",
+        "redis://127.0.0.1:6379/0?password=s3cr#t9x",
+    ],
+)
+def test_an_unparsable_url_is_refused_in_one_line_that_shows_none_of_it(url: str) -> None:
+    for build in (RedisBackend, RedisBackend.from_url, backend_from_uri):
+        with pytest.raises(InvalidInputError) as caught:
+            build(url)
+        message = str(caught.value)
+        assert caught.value.field == "limiter_backend.url"
+        assert "percent-encode" in message and "\n" not in message
+        assert "s3cr" not in message and "t9x" not in message
+
+
+def test_a_unix_socket_url_given_as_a_string_reaches_redis(
+    unix_redis_server: RedisServer,
+) -> None:
+    url = unix_redis_server.url + "?prefix=by-socket"
+    for backend in (RedisBackend.from_url(url), backend_from_uri(url)):
+        limiter = backend.create_limiter(LIMITS, FINGERPRINT)
+        assert limiter.shared
+        limiter.acquire()
+        limiter.close()
+
+    with redis.Redis(unix_socket_path=str(unix_redis_server.unix_socket)) as client:
+        [log] = client.keys("by-socket:*:log")
+        assert client.zcard(log) == 2
+
+
+def test_a_url_redis_py_cannot_read_is_refused_naming_the_setting_not_showing_it() -> None:
+    backend = RedisBackend("redis://:s3cr3t9x@127.0.0.1:1/0?socket_timeout=soon")
+    with pytest.raises(InvalidInputError) as caught:
+        backend.create_limiter(LIMITS, FINGERPRINT)
+    assert caught.value.field == "limiter_backend.url"
+    assert "s3cr3t9x" not in str(caught.value)

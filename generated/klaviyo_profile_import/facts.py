@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 
 #: The API revision this package was generated from (sent in the ``revision`` header).
 REVISION = "2026-07-15"
+#: The role of Create or Update Profile: its generated module and its key in ``OPERATIONS``
+#: (Klaviyo's own name for it is ``OPERATIONS[OPERATION_ID].klaviyo_operation_id``).
 OPERATION_ID = "create_or_update_profile"
 METHOD = "POST"
 PATH = "/api/profile-import"
@@ -204,10 +206,15 @@ RESPONSE_ATTRIBUTES: tuple[str, ...] = (
 
 class Operation(NamedTuple):
     """What the fragment states about one operation: where it is, its rate limit windows, the
-    scopes it needs, and the request limits the revision states (``None`` where it states
-    none)."""
+    scopes it needs, and its request limits. A limit the revision leaves out is the figure of
+    the nearest published revision that states one, named in ``fallbacks``; ``None`` where no
+    revision states one."""
 
+    #: The operation's role: its generated module (``api/profiles/<operation_id>.py``) and its
+    #: key in :data:`OPERATIONS`, the same in every revision.
     operation_id: str
+    #: What Klaviyo calls it in this revision (``None`` where it gives no operationId).
+    klaviyo_operation_id: str | None
     method: str
     path: str
     burst_limit: int
@@ -221,13 +228,20 @@ class Operation(NamedTuple):
     item_limit: int | None
     #: Largest accepted item (one profile) inside the request body, in bytes.
     item_payload_limit_bytes: int | None
+    #: The ``type`` of the resource its request body carries (``None`` without a body).
+    resource_type: str | None
+    #: Facts this revision does not state (``rate_limits``, ``payload_limit_bytes``,
+    #: ``item_limit``, ``item_payload_limit_bytes``) -> the revision whose figure stands in.
+    fallbacks: dict[str, str]
 
 
-#: Every operation of the fragment, by ``operationId``: Create or Update Profile first, then
-#: the bulk profile import job operations where the revision has them.
+#: Every operation of the fragment, by role: Create or Update Profile first, then the bulk
+#: profile import job operations where the revision has them (a revision without them has no
+#: entry for them, and its package no module).
 OPERATIONS: dict[str, Operation] = {
     "create_or_update_profile": Operation(
         operation_id="create_or_update_profile",
+        klaviyo_operation_id="create_or_update_profile",
         method="POST",
         path="/api/profile-import",
         burst_limit=75,
@@ -238,9 +252,12 @@ OPERATIONS: dict[str, Operation] = {
         payload_limit_bytes=102400,
         item_limit=None,
         item_payload_limit_bytes=None,
+        resource_type="profile",
+        fallbacks={},
     ),
     "bulk_import_profiles": Operation(
         operation_id="bulk_import_profiles",
+        klaviyo_operation_id="bulk_import_profiles",
         method="POST",
         path="/api/profile-bulk-import-jobs",
         burst_limit=10,
@@ -251,9 +268,12 @@ OPERATIONS: dict[str, Operation] = {
         payload_limit_bytes=5242880,
         item_limit=10000,
         item_payload_limit_bytes=102400,
+        resource_type="profile-bulk-import-job",
+        fallbacks={},
     ),
     "get_bulk_import_profiles_job": Operation(
         operation_id="get_bulk_import_profiles_job",
+        klaviyo_operation_id="get_bulk_import_profiles_job",
         method="GET",
         path="/api/profile-bulk-import-jobs/{job_id}",
         burst_limit=10,
@@ -264,9 +284,12 @@ OPERATIONS: dict[str, Operation] = {
         payload_limit_bytes=None,
         item_limit=None,
         item_payload_limit_bytes=None,
+        resource_type=None,
+        fallbacks={},
     ),
     "get_errors_for_bulk_import_profiles_job": Operation(
         operation_id="get_errors_for_bulk_import_profiles_job",
+        klaviyo_operation_id="get_errors_for_bulk_import_profiles_job",
         method="GET",
         path="/api/profile-bulk-import-jobs/{id}/import-errors",
         burst_limit=10,
@@ -277,6 +300,8 @@ OPERATIONS: dict[str, Operation] = {
         payload_limit_bytes=None,
         item_limit=None,
         item_payload_limit_bytes=None,
+        resource_type=None,
+        fallbacks={},
     ),
 }
 #: The tools, and their versions, that produced this package.

@@ -959,7 +959,7 @@ class ApiProfileBulkImportJobsJobIdGetResponse1(TypedDict):
     """
 
 
-class ApiProfileBulkImportJobsIdImportErrorsGetResponseErrorSource(TypedDict):
+class ApiProfileBulkImportJobsJobIdImportErrorsGetResponseErrorSource(TypedDict):
     pointer: NotRequired[str]
     """
     JSON Pointer into the request body.
@@ -970,7 +970,7 @@ class ApiProfileBulkImportJobsIdImportErrorsGetResponseErrorSource(TypedDict):
     """
 
 
-class ApiProfileBulkImportJobsIdImportErrorsGetResponseError(TypedDict):
+class ApiProfileBulkImportJobsJobIdImportErrorsGetResponseError(TypedDict):
     id: str
     """
     Identifies this occurrence of the error.
@@ -987,20 +987,20 @@ class ApiProfileBulkImportJobsIdImportErrorsGetResponseError(TypedDict):
     """
     What went wrong in this request.
     """
-    source: NotRequired[ApiProfileBulkImportJobsIdImportErrorsGetResponseErrorSource]
+    source: NotRequired[ApiProfileBulkImportJobsJobIdImportErrorsGetResponseErrorSource]
     """
     Which part of the request caused the problem.
     """
 
 
-class ApiProfileBulkImportJobsIdImportErrorsGetResponse(TypedDict):
-    errors: list[ApiProfileBulkImportJobsIdImportErrorsGetResponseError]
+class ApiProfileBulkImportJobsJobIdImportErrorsGetResponse(TypedDict):
+    errors: list[ApiProfileBulkImportJobsJobIdImportErrorsGetResponseError]
     """
     One entry per problem found.
     """
 
 
-class ApiProfileBulkImportJobsIdImportErrorsGetResponse1ErrorSource(TypedDict):
+class ApiProfileBulkImportJobsJobIdImportErrorsGetResponse1ErrorSource(TypedDict):
     pointer: NotRequired[str]
     """
     JSON Pointer into the request body.
@@ -1011,7 +1011,7 @@ class ApiProfileBulkImportJobsIdImportErrorsGetResponse1ErrorSource(TypedDict):
     """
 
 
-class ApiProfileBulkImportJobsIdImportErrorsGetResponse1Error(TypedDict):
+class ApiProfileBulkImportJobsJobIdImportErrorsGetResponse1Error(TypedDict):
     id: str
     """
     Identifies this occurrence of the error.
@@ -1028,14 +1028,14 @@ class ApiProfileBulkImportJobsIdImportErrorsGetResponse1Error(TypedDict):
     """
     What went wrong in this request.
     """
-    source: NotRequired[ApiProfileBulkImportJobsIdImportErrorsGetResponse1ErrorSource]
+    source: NotRequired[ApiProfileBulkImportJobsJobIdImportErrorsGetResponse1ErrorSource]
     """
     Which part of the request caused the problem.
     """
 
 
-class ApiProfileBulkImportJobsIdImportErrorsGetResponse1(TypedDict):
-    errors: list[ApiProfileBulkImportJobsIdImportErrorsGetResponse1Error]
+class ApiProfileBulkImportJobsJobIdImportErrorsGetResponse1(TypedDict):
+    errors: list[ApiProfileBulkImportJobsJobIdImportErrorsGetResponse1Error]
     """
     One entry per problem found.
     """

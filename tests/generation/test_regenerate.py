@@ -8,7 +8,6 @@ process with PYTHONPATH pointing at it, so that it cannot clash with the install
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +16,9 @@ from typing import Any
 import generate
 import pytest
 import spec_tools
-import update_revision
+from regeneration import PACKAGE, child_environment, regenerate
 
-PACKAGE = generate.PACKAGE
+pytestmark = pytest.mark.generation
 # (revision, file under tests/klaviyo_spec/<revision>/)
 SOURCES = [
     ("2024-10-15", "stable.json"),
@@ -131,13 +130,7 @@ def regenerated(
     trees: dict[str, Path] = {}
     for (revision, name), source_id in zip(SOURCES, SOURCE_IDS, strict=True):
         folder = tmp_path_factory.mktemp(source_id.replace("/", "_").replace(".", "_"))
-        fragment = update_revision.build_fragment(
-            klaviyo_specs / revision / name, revision=None, current=current
-        )
-        spec = folder / "profile-import.yaml"
-        spec.write_text(update_revision.render(fragment), encoding="utf-8")
-        generate.generate(spec, folder / PACKAGE)
-        trees[source_id] = folder
+        trees[source_id] = regenerate(klaviyo_specs / revision / name, folder, current=current)
     return trees
 
 
@@ -158,14 +151,13 @@ def client_report(regenerated: dict[str, Path]) -> dict[str, dict[str, Any]]:
         body = _seed_body(
             anonymous_id=revision < "2025-10-15", patch_identifiers=revision >= "2026-04-15"
         )
-        environment = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
         result = subprocess.run(
             [sys.executable, "-c", CHILD],
             input=json.dumps(body),
             capture_output=True,
             text=True,
             cwd=folder,
-            env=environment,
+            env=child_environment(folder),
             check=False,
         )
         assert result.returncode == 0, f"{source_id}: client failed:\n{result.stderr}"
@@ -337,13 +329,12 @@ def bulk_report(regenerated: dict[str, Path]) -> dict[str, dict[str, Any]]:
     reports = {}
     for source_id in STABLE_SOURCES:
         folder = regenerated[source_id]
-        environment = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1"}
         result = subprocess.run(
             [sys.executable, "-c", BULK_CHILD],
             capture_output=True,
             text=True,
             cwd=folder,
-            env=environment,
+            env=child_environment(folder),
             check=False,
         )
         assert result.returncode == 0, f"{source_id}: bulk client failed:\n{result.stderr}"
@@ -387,7 +378,14 @@ def test_every_revision_states_the_bulk_limits_it_publishes(
         assert (stated["steady_limit"], stated["steady_period_seconds"]) == (150, 60)
     job = operations["bulk_import_profiles"]
     assert (job["item_limit"], job["payload_limit_bytes"]) == (10_000, 5 * 1024 * 1024)
-    # Klaviyo states a per-profile size only from 2025-04-15 on.
-    per_profile = None if source_id.startswith("2024-10-15") else 100 * 1024
-    assert job["item_payload_limit_bytes"] == per_profile
+    # Klaviyo states a per-profile size only from 2025-04-15 on: 2024-10-15 takes that
+    # revision's figure, and says so.
+    assert job["item_payload_limit_bytes"] == 100 * 1024
+    stated_per_profile = not source_id.startswith("2024-10-15")
+    assert job["fallbacks"] == (
+        {} if stated_per_profile else {"item_payload_limit_bytes": "2025-04-15"}
+    )
+    assert operations[spec_tools.OPERATION_ID]["fallbacks"] == (
+        {} if stated_per_profile else {"payload_limit_bytes": "2025-04-15"}
+    )
     assert operations["get_errors_for_bulk_import_profiles_job"]["scopes"] == ["profiles:read"]

@@ -335,6 +335,58 @@ def test_profiles_sent_single_join_the_lists_too(clients: Clients, sb: Any) -> N
     assert jobs[0]["total_count"] == 1
 
 
+# Rows of one profile whose identifiers change or are cleared along the way, in input order.
+CHANGING_IDENTIFIERS: list[dict[str, Any]] = [
+    {"email": "a@example.com", "phone_number": "+15005550006", "first_name": "A"},
+    {"email": "a@example.com", "phone_number": None},  # cleared
+    {"email": "b@example.com", "external_id": "b-1"},
+    {"email": "b@example.com", "external_id": "b-2"},  # another value
+    {"email": "c@example.com", "external_id": "c-1", "_kx": "kx-c"},
+    {"email": "c@example.com", "external_id": None, "_kx": None},  # both cleared
+    {"phone_number": "+15005550007", "email": "d1@example.com"},
+    {"phone_number": "+15005550007", "email": "d2@example.com"},  # the email replaced
+    {"email": "e@example.com", "title": None},  # nothing changes: joins the lists as it is
+]
+
+
+def stored_state(sb: Any) -> list[str]:
+    """Every stored profile's attributes, ids and times left out, in a stable order."""
+    return sorted(json.dumps(p["attributes"], sort_keys=True) for p in sb.profiles())
+
+
+def test_joining_lists_never_undoes_a_cleared_or_changed_identifier(
+    clients: Clients, sb: Any
+) -> None:
+    # What the rows leave behind when applied one by one, in input order, with no lists.
+    with KlaviyoProfiles(api_key=new_key(), base_url=sb.base_url) as reference:
+        for row in CHANGING_IDENTIFIERS:
+            reference.create_or_update_profile(**row)
+    expected = stored_state(sb)
+    sb.reset()
+    sb.set_jobs(queue_delay=0.2, profiles_per_second=50_000)
+    outcomes = clients.upsert_many(CHANGING_IDENTIFIERS, lists=["L1"])
+    assert all(outcome.ok for outcome in outcomes)
+    assert {outcome.via for outcome in outcomes} == {"single"}
+    sb.finish_jobs()
+    assert stored_state(sb) == expected
+    a = stored(sb)["a@example.com"]
+    assert a["phone_number"] is None and a["first_name"] == "A"
+    assert stored(sb)["b@example.com"]["external_id"] == "b-2"
+    assert "d1@example.com" not in stored(sb)
+    # One membership job, one profile for each stored profile, each named by its id and
+    # carrying only identifiers that no row changed.
+    [job] = sb.jobs()
+    assert job["lists"] == ["L1"] and job["total_count"] == 5
+    [post] = job_posts(sb)
+    members = post["body"]["data"]["attributes"]["profiles"]["data"]
+    by_id = {p["id"]: p["attributes"] for p in sb.profiles()}
+    for member in members:
+        assert set(member["attributes"]) <= {"email", "phone_number", "external_id", "_kx"}
+        for name, value in member["attributes"].items():
+            assert by_id[member["id"]][name] == value
+    assert sorted(m["attributes"].get("phone_number", "") for m in members)[-1] == "+15005550007"
+
+
 def test_profiles_of_a_cancelled_job_fail_saying_so(clients: Clients, sb: Any) -> None:
     sb.set_jobs(cancel_after=0.0)
     sb.set_faults(script=["cancel"], operations=("bulk_import_profiles",))

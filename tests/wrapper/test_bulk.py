@@ -24,7 +24,9 @@ from klaviyo_profiles.bulk import (
     BulkImportJob,
     BulkImportJobCancelledError,
     BulkImportJobTimeoutError,
+    HybridPlan,
     PreparedProfile,
+    ProfileOutcome,
     chunk_profiles,
     encode_job_body,
     envelope_size,
@@ -34,6 +36,7 @@ from klaviyo_profiles.bulk import (
     plan_routes,
     prepare_job,
     prepare_profile,
+    stored_membership,
 )
 from klaviyo_profiles.client import (
     _poll_settings,
@@ -41,7 +44,8 @@ from klaviyo_profiles.client import (
     _safe_to_resubmit,
     _transport_error,
 )
-from klaviyo_profiles.errors import error_from_response
+from klaviyo_profiles.errors import KlaviyoError, error_from_response
+from klaviyo_profiles.result import ProfileResult
 
 BULK = facts.OPERATIONS["bulk_import_profiles"]
 ADA = {"type": "profile", "attributes": {"email": "ada@example.com", "first_name": "Ada"}}
@@ -67,6 +71,37 @@ def test_every_input_form_prepares_the_same_resource(given: Any) -> None:
     assert json.loads(prepared.encoded) == ADA
     assert prepared.size == len(prepared.encoded)
     assert not prepared.has_null
+
+
+@pytest.mark.parametrize(
+    ("keyword", "wire"),
+    [
+        ("email", "email"),
+        ("phone_number", "phone_number"),
+        ("external_id", "external_id"),
+        ("kx", "_kx"),
+        ("_kx", "_kx"),
+        ("id", "id"),
+    ],
+)
+@pytest.mark.parametrize("value", [123, True, 1.5, ["a@example.com"], {"a": "b"}])
+def test_an_identifier_that_is_not_a_string_is_refused_by_name(
+    keyword: str, wire: str, value: Any
+) -> None:
+    for form, given, field in (
+        ("keywords", {keyword: value}, f"profiles[3].{wire}"),
+        (
+            "resource",
+            {"type": "profile", "id": value, "attributes": {"email": "a@example.com"}}
+            if wire == "id"
+            else {"type": "profile", "attributes": {wire: value}},
+            f"profiles[3].{wire}" if wire == "id" else f"profiles[3].attributes.{wire}",
+        ),
+    ):
+        with pytest.raises(InvalidInputError) as caught:
+            prepare_profile(given, index=3)
+        assert caught.value.field == field, form
+        assert "expected a string" in str(caught.value), form
 
 
 def test_keywords_use_python_names_and_resource_keywords() -> None:
@@ -498,6 +533,78 @@ def test_membership_profile_keeps_only_identifiers() -> None:
         "attributes": {"email": "a@example.com", "external_id": "7"},
     }
     assert not member.has_null
+
+
+def _answer(profile_id: str | None, **attributes: Any) -> ProfileResult:
+    """What Create or Update Profile answers for a row, holding the stored identifiers."""
+    data: dict[str, Any] = {"type": "profile", "attributes": attributes}
+    if profile_id is not None:
+        data["id"] = profile_id
+    return ProfileResult(
+        created=False,
+        status_code=200,
+        profile_id=profile_id,
+        raw={"data": data},
+        rate_limit=None,
+        attempts=1,
+        response=httpx.Response(200),
+    )
+
+
+def _sent_one_by_one(plan: HybridPlan, answers: dict[int, ProfileResult]) -> None:
+    plan.record(
+        ProfileOutcome(index=row, ok=True, via="single", result=answer)
+        for row, answer in answers.items()
+    )
+
+
+def test_membership_names_the_stored_profile_with_identifiers_every_answer_agreed_on() -> None:
+    first = _answer("P1", email="a@example.com", phone_number="+15005550006", external_id="x1")
+    later = _answer("P1", email="a@example.com", phone_number=None, external_id="x2")
+    member = stored_membership("P1", [first, later])
+    # The phone number was cleared and the external id replaced: a job carrying either would
+    # set it back after the row that changed it.
+    assert member.resource == {
+        "type": "profile",
+        "id": "P1",
+        "attributes": {"email": "a@example.com"},
+    }
+    assert stored_membership("P2", [_answer("P2")]).resource["attributes"] == {}
+
+
+def test_list_jobs_hold_one_profile_per_stored_profile_and_its_failure_fails_each_row() -> None:
+    rows: list[dict[str, Any]] = [
+        {"email": "a@example.com", "phone_number": "+15005550006"},
+        {"email": "a@example.com", "phone_number": None},
+        {"email": "b@example.com", "title": None},
+    ]
+    plan = HybridPlan(rows, "single", ["L1"], None, 1)
+    _sent_one_by_one(
+        plan,
+        {
+            0: _answer("P1", email="a@example.com", phone_number="+15005550006"),
+            1: _answer("P1", email="a@example.com", phone_number=None),
+            2: _answer("P2", email="b@example.com"),
+        },
+    )
+    [members] = list(plan.membership_chunks())
+    profiles = plan.membership_profiles(members)
+    assert [p.resource for p in profiles] == [
+        {"type": "profile", "id": "P1", "attributes": {"email": "a@example.com"}},
+        {"type": "profile", "id": "P2", "attributes": {"email": "b@example.com"}},
+    ]
+    plan.job_failed([members[0]], KlaviyoError("no job"), None, membership=True)
+    assert [outcome.ok for outcome in plan.outcomes()] == [False, False, True]
+
+
+def test_a_row_whose_answer_named_no_profile_fails_rather_than_join_lists_by_its_identifiers() -> (
+    None
+):
+    plan = HybridPlan([{"email": "a@example.com", "title": None}], "single", ["L1"], None, 1)
+    _sent_one_by_one(plan, {0: _answer(None, email="a@example.com")})
+    assert list(plan.membership_chunks()) == []
+    [outcome] = plan.outcomes()
+    assert not outcome.ok and "named no profile id" in str(outcome.error)
 
 
 @pytest.mark.parametrize(

@@ -7,35 +7,25 @@ come from the generated facts, so ``anonymous_id`` is accepted there and refused
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import spec_tools
+from regeneration import child_environment, regenerate
 
 REVISION = "2025-04-15"
+
+pytestmark = pytest.mark.generation
 
 
 def test_wrapper_tests_pass_on_a_client_generated_for_2025_04_15(
     klaviyo_specs: Path, repo_root: Path, tmp_path: Path
 ) -> None:
-    import generate
-    import spec_tools
-    import update_revision
-
     current = spec_tools.load_document(repo_root / "spec" / "profile-import.yaml")
-    fragment = update_revision.build_fragment(
-        klaviyo_specs / REVISION / "stable.json", revision=None, current=current
-    )
-    spec_file = tmp_path / "profile-import.yaml"
-    spec_file.write_text(update_revision.render(fragment), encoding="utf-8")
-    generate.generate(spec_file, tmp_path / "pkg" / "klaviyo_profile_import")
-
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(tmp_path / "pkg"), str(Path(__file__).parent)]),
-    }
+    folder = regenerate(klaviyo_specs / REVISION / "stable.json", tmp_path / "pkg", current=current)
+    env = child_environment(folder, Path(__file__).parent)
     probe = subprocess.run(
         [
             sys.executable,

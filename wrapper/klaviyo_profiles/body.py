@@ -29,11 +29,11 @@ from typing import Any
 
 import attrs
 from klaviyo_profile_import import facts
-from klaviyo_profile_import import models as _models
 from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
-from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profile_import.types import UNSET, Unset
 
+from ._generated import QUERY_ENUMS as _QUERY_ENUMS
+from ._generated import ProfileUpsertQuery
 from .errors import InvalidInputError, PayloadTooLargeError, UnknownFieldError
 
 __all__ = [
@@ -181,19 +181,91 @@ def check_depth(depth: int, field: str) -> None:
         )
 
 
-def decode_json(text: str | bytes) -> Any:
-    """``json.loads``, with nesting too deep for Python's recursion refused as a ``ValueError``.
+class _Repeated(dict[str, Any]):
+    """A decoded object in which a member name appeared more than once (the first such)."""
 
-    The standard decoder recurses once per level and raises ``RecursionError`` somewhere past
-    a thousand levels; anything deeper than :data:`MAX_JSON_DEPTH` is refused later anyway
-    (naming the field), so the message says so.
+    name = ""
+
+
+class _RepeatedName(Exception):
+    """A member name appeared twice in one object (found while decoding, located after)."""
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _RepeatedName
+    return result
+
+
+def _marked_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) == len(pairs):
+        return result
+    marked = _Repeated(result)
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            marked.name = key
+            break
+        seen.add(key)
+    return marked
+
+
+# One decoder for every call, as json.loads keeps one: building one per call costs more than
+# decoding a small document.
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_members)
+
+
+def decode_json(text: str | bytes) -> Any:
+    """``json.loads``, refusing (``ValueError``) what it would accept silently or crash on.
+
+    * A member name given twice in one object, at any depth: ``json.loads`` keeps the last
+      value without a word, while Klaviyo (and the sandbox) refuse such a body. The message
+      names the member and where it is (``location.city``).
+    * Nesting too deep for Python's recursion: the standard decoder recurses once per level
+      and raises ``RecursionError`` somewhere past a thousand levels; anything deeper than
+      :data:`MAX_JSON_DEPTH` is refused later anyway (naming the field), so the message says so.
     """
+    if isinstance(text, (bytes, bytearray)):
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
     try:
-        return json.loads(text)
+        return _DECODER.decode(text)
     except RecursionError:
         raise ValueError(
             f"nested far deeper than the {MAX_JSON_DEPTH} levels a body may have"
         ) from None
+    except _RepeatedName:
+        pass
+    # Rare: decoded again, marking each object with a repeated name, to say where it is.
+    document = json.loads(text, object_pairs_hook=_marked_members)
+    found = _first_repeated(document)
+    name, where = found if found is not None else ("?", "")
+    place = f"the object at {where}" if where else "the object"
+    raise ValueError(
+        f"the member name {name!r} appears more than once in {place}; give each member "
+        "once (Klaviyo refuses a body with a repeated name)"
+    )
+
+
+def _first_repeated(document: Any) -> tuple[str, str] | None:
+    """The repeated name and the dotted path (``""``: the document) of the first object
+    marked by :func:`_marked_members`, found without recursion (the document may be deep)."""
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _Repeated):
+            return value.name, path
+        if isinstance(value, dict):
+            stack.extend(
+                (item, f"{path}.{key}" if path else str(key))
+                for key, item in reversed(value.items())
+            )
+        elif isinstance(value, list):
+            stack.extend(
+                (item, f"{path}[{index}]") for index, item in reversed(list(enumerate(value)))
+            )
+    return None
 
 
 def to_json_value(value: Any, field: str, *, depth: int = 1) -> Any:
@@ -659,14 +731,3 @@ def prepare_request(
         if checked:
             query[argument] = [_QUERY_ENUMS[argument](value) for value in checked]
     return PreparedRequest(body=wire, content=content, query=query)
-
-
-# The generated enum of each query parameter. Looked up by name because a revision without the
-# parameter (fields[profile] before 2026-04-15) has no such class; facts then lists no values
-# and the lookup is never used.
-_QUERY_ENUMS: dict[str, Any] = {
-    "additional_fieldsprofile": getattr(
-        _models, "CreateOrUpdateProfileAdditionalFieldsprofileItem", str
-    ),
-    "fieldsprofile": getattr(_models, "CreateOrUpdateProfileFieldsprofileItem", str),
-}

@@ -16,7 +16,9 @@ no network:
   :class:`ProfileOutcome`.
 
 Every limit comes from ``facts.OPERATIONS["bulk_import_profiles"]``, so a client regenerated
-for another revision chunks by that revision's limits.
+for another revision chunks by that revision's limits. A revision without the job operations
+sends every profile one by one under ``via="auto"`` and raises
+:class:`~klaviyo_profiles.errors.BulkImportUnavailableError` for what needs a job.
 
 Example::
 
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,21 +42,24 @@ from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast
 
 import attrs
 from klaviyo_profile_import import facts
-from klaviyo_profile_import import payloads as _payloads
-from klaviyo_profile_import.models import (
-    ProfileBulkImportJobEnum,
-    ProfileUpsertQuery,
-    ProfileUpsertQueryResourceObject,
-)
 from klaviyo_profile_import.types import UNSET
 
+from . import _generated
+from ._generated import ProfileUpsertQuery, ProfileUpsertQueryResourceObject
+from ._generated import payloads as _payloads
 from .body import check_text, encode_body, prepare_request
-from .errors import InvalidInputError, KlaviyoError, PayloadTooLargeError
+from .errors import (
+    BulkImportUnavailableError,
+    InvalidInputError,
+    KlaviyoError,
+    PayloadTooLargeError,
+)
 from .result import ProfileResult
 
 __all__ = [
     "AUTO_BULK_MIN_PROFILES",
     "BULK_OPERATION",
+    "IDENTIFIER_ATTRIBUTES",
     "BulkChunker",
     "BulkImportErrorEntry",
     "BulkImportJob",
@@ -77,6 +83,7 @@ __all__ = [
     "plan_routes",
     "prepare_job",
     "prepare_profile",
+    "stored_membership",
 ]
 
 #: The operation that starts a job; its ``item_limit``, ``payload_limit_bytes`` and
@@ -105,11 +112,18 @@ ProfileInput: TypeAlias = (
 )
 
 _T = TypeVar("_T")
+_logger = logging.getLogger("klaviyo_profiles")
 
 # Keywords of create_or_update_profile that are not attributes.
 _RESOURCE_KEYWORDS = ("id", "meta", "patch_properties", "patch_identifiers")
-# Identifier attributes: a profile is matched by any of them (and by id).
-_IDENTIFIERS = ("email", "phone_number", "external_id", "_kx")
+#: Identifier attributes of the pinned revision: a profile is matched by any of them (and by
+#: its id). ``anonymous_id`` only where the revision has it (it left in 2025-10-15).
+IDENTIFIER_ATTRIBUTES: tuple[str, ...] = tuple(
+    name
+    for name in ("email", "phone_number", "external_id", "anonymous_id", "_kx")
+    if name in facts.REQUEST_ATTRIBUTES
+)
+_IDENTIFIERS = IDENTIFIER_ATTRIBUTES
 # Characters people put in phone numbers that E.164 has not; dropped when comparing.
 _PHONE_NOISE = re.compile(r"[\s().\-/]")
 # The body's prefix when it holds nothing but "data", as encode_body writes it.
@@ -335,7 +349,7 @@ def identity_of(resource: Mapping[str, Any]) -> frozenset[str]:
 
 
 def _operation() -> facts.Operation:
-    return facts.OPERATIONS[BULK_OPERATION]
+    return _generated.operation(BULK_OPERATION)
 
 
 def check_lists(lists: Sequence[str]) -> tuple[str, ...]:
@@ -357,11 +371,10 @@ def check_lists(lists: Sequence[str]) -> tuple[str, ...]:
 
 def _envelope(lists: Sequence[str]) -> tuple[bytes, bytes]:
     """The job body's bytes before and after its comma-separated profiles."""
-    head = (
-        b'{"data":{"type":'
-        + encode_body(ProfileBulkImportJobEnum.PROFILE_BULK_IMPORT_JOB.value)
-        + b',"attributes":{"profiles":{"data":['
-    )
+    job_type = _operation().resource_type
+    if job_type is None:  # the spec names no type for a job: none can be described
+        raise BulkImportUnavailableError(BULK_OPERATION, facts.REVISION)
+    head = b'{"data":{"type":' + encode_body(job_type) + b',"attributes":{"profiles":{"data":['
     tail = b"]}}"
     if lists:
         tail += b',"relationships":{"lists":{"data":' + encode_body(
@@ -811,13 +824,18 @@ def plan_routes(prepared: Sequence[PreparedProfile], via: Via) -> tuple[list[int
     leave it unchanged); every profile whose identity shares a key with another's (their
     order matters and a job does not keep it, so all their rows go one by one, in input
     order); a profile too large for a job. Under ``"auto"``, everything when fewer than
-    :data:`AUTO_BULK_MIN_PROFILES` could go in jobs.
+    :data:`AUTO_BULK_MIN_PROFILES` could go in jobs, or when the revision has no bulk jobs.
+
+    Raises:
+        BulkImportUnavailableError: ``via="bulk"`` on a revision without bulk jobs.
 
     Example::
 
         plan_routes([prepare_profile(r) for r in rows], "auto")   # ([0, 2, ...], [1, ...])
     """
-    if via == "single":
+    if via == "bulk":
+        _generated.require()
+    if via == "single" or not _generated.bulk_jobs_available():
         return [], list(range(len(prepared)))
     seen: dict[str, int] = {}
     for profile in prepared:
@@ -905,7 +923,9 @@ def failed_outcomes(
 
 def membership_profile(profile: PreparedProfile) -> PreparedProfile:
     """A profile holding only the identifiers of ``profile``: in a job with ``lists`` it adds
-    the stored profile to the lists and changes none of its fields."""
+    the stored profile to the lists and changes none of its fields, as long as no later
+    request changes or clears one of them before the job runs (``create_or_update_profiles``
+    builds its list jobs with :func:`stored_membership` instead, for that reason)."""
     attributes = profile.resource.get("attributes")
     resource: dict[str, Any] = {"type": "profile"}
     if isinstance(profile.resource.get("id"), str):
@@ -916,6 +936,50 @@ def membership_profile(profile: PreparedProfile) -> PreparedProfile:
         if isinstance(attributes, Mapping) and isinstance(attributes.get(name), str)
     }
     return prepare_profile(resource)
+
+
+def stored_membership(profile_id: str, results: Sequence[ProfileResult]) -> PreparedProfile:
+    """A profile that adds the stored profile ``profile_id`` to a job's lists and changes none
+    of its fields, from ``results``: what Create or Update Profile answered for each row that
+    reached that profile.
+
+    A job applies its profiles after every row sent one by one, so an identifier it carries
+    must be the one stored at the end, or the job would set it back (a phone number a later
+    row cleared, an external id a later row replaced). The profile is named by its id, and
+    carries an identifier only where every answer showed the same value for it: one that
+    changed during the call (or that an answer left out) stays out, whatever order the
+    rows that changed it ran in.
+
+    Example::
+
+        stored_membership(result.profile_id, [result])   # {"id": ..., "attributes": {email...}}
+    """
+    agreed: dict[str, str] | None = None
+    for result in results:
+        shown = result.attributes
+        values = {
+            name: value
+            for name in IDENTIFIER_ATTRIBUTES
+            if isinstance(value := shown.get(name), str) and value
+        }
+        agreed = (
+            values
+            if agreed is None
+            else {name: value for name, value in agreed.items() if values.get(name) == value}
+        )
+    resource = {"type": "profile", "id": profile_id, "attributes": agreed or {}}
+    return prepare_profile(resource)
+
+
+class _MembershipUnknownError(KlaviyoError):
+    """A row sent one by one could not be added to the lists: the answer named no profile."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the profile was created or updated, but the answer named no profile id, so it was "
+            "not added to the lists (a job naming it by the row's identifiers could set back "
+            "one that a later row changed)"
+        )
 
 
 class HybridPlan:
@@ -938,20 +1002,30 @@ class HybridPlan:
             raise InvalidInputError(
                 "profiles", "an iterable of profiles", f"got {type(profiles).__name__}"
             )
-        BulkChunker(lists=self.lists, max_items=max_job_size)  # checks max_job_size now
+        if checked_via == "bulk" or self.lists:
+            _generated.require()  # nothing is sent when what was asked for needs jobs
+        if _generated.bulk_jobs_available():
+            BulkChunker(lists=self.lists, max_items=max_job_size)  # checks max_job_size now
         self.max_job_size = max_job_size
         self.prepared = [prepare_profile(profile, index=i) for i, profile in enumerate(profiles)]
         self.bulk_rows, self.single_rows = plan_routes(self.prepared, checked_via)
-        self.membership: dict[int, PreparedProfile] = {}
-        if self.lists:
-            self.membership = {
-                row: membership_profile(self.prepared[row]) for row in self.single_rows
-            }
+        if checked_via == "auto" and not _generated.bulk_jobs_available():
+            _logger.warning(
+                "revision %s has no bulk import jobs (%s): every profile goes one by one "
+                "through Create or Update Profile",
+                facts.REVISION,
+                ", ".join(_generated.missing_job_operations()),
+            )
+        # With lists: one identifier-only profile per stored profile the rows sent one by one
+        # reached, and those rows (see membership_chunks).
+        self._members: list[tuple[PreparedProfile, tuple[int, ...]]] = []
         self._outcomes: list[ProfileOutcome | None] = [None] * len(self.prepared)
         self._lock = threading.Lock()
 
     def chunks(self) -> Iterator[list[int]]:
         """The input positions of each job, in order."""
+        if not self.bulk_rows:  # no chunker: a revision without jobs has no limits for one
+            return iter(())
         return chunk_profiles(
             self.bulk_rows,
             size=lambda row: self.prepared[row].size,
@@ -1008,36 +1082,63 @@ class HybridPlan:
             self.record(outcomes)
 
     def _add_membership(self, outcomes: Iterable[ProfileOutcome]) -> None:
-        # A row sent one by one stays "single"; joining the lists failing makes it fail.
+        # ``outcomes`` are by member (see membership_chunks); each counts for the member's
+        # rows. A row sent one by one stays "single"; joining the lists failing makes it fail.
         with self._lock:
             for outcome in outcomes:
-                current = self._outcomes[outcome.index]
-                if current is not None and current.ok and not outcome.ok:
-                    self._outcomes[outcome.index] = attrs.evolve(
-                        current, ok=False, job_id=outcome.job_id, error=outcome.error
-                    )
+                if outcome.ok:
+                    continue
+                for row in self._members[outcome.index][1]:
+                    self._fail_row(row, outcome.error, outcome.job_id)
+
+    def _fail_row(
+        self, row: int, error: KlaviyoError | BulkImportErrorEntry | None, job_id: str | None
+    ) -> None:
+        current = self._outcomes[row]
+        if current is not None and current.ok:
+            self._outcomes[row] = attrs.evolve(current, ok=False, job_id=job_id, error=error)
 
     def membership_chunks(self) -> Iterator[list[int]]:
-        """With ``lists``: the rows sent one by one that succeeded, in jobs that add them to
-        the lists (holding only their identifiers)."""
+        """With ``lists``, once every row sent one by one has its outcome: the profiles those
+        rows reached, in jobs that add them to the lists, as member numbers (see
+        :meth:`membership_profiles`).
+
+        One member per stored profile (by the id each answer named), built by
+        :func:`stored_membership`, so that no job sets back an identifier a later row
+        changed or cleared. A row whose answer named no profile fails instead.
+        """
         if not self.lists:
             return iter(())
+        by_profile: dict[str, list[int]] = {}
         with self._lock:
-            rows = [
-                row
-                for row in self.single_rows
-                if (outcome := self._outcomes[row]) is not None and outcome.ok
-            ]
+            for row in self.single_rows:
+                outcome = self._outcomes[row]
+                if outcome is None or not outcome.ok:
+                    continue
+                profile_id = outcome.result.profile_id if outcome.result is not None else None
+                if profile_id:
+                    by_profile.setdefault(profile_id, []).append(row)
+                else:
+                    self._fail_row(row, _MembershipUnknownError(), None)
+            self._members = []
+            for profile_id, rows in by_profile.items():
+                results = [self._result(row) for row in rows]
+                self._members.append((stored_membership(profile_id, results), tuple(rows)))
         return chunk_profiles(
-            rows,
-            size=lambda row: self.membership[row].size,
+            range(len(self._members)),
+            size=lambda member: self._members[member][0].size,
             lists=self.lists,
             max_items=self.max_job_size,
         )
 
-    def membership_profiles(self, rows: Sequence[int]) -> list[PreparedProfile]:
-        """The identifier-only profiles of ``rows``."""
-        return [self.membership[row] for row in rows]
+    def _result(self, row: int) -> ProfileResult:
+        outcome = self._outcomes[row]
+        assert outcome is not None and outcome.result is not None  # checked by the caller
+        return outcome.result
+
+    def membership_profiles(self, members: Sequence[int]) -> list[PreparedProfile]:
+        """The identifier-only profiles of ``members`` (numbers from :meth:`membership_chunks`)."""
+        return [self._members[member][0] for member in members]
 
     def outcomes(self) -> list[ProfileOutcome]:
         """Every outcome, in input order."""

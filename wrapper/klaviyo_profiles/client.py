@@ -35,19 +35,14 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-from klaviyo_profile_import import facts, payloads
-from klaviyo_profile_import.api.profiles import bulk_import_profiles as bulk_endpoint
-from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
-from klaviyo_profile_import.api.profiles import get_bulk_import_profiles_job as job_endpoint
-from klaviyo_profile_import.api.profiles import (
-    get_errors_for_bulk_import_profiles_job as job_errors_endpoint,
-)
+from klaviyo_profile_import import facts
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
-from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
-from . import bulk
+from . import _generated, bulk
+from ._generated import ProfileUpsertQuery, payloads
+from ._generated import single_endpoint as endpoint
 from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import check_text, prepare_request
@@ -309,10 +304,8 @@ class _BaseClient:
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
-        request: dict[str, Any] = bulk_endpoint._get_kwargs(
-            body=_WireBody({}),  # type: ignore[arg-type]  # duck-typed to_dict()
-            revision=self.revision,
-        )
+        # Raises BulkImportUnavailableError, before any I/O, on a revision without jobs.
+        request = _generated.job_request(bulk.BULK_OPERATION, self.revision, body=_WireBody({}))
         # The exact bytes checked against the limits are the bytes sent.
         del request["json"]
         request["content"] = content
@@ -325,7 +318,9 @@ class _BaseClient:
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
         _check_job_id(job_id)
-        request = job_endpoint._get_kwargs(job_id=job_id, revision=self.revision)
+        request = _generated.job_request(
+            _generated.GET_BULK_IMPORT_PROFILES_JOB, self.revision, job_id=job_id
+        )
         return self._job_request(request, timeout, extra_headers)
 
     def _errors_page_request(
@@ -336,11 +331,12 @@ class _BaseClient:
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
-        request = job_errors_endpoint._get_kwargs(
-            id=job_id,
+        request = _generated.job_request(
+            _generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB,
+            self.revision,
+            job_id=job_id,
             pagesize=page_size,
             pagecursor=UNSET if cursor is None else cursor,
-            revision=self.revision,
         )
         return self._job_request(request, timeout, extra_headers)
 
@@ -356,6 +352,7 @@ class _BaseClient:
         redact_request(response.request)
         status = response.status_code
         if limiter is not None:
+            limiter.record_flight(time.perf_counter() - started)
             limiter.observe(RateLimitInfo.from_headers(_rate_limit_headers(response.headers)))
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
@@ -388,6 +385,7 @@ class _BaseClient:
         status = response.status_code
         rate_limit = RateLimitInfo.from_headers(_rate_limit_headers(response.headers))
         if self._limiter is not None:
+            self._limiter.record_flight(time.perf_counter() - started)
             self._limiter.observe(rate_limit)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
@@ -577,6 +575,16 @@ def _poll_settings(
     }
 
 
+def _budget(policy: RetryPolicy | None) -> Callable[[], float | None]:
+    """What is left of the call's ``total_timeout`` when asked, for the limiter's wait: the
+    wait counts against it (``timeout`` bounds each HTTP attempt only). ``None`` without a
+    budget: the limiter then waits as long as it must, never longer than its hold cap."""
+    if policy is None or policy.total_timeout is None:
+        return lambda: None
+    deadline = time.monotonic() + policy.total_timeout
+    return lambda: deadline - time.monotonic()
+
+
 class _WireBody:
     """Stands in for the generated model where only its ``to_dict()`` is read."""
 
@@ -687,10 +695,15 @@ class KlaviyoProfiles(_BaseClient):
         for this call, ``timeout`` the client's timeout for each attempt (``None``: no
         limit), and ``extra_headers`` are sent with it (any but ``Authorization``).
 
+        The wait for the rate limiter counts against ``total_timeout``: a wait the limiter
+        announces beyond what is left of it raises ``RateLimitWaitError`` at once.
+
         Raises:
             InvalidInputError: before sending, naming the field that cannot be sent.
             APIStatusError: a subclass per status family, with the parsed errors.
             APIConnectionError: no response arrived (``APITimeoutError`` for timeouts).
+            RateLimitWaitError: the limiter would hold the request past ``total_timeout``;
+                nothing was sent.
         """
         request = self._request(
             body,
@@ -705,9 +718,12 @@ class KlaviyoProfiles(_BaseClient):
             extra_headers=extra_headers,
         )
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         def send(attempt: int) -> ProfileResult:
             if self._limiter is not None:
-                self._limiter.acquire()
+                self._limiter.acquire(max_wait=left())
             started = time.perf_counter()
             try:
                 response = self._http.request(**request)
@@ -715,7 +731,6 @@ class KlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish(response, attempt, started)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return send(1)
         return call_with_retries(send, policy)
@@ -746,6 +761,7 @@ class KlaviyoProfiles(_BaseClient):
             InvalidInputError: before sending: no profile, more than the operation's
                 ``item_limit``, a null, a profile or body over the byte limits, a bad field.
             APIStatusError, APIConnectionError: the job may not have started (see above).
+            BulkImportUnavailableError: the revision has no bulk import jobs (nothing sent).
 
         Example::
 
@@ -800,6 +816,7 @@ class KlaviyoProfiles(_BaseClient):
             for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
                 print(entry.index, entry.code, entry.detail)
         """
+        _generated.require(_generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         size = _check_page_size(page_size)
         return self._error_pages(job_id, size, timeout, extra_headers)
@@ -846,6 +863,7 @@ class KlaviyoProfiles(_BaseClient):
         """
         import tenacity
 
+        _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         settings = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
         retrying = tenacity.Retrying(
@@ -865,9 +883,12 @@ class KlaviyoProfiles(_BaseClient):
     ) -> Any:
         limiter = self._operation_limiter(operation)
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         def send(attempt: int) -> Any:
             if limiter is not None:
-                limiter.acquire()
+                limiter.acquire(max_wait=left())
             started = time.perf_counter()
             try:
                 response = self._http.request(**request)
@@ -875,7 +896,6 @@ class KlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish_json(response, attempt, started, limiter, expected)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return send(1)
         return call_with_retries(send, policy, retry_if=retry_if)
@@ -910,6 +930,10 @@ class KlaviyoProfiles(_BaseClient):
 
         A failure is an outcome, not an exception: ``ok=False`` with the error (the single
         call's, the job's import error for the profile, or what kept its job from starting).
+
+        On a revision without bulk import jobs, ``via="auto"`` sends every profile one by one
+        (and logs one warning saying so); ``via="bulk"`` and ``lists`` raise
+        ``BulkImportUnavailableError`` before anything is sent.
 
         Example::
 
@@ -1078,9 +1102,12 @@ class AsyncKlaviyoProfiles(_BaseClient):
             extra_headers=extra_headers,
         )
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         async def send(attempt: int) -> ProfileResult:
             if self._limiter is not None:
-                await self._limiter.acquire_async()
+                await self._limiter.acquire_async(max_wait=left())
             started = time.perf_counter()
             try:
                 response = await self._http.request(**request)
@@ -1088,7 +1115,6 @@ class AsyncKlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish(response, attempt, started)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return await send(1)
         return await acall_with_retries(send, policy)
@@ -1154,6 +1180,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
             async for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
                 print(entry.index, entry.detail)
         """
+        _generated.require(_generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         size = _check_page_size(page_size)
         return self._error_pages(job_id, size, timeout, extra_headers)
@@ -1195,6 +1222,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
         """
         import tenacity
 
+        _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         _check_job_id(job_id)
         settings = _poll_settings(poll_interval, max_poll_interval, timeout, time.monotonic)
         retrying = tenacity.AsyncRetrying(
@@ -1214,9 +1242,12 @@ class AsyncKlaviyoProfiles(_BaseClient):
     ) -> Any:
         limiter = self._operation_limiter(operation)
 
+        policy = self._policy(max_attempts, total_timeout)
+        left = _budget(policy)
+
         async def send(attempt: int) -> Any:
             if limiter is not None:
-                await limiter.acquire_async()
+                await limiter.acquire_async(max_wait=left())
             started = time.perf_counter()
             try:
                 response = await self._http.request(**request)
@@ -1224,7 +1255,6 @@ class AsyncKlaviyoProfiles(_BaseClient):
                 raise _transport_error(exc) from exc
             return self._finish_json(response, attempt, started, limiter, expected)
 
-        policy = self._policy(max_attempts, total_timeout)
         if policy is None:
             return await send(1)
         return await acall_with_retries(send, policy, retry_if=retry_if)

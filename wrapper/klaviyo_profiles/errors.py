@@ -6,6 +6,10 @@ Everything the library raises derives from :class:`KlaviyoError`::
     ├── InvalidInputError (also a ValueError)   refused before anything was sent
     │   ├── UnknownFieldError                   a name the revision does not know
     │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
+    ├── BulkImportUnavailableError              the revision has no such bulk job operation
+    ├── RateLimitWaitError                      the limiter's wait exceeds total_timeout
+    ├── LimiterUnavailableError (also a         the shared limiter's Redis cannot be
+    │   ConnectionError)                        reached as the limiter is created
     └── APIError
         ├── APIConnectionError                  no response (DNS, refused, reset, ...)
         │   └── APITimeoutError
@@ -46,14 +50,17 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkImportUnavailableError",
     "ConflictError",
     "ErrorObject",
     "InvalidInputError",
     "KlaviyoError",
+    "LimiterUnavailableError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitWaitError",
     "RequestTooLargeError",
     "ServerError",
     "UnknownFieldError",
@@ -156,6 +163,52 @@ class PayloadTooLargeError(InvalidInputError):
         self.limit = limit
         got = f"got at least {size} bytes" if at_least else f"got {size} bytes"
         super().__init__("body", f"at most {limit} bytes of JSON", got)
+
+
+class BulkImportUnavailableError(KlaviyoError):
+    """The revision the client was generated for has no such bulk import job operation, so
+    nothing was sent. Create or Update Profile serves every profile one by one, as
+    ``create_or_update_profiles(via="auto")`` does by itself on such a revision.
+
+    Attributes:
+        operation: the operation asked for (``"bulk_import_profiles"``...).
+        revision: the revision that lacks it.
+    """
+
+    def __init__(self, operation: str, revision: str) -> None:
+        self.operation = operation
+        self.revision = revision
+        super().__init__(
+            f"revision {revision} has no bulk profile import job operation {operation}: "
+            "send the profiles with create_or_update_profile, or with "
+            "create_or_update_profiles(via='auto'), which sends them one by one"
+        )
+
+
+class RateLimitWaitError(KlaviyoError):
+    """The rate limiter would hold the request longer than the call's ``total_timeout``
+    leaves; raised as soon as the limiter says so, with nothing sent.
+
+    Attributes:
+        wait: seconds the limiter said the request would still have to wait.
+        remaining: seconds that were left of ``total_timeout``.
+    """
+
+    def __init__(self, wait: float, remaining: float) -> None:
+        self.wait = wait
+        self.remaining = remaining
+        super().__init__(
+            f"the rate limiter would hold this request {wait:.1f} s more, beyond the "
+            f"{max(0.0, remaining):.1f} s left of total_timeout; nothing was sent (raise "
+            "total_timeout, or send later)"
+        )
+
+
+class LimiterUnavailableError(KlaviyoError, ConnectionError):
+    """The shared limiter's storage could not be reached when the limiter was created.
+
+    The message names the server with any credential masked.
+    """
 
 
 class APIError(KlaviyoError):

@@ -12,10 +12,20 @@ Design:
 * The windows are counted by `pyrate-limiter <https://pypi.org/project/pyrate-limiter/>`_'s
   sliding-window log (one timestamp per request, both windows checked in one atomic step).
   A sliding window is stricter than the fixed windows a server counts in, so a client that
-  stays inside it also stays inside any fixed window of the same length. Each window is
-  lengthened by a small :attr:`RateLimits.safety_margin` so that network jitter between the
-  moment we count a request and the moment the server counts it cannot push two requests into
-  one server window.
+  stays inside it also stays inside any fixed window of the same length.
+* **Arrivals, not departures, must fit.** The limiter counts a request when it lets it go;
+  the server counts it when it arrives, anywhere up to its whole time in flight later (a first
+  request that opens a connection arrives late and opens the server's window late; the next
+  window's first requests, on warm connections, arrive at once). Each window is therefore
+  lengthened by the longest time in flight seen in the last steady window (the client
+  reports each request's, from its slot to its response: :meth:`RateLimiter.record_flight`),
+  at least :attr:`RateLimits.safety_margin` and at most one burst period. Two requests whose
+  slots are a lengthened window apart then arrive at least a window apart, whatever the
+  delay of each.
+* Limits pyrate-limiter cannot order (a share of the limits while Redis is away, or odd
+  limits of a caller's) are turned into an equivalent list it accepts
+  (:meth:`RateLimits.rates`): a window implied by another is dropped, one denser than a
+  shorter one is clamped to that one's rate (stricter, never looser).
 * Storage is pluggable through a :class:`LimiterBackend`: :class:`MemoryBackend` (the
   default) for one process, :class:`SQLiteBackend` for every process that can open the same
   SQLite file (pyrate-limiter's ``SQLiteBucket`` with its file lock, in WAL mode). SQLite on a
@@ -27,7 +37,9 @@ Design:
   is consulted from a worker thread so the event loop never blocks on another process's
   lock), and so that two more inputs can hold requests back: the server's own view of the
   budget (:meth:`RateLimiter.observe`) and a 429's ``Retry-After``
-  (:meth:`RateLimiter.penalize`).
+  (:meth:`RateLimiter.penalize`). No wait is longer than :meth:`RateLimiter.hold_cap`, and a
+  caller with a deadline passes ``max_wait``: a wait the limiter announces beyond it raises
+  :class:`~klaviyo_profiles.errors.RateLimitWaitError` at once instead of sleeping.
 * :func:`shared_limiter` hands out one limiter per API key fingerprint, limits and backend
   per process, so every client, thread and task using the same key shares one budget.
 
@@ -53,9 +65,11 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from urllib.parse import unquote_plus
 
 import attrs
 
+from .errors import RateLimitWaitError
 from .extras import require_extra
 from .result import RateLimitInfo
 
@@ -72,6 +86,7 @@ __all__ = [
     "RateLimits",
     "SQLiteBackend",
     "backend_from_uri",
+    "redact_url",
     "shared_limiter",
 ]
 
@@ -90,8 +105,9 @@ class RateLimits:
         burst_period: length of the burst window, in seconds.
         steady_limit: requests allowed per ``steady_period`` seconds.
         steady_period: length of the steady window, in seconds.
-        safety_margin: seconds added to both windows when counting locally, to absorb the
-            difference between when this client counts a request and when the server does.
+        safety_margin: the least number of seconds added to every window, to absorb the
+            difference between when this client counts a request and when the server does;
+            a longer time in flight seen lately adds more (see the module docstring).
 
     The steady window must be the longer one, allow more requests and average no faster than
     the burst window (Klaviyo's always do); anything else raises ``ValueError``.
@@ -162,26 +178,72 @@ class RateLimits:
         """The long-run allowed rate, in requests per second."""
         return self.steady_limit / self.steady_period
 
-    def rates(self) -> list[Rate]:
-        """The windows as pyrate-limiter rates (milliseconds), margin included.
+    def rates(self, margin: float | None = None) -> list[Rate]:
+        """The windows as pyrate-limiter rates (milliseconds), each lengthened by ``margin``
+        (default :attr:`safety_margin`), in an order pyrate-limiter accepts.
 
         A burst of 10 or more is also spread over the burst window in slices of a fifth of
         it (same average rate): a server works through a burst one request at a time, and
         the tail of a burst fired all at once could arrive after the server's burst window
         has rolled over and be counted with the next burst.
+
+        pyrate-limiter needs rates whose intervals and limits both grow and whose rates
+        (limit per interval) never grow; windows that break that rule are made equivalent
+        ones that keep it (:func:`_orderable`), never looser than asked.
         """
         from pyrate_limiter import Rate
 
-        rates = [
-            Rate(self.burst_limit, _ms(self.burst_period + self.safety_margin)),
-            Rate(self.steady_limit, _ms(self.steady_period + self.safety_margin)),
+        extra = self.safety_margin if margin is None else margin
+        windows = [
+            (self.burst_limit, _ms(self.burst_period + extra)),
+            (self.steady_limit, _ms(self.steady_period + extra)),
         ]
         if self.burst_limit >= _SLICES * 2:
-            rates.insert(0, Rate(self.burst_limit // _SLICES, _ms(self.burst_period / _SLICES)))
-        return rates
+            # Rounded up: the slices only spread a burst, the burst window itself binds.
+            windows.append((-(-self.burst_limit // _SLICES), _ms(self.burst_period / _SLICES)))
+        return [Rate(limit, interval) for limit, interval in _orderable(windows)]
+
+    @property
+    def longest_period(self) -> float:
+        """The longest window, in seconds, margin included."""
+        return self.steady_period + self.safety_margin
+
+
+def _orderable(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``(limit, interval)`` windows made into an equivalent list pyrate-limiter accepts:
+    strictly increasing intervals and limits, and a rate (limit / interval) that never grows.
+
+    * Of two windows of one length, the smaller limit binds: the other is dropped.
+    * A shorter window allowing at least as many requests as a longer one is implied by it
+      (every short interval lies inside a long one): dropped.
+    * A longer window allowing a higher rate than a shorter one is clamped down to that
+      rate. Stricter than asked, so never an overrun; the loss is under one request a window
+      for limits scaled to a share of Klaviyo's.
+    """
+    by_interval: dict[int, int] = {}
+    for limit, interval in windows:
+        by_interval[interval] = min(limit, by_interval.get(interval, limit))
+    kept: list[tuple[int, int]] = []
+    for interval in sorted(by_interval):
+        limit = by_interval[interval]
+        while kept:
+            last_limit, last_interval = kept[-1]
+            if limit <= last_limit:
+                kept.pop()
+            elif limit * last_interval > last_limit * interval:
+                # Exact in integers; at least last_limit, since the interval is longer.
+                limit = last_limit * interval // last_interval
+            else:
+                break
+        kept.append((limit, interval))
+    return kept
 
 
 _SLICES = 5
+
+#: The longest ``Retry-After`` that lengthens :meth:`RateLimiter.hold_cap`: a 429 that asks
+#: for more is honoured for an hour, which is more than any rate window of Klaviyo's.
+_LONGEST_RETRY_AFTER = 3600.0
 
 
 def _rate_item(name: str, timestamp: int) -> Any:
@@ -296,6 +358,40 @@ class SQLiteBackend:
 LIMITER_URL_ENV = "KLAVIYO_LIMITER_URL"
 
 
+_CREDENTIAL_QUERY = ("password", "username")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with every credential masked: the user name and password of its userinfo and
+    its ``password=`` and ``username=`` query parameters (all the forms redis-py reads). A
+    URL that cannot be taken apart safely (a ``#``, say: the rest of a password after it would
+    look like a fragment) is shown as its scheme alone.
+
+    Example::
+
+        redact_url("redis://app:s3cret@redis.internal:6379/0?password=x")
+        # 'redis://***:***@redis.internal:6379/0?password=***'
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        scheme, rest = "", url
+    if "#" in url or (not separator and "@" in url):
+        return "(a URL that is not shown)"
+    location, question, query = rest.partition("?")
+    netloc, slash, path = location.partition("/")
+    if separator and "@" in netloc:
+        userinfo, _, host = netloc.rpartition("@")
+        user, colon, _password = userinfo.partition(":")
+        netloc = ("***" if user else "") + (":***" if colon else "") + "@" + host
+    if question:
+        pieces = []
+        for piece in query.split("&"):
+            name = unquote_plus(piece.partition("=")[0]).strip().lower()
+            pieces.append(f"{piece.partition('=')[0]}=***" if name in _CREDENTIAL_QUERY else piece)
+        query = "&".join(pieces)
+    return f"{scheme}{separator}{netloc}{slash}{path}{question}{query}"
+
+
 def backend_from_uri(uri: str) -> LimiterBackend:
     """Build a backend from ``memory``, ``sqlite:///absolute/path.db``, ``sqlite:PATH`` or a
     Redis URL (``redis://``, ``rediss://``, ``unix://``; see ``klaviyo_profiles.redis_limiter``).
@@ -319,7 +415,7 @@ def backend_from_uri(uri: str) -> LimiterBackend:
 
         return RedisBackend.from_url(uri)
     raise ValueError(
-        f"unsupported limiter backend {uri.split('@')[-1]!r}; "
+        f"unsupported limiter backend {redact_url(uri)!r}; "
         "use memory, sqlite:PATH, sqlite:///path or redis://host:port/db"
     )
 
@@ -365,32 +461,94 @@ class RateLimiter:
         self._next_slot = -math.inf  # ... the earliest start of the next paced request
         self._sent: deque[float] = deque()  # this process's starts within the steady window
         self._last_leak = -math.inf
+        # Times in flight reported in the last steady window, as (reported at, seconds),
+        # kept decreasing so that the first is the longest.
+        self._flights: deque[tuple[float, float]] = deque()
+        self._margin = limits.safety_margin  # the margin self._bucket's rates were built with
+        self._longest_retry_after = 0.0
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.limits!r}, backend={self.backend!r})"
 
     # -- waiting -------------------------------------------------------------------------
 
-    def acquire(self) -> float:
-        """Block until a request may start; return the seconds spent sleeping for room."""
+    def acquire(self, max_wait: float | None = None) -> float:
+        """Block until a request may start; return the seconds spent sleeping for room.
+
+        With ``max_wait``, a wait that would take the total past it raises
+        :class:`~klaviyo_profiles.errors.RateLimitWaitError` at once, with no slot taken.
+        """
         waited = 0.0
         while True:
-            wait = self._try_take()
+            wait = self._bounded(self._try_take(), waited, max_wait)
             if wait <= 0:
                 return waited
             self._sleep(wait)
             waited += wait
 
-    async def acquire_async(self) -> float:
+    async def acquire_async(self, max_wait: float | None = None) -> float:
         """Await until a request may start, without blocking the event loop; return the
-        seconds spent waiting for room."""
+        seconds spent waiting for room. ``max_wait`` as for :meth:`acquire`."""
         waited = 0.0
         while True:
-            wait = await self._try_take_async()
+            wait = self._bounded(await self._try_take_async(), waited, max_wait)
             if wait <= 0:
                 return waited
             await self._async_sleep(wait)
             waited += wait
+
+    def _bounded(self, wait: float, waited: float, max_wait: float | None) -> float:
+        if wait <= 0:
+            return wait
+        # Whatever a store handed back (another process's hold, say), no single sleep is
+        # longer than the cap; time.sleep would raise OverflowError on a far-future value.
+        wait = min(wait, self.hold_cap())
+        if max_wait is not None and waited + wait > max_wait:
+            raise RateLimitWaitError(wait, max_wait - waited)
+        return wait
+
+    def hold_cap(self) -> float:
+        """The longest any hold, pace or wait may last, in seconds: the longest window (its
+        margin included), plus a burst period (the most time in flight adds to it), plus the
+        longest ``Retry-After`` this limiter was given (counted up to an hour). A server never
+        asks for more (a 429 waits for a window to reset); a larger value, read from shared
+        storage or a header, is clamped to this (61 s at Klaviyo's windows, before any
+        ``Retry-After``)."""
+        limits = self.limits
+        return limits.longest_period + limits.burst_period + self._longest_retry_after
+
+    # -- time in flight ----------------------------------------------------------------
+
+    def record_flight(self, seconds: float) -> None:
+        """Report how long a request took from its slot to its response: windows are
+        lengthened by the longest such time of the last steady window, so that arrivals at
+        the server, not departures, fit them (see the module docstring)."""
+        if not seconds >= 0 or math.isinf(seconds):
+            return
+        with self._lock:
+            now = self._clock()
+            while self._flights and self._flights[-1][1] <= seconds:
+                self._flights.pop()
+            self._flights.append((now, seconds))
+
+    def flight_margin(self) -> float:
+        """What each window is lengthened by now: the longest time in flight reported in
+        the last steady window, rounded up to 10 ms (so that the windows change seldom) and
+        at most one burst period, or the safety margin if that is more. Called under
+        ``self._lock``."""
+        horizon = self._clock() - self.limits.steady_period
+        while self._flights and self._flights[0][0] < horizon:
+            self._flights.popleft()
+        longest = self._flights[0][1] if self._flights else 0.0
+        flight = math.ceil(min(longest, self.limits.burst_period) * 100 - 1e-9) / 100
+        return max(flight, self.limits.safety_margin)
+
+    def _refit(self) -> None:
+        """Give the bucket rates lengthened by the current margin (under ``self._lock``)."""
+        margin = self.flight_margin()
+        if margin != self._margin:
+            self._bucket.rates = self.limits.rates(margin)
+            self._margin = margin
 
     async def _try_take_async(self) -> float:
         """:meth:`_try_take` for the event loop (a limiter over a networked store overrides
@@ -408,6 +566,7 @@ class RateLimiter:
                 gate = max(gate, self._next_slot)
             if now < gate:
                 return gate - now
+            self._refit()
             item = _rate_item(self._key, round(now * 1000))
             admitted = self._bucket.put(item)
             if not isinstance(admitted, bool):  # pragma: no cover - only async buckets do this
@@ -446,7 +605,7 @@ class RateLimiter:
         """
         if info is None or info.remaining is None or info.reset is None:
             return
-        remaining, reset = info.remaining, max(0.0, info.reset)
+        remaining, reset = info.remaining, min(max(0.0, info.reset), self.hold_cap())
         with self._lock:
             now = self._clock()
             self._forget_old_sends(now)
@@ -473,6 +632,10 @@ class RateLimiter:
         """
         delay = self.limits.burst_period if retry_after is None else max(0.0, retry_after)
         with self._lock:
+            if retry_after is not None:
+                longest = max(self._longest_retry_after, min(delay, _LONGEST_RETRY_AFTER))
+                self._longest_retry_after = longest
+            delay = min(delay, self.hold_cap())
             self._blocked_until = max(self._blocked_until, self._clock() + delay)
 
     def close(self) -> None:

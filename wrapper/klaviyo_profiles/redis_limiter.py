@@ -27,16 +27,19 @@ Klaviyo's 2026-07-15 limits (the braces keep the keys in one Redis Cluster slot)
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:hold     nothing starts before this
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:pace     hash: until, interval, next
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:members  sorted set: processes seen
+    klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:flight   longest time in flight lately
 
-Every key expires (the log and member list a second after the longest window, a hold or a pace
-when it ends); the API key itself never reaches Redis, only its fingerprint.
+Every key expires (the log, member list and flight a second after the longest window, a hold or
+a pace when it ends); the API key itself never reaches Redis, only its fingerprint.
 
 Failure behaviour (decided here, documented in the README's "Running a fleet"):
 
 * **Redis unreachable when the limiter is created** (the first client for a key in a process):
   :class:`LimiterUnavailableError` by default, so a misconfigured fleet fails at start rather
   than overrunning the account. With ``on_unavailable="local"`` the process logs a warning and
-  paces locally (below) until Redis answers.
+  paces locally (below) until Redis answers. A limiter made later for a Redis this process
+  has already reached (a bulk operation's, made on first use) meets an outage as a running
+  one does: it paces locally.
 * **Redis lost mid-run**: no request fails because of it. The process logs one warning and
   paces alone at its share of the limits (``fallback_share``, by default one over the number
   of processes Redis last saw sending), seeded with its own recent requests, still obeying the
@@ -45,6 +48,13 @@ Failure behaviour (decided here, documented in the README's "Running a fleet"):
   (idempotently, so nothing is counted twice) and paces fleet-wide again.
 * **Redis restarted empty**: a process that finds itself missing from the member list while it
   has recent requests re-sends them before taking a slot, so the windows are whole again.
+* **Garbage in the keys**: whatever another process wrote is input (see :data:`_TAKE`): a key
+  of the wrong type or a number that does not parse is deleted, a hold, pace or log entry
+  further ahead than :meth:`~klaviyo_profiles.ratelimit.RateLimiter.hold_cap` is clamped to
+  it; one warning per process.
+* **Time in flight**: each process reports its longest time in flight to ``flight``; every
+  window is lengthened by the longest any process reported within the last steady window, so
+  that a slow request of one process cannot share a server window with a fast one of another.
 * **Clock differences**: windows, holds and paces are measured on Redis's clock only. If the
   Redis host's own clock steps backwards, entries from the "future" still count (the windows
   count everything newer than their start), so a step can slow the fleet but not overrun it.
@@ -65,13 +75,13 @@ import weakref
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit
 
 import attrs
 from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem
 
-from .errors import InvalidInputError, KlaviyoError
-from .ratelimit import LIMITER_URL_ENV, RateLimiter, RateLimits
+from .errors import InvalidInputError, LimiterUnavailableError
+from .ratelimit import LIMITER_URL_ENV, RateLimiter, RateLimits, redact_url
 from .result import RateLimitInfo
 
 __all__ = ["LIMITER_URL_ENV", "LimiterUnavailableError", "RedisBackend", "RedisRateLimiter"]
@@ -82,31 +92,42 @@ _SCHEMES = ("redis", "rediss", "unix")
 _OUR_QUERY = ("prefix", "on_unavailable", "fallback_share")
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SAFE_PREFIX = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-
-
-class LimiterUnavailableError(KlaviyoError, ConnectionError):
-    """The shared limiter's storage could not be reached when the limiter was created.
-
-    The message names the server with any password removed.
-    """
+_URL_FIELD = "limiter_backend.url"
+_UNPARSABLE = (
+    "this one cannot be read (it is not shown: it may hold a password); percent-encode "
+    "reserved characters in a user name or password: # as %23, / as %2F, ? as %3F, @ as %40, "
+    ": as %3A, % as %25"
+)
 
 
 def _redact(url: str) -> str:
-    """The URL without its password (user names stay: they help find the right server)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    """The URL with every credential masked (see :func:`~klaviyo_profiles.ratelimit.redact_url`)."""
+    return redact_url(url)
 
 
-def _check_url(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
+def _parses(url: str) -> bool:
+    """Whether ``url`` comes apart the way redis-py will take it apart: no ``#`` (a password
+    holding one would be cut there), a port that is a number, a socket path for unix://."""
+    if "#" in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError when the "port" is part of a password
+    except ValueError:
+        return False
+    if parts.scheme == "unix":
+        return bool(parts.path)
+    return True
+
+
+def _check_url(instance: object, attribute: object, value: str) -> None:
     if not isinstance(value, str) or urlsplit(value).scheme not in _SCHEMES:
         shown = _redact(value) if isinstance(value, str) else type(value).__name__
         raise InvalidInputError(
-            "limiter_backend.url", "a redis://, rediss:// or unix:// URL", f"got {shown!r}"
+            _URL_FIELD, "a redis://, rediss:// or unix:// URL", f"got {shown!r}"
         )
+    if not _parses(value):
+        raise InvalidInputError(_URL_FIELD, "a redis://, rediss:// or unix:// URL", _UNPARSABLE)
 
 
 def _check_prefix(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
@@ -186,12 +207,22 @@ class RedisBackend:
     @classmethod
     def from_url(cls, uri: str) -> RedisBackend:
         """Build a backend from a URL whose query may also set ``prefix``, ``on_unavailable``
-        and ``fallback_share`` (the rest of the query is redis-py's)."""
-        _check_url(None, None, uri)  # type: ignore[arg-type]
-        parts = urlsplit(uri)
-        query = parse_qsl(parts.query, keep_blank_values=True)
-        ours = {name: value for name, value in query if name in _OUR_QUERY}
-        rest = [(name, value) for name, value in query if name not in _OUR_QUERY]
+        and ``fallback_share`` (the rest of the query is redis-py's).
+
+        The URL reaches redis-py as it was written, less those three: taken apart and put
+        together again, ``unix:///run/redis.sock`` would come back as ``unix:/run/redis.sock``,
+        which redis-py refuses.
+        """
+        _check_url(None, None, uri)
+        base, _, query = uri.partition("?")
+        ours: dict[str, str] = {}
+        rest: list[str] = []
+        for piece in query.split("&") if query else []:
+            name, _, value = piece.partition("=")
+            if unquote_plus(name) in _OUR_QUERY:
+                ours[unquote_plus(name)] = unquote_plus(value)
+            elif piece:
+                rest.append(piece)
         options: dict[str, Any] = {}
         if "prefix" in ours:
             options["prefix"] = ours["prefix"]
@@ -206,7 +237,7 @@ class RedisBackend:
                     "a number in (0, 1]",
                     f"got {ours['fallback_share']!r}",
                 ) from None
-        return cls(urlunsplit(parts._replace(query=urlencode(rest))), **options)
+        return cls(base + ("?" + "&".join(rest) if rest else ""), **options)
 
     # -- LimiterBackend: the local log used while Redis is out of reach -------------------
 
@@ -233,7 +264,8 @@ class RedisBackend:
         return RedisRateLimiter(limits, backend=self, key=key)
 
     def keys(self, key: str, limits: RateLimits) -> list[str]:
-        """The Redis keys for fingerprint ``key`` and ``limits``: log, hold, pace, members."""
+        """The Redis keys for fingerprint ``key`` and ``limits``: log, hold, pace, members,
+        flight."""
         if not _SAFE_KEY.match(key):
             # Not a fingerprint as the clients make them: never let it reach Redis as text.
             key = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -242,7 +274,7 @@ class RedisBackend:
             f"{limits.steady_limit}per{limits.steady_period:g}s"
         )
         base = f"{self.prefix}:{{{key}:{tag}}}"
-        return [f"{base}:log", f"{base}:hold", f"{base}:pace", f"{base}:members"]
+        return [f"{base}:{name}" for name in ("log", "hold", "pace", "members", "flight")]
 
     def connection_options(self) -> dict[str, Any]:
         return {
@@ -253,28 +285,99 @@ class RedisBackend:
 
 
 # One atomic step on Redis's clock. Replies are strings where they carry fractions, because
-# Redis turns Lua numbers into integers. Reply: {status, wait_ms, fleet, server_ms} where
-# status is 1 (taken or feedback applied), 0 (wait wait_ms) or -1 (this process has recent
-# requests Redis no longer knows: call again with them).
+# Redis turns Lua numbers into integers. Reply: {status, wait_ms, fleet, server_ms, repaired}
+# where status is 1 (taken or feedback applied), 0 (wait wait_ms) or -1 (this process has
+# recent requests Redis no longer knows: call again with them), and repaired is 1 when a value
+# another process wrote had to be dropped or clamped.
+#
+# Every value read back from Redis is input: a key of the wrong type is deleted, a number that
+# does not parse is ignored (its key deleted), and a moment or span further ahead than cap_ms
+# (RateLimiter.hold_cap) is clamped to it, so that no client ever waits on garbage.
 _TAKE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local function ms(x) return string.format('%.3f', x) end
-local log, hold, pace, members = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local log, hold, pace, members, flight = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local take = ARGV[1] == '1'
 local proc, entry = ARGV[2], ARGV[3]
 local hold_ms = tonumber(ARGV[4])
 local remaining, reset_ms = tonumber(ARGV[5]), tonumber(ARGV[6])
 local expect_known = ARGV[7] == '1'
 local ttl = tonumber(ARGV[8])
-local nrates = tonumber(ARGV[9])
-local steady_limit = tonumber(ARGV[8 + 2 * nrates])
-local longest = tonumber(ARGV[9 + 2 * nrates])
-local at = 10 + 2 * nrates
+local cap = tonumber(ARGV[9])
+local own_flight, flight_cap = tonumber(ARGV[10]), tonumber(ARGV[11])
+local nrates = tonumber(ARGV[12])
+local steady_limit = tonumber(ARGV[11 + 2 * nrates])
+local at = 13 + 2 * nrates
 local nreplay = tonumber(ARGV[at])
+local repaired = 0
+
+local function expect_type(key, kind)
+    local found = redis.call('TYPE', key)['ok']
+    if found ~= 'none' and found ~= kind then
+        redis.call('DEL', key)
+        repaired = 1
+    end
+end
+expect_type(log, 'zset')
+expect_type(members, 'zset')
+expect_type(hold, 'string')
+expect_type(pace, 'hash')
+expect_type(flight, 'string')
+-- a number, or nil for what is no number (NaN included)
+local function number(value)
+    local n = tonumber(value)
+    if n == nil or n ~= n then return nil end
+    return n
+end
+
+local h = redis.call('GET', hold)
+if h then
+    local n = number(h)
+    if n == nil then
+        redis.call('DEL', hold)
+        repaired = 1
+    elseif n > now + cap then
+        redis.call('SET', hold, ms(now + cap), 'PX', math.ceil(cap) + 1)
+        repaired = 1
+    end
+end
+local p = redis.call('HMGET', pace, 'until', 'interval', 'next')
+if p[1] or p[2] or p[3] then
+    local u, iv, nx = number(p[1] or '0'), number(p[2] or '0'), number(p[3] or '0')
+    if u == nil or iv == nil or nx == nil or iv < 0 then
+        redis.call('DEL', pace)
+        repaired = 1
+    elseif u > now + cap or iv > cap or nx > now + cap then
+        redis.call('HSET', pace, 'until', ms(math.min(u, now + cap)),
+            'interval', ms(math.min(iv, cap)), 'next', ms(math.min(nx, now + cap)))
+        redis.call('PEXPIRE', pace, math.ceil(cap) + 1)
+        repaired = 1
+    end
+end
+if redis.call('ZREMRANGEBYSCORE', log, '(' .. ms(now + cap), '+inf') > 0 then repaired = 1 end
+if redis.call('ZREMRANGEBYSCORE', members, '(' .. ms(now + cap), '+inf') > 0 then
+    repaired = 1
+end
+
+-- Time in flight: every window is lengthened by the longest any process of the fleet saw
+-- lately, so that arrivals fit the windows whoever sent the slow request.
+local shared_flight = number(redis.call('GET', flight) or '0')
+if shared_flight == nil or shared_flight < 0 then
+    shared_flight = 0
+    repaired = 1
+end
+shared_flight = math.min(shared_flight, flight_cap)
+local extra = 0
+if own_flight > shared_flight then
+    redis.call('SET', flight, ms(own_flight), 'PX', ttl)
+else
+    extra = shared_flight - own_flight
+end
+local longest = tonumber(ARGV[12 + 2 * nrates]) + extra
 
 if take and nreplay == 0 and expect_known and not redis.call('ZSCORE', members, proc) then
-    return {-1, '0', 0, ms(now)}
+    return {-1, '0', 0, ms(now), repaired}
 end
 for i = 1, nreplay do
     redis.call('ZADD', log, 'NX', ms(now - tonumber(ARGV[at + 2 * i - 1])), ARGV[at + 2 * i])
@@ -286,7 +389,7 @@ redis.call('PEXPIRE', members, ttl)
 local fleet = redis.call('ZCARD', members)
 
 local function hold_for(span)
-    local current = tonumber(redis.call('GET', hold) or '0')
+    local current = number(redis.call('GET', hold) or '0') or 0
     if now + span > current then
         redis.call('SET', hold, ms(now + span), 'PX', math.ceil(span) + 1)
     end
@@ -299,7 +402,7 @@ if remaining >= 0 and reset_ms > 0 then
             hold_for(reset_ms)
         else
             local interval = reset_ms / remaining
-            local p = redis.call('HMGET', pace, 'until', 'interval')
+            p = redis.call('HMGET', pace, 'until', 'interval')
             local p_until = tonumber(p[1] or '0')
             if now < p_until then interval = math.max(interval, tonumber(p[2] or '0')) end
             local new_until = math.max(p_until, now + reset_ms)
@@ -308,18 +411,18 @@ if remaining >= 0 and reset_ms > 0 then
         end
     end
 end
-if not take then return {1, '0', fleet, ms(now)} end
+if not take then return {1, '0', fleet, ms(now), repaired} end
 
 local gate = tonumber(redis.call('GET', hold) or '0')
-local p = redis.call('HMGET', pace, 'until', 'interval', 'next')
+p = redis.call('HMGET', pace, 'until', 'interval', 'next')
 local p_until = tonumber(p[1] or '0')
 if now < p_until then gate = math.max(gate, tonumber(p[3] or '0')) end
-if now < gate then return {0, ms(gate - now), fleet, ms(now)} end
+if now < gate then return {0, ms(gate - now), fleet, ms(now), repaired} end
 
 local wait = 0
 for i = 0, nrates - 1 do
-    local limit = tonumber(ARGV[10 + 2 * i])
-    local period = tonumber(ARGV[11 + 2 * i])
+    local limit = tonumber(ARGV[13 + 2 * i])
+    local period = tonumber(ARGV[14 + 2 * i]) + extra
     local start = '(' .. ms(now - period)
     local count = redis.call('ZCOUNT', log, start, '+inf')
     if count >= limit then
@@ -329,7 +432,7 @@ for i = 0, nrates - 1 do
         wait = math.max(wait, tonumber(first[2]) + period - now)
     end
 end
-if wait > 0 then return {0, ms(wait), fleet, ms(now)} end
+if wait > 0 then return {0, ms(wait), fleet, ms(now), repaired} end
 
 redis.call('ZADD', log, ms(now), entry)
 redis.call('PEXPIRE', log, ttl)
@@ -337,7 +440,7 @@ if now < p_until then
     local next_slot = math.max(tonumber(p[3] or '0'), now) + tonumber(p[2] or '0')
     redis.call('HSET', pace, 'next', ms(next_slot))
 end
-return {1, '0', fleet, ms(now)}
+return {1, '0', fleet, ms(now), repaired}
 """
 
 
@@ -358,6 +461,25 @@ def _share_of(limits: RateLimits, share: float) -> RateLimits:
         return attrs.evolve(limits, burst_limit=1, steady_limit=2)
 
 
+#: Backends this process has reached once (see RedisRateLimiter.__init__).
+_reached: set[RedisBackend] = set()
+
+
+def _client(module: Any, backend: RedisBackend) -> Any:
+    """A redis-py client (``module`` is ``redis`` or ``redis.asyncio``) for the backend's URL;
+    a URL redis-py cannot read is refused naming the setting, never showing the URL."""
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    retry = (AsyncRetry if module.__name__ == "redis.asyncio" else Retry)(NoBackoff(), 0)
+    try:
+        return module.Redis.from_url(backend.url, retry=retry, **backend.connection_options())
+    except (ValueError, TypeError):
+        # redis-py's message may quote the URL, or part of it.
+        raise InvalidInputError(_URL_FIELD, "a URL redis-py can read", _UNPARSABLE) from None
+
+
 class RedisRateLimiter(RateLimiter):
     """A :class:`~klaviyo_profiles.ratelimit.RateLimiter` whose windows, 429 holds and pace
     live in Redis; made by :func:`~klaviyo_profiles.ratelimit.shared_limiter` for a
@@ -372,14 +494,10 @@ class RedisRateLimiter(RateLimiter):
 
     def __init__(self, limits: RateLimits, *, backend: RedisBackend, key: str) -> None:
         import redis
-        from redis.backoff import NoBackoff
-        from redis.retry import Retry
 
         super().__init__(limits, backend=backend, key=key)
         self._full_limits = limits
-        rates = sorted(limits.rates(), key=lambda rate: rate.interval)
-        self._rate_args = [str(part) for rate in rates for part in (rate.limit, rate.interval)]
-        self._longest_ms = rates[-1].interval
+        self._rate_args: tuple[float, list[str]] = (-1.0, [])  # (margin, script arguments)
         self._keys = backend.keys(key, limits)
         self._member = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._sequence = itertools.count()
@@ -388,12 +506,11 @@ class RedisRateLimiter(RateLimiter):
         self._shared = True  # False while pacing locally
         self._retry_at = -math.inf
         self._replay_due = False
+        self._repair_logged = False
         self._observation: tuple[int, float] | None = None  # (remaining, reset deadline)
         self._tasks: set[asyncio.Task[None]] = set()
         self._redis_error: tuple[type[Exception], ...] = (redis.RedisError, OSError)
-        self._sync = redis.Redis.from_url(
-            backend.url, retry=Retry(NoBackoff(), 0), **backend.connection_options()
-        )
+        self._sync = _client(redis, backend)
         self._sync_script = self._sync.register_script(_TAKE)
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
@@ -402,7 +519,10 @@ class RedisRateLimiter(RateLimiter):
             self._sync.ping()
         except self._redis_error as exc:
             where = _redact(backend.url)
-            if backend.on_unavailable == "error":
+            # Only the first limiter a process makes for this Redis refuses to start: a later
+            # one (a bulk operation's, made on first use mid-run) meets an outage like any
+            # limiter that was already running, and paces locally through it.
+            if backend.on_unavailable == "error" and backend not in _reached:
                 self._sync.close()
                 raise LimiterUnavailableError(
                     f"cannot reach the Redis limiter at {where} ({type(exc).__name__}: {exc}); "
@@ -410,6 +530,8 @@ class RedisRateLimiter(RateLimiter):
                     "?on_unavailable=local) to pace locally until it answers"
                 ) from None
             self._go_local(exc)
+        else:
+            _reached.add(backend)
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter({self._full_limits!r}, backend={self.backend!r})"
@@ -473,10 +595,13 @@ class RedisRateLimiter(RateLimiter):
             ]
             expect_known = bool(self._recent) and not self._replay_due
             entry = f"{self._member}:{next(self._sequence)}"
+            margin = self.flight_margin()
         remaining, reset_ms = -1, 0.0
         if observation is not None:
             remaining, reset_ms = observation[0], max(0.0, (observation[1] - now) * 1000)
         hold_ms = max(0.0, (self._blocked_until - now) * 1000)
+        rate_args = self._rates_for(margin)
+        longest_ms = int(rate_args[-1])
         return [
             "1" if take else "0",
             self._member,
@@ -485,16 +610,38 @@ class RedisRateLimiter(RateLimiter):
             str(remaining),
             f"{reset_ms:.3f}",
             "1" if expect_known else "0",
-            str(self._longest_ms + 1000),
-            str(len(self._rate_args) // 2),
-            *self._rate_args,
+            str(longest_ms + 1000),
+            f"{self.hold_cap() * 1000:.3f}",
+            f"{margin * 1000:.3f}",
+            f"{self._full_limits.burst_period * 1000:.3f}",
+            str(len(rate_args) // 2),
+            *rate_args,
             str(len(replay_args) // 2),
             *replay_args,
         ]
 
+    def _rates_for(self, margin: float) -> list[str]:
+        """The windows as script arguments (limit, interval in ms; shortest first), each
+        lengthened by ``margin``; rebuilt only when the margin changes."""
+        built, arguments = self._rate_args
+        if built != margin:
+            rates = sorted(self._full_limits.rates(margin), key=lambda rate: rate.interval)
+            arguments = [str(part) for rate in rates for part in (rate.limit, rate.interval)]
+            self._rate_args = (margin, arguments)
+        return arguments
+
     def _settle(self, reply: Any, args: list[str]) -> float | None:
         """Act on the script's reply; ``None`` means call again (with the replay)."""
         status, wait_ms, fleet = int(reply[0]), float(reply[1]), int(reply[2])
+        if int(reply[4]) and not self._repair_logged:
+            self._repair_logged = True
+            _logger.warning(
+                "the Redis limiter at %s held a value no client of this library writes (a "
+                "key of another type, a number that does not parse, or a time too far "
+                "ahead); it was dropped or clamped to %.0f s",
+                _redact(self.backend.url),
+                self.hold_cap(),
+            )
         now = time.monotonic()
         with self._lock:
             if status == -1:
@@ -515,7 +662,9 @@ class RedisRateLimiter(RateLimiter):
         return max(wait_ms, 1.0) / 1000 if status == 0 else 0.0
 
     def _forget_recent(self, now: float) -> None:
-        horizon = now - self._longest_ms / 1000
+        # As long as a window lengthened by the most time in flight may still count them.
+        limits = self._full_limits
+        horizon = now - limits.longest_period - limits.burst_period
         while self._recent and self._recent[0][0] < horizon:
             self._recent.popleft()
 
@@ -532,10 +681,11 @@ class RedisRateLimiter(RateLimiter):
             self._replay_due = True
             if not self._shared:
                 return
-            self._shared = False
             share = self.backend.fallback_share or 1 / self._fleet_size
-            self.limits = _share_of(self._full_limits, share)
-            bucket = InMemoryBucket(self.limits.rates())
+            limits = _share_of(self._full_limits, share)
+            margin = self.flight_margin()
+            # Built before any state changes: whatever fails here leaves the limiter whole.
+            bucket = InMemoryBucket(limits.rates(margin))
             self._forget_recent(now)
             # Start from this process's own recent requests, so that its share of each
             # window already counts what it sent there.
@@ -543,7 +693,10 @@ class RedisRateLimiter(RateLimiter):
                 (RateItem(entry, round(moment * 1000)) for moment, entry in self._recent),
                 key=lambda item: item.timestamp,
             )
+            self._shared = False
+            self.limits = limits
             self._bucket = bucket
+            self._margin = margin
             self._sent = deque(moment for moment, _ in self._recent)
             _logger.warning(
                 "the Redis limiter at %s is unreachable (%s); pacing locally at %d/%gs and "
@@ -563,12 +716,8 @@ class RedisRateLimiter(RateLimiter):
         entry = self._async.get(loop)
         if entry is None:
             import redis.asyncio
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
 
-            client = redis.asyncio.Redis.from_url(
-                self.backend.url, retry=Retry(NoBackoff(), 0), **self.backend.connection_options()
-            )
+            client = _client(redis.asyncio, self.backend)
             # Closed when the loop shuts down: asyncio.run() and runners close the loop's
             # async generators first, which runs this one's ``finally``. Without it the
             # connections would outlive their loop and be reported unclosed.
@@ -591,8 +740,9 @@ class RedisRateLimiter(RateLimiter):
             return
         if info is None or info.remaining is None or info.reset is None:
             return
+        reset = min(max(0.0, info.reset), self.hold_cap())
         with self._lock:
-            self._observation = (info.remaining, time.monotonic() + max(0.0, info.reset))
+            self._observation = (info.remaining, time.monotonic() + reset)
         if info.remaining <= 0:
             self._publish()
 

@@ -8,8 +8,8 @@ from typing import Any, Final, cast
 
 import attrs
 import httpx
-from klaviyo_profile_import.models import PostProfileResponse
-from klaviyo_profile_import.payloads import PostProfileResponseDataAttributes
+
+from ._generated import PostProfileResponse, PostProfileResponseDataAttributes
 
 __all__ = ["ProfileResult", "RateLimitInfo"]
 

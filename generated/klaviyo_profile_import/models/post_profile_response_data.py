@@ -27,7 +27,7 @@ class PostProfileResponseData:
     Attributes:
         type_ (None | ProfileEnum | Unset): Always "profile".
         id (None | str | Unset): Klaviyo's identifier of the profile.
-        attributes (None | PostProfileResponseDataAttributes | Unset):
+        attributes (None | PostProfileResponseDataAttributes | Unset): The profile attributes as stored.
         relationships (None | PostProfileResponseDataRelationships | Unset):
         links (None | ObjectLinks | Unset): Where the profile can be fetched.
     """

@@ -43,6 +43,7 @@ from ..errors import (
     APIStatusError,
     InvalidInputError,
     KlaviyoError,
+    LimiterUnavailableError,
 )
 from ..extras import MissingExtraError
 from ..result import ProfileResult
@@ -638,6 +639,8 @@ def import_(
         fail(f"{file.name} is not UTF-8 text: {exc.reason}", 2)
     except csv.Error as exc:  # a NUL byte, say: a binary file named .csv
         fail(f"{file.name} cannot be read as CSV: {exc}", 2)
+    except LimiterUnavailableError as exc:  # a ConnectionError, so before OSError
+        fail(str(exc))
     except OSError as exc:
         fail(f"cannot read {file.name}: {exc.strerror or exc}", 2)
     except InvalidInputError as exc:
@@ -664,6 +667,8 @@ def import_(
             "one instead, never in a second job",
             highlight=False,
         )
+    if summary.source is not None:
+        console.print(f"{file.name}: {summary.source.describe()}", highlight=False)
     console.print(f"journal: {settings.journal_file}", highlight=False)
     if summary.reject_file_rows:
         console.print(

@@ -16,14 +16,15 @@ Cells: an empty cell leaves the field unchanged (it is omitted); the ``--null-to
 it (sent as ``null``). Columns map to fields by name (``email``, ``first_name``, ``kx`` or
 ``_kx``, ``location.city`` or ``location_city``, ``properties.<key>``), or by ``--map``.
 An unknown CSV column stops the import before anything is sent; a bad row (wrong number of
-cells, a malformed JSON line, a value the field cannot take, a 4xx answer) is rejected with
-its reason and the rest proceed.
+cells, a malformed JSON line, a row too large to send, a value the field cannot take, a 4xx
+answer) is rejected with its reason and the rest proceed. Reading the file, and what the
+readers refuse (a CSV file ending inside a quote, rows swallowed by an open quote, rows past
+the size limit, repeated JSON member names), is in :mod:`.sources`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import collections
 import contextlib
 import csv
@@ -33,7 +34,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -54,9 +55,16 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..body import decode_json
-from ..bulk import AUTO_BULK_MIN_PROFILES, PreparedProfile, prepare_profile
-from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
+from .._generated import bulk_jobs_available, missing_job_operations
+from ..bulk import (
+    AUTO_BULK_MIN_PROFILES,
+    PreparedProfile,
+    prepare_profile,
+)
+from ..bulk import (
+    IDENTIFIER_ATTRIBUTES as _BULK_IDENTIFIERS,
+)
+from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body, KlaviyoProfiles
 from ..errors import (
     APIError,
     APIStatusError,
@@ -71,6 +79,17 @@ from .common import scrub
 from .fields import Target, assemble_body, coerce_text, resolve_target
 from .jobs import ChunkRow, JobPipeline, JobWaitError, item_payload_limit
 from .journal import DONE_STATES, FINAL_STATES, Journal, JournalError, Outcome, row_hash
+from .sources import (
+    Format,
+    HeaderError,
+    SourceRow,
+    SourceStats,
+    count_rows,
+    csv_header,
+    detect_format,
+    read_rows,
+    text_encoding,
+)
 
 __all__ = [
     "HeaderError",
@@ -80,180 +99,34 @@ __all__ = [
     "PreflightError",
     "RejectFileError",
     "SourceRow",
+    "SourceStats",
     "Via",
     "detect_format",
     "read_rows",
     "run_import",
+    "text_encoding",
     "use_bulk",
 ]
 
-Format = Literal["csv", "jsonl"]
 Via = Literal["auto", "bulk", "single"]
-
-# Large CSV cells (long property values) are legitimate; the default 128 KiB field limit is
-# raised to the endpoint's whole payload limit, beyond which the row cannot be sent anyway.
-csv.field_size_limit(max(csv.field_size_limit(), 1 << 20))
-
-
-class HeaderError(Exception):
-    """The file cannot be imported as it is (e.g. an unknown column); nothing was sent."""
-
-
-@dataclass
-class SourceRow:
-    """One record of the input file.
-
-    ``original`` is the row as it was read (a JSON list of the CSV cells, or the JSON line),
-    kept for the reject file; ``record`` maps column names to cell values, or is ``None``
-    with ``error`` set when the row could not be read.
-    """
-
-    number: int
-    original: str
-    record: dict[str, Any] | None
-    error: str | None = None
-
-
-def detect_format(path: Path, override: str | None) -> Format:
-    """``csv`` or ``jsonl``, from ``--format`` or the file name."""
-    if override:
-        return "jsonl" if override.lower() in ("jsonl", "ndjson") else "csv"
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix in (".csv", ".txt", ""):
-        return "csv"
-    if suffix == ".json":
-        # A .json file is usually one array, which cannot be streamed row by row.
-        raise HeaderError(
-            f"{path.name}: import reads JSON Lines (one object per line); "
-            "name the file .jsonl or pass --format jsonl"
-        )
-    raise HeaderError(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
-
-
-def text_encoding(name: str) -> str:
-    """The codec for ``--encoding``: UTF-8 reads as ``utf-8-sig`` (a byte order mark that
-    spreadsheet programs write is not part of the first column's name)."""
-    try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        raise HeaderError(
-            f"--encoding: unknown encoding {name!r} (e.g. utf-8, cp1252, latin-1)"
-        ) from None
-    return "utf-8-sig" if codec == "utf-8" else codec
-
-
-def csv_header(path: Path, *, delimiter: str = ",", encoding: str = "utf-8-sig") -> list[str]:
-    """The header row of a CSV file."""
-    with path.open(newline="", encoding=encoding) as handle:
-        header = next(csv.reader(handle, delimiter=delimiter), None)
-    if not header:
-        raise HeaderError(f"{path.name} has no header row")
-    return header
-
-
-def read_rows(
-    path: Path, fmt: Format, *, delimiter: str = ",", encoding: str = "utf-8-sig"
-) -> Iterator[SourceRow]:
-    """The file's data rows, one at a time (blank lines skipped, numbers from 1)."""
-    if fmt == "csv":
-        yield from _read_csv(path, delimiter, encoding)
-    else:
-        yield from _read_jsonl(path, encoding)
-
-
-def count_rows(
-    path: Path, fmt: Format, *, delimiter: str = ",", encoding: str = "utf-8-sig"
-) -> int:
-    """Data rows in the file, for the progress bar (one streaming pass).
-
-    The pass also proves the whole file is UTF-8 text, so a bad byte at the end stops the
-    import before its first request rather than part way (``HeaderError``).
-    """
-    with path.open(newline="", encoding=encoding) as handle:
-        lines = _text_lines(handle, path, encoding)
-        if fmt == "csv":
-            rows = csv.reader(lines, delimiter=delimiter)
-            return max(0, sum(1 for cells in rows if cells) - 1)
-        return sum(1 for line in lines if line.strip())
-
-
-def _text_lines(handle: Iterable[str], path: Path, encoding: str) -> Iterator[str]:
-    try:
-        for number, line in enumerate(handle, start=1):
-            if "\x00" in line:
-                # UTF-16 without a byte order mark decodes as "UTF-8" full of NULs.
-                raise HeaderError(
-                    f"{path.name} line {number} has a NUL byte: not UTF-8 text (saved as "
-                    "UTF-16, or not a text file?)"
-                )
-            yield line
-    except UnicodeDecodeError as exc:
-        # No line number: the decoder reads ahead in blocks, so it would be a guess.
-        if encoding == "utf-8-sig":
-            raise HeaderError(
-                f"{path.name} is not UTF-8 text ({exc.reason}); save it as UTF-8, or name "
-                "its encoding with --encoding (e.g. cp1252, latin-1)"
-            ) from None
-        raise HeaderError(f"{path.name} is not {encoding} text ({exc.reason})") from None
-
-
-def _read_csv(path: Path, delimiter: str, encoding: str) -> Iterator[SourceRow]:
-    with path.open(newline="", encoding=encoding) as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
-        header = next(reader, None) or []
-        number = 0
-        for cells in reader:
-            if not cells:
-                continue
-            number += 1
-            original = json.dumps(cells, ensure_ascii=False)
-            if len(cells) != len(header):
-                yield SourceRow(
-                    number,
-                    original,
-                    None,
-                    f"row has {len(cells)} cells, the header has {len(header)} columns",
-                )
-                continue
-            yield SourceRow(number, original, dict(zip(header, cells, strict=True)))
-
-
-def _read_jsonl(path: Path, encoding: str) -> Iterator[SourceRow]:
-    with path.open(encoding=encoding) as handle:
-        number = 0
-        for line in handle:
-            text = line.rstrip("\r\n")
-            if not text.strip():
-                continue
-            number += 1
-            try:
-                record = decode_json(text)
-            except ValueError as exc:
-                yield SourceRow(number, text, None, f"not valid JSON: {exc}")
-                continue
-            if not isinstance(record, dict):
-                yield SourceRow(
-                    number, text, None, f"expected a JSON object, got {type(record).__name__}"
-                )
-                continue
-            yield SourceRow(number, text, record)
 
 
 #: What a profile can be identified by, as column names (``id`` and the identifier attributes).
-IDENTIFIER_NAMES: tuple[str, ...] = (
-    "id",
-    *(
-        name
-        for name in ("email", "phone_number", "external_id", "anonymous_id", "_kx")
-        if name in facts.REQUEST_ATTRIBUTES
-    ),
-)
+IDENTIFIER_NAMES: tuple[str, ...] = ("id", *_BULK_IDENTIFIERS)
 IDENTIFIER_TARGETS: frozenset[Target] = frozenset(resolve_target(name) for name in IDENTIFIER_NAMES)
 NO_IDENTIFIER = (
     f"no identifier: a profile needs a value in at least one of {', '.join(IDENTIFIER_NAMES)}"
 )
+
+
+def _no_identifier(body: Mapping[str, Any]) -> str:
+    """Why a body with no identifier key is refused: a value the client's checks refuse (an
+    identifier of the wrong type), or else that it names no profile."""
+    try:
+        prepare_profile(body)
+    except InvalidInputError as exc:
+        return str(exc)
+    return NO_IDENTIFIER
 
 
 class RowMapper:
@@ -433,6 +306,8 @@ class ImportSummary:
     #: Rows of a job request that may have created a job (a run killed while asking, a
     #: timeout or a 5xx after sending), sent one by one instead: never in another job.
     in_doubt: int = 0
+    #: Where the file's lines went (rows, header, blank lines, multi-line cells).
+    source: SourceStats | None = None
 
     @property
     def sent(self) -> int:
@@ -740,8 +615,8 @@ _BULK_WINDOW = 256
 
 def use_bulk(via: Via, total: int) -> bool:
     """Whether rows may go in bulk import jobs: ``--via bulk``, or ``auto`` for a file of at
-    least :data:`SMALL_FILE_ROWS` data rows."""
-    if via == "single":
+    least :data:`SMALL_FILE_ROWS` data rows, on a revision that has bulk jobs."""
+    if via == "single" or not bulk_jobs_available():
         return False
     return via == "bulk" or total >= SMALL_FILE_ROWS
 
@@ -770,9 +645,15 @@ async def _run(
 ) -> None:
     mapper = RowMapper(settings.mapping, settings.null_token)
     header: list[str] | None = None
+    identifier_columns: list[int] | None = None
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
         mapper.check_header(header)
+        identifier_columns = [
+            position
+            for position, column in enumerate(header)
+            if mapper.target(column) in IDENTIFIER_TARGETS
+        ]
     fingerprint = settings.fingerprint(header)
     fatal: list[BaseException] = []
 
@@ -995,14 +876,21 @@ async def _run(
             fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
         # Rows past this one have no earlier outcome, so none of them can be skipped.
         resumed_up_to = journal.last_row()
-        for row in read_rows(settings.path, settings.fmt, **settings.text_format()):
+        rows = read_rows(
+            settings.path,
+            settings.fmt,
+            delimiter=settings.delimiter,
+            encoding=settings.encoding,
+            identifier_columns=identifier_columns,
+        )
+        for row in rows:
             if fatal:
                 break
             last_row = row.number
             if row.number % 256 == 0:
                 # Reading does not wait while rows go in a chunk: let the jobs be polled.
                 await asyncio.sleep(0)
-            content_hash = row_hash(fingerprint, row.original)
+            content_hash = row_hash(fingerprint, row.content)
             try:
                 prior = journal.status(row.number, content_hash)
                 again = prior in FINAL_STATES and _send_again(prior, row, mapper, journal)
@@ -1026,8 +914,10 @@ async def _run(
                 continue
             keys = identity_keys(body)
             if not keys:
-                # Klaviyo refuses a profile with no identifier; no request needed to know.
-                finish(row, content_hash, "rejected", error=NO_IDENTIFIER)
+                # Klaviyo refuses a profile with no identifier; no request needed to know. An
+                # identifier that is there but not a string (an email given as 123) is named
+                # as such by the client's own check, rather than as missing.
+                finish(row, content_hash, "rejected", error=_no_identifier(body))
                 continue
             prepared: PreparedProfile | None = None
             if summary.bulk:
@@ -1245,17 +1135,47 @@ def _lock(settings: ImportSettings) -> filelock.BaseFileLock:
     return lock
 
 
+def _reach_limiter(settings: ImportSettings) -> None:
+    """Make the rate limiter now, so that a shared one out of reach
+    (``LimiterUnavailableError``) stops the import before any file is created. Limiters are
+    kept per process, key and backend: the client the import makes next uses this one."""
+    if settings.pacing:
+        with KlaviyoProfiles(
+            api_key=settings.api_key,
+            base_url=settings.base_url or DEFAULT_BASE_URL,
+            allow_insecure_http=settings.allow_insecure_http,
+            limiter_backend=settings.limiter,
+        ):
+            pass
+
+
 def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
     """Run (or resume) an import; the journal and reject file are updated as it goes.
 
     Everything that would stop the import part way is checked before the first request:
     the columns, the encoding of the whole file, that the journal and the reject file can be
-    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``).
+    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``);
+    and, before any file is created, that the rate limiter can be made.
     """
-    total = count_rows(settings.path, settings.fmt, **settings.text_format())  # proves text
+    if settings.via != "single" and not bulk_jobs_available():
+        missing = ", ".join(missing_job_operations())
+        if settings.via == "bulk":
+            raise PreflightError(
+                f"--via bulk: revision {facts.REVISION} has no bulk import jobs ({missing}); "
+                "use --via auto or --via single, which send every row one by one"
+            )
+        console.print(
+            f"note: revision {facts.REVISION} has no bulk import jobs ({missing}); every row "
+            "goes one by one through Create or Update Profile",
+            highlight=False,
+        )
+    # Proves the file is text (with every CSV quote closed) before the first request.
+    source = count_rows(settings.path, settings.fmt, **settings.text_format())
+    total = source.rows
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
         RowMapper(settings.mapping, settings.null_token).check_header(header)
+    _reach_limiter(settings)
     _check_paths(settings)
     started = time.monotonic()
     lock = _lock(settings)
@@ -1273,7 +1193,7 @@ def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
                     highlight=False,
                 )
             reporter = Reporter(console, total)
-            summary = ImportSummary(total=total)
+            summary = ImportSummary(total=total, source=source)
             try:
                 with reporter:
                     asyncio.run(_run(settings, journal, reporter, summary))

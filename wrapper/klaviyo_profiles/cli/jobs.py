@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import httpx
 from klaviyo_profile_import import facts
 
+from .._generated import bulk_jobs_available
 from ..bulk import (
     BULK_OPERATION,
     BulkChunker,
@@ -46,6 +47,7 @@ from ..errors import (
     APIError,
     APIStatusError,
     AuthenticationError,
+    BulkImportUnavailableError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -70,8 +72,10 @@ SingleSender = Callable[["ChunkRow"], Awaitable[Outcome | None]]
 
 
 def item_payload_limit() -> int | None:
-    """Bytes one profile may take in a job (``None``: the revision states no limit)."""
-    return facts.OPERATIONS[BULK_OPERATION].item_payload_limit_bytes
+    """Bytes one profile may take in a job (``None``: no revision states a limit, or the
+    revision has no jobs)."""
+    operation = facts.OPERATIONS.get(BULK_OPERATION)
+    return None if operation is None else operation.item_payload_limit_bytes
 
 
 class JobWaitError(Exception):
@@ -147,7 +151,11 @@ class JobPipeline:
         self.poll_interval = poll_interval
         self.max_poll_interval = max(max_poll_interval, poll_interval)
         self.job_timeout = job_timeout
-        self._chunker: BulkChunker[ChunkRow] = BulkChunker(size=_size, max_items=job_size)
+        # A revision without bulk jobs has no limits to chunk by; the importer then places no
+        # row (every row goes one by one) and only an earlier run's jobs are followed.
+        self._chunker: BulkChunker[ChunkRow] | None = (
+            BulkChunker(size=_size, max_items=job_size) if bulk_jobs_available() else None
+        )
         self._future = self._new_future()
         # A slot is taken when a chunk is handed over and given back when its job's outcomes
         # are recorded (or it could not start): bounds chunks in memory and jobs in flight.
@@ -175,7 +183,7 @@ class JobPipeline:
     @property
     def pending(self) -> int:
         """Rows in the chunk being filled."""
-        return len(self._chunker)
+        return 0 if self._chunker is None else len(self._chunker)
 
     @property
     def filling(self) -> asyncio.Future[int | None]:
@@ -189,6 +197,8 @@ class JobPipeline:
         ``max_jobs`` chunks are being sent or processed.
         """
         chunker = self._chunker
+        if chunker is None:
+            raise BulkImportUnavailableError(BULK_OPERATION, facts.REVISION)
         if len(chunker) and chunker.pending_bytes + 1 + len(row.encoded) > chunker.max_bytes:
             await self.flush()
         future = self._future
@@ -200,7 +210,7 @@ class JobPipeline:
     async def flush(self) -> None:
         """Start the chunk being filled now (at the end of the file, or when rows of the
         single path wait for it)."""
-        rows = self._chunker.flush()
+        rows = self._chunker.flush() if self._chunker is not None else []
         if rows:
             await self._hand_over(rows, self._future)
 
@@ -220,7 +230,7 @@ class JobPipeline:
     def abandon(self) -> None:
         """Stopping: rows of the chunk being filled are not sent (nor journalled, so a re-run
         sends them); rows waiting for it are let go."""
-        rows = self._chunker.flush()
+        rows = self._chunker.flush() if self._chunker is not None else []
         if not self._future.done():
             self._future.set_result(rows[0].number if rows else 0)
 
@@ -439,7 +449,8 @@ class JobPipeline:
             except (AuthenticationError, PermissionDeniedError) as exc:
                 self.fatal.append(exc)
                 return
-            except BulkImportJobTimeoutError as exc:
+            except (BulkImportJobTimeoutError, BulkImportUnavailableError) as exc:
+                # Unavailable: an earlier run's job on a revision this client has no jobs in.
                 self.fatal.append(JobWaitError(scrub(str(exc))))
                 return
             except APIError as exc:

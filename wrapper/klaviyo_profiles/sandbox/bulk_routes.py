@@ -26,6 +26,7 @@ import base64
 import binascii
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from .config import BulkJobConfig
 from .error_responses import ErrorResponse, error_object, json_pointer, throttled
 from .exchange import (
     ADMIN_PREFIX,
+    DRAIN_LIMIT,
     DroppedResponse,
     api_response,
     base_url_of,
@@ -97,8 +99,22 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
+# Where each route is served when the revision does not say (links of a revision that can
+# start jobs but not read them).
+_CANONICAL_PATHS = {
+    CREATE_JOB: "/api/profile-bulk-import-jobs",
+    GET_JOB: "/api/profile-bulk-import-jobs/{job_id}",
+    LIST_ERRORS: "/api/profile-bulk-import-jobs/{job_id}/import-errors",
+}
+_PATH_PARAMETER = re.compile(r"\{[^/{}]*\}")
+
+
 def _path(operation_id: str) -> str:
-    return facts.OPERATIONS[operation_id].path
+    """The operation's path as the revision spells it (trailing slash included), with its
+    parameter named ``job_id`` whatever the revision calls it."""
+    operation = facts.OPERATIONS.get(operation_id)
+    path = _CANONICAL_PATHS[operation_id] if operation is None else operation.path
+    return _PATH_PARAMETER.sub("{job_id}", path)
 
 
 def _encoded_size(value: Any) -> int:
@@ -225,7 +241,7 @@ def check_job_request(document: Any, config: BulkJobConfig) -> tuple[list[Any], 
     """The profiles and list ids of a job request; ``ErrorResponse`` (400 or 413) when it cannot
     start a job. CPU-bound for large jobs (about 60 microseconds a profile)."""
     profiles, lists = _envelope(document)
-    if len(profiles) > config.item_limit:
+    if config.item_limit is not None and len(profiles) > config.item_limit:
         raise ErrorResponse.single(
             400,
             "invalid",
@@ -248,7 +264,8 @@ def check_job_request(document: Any, config: BulkJobConfig) -> tuple[list[Any], 
             pointer=profile_pointer(index),
         )
         for index, profile in enumerate(profiles)
-        if (size := _encoded_size(profile)) > config.item_payload_limit_bytes
+        if config.item_payload_limit_bytes is not None
+        and (size := _encoded_size(profile)) > config.item_payload_limit_bytes
     ]
     if oversized:
         raise ErrorResponse(413, oversized)
@@ -450,7 +467,8 @@ async def _dropped(state: SandboxState, request: Request, entry: dict[str, Any])
 async def create_job(request: Request) -> Response:
     """``POST /api/profile-bulk-import-jobs``: queue a job (202)."""
     limit = state_of(request).config.jobs.payload_limit_bytes
-    return await _serve(request, CREATE_JOB, _create_job, body_limit=limit)
+    body_limit = DRAIN_LIMIT if limit is None else limit  # None: no limit stated
+    return await _serve(request, CREATE_JOB, _create_job, body_limit=body_limit)
 
 
 async def _create_job(request: Request, state: SandboxState, exchange: _Exchange) -> Response:
@@ -585,13 +603,17 @@ async def admin_finish_jobs(request: Request) -> Response:
 
 
 def bulk_routes() -> list[Route]:
-    """The job routes (each path also with the other trailing-slash spelling) and their admin
-    routes."""
-    create = _path(CREATE_JOB)
-    one = _path(GET_JOB)
-    errors = _path(LIST_ERRORS).replace("{id}", "{job_id}")
+    """The job routes the revision has (each path also with the other trailing-slash spelling)
+    and their admin routes."""
     routes: list[Route] = []
-    for path, endpoint in ((create, create_job), (one, get_job), (errors, list_errors)):
+    for operation_id, endpoint in (
+        (CREATE_JOB, create_job),
+        (GET_JOB, get_job),
+        (LIST_ERRORS, list_errors),
+    ):
+        if operation_id not in facts.OPERATIONS:
+            continue  # the revision has no such operation: nor does its sandbox
+        path = _path(operation_id)
         method = "POST" if endpoint is create_job else "GET"
         routes.append(Route(path, endpoint, methods=[method]))
         routes.append(Route(other_path(path), endpoint, methods=[method]))

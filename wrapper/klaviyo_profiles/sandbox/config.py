@@ -72,11 +72,12 @@ def _default_operation_rate_limits() -> dict[str, RateLimitConfig]:
     return {name: RateLimitConfig.for_operation(name) for name in BULK_OPERATIONS}
 
 
-def _bulk_limit(name: str) -> int:
-    value = getattr(facts.OPERATIONS["bulk_import_profiles"], name)
-    if not isinstance(value, int):  # a revision without bulk jobs leaves them None
-        raise RuntimeError(f"the spec states no {name} for bulk_import_profiles")
-    return value
+def _bulk_limit(name: str) -> int | None:
+    # The revision's figure, or the nearest published revision's where it states none
+    # (facts.OPERATIONS[...].fallbacks says which); None without jobs or any such figure,
+    # and the sandbox then checks no such limit.
+    operation = facts.OPERATIONS.get("bulk_import_profiles")
+    return None if operation is None else getattr(operation, name)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ class BulkJobConfig:
     workers is free, is processed at ``profiles_per_second`` (``processing``) until it is
     ``complete``. Progress is a function of the clock, so these figures are what a client
     observes whatever the load on the machine. The request limits default to the revision's
-    (``facts.OPERATIONS``); lower ones let tests reach them with small requests.
+    (``facts.OPERATIONS``); lower ones let tests reach them with small requests; ``None`` (no
+    revision states one, or the revision has no jobs) checks none.
     """
 
     queue_delay: float = 1.0
@@ -97,9 +99,11 @@ class BulkJobConfig:
     cancel_after: float = 0.5
     #: Seconds from creation to the ``expires_at`` a job reports.
     expires_after: float = 7 * 24 * 3600.0
-    item_limit: int = field(default_factory=lambda: _bulk_limit("item_limit"))
-    payload_limit_bytes: int = field(default_factory=lambda: _bulk_limit("payload_limit_bytes"))
-    item_payload_limit_bytes: int = field(
+    item_limit: int | None = field(default_factory=lambda: _bulk_limit("item_limit"))
+    payload_limit_bytes: int | None = field(
+        default_factory=lambda: _bulk_limit("payload_limit_bytes")
+    )
+    item_payload_limit_bytes: int | None = field(
         default_factory=lambda: _bulk_limit("item_payload_limit_bytes")
     )
 
@@ -115,7 +119,7 @@ class BulkJobConfig:
         if self.expires_after <= 0:
             raise ValueError("expires_after must be positive")
         for name in ("item_limit", "payload_limit_bytes", "item_payload_limit_bytes"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
 
     def to_dict(self) -> dict[str, Any]:

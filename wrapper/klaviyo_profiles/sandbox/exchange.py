@@ -20,9 +20,9 @@ from .state import SandboxState
 
 ADMIN_PREFIX = "/sandbox"
 _JSON = "application/json"
-# Bytes of an over-limit body read and thrown away, so the client can finish sending and
-# receive the 413 instead of a broken pipe.
-_DRAIN_LIMIT = 16 * 1024 * 1024
+#: Bytes of an over-limit body read and thrown away, so the client can finish sending and
+#: receive the 413 instead of a broken pipe; also the most a route with no stated limit reads.
+DRAIN_LIMIT = 16 * 1024 * 1024
 
 
 def other_path(path: str) -> str:
@@ -108,7 +108,7 @@ async def read_body(request: Request, limit: int) -> tuple[bytes, bool]:
         size += len(chunk)
         if size <= limit:
             chunks.append(chunk)
-        elif size > _DRAIN_LIMIT:
+        elif size > DRAIN_LIMIT:
             break
     return b"".join(chunks), size > limit
 

@@ -20,7 +20,7 @@ from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
-    id: str,
+    job_id: str,
     *,
     fieldsimport_error: list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem]
     | Unset = UNSET,
@@ -52,8 +52,8 @@ def _get_kwargs(
 
     _kwargs: dict[str, Any] = {
         "method": "get",
-        "url": "/api/profile-bulk-import-jobs/{id}/import-errors".format(
-            id=quote(str(id), safe=""),
+        "url": "/api/profile-bulk-import-jobs/{job_id}/import-errors".format(
+            job_id=quote(str(job_id), safe=""),
         ),
         "params": params,
     }
@@ -119,7 +119,7 @@ def _build_response(
 
 
 def sync_detailed(
-    id: str,
+    job_id: str,
     *,
     client: AuthenticatedClient | Client,
     fieldsimport_error: list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem]
@@ -140,7 +140,7 @@ def sync_detailed(
     absent.
 
     Args:
-        id (str):
+        job_id (str):
         fieldsimport_error (list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem] | Unset):
         pagecursor (str | Unset):
         pagesize (int | Unset):  Default: 20.
@@ -155,7 +155,7 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
-        id=id,
+        job_id=job_id,
         fieldsimport_error=fieldsimport_error,
         pagecursor=pagecursor,
         pagesize=pagesize,
@@ -171,7 +171,7 @@ def sync_detailed(
 
 
 def sync(
-    id: str,
+    job_id: str,
     *,
     client: AuthenticatedClient | Client,
     fieldsimport_error: list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem]
@@ -193,7 +193,7 @@ def sync(
     absent.
 
     Args:
-        id (str):
+        job_id (str):
         fieldsimport_error (list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem] | Unset):
         pagecursor (str | Unset):
         pagesize (int | Unset):  Default: 20.
@@ -208,7 +208,7 @@ def sync(
     """
 
     return sync_detailed(
-        id=id,
+        job_id=job_id,
         client=client,
         fieldsimport_error=fieldsimport_error,
         pagecursor=pagecursor,
@@ -219,7 +219,7 @@ def sync(
 
 
 async def asyncio_detailed(
-    id: str,
+    job_id: str,
     *,
     client: AuthenticatedClient | Client,
     fieldsimport_error: list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem]
@@ -240,7 +240,7 @@ async def asyncio_detailed(
     absent.
 
     Args:
-        id (str):
+        job_id (str):
         fieldsimport_error (list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem] | Unset):
         pagecursor (str | Unset):
         pagesize (int | Unset):  Default: 20.
@@ -255,7 +255,7 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
-        id=id,
+        job_id=job_id,
         fieldsimport_error=fieldsimport_error,
         pagecursor=pagecursor,
         pagesize=pagesize,
@@ -269,7 +269,7 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    id: str,
+    job_id: str,
     *,
     client: AuthenticatedClient | Client,
     fieldsimport_error: list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem]
@@ -291,7 +291,7 @@ async def asyncio(
     absent.
 
     Args:
-        id (str):
+        job_id (str):
         fieldsimport_error (list[GetErrorsForBulkImportProfilesJobFieldsimportErrorItem] | Unset):
         pagecursor (str | Unset):
         pagesize (int | Unset):  Default: 20.
@@ -307,7 +307,7 @@ async def asyncio(
 
     return (
         await asyncio_detailed(
-            id=id,
+            job_id=job_id,
             client=client,
             fieldsimport_error=fieldsimport_error,
             pagecursor=pagecursor,
