@@ -217,6 +217,19 @@ MARKED: dict[str, tuple[str, ...]] = {
     "test_explicit_timeout_takes_precedence_over_the_http_client": (SLOW,),
     "tests/wrapper/test_unsendable_values.py::"
     "test_huge_values_are_refused_after_reading_about_the_limit": (SLOW,),
+    "tests/cli/test_cli_import_sources.py::"
+    "test_quote_tracking_ends_records_where_the_csv_module_does": (SLOW,),
+    "tests/cli/test_cli_import_sources.py::"
+    "test_a_huge_row_is_rejected_with_an_excerpt_and_its_line": (SLOW,),
+    "tests/cli/test_import_without_jobs.py::"
+    "test_via_auto_sends_every_row_one_by_one_after_one_notice": (SLOW,),
+    "tests/integration/test_limiter_wait.py::"
+    "test_concurrent_async_calls_that_would_wait_past_total_timeout_fail_and_send_nothing": (SLOW,),
+    "tests/integration/test_limiter_wait.py::"
+    "test_a_bulk_job_call_that_would_wait_past_total_timeout_fails_and_sends_nothing": (SLOW,),
+    "tests/wrapper/test_generated_binding.py::test_the_async_client_degrades_the_same_way": (SLOW,),
+    "tests/wrapper/test_generated_binding.py::"
+    "test_only_the_binding_imports_names_that_come_from_klaviyos_spec": (SLOW,),
 }
 
 
