@@ -11,7 +11,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-FLOORS = Path(__file__).resolve().parent.parent / "ci" / "floors.txt"
+FLOORS = Path(__file__).resolve().parent.parent / ".ci" / "floors.txt"
 #: What the floors run installs: the runtime dependencies and these extras.
 EXTRAS = (None, "cli", "sandbox", "sqlite")
 

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
+from process_helpers import free_port
 from redis_server import RedisServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -213,11 +214,7 @@ def test_shell_blocks_run_against_the_sandbox(
 
 def run_sandbox_command(script: Path, command: list[str], env: dict[str, str]) -> None:
     """``sandbox --port 8080``, on a free port instead: serve, answer, stop."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     args = [str(port) if arg == "8080" else arg for arg in command[1:]]
     server = subprocess.Popen([str(script), *args], env=env, stdout=subprocess.PIPE, text=True)
     try:

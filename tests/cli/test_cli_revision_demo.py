@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from klaviyo_profile_import import facts
 from klaviyo_profiles.revision import revision_status
 from klaviyo_profiles.sandbox import Sandbox
+from process_helpers import free_port as _free_port
+from process_helpers import start_module
 
 
 def test_revision_in_process() -> None:
@@ -98,25 +99,16 @@ def test_demo_against_a_server_needs_a_key(monkeypatch: object, cli_env: dict[st
     assert result.returncode == 2 and result.stderr.startswith("error: no API key")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_sandbox_command_serves_with_the_sandbox_options(cli_env: dict[str, str]) -> None:
     port = _free_port()
     limits = ["--burst", "2", "--burst-period", "60", "--steady", "3", "--steady-period", "120"]
-    command = [
-        sys.executable,
-        "-m",
+    server = start_module(
         "klaviyo_profiles.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        *limits,
-    ]
-    server = subprocess.Popen(command, env=cli_env, stdout=subprocess.PIPE, text=True)
+        ["sandbox", "--port", str(port), *limits],
+        cli_env,
+        stdout=subprocess.PIPE,
+        stderr=None,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15

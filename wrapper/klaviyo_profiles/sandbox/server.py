@@ -15,7 +15,7 @@ from klaviyo_profile_import import facts
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .app import SandboxState, create_app
+from .app import create_app
 from .bulk_routes import job_view
 from .config import (
     BULK_OPERATIONS,
@@ -29,6 +29,7 @@ from .config import (
     jobs_from,
     rate_limits_from,
 )
+from .state import SandboxState
 
 #: Scopes of a key given with ``--api-key KEY`` alone: reading profiles back, and every
 #: operation of the spec (bulk import jobs need the lists scopes too).
