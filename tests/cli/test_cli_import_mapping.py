@@ -88,6 +88,23 @@ def test_two_columns_naming_one_field_are_refused_naming_both() -> None:
         mapper.check_header(["Email", "E-Mail", "first_name"])
 
 
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        ({"kx": "1", "_kx": "2"}, "kx: expected one value; given by both 'kx' and '_kx'"),
+        ({"First Name": "A", "first_name": "B"}, "given by both 'First Name' and 'first_name'"),
+        ({"location.city": "A", "location": {"city": "B"}}, "location.city: expected one value"),
+        ({"location": {"city": "B"}, "location_city": "A"}, "'location' and 'location_city'"),
+    ],
+)
+def test_a_json_record_naming_one_field_twice_is_refused_naming_both(
+    record: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        RowMapper(ColumnMap(), None).body({"email": "a@example.com", **record})
+    assert words in str(caught.value)
+
+
 def test_the_fields_command_lists_the_names_and_import_help_points_to_it() -> None:
     listed = invoke(["fields"])
     assert listed.exit_code == 0

@@ -205,6 +205,12 @@ def _unknown_columns(unknown: Sequence[tuple[str, str | None]]) -> str:
     return "\n".join(lines)
 
 
+def _given_twice(target: Target, first: str, second: str) -> InvalidInputError:
+    return InvalidInputError(
+        target_name(target), "one value", f"given by both {first!r} and {second!r}"
+    )
+
+
 class RowMapper:
     """Turns a record into a request body, by the column map, the null token and the null
     policy (``omit``: a null is left out, at every depth, as if the cell were empty)."""
@@ -300,10 +306,17 @@ class RowMapper:
         values: list[tuple[Target, Any]] = []
         objects: dict[str, Any] = {}
         types = self.columns.types
+        # Which column gave each field: a JSON Lines record may name one field twice (``kx``
+        # and ``_kx``, ``First Name`` and ``first_name``); a CSV header that does is refused
+        # before anything is sent.
+        given: dict[Target, str] = {}
         for column, cell in record.items():
             target = self.target(column)
             if target is None or cell == "":
                 continue  # skipped column, or empty cell: leave the field unchanged
+            if target in given:
+                raise _given_twice(target, given[target], column)
+            given[target] = column
             if cell is None or (self.null_token is not None and cell == self.null_token):
                 if not self.omit_nulls:
                     values.append((target, None))
@@ -316,6 +329,10 @@ class RowMapper:
                 values.append((target, coerce_text(target, cell)))
             else:
                 values.append((target, cell))
+        for target, column in given.items():
+            whole = objects.get(target[0]) if target[0] in ("location", "properties") else None
+            if isinstance(whole, Mapping) and target[1] in whole:
+                raise _given_twice(target, given[("attribute", target[0])], column)
         return assemble_body(values, objects=objects)
 
     def identifier_columns(self, header: Sequence[str]) -> list[int]:
