@@ -129,6 +129,9 @@ MARKED: dict[str, tuple[str, ...]] = {
         SLOW,
     ),
     "tests/cli/test_cli_revision_demo.py::test_sandbox_help_is_the_sandbox_parser": (SUBPROCESS,),
+    "tests/cli/test_cli_revision_demo.py::test_sandbox_module_help_shows_no_none_default": (
+        SUBPROCESS,
+    ),
     "tests/cli/test_cli_revision_demo.py::test_installed_script_runs": (SUBPROCESS,),
     "tests/cli/test_cli_upsert.py::test_create_update_clear_as_subprocess": (SUBPROCESS, SLOW),
     "tests/cli/test_cli_upsert.py::test_key_is_never_printed": (SUBPROCESS,),
@@ -162,6 +165,12 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_client_options.py::"
     "test_revision_warning_points_at_the_line_that_created_the_client": (SUBPROCESS,),
     # In-process, about a second or more.
+    "tests/cli/test_cli_import_output.py::"
+    "test_nulls_omit_keeps_stored_values_and_lets_rows_go_in_jobs": (SLOW,),
+    "tests/cli/test_cli_import_output.py::"
+    "test_rows_of_a_job_a_resumed_run_polled_to_its_end_count_as_imported": (SLOW,),
+    "tests/cli/test_cli_revision_demo.py::test_demo_in_process_on_the_embedded_sandbox": (SLOW,),
+    "tests/wrapper/test_demo.py": (SLOW,),
     "tests/cli/test_cli_import_order.py::test_rows_of_different_profiles_overlap_in_the_sandbox": (
         SLOW,
     ),
@@ -185,6 +194,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_input_fuzz.py": (SLOW,),
     "tests/wrapper/test_wire_format.py::test_random_mixes_reach_the_wire_exactly": (SLOW,),
     # In-process, about half a second: left out so that the fast loop stays under a minute.
+    "tests/cli/test_cli_import_output.py::test_the_lock_file_is_removed_when_a_run_ends": (SLOW,),
     "tests/cli/test_cli_import_order.py::test_forty_rows_for_one_email_end_with_the_last_row": (
         SLOW,
     ),

@@ -53,12 +53,15 @@ def _stored_lines(text: str) -> list[dict[str, object]]:
 def _check_tour(text: str) -> None:
     assert "-> 201 created" in text and text.count("-> 200 updated") == 3
     stored = _stored_lines(text)
-    assert len(stored) == 4
+    assert len(stored) == 6
     location = stored[1]["location"]
     assert isinstance(location, dict)
     assert location["city"] == "Paris" and location["country"] == "United Kingdom"
     assert stored[2]["last_name"] is None  # cleared with null
     assert stored[3]["first_name"] == "Ada"  # left out: kept
+    assert stored[4]["first_name"] == "Ada"  # null in a bulk job: kept
+    assert stored[5]["first_name"] is None  # routed one by one: cleared
+    assert "error.pointer '/data/attributes/email'" in text
 
 
 def test_demo_in_process_on_the_embedded_sandbox(monkeypatch: object) -> None:
@@ -85,7 +88,8 @@ def test_demo_against_a_given_server(
     assert result.returncode == 0, result.stderr
     assert sandbox.base_url in result.stdout
     _check_tour(result.stdout)
-    assert len(sandbox.profiles()) == 1
+    emails = {profile["attributes"]["email"] for profile in sandbox.profiles()}
+    assert emails == {"ada@example.com", "grace@example.com"}
     no_secret(result.stdout, result.stderr)
 
 
@@ -133,6 +137,18 @@ def test_sandbox_help_is_the_sandbox_parser(cli_env: dict[str, str]) -> None:
     assert result.returncode == 0
     for option in ("--port", "--burst", "--no-rate-limits", "--error-rate", "--fault-script"):
         assert option in result.stdout
+    # Options without a fixed default say what happens without them, never "None".
+    assert "None" not in result.stdout
+    assert "(default: the spec's" in " ".join(result.stdout.split())
+
+
+def test_sandbox_module_help_shows_no_none_default() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "klaviyo_profiles.sandbox", "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and "--bulk-burst" in result.stdout
+    assert "None" not in result.stdout
 
 
 def test_installed_script_runs(cli_env: dict[str, str]) -> None:
