@@ -40,34 +40,6 @@ def _body(**attributes: str) -> dict[str, object]:
 # ---- the lanes, on their own
 
 
-def test_identity_keys_cover_every_identifier_loosely() -> None:
-    keys = identity_keys(
-        {
-            "data": {
-                "type": "profile",
-                "id": "01ABC",
-                "attributes": {
-                    "email": " Ada@Example.COM ",
-                    "phone_number": "+1 (555) 010-0000",
-                    "external_id": "crm-7",
-                    "_kx": "kx1",
-                    "first_name": "Ada",
-                },
-                "meta": {"patch_identifiers": {"append": {"email": "old@example.com"}}},
-            }
-        }
-    )
-    assert keys == {
-        ("id", "01ABC"),
-        ("email", "ada@example.com"),
-        ("phone_number", "15550100000"),
-        ("external_id", "crm-7"),
-        ("_kx", "kx1"),
-        ("email", "old@example.com"),
-    }
-    assert identity_keys(_body(first_name="Nobody")) == frozenset()
-
-
 def test_rows_of_one_profile_run_one_at_a_time_in_file_order() -> None:
     async def scenario() -> tuple[list[int], int]:
         lanes = ProfileLanes()

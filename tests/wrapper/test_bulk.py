@@ -41,11 +41,11 @@ from klaviyo_profiles.bulk import (
 from klaviyo_profiles.client import (
     _poll_settings,
     _poll_timed_out,
-    _safe_to_resubmit,
     _transport_error,
 )
 from klaviyo_profiles.errors import KlaviyoError, error_from_response
 from klaviyo_profiles.result import ProfileResult
+from klaviyo_profiles.retries import job_start_retryable as _safe_to_resubmit
 
 BULK = facts.OPERATIONS["bulk_import_profiles"]
 ADA = {"type": "profile", "attributes": {"email": "ada@example.com", "first_name": "Ada"}}

@@ -33,9 +33,7 @@ Example::
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import logging
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast
@@ -49,12 +47,15 @@ from ._generated import ProfileUpsertQuery, ProfileUpsertQueryResourceObject
 from ._generated import payloads as _payloads
 from .body import check_text, encode_body, prepare_request
 from .errors import (
+    BulkImportJobCancelledError,
+    BulkImportJobTimeoutError,
     BulkImportUnavailableError,
     InvalidInputError,
     KlaviyoError,
     PayloadTooLargeError,
 )
-from .result import ProfileResult
+from .identity import IDENTIFIER_ATTRIBUTES, identity_of, normalise_identifier
+from .result import BulkImportErrorEntry, BulkImportJob, ProfileResult
 
 __all__ = [
     "AUTO_BULK_MIN_PROFILES",
@@ -116,16 +117,6 @@ _logger = logging.getLogger("klaviyo_profiles")
 
 # Keywords of create_or_update_profile that are not attributes.
 _RESOURCE_KEYWORDS = ("id", "meta", "patch_properties", "patch_identifiers")
-#: Identifier attributes of the pinned revision: a profile is matched by any of them (and by
-#: its id). ``anonymous_id`` only where the revision has it (it left in 2025-10-15).
-IDENTIFIER_ATTRIBUTES: tuple[str, ...] = tuple(
-    name
-    for name in ("email", "phone_number", "external_id", "anonymous_id", "_kx")
-    if name in facts.REQUEST_ATTRIBUTES
-)
-_IDENTIFIERS = IDENTIFIER_ATTRIBUTES
-# Characters people put in phone numbers that E.164 has not; dropped when comparing.
-_PHONE_NOISE = re.compile(r"[\s().\-/]")
 # The body's prefix when it holds nothing but "data", as encode_body writes it.
 _DATA_PREFIX = b'{"data":'
 
@@ -298,51 +289,6 @@ def _null_in(value: Any, path: str) -> str | None:
             if found is not None:
                 return found
     return None
-
-
-def normalise_identifier(name: str, value: str) -> str:
-    """One identifier as an identity key (``"email:ada@example.com"``).
-
-    Emails are compared without case or surrounding space (Klaviyo matches them so), phone
-    numbers without spaces, dots, dashes, slashes or brackets; other identifiers as given.
-    Normalising too much only sends more profiles through the single path; too little could
-    put two rows of one profile in one job, where their order is lost.
-
-    Example::
-
-        normalise_identifier("email", " Ada@Example.COM ")   # "email:ada@example.com"
-    """
-    if name == "email":
-        value = value.strip().lower()
-    elif name == "phone_number":
-        value = _PHONE_NOISE.sub("", value)
-    return f"{name}:{value}"
-
-
-def identity_of(resource: Mapping[str, Any]) -> frozenset[str]:
-    """The identity keys of a wire resource object: its identifier attributes, its id, and
-    identifiers ``meta.patch_identifiers`` adds or removes."""
-    keys: set[str] = set()
-    attributes = resource.get("attributes")
-    if isinstance(attributes, Mapping):
-        for name in _IDENTIFIERS:
-            value = attributes.get(name)
-            if isinstance(value, str) and value:
-                keys.add(normalise_identifier(name, value))
-    profile_id = resource.get("id")
-    if isinstance(profile_id, str) and profile_id:
-        keys.add(f"id:{profile_id}")
-    meta = resource.get("meta")
-    patches = meta.get("patch_identifiers") if isinstance(meta, Mapping) else None
-    if isinstance(patches, Mapping):
-        for operation in patches.values():
-            if not isinstance(operation, Mapping):
-                continue
-            for name, values in operation.items():
-                for value in values if isinstance(values, list) else [values]:
-                    if isinstance(name, str) and isinstance(value, str) and value:
-                        keys.add(normalise_identifier(name, value))
-    return frozenset(keys)
 
 
 # -- the job's body -------------------------------------------------------------------------
@@ -595,186 +541,6 @@ def prepare_job(
 
 # -- results --------------------------------------------------------------------------------
 
-JobStatus = Literal["queued", "processing", "complete", "cancelled"]
-_FINAL_STATUSES = frozenset({"complete", "cancelled"})
-
-
-def _timestamp(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    from dateutil.parser import isoparse
-
-    try:
-        return isoparse(value)
-    except (ValueError, OverflowError):
-        return None
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-@attrs.frozen
-class BulkImportJob:
-    """A bulk profile import job as the server last described it.
-
-    Attributes:
-        id: the job's id (poll it with ``get_bulk_import_profiles_job``).
-        status: ``"queued"``, ``"processing"``, ``"complete"`` or ``"cancelled"`` (another
-            value the server adds is kept as it came).
-        total_count: profiles in the job.
-        completed_count: profiles processed so far.
-        failed_count: profiles that failed (their errors: ``get_errors_for_...``).
-        created_at, started_at, completed_at, expires_at: when those happened (``None``
-            until they do).
-        raw: the decoded JSON document.
-
-    Example::
-
-        job = client.bulk_import_profiles(profiles)
-        job = client.wait_for_bulk_import_profiles_job(job.id)
-        job.done, job.status, job.failed_count
-    """
-
-    id: str
-    status: str
-    total_count: int | None
-    completed_count: int | None
-    failed_count: int | None
-    created_at: dt.datetime | None
-    started_at: dt.datetime | None
-    completed_at: dt.datetime | None
-    expires_at: dt.datetime | None
-    raw: Any = attrs.field(repr=False, eq=False)
-
-    @property
-    def done(self) -> bool:
-        """Whether the job has finished (``complete`` or ``cancelled``)."""
-        return self.status in _FINAL_STATUSES
-
-    @classmethod
-    def from_json(cls, document: Any) -> BulkImportJob:
-        """Build from a decoded job document (``{"data": {...}}``).
-
-        Raises:
-            ValueError: the document names no job id.
-        """
-        data = document.get("data") if isinstance(document, Mapping) else None
-        if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
-            raise ValueError("the response names no bulk import job")
-        attributes = data.get("attributes")
-        if not isinstance(attributes, Mapping):
-            attributes = {}
-        status = attributes.get("status")
-        return cls(
-            id=data["id"],
-            status=status if isinstance(status, str) else "unknown",
-            total_count=_count(attributes.get("total_count")),
-            completed_count=_count(attributes.get("completed_count")),
-            failed_count=_count(attributes.get("failed_count")),
-            created_at=_timestamp(attributes.get("created_at")),
-            started_at=_timestamp(attributes.get("started_at")),
-            completed_at=_timestamp(attributes.get("completed_at")),
-            expires_at=_timestamp(attributes.get("expires_at")),
-            raw=document,
-        )
-
-
-_PROFILE_POINTER = re.compile(r"^/data/attributes/profiles/data/(\d+)(?:/|$)")
-
-
-@attrs.frozen
-class BulkImportErrorEntry:
-    """One profile that failed inside a job.
-
-    Attributes:
-        index: the profile's 0-based position in the job's request (from ``pointer``), or
-            ``None`` when the pointer names none.
-        code, title, detail: what went wrong, as the server says it.
-        pointer: ``source.pointer`` (``/data/attributes/profiles/data/7``).
-        original_payload: the profile resource object as it was sent.
-        raw: the decoded error resource.
-
-    Example::
-
-        for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
-            print(entry.index, entry.code, entry.detail)
-    """
-
-    index: int | None
-    code: str | None
-    title: str | None
-    detail: str | None
-    pointer: str | None
-    original_payload: Any = attrs.field(repr=False)
-    raw: Any = attrs.field(repr=False, eq=False)
-
-    @classmethod
-    def from_json(cls, resource: Any) -> BulkImportErrorEntry:
-        """Build from one decoded ``import-error`` resource, tolerating odd members."""
-        attributes = resource.get("attributes") if isinstance(resource, Mapping) else None
-        if not isinstance(attributes, Mapping):
-            attributes = {}
-        source = attributes.get("source")
-        pointer = source.get("pointer") if isinstance(source, Mapping) else None
-        pointer = pointer if isinstance(pointer, str) else None
-        match = _PROFILE_POINTER.match(pointer) if pointer else None
-        return cls(
-            index=int(match.group(1)) if match else None,
-            code=_text(attributes.get("code")),
-            title=_text(attributes.get("title")),
-            detail=_text(attributes.get("detail")),
-            pointer=pointer,
-            original_payload=attributes.get("original_payload"),
-            raw=resource,
-        )
-
-    def describe(self) -> str:
-        """``invalid: Invalid email address (profile 7 of the job)``."""
-        text = self.detail or self.title or "no detail given"
-        if self.code:
-            text = f"{self.code}: {text}"
-        return text if self.index is None else f"{text} (profile {self.index} of the job)"
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-class BulkImportJobTimeoutError(KlaviyoError):
-    """The job had not finished when ``wait_for_bulk_import_profiles_job`` gave up waiting.
-
-    The job is not lost: wait for ``job_id`` again.
-
-    Attributes:
-        job_id: the job's id.
-        job: the job as last read.
-    """
-
-    def __init__(self, job_id: str, job: BulkImportJob | None, timeout: float) -> None:
-        self.job_id = job_id
-        self.job = job
-        self.timeout = timeout
-        status = job.status if job is not None else "unknown"
-        super().__init__(
-            f"bulk import job {job_id} still {status} after {timeout:g} s; "
-            "wait for it again to see it finish"
-        )
-
-
-class BulkImportJobCancelledError(KlaviyoError):
-    """A profile's job was cancelled before it reported an outcome for the profile.
-
-    Attributes:
-        job_id: the cancelled job.
-    """
-
-    def __init__(self, job_id: str) -> None:
-        self.job_id = job_id
-        super().__init__(
-            f"bulk import job {job_id} was cancelled; the profile may not have been imported"
-        )
-
 
 @attrs.frozen
 class ProfileOutcome:
@@ -932,7 +698,7 @@ def membership_profile(profile: PreparedProfile) -> PreparedProfile:
         resource["id"] = profile.resource["id"]
     resource["attributes"] = {
         name: attributes[name]
-        for name in _IDENTIFIERS
+        for name in IDENTIFIER_ATTRIBUTES
         if isinstance(attributes, Mapping) and isinstance(attributes.get(name), str)
     }
     return prepare_profile(resource)

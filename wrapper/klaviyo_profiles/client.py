@@ -58,14 +58,20 @@ from .errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    BulkImportJobTimeoutError,
     InvalidInputError,
     KlaviyoError,
-    RateLimitError,
     error_from_response,
 )
 from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
 from .result import ProfileResult, RateLimitInfo
-from .retries import RetryPolicy, acall_with_retries, call_with_retries, is_retryable
+from .retries import (
+    RetryPolicy,
+    acall_with_retries,
+    call_with_retries,
+    is_retryable,
+    job_start_retryable,
+)
 from .revision import check_revision
 from .settings import check_base_url, check_max_attempts, check_seconds, check_timeout
 
@@ -501,22 +507,6 @@ def _may_have_errors(job: BulkImportJob) -> bool:
     return job.failed_count != 0
 
 
-def _safe_to_resubmit(error: BaseException) -> bool:
-    """Whether a job's start may be tried again: only where no job can have been created.
-
-    A 429 is a refusal. A failure to connect (or to get a pooled connection) means nothing
-    was sent. Anything after the request may have left (a read timeout, a dropped
-    connection, a 5xx) could have created the job, so it is raised instead of repeated: a
-    second attempt could import every profile twice, after a later one.
-    """
-    if isinstance(error, RateLimitError):
-        return True
-    if isinstance(error, APIConnectionError):
-        unsent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-        return isinstance(error.__cause__, unsent)
-    return False
-
-
 _Hybrid = bulk.HybridPlan
 
 
@@ -530,7 +520,7 @@ def _job_from(document: Any) -> BulkImportJob:
 def _poll_timed_out(job_id: str, timeout: float | None) -> Callable[[Any], Any]:
     def timed_out(state: Any) -> Any:
         job = state.outcome.result() if state.outcome is not None else None
-        raise bulk.BulkImportJobTimeoutError(job_id, job, timeout or 0.0)
+        raise BulkImportJobTimeoutError(job_id, job, timeout or 0.0)
 
     return timed_out
 
@@ -771,7 +761,7 @@ class KlaviyoProfiles(_BaseClient):
         job = bulk.prepare_job(profiles, lists)
         request = self._start_job_request(job.content, timeout, extra_headers)
         document = self._send_job_request(
-            request, bulk.BULK_OPERATION, 202, max_attempts, total_timeout, _safe_to_resubmit
+            request, bulk.BULK_OPERATION, 202, max_attempts, total_timeout, job_start_retryable
         )
         return _job_from(document)
 
@@ -1140,7 +1130,7 @@ class AsyncKlaviyoProfiles(_BaseClient):
         job = bulk.prepare_job(profiles, lists)
         request = self._start_job_request(job.content, timeout, extra_headers)
         document = await self._send_job_request(
-            request, bulk.BULK_OPERATION, 202, max_attempts, total_timeout, _safe_to_resubmit
+            request, bulk.BULK_OPERATION, 202, max_attempts, total_timeout, job_start_retryable
         )
         return _job_from(document)
 

@@ -7,6 +7,8 @@ Everything the library raises derives from :class:`KlaviyoError`::
     │   ├── UnknownFieldError                   a name the revision does not know
     │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
     ├── BulkImportUnavailableError              the revision has no such bulk job operation
+    ├── BulkImportJobTimeoutError               a job still running when the wait gave up
+    ├── BulkImportJobCancelledError             a profile's job was cancelled
     ├── RateLimitWaitError                      the limiter's wait exceeds total_timeout
     ├── LimiterUnavailableError (also a         the shared limiter's Redis cannot be
     │   ConnectionError)                        reached as the limiter is created
@@ -38,7 +40,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import httpx
@@ -50,6 +52,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "BulkImportJobCancelledError",
+    "BulkImportJobTimeoutError",
     "BulkImportUnavailableError",
     "ConflictError",
     "ErrorObject",
@@ -182,6 +186,71 @@ class BulkImportUnavailableError(KlaviyoError):
             f"revision {revision} has no bulk profile import job operation {operation}: "
             "send the profiles with create_or_update_profile, or with "
             "create_or_update_profiles(via='auto'), which sends them one by one"
+        )
+
+
+class JobAsRead(Protocol):
+    """What an error holds of a bulk import job: a
+    :class:`~klaviyo_profiles.result.BulkImportJob` (declared by what it offers, as that
+    module builds on this one)."""
+
+    @property
+    def id(self) -> str:
+        """The job's id."""
+
+    @property
+    def status(self) -> str:
+        """``"queued"``, ``"processing"``, ``"complete"``, ``"cancelled"`` or the server's own."""
+
+    @property
+    def total_count(self) -> int | None:
+        """Profiles in the job."""
+
+    @property
+    def completed_count(self) -> int | None:
+        """Profiles processed so far."""
+
+    @property
+    def failed_count(self) -> int | None:
+        """Profiles that failed."""
+
+    @property
+    def done(self) -> bool:
+        """Whether the job has finished."""
+
+
+class BulkImportJobTimeoutError(KlaviyoError):
+    """The job had not finished when ``wait_for_bulk_import_profiles_job`` gave up waiting.
+
+    The job is not lost: wait for ``job_id`` again.
+
+    Attributes:
+        job_id: the job's id.
+        job: the job as last read (a :class:`~klaviyo_profiles.result.BulkImportJob`).
+    """
+
+    def __init__(self, job_id: str, job: JobAsRead | None, timeout: float) -> None:
+        self.job_id = job_id
+        self.job = job
+        self.timeout = timeout
+        status = job.status if job is not None else "unknown"
+        super().__init__(
+            f"bulk import job {job_id} still {status} after {timeout:g} s; "
+            "wait for it again to see it finish"
+        )
+
+
+class BulkImportJobCancelledError(KlaviyoError):
+    """A profile's job was cancelled before it reported an outcome for the profile.
+
+    Attributes:
+        job_id: the cancelled job.
+    """
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        super().__init__(
+            f"bulk import job {job_id} was cancelled; the profile may not have been imported"
         )
 
 

@@ -1,17 +1,29 @@
-"""What a successful upsert returns: :class:`ProfileResult` and :class:`RateLimitInfo`."""
+"""What calls return: :class:`ProfileResult` and :class:`RateLimitInfo` for the single call,
+:class:`BulkImportJob` and :class:`BulkImportErrorEntry` for bulk import jobs, and
+:func:`profile_position`, which reads a profile's place in a job from an error's pointer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, cast
 
 import attrs
 import httpx
 
 from ._generated import PostProfileResponse, PostProfileResponseDataAttributes
 
-__all__ = ["ProfileResult", "RateLimitInfo"]
+__all__ = [
+    "PROFILE_POINTER",
+    "BulkImportErrorEntry",
+    "BulkImportJob",
+    "JobStatus",
+    "ProfileResult",
+    "RateLimitInfo",
+    "profile_position",
+]
 
 _logger = logging.getLogger("klaviyo_profiles")
 #: ``ProfileResult.profile`` has not been built yet.
@@ -129,3 +141,165 @@ def _parse_profile(raw: Any, status_code: int) -> PostProfileResponse | None:
             "%s response could not be parsed into the model; see result.raw", status_code
         )
         return None
+
+
+# -- bulk import jobs -----------------------------------------------------------------------
+
+JobStatus = Literal["queued", "processing", "complete", "cancelled"]
+_FINAL_STATUSES = frozenset({"complete", "cancelled"})
+
+
+def _timestamp(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    # Imported on first use: few calls read a job, and dateutil adds to every import.
+    from dateutil.parser import isoparse
+
+    try:
+        return isoparse(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@attrs.frozen
+class BulkImportJob:
+    """A bulk profile import job as the server last described it.
+
+    Attributes:
+        id: the job's id (poll it with ``get_bulk_import_profiles_job``).
+        status: ``"queued"``, ``"processing"``, ``"complete"`` or ``"cancelled"`` (another
+            value the server adds is kept as it came).
+        total_count: profiles in the job.
+        completed_count: profiles processed so far.
+        failed_count: profiles that failed (their errors: ``get_errors_for_...``).
+        created_at, started_at, completed_at, expires_at: when those happened (``None``
+            until they do).
+        raw: the decoded JSON document.
+
+    Example::
+
+        job = client.bulk_import_profiles(profiles)
+        job = client.wait_for_bulk_import_profiles_job(job.id)
+        job.done, job.status, job.failed_count
+    """
+
+    id: str
+    status: str
+    total_count: int | None
+    completed_count: int | None
+    failed_count: int | None
+    created_at: dt.datetime | None
+    started_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    raw: Any = attrs.field(repr=False, eq=False)
+
+    @property
+    def done(self) -> bool:
+        """Whether the job has finished (``complete`` or ``cancelled``)."""
+        return self.status in _FINAL_STATUSES
+
+    @classmethod
+    def from_json(cls, document: Any) -> BulkImportJob:
+        """Build from a decoded job document (``{"data": {...}}``).
+
+        Raises:
+            ValueError: the document names no job id.
+        """
+        data = document.get("data") if isinstance(document, Mapping) else None
+        if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+            raise ValueError("the response names no bulk import job")
+        attributes = data.get("attributes")
+        if not isinstance(attributes, Mapping):
+            attributes = {}
+        status = attributes.get("status")
+        return cls(
+            id=data["id"],
+            status=status if isinstance(status, str) else "unknown",
+            total_count=_count(attributes.get("total_count")),
+            completed_count=_count(attributes.get("completed_count")),
+            failed_count=_count(attributes.get("failed_count")),
+            created_at=_timestamp(attributes.get("created_at")),
+            started_at=_timestamp(attributes.get("started_at")),
+            completed_at=_timestamp(attributes.get("completed_at")),
+            expires_at=_timestamp(attributes.get("expires_at")),
+            raw=document,
+        )
+
+
+#: A profile's place in a job's request, as error pointers name it
+#: (``/data/attributes/profiles/data/7``, or a member inside it).
+PROFILE_POINTER = re.compile(r"^/data/attributes/profiles/data/(\d+)(?:/|$)")
+
+
+def profile_position(pointer: str | None) -> int | None:
+    """The 0-based position in a job's request of the profile ``pointer`` names, if any.
+
+    Example::
+
+        profile_position("/data/attributes/profiles/data/7/attributes/email")   # 7
+        profile_position("/data/attributes/lists")                              # None
+    """
+    match = PROFILE_POINTER.match(pointer) if pointer else None
+    return int(match.group(1)) if match else None
+
+
+@attrs.frozen
+class BulkImportErrorEntry:
+    """One profile that failed inside a job.
+
+    Attributes:
+        index: the profile's 0-based position in the job's request (from ``pointer``), or
+            ``None`` when the pointer names none.
+        code, title, detail: what went wrong, as the server says it.
+        pointer: ``source.pointer`` (``/data/attributes/profiles/data/7``).
+        original_payload: the profile resource object as it was sent.
+        raw: the decoded error resource.
+
+    Example::
+
+        for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
+            print(entry.index, entry.code, entry.detail)
+    """
+
+    index: int | None
+    code: str | None
+    title: str | None
+    detail: str | None
+    pointer: str | None
+    original_payload: Any = attrs.field(repr=False)
+    raw: Any = attrs.field(repr=False, eq=False)
+
+    @classmethod
+    def from_json(cls, resource: Any) -> BulkImportErrorEntry:
+        """Build from one decoded ``import-error`` resource, tolerating odd members."""
+        attributes = resource.get("attributes") if isinstance(resource, Mapping) else None
+        if not isinstance(attributes, Mapping):
+            attributes = {}
+        source = attributes.get("source")
+        pointer = source.get("pointer") if isinstance(source, Mapping) else None
+        pointer = pointer if isinstance(pointer, str) else None
+        return cls(
+            index=profile_position(pointer),
+            code=_text(attributes.get("code")),
+            title=_text(attributes.get("title")),
+            detail=_text(attributes.get("detail")),
+            pointer=pointer,
+            original_payload=attributes.get("original_payload"),
+            raw=resource,
+        )
+
+    def describe(self) -> str:
+        """``invalid: Invalid email address (profile 7 of the job)``."""
+        text = self.detail or self.title or "no detail given"
+        if self.code:
+            text = f"{self.code}: {text}"
+        return text if self.index is None else f"{text} (profile {self.index} of the job)"
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

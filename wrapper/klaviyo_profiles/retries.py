@@ -49,6 +49,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
+import httpx
 
 from .errors import APIConnectionError, APIStatusError, RateLimitError, ServerError
 
@@ -59,6 +60,8 @@ __all__ = [
     "acall_with_retries",
     "call_with_retries",
     "is_retryable",
+    "job_start_retryable",
+    "request_never_sent",
 ]
 
 if TYPE_CHECKING:
@@ -191,6 +194,35 @@ def is_retryable(error: BaseException) -> bool:
         return error.status_code in RETRYABLE_SERVER_STATUSES
     # APITimeoutError is a subclass of APIConnectionError.
     return isinstance(error, APIConnectionError)
+
+
+#: Transport failures that happen before a request leaves: no connection was made or lent.
+_NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def request_never_sent(error: BaseException) -> bool:
+    """Whether ``error`` (an :class:`~klaviyo_profiles.errors.APIConnectionError`) surely came
+    before the request left: a failure to connect, or to get a pooled connection. After any
+    other transport failure (a read timeout, a dropped connection) the server may have acted
+    on the request.
+
+    Example::
+
+        request_never_sent(connect_error)    # True: nothing reached the server
+    """
+    return isinstance(error, APIConnectionError) and isinstance(error.__cause__, _NEVER_SENT)
+
+
+def job_start_retryable(error: BaseException) -> bool:
+    """Whether a bulk import job's start may be tried again: only where no job can have been
+    created.
+
+    A 429 is a refusal. A failure to connect (or to get a pooled connection) means nothing
+    was sent. Anything after the request may have left (a read timeout, a dropped
+    connection, a 5xx) could have created the job, so it is raised instead of repeated: a
+    second attempt could import every profile twice, after a later one.
+    """
+    return isinstance(error, RateLimitError) or request_never_sent(error)
 
 
 def _describe(error: BaseException | None) -> tuple[str, str]:

@@ -61,9 +61,6 @@ from ..bulk import (
     PreparedProfile,
     prepare_profile,
 )
-from ..bulk import (
-    IDENTIFIER_ATTRIBUTES as _BULK_IDENTIFIERS,
-)
 from ..client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body, KlaviyoProfiles
 from ..errors import (
     APIError,
@@ -73,6 +70,8 @@ from ..errors import (
     PermissionDeniedError,
     UnknownFieldError,
 )
+from ..identity import IDENTIFIER_NAMES
+from ..identity import identity_of_body as identity_keys
 from ..ratelimit import LimiterBackend
 from ..retries import RetryPolicy, is_retryable
 from .common import scrub
@@ -111,8 +110,8 @@ __all__ = [
 Via = Literal["auto", "bulk", "single"]
 
 
-#: What a profile can be identified by, as column names (``id`` and the identifier attributes).
-IDENTIFIER_NAMES: tuple[str, ...] = ("id", *_BULK_IDENTIFIERS)
+#: The targets of the columns a profile can be identified by (``id`` and the identifier
+#: attributes: ``identity.IDENTIFIER_NAMES``).
 IDENTIFIER_TARGETS: frozenset[Target] = frozenset(resolve_target(name) for name in IDENTIFIER_NAMES)
 NO_IDENTIFIER = (
     f"no identifier: a profile needs a value in at least one of {', '.join(IDENTIFIER_NAMES)}"
@@ -453,50 +452,8 @@ class Reporter:
 # --------------------------------------------------------------------------------------------
 # Order per profile
 
-#: Attributes (wire names) that identify a profile, in the pinned revision.
-IDENTIFIER_ATTRIBUTES: tuple[str, ...] = IDENTIFIER_NAMES[1:]
-
-IdentityKey = tuple[str, str]
 #: What a lane is keyed by: the importer uses its identity groups (ints); any hashable works.
 LaneKey = Hashable
-
-
-def _normal_identifier(name: str, value: str) -> str:
-    # Looser than any matching Klaviyo does, never stricter: two spellings that might name
-    # one profile share a lane (costing only parallelism), so they can never be reordered.
-    text = value.strip()
-    if name == "email":
-        return text.casefold()
-    if name == "phone_number":
-        return "".join(char for char in text if char.isdigit())
-    return text
-
-
-def identity_keys(body: Mapping[str, Any]) -> frozenset[IdentityKey]:
-    """The identifiers a request body addresses its profile by (id, email, phone, ...)."""
-    data = body.get("data")
-    if not isinstance(data, Mapping):
-        return frozenset()
-    keys: set[IdentityKey] = set()
-    profile_id = data.get("id")
-    if isinstance(profile_id, str) and profile_id.strip():
-        keys.add(("id", profile_id.strip()))
-    attributes = data.get("attributes")
-    if isinstance(attributes, Mapping):
-        for name in IDENTIFIER_ATTRIBUTES:
-            value = attributes.get(name)
-            if isinstance(value, str) and value.strip():
-                keys.add((name, _normal_identifier(name, value)))
-    meta = data.get("meta")
-    patch = meta.get("patch_identifiers") if isinstance(meta, Mapping) else None
-    if isinstance(patch, Mapping):
-        # Addresses added or removed by the row identify the profile as well.
-        for change in patch.values():
-            emails = change.get("email") if isinstance(change, Mapping) else None
-            for email in emails if isinstance(emails, list) else [emails]:
-                if isinstance(email, str) and email.strip():
-                    keys.add(("email", _normal_identifier("email", email)))
-    return frozenset(keys)
 
 
 class ProfileLanes:
@@ -559,10 +516,6 @@ class ProfileLanes:
                 del self._tails[key]
 
 
-def _stored_keys(keys: frozenset[IdentityKey]) -> list[str]:
-    return [f"{name}\x00{value}" for name, value in keys]
-
-
 def _send_again(prior: str, row: SourceRow, mapper: RowMapper, journal: Journal) -> bool:
     """Whether a row an earlier run applied must be sent again to stay last for its profile.
 
@@ -576,7 +529,7 @@ def _send_again(prior: str, row: SourceRow, mapper: RowMapper, journal: Journal)
         keys = identity_keys(mapper.body(row.record))
     except InvalidInputError:
         return False
-    return journal.any_sent(_stored_keys(keys))
+    return journal.any_sent(keys)
 
 
 # --------------------------------------------------------------------------------------------
@@ -928,12 +881,11 @@ async def _run(
                     finish(row, content_hash, "rejected", error=str(exc))
                     continue
             try:
-                stored = _stored_keys(keys)
                 if row.number < resumed_up_to:
                     # Later rows of this profile that an earlier run applied must follow again.
-                    journal.mark_sent(stored)
+                    journal.mark_sent(keys)
                 # The groups of identifiers linked by earlier rows: their lanes too.
-                groups = journal.link_identities(stored)
+                groups = journal.link_identities(keys)
             except sqlite3.Error as exc:
                 fatal.append(JournalWriteError(f"cannot use the journal {journal.path}: {exc}"))
                 break

@@ -31,7 +31,6 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-import httpx
 from klaviyo_profile_import import facts
 
 from .._generated import bulk_jobs_available
@@ -53,14 +52,15 @@ from ..errors import (
     PermissionDeniedError,
     RateLimitError,
 )
+from ..result import profile_position
+from ..retries import request_never_sent
 from .common import scrub
 from .journal import JobState, Journal, Outcome
 
 __all__ = ["ChunkRow", "JobPipeline", "JobWaitError", "item_payload_limit"]
 
-#: A row's place in a job request, as pointers name it (``/data/attributes/profiles/data/7``).
-_POINTER = re.compile(r"^/data/attributes/profiles/data/(\d+)(?:/|$)")
-#: The same place as the library names it in a refusal before sending (``profiles[7]...``).
+#: A row's place in a job request as the library names it in a refusal before sending
+#: (``profiles[7]...``); ``result.profile_position`` reads it from a server's pointer.
 _FIELD = re.compile(r"^profiles\[(\d+)\]")
 
 #: What the importer is told for a row whose job could not start: (row, hash, original,
@@ -341,9 +341,9 @@ class JobPipeline:
                     return None, self._doubt(token, remaining)
                 self._drop(token)  # a 4xx: no job was made
                 refused = {
-                    int(match.group(1))
+                    at
                     for error in exc.errors
-                    if error.pointer and (match := _POINTER.match(error.pointer))
+                    if (at := profile_position(error.pointer)) is not None
                 }
                 refused = {position for position in refused if position < len(remaining)}
                 if not refused or isinstance(exc, RateLimitError):
@@ -353,11 +353,11 @@ class JobPipeline:
                     details = "; ".join(
                         error.describe()
                         for error in exc.errors
-                        if error.pointer and _position(error.pointer) == position
+                        if profile_position(error.pointer) == position
                     )
                     self._reject(remaining[position], f"{exc.status_code}: {details}")
             except APIConnectionError as exc:
-                if not _unsent(exc):
+                if not request_never_sent(exc):
                     return None, self._doubt(token, remaining)
                 self._drop(token)  # nothing left: a re-run may send the rows in a job
                 self._fail_all(remaining, future, f"job not started: {_describe(exc)}")
@@ -474,16 +474,6 @@ class JobPipeline:
             if not future.done():
                 future.set_result(0)  # stopping: rows waiting for it are not sent
             self.on_change()
-
-
-def _unsent(exc: APIConnectionError) -> bool:
-    """Whether the request surely never left (no connection): then no job can exist."""
-    return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-
-
-def _position(pointer: str) -> int | None:
-    match = _POINTER.match(pointer)
-    return int(match.group(1)) if match else None
 
 
 def _first_row(journal: Journal, job_id: str) -> int:
