@@ -1,8 +1,10 @@
 """Retrying Create or Update Profile through rate limits and transient faults.
 
-:func:`call_with_retries` (and :func:`acall_with_retries` for coroutines) runs one attempt
-at a time through `tenacity <https://pypi.org/project/tenacity/>`_, which owns the loop,
-the stop conditions and re-raising; this module supplies what is specific to Klaviyo:
+:func:`retry_steps` is the one retry loop: it runs one attempt at a time through
+`tenacity <https://pypi.org/project/tenacity/>`_'s decision loop, which owns the retry, wait
+and stop decisions and re-raising, and yields each wait for a driver to perform (both clients
+drive it; :func:`call_with_retries` and :func:`acall_with_retries` drive it for a plain
+function or coroutine). This module supplies what is specific to Klaviyo:
 
 * **What is retried**: ``429`` (:class:`~klaviyo_profiles.errors.RateLimitError`), ``500``,
   ``502``, ``503`` and ``504`` (:class:`~klaviyo_profiles.errors.ServerError`), connection
