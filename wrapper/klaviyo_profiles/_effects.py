@@ -8,7 +8,7 @@ effect's exception thrown into it, so every decision (what to retry, how long to
 a failure means) stays in the steps. A driver performs the effects: each client has one
 (``_run``), blocking for :class:`~klaviyo_profiles.client.KlaviyoProfiles`, awaiting for
 :class:`~klaviyo_profiles.client.AsyncKlaviyoProfiles`; :func:`run_plain` and
-:func:`arun_plain` drive the retry helpers of :mod:`klaviyo_profiles.retries`.
+:func:`arun_plain` drive the retry functions of :mod:`klaviyo_profiles.retries`.
 
 Example::
 
@@ -143,8 +143,8 @@ class Wait(Effect):
 
 
 class Await(Effect):
-    """Await ``awaitable`` (only for :func:`arun_plain`: a coroutine the caller of the retry
-    helpers handed in); the reply is its result."""
+    """Await ``awaitable`` (only for :func:`arun_plain`: a coroutine a caller of
+    ``acall_with_retries`` handed in); the reply is its result."""
 
     __slots__ = ("awaitable",)
 

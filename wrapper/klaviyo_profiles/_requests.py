@@ -1,4 +1,4 @@
-"""Pure helpers around one exchange: checking per-call arguments, reading rate-limit headers
+"""Pure functions around one exchange: checking per-call arguments, reading rate-limit headers
 and job documents, turning transport failures into the library's errors. No I/O."""
 
 from __future__ import annotations
