@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import ipaddress
 import json
 import re
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import operations as roles
+import pydantic
+from openapi_python_client.schema import openapi_schema_pydantic as pydantic_schema
 
 #: The profile-import call, and the bulk profile import job operations cut out alongside it
 #: where a document has them, each found by its role (method and path shape) and named by it,
@@ -76,33 +80,141 @@ class SpecError(Exception):
 # Loading
 
 
-def load_document(source: str | Path) -> dict[str, Any]:
-    """Load a JSON or YAML OpenAPI document from a local path or an https URL."""
-    text: str
-    if isinstance(source, str) and source.startswith(("https://", "http://")):
-        import httpx
+def is_url(source: str | Path) -> bool:
+    """Whether ``source`` names a document on the web rather than a local file."""
+    return isinstance(source, str) and source.lower().startswith(("https://", "http://"))
 
-        try:
-            response = httpx.get(source, timeout=60.0, follow_redirects=True)
+
+#: Shorter parts of a URL are masked where the URL is shown, not wherever they occur in a
+#: message: "2" of ``?v=2`` is no credential, and masking it would garble "127.0.0.1".
+_MIN_SECRET_LENGTH = 4
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The parts of a URL that may be credentials: user info, query values, the fragment,
+    each as written and percent-decoded, longest first (so a value inside another is not
+    masked half-way)."""
+    parts = urllib.parse.urlsplit(url)
+    found: set[str] = set()
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    for piece in (userinfo, *userinfo.split(":", 1), parts.fragment):
+        found.add(piece)
+    for piece in parts.query.split("&"):
+        name, equals, value = piece.partition("=")
+        found.add(value if equals else name)
+    found |= {urllib.parse.unquote_plus(piece) for piece in found}
+    return sorted(
+        (piece for piece in found if len(piece) >= _MIN_SECRET_LENGTH), key=len, reverse=True
+    )
+
+
+def describe_source(source: str | Path) -> str:
+    """``source`` as messages show it: a URL's user info, query values and fragment masked, so
+    that a token in the URL never reaches the terminal or a log."""
+    text = str(source)
+    if not is_url(text):
+        return text
+    parts = urllib.parse.urlsplit(text)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    query = "&".join(
+        f"{name}=***" if equals else "***"
+        for name, equals, _ in (piece.partition("=") for piece in parts.query.split("&"))
+        if name or equals
+    )
+    return urllib.parse.urlunsplit(
+        (parts.scheme, netloc, parts.path, query, "***" if parts.fragment else "")
+    )
+
+
+def scrub(text: str, source: str | Path) -> str:
+    """``text`` with every credential-like part of the URL ``source`` masked."""
+    if not is_url(source):
+        return text
+    text = text.replace(str(source), describe_source(source))
+    for secret in _url_secrets(str(source)):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _InsecureURL(Exception):
+    """A request (the first one, or a redirect) would travel unencrypted off this machine."""
+
+
+def _refuse_plain_http(request: Any) -> None:
+    if request.url.scheme != "https" and not _is_loopback(request.url.host):
+        raise _InsecureURL(f"{request.url.scheme}://{request.url.host}")
+
+
+def _fetch(source: str) -> str:
+    import httpx
+
+    shown = describe_source(source)
+    if not source.lower().startswith("https://"):
+        host = urllib.parse.urlsplit(source).hostname or ""
+        if not _is_loopback(host):
+            raise SpecError(f"{shown}: plain http is refused (use https; http only on loopback)")
+    try:
+        # Every request, redirects included, is checked before it is sent.
+        with httpx.Client(
+            timeout=60.0, follow_redirects=True, event_hooks={"request": [_refuse_plain_http]}
+        ) as client:
+            response = client.get(source)
             response.raise_for_status()
-        except httpx.HTTPError as exc:
-            # A one-line reason for the command line rather than a traceback.
-            raise SpecError(f"{source}: cannot fetch ({exc})") from exc
-        text = response.text
+            return response.text
+    except _InsecureURL as exc:
+        raise SpecError(f"{shown}: redirected to plain http ({exc}); refused") from None
+    except httpx.HTTPStatusError as exc:
+        status = exc.response.status_code
+        raise SpecError(f"{shown}: cannot fetch (HTTP {status})") from None
+    except httpx.HTTPError as exc:
+        # httpx's messages may repeat the URL: masked like everything else shown.
+        reason = scrub(f"{type(exc).__name__}: {exc}", source)
+        raise SpecError(f"{shown}: cannot fetch ({reason})") from None
+
+
+def load_document(source: str | Path) -> dict[str, Any]:
+    """Load a JSON or YAML OpenAPI document from a local path or an https URL (plain http only
+    on loopback). Whatever cannot be read or parsed is a :class:`SpecError` naming the source,
+    its credentials masked."""
+    shown = describe_source(source)
+    text: str
+    if is_url(source):
+        text = _fetch(str(source))
     else:
         try:
             text = Path(source).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise SpecError(f"{source}: cannot read ({exc.strerror or exc})") from exc
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        loaded = json.loads(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise SpecError(f"{shown}: cannot read ({reason})") from exc
+    loaded: Any
+    if text.lstrip().startswith("{"):
+        try:
+            loaded = json.loads(text)
+        except ValueError as exc:
+            raise SpecError(f"{shown}: not valid JSON ({exc})") from None
     else:
         import yaml
 
-        loaded = yaml.safe_load(text)
+        try:
+            loaded = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            raise SpecError(f"{shown}: not valid YAML ({problem}{where})") from None
     if not isinstance(loaded, dict):
-        raise SpecError(f"{source}: not an OpenAPI document (top level is not a mapping)")
+        raise SpecError(f"{shown}: not an OpenAPI document (top level is not a mapping)")
     return loaded
 
 
@@ -131,6 +243,8 @@ def find_operation(
     """Return ``(path, method, operation)`` of one of :data:`OPERATIONS` in ``document`` (the
     profile-import call by default), found by its role: method and path, whatever Klaviyo
     named it, with or without a trailing slash, whatever its path parameters are called."""
+    if not isinstance(document.get("paths", {}), dict):
+        raise SpecError("'paths' is not a mapping of paths to path items")
     found = roles.find_role(document, operation_id)
     if found is None:
         raise SpecError(
@@ -161,6 +275,19 @@ def resolve(document: dict[str, Any], ref: str) -> Any:
             node = node[part]
         except (KeyError, TypeError):
             raise SpecError(f"dangling reference {ref!r}") from None
+    return node
+
+
+def deref(document: dict[str, Any], node: Any) -> Any:
+    """``node`` itself, or the object its ``$ref`` (and theirs, in turn) names: a parameter,
+    request body, response or header given as a reference to ``components``."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen:
+            raise SpecError(f"circular reference {ref!r}")
+        seen.add(ref)
+        node = resolve(document, ref)
     return node
 
 
@@ -262,6 +389,11 @@ def _security_schemes(document: dict[str, Any], operations: list[dict[str, Any]]
     for operation in operations:
         for requirement in operation.get("security", document.get("security")) or []:
             for name in requirement:
+                if not isinstance(schemes.get(name), dict):
+                    raise SpecError(
+                        f"the operations require the security scheme {name!r}, which "
+                        "components/securitySchemes does not define"
+                    )
                 found[name] = strip_prose(copy.deepcopy(schemes[name]))
     return found
 
@@ -273,12 +405,38 @@ def _paths(found: list[tuple[str, str, dict[str, Any]]]) -> dict[str, dict[str, 
     return paths
 
 
+def _validation_error(error: pydantic.ValidationError, prefix: str) -> str:
+    first = error.errors()[0]
+    place = ".".join(str(part) for part in (prefix, *first["loc"]) if part != "")
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{place}: {first['msg']}{more}"
+
+
+def check_operation_shape(path: str, method: str, operation: dict[str, Any]) -> None:
+    """Raise :class:`SpecError` where an operation is not shaped as OpenAPI says (parameters
+    not a list, a response not an object...): it is read before anything else checks it."""
+    try:
+        pydantic_schema.Operation.model_validate(operation)
+    except pydantic.ValidationError as exc:
+        raise SpecError(
+            f"not a usable OpenAPI operation: {_validation_error(exc, f'paths.{path}.{method}')}"
+        ) from None
+
+
+def check_document_shape(document: dict[str, Any]) -> None:
+    """Raise :class:`SpecError` where a document (a fragment, once cut) is not shaped as
+    OpenAPI says, naming the first place that is not."""
+    try:
+        pydantic_schema.OpenAPI.model_validate(document)
+    except pydantic.ValidationError as exc:
+        raise SpecError(f"not a usable OpenAPI document: {_validation_error(exc, '')}") from None
+
+
 def detect_revision(document: dict[str, Any], operation: dict[str, Any]) -> str | None:
     """The revision a document describes: the ``revision`` header's default, else
     ``info.version``."""
     for parameter in operation.get("parameters") or []:
-        if isinstance(parameter, dict) and "$ref" in parameter:
-            parameter = resolve(document, parameter["$ref"])
+        parameter = deref(document, parameter)
         if parameter.get("in") == "header" and parameter.get("name") == "revision":
             default = (parameter.get("schema") or {}).get("default")
             if isinstance(default, str) and REVISION_PATTERN.match(default):
@@ -289,16 +447,47 @@ def detect_revision(document: dict[str, Any], operation: dict[str, Any]) -> str 
     return None
 
 
+#: The order of ``components`` in a fragment; kinds not listed follow, alphabetically.
+COMPONENT_ORDER = (
+    "parameters",
+    "headers",
+    "requestBodies",
+    "schemas",
+    "responses",
+    "securitySchemes",
+)
+
+
+def _pin_revision(fragment: dict[str, Any], revision: str) -> None:
+    """Every ``revision`` header parameter of the fragment, inline or a component, defaults
+    to ``revision``."""
+    holders = [
+        parameter
+        for item in fragment["paths"].values()
+        for operation in item.values()
+        for parameter in operation.get("parameters") or []
+    ]
+    holders.extend((fragment["components"].get("parameters") or {}).values())
+    for parameter in holders:
+        if parameter.get("in") == "header" and parameter.get("name") == "revision":
+            parameter.setdefault("schema", {"type": "string"})["default"] = revision
+
+
 def extract_fragment(document: dict[str, Any], *, revision: str | None = None) -> dict[str, Any]:
     """Cut the profile-import operation, and every component it references, out of ``document``.
 
     Works on any shape Klaviyo publishes (the full ``stable.json``, a category file, a file per
-    endpoint) because it starts from the operation and follows references. The result carries
-    facts only, as the document states them (a limit it leaves out stays out: generation takes
-    the nearest published revision's, marked as such); descriptions are added afterwards from
-    the project's own fragment.
+    endpoint) because it starts from the operation and follows references; an OpenAPI 3.1
+    document is read as the 3.0 it would be (:func:`to_openapi30`). The result carries facts
+    only, as the document states them (a limit it leaves out stays out: generation takes the
+    nearest published revision's, marked as such); descriptions are added afterwards from the
+    project's own fragment.
     """
+    if str(document.get("openapi", "")).startswith("3.1"):
+        document = to_openapi30(document)
     found = find_operations(document)
+    for _, path, method, operation in found:
+        check_operation_shape(path, method, operation)
     _, _, _, primary = found[0]
     found_revision = detect_revision(document, primary)
     revision = revision or found_revision
@@ -312,9 +501,6 @@ def extract_fragment(document: dict[str, Any], *, revision: str | None = None) -
         # Klaviyo's operationId (or none) stays as it is, a fact; generated names come from
         # the role (operations.name_by_role).
         op = strip_prose(copy.deepcopy(operation))
-        for parameter in op.get("parameters") or []:
-            if parameter.get("in") == "header" and parameter.get("name") == "revision":
-                parameter.setdefault("schema", {"type": "string"})["default"] = revision
         op.update({key: operation[key] for key in OWN_EXTENSIONS if key in operation})
         op.update(limits_from_prose(operation))
         for response in (op.get("responses") or {}).values():
@@ -333,13 +519,14 @@ def extract_fragment(document: dict[str, Any], *, revision: str | None = None) -
     if schemes:
         components["securitySchemes"] = schemes
 
+    kinds = [*COMPONENT_ORDER, *sorted(set(components) - set(COMPONENT_ORDER))]
     ordered_components = {
-        kind: dict(sorted(components[kind].items()))
-        for kind in ("parameters", "schemas", "responses", "securitySchemes")
-        if kind in components
+        kind: dict(sorted(components[kind].items())) for kind in kinds if kind in components
     }
     servers = [
-        {"url": server["url"]} for server in document.get("servers") or [] if "url" in server
+        {"url": server["url"]}
+        for server in document.get("servers") or []
+        if isinstance(server, dict) and isinstance(server.get("url"), str)
     ]
     fragment: dict[str, Any] = {
         "openapi": document.get("openapi", "3.0.2"),
@@ -351,6 +538,8 @@ def extract_fragment(document: dict[str, Any], *, revision: str | None = None) -
         fragment["security"] = security
     fragment["paths"] = _paths(cut)
     fragment["components"] = ordered_components
+    _pin_revision(fragment, revision)
+    check_document_shape(fragment)
     return fragment
 
 
@@ -462,44 +651,153 @@ def facts_copy(document: dict[str, Any]) -> dict[str, Any]:
 # Carrying the project's descriptions across revisions
 
 
-def carry_descriptions(target: Any, source: Any, *, parent_key: str | None = None) -> None:
-    """Copy prose keys from ``source`` into ``target`` wherever both describe the same place.
+#: The keys of the project's prose that carry over from one fragment to the next.
+PROSE_FIELDS = ("title", "summary", "description")
+#: Top-level member of a fragment holding the project's words for the places of operations
+#: its revision lacks (``{"role/response/200/schema/...": {"description": ...}}``, a place's
+#: parts joined as in a JSON pointer), carried to the next fragment.
+KEPT_PROSE_KEY = "x-prose-kept"
+#: Marks the object holding a ``$ref`` (whose siblings describe the place) apart from the
+#: object the reference names (which describes the component), both at one place.
+_AT_REFERENCE = "$ref"
+#: ``(place, object, inline)``: ``inline`` when the object is written at its place rather
+#: than reached through a ``$ref``.
+_Place = tuple[tuple[str, ...], dict[str, Any], bool]
 
-    Places are matched by their position in the document (same path, same property name), so a
-    field that still exists keeps the project's description, a new field gets none, and a
-    removed field's description disappears with it.
-    """
-    if isinstance(target, dict) and isinstance(source, dict):
-        is_name_map = parent_key in NAME_MAPS
-        if not is_name_map:
-            for key in ("title", "summary", "description"):
-                if key in source and isinstance(source[key], str):
-                    target[key] = source[key]
-            if "description" in target:
-                # Keep prose first, as a reader expects it, without reordering facts.
-                prose = {
-                    k: target.pop(k) for k in ("title", "summary", "description") if k in target
-                }
-                rest = dict(target)
-                target.clear()
-                target.update(prose)
-                target.update(rest)
-        for key, value in target.items():
-            if key in source and (is_name_map or key not in PROSE_KEYS):
-                carry_descriptions(value, source[key], parent_key=None if is_name_map else key)
-    elif isinstance(target, list) and isinstance(source, list):
-        by_name = {
-            (item.get("in"), item.get("name")): item
-            for item in source
-            if isinstance(item, dict) and "name" in item
-        }
-        for index, item in enumerate(target):
-            if isinstance(item, dict) and "name" in item:
-                match = by_name.get((item.get("in"), item.get("name")))
-                if match is not None:
-                    carry_descriptions(item, match)
-            elif index < len(source):
-                carry_descriptions(item, source[index])
+
+def described_places(document: dict[str, Any]) -> Iterator[_Place]:
+    """``(place, object, inline)`` for every object of a fragment that may carry prose, keyed
+    by what it is rather than by where the document keeps it: ``info``; each security scheme by
+    name; and, for each operation by its role, the operation, each parameter (by location and
+    name), the request body, each response (by status) and every schema below them by its path
+    (property names, ``items``, ``anyOf``/``oneOf``/``allOf`` and the member's index). A schema
+    reached through a ``$ref`` has the place of one written inline; the object holding the
+    ``$ref`` has that place with ``$ref`` appended. An object reached by several places is
+    given by each."""
+    if isinstance(document.get("info"), dict):
+        yield ("info",), document["info"], True
+    schemes = (document.get("components") or {}).get("securitySchemes") or {}
+    for name, scheme in schemes.items():
+        if isinstance(scheme, dict):
+            yield ("security", name), scheme, True
+    for role, _, _, operation in find_operations(document):
+        yield (role,), operation, True
+        place: tuple[str, ...]
+        for parameter in operation.get("parameters") or []:
+            target = deref(document, parameter)
+            place = (role, "parameter", str(target.get("in")), str(target.get("name")))
+            yield from _holder_places(document, parameter, place)
+            yield from _schema_places(document, target.get("schema"), (*place, "schema"))
+        if isinstance(operation.get("requestBody"), dict):
+            place = (role, "request")
+            yield from _holder_places(document, operation["requestBody"], place)
+            yield from _content_places(document, operation["requestBody"], place)
+        for status, response in (operation.get("responses") or {}).items():
+            place = (role, "response", str(status))
+            yield from _holder_places(document, response, place)
+            yield from _content_places(document, response, place)
+
+
+def _holder_places(document: dict[str, Any], node: Any, place: tuple[str, ...]) -> Iterator[_Place]:
+    if not isinstance(node, dict):
+        return
+    if "$ref" in node:
+        yield (*place, _AT_REFERENCE), node, False
+    target = deref(document, node)
+    if isinstance(target, dict):
+        yield place, target, target is node
+
+
+def _content_places(
+    document: dict[str, Any], holder: Any, place: tuple[str, ...]
+) -> Iterator[_Place]:
+    # The media type is left out of the place: a field keeps its words when Klaviyo changes
+    # application/json to application/vnd.api+json.
+    for media in (deref(document, holder).get("content") or {}).values():
+        if isinstance(media, dict):
+            yield from _schema_places(document, media.get("schema"), (*place, "schema"))
+
+
+def _schema_places(
+    document: dict[str, Any],
+    schema: Any,
+    place: tuple[str, ...],
+    stack: tuple[str, ...] = (),
+    inline: bool = True,
+) -> Iterator[_Place]:
+    if not isinstance(schema, dict):
+        return
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        yield (*place, _AT_REFERENCE), schema, False
+        if ref not in stack:  # a recursive schema is described once
+            target = resolve(document, ref)
+            yield from _schema_places(document, target, place, (*stack, ref), inline=False)
+        return
+    yield place, schema, inline
+    for name, child in (schema.get("properties") or {}).items():
+        yield from _schema_places(document, child, (*place, "properties", name), stack)
+    for keyword in ("items", "additionalProperties", "not"):
+        yield from _schema_places(document, schema.get(keyword), (*place, keyword), stack)
+    for keyword in ("anyOf", "oneOf", "allOf"):
+        for index, member in enumerate(schema.get(keyword) or []):
+            yield from _schema_places(document, member, (*place, keyword, str(index)), stack)
+
+
+def _pointer_of(place: tuple[str, ...]) -> str:
+    return "/".join(part.replace("~", "~0").replace("/", "~1") for part in place)
+
+
+def _place_of(pointer: str) -> tuple[str, ...]:
+    return tuple(part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/"))
+
+
+def carry_descriptions(target: dict[str, Any], source: dict[str, Any]) -> None:
+    """Copy the prose of the fragment ``source`` into the fragment ``target`` wherever both
+    describe the same place (:func:`described_places`: the role of the operation and the
+    field's path in it, never a component's name or position), so a field that still exists
+    keeps the project's description however Klaviyo names or arranges its schemas, a new
+    field gets none, and a removed field's description disappears with it.
+
+    A schema written inline where the project's fragment reached it through a ``$ref`` takes
+    the words of the place (beside the ``$ref``) before those of the component."""
+    prose: dict[tuple[str, ...], dict[str, str]] = {}
+    texts: dict[str, str]
+    for place, node, _ in described_places(source):
+        texts = {key: node[key] for key in PROSE_FIELDS if isinstance(node.get(key), str)}
+        if texts:
+            prose.setdefault(place, texts)
+    kept_before = source.get(KEPT_PROSE_KEY)
+    for pointer, entry in (kept_before if isinstance(kept_before, dict) else {}).items():
+        if isinstance(entry, dict):
+            texts = {key: entry[key] for key in PROSE_FIELDS if isinstance(entry.get(key), str)}
+            prose.setdefault(_place_of(pointer), texts)
+    described: set[int] = set()
+    roles_here: set[str] = set()
+    for place, node, inline in described_places(target):
+        roles_here.add(place[0])
+        candidates = [(*place, _AT_REFERENCE), place] if inline else [place]
+        found = [prose[candidate] for candidate in candidates if candidate in prose]
+        if not found or id(node) in described:
+            continue
+        described.add(id(node))
+        node.update(found[0])
+        # Prose first, as a reader expects it, without reordering facts.
+        rest = {key: value for key, value in node.items() if key not in PROSE_FIELDS}
+        ordered = {key: node[key] for key in PROSE_FIELDS if key in node}
+        node.clear()
+        node.update(ordered)
+        node.update(rest)
+    # The words of whole operations this revision lacks wait for a revision that has them
+    # again (a trip through Klaviyo's per-endpoint file must not lose the jobs' prose).
+    kept = {
+        _pointer_of(place): texts
+        for place, texts in sorted(prose.items())
+        if place[0] in OPERATIONS and place[0] not in roles_here
+    }
+    target.pop(KEPT_PROSE_KEY, None)
+    if kept:
+        target[KEPT_PROSE_KEY] = kept
 
 
 # --------------------------------------------------------------------------------------------
@@ -534,17 +832,17 @@ def operation_facts(document: dict[str, Any], operation_id: str = OPERATION_ID) 
             }
 
     for parameter in operation.get("parameters") or []:
-        if "$ref" in parameter:
-            parameter = resolve(document, parameter["$ref"])
+        parameter = deref(document, parameter)
         place = f"parameter {parameter.get('in')} {parameter.get('name')}"
-        facts[place] = {
-            k: v for k, v in strip_prose(parameter).items() if k not in ("name", "in", "schema")
-        }
         _walk_schema(document, parameter.get("schema") or {}, place, False, facts)
+        # The parameter's own facts (required, style, explode) join its schema's at its place,
+        # written after the walk, which writes the same place.
+        facts[place].update(
+            {k: v for k, v in strip_prose(parameter).items() if k not in ("name", "in", "schema")}
+        )
+        facts[place]["required"] = bool(parameter.get("required"))
 
-    body = operation.get("requestBody") or {}
-    if "$ref" in body:
-        body = resolve(document, body["$ref"])
+    body = deref(document, operation.get("requestBody") or {})
     facts["request body"] = {
         "required": bool(body.get("required")),
         "media types": sorted(body.get("content") or {}),
@@ -553,8 +851,7 @@ def operation_facts(document: dict[str, Any], operation_id: str = OPERATION_ID) 
         _walk_schema(document, media.get("schema") or {}, "request", False, facts)
 
     for status, response in sorted((operation.get("responses") or {}).items()):
-        if "$ref" in response:
-            response = resolve(document, response["$ref"])
+        response = deref(document, response)
         content = response.get("content") or {}
         for media in content.values():
             _walk_schema(document, media.get("schema") or {}, f"response {status}", False, facts)
@@ -634,7 +931,7 @@ def changelog(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                     operation_facts(old, operation_id), operation_facts(new, operation_id)
                 )
             )
-    lines.extend(roles.changes(old_found, new_found, str(new_revision)))
+    lines.extend(roles.changes(old_found, new_found, new))
     return lines + details
 
 
@@ -767,16 +1064,91 @@ def to_openapi31(document: dict[str, Any]) -> dict[str, Any]:
     return converted
 
 
-def _convert_schemas_in(node: Any) -> None:
+def _convert_schemas_in(node: Any, convert: Any = None) -> None:
+    convert = convert or to_json_schema
     if isinstance(node, dict):
         for key, value in list(node.items()):
             if key == "schema" and isinstance(value, dict):
-                node[key] = to_json_schema(value)
+                node[key] = convert(value)
             else:
-                _convert_schemas_in(value)
+                _convert_schemas_in(value, convert)
     elif isinstance(node, list):
         for value in node:
-            _convert_schemas_in(value)
+            _convert_schemas_in(value, convert)
+
+
+def _is_null(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") == "null" and len(schema) == 1
+
+
+def from_json_schema(node: Any) -> Any:
+    """Turn JSON Schema (OpenAPI 3.1) nullability back into OpenAPI 3.0's: ``null`` in ``type``
+    or as an ``anyOf``/``oneOf`` alternative, or ``None`` in an ``enum``, becomes
+    ``nullable: true``; ``const`` a one-value ``enum``; numeric exclusive bounds 3.0's
+    boolean ones. The inverse of :func:`to_json_schema`."""
+    if isinstance(node, list):
+        return [from_json_schema(value) for value in node]
+    if not isinstance(node, dict):
+        return node
+    result = {
+        key: (
+            {name: from_json_schema(prop) for name, prop in value.items()}
+            if key == "properties" and isinstance(value, dict)
+            else from_json_schema(value)
+        )
+        for key, value in node.items()
+    }
+    nullable = False
+    kind = result.get("type")
+    if isinstance(kind, list):
+        others = [k for k in kind if k != "null"]
+        nullable = len(others) < len(kind)
+        del result["type"]
+        if len(others) == 1:
+            result["type"] = others[0]
+        elif others:
+            result["anyOf"] = [*result.get("anyOf", []), *({"type": k} for k in others)]
+    for keyword in ("anyOf", "oneOf"):
+        members = node.get(keyword)
+        if isinstance(members, list) and any(_is_null(member) for member in members):
+            nullable = True
+            rest = [from_json_schema(m) for m in members if not _is_null(m)]
+            del result[keyword]
+            if len(rest) == 1 and isinstance(rest[0], dict) and not set(rest[0]) & set(result):
+                result.update(rest[0])
+            elif rest:
+                result[keyword] = rest
+    if isinstance(result.get("enum"), list) and None in result["enum"]:
+        nullable = True
+        result["enum"] = [value for value in result["enum"] if value is not None]
+    if "const" in result:
+        result["enum"] = [result.pop("const")]
+    for bound, exclusive in (("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")):
+        value = result.get(exclusive)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            result[bound], result[exclusive] = value, True
+    if nullable:
+        result["nullable"] = True
+    return result
+
+
+def to_openapi30(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an OpenAPI 3.1 document written as OpenAPI 3.0 (what the project's fragment,
+    its generators and its tools read): schemas through :func:`from_json_schema`."""
+    converted = copy.deepcopy(document)
+    converted["openapi"] = "3.0.3"
+    for path_item in (converted.get("paths") or {}).values():
+        if isinstance(path_item, dict):
+            _convert_schemas_in(path_item, from_json_schema)
+    components = converted.get("components") or {}
+    if isinstance(components.get("schemas"), dict):
+        components["schemas"] = {
+            name: from_json_schema(schema) for name, schema in components["schemas"].items()
+        }
+    for kind in ("responses", "parameters", "requestBodies", "headers"):
+        for item in (components.get(kind) or {}).values():
+            _convert_schemas_in(item, from_json_schema)
+    return converted
 
 
 def schema_reach(document: dict[str, Any], roots: Any) -> set[str]:
@@ -960,11 +1332,44 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "nullable": True}
 
 
+JSON_API_MEDIA_TYPE = "application/vnd.api+json"
+
+
+def preferred_media_type(content: dict[str, Any]) -> str | None:
+    """The media type the client uses of those a request body or response offers: JSON:API's,
+    else another JSON one, else the first; ``None`` when there is none."""
+
+    def rank(media_type: str) -> int:
+        base = media_type.split(";", 1)[0].strip().lower()
+        if base == JSON_API_MEDIA_TYPE:
+            return 0
+        return 1 if base == "application/json" or base.endswith("+json") else 2
+
+    return min(content, key=rank) if content else None
+
+
+def one_request_media_type(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy in which every operation's request body offers only its
+    :func:`preferred_media_type`: given two, openapi-python-client generates a body that is
+    one of two types, picked by ``isinstance``, which the wrapper's prepared body is not."""
+    document = copy.deepcopy(document)
+    for _, _, _, operation in find_operations(document):
+        body = deref(document, operation.get("requestBody") or {})
+        content = body.get("content")
+        if isinstance(content, dict) and len(content) > 1:
+            chosen = preferred_media_type(content)
+            body["content"] = {key: value for key, value in content.items() if key == chosen}
+    return document
+
+
 def normalise_for_generation(fragment: dict[str, Any]) -> dict[str, Any]:
     """The copy of the fragment handed to openapi-python-client (see the module's docs), with
     every operation and the schemas the wrapper imports named by their role
-    (``operations.name_by_role``), whatever Klaviyo called them."""
-    return wrap_nullable_refs(make_responses_tolerant(roles.name_by_role(fragment)))
+    (``operations.name_by_role``), whatever Klaviyo called them, and one request media type
+    per operation."""
+    named = one_request_media_type(roles.name_by_role(fragment))
+    normalised: dict[str, Any] = wrap_nullable_refs(make_responses_tolerant(named))
+    return normalised
 
 
 def comma_joined_query_parameters(
