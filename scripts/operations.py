@@ -16,7 +16,8 @@ imports them, so the copy handed to the generators names everything by its **rol
   leaves one out takes the figure of the nearest revision that states it (marked as such in
   ``facts.OPERATIONS[...].fallbacks``).
 
-This module knows no other part of the scripts: ``spec_tools`` and ``generate`` use it.
+This module knows no other part of the scripts: the spec tools (``spec_document`` and the
+modules above it) and ``generate`` use it.
 """
 
 from __future__ import annotations
