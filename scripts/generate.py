@@ -18,6 +18,11 @@ Steps:
 4. ``facts.py`` and ``request_body.schema.json`` are written from the fragment.
 5. ruff (pinned) fixes imports and formats everything, with settings given here so the output
    does not depend on where it is written.
+6. The package, built beside ``generated/``, is checked in a child process (it imports, lists
+   only operations it has modules for, and builds a request as the wrapper does), and only
+   then replaces the old one in a rename (``swap.py``). An operation the generator skipped (a
+   request media type it does not know) is left out of ``facts.OPERATIONS`` with a note; the
+   profile-import call skipped is an error.
 
 The output is byte-identical from run to run: no timestamps, no paths of the machine.
 """
@@ -29,6 +34,7 @@ import copy
 import difflib
 import filecmp
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -43,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import operations
 import spec_tools
+import swap
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILE = ROOT / "spec" / "profile-import.yaml"
@@ -57,18 +64,16 @@ RUFF_SETTINGS = ["--isolated", "--line-length", "100", "--target-version", "py31
 # Facts
 
 
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(s|m|h|d)\s*$")
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB)\s*$", re.I)
 _SIZE_UNITS = {"B": 1, "KB": 1024, "MB": 1024 * 1024}
 
 
 def parse_rate(text: str) -> tuple[int, int]:
-    """``"750/m"`` -> ``(750, 60)``: requests per period in seconds."""
-    match = _RATE.match(text)
-    if match is None:
+    """``"750/m"`` (or ``"750/min"``) -> ``(750, 60)``: requests per period in seconds."""
+    parsed = operations.parse_rate(text)
+    if parsed is None:
         raise spec_tools.SpecError(f"unreadable rate limit {text!r}")
-    return int(match.group(1)), _PERIODS[match.group(2)]
+    return parsed
 
 
 def parse_size(text: str) -> int:
@@ -106,11 +111,35 @@ def _names(document: dict[str, Any], schema: dict[str, Any], *names: str) -> tup
     return tuple(_property(document, schema, *names).get("properties") or {})
 
 
-def _parameter_enum(operation: dict[str, Any], name: str) -> tuple[str, ...]:
+def _parameter_enum(
+    document: dict[str, Any], operation: dict[str, Any], name: str
+) -> tuple[str, ...]:
     for parameter in operation.get("parameters") or []:
+        parameter = spec_tools.deref(document, parameter)
         if parameter.get("name") == name and parameter.get("in") == "query":
-            return tuple(((parameter.get("schema") or {}).get("items") or {}).get("enum") or ())
+            schema = _deref(document, parameter.get("schema") or {})
+            return tuple(_deref(document, schema.get("items") or {}).get("enum") or ())
     return ()
+
+
+def _request_media(
+    document: dict[str, Any], operation: dict[str, Any]
+) -> tuple[str | None, dict[str, Any]]:
+    """The request body's media type the client sends (:func:`spec_tools.preferred_media_type`)
+    and its schema; ``(None, {})`` without a body."""
+    content = spec_tools.deref(document, operation.get("requestBody") or {}).get("content") or {}
+    media_type = spec_tools.preferred_media_type(content)
+    if media_type is None:
+        return None, {}
+    return media_type, (content[media_type] or {}).get("schema") or {}
+
+
+def _success_schema(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    responses = operation.get("responses") or {}
+    status = next((s for s in ("200", "201", "202") if s in responses), None)
+    content = spec_tools.deref(document, responses[status] if status else {}).get("content") or {}
+    media_type = spec_tools.preferred_media_type(content)
+    return (content[media_type] or {}).get("schema") or {} if media_type else {}
 
 
 def _inline(document: dict[str, Any], node: Any, stack: tuple[str, ...] = ()) -> Any:
@@ -168,14 +197,16 @@ def operation_limits(fragment: dict[str, Any]) -> list[dict[str, Any]]:
     for operation_id, path, method, operation in spec_tools.find_operations(fragment):
         stated, fallbacks = operations.stated_or_fallback(operation_id, operation, revision)
         rate = stated.get(operations.RATE_LIMIT_KEY) or {}
-        if "burst" not in rate or "steady" not in rate:
-            raise spec_tools.SpecError(f"{operation_id}: no x-klaviyo-ratelimit burst and steady")
+        if not all(window in rate for window in operations.RATE_WINDOWS):
+            raise spec_tools.SpecError(
+                f"{operation_id}: no readable x-klaviyo-ratelimit burst and steady, and no "
+                "published revision states them"
+            )
         burst, steady = parse_rate(rate["burst"]), parse_rate(rate["steady"])
         payload = stated.get(spec_tools.PAYLOAD_LIMIT_KEY)
         item_payload = stated.get(spec_tools.ITEM_PAYLOAD_LIMIT_KEY)
         item_limit = stated.get(spec_tools.ITEM_LIMIT_KEY)
-        body = (operation.get("requestBody") or {}).get("content") or {}
-        schema = next(iter(body.values()), {}).get("schema") or {}
+        _, schema = _request_media(fragment, operation)
         types = _property(fragment, schema, "data", "type").get("enum") if schema else None
         result.append(
             {
@@ -197,6 +228,7 @@ def operation_limits(fragment: dict[str, Any]) -> list[dict[str, Any]]:
                     None if item_payload is None else parse_size(item_payload)
                 ),
                 "fallbacks": fallbacks,
+                "unsendable": operations.unsendable_parameters(fragment, operation_id, operation),
             }
         )
     return result
@@ -225,11 +257,14 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
     fragment = operations.name_by_role(fragment)
     path, method, operation = spec_tools.find_operation(fragment)
     revision = fragment["info"]["version"]
-    body_content = (operation.get("requestBody") or {}).get("content") or {}
-    if len(body_content) != 1:
-        raise spec_tools.SpecError("expected exactly one request media type")
-    media_type, media = next(iter(body_content.items()))
-    body_schema = media["schema"]
+    if primary["unsendable"]:
+        raise spec_tools.SpecError(
+            f"{primary['operation_id']} requires {', '.join(primary['unsendable'])}, which the "
+            "client does not send: the call cannot be served"
+        )
+    media_type, body_schema = _request_media(fragment, operation)
+    if media_type is None or not body_schema:
+        raise spec_tools.SpecError(f"{primary['operation_id']} has no request body schema")
     if primary["payload_limit_bytes"] is None:
         raise spec_tools.SpecError(
             f"the operation has no {spec_tools.PAYLOAD_LIMIT_KEY}, and no published revision "
@@ -245,8 +280,7 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
         (python_argument_name(name), name, python_type(fragment, schema))
         for name, schema in (attributes.get("properties") or {}).items()
     ]
-    success = (operation.get("responses") or {}).get("200") or {}
-    success_schema = next(iter((success.get("content") or {}).values()), {}).get("schema") or {}
+    success_schema = _success_schema(fragment, operation)
     return {
         **{key: primary[key] for key in _PRIMARY_FACTS},
         "revision": revision,
@@ -263,8 +297,8 @@ def endpoint_facts(fragment: dict[str, Any]) -> dict[str, Any]:
         "patch_identifiers_operations": _names(
             fragment, body_schema, "data", "meta", "patch_identifiers"
         ),
-        "additional_fields": _parameter_enum(operation, "additional-fields[profile]"),
-        "sparse_fields": _parameter_enum(operation, "fields[profile]"),
+        "additional_fields": _parameter_enum(fragment, operation, "additional-fields[profile]"),
+        "sparse_fields": _parameter_enum(fragment, operation, "fields[profile]"),
         "comma_joined": tuple(spec_tools.comma_joined_query_parameters(fragment)),
         # Every operation's, for the endpoint template, which decides by parameter name.
         "comma_joined_all": tuple(
@@ -304,7 +338,9 @@ def _jinja_env(loader_dir: Path) -> Any:
 
 def _run_openapi_python_client(
     normalised: dict[str, Any], comma_joined: list[str], out: Path
-) -> None:
+) -> list[str]:
+    """Write the attrs models and endpoint modules into ``out``; return the generator's
+    warnings (an endpoint it cannot generate is only a warning to it)."""
     import jinja2
     from openapi_python_client import Project
     from openapi_python_client.config import Config, ConfigFile, MetaType
@@ -313,7 +349,7 @@ def _run_openapi_python_client(
 
     config = Config.from_sources(
         ConfigFile(package_name_override=PACKAGE, post_hooks=[]),
-        MetaType.NONE,
+        MetaType("none"),  # MetaType.NONE itself, which mypy types as a str under 3.10
         Path("spec/profile-import.yaml"),  # only ever shown in messages
         "utf-8",
         True,
@@ -336,15 +372,17 @@ def _run_openapi_python_client(
     project.env.globals["comma_joined_query_parameters"] = comma_joined
     errors = project.build()
     problems = [error for error in errors if error.level.value == "error"]
-    warnings = [error for error in errors if error not in problems]
-    for warning in warnings:
-        print(
-            f"openapi-python-client warning: {warning.header} {warning.detail or ''}",
-            file=sys.stderr,
-        )
     if problems:
         detail = "; ".join(f"{error.header}: {error.detail}" for error in problems)
         raise spec_tools.SpecError(f"openapi-python-client failed: {detail}")
+    warnings = [
+        " ".join(f"{error.header} {error.detail or ''}".split())
+        for error in errors
+        if error not in problems
+    ]
+    for warning in warnings:
+        print(f"openapi-python-client warning: {warning}", file=sys.stderr)
+    return warnings
 
 
 def _run_datamodel_codegen(fragment: dict[str, Any], out_file: Path, workdir: Path) -> None:
@@ -402,7 +440,7 @@ def _run_datamodel_codegen(fragment: dict[str, Any], out_file: Path, workdir: Pa
 def _ruff(out: Path) -> None:
     # The binary itself: "python -m ruff" run inside the package would import its types.py
     # in place of the standard library's.
-    from ruff.__main__ import find_ruff_bin
+    from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
 
     ruff = [str(find_ruff_bin())]
     subprocess.run(
@@ -413,34 +451,123 @@ def _ruff(out: Path) -> None:
     subprocess.run([*ruff, "format", *RUFF_SETTINGS, "--quiet", "."], cwd=out, check=True)
 
 
-def generate(spec_file: Path, out: Path) -> None:
-    """Write the generated package for ``spec_file`` into the folder ``out`` (replaced whole)."""
+def _served(facts: dict[str, Any], package: Path, warnings: list[str]) -> list[str]:
+    """Keep in ``facts["operations"]`` only the operations the client can call: generated (the
+    generator skips an endpoint it cannot handle, a request media type it does not know, with a
+    warning), and without a required parameter the wrapper does not send. Return one line per
+    job operation left out; the profile-import call left out is a :class:`SpecError`."""
+    notes: list[str] = []
+    served = []
+    for entry in facts["operations"]:
+        name = entry["operation_id"]
+        said = f"{entry['method']} {entry['path']} "
+        if not (package / "api" / "profiles" / f"{name}.py").is_file():
+            why = [w for w in warnings if said in f"{w} "] or warnings or ["no reason given"]
+            reason = f"openapi-python-client did not generate it ({'; '.join(why)})"
+        elif entry["unsendable"]:
+            reason = f"it requires {', '.join(entry['unsendable'])}, which the client does not send"
+        else:
+            served.append(entry)
+            continue
+        if name == spec_tools.OPERATION_ID:
+            raise spec_tools.SpecError(f"{name} ({said.strip()}) cannot be served: {reason}")
+        notes.append(f"{name} ({said.strip()}) is left out: {reason}")
+    facts["operations"] = served
+    return notes
+
+
+# Run in a child process on the finished package: what the wrapper does with it at import and
+# when a client is made. A package failing here is never put in place.
+_VERIFY = r"""
+import importlib, sys
+from pathlib import Path
+import klaviyo_profile_import
+from klaviyo_profile_import import facts, models, payloads
+where = Path(klaviyo_profile_import.__file__).resolve().parent
+if where != Path(sys.argv[1]).resolve():
+    sys.exit(f"imported {where} instead of the new package")
+modules = {
+    name: importlib.import_module(f"klaviyo_profile_import.api.profiles.{name}")
+    for name in facts.OPERATIONS
+}
+for name in sys.argv[2:]:
+    getattr(models, name)
+payloads.PostProfileResponseDataAttributes
+
+
+class Body:
+    def to_dict(self):
+        return {}
+
+
+request = modules[facts.OPERATION_ID]._get_kwargs(body=Body(), revision=facts.REVISION)
+if "json" not in request or request["headers"].get("Content-Type") != facts.MEDIA_TYPE:
+    sys.exit(f"the request is not sent as {facts.MEDIA_TYPE} JSON: {request}")
+"""
+
+
+def _verify(package: Path, served: list[str]) -> None:
+    models = [schema for role, _, _, schema in operations.STABLE_SCHEMAS if role in served]
+    result = subprocess.run(
+        [sys.executable, "-c", _VERIFY, str(package), *models],
+        cwd=package.parent,
+        env={**os.environ, "PYTHONPATH": str(package.parent), "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise spec_tools.SpecError(f"the generated package does not work: {last}")
+
+
+def build(spec_file: Path, package: Path) -> list[str]:
+    """Write the package for ``spec_file`` into the new folder ``package`` (named
+    :data:`PACKAGE`, so that it imports) and check that it imports and builds a request as the
+    wrapper does; return one line per operation left out (:func:`_served`)."""
     fragment = spec_tools.load_document(spec_file)
     facts = endpoint_facts(fragment)
     normalised = spec_tools.normalise_for_generation(fragment)
     comma_joined = list(facts["comma_joined_all"])
+    # The generators run in other working directories.
+    package = package.resolve()
+    package.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="klaviyo-generate-") as scratch:
-        staging = Path(scratch) / PACKAGE
-        _run_openapi_python_client(normalised, comma_joined, staging)
-        _run_datamodel_codegen(copy.deepcopy(fragment), staging / "payloads.py", Path(scratch))
+        warnings = _run_openapi_python_client(normalised, comma_joined, package)
+        notes = _served(facts, package, warnings)
+        _run_datamodel_codegen(copy.deepcopy(fragment), package / "payloads.py", Path(scratch))
         env = _jinja_env(TEMPLATES)
-        (staging / "facts.py").write_text(
+        (package / "facts.py").write_text(
             env.get_template("facts.py.jinja").render(facts=facts), encoding="utf-8"
         )
-        (staging / "arguments.py").write_text(
+        (package / "arguments.py").write_text(
             env.get_template("arguments.py.jinja").render(facts=facts), encoding="utf-8"
         )
-        (staging / "request_body.schema.json").write_text(
+        (package / "request_body.schema.json").write_text(
             json.dumps(facts["request_body_schema"], indent=2, sort_keys=True) + "\n",
             encoding="utf-8",
         )
-        (staging / "py.typed").write_text("", encoding="utf-8")
-        _ruff(staging)
-        shutil.rmtree(staging / ".ruff_cache", ignore_errors=True)
-        if out.exists():
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staging, out)
+        (package / "py.typed").write_text("", encoding="utf-8")
+        _ruff(package)
+        shutil.rmtree(package / ".ruff_cache", ignore_errors=True)
+    _verify(package, [entry["operation_id"] for entry in facts["operations"]])
+    return notes
+
+
+def generate(spec_file: Path, out: Path) -> list[str]:
+    """Write the generated package for ``spec_file`` into the folder ``out``, replaced in one
+    step once the new package is complete and checked (``swap.py``); return one line per
+    operation left out."""
+    restored = swap.recover(out, spec_file)
+    if restored:
+        print(restored, file=sys.stderr)
+    staging = swap.staging_folder(out)
+    try:
+        notes = build(spec_file, staging / PACKAGE)
+        swap.install(staging / PACKAGE, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return notes
 
 
 # --------------------------------------------------------------------------------------------
@@ -499,6 +626,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    # An update cut short is finished or undone before generated/ is read or written.
+    restored = swap.recover(args.output, args.spec)
+    if restored:
+        print(restored, file=sys.stderr)
     try:
         if args.check:
             with tempfile.TemporaryDirectory(prefix="klaviyo-check-") as scratch:
@@ -516,10 +647,12 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print(f"generated/ matches {args.spec.name} ({time.perf_counter() - started:.1f}s)")
             return 0
-        generate(args.spec, args.output)
+        notes = generate(args.spec, args.output)
     except spec_tools.SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    for note in notes:
+        print(f"note: {note}")
     print(
         f"generated {args.output.name} from {args.spec.name} "
         f"in {time.perf_counter() - started:.1f}s"

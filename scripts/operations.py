@@ -16,13 +16,15 @@ imports them, so the copy handed to the generators names everything by its **rol
   leaves one out takes the figure of the nearest revision that states it (marked as such in
   ``facts.OPERATIONS[...].fallbacks``).
 
-This module knows no other part of the scripts: ``spec_tools`` and ``generate`` use it.
+This module knows no other part of the scripts: the spec tools (``spec_document`` and the
+modules above it) and ``generate`` use it.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +43,9 @@ class Role:
     path: str
     #: The profile-import call: a revision without it cannot be served at all.
     required: bool = False
+    #: Parameters ``(in, name)`` the wrapper sends on every call besides the path's: a
+    #: required parameter not listed here cannot be sent, so the operation cannot be served.
+    sends: tuple[tuple[str, str], ...] = (("header", "revision"),)
 
 
 CREATE_OR_UPDATE_PROFILE = "create_or_update_profile"
@@ -58,6 +63,7 @@ ROLES: tuple[Role, ...] = (
         GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB,
         "get",
         "/api/profile-bulk-import-jobs/{job_id}/import-errors",
+        sends=(("header", "revision"), ("query", "page[size]")),
     ),
 )
 BY_NAME: dict[str, Role] = {role.name: role for role in ROLES}
@@ -109,6 +115,21 @@ def find_role(document: dict[str, Any], name: str) -> tuple[str, str, dict[str, 
         candidates,
         key=lambda found: (found[2].get("operationId") == name, not found[0].endswith("/")),
     )
+
+
+def unsendable_parameters(
+    document: dict[str, Any], name: str, operation: dict[str, Any]
+) -> list[str]:
+    """The required parameters of the operation playing role ``name`` that the wrapper does
+    not send (``"query parameter company_id"``): with any, calling it raises ``TypeError``."""
+    role = BY_NAME[name]
+    found = []
+    for parameter in operation.get("parameters") or []:
+        target = _resolve(document, parameter) if isinstance(parameter, dict) else {}
+        where, parameter_name = target.get("in"), target.get("name")
+        if target.get("required") and where != "path" and (where, parameter_name) not in role.sends:
+            found.append(f"{where} parameter {parameter_name}")
+    return found
 
 
 def path_hint(name: str) -> str:
@@ -351,20 +372,63 @@ def fallback(name: str, key: str, revision: str) -> tuple[Any, str] | None:
     return copy.deepcopy(figure), source
 
 
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([a-z]+)\s*$", re.I)
+_PERIODS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+}
+#: The windows of ``x-klaviyo-ratelimit`` the project paces by.
+RATE_WINDOWS = ("burst", "steady")
+
+
+def parse_rate(text: Any) -> tuple[int, int] | None:
+    """``"750/m"``, ``"750/min"``, ``"3/10s"`` -> ``(requests, period in seconds)``; ``None``
+    when the text says neither."""
+    match = _RATE.match(text) if isinstance(text, str) else None
+    if match is None or match.group(3).lower() not in _PERIODS:
+        return None
+    count, unit = int(match.group(2) or 1), _PERIODS[match.group(3).lower()]
+    if int(match.group(1)) <= 0 or count <= 0:
+        return None
+    return int(match.group(1)), count * unit
+
+
+def stated_rate_windows(operation: dict[str, Any]) -> dict[str, str]:
+    """The windows of the operation's rate limit that it states readably."""
+    stated = operation.get(RATE_LIMIT_KEY)
+    if not isinstance(stated, dict):
+        return {}
+    return {w: stated[w] for w in RATE_WINDOWS if parse_rate(stated.get(w)) is not None}
+
+
 def stated_or_fallback(
     name: str, operation: dict[str, Any], revision: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The operation's :data:`LIMIT_FACTS` as it states them or, for those it leaves out, as
-    the nearest published revision does; and ``{facts name: that revision}`` for the latter."""
+    the nearest published revision does; and ``{facts name: that revision}`` for the latter.
+    A rate limit stated in part (one window, or one the project cannot read) keeps what it
+    states and takes the missing windows from that revision."""
     values: dict[str, Any] = {}
     fallbacks: dict[str, str] = {}
     for key, field in LIMIT_FACTS.items():
-        if key in operation:
+        if key == RATE_LIMIT_KEY:
+            stated: Any = stated_rate_windows(operation)
+            if len(stated) == len(RATE_WINDOWS):
+                values[key] = stated
+                continue
+        elif key in operation:
             values[key] = operation[key]
             continue
+        else:
+            stated = None
         found = fallback(name, key, revision)
         if found is not None:
-            values[key], fallbacks[field] = found
+            figure, fallbacks[field] = found
+            values[key] = {**figure, **stated} if isinstance(figure, dict) and stated else figure
+        elif stated:
+            values[key] = stated
     return values, fallbacks
 
 
@@ -372,13 +436,28 @@ def stated_or_fallback(
 # What changed between two fragments, operation by operation
 
 
+def _unstated(old: dict[str, Any], new: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """``(fact key, facts name, what old stated)`` for each limit ``old`` states and ``new``
+    does not (a rate limit window by window)."""
+    for key, field in LIMIT_FACTS.items():
+        if key == RATE_LIMIT_KEY:
+            was, now = stated_rate_windows(old), stated_rate_windows(new)
+            if was and set(was) - set(now):
+                lost = {w: was[w] for w in RATE_WINDOWS if w in was and w not in now}
+                yield key, field, lost
+        elif key in old and key not in new:
+            yield key, field, old[key]
+
+
 def changes(
     old: dict[str, tuple[str, str, dict[str, Any]]],
     new: dict[str, tuple[str, str, dict[str, Any]]],
-    new_revision: str,
+    new_document: dict[str, Any],
 ) -> list[str]:
     """Changelog lines about the operations themselves (``old``/``new``: role -> path, method,
-    operation): Klaviyo's names that differ from the role's, limits no longer stated."""
+    operation; ``new_document`` holds the latter): Klaviyo's names that differ from the
+    role's, limits no longer stated, required parameters the wrapper does not send."""
+    new_revision = str((new_document.get("info") or {}).get("version"))
     lines: list[str] = []
     for role in ROLES:
         if role.name not in new:
@@ -388,17 +467,22 @@ def changes(
         before = old[role.name][2].get("operationId") if role.name in old else None
         if klaviyo is not None and klaviyo != role.name and klaviyo != before:
             lines.append(f"renamed  operation {klaviyo} -> {role.name} (generated by its role)")
+        unsendable = unsendable_parameters(new_document, role.name, operation)
+        if unsendable:
+            effect = "it cannot be served" if role.required else "the client is built without it"
+            lines.append(
+                f"cannot send: {role.name} requires {', '.join(unsendable)}, which the client "
+                f"does not send; {effect}"
+            )
         if role.name not in old:
             continue
-        for key, field in LIMIT_FACTS.items():
-            was = old[role.name][2].get(key)
-            if was is None or key in operation:
-                continue
+        for key, field, was in _unstated(old[role.name][2], operation):
             found = fallback(role.name, key, new_revision)
-            instead = (
-                f"{found[0]} from revision {found[1]} stands in"
-                if found
-                else "none is known: what needs it is off"
-            )
+            instead = "none is known: what needs it is off"
+            if found is not None:
+                figure = found[0]
+                if key == RATE_LIMIT_KEY:  # only the windows no longer stated
+                    figure = {window: figure[window] for window in was if window in figure}
+                instead = f"{figure} from revision {found[1]} stands in"
             lines.append(f"no longer stated: {role.name} {field} (was {was}); {instead}")
     return lines

@@ -205,15 +205,79 @@ def rename_schemas(document: dict[str, Any]) -> None:
     document.update(json.loads(text))
 
 
-#: name -> (change to the newest spec, whether the revision still has bulk jobs).
-MUTATIONS: dict[str, tuple[Callable[[dict[str, Any]], None], bool]] = {
-    "operation_ids_renamed": (rename_operation_ids, True),
-    "trailing_slashes": (add_trailing_slashes, True),
-    "job_operations_removed": (remove_job_operations, False),
-    "item_payload_limit_removed": (remove_item_payload_limit, True),
-    "optional_attribute_added": (add_optional_attribute, True),
-    "enum_value_added": (add_enum_values, True),
-    "schemas_renamed": (rename_schemas, True),
+def offer_job_start_as_xml_only(document: dict[str, Any]) -> None:
+    """Starting a job takes an XML body, which the generator cannot produce: the package has
+    no module for it, and the wrapper no bulk jobs (reading a job still works)."""
+    operation = _role(document, "bulk_import_profiles")[2]
+    (media,) = operation["requestBody"]["content"].values()
+    operation["requestBody"]["content"] = {"application/xml": media}
+
+
+#: The query parameter :func:`add_object_parameter` adds.
+OBJECT_PARAMETER = "options"
+
+
+def add_object_parameter(document: dict[str, Any]) -> None:
+    """A new optional object query parameter of the profile-import call (``style:
+    deepObject``), which a caller leaves out."""
+    operation = _role(document, spec_tools.OPERATION_ID)[2]
+    operation["parameters"].append(
+        {
+            "name": OBJECT_PARAMETER,
+            "in": "query",
+            "required": False,
+            "style": "deepObject",
+            "explode": True,
+            "schema": {"type": "object", "properties": {"dedupe": {"type": "boolean"}}},
+        }
+    )
+
+
+def reference_components(document: dict[str, Any]) -> None:
+    """Parameters, request bodies and responses given as references to ``components``, as
+    OpenAPI allows: every operation's ``revision`` header, and the profile-import call's query
+    parameters, request body and success responses."""
+    components = document.setdefault("components", {})
+    parameters = components.setdefault("parameters", {})
+    for role in spec_tools.OPERATIONS:
+        operation = _role(document, role)[2]
+        for index, parameter in enumerate(operation.get("parameters") or []):
+            if "$ref" in parameter:
+                continue
+            if (parameter["in"], parameter["name"]) == ("header", "revision"):
+                parameters["Revision"] = parameter
+                operation["parameters"][index] = {"$ref": "#/components/parameters/Revision"}
+            elif role == spec_tools.OPERATION_ID and parameter["in"] == "query":
+                name = re.sub(r"\W", "", parameter["name"].title())
+                parameters[name] = parameter
+                operation["parameters"][index] = {"$ref": f"#/components/parameters/{name}"}
+    operation = _role(document, spec_tools.OPERATION_ID)[2]
+    components.setdefault("requestBodies", {})["ProfileImport"] = operation["requestBody"]
+    operation["requestBody"] = {"$ref": "#/components/requestBodies/ProfileImport"}
+    responses = components.setdefault("responses", {})
+    for status in ("200", "201"):
+        responses[f"ProfileImport{status}"] = operation["responses"][status]
+        operation["responses"][status] = {"$ref": f"#/components/responses/ProfileImport{status}"}
+
+
+#: The bulk job operations, for revisions that have all of them.
+JOBS = (
+    "bulk_import_profiles",
+    "get_bulk_import_profiles_job",
+    "get_errors_for_bulk_import_profiles_job",
+)
+#: name -> (change to the newest spec, the bulk job operations the client still has).
+MUTATIONS: dict[str, tuple[Callable[[dict[str, Any]], None], tuple[str, ...]]] = {
+    "operation_ids_renamed": (rename_operation_ids, JOBS),
+    "trailing_slashes": (add_trailing_slashes, JOBS),
+    "job_operations_removed": (remove_job_operations, ()),
+    "item_payload_limit_removed": (remove_item_payload_limit, JOBS),
+    "optional_attribute_added": (add_optional_attribute, JOBS),
+    "enum_value_added": (add_enum_values, JOBS),
+    "schemas_renamed": (rename_schemas, JOBS),
+    "job_start_offered_as_xml_only": (offer_job_start_as_xml_only, JOBS[1:]),
+    "object_parameter_added": (add_object_parameter, JOBS),
+    "components_referenced": (reference_components, JOBS),
 }
 #: The revision a mutated spec is pinned as: the quarter after the newest one published here.
 MUTATED_REVISION = "2026-10-15"

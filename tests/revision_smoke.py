@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import inspect
 import io
 import json
 import logging
@@ -29,6 +30,7 @@ import klaviyo_profile_import
 import klaviyo_profiles
 from cli_helpers import invoke
 from klaviyo_profile_import import facts
+from klaviyo_profile_import.api.profiles import create_or_update_profile as endpoint
 from klaviyo_profiles import (
     AsyncKlaviyoProfiles,
     BulkImportUnavailableError,
@@ -203,6 +205,12 @@ def main(argv: list[str]) -> int:
         "revision": facts.REVISION,
         "operations": {name: op._asdict() for name, op in facts.OPERATIONS.items()},
         "request_attributes": list(facts.REQUEST_ATTRIBUTES),
+        "additional_fields": list(facts.ADDITIONAL_FIELDS),
+        "response_attributes": list(facts.RESPONSE_ATTRIBUTES),
+        # What the generated module sends when the caller names no revision.
+        "revision_header_default": inspect.signature(endpoint._get_kwargs)
+        .parameters["revision"]
+        .default,
     }
     off = RateLimitConfig(enabled=False)
     config = SandboxConfig(

@@ -392,3 +392,253 @@ def test_a_revision_without_the_profile_import_call_fails_with_exit_status_2(
         "error: no operation 'create_or_update_profile' (POST /api/profile-import)"
     )
     assert spec_copy.read_bytes() == before
+
+
+# --------------------------------------------------------------------------------------------
+# All or nothing
+
+
+def _tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture
+def old_output(tmp_path: Path) -> Path:
+    """A generated package in place (a stand-in: only its bytes matter here)."""
+    output = tmp_path / "out" / PACKAGE
+    (output / "api").mkdir(parents=True)
+    (output / "facts.py").write_text('REVISION = "2026-07-15"\n', encoding="utf-8")
+    (output / "api" / "__init__.py").write_text("", encoding="utf-8")
+    return output
+
+
+def test_a_failed_generation_leaves_spec_and_generated_as_they_were(
+    klaviyo_specs: Path,
+    load_spec: Loader,
+    spec_copy: Path,
+    old_output: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fails(*args: object) -> None:
+        raise spec_tools.SpecError("openapi-python-client failed: the generator gave up")
+
+    monkeypatch.setattr(generate, "_run_openapi_python_client", fails)
+    source = mutated(
+        load_spec(klaviyo_specs / STABLE_FILE), "enum_value_added", tmp_path / "n.json"
+    )
+    spec_before, output_before = spec_copy.read_bytes(), _tree_bytes(old_output)
+
+    code = update_revision.main(
+        [
+            *("--source", str(source), "--spec", str(spec_copy)),
+            *("--output", str(old_output), "--revision", MUTATED_REVISION),
+        ]
+    )
+
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: openapi-python-client failed: the generator gave up\n"
+    )
+    assert spec_copy.read_bytes() == spec_before
+    assert _tree_bytes(old_output) == output_before
+    assert sorted(p.name for p in spec_copy.parent.iterdir()) == [spec_copy.name]
+    assert sorted(p.name for p in old_output.parent.iterdir()) == [PACKAGE]
+
+
+@pytest.mark.generation
+def test_a_profile_import_call_the_generator_cannot_produce_fails_and_writes_nothing(
+    klaviyo_specs: Path,
+    load_spec: Loader,
+    spec_copy: Path,
+    old_output: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = load_spec(klaviyo_specs / STABLE_FILE)
+    _, _, operation = spec_tools.find_operation(document)
+    (media,) = operation["requestBody"]["content"].values()
+    operation["requestBody"]["content"] = {"application/xml": media}
+    source = tmp_path / "next.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+    spec_before, output_before = spec_copy.read_bytes(), _tree_bytes(old_output)
+
+    code = update_revision.main(
+        ["--source", str(source), "--spec", str(spec_copy), "--output", str(old_output)]
+    )
+
+    assert code == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(
+        "error: create_or_update_profile (POST /api/profile-import) cannot be served: "
+        "openapi-python-client did not generate it ("
+    )
+    assert "Unsupported content type application/xml" in error
+    assert spec_copy.read_bytes() == spec_before
+    assert _tree_bytes(old_output) == output_before
+
+
+def test_a_required_parameter_the_client_does_not_send_fails_the_update_in_a_dry_run_too(
+    klaviyo_specs: Path,
+    load_spec: Loader,
+    spec_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    document = load_spec(klaviyo_specs / STABLE_FILE)
+    _, _, operation = spec_tools.find_operation(document)
+    operation["parameters"].append(
+        {"name": "company_id", "in": "query", "required": True, "schema": {"type": "string"}}
+    )
+    source = tmp_path / "next.json"
+    source.write_text(json.dumps(document), encoding="utf-8")
+
+    code = update_revision.main(["--source", str(source), "--spec", str(spec_copy), "--dry-run"])
+
+    assert code == 2
+    printed = capsys.readouterr()
+    assert "cannot send: create_or_update_profile requires query parameter company_id" in (
+        printed.out
+    )
+    assert printed.err == (
+        "error: create_or_update_profile requires query parameter company_id, which the client "
+        "does not send: the call cannot be served\n"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Sources: credentials, plain http, malformed documents
+
+PASSWORD = "s3cret-pw"
+TOKEN = "t0ken-4f9a"
+
+
+def _secret_url(base_url: str, path: str) -> str:
+    host = base_url.removeprefix("http://")
+    return f"http://reader:{PASSWORD}@{host}/{path}?token={TOKEN}&v=2"
+
+
+@pytest.mark.parametrize("found", [True, False])
+def test_credentials_in_a_source_url_are_never_shown(
+    found: bool,
+    served_specs: str,
+    spec_copy: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    url = _secret_url(served_specs, STABLE_FILE.as_posix() if found else "no-such.json")
+
+    code = update_revision.main(["--source", url, "--spec", str(spec_copy), "--dry-run"])
+
+    assert code == (0 if found else 2)
+    printed = capsys.readouterr()
+    shown = printed.out + printed.err
+    assert PASSWORD not in shown and TOKEN not in shown and "reader" not in shown
+    masked = f"http://***@127.0.0.1:{served_specs.rsplit(':', 1)[1]}/"
+    assert masked in shown and "?token=***&v=***" in shown
+    if not found:
+        assert printed.err.startswith("error: http://***@") and "HTTP 404" in printed.err
+
+
+def test_plain_http_off_this_machine_is_refused_before_anything_is_sent(
+    spec_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = update_revision.main(
+        ["--source", "http://specs.example.invalid/stable.json", "--spec", str(spec_copy)]
+    )
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "error: http://specs.example.invalid/stable.json: plain http is refused "
+        "(use https; http only on loopback)\n"
+    )
+
+
+class _Redirect(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", "http://specs.example.invalid/stable.json")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_a_redirect_to_plain_http_off_this_machine_is_refused(
+    spec_copy: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/stable.json"
+        code = update_revision.main(["--source", url, "--spec", str(spec_copy), "--dry-run"])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"error: {url}: redirected to plain http (http://specs.example.invalid); refused\n"
+    )
+
+
+def _malformed(name: str, stable: dict[str, Any]) -> str:
+    """The text of a source broken the way ``name`` says."""
+    if name == "truncated JSON":
+        return json.dumps(stable)[:5000]
+    if name == "bad YAML":
+        return "openapi: 3.0.2\npaths: [\n  - {\n"
+    if name == "paths a list":
+        stable["paths"] = list(stable["paths"])
+    elif name == "parameters a mapping":
+        _, _, operation = spec_tools.find_operation(stable)
+        operation["parameters"] = {"revision": operation["parameters"][0]}
+    elif name == "no security schemes":
+        del stable["components"]["securitySchemes"]
+    elif name == "properties a list":
+        stable["components"]["schemas"]["ProfileUpsertQuery"]["properties"] = ["data"]
+    return json.dumps(stable)
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("truncated JSON", "next.json: not valid JSON (Unterminated string"),
+        ("bad YAML", "next.json: not valid YAML ("),
+        ("paths a list", "'paths' is not a mapping of paths to path items"),
+        (
+            "parameters a mapping",
+            "not a usable OpenAPI operation: paths./api/profile-import.post.parameters: ",
+        ),
+        ("no security schemes", "the security scheme 'Klaviyo-API-Key', which components/"),
+        (
+            "properties a list",
+            "not a usable OpenAPI document: components.schemas.ProfileUpsertQuery",
+        ),
+    ],
+)
+def test_a_malformed_source_is_one_error_line_and_exit_status_2(
+    name: str,
+    says: str,
+    klaviyo_specs: Path,
+    load_spec: Loader,
+    spec_copy: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = tmp_path / "next.json"
+    source.write_text(_malformed(name, load_spec(klaviyo_specs / STABLE_FILE)), encoding="utf-8")
+
+    code = update_revision.main(["--source", str(source), "--spec", str(spec_copy), "--dry-run"])
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and error.count("\n") == 1, error
+    assert says in error
