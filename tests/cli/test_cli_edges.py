@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_helpers import SECRET_KEY, invoke, run_cli
 from klaviyo_profiles.sandbox import Sandbox
 
@@ -174,3 +175,38 @@ def test_bad_delimiter_and_encoding_are_usage_errors(
     assert "one character" in invoke([*base, "--delimiter", ";;"]).stderr
     unknown = invoke([*base, "--encoding", "klingon"])
     assert unknown.exit_code == 2 and "unknown encoding 'klingon'" in unknown.stderr
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64", "hex", "zlib", "uu", "bz2", "undefined"])
+def test_an_encoding_that_does_not_make_text_is_refused_in_one_line(
+    codec: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\n")
+    result = invoke(
+        ["import", str(source), "--base-url", "http://127.0.0.1:9", "--encoding", codec]
+    )
+    # Before: a LookupError traceback from open().
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --encoding: {codec!r} is not a text encoding; name the character set the "
+        "file was saved in (e.g. utf-8, cp1252, latin-1)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("codec", "reason"),
+    [("utf-16", "does not start with BOM"), ("punycode", "Invalid extended code point")],
+)
+def test_a_text_encoding_that_fails_on_the_file_is_one_line(
+    codec: str, reason: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\n")
+    result = invoke(
+        ["import", str(source), "--base-url", "http://127.0.0.1:9", "--encoding", codec]
+    )
+    # Before: a UnicodeError traceback (the codec raises the base class, not a decode error).
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: people.csv is not {codec} text (")
+    assert reason in result.stderr and result.stderr.count("\n") == 1

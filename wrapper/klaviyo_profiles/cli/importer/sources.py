@@ -31,6 +31,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
@@ -172,6 +173,17 @@ def text_encoding(name: str) -> str:
     except LookupError:
         raise HeaderError(
             f"--encoding: unknown encoding {name!r} (e.g. utf-8, cp1252, latin-1)"
+        ) from None
+    try:
+        # What open() refuses: codecs such as rot13, base64, hex or zlib turn text into text
+        # or bytes into bytes, not a file's bytes into text.
+        io.TextIOWrapper(io.BytesIO(), encoding=codec)
+        # And a codec that refuses everything ("undefined").
+        codecs.getincrementaldecoder(codec)().decode(b"", final=True)
+    except (LookupError, UnicodeError):
+        raise HeaderError(
+            f"--encoding: {name!r} is not a text encoding; name the character set the file "
+            "was saved in (e.g. utf-8, cp1252, latin-1)"
         ) from None
     return "utf-8-sig" if codec == "utf-8" else codec
 
@@ -346,15 +358,20 @@ class _Lines:
     def _read(self, size: int) -> str:
         try:
             text = self._handle.readline(size)
-        except UnicodeDecodeError as exc:
+        except UnicodeError as exc:
             # No line number: the decoder reads ahead in blocks, so it would be a guess.
+            # Not only UnicodeDecodeError: some codecs raise the base class (UTF-16 without
+            # a byte order mark, punycode).
             name = self._path.name
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            # On one line: punycode quotes the character it choked on, a line break say.
+            reason = "".join(c if c.isprintable() else repr(c)[1:-1] for c in reason)
             if self._encoding == "utf-8-sig":
                 raise HeaderError(
-                    f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8, or name "
+                    f"{name} is not UTF-8 text ({reason}); save it as UTF-8, or name "
                     "its encoding with --encoding (e.g. cp1252, latin-1)"
                 ) from None
-            raise HeaderError(f"{name} is not {self._encoding} text ({exc.reason})") from None
+            raise HeaderError(f"{name} is not {self._encoding} text ({reason})") from None
         if "\x00" in text:
             # UTF-16 without a byte order mark decodes as "UTF-8" full of NULs.
             raise HeaderError(
