@@ -314,6 +314,8 @@ class _Lines:
         self.quotes = quotes
         self.number = 0
         self.record = _Record()
+        # A character read past a line that ended in \r, to see whether a \n followed.
+        self._ahead = ""
 
     def take(self) -> _Record:
         """The record read since the last call, and start the next."""
@@ -356,8 +358,21 @@ class _Lines:
         return _STAND_INS[(started_open, quotes is not None and quotes.open)]
 
     def _read(self, size: int) -> str:
+        """The next line, or at most ``size`` characters of it (one more when those end in the
+        \r of a \r\n: the pair is one line ending, which a cut between them would count
+        twice)."""
         try:
-            text = self._handle.readline(size)
+            text, self._ahead = self._ahead, ""
+            if not text.endswith(("\n", "\r")):
+                text += self._handle.readline(max(size - len(text), 1))
+            if text.endswith("\r"):
+                # readline stops at a lone \r (a line ending of its own) and at the size
+                # limit, which may fall between \r and \n: look at what follows.
+                following = self._handle.readline(1)
+                if following == "\n":
+                    text += following
+                else:
+                    self._ahead = following
         except UnicodeError as exc:
             # No line number: the decoder reads ahead in blocks, so it would be a guess.
             # Not only UnicodeDecodeError: some codecs raise the base class (UTF-16 without
