@@ -306,6 +306,33 @@ def test_repeated_json_member_names_are_rejected_naming_the_member(
     assert "at data.attributes.properties" in rejects[2]["error"]
 
 
+def test_a_json_line_naming_one_field_twice_is_rejected_naming_both_spellings(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.jsonl"
+    source.write_text(
+        '{"email": "a@example.com", "location.city": "Oslo", "location": {"city": "Bergen"}}\n'
+        '{"email": "b@example.com", "location_city": "Oslo", "location.city": "Bergen"}\n'
+        '{"email": "c@example.com", "_kx": "k1", "kx": "k2"}\n'
+        '{"email": "d@example.com", "properties": {"plan": "pro"}, "properties.plan": "free"}\n'
+        '{"email": "e@example.com", "location": {"country": "NO"}, "location.city": "Oslo"}\n'
+    )
+    result = _import(source, sandbox)
+    # Before: exit 0, each row sent with one of its two values, picked by member order.
+    assert result.exit_code == 1, result.output
+    assert set(_stored(sandbox)) == {"e@example.com"}
+    # Members that name different fields of one object still merge.
+    assert _stored(sandbox)["e@example.com"]["location"] == {"country": "NO", "city": "Oslo"}
+    errors = [reject["error"] for reject in _jsonl_rejects(tmp_path / "people.jsonl.rejects.jsonl")]
+    assert errors == [
+        "location.city: expected one value; 'location.city' and 'city' in 'location' both set it",
+        "location.city: expected one value; 'location_city' and 'location.city' both set it",
+        "_kx: expected one value; '_kx' and 'kx' both set it",
+        "properties.plan: expected one value; 'plan' in 'properties' and 'properties.plan' both "
+        "set it",
+    ]
+
+
 def test_upsert_json_with_a_repeated_member_name_is_refused(
     sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -12,14 +12,16 @@ each record into the JSON:API body of Create or Update Profile.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
 
 from ...bulk import prepare_profile
 from ...errors import InvalidInputError, UnknownFieldError
 from ...identity import IDENTIFIER_NAMES
-from ..fields import Target, assemble_body, coerce_text, resolve_target
+from ..fields import OBJECT_ARGUMENTS, Target, assemble_body, coerce_text, resolve_target
 from .failures import HeaderError
 
 __all__ = ["IDENTIFIER_TARGETS", "NO_IDENTIFIER", "ColumnMap", "RowMapper", "no_identifier"]
@@ -132,6 +134,7 @@ class RowMapper:
         """The JSON:API body for one record; raises ``InvalidInputError`` for bad values."""
         if set(record) == {"data"} and isinstance(record["data"], Mapping):
             return dict(record)  # already a JSON:API document; the client checks it
+        _refuse_two_spellings(record, self.target)
         values: list[tuple[Target, Any]] = []
         objects: dict[str, Any] = {}
         for column, cell in record.items():
@@ -155,3 +158,33 @@ class RowMapper:
             for position, column in enumerate(header)
             if self.target(column) in IDENTIFIER_TARGETS
         ]
+
+
+def _refuse_two_spellings(
+    record: Mapping[str, Any], target_of: Callable[[str], Target | None]
+) -> None:
+    """Refuse a record that sets one field under two names (``location.city`` and
+    ``location_city``, ``_kx`` and ``kx``, a member of a nested ``location`` object and a
+    dotted one): which value would be sent depends on the order of the members, so neither
+    is guessed. CSV columns are checked once, in the header; a JSON Lines record names its
+    own members."""
+    seen: dict[Target, str] = {}
+    for column, cell in record.items():
+        target = target_of(column)
+        if target is None or cell == "":
+            continue
+        named = [(target, repr(column))]
+        if target[0] == "attribute" and target[1] in OBJECT_ARGUMENTS and isinstance(cell, Mapping):
+            # A nested object's members merge with dotted ones: each is a field of its own.
+            named = [((target[1], str(key)), f"{key!r} in {column!r}") for key in cell]
+        for field_target, label in named:
+            if field_target in seen:
+                name = (
+                    ARGUMENT_TO_ATTRIBUTE.get(field_target[1], field_target[1])
+                    if field_target[0] == "attribute"
+                    else ".".join(field_target)
+                )
+                raise InvalidInputError(
+                    name, "one value", f"{seen[field_target]} and {label} both set it"
+                )
+            seen[field_target] = label
