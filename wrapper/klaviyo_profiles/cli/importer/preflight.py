@@ -7,6 +7,7 @@ request (and, for all but the journal's lock, before any file is created).
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from pathlib import Path
@@ -17,11 +18,12 @@ from rich.console import Console
 
 from ..._generated import bulk_jobs_available, missing_job_operations
 from ...client import DEFAULT_BASE_URL, KlaviyoProfiles
+from ...errors import UnknownFieldError
 from ..journal import Journal
-from .failures import PreflightError
+from .failures import HeaderError, PreflightError
 from .import_settings import ImportSettings
 from .row_mapping import RowMapper
-from .sources import SourceStats, count_rows, csv_header
+from .sources import SourceStats, count_rows, csv_header, require_regular_file
 
 __all__ = ["check_before_sending", "input_identity", "lock_journal"]
 
@@ -31,15 +33,81 @@ def check_before_sending(settings: ImportSettings, console: Console) -> SourceSt
     the revision's jobs (for ``--via bulk``), the encoding of the whole file, the columns,
     the rate limiter, and that the journal and the reject file can be written. Returns where
     the file's lines go (its rows, for the progress bar)."""
+    require_regular_file(settings.path)
     _check_jobs(settings, console)
     # Proves the file is text (with every CSV quote closed) before the first request.
     source = count_rows(settings.path, settings.fmt, **settings.text_format())
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
-        RowMapper(settings.mapping, settings.null_token).check_header(header)
+        _check_columns(settings, header)
     _reach_limiter(settings)
     _check_paths(settings)
     return source
+
+
+#: Separators CSV exports use: when the header does not read as profile fields with
+#: ``--delimiter``, the one that splits it into fields is named.
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _shown(separator: str) -> str:
+    return "\\t" if separator == "\t" else separator
+
+
+def _check_columns(settings: ImportSettings, header: list[str]) -> None:
+    """Refuse unknown, duplicate or unmapped columns; when another separator would split the
+    header into profile fields, name it instead (the file was read with the wrong one)."""
+    mapper = RowMapper(settings.mapping, settings.null_token)
+    try:
+        mapper.check_header(header)
+    except HeaderError:
+        hint = _separator_hint(header, settings.delimiter, mapper)
+        if hint is None:
+            raise
+        raise HeaderError(hint) from None
+
+
+def _separator_hint(header: list[str], delimiter: str, mapper: RowMapper) -> str | None:
+    """Which ``--delimiter`` to pass, when another separator splits the header into more
+    profile fields than ``delimiter`` does (or splits a header that is one column at all)."""
+
+    def known(column: str) -> bool:
+        try:
+            mapper.target(column)
+        except UnknownFieldError:
+            return False
+        return True
+
+    found = sum(map(known, header))
+    line = delimiter.join(header)  # the header's text, but for quotes
+    best: tuple[int, int, str, list[str]] | None = None
+    for separator in _SEPARATORS:
+        if separator == delimiter or separator not in line:
+            continue
+        columns = next(csv.reader([line], delimiter=separator), [])
+        fields = sum(map(known, columns))
+        if len(columns) < 2 or (fields <= found and len(header) > 1):
+            continue
+        if best is None or (fields, len(columns)) > best[:2]:
+            best = (fields, len(columns), separator, columns)
+    if best is None:
+        return None
+    fields, count, separator, columns = best
+    current = "the default ','" if delimiter == "," else f"--delimiter '{_shown(delimiter)}'"
+    if len(header) == 1:
+        read = f"the header is one column, {header[0]!r}"
+    else:
+        unknown = ", ".join(repr(column) for column in header if not known(column))
+        read = f"the header has columns that are not profile fields ({unknown})"
+    listing = ", ".join(repr(column) for column in columns)
+    which = "all profile fields" if fields == count else f"{fields} of them profile fields"
+    advice = f"pass --delimiter '{_shown(separator)}'"
+    if fields < count:
+        advice += " (and --map for the other columns)"
+    return (
+        f"read with {current}, {read}; split at '{_shown(separator)}' it is {count} "
+        f"columns ({listing}), {which}: {advice}"
+    )
 
 
 def _check_jobs(settings: ImportSettings, console: Console) -> None:

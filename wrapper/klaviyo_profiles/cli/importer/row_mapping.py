@@ -97,15 +97,6 @@ class RowMapper:
         for column in self.mapping:
             if column not in header:
                 raise HeaderError(f"--map names column {column!r}, which the file does not have")
-        if len(header) == 1:
-            # A whole header in one column: the file is separated by something else.
-            separator = next((s for s in (";", "\t", "|") if s in header[0]), None)
-            if separator is not None:
-                shown = "\\t" if separator == "\t" else separator
-                raise HeaderError(
-                    f"the header is one column, {header[0]!r}: the file looks separated by "
-                    f"{separator!r}, not commas; pass --delimiter '{shown}'"
-                )
         for column in header:
             try:
                 target = self.target(column)

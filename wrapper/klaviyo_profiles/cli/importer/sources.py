@@ -33,6 +33,7 @@ import csv
 import hashlib
 import io
 import json
+import stat
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,7 @@ __all__ = [
     "csv_header",
     "detect_format",
     "read_rows",
+    "require_regular_file",
     "text_encoding",
 ]
 
@@ -163,6 +165,35 @@ def detect_format(path: Path, override: str | None) -> Format:
             "name the file .jsonl or pass --format jsonl"
         )
     raise HeaderError(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
+
+
+def require_regular_file(path: Path) -> None:
+    """Refuse (``HeaderError``) input that cannot be read twice: a pipe (``/dev/stdin`` fed by
+    ``|``, a process substitution ``<(...)``), a terminal, a device or a socket.
+
+    The import reads the file more than once (the count behind the progress bar and the
+    checks before sending, then the rows), and its journal knows the file by its size, time
+    and first bytes so that a re-run resumes; a pipe gives its data once, so the second
+    reading would find nothing. Refused rather than copied to a temporary file: a run that
+    stops part way could not be resumed from a copy that is gone, and the journal and reject
+    file could not sit beside the input.
+    """
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISFIFO(mode):
+        kind = "a pipe"
+    elif stat.S_ISCHR(mode):
+        kind = "a terminal or device"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    else:
+        kind = "not a regular file"
+    raise HeaderError(
+        f"{path} is {kind}: import reads its file more than once (a count, then the rows) "
+        "and resumes from it after a stop; save the data to a file first (e.g. "
+        "'command > people.csv') and import that file"
+    )
 
 
 def text_encoding(name: str) -> str:
