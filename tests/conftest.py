@@ -112,6 +112,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/cli/test_cli_edges.py::test_sandbox_on_a_busy_port_fails_before_the_banner": (
         SUBPROCESS,
     ),
+    "tests/cli/test_cli_edges.py::test_input_from_a_pipe_is_refused_in_one_line": (SUBPROCESS,),
     "tests/cli/test_cli_import.py::test_refused_key_stops_the_import_and_journals_nothing": (
         SUBPROCESS,
     ),
@@ -165,6 +166,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_client_options.py::"
     "test_revision_warning_points_at_the_line_that_created_the_client": (SUBPROCESS,),
     # In-process, about a second or more.
+    "tests/cli/test_cli_import_sources.py::"
+    "test_lines_are_counted_as_python_splits_them_whatever_the_piece_size": (SLOW,),
     "tests/cli/test_cli_import_output.py::"
     "test_nulls_omit_keeps_stored_values_and_lets_rows_go_in_jobs": (SLOW,),
     "tests/cli/test_cli_import_output.py::"

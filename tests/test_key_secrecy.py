@@ -10,8 +10,11 @@ CLI output, the import journal's bytes and the reject file.
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import logging
 import pickle
+import re
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +30,7 @@ from klaviyo_profiles import (
     KlaviyoProfiles,
 )
 from klaviyo_profiles.cli import app
+from klaviyo_profiles.cli.importer.sources import EXCERPT_CHARS, ROW_TEXT_LIMIT
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
 
 #: The canary: well-formed, unknown to the sandbox (so answered 401) and never to be shown.
@@ -302,3 +306,151 @@ def test_a_pickled_status_error_keeps_its_details_but_not_the_header(
     assert restored.response.request.headers["authorization"] == "[redacted]"
     assert sandbox.requests()[-1]["status"] == 401
     assert restored.request.url == error.request.url
+
+
+# -- the import: keys holding characters that encoders escape --------------------------------
+
+#: Keys the sandbox accepts (any well-formed key): two holding characters that JSON, repr
+#: and CSV each write differently, and an ordinary one.
+IMPORT_KEYS = [
+    pytest.param('pk_"odd\\key1234', id="quote-backslash"),
+    pytest.param("pk_a,b\"c\\d'e;f1234", id="comma-quote-backslash-apostrophe"),
+    pytest.param("pk_live_6b1f0e9d4c2a73581e9f", id="ordinary"),
+]
+
+
+def _readings(text: str) -> set[str]:
+    """``text`` and what it reads as once unquoted, twice over: CSV's doubled quotes, JSON
+    and repr backslash escapes, ``\\u`` escapes."""
+    readings = {text}
+    for _ in range(2):
+        for reading in list(readings):
+            readings.add(reading.replace('""', '"'))
+            readings.add(re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), reading))
+            readings.add(re.sub(r"\\(.)", r"\1", reading, flags=re.DOTALL))
+    return readings
+
+
+def shows_part_of(key: str, *texts: str | bytes) -> list[str]:
+    """The texts holding six consecutive characters of ``key``, in any reading of them."""
+    pieces = {key[start : start + 6] for start in range(len(key) - 5)}
+    found = []
+    for text in texts:
+        plain = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        if any(piece in reading for reading in _readings(plain) for piece in pieces):
+            found.append(repr(plain[:300]))
+    return found
+
+
+def _oversized(prefix: str, key: str) -> list[str]:
+    """Cells of rows too large to keep, with the key where their excerpt is cut: near the
+    start; across the 200th character; and after so many keys that the masked start is
+    shorter than the excerpt, which then reaches a key cut where the start read ends."""
+    filler = "z" * ROW_TEXT_LIMIT
+    across = "y" * (EXCERPT_CHARS - len(prefix) - len(key) // 2)
+    return [key + filler, across + key + filler, key * 40 + filler]
+
+
+def _key_rows_csv(path: Path, key: str) -> int:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email", "first_name"])
+        rows = [
+            ["notanemail", key],  # refused by the server, which quotes the email
+            [key, "Key"],  # refused by the server, which quotes the key
+            ["ok@example.com", "Ok"],
+            ["extra@example.com", key, "a cell too many"],
+        ]
+        rows += [
+            [f"big{n}@example.com", cell]
+            for n, cell in enumerate(_oversized("bigN@example.com,", key))
+        ]
+        writer.writerows(rows)
+    return len(rows) - 1
+
+
+def _key_rows_jsonl(path: Path, key: str) -> int:
+    quoted = json.dumps(key)
+    escaped = "".join(f"\\u{ord(char):04x}" for char in key)
+    lines = [
+        json.dumps({"email": "notanemail", "first_name": key}),
+        json.dumps({"email": key}),
+        json.dumps({"email": "ok@example.com"}),
+        f'{{"email": "d@example.com", "first_name": {quoted}, "first_name": "x"}}',
+        f'{{"email": "notanemail", "first_name": "{escaped}"}}',
+        json.dumps({"email": "e@example.com", key: 1}),  # a member named by the key
+        f'{{"email": "f@example.com", "first_name": {quoted}',  # not closed
+    ]
+    lines += [
+        json.dumps({"email": f"big{n}@example.com", "first_name": cell})
+        for n, cell in enumerate(_oversized('{"email": "bigN@example.com", "first_name": "', key))
+    ]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return len(lines) - 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("key", IMPORT_KEYS)
+def test_cli_import_never_writes_the_key_in_any_form(
+    key: str, fmt: str, open_sandbox: Sandbox, every_log: list[str], tmp_path: Path
+) -> None:
+    open_sandbox.reset()
+    folder = tmp_path
+    source = folder / f"people.{fmt}"
+    failing = (_key_rows_csv if fmt == "csv" else _key_rows_jsonl)(source, key)
+    result = run_cli(
+        ["import", str(source), "--base-url", open_sandbox.base_url, "--no-pacing"], key
+    )
+    assert result.exit_code == 1, result.output
+    assert [p["attributes"]["email"] for p in open_sandbox.profiles()] == ["ok@example.com"]
+    rejects = (folder / f"people.{fmt}.rejects.{fmt}").read_text(encoding="utf-8")
+    files = {path.name: path.read_bytes() for path in folder.iterdir() if path != source}
+    assert {f"people.{fmt}.journal.sqlite", f"people.{fmt}.rejects.{fmt}"} <= set(files)
+    written = list(files.values())
+    # Before: the key in the reject file and the journal as CSV, JSON or repr quoted it,
+    # and its first characters where the excerpt of a large row was cut.
+    assert shows_part_of(key, rejects, *written, *cli_texts(result), *every_log) == []
+    assert len(rejects.splitlines()) == failing + (fmt == "csv")
+    assert rejects.count("****") >= failing  # each row is there, its key masked
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+@pytest.mark.parametrize("key", IMPORT_KEYS)
+def test_cli_import_summary_masks_a_key_in_the_paths_it_shows(
+    key: str, output: str, open_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    open_sandbox.reset()
+    folder = tmp_path / key  # the summary and the errors name files in it
+    folder.mkdir()
+    source = folder / "people.csv"
+    source.write_text("email\nok@example.com\nnotanemail\n")
+    options = ["--base-url", open_sandbox.base_url, "--no-pacing", "--output", output]
+    result = run_cli(["import", str(source), *options], key)
+    assert result.exit_code == 1, result.output
+    if output == "json":
+        summary = json.loads(result.stdout)
+        assert summary["journal"].endswith("/****/people.csv.journal.sqlite")
+    else:
+        # Before: "journal: .../<the key>/people.csv.journal.sqlite" on stdout.
+        assert "/****/people.csv.journal.sqlite" in result.stdout
+    assert shows_part_of(key, *cli_texts(result)) == []
+
+
+@pytest.mark.parametrize("key", IMPORT_KEYS)
+def test_cli_import_reject_file_masks_a_column_named_by_the_key(
+    key: str, open_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    open_sandbox.reset()
+    source = tmp_path / "people.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["email", key], ["notanemail", "x"]])
+    skip = f"{key}="  # the column is skipped
+    result = run_cli(
+        ["import", str(source), "--base-url", open_sandbox.base_url, "--no-pacing", "--map", skip],
+        key,
+    )
+    assert result.exit_code == 1, result.output
+    rejects = (tmp_path / "people.csv.rejects.csv").read_text(encoding="utf-8")
+    # Before: the header row of the reject file named the column as the file does.
+    assert rejects.splitlines()[0] == "row,error,email,****"
+    assert shows_part_of(key, rejects, *cli_texts(result)) == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import SECRET_KEY, invoke, no_secret
-from klaviyo_profiles.cli import common
+from klaviyo_profiles.cli import masking
 from klaviyo_profiles.cli.importer import ImportSettings
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
 
@@ -17,7 +17,7 @@ UPSERT = ["upsert", "--email", "a@example.com", "--max-attempts", "1"]
 @pytest.fixture(autouse=True)
 def _forget_keys() -> None:
     """Each test starts with no key remembered by an earlier one (the CLI runs in-process)."""
-    common._SECRETS.clear()
+    masking.forget_secrets()
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,16 @@ pipe, a shared key file, a busy port, plain http off loopback."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_helpers import SECRET_KEY, invoke, run_cli
+from klaviyo_profiles.cli.importer import HeaderError
+from klaviyo_profiles.cli.importer.sources import require_regular_file
 from klaviyo_profiles.sandbox import Sandbox
 
 
@@ -174,3 +178,108 @@ def test_bad_delimiter_and_encoding_are_usage_errors(
     assert "one character" in invoke([*base, "--delimiter", ";;"]).stderr
     unknown = invoke([*base, "--encoding", "klingon"])
     assert unknown.exit_code == 2 and "unknown encoding 'klingon'" in unknown.stderr
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64", "hex", "zlib", "uu", "bz2", "undefined"])
+def test_an_encoding_that_does_not_make_text_is_refused_in_one_line(
+    codec: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\n")
+    result = invoke(
+        ["import", str(source), "--base-url", "http://127.0.0.1:9", "--encoding", codec]
+    )
+    # Before: a LookupError traceback from open().
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --encoding: {codec!r} is not a text encoding; name the character set the "
+        "file was saved in (e.g. utf-8, cp1252, latin-1)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("codec", "reason"),
+    [("utf-16", "does not start with BOM"), ("punycode", "Invalid extended code point")],
+)
+def test_a_text_encoding_that_fails_on_the_file_is_one_line(
+    codec: str, reason: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\n")
+    result = invoke(
+        ["import", str(source), "--base-url", "http://127.0.0.1:9", "--encoding", codec]
+    )
+    # Before: a UnicodeError traceback (the codec raises the base class, not a decode error).
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: people.csv is not {codec} text (")
+    assert reason in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "separator"),
+    [
+        ("email,first_name\na@example.com,A\n", ["--delimiter", ";"], ","),
+        ("email|first_name\na@example.com|A\n", ["--delimiter", ";"], "|"),
+        ("email\tfirst_name\na@example.com\tA\n", ["--delimiter", "|"], "\\t"),
+        ("email;first_name\na@example.com;A\n", [], ";"),
+    ],
+    ids=[
+        "comma-read-with-semicolon",
+        "pipe-read-with-semicolon",
+        "tab-read-with-pipe",
+        "semicolon",
+    ],
+)
+def test_a_wrong_delimiter_names_the_separator_that_splits_the_header_into_fields(
+    text: str, options: list[str], separator: str, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text(text)
+    result = invoke(["import", str(source), "--base-url", "http://127.0.0.1:9", *options])
+    # Before: "column 'email,first_name' is not a profile field", or "not commas" when the
+    # file had been read with ';'.
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"('email', 'first_name'), all profile fields: pass --delimiter '{separator}'\n"
+    )
+    assert "not a profile field" not in result.stderr and "commas" not in result.stderr
+
+
+def test_a_header_split_into_some_fields_by_another_separator_names_it(
+    tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email;first_name;notes, misc\na@example.com;A;x\n")
+    result = invoke(["import", str(source), "--base-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert "not profile fields ('email;first_name;notes', ' misc')" in result.stderr
+    assert "2 of them profile fields: pass --delimiter ';' (and --map" in result.stderr
+
+
+def test_input_from_a_pipe_is_refused_in_one_line(
+    tmp_path: Path, cli_env: dict[str, str], sandbox: Sandbox
+) -> None:
+    # A pipe can be read once: the count before sending used it up, and the rows were then
+    # read from nothing.
+    result = run_cli(
+        ["import", "/dev/stdin", "--base-url", sandbox.base_url, "--no-pacing"],
+        cli_env,
+        cwd=tmp_path,
+        input="email\npiped@example.com\n",
+    )
+    # Before: "error: stdin has no header row".
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: /dev/stdin is a pipe: import reads its file")
+    assert "'command > people.csv'" in result.stderr and result.stderr.count("\n") == 1
+    assert sandbox.requests() == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_a_regular_file_can_be_imported(tmp_path: Path) -> None:
+    fifo = tmp_path / "people.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(HeaderError, match="is a pipe"):
+        require_regular_file(fifo)  # without opening it, which would wait for a writer
+    plain = tmp_path / "plain.csv"
+    plain.write_text("email\n")
+    require_regular_file(plain)

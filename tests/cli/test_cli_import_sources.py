@@ -7,13 +7,16 @@ import csv
 import io
 import json
 import sqlite3
+import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from cli_helpers import invoke
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from klaviyo_profiles.cli.importer import sources
 from klaviyo_profiles.cli.importer.sources import (
     EXCERPT_CHARS,
     ROW_TEXT_LIMIT,
@@ -128,6 +131,45 @@ def test_quote_tracking_ends_records_where_the_csv_module_does(text: str) -> Non
     assert ends - {last} == tracked - {last}
 
 
+_LINE_PIECES = ["a", "bb", ",", "\r", "\n", "\r\n", "\u00e9"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(_LINE_PIECES), max_size=40).map("".join),
+    fmt=st.sampled_from(["csv", "jsonl"]),
+    limit=st.integers(2, 8),
+    piece=st.integers(1, 5),
+)
+def test_lines_are_counted_as_python_splits_them_whatever_the_piece_size(
+    text: str, fmt: str, limit: int, piece: int
+) -> None:
+    # Tiny limits, so that rows go over and are read in pieces, and a piece can end between
+    # the \r and the \n of one line ending.
+    header = "h\n" if fmt == "csv" else ""
+    # The reference: Python's own split into lines (at \n, \r\n and a lone \r).
+    reference = io.StringIO(header + text, newline="").readlines()
+    first_row_line = 2 if header else 1
+    expected_rows = [
+        (number, number)
+        for number, line in enumerate(reference, start=1)
+        if number >= first_row_line and line.rstrip("\r\n")
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"lines.{fmt}"
+        path.write_bytes((header + text).encode("utf-8"))
+        with (
+            mock.patch.object(sources, "ROW_TEXT_LIMIT", limit),
+            mock.patch.object(sources, "_CHUNK", piece),
+        ):
+            counted = count_rows(path, fmt)  # type: ignore[arg-type]
+            stats = sources.SourceStats()
+            rows = list(read_rows(path, fmt, stats=stats))  # type: ignore[arg-type]
+    assert counted.lines == stats.lines == len(reference)
+    assert [row.lines for row in rows] == expected_rows
+    assert counted.rows + counted.blank_lines + counted.header_lines == len(reference)
+
+
 # -- rows too large to send ---------------------------------------------------------------------
 
 
@@ -175,6 +217,24 @@ def test_a_huge_row_is_rejected_with_an_excerpt_and_its_line(
     finally:
         db.close()
     assert longest < 4 * EXCERPT_CHARS
+
+
+def test_a_crlf_row_cut_between_its_cr_and_lf_is_still_one_line(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The first read of a row takes ROW_TEXT_LIMIT + 1 characters, then pieces of _CHUNK:
+    # this row's \r is the last character of its first piece, its \n the next piece.
+    head = "big@example.com,"
+    big = head + "z" * (ROW_TEXT_LIMIT + sources._CHUNK - len(head))
+    source = tmp_path / "people.csv"
+    source.write_bytes(f"email,first_name\r\n{big}\r\nafter@example.com,B\r\n".encode())
+    result = _import(source, sandbox)
+    assert result.exit_code == 1, result.output
+    # Before: "from 4 lines (1 header, 1 blank)", and every later row one line off.
+    assert "read 2 rows from 3 lines (1 header)" in result.stdout
+    assert set(_stored(sandbox)) == {"after@example.com"}
+    [reject] = _csv_rejects(tmp_path / "people.csv.rejects.csv")
+    assert "on line 2," in reject["error"]
 
 
 def test_a_huge_line_inside_a_multi_line_cell_keeps_the_rows_after_it_whole(
@@ -244,6 +304,32 @@ def test_repeated_json_member_names_are_rejected_naming_the_member(
     assert "'email' appears more than once" in rejects[0]["error"]
     assert "'city' appears more than once in the object at location" in rejects[1]["error"]
     assert "at data.attributes.properties" in rejects[2]["error"]
+
+
+def test_a_json_line_naming_one_field_twice_is_rejected_naming_both_spellings(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.jsonl"
+    source.write_text(
+        '{"email": "a@example.com", "location.city": "Oslo", "location": {"city": "Bergen"}}\n'
+        '{"email": "b@example.com", "location_city": "Oslo", "location.city": "Bergen"}\n'
+        '{"email": "c@example.com", "_kx": "k1", "kx": "k2"}\n'
+        '{"email": "d@example.com", "properties": {"plan": "pro"}, "properties.plan": "free"}\n'
+        '{"email": "e@example.com", "location": {"country": "NO"}, "location.city": "Oslo"}\n'
+    )
+    result = _import(source, sandbox)
+    # Before: exit 0, each row sent with one of its two values, picked by member order.
+    assert result.exit_code == 1, result.output
+    assert set(_stored(sandbox)) == {"e@example.com"}
+    # Members that name different fields of one object still merge.
+    assert _stored(sandbox)["e@example.com"]["location"] == {"country": "NO", "city": "Oslo"}
+    errors = [reject["error"] for reject in _jsonl_rejects(tmp_path / "people.jsonl.rejects.jsonl")]
+    assert errors == [
+        "location.city: expected one value; given by both 'location' and 'location.city'",
+        "location.city: expected one value; given by both 'location_city' and 'location.city'",
+        "kx: expected one value; given by both '_kx' and 'kx'",
+        "properties.plan: expected one value; given by both 'properties' and 'properties.plan'",
+    ]
 
 
 def test_upsert_json_with_a_repeated_member_name_is_refused(

@@ -15,6 +15,7 @@ from klaviyo_profiles import (
     PayloadTooLargeError,
     UnknownFieldError,
 )
+from klaviyo_profiles.body import MAX_JSON_DEPTH, decode_json
 from wire_recorder import API_KEY, Recorder
 
 
@@ -165,3 +166,22 @@ def test_api_key_defaults_to_the_environment(monkeypatch: pytest.MonkeyPatch) ->
         KlaviyoProfiles(base_url="http://127.0.0.1:9")
     monkeypatch.setenv("KLAVIYO_API_KEY", API_KEY)
     KlaviyoProfiles(base_url="http://127.0.0.1:9").close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 5000 + "]" * 5000,
+        # A repeated name first: the decoder stops there, and the pass that finds where the
+        # name is must not recurse past what Python allows either.
+        '[{"a": 1, "a": 2},' + "[" * 5000 + "]" * 5000 + "]",
+        '{"a": {"b": 1, "b": 2}, "c": ' + "[" * 5000 + "]" * 5000 + "}",
+    ],
+    ids=["deep", "repeated-name-then-deep", "nested-repeated-name-then-deep"],
+)
+def test_json_nested_too_deep_is_one_typed_refusal(text: str) -> None:
+    with pytest.raises(ValueError, match=f"deeper than the {MAX_JSON_DEPTH} levels") as caught:
+        decode_json(text)
+    assert type(caught.value) is ValueError  # not RecursionError, a RuntimeError
+    with pytest.raises(ValueError, match="levels"):
+        decode_json(text.encode())

@@ -229,16 +229,20 @@ def decode_json(text: str | bytes) -> Any:
     """
     if isinstance(text, (bytes, bytearray)):
         text = text.decode(json.detect_encoding(text), "surrogatepass")
+    too_deep = f"nested far deeper than the {MAX_JSON_DEPTH} levels a body may have"
     try:
         return _DECODER.decode(text)
     except RecursionError:
-        raise ValueError(
-            f"nested far deeper than the {MAX_JSON_DEPTH} levels a body may have"
-        ) from None
+        raise ValueError(too_deep) from None
     except _RepeatedName:
         pass
     # Rare: decoded again, marking each object with a repeated name, to say where it is.
-    document = json.loads(text, object_pairs_hook=_marked_members)
+    # The first pass stopped at the repeated name, so it may not have reached the depth
+    # that this pass, which reads the whole document, recurses through.
+    try:
+        document = json.loads(text, object_pairs_hook=_marked_members)
+    except RecursionError:
+        raise ValueError(too_deep) from None
     found = _first_repeated(document)
     name, where = found if found is not None else ("?", "")
     place = f"the object at {where}" if where else "the object"

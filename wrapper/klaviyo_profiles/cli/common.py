@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 import click
 from rich.console import Console
+from rich.segment import Segment
 
 from ..auth import API_KEY_ENV, resolve_api_key
 from ..errors import APIStatusError, InvalidInputError
 from ..ratelimit import LimiterBackend, backend_from_uri
 from .fields import Target, resolve_target
+from .masking import remember_secret, scrub
 
 __all__ = [
     "CONTEXT",
@@ -42,15 +43,6 @@ __all__ = [
 #: Click settings of the group and of every command: ``-h`` as well as ``--help``.
 CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-# Keys read during this process, so any message printed can be scrubbed of them as a last
-# line of defence (the library itself never puts a key in a message).
-_SECRETS: set[str] = set()
-
-# Text shaped like a Klaviyo private key ("pk_" and a long run of key characters). Masked in
-# every message even when it was never read as a key: a key pasted where a file name or an
-# argument was expected would otherwise be echoed back by the error about it.
-_KEY_SHAPED = re.compile(r"pk_[A-Za-z0-9_-]{12,}")
-
 #: A key file is one short line; anything longer is not a key file (and is not read whole).
 _KEY_FILE_LIMIT = 4096
 
@@ -73,21 +65,6 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
     raise CliError(message, exit_code)
 
 
-def remember_secret(key: str) -> None:
-    """Mask ``key`` (and the forms it takes once stripped) in every later message."""
-    for form in (key, key.strip(), key.rstrip("\r\n")):
-        if len(form) >= 4:  # a shorter "key" would mask ordinary words
-            _SECRETS.add(form)
-
-
-def scrub(text: str) -> str:
-    """``text`` with every API key seen in this process, and anything shaped like one, masked."""
-    # Longest first, so a key is masked whole rather than around a shorter form of itself.
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, "****")
-    return _KEY_SHAPED.sub("****", text)
-
-
 def describe_error(exc: BaseException) -> str:
     """One line for a failure, as the journal, the reject file and ``error:`` show it: the
     status and each of Klaviyo's error objects for an API error, else the message (or the
@@ -106,11 +83,17 @@ def _has_bad_characters(key: str) -> bool:
 
 class _Console(Console):
     """Rich's console, except that a closed pipe raises ``BrokenPipeError`` for the command
-    line to handle in one place (Rich would exit with status 1 from inside a print)."""
+    line to handle in one place (Rich would exit with status 1 from inside a print), and that
+    what it writes is scrubbed of keys (a path or a value it shows may hold one)."""
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
         raise BrokenPipeError
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        # Where every print and live refresh turns into the text written, after Rich has cut
+        # what it cuts (a table cell ends in "…"): one place that sees all of it.
+        return scrub(super()._render_buffer(buffer))
 
 
 def stdout_console() -> Console:

@@ -8,6 +8,7 @@ request (and, for all but the journal's lock, before any file is created).
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import json
 import os
@@ -20,10 +21,10 @@ from rich.console import Console
 from ..._generated import bulk_jobs_available, missing_job_operations
 from ...client import DEFAULT_BASE_URL, KlaviyoProfiles
 from ..journal import Journal
-from .failures import PreflightError
+from .failures import HeaderError, PreflightError
 from .import_settings import ImportSettings
 from .row_mapping import ColumnMap, RowMapper
-from .sources import SourceStats, count_rows, csv_header
+from .sources import SourceStats, count_rows, csv_header, require_regular_file
 
 __all__ = ["check_before_sending", "input_identity", "lock_journal", "unlock_journal"]
 
@@ -33,17 +34,82 @@ def check_before_sending(settings: ImportSettings, console: Console) -> SourceSt
     the revision's jobs (for ``--via bulk``), the encoding of the whole file, the columns,
     the rate limiter, and that the journal and the reject file can be written. Returns where
     the file's lines go (its rows, for the progress bar)."""
+    require_regular_file(settings.path)
     _check_jobs(settings, console)
     # Proves the file is text (with every CSV quote closed) before the first request.
     source = count_rows(settings.path, settings.fmt, **settings.text_format())
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
         columns = settings.column_map()
-        RowMapper(columns, settings.null_token, settings.nulls).check_header(header)
+        mapper = RowMapper(columns, settings.null_token, settings.nulls)
+        _check_columns(header, settings.delimiter, columns, mapper)
         _note_unmapped(columns, header, console)
     _reach_limiter(settings)
     _check_paths(settings)
     return source
+
+
+#: Separators CSV exports use: when the header does not read as profile fields with
+#: ``--delimiter``, the one that splits it into fields is named.
+_SEPARATORS = (",", ";", "\t", "|")
+
+
+def _shown(separator: str) -> str:
+    return "\\t" if separator == "\t" else separator
+
+
+def _check_columns(
+    header: list[str], delimiter: str, columns: ColumnMap, mapper: RowMapper
+) -> None:
+    """Refuse unknown, duplicate or unmapped columns; when another separator would split the
+    header into profile fields, name it instead (the file was read with the wrong one)."""
+    try:
+        mapper.check_header(header)
+    except HeaderError:
+        hint = _separator_hint(header, delimiter, columns)
+        if hint is None:
+            raise
+        raise HeaderError(hint) from None
+
+
+def _separator_hint(header: list[str], delimiter: str, columns: ColumnMap) -> str | None:
+    """Which ``--delimiter`` to pass, when another separator splits the header into more
+    profile fields than ``delimiter`` does (or splits a header that is one column at all)."""
+
+    def known(column: str) -> bool:
+        # Names a field, or is mapped: whatever --unmapped would make of it otherwise.
+        return not columns.unmapped_columns([column])
+
+    found = sum(map(known, header))
+    line = delimiter.join(header)  # the header's text, but for quotes
+    best: tuple[int, int, str, list[str]] | None = None
+    for separator in _SEPARATORS:
+        if separator == delimiter or separator not in line:
+            continue
+        split = next(csv.reader([line], delimiter=separator), [])
+        fields = sum(map(known, split))
+        if len(split) < 2 or (fields <= found and len(header) > 1):
+            continue
+        if best is None or (fields, len(split)) > best[:2]:
+            best = (fields, len(split), separator, split)
+    if best is None:
+        return None
+    fields, count, separator, split = best
+    current = "the default ','" if delimiter == "," else f"--delimiter '{_shown(delimiter)}'"
+    if len(header) == 1:
+        read = f"the header is one column, {header[0]!r}"
+    else:
+        unknown = ", ".join(repr(column) for column in header if not known(column))
+        read = f"the header has columns that are not profile fields ({unknown})"
+    listing = ", ".join(repr(column) for column in split)
+    which = "all profile fields" if fields == count else f"{fields} of them profile fields"
+    advice = f"pass --delimiter '{_shown(separator)}'"
+    if fields < count:
+        advice += " (and --map for the other columns)"
+    return (
+        f"read with {current}, {read}; split at '{_shown(separator)}' it is {count} "
+        f"columns ({listing}), {which}: {advice}"
+    )
 
 
 def _note_unmapped(columns: ColumnMap, header: list[str], console: Console) -> None:

@@ -8,6 +8,7 @@ import json
 import os
 
 from ..journal import Journal
+from ..masking import scrub
 from .failures import RejectFileError
 from .import_settings import ImportSettings
 from .sources import csv_header
@@ -31,9 +32,9 @@ def export_rejects(settings: ImportSettings, journal: Journal) -> int:
         with temporary.open("w", newline="", encoding="utf-8") as handle:
             if settings.fmt == "csv":
                 writer = csv.writer(handle)
-                writer.writerow(
-                    ["row", "error", *csv_header(settings.path, **settings.text_format())]
-                )
+                header = csv_header(settings.path, **settings.text_format())
+                # A column skipped with --map may be named anything, a key included.
+                writer.writerow(["row", "error", *(scrub(column) for column in header)])
                 for entry in journal.entries(failing, current=True):
                     cells = json.loads(entry.original) if entry.original else []
                     writer.writerow([entry.row, entry.error or "", *cells])

@@ -240,15 +240,6 @@ class RowMapper:
     def check_header(self, header: Sequence[str]) -> None:
         """Refuse unknown, duplicate or missing columns before anything is sent, all of them
         in one message, and a header with no identifier column."""
-        if len(header) == 1:
-            # A whole header in one column: the file is separated by something else.
-            separator = next((s for s in (";", "\t", "|") if s in header[0]), None)
-            if separator is not None:
-                shown = "\\t" if separator == "\t" else separator
-                raise HeaderError(
-                    f"the header is one column, {header[0]!r}: the file looks separated by "
-                    f"{separator!r}, not commas; pass --delimiter '{shown}'"
-                )
         problems: list[str] = []
         unknown: list[tuple[str, str | None]] = []
         seen: dict[Target, str] = {}

@@ -24,6 +24,12 @@ open merges the following lines into one cell. The reader decides what it can te
 
 A quote that closes on the very line after the one that opened it cannot be told from a
 legitimate two-line cell; the summary still shows the row spanning two lines.
+
+**The API key in a row.** What the journal and the reject file keep of a row
+(:attr:`SourceRow.original`) has any key masked before it is encoded or cut
+(:mod:`..masking`): each CSV cell before the cells become JSON, a JSON line with every
+escape spelled out first (``\\u0070k_...`` is a key too), an excerpt before it is cut and
+never ending in part of a key. The request is built from the row as read.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
+import re
+import stat
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +49,7 @@ from typing import Any, Literal, TextIO
 from klaviyo_profile_import import facts
 
 from ...body import decode_json
+from .. import masking
 from .failures import HeaderError
 
 __all__ = [
@@ -53,6 +63,7 @@ __all__ = [
     "csv_header",
     "detect_format",
     "read_rows",
+    "require_regular_file",
     "text_encoding",
 ]
 
@@ -63,6 +74,9 @@ Format = Literal["csv", "jsonl"]
 ROW_TEXT_LIMIT = 4 * facts.PAYLOAD_LIMIT_BYTES
 #: How much of a refused oversized row the journal and the reject file keep.
 EXCERPT_CHARS = 200
+# How much of its start is read for the excerpt: more than it shows, so that a key crossing
+# the cut is masked whole (rather than dropped with what follows it).
+_HEAD_CHARS = EXCERPT_CHARS + 256
 # Pieces in which the rest of an oversized row is read and dropped.
 _CHUNK = 1 << 16
 # How many rows spanning several lines the summary names.
@@ -77,11 +91,12 @@ csv.field_size_limit(max(csv.field_size_limit(), 2 * ROW_TEXT_LIMIT))
 class SourceRow:
     """One record of the input file.
 
-    ``original`` is the row as it was read (a JSON list of the CSV cells, or the JSON line),
-    kept for the reject file; ``record`` maps column names to cell values, or is ``None``
-    with ``error`` set when the row could not be read. ``lines`` are the first and last
-    physical lines it took. For a row too large to keep, ``original`` is an excerpt and
-    ``digest`` a digest of its whole text (see :attr:`content`).
+    ``original`` is the row as the journal and the reject file keep it (a JSON list of the
+    CSV cells, or the JSON line), with any API key masked; ``record`` maps column names to
+    cell values as read, or is ``None`` with ``error`` set when the row could not be read.
+    ``lines`` are the first and last physical lines it took. When ``original`` is not the
+    row's whole text (an excerpt of a row too large to keep, or a key masked in it),
+    ``digest`` is a digest of that text (see :attr:`content`).
     """
 
     number: int
@@ -94,7 +109,7 @@ class SourceRow:
     @property
     def content(self) -> str:
         """What tells this row's content from another's (the journal hashes it): the text, or
-        for an oversized row its excerpt and the digest of all of it."""
+        what is kept of it and the digest of all of it."""
         return self.original if self.digest is None else f"{self.original}\x00{self.digest}"
 
 
@@ -164,6 +179,35 @@ def detect_format(path: Path, override: str | None) -> Format:
     raise HeaderError(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
 
 
+def require_regular_file(path: Path) -> None:
+    """Refuse (``HeaderError``) input that cannot be read twice: a pipe (``/dev/stdin`` fed by
+    ``|``, a process substitution ``<(...)``), a terminal, a device or a socket.
+
+    The import reads the file more than once (the count behind the progress bar and the
+    checks before sending, then the rows), and its journal knows the file by its size, time
+    and first bytes so that a re-run resumes; a pipe gives its data once, so the second
+    reading would find nothing. Refused rather than copied to a temporary file: a run that
+    stops part way could not be resumed from a copy that is gone, and the journal and reject
+    file could not sit beside the input.
+    """
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISFIFO(mode):
+        kind = "a pipe"
+    elif stat.S_ISCHR(mode):
+        kind = "a terminal or device"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    else:
+        kind = "not a regular file"
+    raise HeaderError(
+        f"{path} is {kind}: import reads its file more than once (a count, then the rows) "
+        "and resumes from it after a stop; save the data to a file first (e.g. "
+        "'command > people.csv') and import that file"
+    )
+
+
 def text_encoding(name: str) -> str:
     """The codec for ``--encoding``: UTF-8 reads as ``utf-8-sig`` (a byte order mark that
     spreadsheet programs write is not part of the first column's name)."""
@@ -172,6 +216,17 @@ def text_encoding(name: str) -> str:
     except LookupError:
         raise HeaderError(
             f"--encoding: unknown encoding {name!r} (e.g. utf-8, cp1252, latin-1)"
+        ) from None
+    try:
+        # What open() refuses: codecs such as rot13, base64, hex or zlib turn text into text
+        # or bytes into bytes, not a file's bytes into text.
+        io.TextIOWrapper(io.BytesIO(), encoding=codec)
+        # And a codec that refuses everything ("undefined").
+        codecs.getincrementaldecoder(codec)().decode(b"", final=True)
+    except (LookupError, UnicodeError):
+        raise HeaderError(
+            f"--encoding: {name!r} is not a text encoding; name the character set the file "
+            "was saved in (e.g. utf-8, cp1252, latin-1)"
         ) from None
     return "utf-8-sig" if codec == "utf-8" else codec
 
@@ -260,7 +315,8 @@ class _Record:
     #: Past ROW_TEXT_LIMIT: its text is no longer kept.
     over: bool = False
     kept: list[str] = field(default_factory=list)
-    excerpt: str = ""
+    #: The start of the text once over, for the excerpt.
+    head: str = ""
     digest: Any = None  # hashlib.blake2b once over
 
     @property
@@ -276,8 +332,8 @@ class _Record:
 
     def absorb(self, text: str) -> None:
         """Count a piece of text no longer kept."""
-        if len(self.excerpt) < EXCERPT_CHARS:
-            self.excerpt += text[: EXCERPT_CHARS - len(self.excerpt)]
+        if len(self.head) < _HEAD_CHARS:
+            self.head += text[: _HEAD_CHARS - len(self.head)]
         self.digest.update(text.encode("utf-8", "surrogatepass"))
 
     def refusal(self, kind: str) -> str:
@@ -287,7 +343,8 @@ class _Record:
         return (
             f"{kind} too large: {self.chars:,} characters on {where}, over the "
             f"{ROW_TEXT_LIMIT:,} one row may take (4 x the {facts.PAYLOAD_LIMIT_BYTES:,}-byte "
-            f"payload limit of a profile); only its first {EXCERPT_CHARS} characters are kept"
+            f"payload limit of a profile); only its first {EXCERPT_CHARS} characters (at most) "
+            "are kept"
         )
 
 
@@ -302,6 +359,8 @@ class _Lines:
         self.quotes = quotes
         self.number = 0
         self.record = _Record()
+        # A character read past a line that ended in \r, to see whether a \n followed.
+        self._ahead = ""
 
     def take(self) -> _Record:
         """The record read since the last call, and start the next."""
@@ -344,17 +403,35 @@ class _Lines:
         return _STAND_INS[(started_open, quotes is not None and quotes.open)]
 
     def _read(self, size: int) -> str:
+        """The next line, or at most ``size`` characters of it (one more when those end in the
+        \r of a \r\n: the pair is one line ending, which a cut between them would count
+        twice)."""
         try:
-            text = self._handle.readline(size)
-        except UnicodeDecodeError as exc:
+            text, self._ahead = self._ahead, ""
+            if not text.endswith(("\n", "\r")):
+                text += self._handle.readline(max(size - len(text), 1))
+            if text.endswith("\r"):
+                # readline stops at a lone \r (a line ending of its own) and at the size
+                # limit, which may fall between \r and \n: look at what follows.
+                following = self._handle.readline(1)
+                if following == "\n":
+                    text += following
+                else:
+                    self._ahead = following
+        except UnicodeError as exc:
             # No line number: the decoder reads ahead in blocks, so it would be a guess.
+            # Not only UnicodeDecodeError: some codecs raise the base class (UTF-16 without
+            # a byte order mark, punycode).
             name = self._path.name
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            # On one line: punycode quotes the character it choked on, a line break say.
+            reason = "".join(c if c.isprintable() else repr(c)[1:-1] for c in reason)
             if self._encoding == "utf-8-sig":
                 raise HeaderError(
-                    f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8, or name "
+                    f"{name} is not UTF-8 text ({reason}); save it as UTF-8, or name "
                     "its encoding with --encoding (e.g. cp1252, latin-1)"
                 ) from None
-            raise HeaderError(f"{name} is not {self._encoding} text ({exc.reason})") from None
+            raise HeaderError(f"{name} is not {self._encoding} text ({reason})") from None
         if "\x00" in text:
             # UTF-16 without a byte order mark decodes as "UTF-8" full of NULs.
             raise HeaderError(
@@ -362,6 +439,88 @@ class _Lines:
                 "as UTF-16, or not a text file?)"
             )
         return text
+
+
+# -- what is kept of a row -----------------------------------------------------------------
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _shown_cells(cells: list[str]) -> tuple[str, str | None]:
+    """The cells as the journal keeps them (a JSON list), each with any key masked before it
+    is encoded; and the digest of the cells as read when that changed them."""
+    text = json.dumps(cells, ensure_ascii=False)
+    # The JSON text holds a key in one of the forms masked exactly when a cell holds it.
+    if masking.scrub(text) == text:
+        return text, None
+    return json.dumps([masking.scrub(cell) for cell in cells], ensure_ascii=False), _digest(text)
+
+
+# A JSON escape: a surrogate pair, another \\u escape, or a backslash and one character.
+_JSON_ESCAPE = re.compile(
+    r"\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|\\u([0-9a-fA-F]{4})|\\(.)",
+    re.DOTALL,
+)
+
+
+def _spell_out(match: re.Match[str]) -> str:
+    high, low, code, other = match.groups()
+    if other is not None:
+        if other == "/":
+            return "/"
+        if other in '"\\bfnrt':
+            return match[0]  # as JSON writes them
+        # Not an escape (the line is not valid JSON): read as the backslash its writer meant.
+        return "\\\\" + other
+    point = (
+        int(code, 16)
+        if code is not None
+        else (0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00))
+    )
+    if 0xD800 <= point <= 0xDFFF:
+        return match[0]  # half a pair: no character to write
+    char = chr(point)
+    if point < 0x20 or char in '"\\':
+        return json.dumps(char)[1:-1]
+    return char
+
+
+def _spelled_out(text: str) -> str:
+    """JSON text with each string spelled as ``json.dumps(..., ensure_ascii=False)`` spells
+    it (no ``\\u`` escape but for control characters, no ``\\/``), so that a key in a string
+    reads in the one form :func:`~..masking.scrub` knows for JSON; for text that is not valid
+    JSON too (an excerpt, a line that does not decode)."""
+    if "\\" not in text:
+        return text
+    return _JSON_ESCAPE.sub(_spell_out, text)
+
+
+def _shown_line(text: str, document: Any = None) -> tuple[str, str | None]:
+    """A JSON line as the journal keeps it, with any key masked; and the digest of the line
+    as read when that changed it. ``document``: the line decoded, when it could be.
+
+    A key spelled with escapes (``\\u0070k_...``) is found in the line spelled out: the
+    document encoded again when there is one (a key in it then reads in the one form masked),
+    else the line's escapes read one by one. When that holds a key, it is kept instead of
+    the line, masked."""
+    shown = masking.scrub(text)
+    if "\\" not in text or (document is not None and "\\u" not in text and "\\/" not in text):
+        plain = text  # spelled as JSON writes it already: the mask saw what a reader sees
+    elif document is not None:
+        try:
+            plain = json.dumps(document, ensure_ascii=False)
+        except (RecursionError, ValueError):
+            plain = _spelled_out(text)
+    else:
+        plain = _spelled_out(text)
+    if plain is not text:
+        masked = masking.scrub(plain)
+        if masked != plain:
+            shown = masked
+    return shown, None if shown == text else _digest(text)
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -461,14 +620,14 @@ def _read_csv(
         if record.over:
             yield SourceRow(
                 number,
-                json.dumps([record.excerpt], ensure_ascii=False),
+                json.dumps([masking.excerpt(record.head, EXCERPT_CHARS)], ensure_ascii=False),
                 None,
                 f"row {record.refusal('is')}",
                 span,
                 record.digest.hexdigest(),
             )
             continue
-        original = json.dumps(cells, ensure_ascii=False)
+        original, digest = _shown_cells(cells)
         if len(cells) != len(header):
             yield SourceRow(
                 number,
@@ -476,6 +635,7 @@ def _read_csv(
                 None,
                 f"row has {len(cells)} cells, the header has {len(header)} columns",
                 span,
+                digest,
             )
             continue
         swallowed = _swallowed(record, delimiter, len(header), identifier_columns)
@@ -489,9 +649,11 @@ def _read_csv(
                 "quote left open? Close it; if the line does belong in the cell, change it so "
                 "that it does not read as a row",
                 span,
+                digest,
             )
             continue
-        yield SourceRow(number, original, dict(zip(header, cells, strict=True)), lines=span)
+        values = dict(zip(header, cells, strict=True))
+        yield SourceRow(number, original, values, lines=span, digest=digest)
 
 
 # -- JSON Lines --------------------------------------------------------------------------------
@@ -517,7 +679,7 @@ def _read_jsonl(
             if record.over:
                 yield SourceRow(
                     number,
-                    record.excerpt,
+                    masking.excerpt(_spelled_out(record.head), EXCERPT_CHARS),
                     None,
                     f"line {record.refusal('is')}",
                     span,
@@ -527,21 +689,25 @@ def _read_jsonl(
             try:
                 document = decode_json(text)
             except json.JSONDecodeError as exc:
-                yield SourceRow(number, text, None, f"not valid JSON: {exc}", span)
+                shown, digest = _shown_line(text)
+                yield SourceRow(number, shown, None, f"not valid JSON: {exc}", span, digest)
                 continue
             except ValueError as exc:  # nesting too deep, a member name given twice
-                yield SourceRow(number, text, None, str(exc), span)
+                shown, digest = _shown_line(text)
+                yield SourceRow(number, shown, None, str(exc), span, digest)
                 continue
+            shown, digest = _shown_line(text, document)
             if not isinstance(document, dict):
                 yield SourceRow(
                     number,
-                    text,
+                    shown,
                     None,
                     f"expected a JSON object, got {type(document).__name__}",
                     span,
+                    digest,
                 )
                 continue
-            yield SourceRow(number, text, document, lines=span)
+            yield SourceRow(number, shown, document, lines=span, digest=digest)
         stats.lines = lines.number
 
 
