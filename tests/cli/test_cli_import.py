@@ -274,7 +274,7 @@ def test_journal_of_schema_1_is_upgraded_and_keeps_its_outcomes(tmp_path: Path) 
         .execute("SELECT value FROM meta WHERE key = 'schema_version'")
         .fetchone()[0]
     )
-    assert version == "4"
+    assert version == "5"
 
 
 def test_journal_counts_only_rows_checked_against_a_replaced_input(tmp_path: Path) -> None:
