@@ -177,7 +177,9 @@ def test_shell_blocks_run_against_the_sandbox(
     (tmp_path / "feed.jsonl").write_text('{"email": "dee@example.com", "first_name": null}\n')
     for name, text in toml_files().items():
         (tmp_path / name).write_text(text)
-    env = {**os.environ, "KLAVIYO_API_KEY": KEY, "COLUMNS": "200"}
+    # --changed-only keeps its state in the user's state directory: this test's, here.
+    state_home = str(tmp_path / "state")
+    env = {**os.environ, "KLAVIYO_API_KEY": KEY, "COLUMNS": "200", "XDG_STATE_HOME": state_home}
     script = Path(sys.executable).with_name("klaviyo-profiles")
     ran = 0
     for language, code in blocks():
@@ -202,6 +204,8 @@ def test_shell_blocks_run_against_the_sandbox(
             )
             assert result.returncode == 0, f"{shlex.join(command)}\n{result.stderr}"
     assert ran >= 6
+    # The nightly re-sync kept what it applied in a state file of the sandbox's account.
+    assert len(list(Path(state_home, "klaviyo-profiles").glob("127.0.0.1_*.sqlite"))) == 1
     stored = {profile["attributes"]["email"]: profile for profile in sandbox.profiles()}
     assert {"ada@example.com", "json@example.com", "bea@example.com"} <= set(stored)
     # The shop's export, with the mapping file shown: numbers and booleans arrive typed.

@@ -1,5 +1,6 @@
 """What is checked before an import sends anything: the revision's jobs, the whole file, the
-columns, the rate limiter, the paths it will write, and that no other import holds the journal.
+columns, the rate limiter, the paths it will write, and that no other import holds the journal
+(or, with ``--changed-only``, the sync state: the same lock, :func:`lock_file`).
 
 Each refusal here is a :class:`PreflightError` or a :class:`HeaderError`, raised before the first
 request (and, for all but the journal's lock, before any file is created).
@@ -12,6 +13,8 @@ import csv
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import filelock
@@ -26,7 +29,14 @@ from .import_settings import ImportSettings
 from .row_mapping import ColumnMap, RowMapper
 from .sources import SourceStats, count_rows, csv_header, require_regular_file
 
-__all__ = ["check_before_sending", "input_identity", "lock_journal", "unlock_journal"]
+__all__ = [
+    "LockWords",
+    "check_before_sending",
+    "input_identity",
+    "lock_file",
+    "lock_journal",
+    "unlock_journal",
+]
 
 
 def check_before_sending(settings: ImportSettings, console: Console) -> SourceStats:
@@ -44,6 +54,8 @@ def check_before_sending(settings: ImportSettings, console: Console) -> SourceSt
         mapper = RowMapper(columns, settings.null_token, settings.nulls)
         _check_columns(header, settings.delimiter, columns, mapper)
         _note_unmapped(columns, header, console)
+    if settings.changes is not None and settings.changes.dry_run:
+        return source  # a dry run sends nothing and writes nothing
     _reach_limiter(settings)
     _check_paths(settings)
     return source
@@ -192,35 +204,63 @@ def _check_paths(settings: ImportSettings) -> None:
     _check_writable(settings.rejects_file, "reject file", "--rejects")
 
 
-def lock_journal(settings: ImportSettings) -> filelock.BaseFileLock:
-    """Hold the journal for this process; a second import of the same journal is refused.
+@dataclass(frozen=True)
+class LockWords:
+    """What a refusal of a locked file says: the kind of file, the option naming another, why
+    two runs must not share it, and how to read the process holding it."""
 
-    The lock file (``JOURNAL.lock``) is removed when the run ends (:func:`unlock_journal`),
+    what: str
+    option: str
+    why: str
+    owner_of: Callable[[Path], str | None]
+
+
+_JOURNAL_LOCK = LockWords(
+    what="journal",
+    option="--journal",
+    why="two imports of one journal would send every row twice",
+    owner_of=Journal.owner_of,
+)
+
+
+def lock_journal(settings: ImportSettings) -> filelock.BaseFileLock:
+    """Hold the journal for this process; a second import of the same journal is refused
+    (:func:`lock_file`)."""
+    return lock_file(settings.journal_file, _JOURNAL_LOCK)
+
+
+def lock_file(path: Path, words: LockWords) -> filelock.BaseFileLock:
+    """Hold ``path`` (a journal, a sync state) for this process; a second run is refused with
+    a :class:`PreflightError` naming the process that holds it.
+
+    The lock file (``PATH.lock``) is removed when the run ends (:func:`unlock_journal`),
     while it is still held. A process that opened it just before that holds a lock on a file
     no longer in the directory, which would not keep out a third; so a lock is kept only when
-    the path still names the very file locked, and taken again otherwise.
+    the path still names the very file locked, and taken again otherwise. The system frees
+    the lock when the process dies, ``kill -9`` included.
     """
-    path = settings.journal_file
     lock_path = str(path) + ".lock"
     for _ in range(_LOCK_ATTEMPTS):
         lock = filelock.FileLock(lock_path, timeout=0)
         try:
             lock.acquire()
         except filelock.Timeout:
-            owner = Journal.owner_of(path) or "another process"
+            owner = words.owner_of(path) or "another process"
             raise PreflightError(
-                f"the journal {path} is in use by {owner}; wait for that import to end (two "
-                "imports of one journal would send every row twice)"
+                f"the {words.what} {path} is in use by {owner}; wait for that import to end "
+                f"({words.why})"
             ) from None
         except OSError as exc:
             raise PreflightError(
-                f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
+                f"cannot lock the {words.what} {path}: {exc.strerror or exc}; "
+                f"pass {words.option} PATH"
             ) from None
         if _locks_the_current_file(lock):
             return lock
         lock.release()
     raise PreflightError(
-        f"cannot lock the journal {path}: its lock file keeps being replaced; pass --journal PATH"
+        f"cannot lock the {words.what} {path}: its lock file keeps being replaced; "
+        f"pass {words.option} PATH"
     )
 
 
@@ -243,7 +283,7 @@ def _locks_the_current_file(lock: filelock.BaseFileLock) -> bool:
 
 
 def unlock_journal(lock: filelock.BaseFileLock) -> None:
-    """Remove the lock file, then let go of the lock (see :func:`lock_journal`)."""
+    """Remove the lock file, then let go of the lock (see :func:`lock_file`)."""
     try:
         with contextlib.suppress(OSError):  # already gone, or open elsewhere (Windows)
             os.unlink(lock.lock_file)
