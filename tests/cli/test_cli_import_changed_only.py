@@ -651,3 +651,28 @@ def test_a_new_revision_finds_every_row_changed(
         with state:
             decisions = ChangeFilter(state, settings, mapper, header).decide(rows)
         assert {decision.kind for decision in decisions} == kinds
+
+
+def test_a_chunk_filling_slowly_is_started_while_the_file_is_read(
+    bulk_sandbox: Sandbox,
+    env: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from klaviyo_profiles.cli.importer import changed_only
+
+    # Batches of 50 rows, and a chunk started as soon as a batch ends with rows in it.
+    monkeypatch.setattr(changed_only, "BATCH_ROWS", 50)
+    monkeypatch.setattr(changed_only, "CHUNK_WAIT", 0.0)
+    result = _summary(
+        _import(_write(tmp_path / "c.csv", _people(300)), bulk_sandbox, "--changed-only")
+    )
+    posts = [e for e in bulk_sandbox.requests() if e["path"] == JOBS_PATH and e["status"] == 202]
+    # A job per batch read, not one for the whole file at its end (the first two batches go
+    # together: rows to send wait until 100 of them tell that the file is not a small one).
+    assert result["jobs_started"] == len(posts) == 5 and len(_in_jobs(bulk_sandbox)) == 300
+    assert [len(_in_jobs_of(post)) for post in posts] == [100, 50, 50, 50, 50]
+
+
+def _in_jobs_of(entry: dict[str, Any]) -> list[Any]:
+    return list(entry["body"]["data"]["attributes"]["profiles"]["data"])

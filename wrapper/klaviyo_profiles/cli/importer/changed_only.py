@@ -26,6 +26,10 @@ applied (``rows.sync``), and the state is brought up to date from the journal
 (:mod:`.state_store`): a good outcome records the request, a ``failed`` one (which may have
 been applied) forgets its identifiers once more.
 
+Rows to send trickle in when most are left out, so the chunk for a job is started once it has
+filled for :data:`CHUNK_WAIT` seconds (at most one job per 2 s of reading: far under the
+job operation's 150 a minute), and jobs run while the file is still read.
+
 **Under ``--via auto``** the small-file rule counts rows to send: the first
 :data:`~.job_pipeline.SMALL_FILE_ROWS` rows to send are held (in memory, no more) until it
 is known whether there are that many; fewer go one by one, as a small file does.
@@ -67,6 +71,10 @@ __all__ = [
 
 #: Rows decided together: one lookup in the state, one commit of what is forgotten.
 BATCH_ROWS = 1024
+
+#: Seconds the chunk for a job may fill before it is started: rows to send come slowly when
+#: most are left out, and a job started early runs at the server while the file is read.
+CHUNK_WAIT = 2.0
 
 #: ``unchanged``: the state holds this row's request as the last applied to its identity.
 #: ``stale``: so, but longer ago than ``--resend-after``. ``changed``: another request was
@@ -141,6 +149,9 @@ class ChangeHost(Protocol):
 
     def counted(self) -> None:
         """The summary's counts changed."""
+
+    async def start_waiting_jobs(self, seconds: float) -> None:
+        """Start the chunk of rows for a job if it has been filling for ``seconds``."""
 
 
 class ChangeFilter:
@@ -233,6 +244,7 @@ class ChangeFilter:
             else:
                 await host.route(decision.row, decision)
         host.counted()
+        await host.start_waiting_jobs(CHUNK_WAIT)
 
     async def _settle(self, host: ChangeHost, *, bulk: bool) -> None:
         """The small-file rule is decided: route the rows held so far."""

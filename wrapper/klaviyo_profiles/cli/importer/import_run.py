@@ -383,6 +383,10 @@ class ImportRun:
         """Show the summary's counts."""
         self.reporter.update(self.summary)
 
+    async def start_waiting_jobs(self, seconds: float) -> None:
+        """Start the chunk being filled if its first row has waited ``seconds``."""
+        await self.jobs.flush_older(seconds)
+
     def _settled_before(self, row: SourceRow, content_hash: str, *, current: bool = False) -> bool:
         """Whether there is nothing more to do for ``row``: an earlier run settled it (it is
         counted as skipped), or the journal cannot tell (the run stops). ``current``: only

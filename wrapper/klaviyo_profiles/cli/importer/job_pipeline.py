@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -207,6 +208,8 @@ class JobPipeline:
             BulkChunker(size=_size, max_items=job_size) if bulk_jobs_available() else None
         )
         self._future = self._new_future()
+        #: When the first row of the chunk being filled was placed (monotonic seconds).
+        self.filling_since: float | None = None
         # A slot is taken when a chunk is handed over and given back when its job's outcomes
         # are recorded (or it could not start): bounds chunks in memory and jobs in flight.
         self._slots = asyncio.Semaphore(max_jobs)
@@ -251,6 +254,8 @@ class JobPipeline:
             raise BulkImportUnavailableError(BULK_OPERATION, facts.REVISION)
         if len(chunker) and chunker.pending_bytes + 1 + len(row.encoded) > chunker.max_bytes:
             await self.flush()
+        if not len(chunker):
+            self.filling_since = time.monotonic()
         future = self._future
         full = chunker.add(row)
         if full:  # by count: the chunk includes this row
@@ -258,11 +263,19 @@ class JobPipeline:
         return future
 
     async def flush(self) -> None:
-        """Start the chunk being filled now (at the end of the file, or when rows of the
-        single path wait for it)."""
+        """Start the chunk being filled now (at the end of the file, when rows of the single
+        path wait for it, or when it has been filling a while: see :meth:`flush_older`)."""
         rows = self._chunker.flush() if self._chunker is not None else []
         if rows:
             await self._hand_over(rows, self._future)
+
+    async def flush_older(self, seconds: float) -> None:
+        """Start the chunk being filled if its first row waits for more than ``seconds``: when
+        rows for jobs come slowly (``--changed-only`` leaves most rows out), their jobs then
+        run at the server while the file is still read, rather than all after it."""
+        since = self.filling_since
+        if self.pending and since is not None and time.monotonic() - since > seconds:
+            await self.flush()
 
     async def _hand_over(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:
         self._future = self._new_future()
