@@ -270,11 +270,14 @@ class JobPipeline:
             await self._hand_over(rows, self._future)
 
     async def flush_older(self, seconds: float) -> None:
-        """Start the chunk being filled if its first row waits for more than ``seconds``: when
-        rows for jobs come slowly (``--changed-only`` leaves most rows out), their jobs then
-        run at the server while the file is still read, rather than all after it."""
+        """Start the chunk being filled if its first row waits for more than ``seconds`` and a
+        job may start at once: when rows for jobs come slowly (``--changed-only`` leaves most
+        rows out), their jobs then run at the server while the file is still read, rather than
+        all after it."""
         since = self.filling_since
-        if self.pending and since is not None and time.monotonic() - since > seconds:
+        if not self.pending or since is None or time.monotonic() - since <= seconds:
+            return
+        if not self._slots.locked():  # with every slot taken it would wait, as a full one does
             await self.flush()
 
     async def _hand_over(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:

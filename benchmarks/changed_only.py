@@ -1,0 +1,333 @@
+"""``klaviyo-profiles import --changed-only``: a nightly re-sync of 200,000 rows in which 1 %
+changed and 1 % are new, against a full ``--via auto`` re-import of the same file, at
+Klaviyo's real rate windows.
+
+Usage::
+
+    python benchmarks/changed_only.py [--rows 200000] [--changed-share 0.01]
+                                      [--clear-share 0.1] [--new-share 0.01]
+                                      [--profiles-per-second 1000] [--job-concurrency 2]
+
+The sandbox runs in its own process with Klaviyo's windows for every operation (as
+``bulk_import.py`` runs it) and processes each bulk job at ``--profiles-per-second``,
+``--job-concurrency`` jobs at a time. Every import is a child process
+(``python -m klaviyo_profiles.cli import``) with its default pacing; its peak resident set size
+is read from ``os.wait4``. Each row names a profile by an email and a phone number.
+
+* **first**: the first night, ``--rows`` rows, imported once with ``--changed-only`` (this
+  fills the state).
+* **second**: the next night's file under a new name: ``--changed-share`` of the rows changed
+  (of those, ``--clear-share`` clear ``last_name`` with the null token, the others change
+  ``first_name``) and ``--new-share`` new rows, imported with ``--changed-only``. Checked
+  after it: every changed value and every new row is stored, every cleared ``last_name`` is
+  null, and the sandbox's request log since the run began names no unchanged row (in a job
+  or one by one).
+* **unchanged**: the second night's file again under a third name (nothing changed since):
+  ``--dry-run``, then the run itself; their rows a second is the skip path's speed (the
+  reported ``elapsed_seconds``: reading, deciding and looking up; the whole process's wall
+  time is given beside it).
+* **full**: the second night's file re-imported with ``--via auto`` (no ``--changed-only``),
+  as every night goes without it.
+
+The ratio is the full re-import's wall time over the second run's. The state file's size per
+profile is read after the second run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sandbox_process import free_port, wait_until_serving
+
+_KEY = "pk_changed_only_benchmark_0123456789"
+NULL_TOKEN = "NULL"
+HEADER = ["email", "phone_number", "first_name", "last_name", "location.city", "properties.plan"]
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _email(number: int) -> str:
+    return f"customer{number:07d}@example.com"
+
+
+def _row(number: int, first: str | None = None, last: str | None = None) -> list[str]:
+    return [
+        _email(number),
+        f"+1415{number:07d}",
+        first or f"First{number}",
+        last or f"Last{number}",
+        "Paris",
+        "pro",
+    ]
+
+
+def write_first(path: Path, rows: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(_row(number) for number in range(1, rows + 1))
+
+
+def write_second(
+    path: Path, rows: int, changed_share: float, clear_share: float, new_share: float
+) -> dict[str, set[int]]:
+    """The next night: every ``1 / changed_share``-th row changed (every ``1 / clear_share``-th
+    of those clears ``last_name``), then ``new_share`` of ``rows`` new rows. Returns the row
+    numbers of each kind."""
+    every = round(1 / changed_share)
+    clear_every = round(1 / clear_share)
+    kinds: dict[str, set[int]] = {"changed": set(), "cleared": set(), "new": set()}
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        changes = 0
+        for number in range(1, rows + 1):
+            if number % every:
+                writer.writerow(_row(number))
+                continue
+            changes += 1
+            if changes % clear_every == 0:
+                kinds["cleared"].add(number)
+                writer.writerow(_row(number, last=NULL_TOKEN))
+            else:
+                kinds["changed"].add(number)
+                writer.writerow(_row(number, first=f"Changed{number}"))
+        for number in range(rows + 1, rows + 1 + round(rows * new_share)):
+            kinds["new"].add(number)
+            writer.writerow(_row(number))
+    return kinds
+
+
+def run_import(path: Path, base_url: str, *extra: str) -> dict[str, Any]:
+    """Wall seconds, peak RSS (KiB, from ``os.wait4``) and the ``--output json`` document of
+    one import run as a child process."""
+    env = dict(os.environ, KLAVIYO_API_KEY=_KEY)
+    command = [
+        sys.executable, "-m", "klaviyo_profiles.cli", "import", str(path),
+        "--base-url", base_url, "--null-token", NULL_TOKEN, "--output", "json", *extra,
+    ]  # fmt: skip
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code != 0:
+            raise SystemExit(
+                f"import {' '.join(extra)} of {path.name} exited {code}:\n"
+                f"{err.read().decode()[-2000:]}"
+            )
+        document = json.loads(out.read())
+    return {"seconds": elapsed, "peak_kib": int(usage.ru_maxrss), "summary": document}
+
+
+def requests_since(base_url: str, since: float) -> list[dict[str, Any]]:
+    log = httpx.get(f"{base_url}/sandbox/requests", timeout=120.0).json()["requests"]
+    return [entry for entry in log if datetime.fromisoformat(entry["time"]).timestamp() >= since]
+
+
+def count_requests_since(base_url: str, since: float) -> int:
+    """How many requests the sandbox logged since ``since``."""
+    return len(requests_since(base_url, since))
+
+
+def emails_sent(entries: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Emails sent one by one, and in accepted jobs, by the logged requests."""
+    single: list[str] = []
+    jobs: list[str] = []
+    for entry in entries:
+        body = entry["body"]
+        if entry["method"] != "POST" or not isinstance(body, dict):
+            continue
+        path = entry["path"].rstrip("/")
+        if path.endswith("/profile-import"):
+            single.append(body["data"]["attributes"].get("email"))
+        elif path.endswith("/profile-bulk-import-jobs") and entry["status"] == 202:
+            jobs += [
+                p["attributes"].get("email") for p in body["data"]["attributes"]["profiles"]["data"]
+            ]
+    return single, jobs
+
+
+def check_second(
+    base_url: str, rows: int, kinds: dict[str, set[int]], since: float
+) -> dict[str, int]:
+    """What the second run changed, and that it touched nothing else."""
+    profiles = httpx.get(f"{base_url}/sandbox/profiles", timeout=300.0).json()["profiles"]
+    stored = {p["attributes"]["email"]: p["attributes"] for p in profiles}
+    wrong = 0
+    for number in kinds["changed"]:
+        wrong += stored.get(_email(number), {}).get("first_name") != f"Changed{number}"
+    for number in kinds["cleared"]:
+        found = stored.get(_email(number))
+        wrong += found is None or found.get("last_name") is not None
+    for number in kinds["new"]:
+        wrong += stored.get(_email(number), {}).get("first_name") != f"First{number}"
+    single, jobs = emails_sent(requests_since(base_url, since))
+    expected = {_email(n) for kind in kinds.values() for n in kind}
+    sent = set(single) | set(jobs)
+    return {
+        "stored": len(stored),
+        "wrong": wrong,
+        "sent_one_by_one": len(single),
+        "sent_in_jobs": len(jobs),
+        "unchanged_rows_sent": len(sent - expected),
+        "changed_rows_not_sent": len(expected - sent),
+    }
+
+
+def state_figures(state: Path) -> dict[str, Any]:
+    with sqlite3.connect(state) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        profiles = int(db.execute("SELECT COUNT(*) FROM applied").fetchone()[0])
+    db.close()
+    size = state.stat().st_size
+    return {"bytes": size, "profiles": profiles, "bytes_per_profile": size / max(profiles, 1)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--changed-share", type=float, default=0.01)
+    parser.add_argument("--clear-share", type=float, default=0.1)
+    parser.add_argument("--new-share", type=float, default=0.01)
+    parser.add_argument("--profiles-per-second", type=float, default=1_000.0)
+    parser.add_argument("--job-concurrency", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "klaviyo_profiles.sandbox", "--port", str(port),
+         "--job-speed", str(args.profiles_per_second),
+         "--job-concurrency", str(args.job_concurrency)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    figures: dict[str, Any] = {
+        "machine": (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        ),
+        "load": os.getloadavg()[0],
+        "rows": args.rows,
+    }
+    try:
+        wait_until_serving(base_url, server)
+        with tempfile.TemporaryDirectory() as directory:
+            folder = Path(directory)
+            state = folder / "account.state.sqlite"
+            changed_only = ["--changed-only", "--state", str(state)]
+            first = folder / "customers-2026-12-01.csv"
+            write_first(first, args.rows)
+            _log(f"first night: {args.rows} rows, --changed-only")
+            figures["first"] = run_import(first, base_url, *changed_only)
+            _log(json.dumps(figures["first"]["summary"]))
+
+            second = folder / "customers-2026-12-02.csv"
+            kinds = write_second(
+                second, args.rows, args.changed_share, args.clear_share, args.new_share
+            )
+            figures["kinds"] = {kind: len(numbers) for kind, numbers in kinds.items()}
+            _log(f"second night: {figures['kinds']}, --changed-only")
+            since = time.time()
+            figures["second"] = run_import(second, base_url, *changed_only)
+            # In another process: the stored profiles are hundreds of MiB of JSON, and a child
+            # started afterwards would report this process's peak as its own (Linux keeps
+            # ru_maxrss across fork and exec).
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                checked = pool.submit(check_second, base_url, args.rows, kinds, since).result()
+            figures["second"].update(checked)
+            figures["state"] = state_figures(state)
+            _log(json.dumps({k: v for k, v in figures["second"].items() if k != "summary"}))
+
+            third = folder / "customers-2026-12-03.csv"
+            third.write_bytes(second.read_bytes())
+            _log("the same file again: --dry-run, then --changed-only")
+            figures["dry_run"] = run_import(third, base_url, *changed_only, "--dry-run")
+            since = time.time()
+            figures["unchanged"] = run_import(third, base_url, *changed_only)
+            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+                sent = pool.submit(count_requests_since, base_url, since).result()
+            figures["unchanged"]["requests"] = sent
+
+            _log("the second night's file, re-imported in full with --via auto")
+            full_journal = folder / "full.journal.sqlite"
+            figures["full"] = run_import(
+                second, base_url, "--via", "auto", "--journal", str(full_journal)
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    rows2 = args.rows + figures["kinds"]["new"]
+    first, second, full = figures["first"], figures["second"], figures["full"]
+    dry, same = figures["dry_run"], figures["unchanged"]
+    figures["ratio"] = ratio = full["seconds"] / second["seconds"]
+    mib = 1024
+    print(f"machine: {figures['machine']}; load average at start {figures['load']:.2f}")
+    print(
+        f"sandbox: Klaviyo's windows; jobs {args.profiles_per_second:.0f} profiles/s, "
+        f"{args.job_concurrency} at a time"
+    )
+    print("| run | rows | sent | wall time | peak RSS | checked |")
+    print("|---|---:|---:|---:|---:|---|")
+    print(
+        f"| first night, `--changed-only` | {args.rows:,} | {args.rows:,} | "
+        f"{first['seconds']:.1f} s | {first['peak_kib'] / mib:.1f} MiB | |"
+    )
+    print(
+        f"| second night, `--changed-only` | {rows2:,} | "
+        f"{second['sent_one_by_one'] + second['sent_in_jobs']:,} "
+        f"({second['sent_in_jobs']:,} in jobs, {second['sent_one_by_one']:,} one by one) | "
+        f"{second['seconds']:.1f} s | {second['peak_kib'] / mib:.1f} MiB | "
+        f"{second['wrong']} wrong, {second['unchanged_rows_sent']} unchanged rows sent, "
+        f"{second['changed_rows_not_sent']} changed rows not sent |"
+    )
+    print(
+        f"| second night, full `--via auto` | {rows2:,} | {rows2:,} | {full['seconds']:.1f} s | "
+        f"{full['peak_kib'] / mib:.1f} MiB | |"
+    )
+    for label, run in (("`--dry-run`", dry), ("`--changed-only`", same)):
+        summary = run["summary"]
+        print(
+            f"| unchanged file, {label} | {rows2:,} | 0 | {run['seconds']:.1f} s "
+            f"({rows2 / summary['elapsed_seconds']:,.0f} rows/s in "
+            f"{summary['elapsed_seconds']:.2f} s reported) | {run['peak_kib'] / mib:.1f} MiB | "
+            f"{summary['unchanged']:,} unchanged |"
+        )
+    print(f"requests by the unchanged run: {same['requests']}")
+    state = figures["state"]
+    print(
+        f"state file: {state['bytes']:,} bytes for {state['profiles']:,} profiles "
+        f"({state['bytes_per_profile']:.0f} bytes a profile)"
+    )
+    print(
+        f"ratio: the full re-import took {ratio:.1f}x the --changed-only run's wall time "
+        "(goal: 50x)"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
