@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from journal_reader import row_details
-from klaviyo_profiles.cli.importer import ChangeFilter, ChangeOptions, ImportSettings, RowMapper
+from klaviyo_profiles.cli.importer import (
+    ChangeFilter,
+    ChangeOptions,
+    ImportSettings,
+    RowMapper,
+    changed_only,
+)
 from klaviyo_profiles.cli.importer.preflight import LockWords, lock_file, unlock_journal
 from klaviyo_profiles.cli.importer.sources import csv_header, read_rows
 from klaviyo_profiles.cli.journal import Journal
@@ -251,6 +257,36 @@ def test_rows_in_jobs_are_recorded_only_when_their_job_imported_them(
     # Only the row the job did not import is sent again: alone, so one by one.
     assert summary["unchanged"] == 149 and summary["new"] == 1
     assert _sent(bulk_sandbox, before) == ["not-an-email"] and _in_jobs(bulk_sandbox, before) == []
+
+
+def test_json_lines_records_and_documents_are_compared_by_their_requests(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    def lines(name: str) -> list[dict[str, Any]]:
+        flat = {"email": "a@example.com", "first_name": name, "location": {"city": "Paris"}}
+        document = {
+            "data": {"type": "profile", "attributes": {"email": "b@example.com", "last_name": None}}
+        }
+        return [flat, document, {"email": "c@example.com", "properties": {"plan": "pro"}}]
+
+    def write(path: Path, records: list[dict[str, Any]]) -> Path:
+        path.write_text("".join(json.dumps(record) + "\n" for record in records))
+        return path
+
+    _summary(_import(write(tmp_path / "f-01.jsonl", lines("Ada")), sandbox, "--changed-only"))
+    before = len(sandbox.requests())
+    same = _summary(
+        _import(write(tmp_path / "f-02.jsonl", lines("Ada")), sandbox, "--changed-only")
+    )
+    assert same["unchanged"] == 3 and sandbox.requests()[before:] == []
+    # The same records with their members in another order: the same requests.
+    shuffled = [dict(reversed(list(record.items()))) for record in lines("Ada")]
+    again = _summary(_import(write(tmp_path / "f-03.jsonl", shuffled), sandbox, "--changed-only"))
+    assert again["unchanged"] == 3 and sandbox.requests()[before:] == []
+    changed = _summary(
+        _import(write(tmp_path / "f-04.jsonl", lines("Grace")), sandbox, "--changed-only")
+    )
+    assert changed["changed"] == 1 and _sent(sandbox, before) == ["a@example.com"]
 
 
 # ---- escape hatches
@@ -659,8 +695,6 @@ def test_a_chunk_filling_slowly_is_started_while_the_file_is_read(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from klaviyo_profiles.cli.importer import changed_only
-
     # Batches of 50 rows, and a chunk started as soon as a batch ends with rows in it.
     monkeypatch.setattr(changed_only, "BATCH_ROWS", 50)
     monkeypatch.setattr(changed_only, "CHUNK_WAIT", 0.0)
