@@ -78,19 +78,30 @@ def _row(number: int, first: str | None = None, last: str | None = None) -> list
     ]
 
 
-def write_first(path: Path, rows: int) -> None:
+def _base(number: int, null_every: int) -> list[str]:
+    """A row as the first night has it: every ``null_every``-th clears ``last_name``."""
+    clears = null_every > 0 and number % null_every == 0
+    return _row(number, last=NULL_TOKEN if clears else None)
+
+
+def write_first(path: Path, rows: int, null_every: int = 0) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        writer.writerows(_row(number) for number in range(1, rows + 1))
+        writer.writerows(_base(number, null_every) for number in range(1, rows + 1))
 
 
 def write_second(
-    path: Path, rows: int, changed_share: float, clear_share: float, new_share: float
+    path: Path,
+    rows: int,
+    changed_share: float,
+    clear_share: float,
+    new_share: float,
+    null_every: int = 0,
 ) -> dict[str, set[int]]:
     """The next night: every ``1 / changed_share``-th row changed (every ``1 / clear_share``-th
-    of those clears ``last_name``), then ``new_share`` of ``rows`` new rows. Returns the row
-    numbers of each kind."""
+    of those clears ``last_name``), then ``new_share`` of ``rows`` new rows; the other rows as
+    the first night has them. Returns the row numbers of each kind."""
     every = round(1 / changed_share)
     clear_every = round(1 / clear_share)
     kinds: dict[str, set[int]] = {"changed": set(), "cleared": set(), "new": set()}
@@ -99,8 +110,9 @@ def write_second(
         writer.writerow(HEADER)
         changes = 0
         for number in range(1, rows + 1):
-            if number % every:
-                writer.writerow(_row(number))
+            # Changed rows sit between the first night's clearing rows (never one of them).
+            if number % every != every // 2 or _base(number, null_every)[3] == NULL_TOKEN:
+                writer.writerow(_base(number, null_every))
                 continue
             changes += 1
             if changes % clear_every == 0:
@@ -210,6 +222,13 @@ def main() -> int:
     parser.add_argument("--changed-share", type=float, default=0.01)
     parser.add_argument("--clear-share", type=float, default=0.1)
     parser.add_argument("--new-share", type=float, default=0.01)
+    parser.add_argument(
+        "--null-share",
+        type=float,
+        default=0.0,
+        help="rows that clear last_name in both nights (the nightly file of the README's "
+        "bulk benchmark: 0.05); unchanged, they are not sent again",
+    )
     parser.add_argument("--profiles-per-second", type=float, default=1_000.0)
     parser.add_argument("--job-concurrency", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -229,6 +248,7 @@ def main() -> int:
         ),
         "load": os.getloadavg()[0],
         "rows": args.rows,
+        "null_share": args.null_share,
     }
     try:
         wait_until_serving(base_url, server)
@@ -237,14 +257,15 @@ def main() -> int:
             state = folder / "account.state.sqlite"
             changed_only = ["--changed-only", "--state", str(state)]
             first = folder / "customers-2026-12-01.csv"
-            write_first(first, args.rows)
+            null_every = round(1 / args.null_share) if args.null_share > 0 else 0
+            write_first(first, args.rows, null_every)
             _log(f"first night: {args.rows} rows, --changed-only")
             figures["first"] = run_import(first, base_url, *changed_only)
             _log(json.dumps(figures["first"]["summary"]))
 
             second = folder / "customers-2026-12-02.csv"
             kinds = write_second(
-                second, args.rows, args.changed_share, args.clear_share, args.new_share
+                second, args.rows, args.changed_share, args.clear_share, args.new_share, null_every
             )
             figures["kinds"] = {kind: len(numbers) for kind, numbers in kinds.items()}
             _log(f"second night: {figures['kinds']}, --changed-only")
