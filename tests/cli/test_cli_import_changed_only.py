@@ -25,7 +25,7 @@ from klaviyo_profiles.cli.importer import (
     RowMapper,
     changed_only,
 )
-from klaviyo_profiles.cli.importer.preflight import LockWords, lock_file, unlock_journal
+from klaviyo_profiles.cli.importer.preflight import LockWords, lock_file, unlock_file
 from klaviyo_profiles.cli.importer.sources import csv_header, read_rows
 from klaviyo_profiles.cli.journal import Journal
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
@@ -528,7 +528,7 @@ def test_a_state_in_use_by_another_run_is_refused(
         assert f"the state file {state} is in use by" in result.stderr
         assert sandbox.requests() == []
     finally:
-        unlock_journal(held)
+        unlock_file(held)
     ok = invoke(
         [
             "import",

@@ -35,6 +35,7 @@ __all__ = [
     "input_identity",
     "lock_file",
     "lock_journal",
+    "unlock_file",
     "unlock_journal",
 ]
 
@@ -233,7 +234,7 @@ def lock_file(path: Path, words: LockWords) -> filelock.BaseFileLock:
     """Hold ``path`` (a journal, a sync state) for this process; a second run is refused with
     a :class:`PreflightError` naming the process that holds it.
 
-    The lock file (``PATH.lock``) is removed when the run ends (:func:`unlock_journal`),
+    The lock file (``PATH.lock``) is removed when the run ends (:func:`unlock_file`),
     while it is still held. A process that opened it just before that holds a lock on a file
     no longer in the directory, which would not keep out a third; so a lock is kept only when
     the path still names the very file locked, and taken again otherwise. The system frees
@@ -282,13 +283,17 @@ def _locks_the_current_file(lock: filelock.BaseFileLock) -> bool:
     return os.path.samestat(os.fstat(descriptor), current)
 
 
-def unlock_journal(lock: filelock.BaseFileLock) -> None:
+def unlock_file(lock: filelock.BaseFileLock) -> None:
     """Remove the lock file, then let go of the lock (see :func:`lock_file`)."""
     try:
         with contextlib.suppress(OSError):  # already gone, or open elsewhere (Windows)
             os.unlink(lock.lock_file)
     finally:
         lock.release()
+
+
+#: The journal's lock is let go of as any other (:func:`lock_journal`).
+unlock_journal = unlock_file
 
 
 def _reach_limiter(settings: ImportSettings) -> None:

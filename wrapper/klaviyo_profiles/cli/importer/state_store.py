@@ -23,7 +23,7 @@ from ...sync_state import Account, SyncEntry, SyncState, SyncStateError, account
 from ..journal import Journal
 from .failures import PreflightError
 from .import_settings import ChangeOptions, ImportSettings, ImportSummary
-from .preflight import LockWords, lock_file, unlock_journal
+from .preflight import LockWords, lock_file, unlock_file
 
 __all__ = [
     "bring_up_to_date",
@@ -57,7 +57,7 @@ def held_state(settings: ImportSettings) -> Iterator[SyncState | None]:
         with open_state(settings, path) as state:
             yield state
     finally:
-        unlock_journal(lock)
+        unlock_file(lock)
 
 
 def state_path(settings: ImportSettings, account: Account) -> Path:
