@@ -27,7 +27,14 @@ digests and requests as keyed 128-bit digests (BLAKE2b), keyed by a secret deriv
 API key and never stored, so the file cannot be matched against a list of emails without the
 key. The account is named by the key's fingerprint (the first 16 hex digits of its SHA-256, as
 the rate limiters name it) and the base URL, so a sandbox never shares state with production;
-a new key starts a new state. About 130 bytes a profile of two identifiers.
+a new key starts a new state. About 180 bytes a profile of two identifiers (measured: 182),
+of which a third is the index that finds an unchanged input by its *memo* (a digest of the
+input a request was built from, :meth:`SyncState.by_memo`) without building the request.
+
+**Memory.** Nothing is loaded whole: lookups go a batch at a time, in a few statements. The
+file is memory-mapped (up to 256 MiB), which spares a system call per page read: its pages are
+the system's file cache, so a run's resident memory grows with the state it reads (about 35
+MiB for 200,000 profiles), never with the length of the input.
 
 Example::
 

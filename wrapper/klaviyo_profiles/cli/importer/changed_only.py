@@ -3,14 +3,15 @@ applied for its profile on the account, as the sync state remembers it
 (:mod:`klaviyo_profiles.sync_state`, one SQLite file per account).
 
 **Deciding, fast.** Rows are read in batches of :data:`BATCH_ROWS`. For each row the filter
-takes its identity from its identifier cells alone (by the one identity rule,
-:func:`~klaviyo_profiles.identity.identity_of_values`) and a *memo*: a digest of the
-row's content with the settings that shape its request (the journal's row hash), the pinned
-revision and this version. The state is asked about the whole batch in one statement. A row
-whose identity holds the same memo is unchanged without its request being built; one whose
-memo differs has its request built and compared by digest (canonical JSON of the resource
+makes a *memo*: a digest of the row's content with the settings that shape its request (what
+the journal's row hash digests), the pinned revision and this version. The state finds the
+memos it holds for the whole batch in one statement: such a row is unchanged without its
+request being built or even its identity read (:meth:`SyncState.by_memo`). Any other row's
+identity is taken from its identifier cells (by the one identity rule,
+:func:`~klaviyo_profiles.identity.identity_of_values`) and looked up; if the state holds that
+identity, the row's request is built and compared by digest (canonical JSON of the resource
 object, nulls included), so a new mapping that yields the same requests sends nothing. Only
-rows to send (and those) pay for building a request.
+rows whose input changed pay for building a request.
 
 **Sending.** Before a batch's rows to send are handed on, every identity in the state that
 shares an identifier with them is forgotten, in one commit (:meth:`SyncState.forget`): until
