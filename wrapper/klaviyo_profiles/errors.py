@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -46,6 +47,7 @@ import attrs
 import httpx
 
 __all__ = [
+    "LONGEST_RETRY_AFTER",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -72,6 +74,11 @@ __all__ = [
     "error_from_response",
     "parse_retry_after",
 ]
+
+#: The longest ``Retry-After`` the library honours, in seconds: an hour. A server asking for
+#: more (or for ``inf``) is waited for an hour, which no sleep function refuses and which no
+#: rate limit window of Klaviyo's comes near.
+LONGEST_RETRY_AFTER = 3600.0
 
 
 class KlaviyoError(Exception):
@@ -443,7 +450,8 @@ class RateLimitError(APIStatusError):
 
     Attributes:
         retry_after: seconds to wait before trying again, from the ``Retry-After`` header
-            (``None`` if the server did not say).
+            (``None`` if the server did not say or said nothing readable), at most
+            :data:`LONGEST_RETRY_AFTER` (an hour).
     """
 
     def __init__(
@@ -475,7 +483,8 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), from 0 up to
+    :data:`LONGEST_RETRY_AFTER`; ``None`` when absent or unreadable (``nan`` too)."""
     if value is None:
         return None
     value = value.strip()
@@ -492,7 +501,9 @@ def parse_retry_after(value: str | None) -> float | None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    return max(0.0, seconds)
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), LONGEST_RETRY_AFTER)
 
 
 def error_from_response(response: httpx.Response) -> APIStatusError:
