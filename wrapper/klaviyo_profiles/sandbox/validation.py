@@ -110,16 +110,22 @@ def check_revision(revision: str | None, served: Sequence[str]) -> str:
 
 
 def check_content_type(content_type: str | None, accepted: Iterable[str]) -> None:
-    """415 unless the body's media type (parameters such as charset ignored) is accepted."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    """415 unless the body's media type is accepted, parameters (``charset``, ``ext``...)
+    ignored on both sides: a spec's own media type may carry one
+    (``application/vnd.api+json; ext=bulk``)."""
+    media_type = _bare_media_type(content_type or "")
     accepted = tuple(accepted)
-    if media_type not in accepted:
+    if media_type not in {_bare_media_type(item) for item in accepted}:
         shown = media_type or "none"
         raise ErrorResponse.single(
             415,
             "unsupported_media_type",
             f"Media type {shown!r} is not supported here; send {' or '.join(accepted)}.",
         )
+
+
+def _bare_media_type(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip().lower()
 
 
 def parse_json(body: bytes) -> Any:
