@@ -117,6 +117,9 @@ MARKED: dict[str, tuple[str, ...]] = {
         SUBPROCESS,
     ),
     "tests/cli/test_cli_import.py::test_import_5000_rows_with_one_percent_bad": (SUBPROCESS, SLOW),
+    "tests/cli/test_cli_import.py::test_import_help_states_the_job_size_of_the_generated_facts": (
+        SUBPROCESS,
+    ),
     "tests/cli/test_cli_import_preflight.py::"
     "test_second_import_of_a_held_journal_is_refused_naming_the_holder": (SUBPROCESS,),
     "tests/cli/test_cli_import_preflight.py::"
