@@ -230,9 +230,9 @@ class Sandbox:
         update = {"operation_rate_limits": {operation: new.to_dict()}}
         return self.state.update(update).rate_limits_for(operation)
 
-    def set_revisions(self, revisions: Sequence[str]) -> None:
-        """Serve these revisions from now on."""
-        self.state.update({"revisions": list(revisions)})
+    def set_revisions(self, revisions: Sequence[str] | None) -> None:
+        """Serve these revisions from now on (``None``: the default, see ``SandboxConfig``)."""
+        self.state.update({"revisions": None if revisions is None else list(revisions)})
 
 
 def serve(
@@ -274,7 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         dest="revisions",
         metavar="YYYY-MM-DD",
-        help=f"revision to serve (repeatable; default {facts.REVISION})",
+        help=f"revision to serve, and only those given (repeatable; default {facts.REVISION} "
+        "and any later one up to today, with its schema)",
     )
     parser.add_argument(
         "--api-key",
@@ -409,7 +410,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     if args.no_rate_limits or args.no_bulk_rate_limits:
         bulk_changes["enabled"] = False
     return SandboxConfig(
-        revisions=tuple(args.revisions or (facts.REVISION,)),
+        revisions=tuple(args.revisions) if args.revisions else None,
         api_keys=api_keys,
         rate_limits=RateLimitConfig(
             burst_limit=args.burst,
@@ -449,7 +450,7 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     print(
-        f"Klaviyo sandbox (revision {', '.join(config.revisions)}) on "
+        f"Klaviyo sandbox (revision {config.revisions_text()}) on "
         f"http://{args.host}:{args.port}  -  admin: /sandbox/  -  Ctrl-C stops",
         flush=True,
     )
