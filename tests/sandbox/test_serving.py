@@ -10,7 +10,6 @@ import time
 
 import httpx
 import pytest
-from klaviyo_profile_import import facts
 from klaviyo_profiles.sandbox import Sandbox, SandboxConfig, build_parser
 from klaviyo_profiles.sandbox.server import config_from_args
 from sandbox_helpers import HEADERS, PATH, body
