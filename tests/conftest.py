@@ -197,6 +197,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_client_options.py::test_per_call_timeout_applies_to_that_call_only": (
         SLOW,
     ),
+    "tests/wrapper/test_options_everywhere.py::"
+    "test_create_or_update_profiles_timeout_bounds_each_attempt": (SLOW,),
     "tests/wrapper/test_input_fuzz.py": (SLOW,),
     "tests/wrapper/test_wire_format.py::test_random_mixes_reach_the_wire_exactly": (SLOW,),
     # In-process, about half a second: left out so that the fast loop stays under a minute.

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -44,7 +45,7 @@ from ._requests import (
 from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
-from .errors import APIStatusError, InvalidInputError, error_from_response
+from .errors import APIStatusError, ClientClosedError, InvalidInputError, error_from_response
 from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
 from .result import (
     BulkImportErrorEntry,
@@ -54,8 +55,16 @@ from .result import (
     RateLimitInfo,
 )
 from .retries import RetryPolicy, is_retryable, job_start_retryable, retry_steps
-from .revision import check_revision
-from .settings import check_base_url, check_max_attempts, check_seconds, check_timeout
+from .revision import _caller_stacklevel, check_revision
+from .settings import (
+    check_base_url,
+    check_bulk_rate_limits,
+    check_max_attempts,
+    check_seconds,
+    check_timeout,
+    pacing_limits,
+    with_max_retries,
+)
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Body"]
 
@@ -96,6 +105,8 @@ class BaseClient:
         allow_insecure_http: bool,
         today: dt.date | None,
         bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_retries: int | None = None,
     ) -> None:
         self._auth = KlaviyoApiKeyAuth(api_key)  # type: ignore[arg-type]  # checked inside
         self.base_url = check_base_url(base_url, allow_insecure_http)
@@ -110,26 +121,22 @@ class BaseClient:
                 self._call_timeout = self.timeout
         else:
             self.timeout = http_timeout if http_timeout is not None else DEFAULT_TIMEOUT
-        self.retry_policy = retry_policy
-        # Every request's headers but the key: the generated module's (revision, Content-Type)
-        # and ours.
+        self.retry_policy = with_max_retries(retry_policy, max_retries)
+        # Every request's headers but the key: the caller's default_headers, the generated
+        # module's (revision, Content-Type) and ours.
         self._headers: dict[str, str] = {
+            **check_headers(default_headers, "default_headers"),
             **endpoint._get_kwargs(body=WireBody({}), revision=self.revision)["headers"],  # type: ignore[arg-type]
             "Accept": facts.MEDIA_TYPE,
             "User-Agent": _USER_AGENT,
         }
         self._owns_http = False
+        self._closed = False
         self._send_headers: httpx.Headers | None = None
-        self._limiter: RateLimiter | None = None
-        if rate_limits is not False:
-            limits = RateLimits.from_facts() if rate_limits is True else rate_limits
-            self._limiter = shared_limiter(self._auth.fingerprint, limits, backend=limiter_backend)
-        # The bulk job operations have windows of their own: one limiter per operation, made
-        # on first use, shared per key fingerprint and operation like the single call's.
+        self._rate_limits = pacing_limits(rate_limits)
         self._limiter_backend = limiter_backend
-        self._bulk_paced = rate_limits is not False
-        self._bulk_rate_limits = _check_bulk_rate_limits(bulk_rate_limits)
-        self._operation_limiters: dict[str, RateLimiter] = {}
+        self._bulk_rate_limits = check_bulk_rate_limits(bulk_rate_limits)
+        self._pace()
 
     def __repr__(self) -> str:
         return (
@@ -137,35 +144,70 @@ class BaseClient:
             f"auth={self._auth!r})"
         )
 
-    def with_options(
+    def _pace(self) -> None:
+        """Take this client's limiters for its key and settings: the single call's now; the
+        bulk job operations', which have windows of their own, on first use (one per
+        operation, shared per key fingerprint and operation like the single call's)."""
+        limits = self._rate_limits
+        self._limiter: RateLimiter | None = (
+            None
+            if limits is None
+            else shared_limiter(self._auth.fingerprint, limits, backend=self._limiter_backend)
+        )
+        self._operation_limiters: dict[str, RateLimiter] = {}
+
+    def _copy(
         self,
         *,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        retry_policy: RetryPolicy | Unset | None = UNSET,
-        revision: str | Unset = UNSET,
-        base_url: str | Unset = UNSET,
-        allow_insecure_http: bool = False,
+        api_key: str | Unset,
+        base_url: str | Unset,
+        allow_insecure_http: bool,
+        revision: str | Unset,
+        timeout: httpx.Timeout | float | Unset | None,
+        retry_policy: RetryPolicy | Unset | None,
+        max_retries: int | None,
+        default_headers: Mapping[str, str] | None,
+        rate_limits: RateLimits | bool | Unset,
+        limiter_backend: LimiterBackend | Unset | None,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | Unset | None,
     ) -> Self:
-        """A copy with some settings changed, sharing this client's connection pool and key.
-
-        Closing the copy leaves the pool open; close the original when done. Example::
-
-            patient = client.with_options(timeout=120, retry_policy=RetryPolicy(max_attempts=8))
-        """
+        """``with_options``: a copy with some settings changed, sharing this client's
+        connection pool (closing the copy leaves it open); every setting is checked as the
+        constructor checks it."""
         clone = copy.copy(self)
         clone._owns_http = False  # the pool stays the original's to close
+        clone._closed = False
         clone._send_headers = None  # rebuilt from the copy's own settings
+        if not isinstance(api_key, Unset):
+            clone._auth = KlaviyoApiKeyAuth(api_key)
         if not isinstance(base_url, Unset):
             clone.base_url = check_base_url(base_url, allow_insecure_http)
         if not isinstance(revision, Unset):
             clone.revision = check_revision(revision)
-        clone._headers = {**self._headers, "revision": clone.revision}
+        # Added to this client's: the pool was made with them and sends them anyway.
+        added = check_headers(default_headers, "default_headers")
+        clone._headers = {**self._headers, **added, "revision": clone.revision}
         # The pool's defaults are the original's, so the copy always sends its own timeout.
         clone.timeout = self.timeout if isinstance(timeout, Unset) else check_timeout(timeout)
         clone._call_timeout = clone.timeout
-        if not isinstance(retry_policy, Unset):
-            clone.retry_policy = retry_policy
+        policy = self.retry_policy if isinstance(retry_policy, Unset) else retry_policy
+        clone.retry_policy = with_max_retries(policy, max_retries)
+        if not isinstance(rate_limits, Unset):
+            clone._rate_limits = pacing_limits(rate_limits)
+        if not isinstance(limiter_backend, Unset):
+            clone._limiter_backend = limiter_backend
+        if not isinstance(bulk_rate_limits, Unset):
+            clone._bulk_rate_limits = check_bulk_rate_limits(bulk_rate_limits)
+        clone._pace()
         return clone
+
+    def _check_open(self) -> None:
+        """Refuse, before any I/O, to work for a closed client (or a copy whose pool its
+        original closed)."""
+        if self._closed:
+            raise ClientClosedError(type(self).__name__)
+        if self._http.is_closed:
+            raise ClientClosedError(type(self).__name__, pool_only=not self._owns_http)
 
     def _policy(self, max_attempts: int | None, total_timeout: float | None) -> RetryPolicy | None:
         if max_attempts is None and total_timeout is None:
@@ -261,7 +303,7 @@ class BaseClient:
     # -- bulk import jobs ---------------------------------------------------------------
 
     def _operation_limiter(self, operation: str) -> RateLimiter | None:
-        if not self._bulk_paced:
+        if self._rate_limits is None:
             return None
         limiter = self._operation_limiters.get(operation)
         if limiter is None:
@@ -420,6 +462,7 @@ class BaseClient:
         retry_if: Callable[[BaseException], bool] = is_retryable,
     ) -> Steps[_T]:
         """One request, retried as ``policy`` says (``None``: one attempt)."""
+        self._check_open()
         # The limiter's wait counts against total_timeout (each HTTP attempt is bounded by
         # the timeout instead): decided here, from one deadline for the whole call.
         deadline = (
@@ -427,7 +470,7 @@ class BaseClient:
             if policy is None or policy.total_timeout is None
             else time.monotonic() + policy.total_timeout
         )
-        attempt = functools.partial(_attempt, request, finish, limiter, deadline)
+        attempt = functools.partial(_attempt, request, finish, limiter, deadline, self._check_open)
         if policy is None:
             return attempt(1)
         return retry_steps(attempt, policy, retry_if=retry_if)
@@ -503,18 +546,59 @@ class BaseClient:
             total_timeout,
         )
 
+    def _wait_for_steps(
+        self,
+        job_id: str,
+        poll_interval: float,
+        max_poll_interval: float,
+        job_timeout: float | None,
+        timeout: float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> Steps[BulkImportJob]:
+        """``wait_for_bulk_import_profiles_job``, whose ``timeout=`` is the deprecated name
+        of ``job_timeout=`` (the whole wait) until it takes the meaning it has everywhere
+        else (each HTTP attempt)."""
+        if not isinstance(timeout, Unset):
+            if job_timeout is not None:
+                raise InvalidInputError(
+                    "timeout",
+                    "job_timeout= alone (timeout= is its deprecated name here)",
+                    "got both",
+                )
+            warnings.warn(
+                "wait_for_bulk_import_profiles_job(timeout=...) is deprecated: pass "
+                "job_timeout= for the whole wait (timeout= will bound each HTTP attempt, as "
+                "in every other call)",
+                DeprecationWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+            job_timeout = timeout
+        return self._wait_job_steps(
+            job_id, poll_interval, max_poll_interval, job_timeout, UNSET, extra_headers
+        )
+
     def _wait_job_steps(
         self,
         job_id: str,
         poll_interval: float,
         max_poll_interval: float,
-        timeout: float | None,
+        job_timeout: float | None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[BulkImportJob]:
         """Read a job until it is done (see ``_polling``); arguments checked now."""
         _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         check_job_id(job_id)
-        polling = Polling(poll_interval, max_poll_interval, timeout)
-        return poll_steps(lambda: self._read_job_steps(job_id), job_id, polling)
+        self._check_open()
+        # Checked now: a bad timeout or header is refused before the first read.
+        call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
+        headers = check_headers(extra_headers)
+        polling = Polling(poll_interval, max_poll_interval, job_timeout)
+        return poll_steps(
+            lambda: self._read_job_steps(job_id, None, None, call_timeout, headers),
+            job_id,
+            polling,
+        )
 
     def _error_page_walk(
         self,
@@ -527,6 +611,10 @@ class BaseClient:
         _generated.require(_generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB)
         check_job_id(job_id)
         size = check_page_size(page_size)
+        self._check_open()
+        if not isinstance(timeout, Unset):
+            check_timeout(timeout)
+        check_headers(extra_headers)
         return self._error_pages(job_id, size, timeout, extra_headers)
 
     def _error_pages(
@@ -570,15 +658,19 @@ class BaseClient:
         return entries
 
     def _settle_job_steps(
-        self, job_id: str, polling: Polling
+        self,
+        job_id: str,
+        polling: Polling,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
         """Wait for a job, then read its import errors if it counts any."""
         job = yield from self._wait_job_steps(
-            job_id, polling.interval, polling.max_interval, polling.timeout
+            job_id, polling.interval, polling.max_interval, polling.timeout, timeout, extra_headers
         )
         entries: list[BulkImportErrorEntry] = []
         if may_have_errors(job):
-            for page in self._error_page_walk(job_id, 100, UNSET, None):
+            for page in self._error_page_walk(job_id, 100, timeout, extra_headers):
                 entries.extend((yield from page))
         return job, entries
 
@@ -592,12 +684,19 @@ class BaseClient:
         max_poll_interval: float,
         job_timeout: float | None,
         concurrency: int,
+        *,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[list[ProfileOutcome]]:
         """``create_or_update_profiles``: every profile checked and routed now, before any
-        I/O; then the hybrid engine, over this client's operations."""
+        I/O; then the hybrid engine, over this client's operations (each request with
+        ``timeout`` and ``extra_headers``)."""
+        self._check_open()
+        call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
+        headers = check_headers(extra_headers)
         plan = HybridPlan(profiles, via, lists, max_job_size, concurrency)
         polling = Polling(poll_interval, max_poll_interval, job_timeout)
-        return hybrid_steps(_Operations(self), plan, polling)
+        return hybrid_steps(_Operations(self, call_timeout, headers), plan, polling)
 
     def _finish_job(
         self,
@@ -615,6 +714,7 @@ def _attempt(
     finish: Callable[[httpx.Response, int, float], _T],
     limiter: RateLimiter | None,
     deadline: float | None,
+    check_open: Callable[[], None],
     number: int,
 ) -> Steps[_T]:
     """Attempt ``number`` of one exchange: a slot of the limiter (within what is left of
@@ -626,6 +726,11 @@ def _attempt(
         response = yield Send(request)
     except httpx.TransportError as exc:
         raise transport_error(exc) from exc
+    except RuntimeError:
+        # httpx refuses a closed pool with a bare RuntimeError: closed while this call
+        # waited (by another thread or task, or the original of a copy).
+        check_open()
+        raise
     return finish(response, number, started)
 
 
@@ -644,40 +749,31 @@ class _Operations:
     """A client's operations as :func:`~klaviyo_profiles._hybrid.hybrid_steps` calls them
     (``HybridOperations``): handed in, so the engine never imports a client."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_client", "_headers", "_timeout")
 
-    def __init__(self, client: BaseClient) -> None:
+    def __init__(
+        self,
+        client: BaseClient,
+        timeout: httpx.Timeout | Unset = UNSET,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._client = client
+        self._timeout = timeout
+        self._headers = headers
 
     def upsert_steps(self, body: payloads.ProfileUpsertQuery) -> Steps[ProfileResult]:
-        return self._client._upsert_steps(body, {})
+        return self._client._upsert_steps(
+            body, {}, timeout=self._timeout, extra_headers=self._headers
+        )
 
     def start_job_steps(
         self, profiles: Sequence[PreparedProfile], lists: Sequence[str]
     ) -> Steps[BulkImportJob]:
-        return self._client._start_job_steps(profiles, lists)
+        return self._client._start_job_steps(
+            profiles, lists, timeout=self._timeout, extra_headers=self._headers
+        )
 
     def settle_job_steps(
         self, job_id: str, polling: Polling
     ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        return self._client._settle_job_steps(job_id, polling)
-
-
-def _check_bulk_rate_limits(
-    limits: RateLimits | Mapping[str, RateLimits] | None,
-) -> dict[str, RateLimits]:
-    """``bulk_rate_limits=`` as windows per bulk operation (the rest use their facts)."""
-    operations = [name for name in facts.OPERATIONS if name != facts.OPERATION_ID]
-    if limits is None:
-        return {}
-    if isinstance(limits, RateLimits):
-        return dict.fromkeys(operations, limits)
-    if isinstance(limits, Mapping) and all(
-        name in operations and isinstance(value, RateLimits) for name, value in limits.items()
-    ):
-        return dict(limits)
-    raise InvalidInputError(
-        "bulk_rate_limits",
-        "RateLimits, or a mapping of operation ids (" + ", ".join(operations) + ") to RateLimits",
-        f"got {limits!r}",
-    )
+        return self._client._settle_job_steps(job_id, polling, self._timeout, self._headers)

@@ -70,7 +70,13 @@ class KlaviyoProfiles(BaseClient):
             ``revision``, ``Content-Type``, ``Accept`` and ``User-Agent`` headers, the API
             key, ``base_url``) or where you pass ``timeout=`` here. The client does not close
             it.
+        default_headers: headers sent with every request (not ``Authorization``,
+            ``revision``, ``Content-Type``, ``Accept`` or ``User-Agent``, which the client sets:
+            ``InvalidInputError``).
         retry_policy: how to retry 429, 5xx and transport failures; ``None`` for one attempt.
+        max_retries: retries after the first attempt (openai-python's meaning): the policy's
+            ``max_attempts`` becomes ``max_retries + 1``; above 0 with ``retry_policy=None``,
+            ``RetryPolicy()`` with that many.
         rate_limits: ``True`` (Klaviyo's limits for the revision), your own ``RateLimits``, or
             ``False`` to send without pacing.
         limiter_backend: share the limiter across processes (see ``ratelimit``).
@@ -89,7 +95,9 @@ class KlaviyoProfiles(BaseClient):
         revision: str | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
         retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
+        max_retries: int | None = None,
         rate_limits: RateLimits | bool = True,
         limiter_backend: LimiterBackend | None = None,
         allow_insecure_http: bool = False,
@@ -108,6 +116,8 @@ class KlaviyoProfiles(BaseClient):
             allow_insecure_http=allow_insecure_http,
             today=today,
             bulk_rate_limits=bulk_rate_limits,
+            default_headers=default_headers,
+            max_retries=max_retries,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
@@ -161,6 +171,46 @@ class KlaviyoProfiles(BaseClient):
     ) -> Iterator[BulkImportErrorEntry]:
         for page in walk:
             yield from self._run(page)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | Unset = UNSET,
+        base_url: str | Unset = UNSET,
+        allow_insecure_http: bool = False,
+        revision: str | Unset = UNSET,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        retry_policy: RetryPolicy | Unset | None = UNSET,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        rate_limits: RateLimits | bool | Unset = UNSET,
+        limiter_backend: LimiterBackend | Unset | None = UNSET,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | Unset | None = UNSET,
+    ) -> Self:
+        """A copy with the settings given changed (each as the constructor takes it), sharing
+        this client's connection pool; closing the copy leaves the pool open, closing this
+        client closes it for the copy too. ``default_headers`` are added to this client's;
+        ``max_retries`` applies to the copy's retry policy. The pool itself (``http_client``)
+        cannot change.
+
+        Example::
+
+            patient = client.with_options(timeout=120, max_retries=8)
+            tagged = client.with_options(default_headers={"X-Team": "growth"})
+        """
+        return self._copy(
+            api_key=api_key,
+            base_url=base_url,
+            allow_insecure_http=allow_insecure_http,
+            revision=revision,
+            timeout=timeout,
+            retry_policy=retry_policy,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            rate_limits=rate_limits,
+            limiter_backend=limiter_backend,
+            bulk_rate_limits=bulk_rate_limits,
+        )
 
     def create_or_update_profile(
         self,
@@ -301,20 +351,31 @@ class KlaviyoProfiles(BaseClient):
         *,
         poll_interval: float = 1.0,
         max_poll_interval: float = 30.0,
-        timeout: float | None = None,
+        job_timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Unset | None = UNSET,
     ) -> BulkImportJob:
         """Poll the job until it is ``complete`` or ``cancelled``, waiting ``poll_interval``
         seconds at first and half as long again each time, up to ``max_poll_interval``.
 
+        ``job_timeout`` bounds the whole wait (``None``: no bound); each read is retried as
+        the retry policy says and sent with ``extra_headers``. ``timeout=`` is the deprecated
+        name of ``job_timeout=`` here (a ``DeprecationWarning``); it will bound each HTTP
+        attempt, as in every other call (``with_options(timeout=...)`` does that now).
+
         Raises:
-            BulkImportJobTimeoutError: still running after ``timeout`` seconds (it is not
-                lost: wait again).
+            BulkImportJobTimeoutError: still running after ``job_timeout`` seconds (it is
+                not lost: wait again).
 
         Example::
 
-            job = client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+            job = client.wait_for_bulk_import_profiles_job(job.id, job_timeout=600)
         """
-        return self._run(self._wait_job_steps(job_id, poll_interval, max_poll_interval, timeout))
+        return self._run(
+            self._wait_for_steps(
+                job_id, poll_interval, max_poll_interval, job_timeout, timeout, extra_headers
+            )
+        )
 
     def create_or_update_profiles(
         self,
@@ -327,6 +388,8 @@ class KlaviyoProfiles(BaseClient):
         max_poll_interval: float = 30.0,
         job_timeout: float | None = None,
         concurrency: int = 8,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, with exact null semantics; outcomes in input order.
 
@@ -345,6 +408,9 @@ class KlaviyoProfiles(BaseClient):
         (the single calls, then each job in turn). With ``lists``, a job also adds the
         profiles sent one by one to them (a job holding only their identifiers, which
         changes no field).
+
+        ``timeout`` bounds each HTTP attempt and ``extra_headers`` go with every request, as
+        for the single call; ``job_timeout`` bounds the wait for each job.
 
         A failure is an outcome, not an exception: ``ok=False`` with the error (the single
         call's, the job's import error for the profile, or what kept its job from starting).
@@ -368,11 +434,16 @@ class KlaviyoProfiles(BaseClient):
                 max_poll_interval,
                 job_timeout,
                 concurrency,
+                timeout=timeout,
+                extra_headers=extra_headers,
             )
         )
 
     def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
+        """Close the client: its connection pool if it created it (not a pool you passed as
+        ``http_client=``, nor one it shares as a copy); later calls raise
+        ``ClientClosedError``."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
@@ -405,7 +476,9 @@ class AsyncKlaviyoProfiles(BaseClient):
         revision: str | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         http_client: httpx.AsyncClient | None = None,
+        default_headers: Mapping[str, str] | None = None,
         retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
+        max_retries: int | None = None,
         rate_limits: RateLimits | bool = True,
         limiter_backend: LimiterBackend | None = None,
         allow_insecure_http: bool = False,
@@ -424,6 +497,8 @@ class AsyncKlaviyoProfiles(BaseClient):
             allow_insecure_http=allow_insecure_http,
             today=today,
             bulk_rate_limits=bulk_rate_limits,
+            default_headers=default_headers,
+            max_retries=max_retries,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
@@ -478,6 +553,42 @@ class AsyncKlaviyoProfiles(BaseClient):
         for page in walk:
             for entry in await self._run(page):
                 yield entry
+
+    def with_options(
+        self,
+        *,
+        api_key: str | Unset = UNSET,
+        base_url: str | Unset = UNSET,
+        allow_insecure_http: bool = False,
+        revision: str | Unset = UNSET,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        retry_policy: RetryPolicy | Unset | None = UNSET,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        rate_limits: RateLimits | bool | Unset = UNSET,
+        limiter_backend: LimiterBackend | Unset | None = UNSET,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | Unset | None = UNSET,
+    ) -> Self:
+        """A copy with the settings given changed, sharing this client's connection pool
+        (see the sync client).
+
+        Example::
+
+            patient = client.with_options(timeout=120, max_retries=8)
+        """
+        return self._copy(
+            api_key=api_key,
+            base_url=base_url,
+            allow_insecure_http=allow_insecure_http,
+            revision=revision,
+            timeout=timeout,
+            retry_policy=retry_policy,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            rate_limits=rate_limits,
+            limiter_backend=limiter_backend,
+            bulk_rate_limits=bulk_rate_limits,
+        )
 
     async def create_or_update_profile(
         self,
@@ -577,16 +688,21 @@ class AsyncKlaviyoProfiles(BaseClient):
         *,
         poll_interval: float = 1.0,
         max_poll_interval: float = 30.0,
-        timeout: float | None = None,
+        job_timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Unset | None = UNSET,
     ) -> BulkImportJob:
-        """Poll the job until it is ``complete`` or ``cancelled`` (see the sync client).
+        """Poll the job until it is ``complete`` or ``cancelled`` (see the sync client;
+        ``timeout=`` is the deprecated name of ``job_timeout=`` here).
 
         Example::
 
-            job = await client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+            job = await client.wait_for_bulk_import_profiles_job(job.id, job_timeout=600)
         """
         return await self._run(
-            self._wait_job_steps(job_id, poll_interval, max_poll_interval, timeout)
+            self._wait_for_steps(
+                job_id, poll_interval, max_poll_interval, job_timeout, timeout, extra_headers
+            )
         )
 
     async def create_or_update_profiles(
@@ -600,6 +716,8 @@ class AsyncKlaviyoProfiles(BaseClient):
         max_poll_interval: float = 30.0,
         job_timeout: float | None = None,
         concurrency: int = 8,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, outcomes in input order (see the sync client).
 
@@ -617,11 +735,14 @@ class AsyncKlaviyoProfiles(BaseClient):
                 max_poll_interval,
                 job_timeout,
                 concurrency,
+                timeout=timeout,
+                extra_headers=extra_headers,
             )
         )
 
     async def aclose(self) -> None:
-        """Close the connection pool (only if this client created it)."""
+        """Close the client (see the sync client's ``close``)."""
+        self._closed = True
         if self._owns_http:
             await self._http.aclose()
 

@@ -6,6 +6,7 @@ Everything the library raises derives from :class:`KlaviyoError`::
     ├── InvalidInputError (also a ValueError)   refused before anything was sent
     │   ├── UnknownFieldError                   a name the revision does not know
     │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
+    ├── ClientClosedError (also a RuntimeError) the client (or the original of a copy) is closed
     ├── BulkImportUnavailableError              the revision has no such bulk job operation
     ├── BulkImportJobTimeoutError               a job still running when the wait gave up
     ├── BulkImportJobCancelledError             a profile's job was cancelled
@@ -57,6 +58,7 @@ __all__ = [
     "BulkImportJobCancelledError",
     "BulkImportJobTimeoutError",
     "BulkImportUnavailableError",
+    "ClientClosedError",
     "ConflictError",
     "ErrorObject",
     "InvalidInputError",
@@ -174,6 +176,27 @@ class PayloadTooLargeError(InvalidInputError):
         self.limit = limit
         got = f"got at least {size} bytes" if at_least else f"got {size} bytes"
         super().__init__("body", f"at most {limit} bytes of JSON", got)
+
+
+class ClientClosedError(KlaviyoError, RuntimeError):
+    """The client was closed, or, for a copy made with ``with_options``, the connection pool
+    it shares was closed (by its original, or by you for an ``http_client=`` you passed);
+    nothing was sent. A ``RuntimeError`` too, which is what httpx raises for a closed pool.
+
+    Attributes:
+        client: the class of the client (``"KlaviyoProfiles"``...).
+    """
+
+    def __init__(self, client: str, *, pool_only: bool = False) -> None:
+        self.client = client
+        if pool_only:
+            message = (
+                f"the connection pool of this {client} has been closed (by the client it was "
+                "copied from with with_options, or, for an http_client= you passed, by you)"
+            )
+        else:
+            message = f"this {client} has been closed"
+        super().__init__(message + "; nothing was sent: use a client that is open")
 
 
 class BulkImportUnavailableError(KlaviyoError):
