@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from redis_server import RedisServer
 
+# ``pytester`` runs users' own suites of the pytest plugin (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Facts-only copies of Klaviyo's published specs (MIT, license beside them), one folder per
 #: revision; written by ``scripts/vendor_klaviyo_spec.py``.
@@ -104,6 +107,10 @@ MARKED: dict[str, tuple[str, ...]] = {
     # Every test of this file talks to a sandbox in its own process.
     "tests/integration/test_limits_and_retries.py": (SUBPROCESS, SLOW),
     "tests/test_benchmark_run.py": (SUBPROCESS, SLOW),
+    # Users' own suites in a nested pytest (a second or two each); one without the extra.
+    "tests/test_pytest_plugin.py": (SLOW,),
+    "tests/test_pytest_plugin.py::"
+    "test_without_the_sandbox_extra_the_fixture_errors_with_the_install_line": (SUBPROCESS,),
     "tests/test_packaging.py": (SUBPROCESS, SLOW),
     "tests/wrapper/test_extras.py": (SUBPROCESS,),
     # Single tests that start processes.

@@ -112,8 +112,9 @@ def test_python_blocks_run_against_the_sandbox(
 
 
 def run_as_pytest(code: str, sandbox: Sandbox, tmp_path: Path) -> None:
-    """The pytest-plugin block, as a user's test file; ``run_my_sync`` stands for the user's
-    code that the block calls (three upserts to the base URL it is given)."""
+    """The pytest-plugin block, as a user's test file (its tests use the plugin's fixtures);
+    ``run_my_sync`` stands for the user's code that the block calls (three upserts to the base
+    URL it is given)."""
     prelude = textwrap.dedent(
         f"""
         from klaviyo_profiles import KlaviyoProfiles
@@ -135,7 +136,7 @@ def run_as_pytest(code: str, sandbox: Sandbox, tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "1 passed" in result.stdout
+    assert f"{code.count('def test_')} passed" in result.stdout
 
 
 def shell_commands(code: str) -> list[list[str]]:

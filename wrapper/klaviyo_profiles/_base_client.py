@@ -24,7 +24,7 @@ from klaviyo_profile_import import facts
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self
 
-from . import _generated
+from . import _generated, pacing
 from ._effects import Acquire, Send, Steps
 from ._generated import ProfileUpsertQuery, payloads
 from ._generated import single_endpoint as endpoint
@@ -46,7 +46,7 @@ from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
 from .errors import APIStatusError, ClientClosedError, InvalidInputError, error_from_response
-from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
+from .ratelimit import LimiterBackend, MemoryBackend, RateLimiter, RateLimits, shared_limiter
 from .result import (
     BulkImportErrorEntry,
     BulkImportJob,
@@ -147,14 +147,24 @@ class BaseClient:
     def _pace(self) -> None:
         """Take this client's limiters for its key and settings: the single call's now; the
         bulk job operations', which have windows of their own, on first use (one per
-        operation, shared per key fingerprint and operation like the single call's)."""
-        limits = self._rate_limits
-        self._limiter: RateLimiter | None = (
-            None
-            if limits is None
-            else shared_limiter(self._auth.fingerprint, limits, backend=self._limiter_backend)
-        )
+        operation, shared per key and operation like the single call's). Taken again at the
+        next call after ``pacing.reset_pacing`` (a sandbox reset)."""
+        self._pacing_generation = pacing.generation
+        self._pacing_key = self._auth.fingerprint
         self._operation_limiters: dict[str, RateLimiter] = {}
+        limits = self._rate_limits
+        if limits is None:
+            self._limiter: RateLimiter | None = None
+            return
+        backend = self._limiter_backend
+        limiter = shared_limiter(self._pacing_key, limits, backend=backend)
+        scope = pacing.limiter_scope(self.base_url)
+        # Only this process's memory can be forgotten from here: windows in shared storage
+        # (SQLite, Redis) are other processes' too, and keep their keys.
+        if scope and isinstance(limiter.backend, MemoryBackend):
+            self._pacing_key += scope
+            limiter = shared_limiter(self._pacing_key, limits, backend=backend)
+        self._limiter = limiter
 
     def _copy(
         self,
@@ -305,6 +315,8 @@ class BaseClient:
     def _operation_limiter(self, operation: str) -> RateLimiter | None:
         if self._rate_limits is None:
             return None
+        if self._pacing_generation != pacing.generation:
+            self._pace()
         limiter = self._operation_limiters.get(operation)
         if limiter is None:
             limits = self._bulk_rate_limits.get(operation) or RateLimits.from_operation(operation)
@@ -312,7 +324,7 @@ class BaseClient:
             # from the others' and from Create or Update Profile's (a Redis key stays a plain
             # fingerprint-like name, so it reaches Redis as it is).
             limiter = shared_limiter(
-                f"{self._auth.fingerprint}-{operation}", limits, backend=self._limiter_backend
+                f"{self._pacing_key}-{operation}", limits, backend=self._limiter_backend
             )
             self._operation_limiters[operation] = limiter
         return limiter
@@ -486,6 +498,8 @@ class BaseClient:
         """Create or Update Profile; the input is checked now, before any I/O."""
         request = self._request(body, attributes, **options)
         policy = self._policy(max_attempts, total_timeout)
+        if self._pacing_generation != pacing.generation:
+            self._pace()
         return self._exchange(request, self._finish, self._limiter, policy)
 
     def _job_steps(

@@ -15,6 +15,7 @@ from klaviyo_profile_import import facts
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ..pacing import reset_pacing
 from .app import create_app
 from .bulk_routes import job_view
 from .config import (
@@ -200,8 +201,13 @@ class Sandbox:
         return self.state.requests()
 
     def reset(self) -> None:
-        """Forget profiles, log and counters, and go back to the starting configuration."""
+        """Forget profiles, log and counters, and go back to the starting configuration; the
+        client-side pacing of this process for ``base_url`` is forgotten too (see
+        :func:`klaviyo_profiles.pacing.reset_pacing`), so clients start with fresh windows
+        on both sides."""
         self.state.reset()
+        if self._port is not None:
+            reset_pacing(self.base_url)
 
     def set_faults(self, faults: FaultConfig | None = None, **changes: Any) -> FaultConfig:
         """Switch faults: a whole ``FaultConfig``, or changes to the current one
