@@ -22,7 +22,8 @@ import pytest
 import redis
 from klaviyo_profiles import KlaviyoProfiles
 from klaviyo_profiles.errors import InvalidInputError
-from klaviyo_profiles.ratelimit import RateLimits, backend_from_uri, shared_limiter
+from klaviyo_profiles.limiter_urls import backend_from_uri, shared_limiter
+from klaviyo_profiles.ratelimit import RateLimits
 from klaviyo_profiles.redis_limiter import (
     LimiterUnavailableError,
     RedisBackend,

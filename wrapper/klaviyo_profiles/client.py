@@ -63,7 +63,8 @@ from .errors import (
     KlaviyoError,
     error_from_response,
 )
-from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
+from .limiter_urls import shared_limiter
+from .ratelimit import LimiterBackend, RateLimiter, RateLimits
 from .result import ProfileResult, RateLimitInfo
 from .retries import (
     RetryPolicy,

@@ -32,6 +32,11 @@ Design:
   network file system is not reliable; to share a budget between machines use
   ``klaviyo_profiles.redis_limiter.RedisBackend`` (the ``redis`` extra), whose windows and
   429 holds live in Redis, measured on Redis's clock.
+* A backend that keeps its windows elsewhere brings its own limiter: it is a
+  :class:`LimiterProvider` as well, and :func:`limiter_for` asks it for one. That is how the
+  Redis limiter plugs in; this module knows nothing of Redis. Naming a backend by URL
+  (``redis://...``, ``$KLAVIYO_LIMITER_URL``) is ``klaviyo_profiles.limiter_urls``'s job, the
+  one module that knows every backend.
 * Waiting happens here, not inside the library, so that the same decision serves threads
   (``time.sleep``) and event loops (``asyncio.sleep``; a backend whose bucket does file I/O
   is consulted from a worker thread so the event loop never blocks on another process's
@@ -40,18 +45,18 @@ Design:
   (:meth:`RateLimiter.penalize`). No wait is longer than :meth:`RateLimiter.hold_cap`, and a
   caller with a deadline passes ``max_wait``: a wait the limiter announces beyond it raises
   :class:`~klaviyo_profiles.errors.RateLimitWaitError` at once instead of sleeping.
-* :func:`shared_limiter` hands out one limiter per API key fingerprint, limits and backend
+* :func:`limiter_for` hands out one limiter per API key fingerprint, limits and backend
   per process, so every client, thread and task using the same key shares one budget.
 
 Example::
 
     limits = RateLimits.from_facts()          # 75/s and 750/min for 2026-07-15
-    limiter = shared_limiter("3f2a9c01", limits)
+    limiter = limiter_for("3f2a9c01", limits, backend=MemoryBackend())
     limiter.acquire()                          # returns at once, or sleeps until there is room
     send_request()
 
     # several processes, one budget:
-    limiter = shared_limiter("3f2a9c01", limits, backend=SQLiteBackend("/var/tmp/klaviyo.db"))
+    limiter = limiter_for("3f2a9c01", limits, backend=SQLiteBackend("/var/tmp/klaviyo.db"))
 """
 
 from __future__ import annotations
@@ -81,13 +86,13 @@ if TYPE_CHECKING:
 __all__ = [
     "LIMITER_URL_ENV",
     "LimiterBackend",
+    "LimiterProvider",
     "MemoryBackend",
     "RateLimiter",
     "RateLimits",
     "SQLiteBackend",
-    "backend_from_uri",
+    "limiter_for",
     "redact_url",
-    "shared_limiter",
 ]
 
 
@@ -261,7 +266,7 @@ class LimiterBackend(Protocol):
     """Where a limiter keeps its request log.
 
     Implementations must be hashable and compare equal when they refer to the same storage,
-    because :func:`shared_limiter` keeps one limiter per backend.
+    because :func:`limiter_for` keeps one limiter per backend.
     """
 
     @property
@@ -353,7 +358,7 @@ class SQLiteBackend:
         bucket.leak(int((now - self.retention) * 1000))
 
 
-#: Environment variable naming the backend (a :func:`backend_from_uri` URI) for limiters
+#: Environment variable naming the backend (a URL: ``klaviyo_profiles.limiter_urls``) for limiters
 #: that are given none, so that a fleet is configured without code.
 LIMITER_URL_ENV = "KLAVIYO_LIMITER_URL"
 
@@ -392,38 +397,10 @@ def redact_url(url: str) -> str:
     return f"{scheme}{separator}{netloc}{slash}{path}{question}{query}"
 
 
-def backend_from_uri(uri: str) -> LimiterBackend:
-    """Build a backend from ``memory``, ``sqlite:///absolute/path.db``, ``sqlite:PATH`` or a
-    Redis URL (``redis://``, ``rediss://``, ``unix://``; see ``klaviyo_profiles.redis_limiter``).
-
-    Example::
-
-        backend_from_uri("sqlite:///var/tmp/klaviyo.db") == SQLiteBackend("/var/tmp/klaviyo.db")
-        backend_from_uri("redis://localhost:6379/0?prefix=shop-eu")
-    """
-    if uri in ("memory", "memory://"):
-        return MemoryBackend()
-    prefix = "sqlite:///"
-    if uri.startswith(prefix) and len(uri) > len(prefix):
-        # sqlite:///tmp/x.db is /tmp/x.db; sqlite:////tmp/x.db is accepted as the same.
-        return SQLiteBackend("/" + uri[len(prefix) :].lstrip("/"))
-    if uri.startswith("sqlite:") and not uri.startswith("sqlite:/") and len(uri) > 7:
-        return SQLiteBackend(uri[len("sqlite:") :])  # sqlite:relative/path.db
-    if uri.split(":", 1)[0] in ("redis", "rediss", "unix"):
-        # Imported here: redis is an optional dependency, and most users never need it.
-        from .redis_limiter import RedisBackend
-
-        return RedisBackend.from_url(uri)
-    raise ValueError(
-        f"unsupported limiter backend {redact_url(uri)!r}; "
-        "use memory, sqlite:PATH, sqlite:///path or redis://host:port/db"
-    )
-
-
 class RateLimiter:
     """Paces requests to stay within both windows; shared by threads and event-loop tasks.
 
-    Get one through :func:`shared_limiter` so that everything using the same API key shares
+    Get one through :func:`limiter_for` so that everything using the same API key shares
     it. ``clock``, ``sleep`` and ``async_sleep`` exist for tests (a fake clock that sleeping
     advances); by default they are the backend's clock, ``time.sleep`` and ``asyncio.sleep``.
 
@@ -644,46 +621,55 @@ class RateLimiter:
             self._bucket.close()
 
 
+@runtime_checkable
+class LimiterProvider(Protocol):
+    """A backend that brings its own limiter, because its windows are not a local bucket's
+    (the Redis backend keeps windows, holds and pace in Redis).
+
+    :func:`limiter_for` asks a backend that is one for its limiter instead of building a
+    :class:`RateLimiter` over the backend's bucket.
+    """
+
+    def create_limiter(self, limits: RateLimits, key: str) -> RateLimiter:
+        """A new limiter for the fingerprint ``key`` and ``limits``, counting in this
+        backend's storage."""
+        ...
+
+
 _registry: dict[tuple[object, ...], RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def shared_limiter(
-    key_id: str,
-    limits: RateLimits,
-    *,
-    backend: LimiterBackend | str | None = None,
-) -> RateLimiter:
+def limiter_for(key_id: str, limits: RateLimits, *, backend: LimiterBackend) -> RateLimiter:
     """The process-wide limiter for an API key fingerprint, limits and backend.
 
     ``key_id`` is an opaque, non-secret fingerprint of the API key (for example a SHA-256
-    hex prefix), never the key itself. ``backend`` is a :class:`LimiterBackend`, a URI for
-    :func:`backend_from_uri`, or ``None`` for ``$KLAVIYO_LIMITER_URL`` if set, else memory.
-    Every call with equal arguments in the same process returns the same limiter, whichever
-    thread or event loop asks.
+    hex prefix), never the key itself. Every call with equal arguments in the same process
+    returns the same limiter, whichever thread or event loop asks. A backend that is a
+    :class:`LimiterProvider` makes the limiter; any other gets a :class:`RateLimiter` over
+    its bucket. (The clients call ``klaviyo_profiles.limiter_urls.shared_limiter``, which
+    also takes a URL, or none for ``$KLAVIYO_LIMITER_URL``.)
 
     Example::
 
-        a = shared_limiter("3f2a9c01", RateLimits.from_facts())
-        b = shared_limiter("3f2a9c01", RateLimits.from_facts())
+        a = limiter_for("3f2a9c01", RateLimits.from_facts(), backend=MemoryBackend())
+        b = limiter_for("3f2a9c01", RateLimits.from_facts(), backend=MemoryBackend())
         assert a is b
     """
-    if backend is None:
-        backend = os.environ.get(LIMITER_URL_ENV) or None
-    if isinstance(backend, str):
-        backend = backend_from_uri(backend)
-    resolved: LimiterBackend = backend if backend is not None else MemoryBackend()
+    if not isinstance(backend, LimiterBackend):
+        raise TypeError(
+            f"backend must be a LimiterBackend, got {type(backend).__name__} (for a URL, use "
+            "klaviyo_profiles.limiter_urls.shared_limiter)"
+        )
     # The pid is part of the key: a forked child must not reuse its parent's SQLite
     # connection or in-memory log.
-    registry_key: tuple[object, ...] = (os.getpid(), key_id, limits, resolved)
+    registry_key: tuple[object, ...] = (os.getpid(), key_id, limits, backend)
     with _registry_lock:
         limiter = _registry.get(registry_key)
         if limiter is None:
-            # A backend may bring its own limiter (Redis: windows and holds kept server-side).
-            create = getattr(resolved, "create_limiter", None)
-            if create is not None:
-                limiter = create(limits, key_id)
+            if isinstance(backend, LimiterProvider):
+                limiter = backend.create_limiter(limits, key_id)
             else:
-                limiter = RateLimiter(limits, backend=resolved, key=key_id)
+                limiter = RateLimiter(limits, backend=backend, key=key_id)
             _registry[registry_key] = limiter
         return limiter

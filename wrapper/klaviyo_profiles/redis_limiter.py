@@ -81,7 +81,7 @@ import attrs
 from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem
 
 from .errors import InvalidInputError, LimiterUnavailableError
-from .ratelimit import LIMITER_URL_ENV, RateLimiter, RateLimits, redact_url
+from .ratelimit import LIMITER_URL_ENV, LimiterProvider, RateLimiter, RateLimits, redact_url
 from .result import RateLimitInfo
 
 __all__ = ["LIMITER_URL_ENV", "LimiterUnavailableError", "RedisBackend", "RedisRateLimiter"]
@@ -161,11 +161,12 @@ def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: flo
 
 
 @attrs.frozen(repr=False)
-class RedisBackend:
+class RedisBackend(LimiterProvider):
     """The request log lives in Redis, shared by every process that uses the same server.
 
-    Give it to a client (``limiter_backend=``) or to ``shared_limiter``, or name it by URL
-    (``$KLAVIYO_LIMITER_URL``, ``--limiter``): each of those makes a :class:`RedisRateLimiter`.
+    Give it to a client (``limiter_backend=``) or to ``limiter_for``, or name it by URL
+    (``$KLAVIYO_LIMITER_URL``, ``--limiter``): each of those makes a :class:`RedisRateLimiter`,
+    because the backend is a :class:`~klaviyo_profiles.ratelimit.LimiterProvider`.
     A plain ``RateLimiter(limits, backend=RedisBackend(...))`` would only use the local log.
 
     Example::
@@ -257,7 +258,7 @@ class RedisBackend:
     def leak(self, bucket: AbstractBucket, now: float) -> None:
         bucket.leak(int(now * 1000))
 
-    # -- the hook shared_limiter uses ---------------------------------------------------
+    # -- LimiterProvider: limiter_for asks the backend for its limiter -------------------
 
     def create_limiter(self, limits: RateLimits, key: str) -> RedisRateLimiter:
         """A limiter for the fingerprint ``key`` that counts in Redis."""
@@ -482,7 +483,7 @@ def _client(module: Any, backend: RedisBackend) -> Any:
 
 class RedisRateLimiter(RateLimiter):
     """A :class:`~klaviyo_profiles.ratelimit.RateLimiter` whose windows, 429 holds and pace
-    live in Redis; made by :func:`~klaviyo_profiles.ratelimit.shared_limiter` for a
+    live in Redis; made by :func:`~klaviyo_profiles.ratelimit.limiter_for` for a
     :class:`RedisBackend`.
 
     The async path (``acquire_async``) talks to Redis through ``redis.asyncio`` and never

@@ -15,7 +15,8 @@ from rich.console import Console
 
 from ..auth import API_KEY_ENV, resolve_api_key
 from ..errors import APIStatusError, InvalidInputError
-from ..ratelimit import LimiterBackend, backend_from_uri
+from ..limiter_urls import backend_from_uri
+from ..ratelimit import LimiterBackend
 from .fields import Target, resolve_target
 
 __all__ = [
