@@ -561,7 +561,7 @@ class RedisRateLimiter(RateLimiter):
                     return wait
         return RateLimiter._try_take(self)
 
-    async def _try_take_async(self) -> float:
+    async def _try_take_async(self, within: float | None = None) -> float:
         held = self._local_hold()
         if held > 0:
             return held
