@@ -428,8 +428,8 @@ class RedisRateLimiter(RateLimiter):
             if backend.on_unavailable == "error" and backend not in _reached:
                 self._sync.close()
                 raise LimiterUnavailableError(
-                    f"cannot reach the Redis limiter at {where} ({type(exc).__name__}: "
-                    f"{_one_line(exc)}); start Redis, fix the URL, or choose "
+                    f"cannot reach the Redis limiter at {where} ({_reason(exc)}); start "
+                    "Redis, fix the URL, or choose "
                     "on_unavailable='local' (in a URL: ?on_unavailable=local) to pace locally "
                     "until it answers"
                 ) from None
@@ -684,7 +684,7 @@ class RedisRateLimiter(RateLimiter):
                 "the Redis limiter at %s is unreachable (%s); pacing locally at %d/%gs and "
                 "%d/%gs of what the fleet left until it answers",
                 _redact(self.backend.url),
-                type(exc).__name__,
+                _reason(exc, detail=False),
                 limits.burst_limit,
                 limits.burst_period,
                 limits.steady_limit,
@@ -765,5 +765,11 @@ class RedisRateLimiter(RateLimiter):
         self._async.clear()
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]
+def _reason(exc: BaseException, *, detail: bool = True) -> str:
+    """Why Redis could not be used, in one line: the error, or that what answered is not
+    Redis (another service on the port) when redis-py could not make sense of the answer."""
+    if isinstance(exc, _GARBLED):
+        return "what answers there does not answer as Redis does"
+    if not detail:
+        return type(exc).__name__
+    return f"{type(exc).__name__}: " + " ".join(str(exc).split())[:200]
