@@ -9,9 +9,9 @@ at most). The copy serves three decisions, all conservative (never looser than t
   window; when it holds fewer (restarted empty, failed over, the key deleted or replaced), the
   log was lost (:meth:`FleetLog.check`).
 * **Restoring a lost log:** every entry the copy knows goes back (idempotently, under its own
-  name), and what the process could not have seen, the time since it last read the log, is
-  counted as full: as many entries as the windows allowed in that time, stamped now
-  (:meth:`FleetLog.entries`).
+  name), and what the process could not have seen, the time between its last read of the log
+  and now (or the moment it lost Redis), is counted as full: as many entries as the windows
+  allowed in that time, stamped now (:meth:`FleetLog.entries`).
 * **Pacing alone:** a process that loses Redis takes its share of what *remains* of the
   fleet's windows: its local windows start holding that share of every entry the copy knows
   and of the unseen time (:meth:`FleetLog.seed`).
@@ -88,6 +88,7 @@ class FleetLog:
         self._scores: list[float] = []  # the same, for bisect
         self._names: set[bytes] = set()
         self.read_at: float | None = None  # this process's clock at the last read
+        self._alone_since: float | None = None  # when this process lost Redis, if it has
         self._offset = 0.0  # Redis's clock minus this process's, in seconds, at that read
         self._whole = True  # the next read must be of the whole window
 
@@ -118,7 +119,14 @@ class FleetLog:
             self._entries.insert(position, _Entry(score, score / 1000 - self._offset, name))
             self._names.add(name)
         self.read_at = now
+        self._alone_since = None
         self._forget(now)
+
+    def alone(self, now: float) -> None:
+        """This process lost Redis at ``now`` and paces alone: the time it spends so is not
+        time it could have read the log (see :meth:`unseen`)."""
+        if self._alone_since is None:
+            self._alone_since = now
 
     def _forget(self, now: float) -> None:
         # As long as a window lengthened by the most time in flight may still count them.
@@ -151,14 +159,16 @@ class FleetLog:
         )
 
     def unseen(self, now: float, rates: Sequence[tuple[int, float]]) -> int:
-        """How many requests the fleet may have sent since this process last read the log
-        (that it cannot know of): what every window allows in that time, and no more than the
-        longest window has left besides what is known. ``rates`` are ``(limit, seconds)``,
-        the longest last. 0 for a process that never read the log (it knows nothing to
-        compare with)."""
+        """How many requests the fleet may have sent that this process cannot know of: what
+        every window allows between its last read of the log and ``now``, or the moment it
+        lost Redis if it has (while every process paces alone, each puts its own requests
+        back when Redis answers), and no more than the longest window has left besides what
+        is known. ``rates`` are ``(limit, seconds)``, the longest last. 0 for a process that
+        never read the log (it knows nothing to compare with)."""
         if self.read_at is None:
             return 0
-        gap = max(now - self.read_at, 1e-6)
+        end = now if self._alone_since is None else min(now, self._alone_since)
+        gap = max(end - self.read_at, 1e-6)
         allowed = min(limit * math.ceil(gap / period) for limit, period in rates)
         limit, period = rates[-1]
         known = len(self._entries) - bisect.bisect_right(

@@ -54,8 +54,10 @@ Failure behaviour (decided here, documented in the README's "Running a fleet"):
 * **Redis lost its log** (restarted empty, failed over to an empty replica, the ``log`` key
   deleted, expired or replaced): Redis holds fewer entries than a process's copy knows of. The
   first process to notice puts back every entry it knows (under their own names: a second
-  process putting back the same ones adds nothing), and counts the time since it last read
-  the log as full, stamped now; so the fleet may wait up to one steady window.
+  process putting back the same ones adds nothing), and counts the time it was connected
+  without reading the log as full, stamped now (not the time it paced alone: every process
+  puts back what it sent alone); after an idle process notices, the fleet may wait up to one
+  steady window.
 * **Garbage in the keys**: whatever another process wrote is input (see the script): a key of
   the wrong type or a number that does not parse is deleted, a log entry "in the future" is
   counted from now, a pace further ahead than the window cap (the longest window plus a burst
@@ -654,6 +656,7 @@ class RedisRateLimiter(RateLimiter):
             self._replay_due = True
             if not self._shared:
                 return
+            self._fleet.alone(now)
             fleet = max(self._fleet_size, self._fleet.senders(now))
             share = self.backend.fallback_share or 1 / fleet
             limits = share_of(self._full_limits, share)
