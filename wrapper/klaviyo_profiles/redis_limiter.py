@@ -537,13 +537,14 @@ class RedisRateLimiter(RateLimiter):
             margin = self.flight_margin()
             rate_args, rates = self._rates_for(margin)
             restoring, replaying = self._restore_due, self._replay_due
-            own = [(moment, name.encode()) for moment, name in self._recent]
+            # This process's own requests go only with a restoration or a replay (rare): built
+            # on every call they would cost a pass over a window's worth of entries each time.
             if restoring:
                 unseen = self._fleet.unseen(now, rates)
-                replay = self._fleet.entries(now, own, unseen, self._unseen_names())
+                replay = self._fleet.entries(now, self._own(), unseen, self._unseen_names())
                 known_from, known_count = 0.0, 0
             else:
-                replay = own if replaying else []
+                replay = self._own() if replaying else []
                 known_from, known_count = self._fleet.check(now, rates[-1][1] * 1000)
             whole = restoring or replaying
             since = "" if whole else self._fleet.since()
@@ -580,6 +581,10 @@ class RedisRateLimiter(RateLimiter):
             *replay_args,
         ]
         return _Call(args, take, entry, whole, restoring, replaying)
+
+    def _own(self) -> list[tuple[float, bytes]]:
+        """This process's recent requests as ``(moment, name)`` (under ``self._lock``)."""
+        return [(moment, name.encode()) for moment, name in self._recent]
 
     def _unseen_names(self) -> Iterator[bytes]:
         while True:
@@ -665,9 +670,8 @@ class RedisRateLimiter(RateLimiter):
             bucket = InMemoryBucket(limits.rates(margin))
             self._forget_recent(now)
             _, rates = self._rates_for(margin)
-            own = [(moment, name.encode()) for moment, name in self._recent]
             everything = self._fleet.entries(
-                now, own, self._fleet.unseen(now, rates), self._unseen_names()
+                now, self._own(), self._fleet.unseen(now, rates), self._unseen_names()
             )
             # This process's share of every window the fleet used, counted as its own.
             seeded = self._fleet.seed(share, everything)
