@@ -11,9 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-deps test-floors
+.PHONY: demo test test-fast test-deps test-floors
 
-# `make test-floors`: the lowest dependency versions pyproject.toml allows (ci/floors.txt, a
+# `make test-floors`: the lowest dependency versions pyproject.toml allows (.ci/floors.txt, a
 # pip constraints file) in their own .venv-floors, and the tests of the client, command line
 # and sandbox against them (the generator's pinned tools and the Redis fleet are left to
 # `make test`, which runs everything on current versions).
@@ -32,6 +32,13 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test test-deps
 	$(BIN)/python scripts/generate.py --check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# `make test-fast`: the inner loop while changing code, under a minute on 2 cores. It leaves out
+# the tests marked (in tests/conftest.py) slow, subprocess, redis and generation, and the
+# generator's check mode; `make test` runs all of them and is what CI runs.
+FAST_MARKERS := not slow and not subprocess and not redis and not generation
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -p no:cacheprovider -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 # System services that the test suite starts by itself: redis-server (the fleet limiter's
 # tests start their own on a free loopback port). Installed with apt-get when missing and we
@@ -62,17 +69,17 @@ $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[cli,sandbox]'
 	@touch $@
 
-$(FLOORS_VENV)/.installed: pyproject.toml ci/floors.txt
+$(FLOORS_VENV)/.installed: pyproject.toml .ci/floors.txt
 	@$(PYTHON) -m venv $(FLOORS_VENV) || { rm -rf $(FLOORS_VENV); \
 		echo "could not create $(FLOORS_VENV) with '$(PYTHON) -m venv'" >&2; exit 1; }
 	$(FLOORS_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(FLOORS_VENV)/bin/python -m pip install --quiet -c ci/floors.txt -e '.[cli,sandbox,sqlite]' \
+	$(FLOORS_VENV)/bin/python -m pip install --quiet -c .ci/floors.txt -e '.[cli,sandbox,sqlite]' \
 		'pytest>=8' 'pytest-asyncio>=0.24' 'hypothesis>=6.100' 'openapi-core>=0.19' 'redis>=5.0.1'
 	@touch $@
 
 test-floors: $(FLOORS_VENV)/.installed
 	$(FLOORS_VENV)/bin/python -m pip check
-	KLAVIYO_FLOORS=ci/floors.txt $(FLOORS_VENV)/bin/python -m pytest -p no:cacheprovider \
+	KLAVIYO_FLOORS=.ci/floors.txt $(FLOORS_VENV)/bin/python -m pytest -p no:cacheprovider \
 		$(FLOORS_TESTS) $(FLOORS_DESELECT) $(PYTEST_ARGS)
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

@@ -13,18 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from process_helpers import free_port
 
 INSTALL_HINT = (
     "redis-server is not installed, and the Redis limiter tests start a real one: "
     "`make test-deps` installs it as root, or run `apt-get install redis-server` "
     "(Debian, Ubuntu) or `brew install redis` (macOS)"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class RedisServer:
@@ -38,7 +33,7 @@ class RedisServer:
         self.directory = directory
         # With a unix socket, no TCP port at all: the socket is the only way in.
         self.unix_socket = unix_socket
-        self.port = 0 if unix_socket is not None else _free_port()
+        self.port = 0 if unix_socket is not None else free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -520,7 +520,7 @@ def test_windows_are_lengthened_by_the_longest_time_in_flight() -> None:
 
 def test_a_slow_first_request_does_not_let_the_next_burst_into_the_servers_window() -> None:
     from klaviyo_profiles.sandbox import RateLimitConfig
-    from klaviyo_profiles.sandbox.ratelimit import RateLimiter as ServerWindows
+    from klaviyo_profiles.sandbox.windows import WindowCounter as ServerWindows
 
     # The server's fixed windows open with the first request that *arrives*. The first
     # request of a run opens a connection and arrives 0.3 s after its slot; the others, on

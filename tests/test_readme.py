@@ -3,7 +3,8 @@
 Python blocks run in order in one namespace (as a reader pastes them), against a sandbox on
 loopback: ``api_key="pk_..."`` gets a sandbox key and the sandbox's ``base_url``, and Redis
 URLs point at a redis-server the test starts. Shell blocks run each ``klaviyo-profiles``
-command against the sandbox with the files they name. A block that is not code (a layout, a
+command against the sandbox with the files they name. A TOML block is a file the shell blocks
+use, named by its first comment (``# shopify.toml: ...``). A block that is not code (a layout, a
 list of Redis keys) or that cannot run here is listed in ``NOT_RUN`` with the reason, and a
 new block that is neither run nor listed fails the test.
 """
@@ -24,9 +25,11 @@ from typing import Any
 import httpx
 import pytest
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
+from process_helpers import free_port
 from redis_server import RedisServer
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+DATA = Path(__file__).resolve().parent / "cli" / "data"
 KEY = "pk_readme_test_key_00000000000000"
 
 #: Blocks not run here, by a phrase they contain, and why.
@@ -72,7 +75,7 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
 def test_every_block_is_run_or_says_why_not() -> None:
     for language, code in blocks():
         if not_run_reason(code) is None:
-            assert language in ("python", "bash"), f"a {language or 'plain'} block:\n{code}"
+            assert language in ("python", "bash", "toml"), f"a {language or 'plain'} block:\n{code}"
     assert all(any(phrase in code for _, code in blocks()) for phrase in NOT_RUN), (
         "NOT_RUN names a block the README no longer has"
     )
@@ -146,6 +149,21 @@ def shell_commands(code: str) -> list[list[str]]:
     return commands
 
 
+def toml_files() -> dict[str, str]:
+    """The README's TOML blocks, by the file name their first comment gives."""
+    files = {}
+    for language, code in blocks():
+        if language == "toml":
+            name = re.match(r"# ([\w.-]+\.toml):", code)
+            assert name, f"a TOML block names its file in its first comment:\n{code}"
+            files[name.group(1)] = code
+    return files
+
+
+def test_the_mapping_file_shown_is_the_one_the_tests_import_with() -> None:
+    assert toml_files()["shopify.toml"] == (DATA / "shopify.toml").read_text()
+
+
 def test_shell_blocks_run_against_the_sandbox(
     sandbox: Sandbox, redis: RedisServer, tmp_path: Path
 ) -> None:
@@ -155,6 +173,10 @@ def test_shell_blocks_run_against_the_sandbox(
     (tmp_path / "customers.csv").write_text(
         "E-mail,first_name,last_name\nbea@example.com,Bea,NULL\ncy@example.com,Cy,\n"
     )
+    (tmp_path / "customers_export.csv").write_bytes((DATA / "shopify_customers.csv").read_bytes())
+    (tmp_path / "feed.jsonl").write_text('{"email": "dee@example.com", "first_name": null}\n')
+    for name, text in toml_files().items():
+        (tmp_path / name).write_text(text)
     env = {**os.environ, "KLAVIYO_API_KEY": KEY, "COLUMNS": "200"}
     script = Path(sys.executable).with_name("klaviyo-profiles")
     ran = 0
@@ -180,17 +202,19 @@ def test_shell_blocks_run_against_the_sandbox(
             )
             assert result.returncode == 0, f"{shlex.join(command)}\n{result.stderr}"
     assert ran >= 6
-    emails = {profile["attributes"]["email"] for profile in sandbox.profiles()}
-    assert {"ada@example.com", "json@example.com", "bea@example.com"} <= emails
+    stored = {profile["attributes"]["email"]: profile for profile in sandbox.profiles()}
+    assert {"ada@example.com", "json@example.com", "bea@example.com"} <= set(stored)
+    # The shop's export, with the mapping file shown: numbers and booleans arrive typed.
+    properties = stored["ada@example.com"]["attributes"]["properties"]
+    assert properties["total_spent"] == 17.5 and properties["accepts_email_marketing"] is True
+    # --nulls omit: the null was left out of the request, not sent to clear.
+    sent = [entry["body"] for entry in sandbox.requests() if isinstance(entry["body"], dict)]
+    assert {"email": "dee@example.com"} in [body["data"]["attributes"] for body in sent]
 
 
 def run_sandbox_command(script: Path, command: list[str], env: dict[str, str]) -> None:
     """``sandbox --port 8080``, on a free port instead: serve, answer, stop."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     args = [str(port) if arg == "8080" else arg for arg in command[1:]]
     server = subprocess.Popen([str(script), *args], env=env, stdout=subprocess.PIPE, text=True)
     try:

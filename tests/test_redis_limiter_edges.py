@@ -230,7 +230,7 @@ async def test_an_async_acquire_does_not_wait_on_a_stalled_redis_past_its_budget
 ) -> None:
     limiter = make(redis_server, timeout=30)
     await limiter.acquire_async()
-    client.execute_command("CLIENT", "PAUSE", 4000)  # every other client's command waits
+    client.execute_command("CLIENT", "PAUSE", 4000, "WRITE")  # every script waits
     try:
         with pytest.raises(RateLimitWaitError):
             await limiter.acquire_async(max_wait=0.3)

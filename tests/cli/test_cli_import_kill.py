@@ -9,37 +9,18 @@ kill (no record yet), and their repeat is an idempotent upsert answered 200.
 from __future__ import annotations
 
 import collections
-import os
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 from cli_helpers import run_cli
 from cli_people import read_reject_rows, write_people
+from journal_reader import rows as _journal
 from klaviyo_profiles.sandbox import Sandbox
+from process_helpers import kill_when, start_module
 
 ROWS = 5000
 CONCURRENCY = 8
-
-
-def _journal(path: Path) -> dict[int, tuple[str, float]]:
-    """Row -> (status, finished) as committed so far (read-only, beside a live writer)."""
-    if not path.exists():
-        return {}
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-    try:
-        return {
-            row: (status, finished)
-            for row, status, finished in db.execute("SELECT row, status, finished FROM rows")
-        }
-    except sqlite3.OperationalError:  # the table is not created yet
-        return {}
-    finally:
-        db.close()
 
 
 def test_sigkill_half_way_then_resume(
@@ -51,23 +32,14 @@ def test_sigkill_half_way_then_resume(
     args = ["import", str(people.path), "--base-url", sandbox.base_url, "--no-pacing",
             "--concurrency", str(CONCURRENCY), "--via", "single"]  # fmt: skip
 
-    first = subprocess.Popen(
-        [sys.executable, "-m", "klaviyo_profiles.cli", *args],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    first = start_module("klaviyo_profiles.cli", args, cli_env)
+    kill_when(
+        first,
+        lambda: len(_journal(journal_path)) >= ROWS // 2,
+        timeout=60,
+        what="the import made no progress",
+        wait=10,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while len(_journal(journal_path)) < ROWS // 2:
-            assert first.poll() is None, "the import ended before it could be killed"
-            assert time.monotonic() < deadline, "the import made no progress"
-            time.sleep(0.02)
-        os.kill(first.pid, signal.SIGKILL)
-    finally:
-        if first.poll() is None:
-            first.kill()
-        first.wait(timeout=10)
     assert first.returncode == -signal.SIGKILL
     before_kill = _journal(journal_path)
     assert ROWS // 2 <= len(before_kill) < ROWS * 9 // 10, "killed half way, not at the end"

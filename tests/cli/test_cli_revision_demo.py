@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from klaviyo_profile_import import facts
 from klaviyo_profiles.revision import revision_status
 from klaviyo_profiles.sandbox import Sandbox
+from process_helpers import free_port as _free_port
+from process_helpers import start_module
 
 
 def test_revision_in_process() -> None:
@@ -52,12 +53,15 @@ def _stored_lines(text: str) -> list[dict[str, object]]:
 def _check_tour(text: str) -> None:
     assert "-> 201 created" in text and text.count("-> 200 updated") == 3
     stored = _stored_lines(text)
-    assert len(stored) == 4
+    assert len(stored) == 6
     location = stored[1]["location"]
     assert isinstance(location, dict)
     assert location["city"] == "Paris" and location["country"] == "United Kingdom"
     assert stored[2]["last_name"] is None  # cleared with null
     assert stored[3]["first_name"] == "Ada"  # left out: kept
+    assert stored[4]["first_name"] == "Ada"  # null in a bulk job: kept
+    assert stored[5]["first_name"] is None  # routed one by one: cleared
+    assert "error.pointer '/data/attributes/email'" in text
 
 
 def test_demo_in_process_on_the_embedded_sandbox(monkeypatch: object) -> None:
@@ -84,7 +88,8 @@ def test_demo_against_a_given_server(
     assert result.returncode == 0, result.stderr
     assert sandbox.base_url in result.stdout
     _check_tour(result.stdout)
-    assert len(sandbox.profiles()) == 1
+    emails = {profile["attributes"]["email"] for profile in sandbox.profiles()}
+    assert emails == {"ada@example.com", "grace@example.com"}
     no_secret(result.stdout, result.stderr)
 
 
@@ -94,25 +99,16 @@ def test_demo_against_a_server_needs_a_key(monkeypatch: object, cli_env: dict[st
     assert result.returncode == 2 and result.stderr.startswith("error: no API key")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_sandbox_command_serves_with_the_sandbox_options(cli_env: dict[str, str]) -> None:
     port = _free_port()
     limits = ["--burst", "2", "--burst-period", "60", "--steady", "3", "--steady-period", "120"]
-    command = [
-        sys.executable,
-        "-m",
+    server = start_module(
         "klaviyo_profiles.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        *limits,
-    ]
-    server = subprocess.Popen(command, env=cli_env, stdout=subprocess.PIPE, text=True)
+        ["sandbox", "--port", str(port), *limits],
+        cli_env,
+        stdout=subprocess.PIPE,
+        stderr=None,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15
@@ -141,6 +137,18 @@ def test_sandbox_help_is_the_sandbox_parser(cli_env: dict[str, str]) -> None:
     assert result.returncode == 0
     for option in ("--port", "--burst", "--no-rate-limits", "--error-rate", "--fault-script"):
         assert option in result.stdout
+    # Options without a fixed default say what happens without them, never "None".
+    assert "None" not in result.stdout
+    assert "(default: the spec's" in " ".join(result.stdout.split())
+
+
+def test_sandbox_module_help_shows_no_none_default() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "klaviyo_profiles.sandbox", "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and "--bulk-burst" in result.stdout
+    assert "None" not in result.stdout
 
 
 def test_installed_script_runs(cli_env: dict[str, str]) -> None:

@@ -12,12 +12,8 @@ import collections
 import csv
 import io
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,10 +21,13 @@ from typing import Any
 import pytest
 from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from cli_people import read_reject_rows, write_people
+from journal_reader import jobs as _journal_jobs
+from journal_reader import row_details as _rows
 from klaviyo_profiles.cli.importer import SMALL_FILE_ROWS, ImportSummary, Reporter, use_bulk
 from klaviyo_profiles.cli.journal import Journal
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
 from klaviyo_profiles.sandbox.config import BULK_OPERATIONS, BulkJobConfig
+from process_helpers import kill_when, start_module
 from rich.console import Console
 
 JOBS_PATH = "/api/profile-bulk-import-jobs"
@@ -84,15 +83,6 @@ def _single_emails(sandbox: Sandbox, since: int = 0) -> list[str]:
 
 def _profiles(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
     return {p["attributes"]["email"]: p["attributes"] for p in sandbox.profiles()}
-
-
-def _rows(journal: Path) -> dict[int, dict[str, Any]]:
-    db = sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=5)
-    db.row_factory = sqlite3.Row
-    try:
-        return {int(r["row"]): dict(r) for r in db.execute("SELECT * FROM rows")}
-    finally:
-        db.close()
 
 
 def _write(path: Path, rows: list[list[str]], header: list[str] | None = None) -> Path:
@@ -416,18 +406,6 @@ def test_rows_of_a_cancelled_job_fail_and_a_rerun_sends_them(
 # ---- SIGKILL with jobs in flight
 
 
-def _journal_jobs(path: Path) -> dict[str, str]:
-    if not path.exists():
-        return {}
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-    try:
-        return dict(db.execute("SELECT job_id, state FROM jobs"))
-    except sqlite3.OperationalError:  # not created yet
-        return {}
-    finally:
-        db.close()
-
-
 def test_sigkill_with_jobs_in_flight_then_rerun_polls_them_and_submits_none_twice(
     bulk_sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -445,23 +423,13 @@ def test_sigkill_with_jobs_in_flight_then_rerun_polls_them_and_submits_none_twic
     args = ["import", str(path), "--base-url", bulk_sandbox.base_url, "--null-token", "NULL",
             "--job-size", "400", "--max-jobs", "2", *FAST]  # fmt: skip
 
-    first = subprocess.Popen(
-        [sys.executable, "-m", "klaviyo_profiles.cli", *args],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    first = start_module("klaviyo_profiles.cli", args, cli_env)
+    kill_when(
+        first,
+        lambda: list(_journal_jobs(journal_path).values()).count("running") >= 2,
+        timeout=120,
+        what="no two jobs in flight",
     )
-    try:
-        deadline = time.monotonic() + 120
-        while list(_journal_jobs(journal_path).values()).count("running") < 2:
-            assert first.poll() is None, "the import ended before it could be killed"
-            assert time.monotonic() < deadline, "no two jobs in flight"
-            time.sleep(0.02)
-        os.kill(first.pid, signal.SIGKILL)
-    finally:
-        if first.poll() is None:
-            first.kill()
-        first.wait(timeout=30)
     assert first.returncode == -signal.SIGKILL
     in_flight = [job for job, state in _journal_jobs(journal_path).items() if state == "running"]
     assert len(in_flight) == 2
@@ -536,23 +504,13 @@ def test_a_job_the_server_no_longer_knows_is_marked_lost_and_its_rows_sent_again
     path = _write(tmp_path / "p.csv", [[f"l{n}@example.com", "L", ""] for n in range(150)])
     journal_path = tmp_path / "p.csv.journal.sqlite"
     args = ["import", str(path), "--base-url", bulk_sandbox.base_url, *FAST]
-    first = subprocess.Popen(
-        [sys.executable, "-m", "klaviyo_profiles.cli", *args],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    first = start_module("klaviyo_profiles.cli", args, cli_env)
+    kill_when(
+        first,
+        lambda: "running" in _journal_jobs(journal_path).values(),
+        timeout=120,
+        what="no job in flight",
     )
-    try:
-        deadline = time.monotonic() + 120
-        while "running" not in _journal_jobs(journal_path).values():
-            assert first.poll() is None, "the import ended before it could be killed"
-            assert time.monotonic() < deadline, "no job in flight"
-            time.sleep(0.02)
-        os.kill(first.pid, signal.SIGKILL)
-    finally:
-        if first.poll() is None:
-            first.kill()
-        first.wait(timeout=30)
     (lost,) = _journal_jobs(journal_path)
     bulk_sandbox.reset()  # the server forgets the job (as when it has expired)
 
@@ -594,31 +552,31 @@ def test_sigkill_right_after_the_202_then_rerun_sends_that_chunk_one_by_one_neve
     journal_path = tmp_path / "p.csv.journal.sqlite"
     args = ["import", str(path), "--base-url", bulk_sandbox.base_url, "--job-size", "150",
             "--max-jobs", "1", *FAST]  # fmt: skip
-    first = subprocess.Popen(
-        [sys.executable, "-m", "klaviyo_profiles.cli", *args],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = start_module("klaviyo_profiles.cli", args, cli_env)
     lock: sqlite3.Connection | None = None
+    jobs_then: dict[str, str] = {}
+
+    def ready() -> bool:
+        # Two stages: once the intent is committed, hold the write lock; then wait for the 202.
+        nonlocal lock, jobs_then
+        if lock is None:
+            if "starting" not in _journal_jobs(journal_path).values():
+                return False
+            lock = sqlite3.connect(journal_path, timeout=30, isolation_level=None)
+            lock.execute("BEGIN IMMEDIATE")
+            jobs_then = _journal_jobs(journal_path)
+            assert list(jobs_then.values()) == ["starting"], "the 202 came before the lock"
+        return any(entry["status"] == 202 for entry in _job_posts(bulk_sandbox))
+
     try:
-        deadline = time.monotonic() + 120
-        while "starting" not in _journal_jobs(journal_path).values():
-            assert first.poll() is None, "the import ended before it could be killed"
-            assert time.monotonic() < deadline, "no job intent journalled"
-            time.sleep(0.01)
-        lock = sqlite3.connect(journal_path, timeout=30, isolation_level=None)
-        lock.execute("BEGIN IMMEDIATE")
-        jobs_then = _journal_jobs(journal_path)
-        assert list(jobs_then.values()) == ["starting"], "the 202 came before the lock"
-        while not any(entry["status"] == 202 for entry in _job_posts(bulk_sandbox)):
-            assert time.monotonic() < deadline, "no 202 for the job"
-            time.sleep(0.01)
-        os.kill(first.pid, signal.SIGKILL)
+        kill_when(
+            first,
+            ready,
+            timeout=120,
+            what=lambda: "no 202 for the job" if lock is not None else "no job intent journalled",
+            interval=0.01,
+        )
     finally:
-        if first.poll() is None:
-            first.kill()
-        first.wait(timeout=30)
         if lock is not None:
             lock.execute("ROLLBACK")
             lock.close()

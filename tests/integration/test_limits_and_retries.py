@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +33,8 @@ import pytest
 from klaviyo_profiles import AsyncKlaviyoProfiles, KlaviyoProfiles, ProfileResult, RateLimitError
 from klaviyo_profiles.ratelimit import MemoryBackend, RateLimits
 from klaviyo_profiles.retries import RetryPolicy
+from process_helpers import free_port as _free_port
+from process_helpers import start_module
 
 BURST_LIMIT, BURST_PERIOD, STEADY_LIMIT, STEADY_PERIOD = 30, 0.25, 150, 2.0
 LIMITS = RateLimits(
@@ -93,26 +94,12 @@ class RemoteSandbox:
         self._admin.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def sandbox_process() -> Iterator[RemoteSandbox]:
     port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "klaviyo_profiles.sandbox",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            f"{port}",
-        ],
-        stdout=subprocess.DEVNULL,
+    process = start_module(
+        "klaviyo_profiles.sandbox",
+        ["--host", "127.0.0.1", "--port", f"{port}"],
         stderr=subprocess.PIPE,
     )
     remote = RemoteSandbox(f"http://127.0.0.1:{port}")

@@ -11,7 +11,7 @@ import pytest
 from klaviyo_profiles.body import MAX_JSON_DEPTH, MAX_SAFE_INTEGER
 from klaviyo_profiles.sandbox import Sandbox
 from klaviyo_profiles.sandbox.decoding import decode_body
-from klaviyo_profiles.sandbox.errors import ApiError
+from klaviyo_profiles.sandbox.error_responses import ErrorResponse as ApiError
 from sandbox_helpers import PATH, body
 
 EMAIL = "deep@example.com"
@@ -235,7 +235,7 @@ def test_an_answer_that_cannot_be_made_changes_nothing(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("rendering failed")
 
-    monkeypatch.setattr("klaviyo_profiles.sandbox.app.render_profile", broken)
+    monkeypatch.setattr("klaviyo_profiles.sandbox.profile_routes.render_profile", broken)
     response = api.post(PATH, json=body({"email": EMAIL, "title": "lost"}))
     monkeypatch.undo()
 

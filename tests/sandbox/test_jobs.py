@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from klaviyo_profiles.sandbox.config import BulkJobConfig
-from klaviyo_profiles.sandbox.jobs import JobQueue, without_nulls
+from klaviyo_profiles.sandbox.job_queue import JobQueue, without_nulls
 from klaviyo_profiles.sandbox.store import ProfileStore
 
 

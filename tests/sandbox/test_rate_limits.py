@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 from klaviyo_profiles.sandbox import Sandbox
-from klaviyo_profiles.sandbox.ratelimit import RateLimiter
+from klaviyo_profiles.sandbox.windows import WindowCounter as RateLimiter
 from sandbox_helpers import PATH, body
 
 

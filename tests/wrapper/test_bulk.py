@@ -16,6 +16,9 @@ from klaviyo_profiles import (
     PayloadTooLargeError,
     UnknownFieldError,
 )
+from klaviyo_profiles._polling import poll_settings as _poll_settings
+from klaviyo_profiles._polling import poll_timed_out as _poll_timed_out
+from klaviyo_profiles._requests import transport_error as _transport_error
 from klaviyo_profiles.body import prepare_request
 from klaviyo_profiles.bulk import (
     AUTO_BULK_MIN_PROFILES,
@@ -37,11 +40,6 @@ from klaviyo_profiles.bulk import (
     prepare_job,
     prepare_profile,
     stored_membership,
-)
-from klaviyo_profiles.client import (
-    _poll_settings,
-    _poll_timed_out,
-    _transport_error,
 )
 from klaviyo_profiles.errors import KlaviyoError, error_from_response
 from klaviyo_profiles.result import ProfileResult

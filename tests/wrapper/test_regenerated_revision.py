@@ -1,8 +1,9 @@
 """The wrapper's own tests pass unchanged on a client regenerated for another revision.
 
 The client is generated for Klaviyo's 2025-04-15 spec into a temporary folder, placed first on
-``PYTHONPATH``, and the wire-format and input-check tests run against it in a subprocess. Names
-come from the generated facts, so ``anonymous_id`` is accepted there and refused on 2026-07-15.
+``PYTHONPATH``, and the wire-format, input-check and identity tests run against it in a
+subprocess. Names come from the generated facts, so ``anonymous_id`` is accepted there and
+refused on 2026-07-15, and names a profile there (the identity rule) and not on 2026-07-15.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def test_wrapper_tests_pass_on_a_client_generated_for_2025_04_15(
             "ignore::UserWarning",
             str(here / "test_wire_format.py"),
             str(here / "test_input_checks.py"),
+            str(here / "test_identity.py"),
         ],
         env=env,
         capture_output=True,

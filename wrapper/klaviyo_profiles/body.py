@@ -447,7 +447,7 @@ class _Node:
     )
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
-        self.schema = schema  # kept for error messages (_describe)
+        self.schema = schema  # kept for error messages (_schema_text)
         options = schema.get("anyOf") or schema.get("oneOf")
         self.options = [_Node(option) for option in options] if isinstance(options, list) else None
         self.kinds = tuple(_types_of(schema))
@@ -536,10 +536,10 @@ def _matches_type(value: Any, kind: str) -> bool:
     return True
 
 
-def _describe(schema: Mapping[str, Any]) -> str:
+def _schema_text(schema: Mapping[str, Any]) -> str:
     options = schema.get("anyOf") or schema.get("oneOf")
     if isinstance(options, list):
-        return " or ".join(dict.fromkeys(_describe(option) for option in options))
+        return " or ".join(dict.fromkeys(_schema_text(option) for option in options))
     kinds = _types_of(schema)
     if "enum" in schema:
         return "one of " + ", ".join(repr(v) for v in schema["enum"])
@@ -572,11 +572,11 @@ def _check(value: Any, node: _Node, field: str) -> None:
             except InvalidInputError:
                 continue
             return
-        raise InvalidInputError(field, _describe(node.schema), f"got {_type_name(value)}")
+        raise InvalidInputError(field, _schema_text(node.schema), f"got {_type_name(value)}")
     if not _matches_any(value, node.kinds):
-        raise InvalidInputError(field, _describe(node.schema), f"got {_type_name(value)}")
+        raise InvalidInputError(field, _schema_text(node.schema), f"got {_type_name(value)}")
     if node.enum is not _NO_ENUM and value not in node.enum:
-        raise InvalidInputError(field, _describe(node.schema), f"got {value!r}")
+        raise InvalidInputError(field, _schema_text(node.schema), f"got {value!r}")
     if isinstance(value, Mapping):
         properties = node.properties
         if properties is not None:

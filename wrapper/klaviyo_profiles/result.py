@@ -1,5 +1,6 @@
 """What calls return: :class:`ProfileResult` and :class:`RateLimitInfo` for the single call,
-:class:`BulkImportJob` and :class:`BulkImportErrorEntry` for bulk import jobs, and
+:class:`BulkImportJob` and :class:`BulkImportErrorEntry` for bulk import jobs,
+:class:`ProfileOutcome` for each profile of ``create_or_update_profiles``, and
 :func:`profile_position`, which reads a profile's place in a job from an error's pointer."""
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import attrs
 import httpx
 
 from ._generated import PostProfileResponse, PostProfileResponseDataAttributes
+from .errors import KlaviyoError
 
 __all__ = [
     "PROFILE_POINTER",
     "BulkImportErrorEntry",
     "BulkImportJob",
     "JobStatus",
+    "ProfileOutcome",
     "ProfileResult",
     "RateLimitInfo",
     "profile_position",
@@ -303,3 +306,34 @@ class BulkImportErrorEntry:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+# -- many profiles --------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ProfileOutcome:
+    """What became of one profile given to ``create_or_update_profiles``.
+
+    Attributes:
+        index: its position in the input.
+        ok: whether it was created or updated.
+        via: ``"bulk"`` (in a job) or ``"single"`` (Create or Update Profile).
+        job_id: the job it went in (``None`` for the single path).
+        result: the single call's result (``None`` for the bulk path or on failure).
+        error: why it failed: the single call's error, the job's import error for it, the
+            error that kept its job from starting, or ``BulkImportJobCancelledError``.
+
+    Example::
+
+        for outcome in client.create_or_update_profiles(rows):
+            if not outcome.ok:
+                print(outcome.index, outcome.error)
+    """
+
+    index: int
+    ok: bool
+    via: Literal["bulk", "single"]
+    job_id: str | None = None
+    result: ProfileResult | None = attrs.field(default=None, repr=False)
+    error: KlaviyoError | BulkImportErrorEntry | None = None

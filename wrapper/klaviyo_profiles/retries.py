@@ -1,8 +1,10 @@
 """Retrying Create or Update Profile through rate limits and transient faults.
 
-:func:`call_with_retries` (and :func:`acall_with_retries` for coroutines) runs one attempt
-at a time through `tenacity <https://pypi.org/project/tenacity/>`_, which owns the loop,
-the stop conditions and re-raising; this module supplies what is specific to Klaviyo:
+:func:`retry_steps` is the one retry loop: it runs one attempt at a time through
+`tenacity <https://pypi.org/project/tenacity/>`_'s decision loop, which owns the retry, wait
+and stop decisions and re-raising, and yields each wait for a driver to perform (both clients
+drive it; :func:`call_with_retries` and :func:`acall_with_retries` drive it for a plain
+function or coroutine). This module supplies what is specific to Klaviyo:
 
 * **What is retried**: ``429`` (:class:`~klaviyo_profiles.errors.RateLimitError`), ``500``,
   ``502``, ``503`` and ``504`` (:class:`~klaviyo_profiles.errors.ServerError`), connection
@@ -41,9 +43,11 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -51,6 +55,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import httpx
 
+from ._effects import Await, Sleep, Steps, arun_plain, run_plain
 from .errors import APIConnectionError, APIStatusError, RateLimitError, ServerError
 
 __all__ = [
@@ -62,10 +67,13 @@ __all__ = [
     "is_retryable",
     "job_start_retryable",
     "request_never_sent",
+    "retry_steps",
+    "tenacity_steps",
 ]
 
 if TYPE_CHECKING:
-    # tenacity is imported only when a first attempt has failed (see call_with_retries).
+    # tenacity is imported only when a first attempt has failed (see retry_steps).
+    import tenacity
     from tenacity import RetryCallState
 
 logger = logging.getLogger("klaviyo_profiles.retries")
@@ -225,7 +233,7 @@ def job_start_retryable(error: BaseException) -> bool:
     return isinstance(error, RateLimitError) or request_never_sent(error)
 
 
-def _describe(error: BaseException | None) -> tuple[str, str]:
+def _log_fields(error: BaseException | None) -> tuple[str, str]:
     """Class name and status for logs: nothing from the body, headers or message."""
     if error is None:
         return "None", "-"
@@ -265,7 +273,7 @@ class _Stop:
             return False
         if self._policy.max_attempts == 1:
             return True  # retries are off: the error itself is the one signal, no "giving up"
-        name, status = _describe(state.outcome.exception() if state.outcome else None)
+        name, status = _log_fields(state.outcome.exception() if state.outcome else None)
         logger.warning(
             "giving up after attempt %d (%s exhausted): %s, status %s",
             state.attempt_number,
@@ -281,7 +289,7 @@ def _before_sleep(
 ) -> Callable[[RetryCallState], None]:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome is not None else None
-        name, status = _describe(error)
+        name, status = _log_fields(error)
         logger.info(
             "attempt %d failed: %s, status %s; retrying in %.2f s",
             state.attempt_number,
@@ -314,6 +322,84 @@ def _settings(
     }
 
 
+def retry_steps(
+    attempt: Callable[[int], Steps[T]],
+    policy: RetryPolicy,
+    *,
+    on_retry: Callable[[RetryEvent], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    retry_if: Callable[[BaseException], bool] = is_retryable,
+) -> Steps[T]:
+    """The retry loop, as steps: ``attempt(number)`` until it returns, retried as the policy
+    allows, each wait yielded as a :class:`~klaviyo_profiles._effects.Sleep`.
+
+    This is the one retry loop of the library: the clients drive it, and
+    :func:`call_with_retries` / :func:`acall_with_retries` are thin drivers over it.
+    """
+    started = clock()
+    # Fast path: most calls succeed at once, and setting up tenacity costs more than the
+    # attempt's own bookkeeping, so the first attempt runs outside it. Only a retryable
+    # failure enters tenacity, which replays that failure as its attempt 1: the same waits,
+    # stops, logs and on_retry events as if tenacity had run it.
+    try:
+        return (yield from attempt(1))
+    except Exception as error:
+        if not retry_if(error):
+            raise
+        first = error
+    import tenacity
+
+    retrying = tenacity.Retrying(**_settings(policy, on_retry, clock, started, retry_if))
+    return (yield from tenacity_steps(retrying, attempt, first=first))
+
+
+def tenacity_steps(
+    retrying: tenacity.Retrying,
+    attempt: Callable[[int], Steps[T]],
+    *,
+    first: Exception | None = None,
+) -> Steps[T]:
+    """Run ``attempt`` under ``retrying``'s own decisions (``Retrying.iter``: retry, wait,
+    stop, callbacks, re-raising), yielding each wait as a ``Sleep`` instead of sleeping.
+    ``first``, if given, is replayed as attempt 1's failure.
+
+    The same decision loop runs ``tenacity.Retrying`` and ``AsyncRetrying``; here it runs
+    under either driver, so retrying and polling are written once for both clients.
+    """
+    import tenacity
+
+    retrying.begin()
+    state = tenacity.RetryCallState(retrying, fn=None, args=(), kwargs={})
+    while True:
+        action = retrying.iter(state)
+        if isinstance(action, tenacity.DoAttempt):
+            try:
+                if first is not None:
+                    replayed, first = first, None
+                    raise replayed
+                result = yield from attempt(state.attempt_number)
+            # Exception only: GeneratorExit and cancellation are the driver's to propagate.
+            except Exception:
+                state.set_exception(sys.exc_info())  # type: ignore[arg-type]
+            else:
+                state.set_result(result)
+        elif isinstance(action, tenacity.DoSleep):
+            state.prepare_for_next_attempt()
+            yield Sleep(float(action))
+        else:
+            return action  # type: ignore[no-any-return]
+
+
+def _now(send: Callable[[int], T], number: int) -> Steps[T]:
+    return send(number)
+    yield  # pragma: no cover - makes this a generator: a plain call, no effect
+
+
+def _awaited(send: Callable[[int], Awaitable[T]], number: int) -> Steps[T]:
+    result: T = yield Await(send(number))
+    return result
+
+
 def call_with_retries(
     send: Callable[[int], T],
     policy: RetryPolicy,
@@ -339,30 +425,10 @@ def call_with_retries(
 
         result = call_with_retries(send, RetryPolicy())
     """
-    started = clock()
-    # Fast path: most calls succeed at once, and setting up tenacity costs more than the
-    # attempt's own bookkeeping, so the first attempt runs outside it. Only a retryable
-    # failure enters tenacity, which replays that failure as its attempt 1: the same waits,
-    # stops, logs and on_retry events as if tenacity had run it.
-    try:
-        return send(1)
-    except Exception as error:
-        if not retry_if(error):
-            raise
-        first = error
-    import tenacity
-
-    settings = _settings(policy, on_retry, clock, started, retry_if)
-    retrying = tenacity.Retrying(sleep=sleep, **settings)
-    for attempt in retrying:
-        # A failure is swallowed by the attempt's context and recorded for tenacity, which
-        # then either starts the next iteration or re-raises the last error.
-        with attempt:
-            number = attempt.retry_state.attempt_number
-            if number == 1:
-                raise first
-            return send(number)
-    raise AssertionError("unreachable")  # pragma: no cover
+    steps = retry_steps(
+        functools.partial(_now, send), policy, on_retry=on_retry, clock=clock, retry_if=retry_if
+    )
+    return run_plain(steps, sleep)
 
 
 async def acall_with_retries(
@@ -384,22 +450,11 @@ async def acall_with_retries(
 
         result = await acall_with_retries(send, RetryPolicy())
     """
-    started = clock()
-    # The fast path of call_with_retries: tenacity only after a retryable first failure.
-    try:
-        return await send(1)
-    except Exception as error:
-        if not retry_if(error):
-            raise
-        first = error
-    import tenacity
-
-    settings = _settings(policy, on_retry, clock, started, retry_if)
-    retrying = tenacity.AsyncRetrying(sleep=sleep, **settings)
-    async for attempt in retrying:
-        with attempt:
-            number = attempt.retry_state.attempt_number
-            if number == 1:
-                raise first
-            return await send(number)
-    raise AssertionError("unreachable")  # pragma: no cover
+    steps = retry_steps(
+        functools.partial(_awaited, send),
+        policy,
+        on_retry=on_retry,
+        clock=clock,
+        retry_if=retry_if,
+    )
+    return await arun_plain(steps, sleep)

@@ -1,8 +1,9 @@
 """``klaviyo-profiles``: the command line (Click for parsing, Rich for output).
 
 Commands: ``upsert`` (one profile), ``import`` (a CSV or JSON Lines file, resumable),
-``sandbox`` (serve the local stand-in), ``demo`` (the tour, on the embedded sandbox by
-default) and ``revision`` (what the installed client was generated for). Each is defined in
+``fields`` (the field names columns and options can use), ``sandbox`` (serve the local
+stand-in), ``demo`` (the tour, on the embedded sandbox by default) and ``revision`` (what the
+installed client was generated for). Each is defined in
 its own module (``upsert_command`` ...) and added to the group here; a new command is one more
 module and one more :meth:`~click.Group.add_command`.
 
@@ -28,6 +29,7 @@ import click
 from ..auth import API_KEY_ENV
 from .common import CONTEXT, CliError, install_warning_format, remember_secret, scrub
 from .demo_command import demo
+from .fields_command import fields
 from .import_command import import_
 from .revision_command import revision
 from .sandbox_command import SANDBOX_HELP, build_sandbox_command
@@ -167,3 +169,4 @@ app.add_command(upsert)
 app.add_command(import_)
 app.add_command(demo)
 app.add_command(revision)
+app.add_command(fields)

@@ -37,6 +37,7 @@ __all__ = [
     "resolve_or_fail",
     "scrub",
     "split_list",
+    "stderr_console",
     "stdout_console",
 ]
 
@@ -117,6 +118,11 @@ class _Console(Console):
 def stdout_console() -> Console:
     """Rich output on stdout; colours and live displays only on a terminal."""
     return _Console(highlight=False, soft_wrap=True)
+
+
+def stderr_console() -> Console:
+    """The same on stderr, for progress and notes when stdout carries a JSON document."""
+    return _Console(highlight=False, soft_wrap=True, stderr=True)
 
 
 def load_api_key(api_key_file: Path | None) -> str:

@@ -40,6 +40,7 @@ class _DemoRenderer(io.TextIOBase):
     """
 
     _STEP = re.compile(r"^(\d+)\. (.*)$")
+    _CALLS = ("create_or_update_profile(", "create_or_update_profiles(", "bulk_import_profiles(")
 
     def __init__(self, console: Console) -> None:
         super().__init__()
@@ -69,10 +70,13 @@ class _DemoRenderer(io.TextIOBase):
             console.rule(Text(line, style="bold"))
         elif step:
             console.print(Text(line, style="bold yellow"))
-        elif stripped.startswith("create_or_update_profile("):
+        elif stripped.startswith(self._CALLS):
             console.print(Text("   ") + Text(stripped, style="cyan"))
         elif stripped.startswith("-> "):
-            style = "bold green" if " 201 " in stripped else "bold cyan"
+            if "Error" in stripped or "error." in stripped:
+                style = "bold red"
+            else:
+                style = "bold green" if " 201 " in stripped else "bold cyan"
             console.print(Text("   ") + Text(stripped, style=style))
         elif stripped.startswith("stored: "):
             document = stripped[len("stored: ") :]
@@ -98,7 +102,9 @@ class _DemoRenderer(io.TextIOBase):
 def demo(api_key_file: Path | None, base_url: str | None, allow_insecure_http: bool) -> int:
     """The tour: create (201), update (200), clear with null, keep by leaving out.
 
-    With no --base-url it runs on an embedded sandbox: no API key, no network.
+    Then the traps: a bulk import job leaves a null unchanged (create_or_update_profiles
+    sends such a row one by one), and an error the API answers is typed, pointing at the
+    field. With no --base-url it runs on an embedded sandbox: no API key, no network.
     """
     from ..demo import run_demo
 

@@ -10,13 +10,23 @@ A *target* says where a value goes in the request:
 * ``("location", "city")``: one field of ``location``;
 * ``("properties", "plan")``: one custom property;
 * ``("id",)``: the profile id.
+
+**Header names.** A column of ``import`` may also be named loosely: case, spaces, dashes and
+underscores are ignored (``First Name``, ``E-Mail`` and ``LOCATION_CITY`` name ``first_name``,
+``email`` and ``location.city``), see :func:`resolve_column`. Nothing is guessed beyond that:
+no synonyms (``Phone`` is not ``phone_number``), because a column sent to the wrong field,
+an identifier above all, merges or splits profiles, while an unknown column only stops the
+run with its closest name; a mapping says what a column means in one line.
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from klaviyo_profile_import import facts
@@ -24,15 +34,22 @@ from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
 
 from ..body import build_body
 from ..errors import InvalidInputError, UnknownFieldError
+from ..identity import IDENTIFIER_NAMES
 
 __all__ = [
     "LOCATION_FIELDS",
     "OBJECT_ARGUMENTS",
     "SCALAR_ARGUMENTS",
+    "FieldInfo",
     "Target",
     "assemble_body",
+    "closest_field",
     "coerce_text",
+    "field_infos",
+    "normalise_name",
+    "resolve_column",
     "resolve_target",
+    "target_name",
     "valid_target_names",
 ]
 
@@ -87,6 +104,91 @@ def resolve_target(name: str) -> Target:
     valid = valid_target_names()
     suggestions = difflib.get_close_matches(normal, valid, n=1, cutoff=0.6)
     raise UnknownFieldError(name, valid, suggestions[0] if suggestions else None)
+
+
+def target_name(target: Target) -> str:
+    """The name a target is listed under (``first_name``, ``location.city``, ``properties.plan``,
+    ``id``)."""
+    if target[0] == "attribute":
+        return target[1]
+    return ".".join(target)
+
+
+_IGNORED_IN_HEADERS = re.compile(r"[\s_\-]+")
+
+
+def normalise_name(text: str) -> str:
+    """``text`` as header matching compares it: case, spaces, dashes and underscores ignored."""
+    return _IGNORED_IN_HEADERS.sub("", text).casefold()
+
+
+@functools.lru_cache(maxsize=1)
+def _loose_names() -> dict[str, Target]:
+    """Every field by its normalised names. A normalised name two fields would share (none
+    does in the revisions known so far) is left out: such a header must be mapped."""
+    names = ["id", *ARGUMENT_TO_ATTRIBUTE, *_WIRE_TO_ARGUMENT]
+    names += [f"location{sep}{field}" for field in LOCATION_FIELDS for sep in (".", "_")]
+    table: dict[str, Target] = {}
+    shared: set[str] = set()
+    for name in names:
+        key, target = normalise_name(name), resolve_target(name)
+        if table.setdefault(key, target) != target:
+            shared.add(key)
+    return {key: target for key, target in table.items() if key not in shared}
+
+
+def closest_field(column: str) -> str | None:
+    """The field name closest to ``column`` once both are normalised, if one is close."""
+    table = _loose_names()
+    found = difflib.get_close_matches(normalise_name(column), list(table), n=1, cutoff=0.6)
+    return target_name(table[found[0]]) if found else None
+
+
+def resolve_column(column: str) -> Target:
+    """Where an ``import`` column goes by its header: :func:`resolve_target`'s names, or a
+    name equal to a field's once case, spaces, dashes and underscores are ignored (see the
+    module). Raises :class:`UnknownFieldError` naming the closest field."""
+    try:
+        return resolve_target(column)
+    except UnknownFieldError:
+        found = _loose_names().get(normalise_name(column))
+        if found is not None:
+            return found
+        raise UnknownFieldError(column, valid_target_names(), closest_field(column)) from None
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One field a column or option can name, for ``klaviyo-profiles fields``."""
+
+    name: str
+    #: The JSON types the pinned revision accepts (``string``, ``number``...), ``null``
+    #: left out: every field takes it, to clear the stored value.
+    types: tuple[str, ...]
+    #: Whether it identifies a profile (a row needs a value in one of these).
+    identifier: bool
+    #: The attribute's name on the wire, when it differs (``_kx`` for ``kx``).
+    wire: str | None = None
+
+
+def field_infos() -> list[FieldInfo]:
+    """Every field by name, in the generated order (``properties.<name>`` last)."""
+    marked = set(IDENTIFIER_NAMES)
+    infos = [FieldInfo("id", ("string",), "id" in marked)]
+    for argument in SCALAR_ARGUMENTS:
+        wire = ARGUMENT_TO_ATTRIBUTE[argument]
+        types = _listed_types(("attribute", argument))
+        shown_wire = wire if wire != argument else None
+        infos.append(FieldInfo(argument, types, argument in marked or wire in marked, shown_wire))
+    for field in LOCATION_FIELDS:
+        types = _listed_types(("location", field))
+        infos.append(FieldInfo(f"location.{field}", types, False))
+    infos.append(FieldInfo("properties.<name>", ("any",), False))
+    return infos
+
+
+def _listed_types(target: Target) -> tuple[str, ...]:
+    return tuple(sorted(_allowed_types(_field_schema(target)) - {"null"})) or ("any",)
 
 
 def _allowed_types(schema: Mapping[str, Any]) -> set[str]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 from rich.console import Console
@@ -26,11 +27,14 @@ from .common import (
     limiter_option,
     load_api_key,
     max_attempts_option,
+    scrub,
     split_list,
+    stderr_console,
     stdout_console,
 )
 
 if TYPE_CHECKING:
+    from ..nulls import NullPolicy
     from .importer import ImportSettings, ImportSummary
 
 __all__ = ["import_"]
@@ -57,9 +61,31 @@ def _delimiter(text: str) -> str:
     "--map",
     "mappings",
     multiple=True,
-    metavar="COLUMN=FIELD",
-    help="send COLUMN as FIELD (e.g. 'Mail=email', 'Plan=properties.plan'); "
-    "'COLUMN=' skips it; repeatable",
+    metavar="COLUMN=FIELD[:TYPE]",
+    help="send COLUMN as FIELD (e.g. 'Mail=email', 'Spent=properties.spent:number'); "
+    "'COLUMN=' skips it; repeatable; replaces the --map-file's entry for COLUMN",
+)
+@click.option(
+    "--map-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="a TOML file of columns, columns to skip and types (format above)",
+)
+@click.option(
+    "--unmapped",
+    type=click.Choice(["error", "properties", "skip"]),
+    default=None,
+    help="a column that names no field: error stops before sending (default), properties "
+    "sends it as the custom property of its own name, skip leaves it out",
+)
+@click.option(
+    "--nulls",
+    type=click.Choice(["clear", "omit"]),
+    default="clear",
+    show_default=True,
+    help="what a JSON null (or a --null-token cell) does: clear the field, or omit it "
+    "(unknown: the stored value stays)",
 )
 @click.option(
     "--delimiter",
@@ -141,6 +167,14 @@ def _delimiter(text: str) -> str:
 )
 @click.option("--additional-fields", multiple=True, metavar="NAME[,NAME]", hidden=True)
 @click.option(
+    "--output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: the summary (or the error) as one JSON object on stdout; progress and notes "
+    "go to stderr",
+)
+@click.option(
     "--no-pacing",
     is_flag=True,
     help="do not pace requests under Klaviyo's rate limits (for a sandbox without limits)",
@@ -154,6 +188,9 @@ def import_(
     file: Path,
     fmt: str | None,
     mappings: tuple[str, ...],
+    map_file: Path | None,
+    unmapped: str | None,
+    nulls: str,
     delimiter: str,
     encoding: str,
     null_token: str | None,
@@ -166,6 +203,7 @@ def import_(
     poll_interval: float,
     job_timeout: float,
     additional_fields: tuple[str, ...],
+    output: str,
     no_pacing: bool,
     max_attempts: int,
     limiter: str | None,
@@ -175,8 +213,30 @@ def import_(
 ) -> int:
     """Create or update a profile for every row of a CSV or JSON Lines FILE.
 
-    Columns go to the field of the same name (email, first_name, location.city or
-    location_city, properties.<key>, ...). An empty cell leaves the field unchanged.
+    A column goes to the field it is mapped to, else to the field of its own name, with case,
+    spaces, dashes and underscores ignored: 'First Name' is first_name, 'E-Mail' email,
+    'Location City' location.city, 'properties.plan' the custom property plan (`klaviyo-profiles
+    fields` lists the names). Every column that names no field is listed before anything is
+    sent, with its closest field. An empty cell leaves the field unchanged.
+
+    \b
+    Mapping file (--map-file shop.toml), every part optional:
+      unmapped = "properties"      # or "error", "skip" (--unmapped wins)
+      skip = ["Tags", "Note"]      # before the first [table]
+      [columns]
+      "Phone" = "phone_number"
+      "Default Address City" = "location.city"
+      "Total Spent" = "properties.total_spent:number"
+      "Accepts Email Marketing" = { field = "properties.accepts_email", type = "boolean" }
+      [types]                      # columns that keep their own name
+      "Total Orders" = "integer"
+
+    \b
+    Types of custom properties (text unless declared; a cell that does not read as its type
+    rejects the row, naming the column):
+      number    17.50, -3, 1e3 (no thousands separators); integer  42, -3
+      boolean   true/false, yes/no, 1/0, any case
+      date      2024-05-17;  datetime  2024-05-17T09:30:00Z (ISO 8601)
 
     Every outcome is journalled; running the same command again after a crash, Ctrl-C or
     kill -9 skips the rows already done. A row that was in flight at the crash is sent
@@ -185,15 +245,29 @@ def import_(
     instead of sending its rows again. Rows that fail go to the reject file, and the exit
     status is 1.
     """
-    from .importer import ColumnMap, ImportSettings, Via, detect_format, run_import, text_encoding
+    from .importer import (
+        ColumnMap,
+        ImportSettings,
+        Unmapped,
+        Via,
+        detect_format,
+        load_column_map,
+        run_import,
+        text_encoding,
+    )
 
     try:
         columns = ColumnMap.from_options(mappings)
+        if map_file is not None:
+            columns = load_column_map(map_file).updated(columns)
     except ValueError as exc:
         fail(str(exc), 2)
+    if unmapped is not None:
+        columns = columns.updated(ColumnMap(), cast(Unmapped, unmapped))
     backend = limiter_backend(limiter)
     key = load_api_key(api_key_file)
-    console = stdout_console()
+    # With --output json, stdout carries the one JSON document; the rest goes to stderr.
+    console = stdout_console() if output == "text" else stderr_console()
     with _import_failures(file):
         settings = ImportSettings(
             path=file,
@@ -204,7 +278,10 @@ def import_(
             delimiter=_delimiter(delimiter),
             encoding=text_encoding(encoding),
             mapping=dict(columns.fields),
+            types=dict(columns.types),
+            unmapped=columns.unmapped,
             null_token=null_token,
+            nulls=cast("NullPolicy", nulls),
             concurrency=concurrency,
             journal_path=journal_path,
             rejects_path=rejects_path,
@@ -219,6 +296,8 @@ def import_(
             job_timeout=job_timeout,
         )
         summary = run_import(settings, console)
+    if output == "json":
+        return _report_json(settings, summary)
     _report(console, settings, summary)
     return 0
 
@@ -246,6 +325,50 @@ def _import_failures(file: Path) -> Iterator[None]:
         fail(str(exc), 2)
     except KlaviyoError as exc:  # the shared limiter is out of reach, for one
         fail(str(exc))
+
+
+def _ending(settings: ImportSettings, summary: ImportSummary) -> tuple[int, str | None]:
+    """The exit status of a run, and the ``error:`` it ends with when it is not 0."""
+    if summary.interrupted:
+        return 130, "interrupted; run the same command again to resume"
+    if summary.aborted:
+        return 1, f"stopped: {summary.aborted}; {summary.abort_hint}"
+    if summary.reject_file_rows:
+        return 1, f"{summary.reject_file_rows} rows failed; see {settings.rejects_file}"
+    return 0, None
+
+
+def _report_json(settings: ImportSettings, summary: ImportSummary) -> int:
+    """``--output json``: the summary as one JSON object on stdout; returns the exit status.
+
+    A run that ended badly says why in ``error`` (``{"message", "exit_code"}``), the form
+    every command's ``--output json`` uses for a failure, beside the counts.
+    """
+    code, message = _ending(settings, summary)
+    document: dict[str, Any] = {
+        "file": str(settings.path),
+        "format": settings.fmt,
+        "rows": summary.total,
+        "created": summary.created,
+        "updated": summary.updated,
+        "imported": summary.imported,
+        "rejected": summary.rejected,
+        "failed": summary.failed,
+        "skipped": summary.skipped,
+        "jobs_started": summary.jobs_started,
+        "in_doubt": summary.in_doubt,
+        "elapsed_seconds": round(summary.elapsed, 3),
+        "journal": str(settings.journal_file),
+        "rejects": str(settings.rejects_file) if summary.reject_file_rows else None,
+        "reject_file_rows": summary.reject_file_rows,
+        "lines": summary.source.describe() if summary.source is not None else None,
+        "columns": summary.columns,
+        "exit_code": code,
+    }
+    if message is not None:
+        document["error"] = {"message": message, "exit_code": code}
+    click.echo(scrub(json.dumps(document, ensure_ascii=False)))
+    return code
 
 
 def _report(console: Console, settings: ImportSettings, summary: ImportSummary) -> None:
@@ -277,9 +400,6 @@ def _report(console: Console, settings: ImportSettings, summary: ImportSummary) 
         console.print(
             f"rejects: {summary.reject_file_rows} rows in {settings.rejects_file}", highlight=False
         )
-    if summary.interrupted:
-        fail("interrupted; run the same command again to resume", 130)
-    if summary.aborted:
-        fail(f"stopped: {summary.aborted}; {summary.abort_hint}")
-    if summary.reject_file_rows:
-        fail(f"{summary.reject_file_rows} rows failed; see {settings.rejects_file}")
+    code, message = _ending(settings, summary)
+    if message is not None:
+        fail(message, code)

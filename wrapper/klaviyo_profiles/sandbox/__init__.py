@@ -22,7 +22,7 @@ What it models:
 * deterministic faults: 5xx answers, connections dropped before or after the upsert, latency;
 * bulk profile import jobs (``POST /api/profile-bulk-import-jobs``, ``GET`` a job, ``GET`` its
   import errors), run on the clock at a configurable speed (see ``BulkJobConfig`` and
-  ``jobs``), nulls ignored, content failures as import errors, each operation with its own
+  ``job_queue``), nulls ignored, content failures as import errors, each operation with its own
   windows from ``facts.OPERATIONS``, and a fault that ends a job ``cancelled``.
 
 What it does not: segments, lists, flows, events, consent and subscriptions (always "never
@@ -37,9 +37,11 @@ from ..extras import require_extra
 # Before the imports below, so that a missing extra reads as the line to run.
 require_extra("sandbox", "klaviyo_profiles.sandbox")
 
-from .app import SandboxState, create_app, render_profile  # noqa: E402
+from .app import create_app  # noqa: E402
 from .config import BulkJobConfig, FaultConfig, RateLimitConfig, SandboxConfig  # noqa: E402
+from .rendering import render_profile  # noqa: E402
 from .server import Sandbox, build_parser, cli_main, serve  # noqa: E402
+from .state import SandboxState  # noqa: E402
 
 __all__ = [
     "BulkJobConfig",

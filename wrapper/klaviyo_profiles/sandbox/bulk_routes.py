@@ -39,27 +39,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import validation
-from .app import (
-    _DRAIN_LIMIT,
-    ADMIN_PREFIX,
-    SandboxState,
-    _api_response,
-    _base_url,
-    _drop_connection,
-    _Dropped,
-    _internal_error,
-    _loose_json,
-    _other_path,
-    _read_body,
-    _state,
-    advance_jobs,
-    log_entry,
-)
 from .config import BulkJobConfig
-from .errors import ApiError, error_object, json_pointer, throttled
+from .error_responses import ErrorResponse, error_object, json_pointer, throttled
+from .exchange import (
+    ADMIN_PREFIX,
+    DRAIN_LIMIT,
+    DroppedResponse,
+    api_response,
+    base_url_of,
+    drop_connection,
+    internal_error,
+    log_entry,
+    loose_json,
+    other_path,
+    read_body,
+    state_of,
+)
 from .faults import NO_FAULT, Fault
-from .jobs import PROFILES_POINTER, ImportErrorRecord, Job, profile_pointer
-from .ratelimit import Decision
+from .job_queue import PROFILES_POINTER, ImportErrorRecord, Job, profile_pointer
+from .state import SandboxState, advance_jobs
+from .windows import WindowDecision
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +204,7 @@ def decode_cursor(cursor: str) -> int:
             return int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise ApiError.single(
+    raise ErrorResponse.single(
         400,
         "invalid",
         f"{PAGE_CURSOR_PARAMETER} is not a cursor this listing gave out.",
@@ -219,7 +218,7 @@ def _page_size(query: Mapping[str, str]) -> int:
         return DEFAULT_PAGE_SIZE
     if raw.strip().isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
         return int(raw)
-    raise ApiError.single(
+    raise ErrorResponse.single(
         400,
         "invalid",
         f"{PAGE_SIZE_PARAMETER} must be a whole number from 1 to {MAX_PAGE_SIZE}, got {raw!r}.",
@@ -239,18 +238,18 @@ def _page_url(request: Request, cursor: str | None) -> str:
 
 
 def check_job_request(document: Any, config: BulkJobConfig) -> tuple[list[Any], list[str]]:
-    """The profiles and list ids of a job request; ``ApiError`` (400 or 413) when it cannot
+    """The profiles and list ids of a job request; ``ErrorResponse`` (400 or 413) when it cannot
     start a job. CPU-bound for large jobs (about 60 microseconds a profile)."""
     profiles, lists = _envelope(document)
     if config.item_limit is not None and len(profiles) > config.item_limit:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400,
             "invalid",
             f"A job takes at most {config.item_limit} profiles; this request has {len(profiles)}.",
             pointer=json_pointer(PROFILES_POINTER),
         )
     if not profiles:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400,
             "invalid",
             "A job needs at least one profile.",
@@ -269,12 +268,12 @@ def check_job_request(document: Any, config: BulkJobConfig) -> tuple[list[Any], 
         and (size := _encoded_size(profile)) > config.item_payload_limit_bytes
     ]
     if oversized:
-        raise ApiError(413, oversized)
+        raise ErrorResponse(413, oversized)
     errors: list[dict[str, Any]] = []
     for index, profile in enumerate(profiles):
         errors.extend(validation.profile_schema_errors(profile, (*PROFILES_POINTER, index)))
     if errors:
-        raise ApiError(400, errors)
+        raise ErrorResponse(400, errors)
     return profiles, lists
 
 
@@ -295,8 +294,8 @@ def unknown_member_errors(
 
 
 def _envelope(document: Any) -> tuple[list[Any], list[str]]:
-    def fail(detail: str, path: Sequence[str | int]) -> ApiError:
-        return ApiError.single(400, "invalid", detail, pointer=json_pointer(path))
+    def fail(detail: str, path: Sequence[str | int]) -> ErrorResponse:
+        return ErrorResponse.single(400, "invalid", detail, pointer=json_pointer(path))
 
     if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
         raise fail("'data' is required and must be an object.", ["data"])
@@ -341,7 +340,7 @@ def _envelope(document: Any) -> tuple[list[Any], list[str]]:
         lists, problems = _lists(relationships)
         errors += problems
     if errors:
-        raise ApiError(400, errors)
+        raise ErrorResponse(400, errors)
     assert isinstance(profiles, list)
     return profiles, lists
 
@@ -413,15 +412,15 @@ async def _serve(
 ) -> Response:
     """What every job route shares: reading the body, auth, the operation's windows, the
     revision, the request log, and error documents."""
-    state = _state(request)
+    state = state_of(request)
     started = time.time()
     body, too_large = b"", False
     if body_limit is not None:
         # Read first, so that even a refused request is answered rather than cut off mid-body.
-        body, too_large = await _read_body(request, body_limit)
+        body, too_large = await read_body(request, body_limit)
     entry = log_entry(request, operation_id, started)
     exchange = _Exchange(entry, body, too_large)
-    decision: Decision | None = None
+    decision: WindowDecision | None = None
     try:
         await advance_jobs(state)
         if state.faults.applies_to(operation_id) and state.faults.latency:
@@ -434,15 +433,15 @@ async def _serve(
             raise throttled(decision.retry_after)
         validation.check_revision(request.headers.get("revision"), config.revisions)
         response = await handler(request, state, exchange)
-    except ApiError as error:
-        response = _api_response(error.status, error.document())
+    except ErrorResponse as error:
+        response = api_response(error.status, error.document())
     except Exception:  # a bug must answer a JSON:API 500, never drop the socket
         logger.exception("sandbox: unexpected failure on %s", request.url.path)
-        response = _api_response(500, _internal_error().document())
-    if isinstance(response, _Dropped):  # the handler has logged the request already
+        response = api_response(500, internal_error().document())
+    if isinstance(response, DroppedResponse):  # the handler has logged the request already
         return response
     if not too_large and body and "body_bytes" not in entry:
-        entry["body"] = _loose_json(body)
+        entry["body"] = loose_json(body)
     if decision is not None:
         response.headers.update(decision.headers())
     entry["status"] = response.status_code
@@ -454,7 +453,7 @@ def _draw_fault(state: SandboxState, operation_id: str, entry: dict[str, Any]) -
     fault = state.faults.next() if state.faults.applies_to(operation_id) else NO_FAULT
     entry["fault"] = fault.name
     if fault.status is not None:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             fault.status, "error", "The server failed to handle the request (injected)."
         )
     return fault
@@ -462,13 +461,13 @@ def _draw_fault(state: SandboxState, operation_id: str, entry: dict[str, Any]) -
 
 async def _dropped(state: SandboxState, request: Request, entry: dict[str, Any]) -> Response:
     state.record(entry)
-    return await _drop_connection(state, request)
+    return await drop_connection(state, request)
 
 
 async def create_job(request: Request) -> Response:
     """``POST /api/profile-bulk-import-jobs``: queue a job (202)."""
-    limit = _state(request).config.jobs.payload_limit_bytes
-    body_limit = _DRAIN_LIMIT if limit is None else limit  # None: no limit stated
+    limit = state_of(request).config.jobs.payload_limit_bytes
+    body_limit = DRAIN_LIMIT if limit is None else limit  # None: no limit stated
     return await _serve(request, CREATE_JOB, _create_job, body_limit=body_limit)
 
 
@@ -477,7 +476,7 @@ async def _create_job(request: Request, state: SandboxState, exchange: _Exchange
     jobs_config = state.config.jobs
     validation.check_content_type(request.headers.get("content-type"), (facts.MEDIA_TYPE,))
     if exchange.too_large:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             413,
             "payload_too_large",
             f"The body exceeds the limit of {jobs_config.payload_limit_bytes} bytes.",
@@ -492,7 +491,7 @@ async def _create_job(request: Request, state: SandboxState, exchange: _Exchange
     if fault.drop:
         return await _dropped(state, request, entry)
     job = await run_in_threadpool(state.jobs.submit, profiles, lists, cancel=fault.cancel)
-    response = _api_response(202, render_job(job, _base_url(request), fields=fields))
+    response = api_response(202, render_job(job, base_url_of(request), fields=fields))
     if fault.drop_after_commit:
         entry["status"] = 202
         return await _dropped(state, request, entry)
@@ -517,9 +516,11 @@ async def _get_job(request: Request, state: SandboxState, exchange: _Exchange) -
     # Off the loop: reading a job may first apply the profiles that came due since.
     job = await run_in_threadpool(state.jobs.get, job_id)
     if job is None:
-        raise ApiError.single(404, "not_found", f"No bulk import job with id {job_id!r} exists.")
-    document = render_job(job, _base_url(request), fields=fields, include_lists=bool(include))
-    return _api_response(200, document)
+        raise ErrorResponse.single(
+            404, "not_found", f"No bulk import job with id {job_id!r} exists."
+        )
+    document = render_job(job, base_url_of(request), fields=fields, include_lists=bool(include))
+    return api_response(200, document)
 
 
 async def list_errors(request: Request) -> Response:
@@ -540,7 +541,9 @@ async def _list_errors(request: Request, state: SandboxState, exchange: _Exchang
     job_id = request.path_params["job_id"]
     records = await run_in_threadpool(state.jobs.errors, job_id)
     if records is None:
-        raise ApiError.single(404, "not_found", f"No bulk import job with id {job_id!r} exists.")
+        raise ErrorResponse.single(
+            404, "not_found", f"No bulk import job with id {job_id!r} exists."
+        )
     page = records[offset : offset + size]
     following = offset + size if offset + size < len(records) else None
     previous = max(0, offset - size) if offset > 0 else None
@@ -552,7 +555,7 @@ async def _list_errors(request: Request, state: SandboxState, exchange: _Exchang
             "prev": _page_url(request, encode_cursor(previous)) if previous is not None else None,
         },
     }
-    return _api_response(200, document)
+    return api_response(200, document)
 
 
 # --------------------------------------------------------------------------------------------
@@ -569,14 +572,14 @@ def job_view(state: SandboxState, job_id: str) -> dict[str, Any] | None:
 
 async def admin_jobs(request: Request) -> Response:
     """``GET /sandbox/jobs``: every bulk import job, oldest first, without its errors."""
-    state = _state(request)
+    state = state_of(request)
     jobs = await run_in_threadpool(state.jobs.all)
     return JSONResponse({"jobs": [job.to_dict() for job in jobs]})
 
 
 async def admin_job(request: Request) -> Response:
     """``GET /sandbox/jobs/{job_id}``: one job with its import errors."""
-    view = await run_in_threadpool(job_view, _state(request), request.path_params["job_id"])
+    view = await run_in_threadpool(job_view, state_of(request), request.path_params["job_id"])
     if view is None:
         return JSONResponse({"error": "no such job"}, status_code=404)
     return JSONResponse({"job": view})
@@ -584,7 +587,7 @@ async def admin_job(request: Request) -> Response:
 
 async def admin_cancel_job(request: Request) -> Response:
     """``POST /sandbox/jobs/{job_id}/cancel``: end a job now as ``cancelled``."""
-    state = _state(request)
+    state = state_of(request)
     job = await run_in_threadpool(state.jobs.cancel, request.path_params["job_id"])
     if job is None:
         return JSONResponse({"error": "no such job"}, status_code=404)
@@ -593,7 +596,7 @@ async def admin_cancel_job(request: Request) -> Response:
 
 async def admin_finish_jobs(request: Request) -> Response:
     """``POST /sandbox/jobs/finish``: run every job to its end now."""
-    state = _state(request)
+    state = state_of(request)
     await run_in_threadpool(state.jobs.finish)
     jobs = await run_in_threadpool(state.jobs.all)
     return JSONResponse({"jobs": [job.to_dict() for job in jobs]})
@@ -613,7 +616,7 @@ def bulk_routes() -> list[Route]:
         path = _path(operation_id)
         method = "POST" if endpoint is create_job else "GET"
         routes.append(Route(path, endpoint, methods=[method]))
-        routes.append(Route(_other_path(path), endpoint, methods=[method]))
+        routes.append(Route(other_path(path), endpoint, methods=[method]))
     routes += [
         Route(f"{ADMIN_PREFIX}/jobs", admin_jobs, methods=["GET"]),
         Route(f"{ADMIN_PREFIX}/jobs/finish", admin_finish_jobs, methods=["POST"]),

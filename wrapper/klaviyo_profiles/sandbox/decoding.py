@@ -21,7 +21,7 @@ import re
 from typing import Any
 
 from ..body import MAX_JSON_DEPTH, MAX_SAFE_INTEGER
-from .errors import ApiError, json_pointer
+from .error_responses import ErrorResponse, json_pointer
 
 __all__ = ["MAX_JSON_DEPTH", "MAX_SAFE_INTEGER", "decode_body"]
 
@@ -82,8 +82,8 @@ def _parse_constant(name: str) -> Any:
     raise _Refused(f"{name} (not a JSON number)")
 
 
-def _too_deep(pointer: str) -> ApiError:
-    return ApiError.single(
+def _too_deep(pointer: str) -> ErrorResponse:
+    return ErrorResponse.single(
         400,
         "invalid",
         f"The body is nested deeper than {MAX_JSON_DEPTH} levels "
@@ -136,7 +136,7 @@ def _check_values(document: Any) -> None:
         value, path = stack.pop()
         if isinstance(value, str):
             if _SURROGATE.search(value):
-                raise ApiError.single(
+                raise ErrorResponse.single(
                     400,
                     "invalid",
                     "The string holds a lone surrogate (an escape \\ud800-\\udfff that is not "
@@ -145,7 +145,7 @@ def _check_values(document: Any) -> None:
                 )
         elif isinstance(value, dict):
             if isinstance(value, _DuplicateKeys):
-                raise ApiError.single(
+                raise ErrorResponse.single(
                     400,
                     "invalid",
                     f"The member {value.duplicate!r} appears more than once in this object.",
@@ -153,7 +153,7 @@ def _check_values(document: Any) -> None:
                 )
             for key, item in value.items():
                 if _SURROGATE.search(key):
-                    raise ApiError.single(
+                    raise ErrorResponse.single(
                         400,
                         "invalid",
                         "A member name holds a lone surrogate; it is not Unicode text.",
@@ -165,7 +165,7 @@ def _check_values(document: Any) -> None:
 
 
 def decode_body(body: bytes) -> Any:
-    """The body as plain JSON values, or an :class:`ApiError` 400 naming the first problem.
+    """The body as plain JSON values, or an :class:`ErrorResponse` 400 naming the first problem.
 
     Refused: text that is not UTF-8, malformed JSON, nesting deeper than
     :data:`MAX_JSON_DEPTH`, ``NaN``/``Infinity``, numbers beyond a double's range, integers
@@ -174,7 +174,7 @@ def decode_body(body: bytes) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400, "parse_error", f"The body is not UTF-8 text (invalid byte at offset {exc.start})."
         ) from None
     _check_depth(text)
@@ -187,9 +187,9 @@ def decode_body(body: bytes) -> Any:
             parse_constant=_parse_constant,
         )
     except _Refused as exc:
-        raise ApiError.single(400, "parse_error", f"The body holds {exc}.") from None
+        raise ErrorResponse.single(400, "parse_error", f"The body holds {exc}.") from None
     except json.JSONDecodeError as exc:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400,
             "parse_error",
             f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).",

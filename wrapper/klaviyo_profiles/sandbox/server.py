@@ -15,7 +15,7 @@ from klaviyo_profile_import import facts
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .app import SandboxState, create_app
+from .app import create_app
 from .bulk_routes import job_view
 from .config import (
     BULK_OPERATIONS,
@@ -29,6 +29,7 @@ from .config import (
     jobs_from,
     rate_limits_from,
 )
+from .state import SandboxState
 
 #: Scopes of a key given with ``--api-key KEY`` alone: reading profiles back, and every
 #: operation of the spec (bulk import jobs need the lists scopes too).
@@ -247,17 +248,27 @@ def _script_step(text: str) -> FaultStep:
     return int(text) if text.isdigit() else text
 
 
+class _DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends a default only when it says something: an option whose default is ``None``
+    says in its help what happens without it, and a flag is off unless given."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Options of ``python -m klaviyo_profiles.sandbox`` (also used by the command line)."""
     parser = argparse.ArgumentParser(
         prog="python -m klaviyo_profiles.sandbox",
         description="Serve a local stand-in for Klaviyo's Create or Update Profile endpoint "
         "and its bulk profile import jobs.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsHelpFormatter,
     )
     limits = RateLimitConfig()
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback)")
-    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind")
+    parser.add_argument("--port", type=int, default=8080, help="port to serve on")
     parser.add_argument(
         "--revision",
         action="append",
@@ -273,9 +284,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept only these keys, with these scopes (default: any key, every scope)",
     )
     parser.add_argument("--burst", type=int, default=limits.burst_limit, help="burst limit")
-    parser.add_argument("--burst-period", type=float, default=limits.burst_period)
+    parser.add_argument(
+        "--burst-period",
+        type=float,
+        default=limits.burst_period,
+        help="seconds of the burst window",
+    )
     parser.add_argument("--steady", type=int, default=limits.steady_limit, help="steady limit")
-    parser.add_argument("--steady-period", type=float, default=limits.steady_period)
+    parser.add_argument(
+        "--steady-period",
+        type=float,
+        default=limits.steady_period,
+        help="seconds of the steady window",
+    )
     parser.add_argument("--no-rate-limits", action="store_true", help="turn every rate limit off")
     bulk = facts.OPERATIONS.get(BULK_OPERATIONS[0]) if BULK_OPERATIONS else None
     spec_windows = (
@@ -288,11 +309,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--bulk-burst",
         type=int,
         default=None,
-        help=f"burst limit of each bulk import operation; None: the spec's ({spec_windows})",
+        help=f"burst limit of each bulk import operation (default: the spec's, {spec_windows})",
     )
-    parser.add_argument("--bulk-burst-period", type=float, default=None)
-    parser.add_argument("--bulk-steady", type=int, default=None, help="steady limit, bulk")
-    parser.add_argument("--bulk-steady-period", type=float, default=None)
+    parser.add_argument(
+        "--bulk-burst-period",
+        type=float,
+        default=None,
+        help="seconds of that burst window (default: the spec's)",
+    )
+    parser.add_argument(
+        "--bulk-steady",
+        type=int,
+        default=None,
+        help="steady limit of each bulk import operation (default: the spec's)",
+    )
+    parser.add_argument(
+        "--bulk-steady-period",
+        type=float,
+        default=None,
+        help="seconds of that steady window (default: the spec's)",
+    )
     parser.add_argument(
         "--no-bulk-rate-limits",
         action="store_true",

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from klaviyo_profile_import import facts
 
-from .errors import ApiError
+from .error_responses import ErrorResponse
 from .validation import IDENTIFIER_ATTRIBUTES, identifier_values
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -128,7 +128,7 @@ class ProfileStore:
         before anything is committed: if it raises, the store is left as it was, so no failure
         can leave a profile changed behind an error answer.
 
-        Raises ``ApiError`` 404 for an unknown ``id`` and 409 ``duplicate_profile`` when the
+        Raises ``ErrorResponse`` 404 for an unknown ``id`` and 409 ``duplicate_profile`` when the
         identifiers belong to another profile than the one being written.
         """
         attributes: Mapping[str, Any] = data.get("attributes") or {}
@@ -175,7 +175,7 @@ class ProfileStore:
         if profile_id is not None:
             profile = self._profiles.get(profile_id)
             if profile is None:
-                raise ApiError.single(
+                raise ErrorResponse.single(
                     404,
                     "not_found",
                     f"No profile with id {profile_id!r} exists.",
@@ -194,7 +194,7 @@ class ProfileStore:
         for name, value in sorted(_index_keys(profile)):
             owner = self._index.get((name, value))
             if owner is not None and owner != profile.id:
-                raise ApiError.single(
+                raise ErrorResponse.single(
                     409,
                     "duplicate_profile",
                     f"Another profile already has this {name}.",

@@ -1,8 +1,8 @@
 """Request checks of the profile-import route: headers, query parameters and the body.
 
-Each check raises :class:`~klaviyo_profiles.sandbox.errors.ApiError` with JSON:API errors; the
-body checks collect every problem they find rather than stopping at the first, so a caller sees
-all of them in one round trip.
+Each check raises :class:`~klaviyo_profiles.sandbox.error_responses.ErrorResponse` with
+JSON:API errors; the body checks collect every problem they find rather than stopping at the
+first, so a caller sees all of them in one round trip.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from klaviyo_profile_import import facts
 
 from .decoding import decode_body
-from .errors import ApiError, error_object, json_pointer
+from .error_responses import ErrorResponse, error_object, json_pointer
 
 AUTH_SCHEME = "Klaviyo-API-Key"
 # A key is one token of visible ASCII; Klaviyo's own keys (pk_ + hex) are a subset of this.
@@ -48,14 +48,14 @@ SPARSE_FIELDS_PARAMETER = "fields[profile]"
 def api_key_from(authorization: str | None) -> str:
     """The key in an ``Authorization`` header, or a 401 when the header is missing or malformed."""
     if authorization is None or not authorization.strip():
-        raise ApiError.single(
+        raise ErrorResponse.single(
             401,
             "not_authenticated",
             f"Send the header 'Authorization: {AUTH_SCHEME} <private key>'.",
         )
     match = _AUTH_PATTERN.match(authorization.strip())
     if match is None:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             401,
             "not_authenticated",
             f"The Authorization header must use the scheme '{AUTH_SCHEME}' followed by one key.",
@@ -71,10 +71,10 @@ def check_scopes(
         return
     scopes = api_keys.get(key)
     if scopes is None:
-        raise ApiError.single(401, "authentication_failed", "The API key is not valid.")
+        raise ErrorResponse.single(401, "authentication_failed", "The API key is not valid.")
     missing = [scope for scope in needed if scope not in scopes]
     if missing:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             403,
             "permission_denied",
             f"The API key lacks the scope(s) {', '.join(missing)} this call needs.",
@@ -85,7 +85,7 @@ def check_revision(revision: str | None, served: Sequence[str]) -> str:
     """The ``revision`` header, which must be present, well formed and one the sandbox serves."""
     served_text = ", ".join(served)
     if revision is None or not revision.strip():
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400,
             "invalid",
             f"The 'revision' header is required; this server serves {served_text}.",
@@ -93,14 +93,14 @@ def check_revision(revision: str | None, served: Sequence[str]) -> str:
         )
     revision = revision.strip()
     if not REVISION_PATTERN.match(revision):
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400,
             "invalid",
             f"The 'revision' header {revision!r} is not of the form YYYY-MM-DD[.suffix].",
             parameter="revision",
         )
     if revision not in served:
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400,
             "invalid",
             f"Revision {revision} is not served here; served revisions: {served_text}.",
@@ -115,7 +115,7 @@ def check_content_type(content_type: str | None, accepted: Iterable[str]) -> Non
     accepted = tuple(accepted)
     if media_type not in accepted:
         shown = media_type or "none"
-        raise ApiError.single(
+        raise ErrorResponse.single(
             415,
             "unsupported_media_type",
             f"Media type {shown!r} is not supported here; send {' or '.join(accepted)}.",
@@ -136,7 +136,7 @@ def parse_list_parameter(query: Mapping[str, str], name: str, allowed: Sequence[
     unknown = [value for value in values if value not in allowed]
     if unknown or not values:
         shown = ", ".join(unknown) or "(empty)"
-        raise ApiError.single(
+        raise ErrorResponse.single(
             400,
             "invalid",
             f"Unknown value(s) for {name}: {shown}.",
@@ -181,11 +181,11 @@ def validate_body(document: Any) -> dict[str, Any]:
     """
     errors = list(_schema_errors(document))
     if errors:
-        raise ApiError(400, errors)
+        raise ErrorResponse(400, errors)
     data: dict[str, Any] = document["data"]
     problems = semantic_problems(data)
     if problems:
-        raise ApiError(400, problems)
+        raise ErrorResponse(400, problems)
     return data
 
 

@@ -9,17 +9,21 @@ reject file, the checks before sending, the settings and the failures.
 from __future__ import annotations
 
 from ...identity import identity_of_body as identity_keys
+from .cell_types import VALUE_TYPES, ValueType, typed_value
 from .failures import HeaderError, JobWaitError, JournalWriteError, PreflightError, RejectFileError
 from .import_run import SMALL_FILE_ROWS, ImportRun, run_import, use_bulk
 from .import_settings import ImportSettings, ImportSummary, Via
 from .lanes import ProfileLanes, held_back_by
+from .mapping_file import MappingFileError, load_column_map
 from .progress import Reporter
 from .rejects import export_rejects
-from .row_mapping import ColumnMap, RowMapper
+from .row_mapping import UNMAPPED_POLICIES, ColumnMap, RowMapper, Unmapped
 from .sources import SourceRow, SourceStats, detect_format, read_rows, text_encoding
 
 __all__ = [
     "SMALL_FILE_ROWS",
+    "UNMAPPED_POLICIES",
+    "VALUE_TYPES",
     "ColumnMap",
     "HeaderError",
     "ImportRun",
@@ -27,6 +31,7 @@ __all__ = [
     "ImportSummary",
     "JobWaitError",
     "JournalWriteError",
+    "MappingFileError",
     "PreflightError",
     "ProfileLanes",
     "RejectFileError",
@@ -34,13 +39,17 @@ __all__ = [
     "RowMapper",
     "SourceRow",
     "SourceStats",
+    "Unmapped",
+    "ValueType",
     "Via",
     "detect_format",
     "export_rejects",
     "held_back_by",
     "identity_keys",
+    "load_column_map",
     "read_rows",
     "run_import",
     "text_encoding",
+    "typed_value",
     "use_bulk",
 ]

@@ -64,7 +64,7 @@ from .failures import JobWaitError, JournalWriteError, PreflightError, journal_e
 from .import_settings import ImportSettings, ImportSummary
 from .job_pipeline import ChunkRow, JobPipeline, item_payload_limit
 from .lanes import LaneKey, ProfileLanes, held_back_by
-from .preflight import check_before_sending, input_identity, lock_journal
+from .preflight import check_before_sending, input_identity, lock_journal, unlock_journal
 from .progress import Reporter
 from .rejects import export_rejects
 from .row_mapping import RowMapper, no_identifier
@@ -158,7 +158,7 @@ class ImportRun:
         self.journal = journal
         self.reporter = reporter
         self.summary = summary
-        self.mapper = RowMapper(settings.mapping, settings.null_token)
+        self.mapper = RowMapper(settings.column_map(), settings.null_token, settings.nulls)
         header: list[str] | None = None
         #: CSV positions of the columns that identify a profile (``None`` for JSON Lines).
         self.identifier_columns: list[int] | None = None
@@ -166,6 +166,7 @@ class ImportRun:
             header = csv_header(settings.path, **settings.text_format())
             self.mapper.check_header(header)
             self.identifier_columns = self.mapper.identifier_columns(header)
+            summary.columns = self.mapper.describe(header)
         self.fingerprint = settings.fingerprint(header)
         #: The first reason to stop (every further row would fail the same way, or an outcome
         #: could not be journalled); ``None`` while the run goes on.
@@ -202,6 +203,9 @@ class ImportRun:
         self.reported_submitted = 0
         #: Rows past this one have no earlier outcome, so none of them can be skipped.
         self.resumed_up_to = 0
+        #: Rows of jobs an earlier run started whose outcomes this run recorded: when the
+        #: reader meets them they count as what their job did, not as done by an earlier run.
+        self.settled_by_resumed_jobs: set[int] = set()
         self.last_row = 0
 
     # ---- the run
@@ -230,7 +234,12 @@ class ImportRun:
         # Jobs an earlier run started come first: their rows must not be sent again, and
         # their outcomes decide which rows of the file are done.
         try:
+            running = self.journal.running_jobs()
             await self.jobs.resume()
+            # At most the chunks an earlier run had in flight (--max-jobs x the job size).
+            settled = self.settled_by_resumed_jobs
+            for job_id in running:
+                settled.update(row.row for row in self.journal.job_rows(job_id))
         except sqlite3.Error as exc:
             self.stop(journal_error(self.journal.path, exc, doing="use"))
         # Rows of job requests an earlier run made without learning the job's id (killed
@@ -333,7 +342,13 @@ class ImportRun:
         except sqlite3.Error as exc:
             self.stop(journal_error(self.journal.path, exc, doing="use"))
             return True
-        if skip:
+        if skip and row.number in self.settled_by_resumed_jobs:
+            # Polled to its end by this run: counted as its job's outcome (imported, or
+            # rejected with its import error), once, in file order.
+            self.settled_by_resumed_jobs.discard(row.number)
+            self.count(cast(Outcome, prior))
+            self.reporter.update(self.summary)
+        elif skip:
             self.summary.skipped += 1
             self.summary.processed += 1
             self.reporter.update(self.summary)
@@ -606,7 +621,7 @@ def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
         with journal:
             return _run_journalled(settings, journal, console, source, started)
     finally:
-        lock.release()
+        unlock_journal(lock)
 
 
 def _run_journalled(
@@ -631,7 +646,7 @@ def _run_journalled(
     except KeyboardInterrupt:
         summary.interrupted = True
     summary.elapsed = time.monotonic() - started
-    if not reporter.live and not summary.interrupted:
-        console.print(reporter.line(summary), highlight=False)
+    if not summary.interrupted:
+        reporter.finish(summary)
     summary.reject_file_rows = export_rejects(settings, journal)
     return summary

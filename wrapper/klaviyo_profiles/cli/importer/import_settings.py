@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...bulk import Via
+from ...nulls import NullPolicy
 from ...ratelimit import LimiterBackend
+from .cell_types import ValueType
+from .row_mapping import ColumnMap, Unmapped
 from .sources import Format, SourceStats
 
 __all__ = ["ImportSettings", "ImportSummary", "Via"]
@@ -27,9 +30,16 @@ class ImportSettings:
     #: CSV cell separator (``--delimiter``) and the file's text encoding (``--encoding``).
     delimiter: str = ","
     encoding: str = "utf-8-sig"
-    #: Column to field name (``--map``; an empty name skips the column).
+    #: Column to field name (``--map``, ``--map-file``; an empty name skips the column).
     mapping: dict[str, str] = field(default_factory=dict)
+    #: Declared types of columns (``FIELD:TYPE``, the mapping file's ``[types]``).
+    types: dict[str, ValueType] = field(default_factory=dict)
+    #: What becomes of a column that names no field (``--unmapped``).
+    unmapped: Unmapped = "error"
     null_token: str | None = None
+    #: ``--nulls``: ``clear`` sends a null (JSON ``null``, the null token), ``omit`` leaves
+    #: it out as if it were not given.
+    nulls: NullPolicy = "clear"
     concurrency: int = 8
     journal_path: Path | None = None
     rejects_path: Path | None = None
@@ -52,6 +62,10 @@ class ImportSettings:
     #: in the journal and the next run polls it again.
     job_timeout: float | None = 3600.0
 
+    def column_map(self) -> ColumnMap:
+        """Where the columns go: ``mapping``, ``types`` and ``unmapped`` together."""
+        return ColumnMap(self.mapping, self.types, self.unmapped)
+
     def text_format(self) -> dict[str, str]:
         """``delimiter`` and ``encoding`` as keyword arguments of the readers."""
         return {"delimiter": self.delimiter, "encoding": self.encoding}
@@ -62,16 +76,22 @@ class ImportSettings:
         The CSV header is one of them: the same cells under renamed or reordered columns
         are another request, so a replaced file never inherits the old file's outcomes.
         """
-        return json.dumps(
-            {
-                "format": self.fmt,
-                "header": list(header) if header is not None else None,
-                "map": sorted(self.mapping.items()),
-                "null": self.null_token,
-                "additional_fields": list(self.additional_fields),
-            },
-            sort_keys=True,
-        )
+        shape: dict[str, object] = {
+            "format": self.fmt,
+            "header": list(header) if header is not None else None,
+            "map": sorted(self.mapping.items()),
+            "null": self.null_token,
+            "additional_fields": list(self.additional_fields),
+        }
+        # Only when they differ from the default, so that a journal written before these
+        # settings existed still matches its rows (and a re-run skips what it did).
+        if self.types:
+            shape["types"] = sorted(self.types.items())
+        if self.unmapped != "error":
+            shape["unmapped"] = self.unmapped
+        if self.nulls != "clear":
+            shape["nulls"] = self.nulls
+        return json.dumps(shape, sort_keys=True)
 
     @property
     def journal_file(self) -> Path:
@@ -117,6 +137,9 @@ class ImportSummary:
     in_doubt: int = 0
     #: Where the file's lines went (rows, header, blank lines, multi-line cells).
     source: SourceStats | None = None
+    #: Where each CSV column went, by field name (``None``: skipped; ``FIELD:TYPE`` when
+    #: typed); ``None`` for JSON Lines, whose keys are read row by row.
+    columns: dict[str, str | None] | None = None
 
     @property
     def sent(self) -> int:

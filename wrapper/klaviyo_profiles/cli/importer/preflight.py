@@ -7,8 +7,10 @@ request (and, for all but the journal's lock, before any file is created).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import filelock
@@ -20,10 +22,10 @@ from ...client import DEFAULT_BASE_URL, KlaviyoProfiles
 from ..journal import Journal
 from .failures import PreflightError
 from .import_settings import ImportSettings
-from .row_mapping import RowMapper
+from .row_mapping import ColumnMap, RowMapper
 from .sources import SourceStats, count_rows, csv_header
 
-__all__ = ["check_before_sending", "input_identity", "lock_journal"]
+__all__ = ["check_before_sending", "input_identity", "lock_journal", "unlock_journal"]
 
 
 def check_before_sending(settings: ImportSettings, console: Console) -> SourceStats:
@@ -36,10 +38,28 @@ def check_before_sending(settings: ImportSettings, console: Console) -> SourceSt
     source = count_rows(settings.path, settings.fmt, **settings.text_format())
     if settings.fmt == "csv":
         header = csv_header(settings.path, **settings.text_format())
-        RowMapper(settings.mapping, settings.null_token).check_header(header)
+        columns = settings.column_map()
+        RowMapper(columns, settings.null_token, settings.nulls).check_header(header)
+        _note_unmapped(columns, header, console)
     _reach_limiter(settings)
     _check_paths(settings)
     return source
+
+
+def _note_unmapped(columns: ColumnMap, header: list[str], console: Console) -> None:
+    """Say which columns ``--unmapped properties`` or ``skip`` decided about: they were
+    named nowhere, so the user should see where they went."""
+    unmapped = columns.unmapped_columns(header)
+    if not unmapped or columns.unmapped == "error":
+        return
+    names = ", ".join(repr(column) for column in unmapped)
+    count = "1 column that names" if len(unmapped) == 1 else f"{len(unmapped)} columns that name"
+    what = (
+        f"sends {count} no field as custom properties of their own names"
+        if columns.unmapped == "properties"
+        else f"leaves out {count} no field"
+    )
+    console.print(f"note: --unmapped {columns.unmapped} {what}: {names}", highlight=False)
 
 
 def _check_jobs(settings: ImportSettings, console: Console) -> None:
@@ -107,22 +127,62 @@ def _check_paths(settings: ImportSettings) -> None:
 
 
 def lock_journal(settings: ImportSettings) -> filelock.BaseFileLock:
-    """Hold the journal for this process; a second import of the same journal is refused."""
+    """Hold the journal for this process; a second import of the same journal is refused.
+
+    The lock file (``JOURNAL.lock``) is removed when the run ends (:func:`unlock_journal`),
+    while it is still held. A process that opened it just before that holds a lock on a file
+    no longer in the directory, which would not keep out a third; so a lock is kept only when
+    the path still names the very file locked, and taken again otherwise.
+    """
     path = settings.journal_file
-    lock = filelock.FileLock(str(path) + ".lock", timeout=0)
+    lock_path = str(path) + ".lock"
+    for _ in range(_LOCK_ATTEMPTS):
+        lock = filelock.FileLock(lock_path, timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            owner = Journal.owner_of(path) or "another process"
+            raise PreflightError(
+                f"the journal {path} is in use by {owner}; wait for that import to end (two "
+                "imports of one journal would send every row twice)"
+            ) from None
+        except OSError as exc:
+            raise PreflightError(
+                f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
+            ) from None
+        if _locks_the_current_file(lock):
+            return lock
+        lock.release()
+    raise PreflightError(
+        f"cannot lock the journal {path}: its lock file keeps being replaced; pass --journal PATH"
+    )
+
+
+#: Attempts to lock a lock file that the import holding it removes meanwhile.
+_LOCK_ATTEMPTS = 5
+
+
+def _locks_the_current_file(lock: filelock.BaseFileLock) -> bool:
+    """Whether the file ``lock`` holds is still the one its path names."""
     try:
-        lock.acquire()
-    except filelock.Timeout:
-        owner = Journal.owner_of(path) or "another process"
-        raise PreflightError(
-            f"the journal {path} is in use by {owner}; wait for that import to end (two "
-            "imports of one journal would send every row twice)"
-        ) from None
-    except OSError as exc:
-        raise PreflightError(
-            f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
-        ) from None
-    return lock
+        current = os.stat(lock.lock_file)
+    except FileNotFoundError:
+        return False
+    # filelock keeps the descriptor it locked in its context (3.12 to 4.x); without one to
+    # compare, the path existing is what can be told.
+    descriptor = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    if not isinstance(descriptor, int):
+        return True
+    return os.path.samestat(os.fstat(descriptor), current)
+
+
+def unlock_journal(lock: filelock.BaseFileLock) -> None:
+    """Remove the lock file, then let go of the lock (see :func:`lock_journal`)."""
+    try:
+        with contextlib.suppress(OSError):  # already gone, or open elsewhere (Windows)
+            os.unlink(lock.lock_file)
+    finally:
+        lock.release()
 
 
 def _reach_limiter(settings: ImportSettings) -> None:

@@ -20,7 +20,10 @@ from rich.text import Text
 
 from .import_settings import ImportSummary
 
-__all__ = ["Reporter"]
+__all__ = ["PLAIN_LINE_INTERVAL", "Reporter"]
+
+#: Seconds between two plain progress lines (when the output is not a terminal).
+PLAIN_LINE_INTERVAL = 2.0
 
 
 class _Counts(ProgressColumn):
@@ -55,19 +58,36 @@ class _Rate(ProgressColumn):
         return Text("-- rows/s" if speed is None else f"{speed:,.0f} rows/s", style="magenta")
 
 
+def _counts(summary: ImportSummary) -> tuple[int, ...]:
+    """What a plain line shows, but for the rate and the time left."""
+    return (
+        summary.processed,
+        summary.created,
+        summary.updated,
+        summary.imported,
+        summary.rejected + summary.failed,
+        summary.skipped,
+        summary.submitted,
+        summary.jobs_running,
+        summary.in_doubt,
+    )
+
+
 class Reporter:
     """A Rich progress bar on a terminal; a plain line every few seconds otherwise."""
 
-    def __init__(self, console: Console, total: int, interval: float = 2.0) -> None:
+    def __init__(self, console: Console, total: int, interval: float | None = None) -> None:
         self.console = console
         self.total = total
-        self.interval = interval
+        self.interval = PLAIN_LINE_INTERVAL if interval is None else interval
         self.live = console.is_terminal
         self._progress: Progress | None = None
         self._task: Any = None
         self._started = time.monotonic()
         # The first plain line after one interval: a rate measured over one row means little.
         self._last_line = self._started
+        #: The counts the last plain line showed, so that the final line is not a repeat.
+        self._last_counts: tuple[int, ...] | None = None
 
     def __enter__(self) -> Reporter:
         if self.live:
@@ -108,7 +128,17 @@ class Reporter:
         now = time.monotonic()
         if now - self._last_line >= self.interval:
             self._last_line = now
-            self.console.print(self.line(summary), highlight=False)
+            self._print_line(summary)
+
+    def finish(self, summary: ImportSummary) -> None:
+        """The final plain line, unless the last line printed already showed these counts
+        (a terminal keeps its bar instead)."""
+        if not self.live and _counts(summary) != self._last_counts:
+            self._print_line(summary)
+
+    def _print_line(self, summary: ImportSummary) -> None:
+        self._last_counts = _counts(summary)
+        self.console.print(self.line(summary), highlight=False)
 
     def line(self, summary: ImportSummary) -> str:
         """``rows 1200/5000 (24%)  created ...`` for logs and pipes.

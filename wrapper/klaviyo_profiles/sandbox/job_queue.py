@@ -44,7 +44,7 @@ from typing import Any
 
 from . import validation
 from .config import BulkJobConfig
-from .errors import ApiError, error_object
+from .error_responses import ErrorResponse, error_object
 from .store import ProfileStore, new_profile_id
 
 QUEUED = "queued"
@@ -421,7 +421,7 @@ class JobQueue:
             try:
                 self._store.upsert(data)
                 return None
-            except ApiError as error:
+            except ErrorResponse as error:
                 problems = error.errors
         first = problems[0]
         detail = "; ".join(str(problem["detail"]) for problem in problems)

@@ -24,7 +24,7 @@ class _Window:
 
 
 @dataclass(frozen=True)
-class Decision:
+class WindowDecision:
     """The outcome for one request, with the numbers its response headers report."""
 
     allowed: bool
@@ -51,7 +51,7 @@ def _whole_seconds(seconds: float) -> int:
     return max(1, math.ceil(seconds - 1e-9))
 
 
-class RateLimiter:
+class WindowCounter:
     """Thread-safe fixed-window counters, keyed by API key."""
 
     def __init__(
@@ -79,7 +79,7 @@ class RateLimiter:
         """Forget every counter."""
         self.configure(self._config)
 
-    def check(self, key: str) -> Decision | None:
+    def check(self, key: str) -> WindowDecision | None:
         """Admit and count one request of ``key``, or refuse it; ``None`` when limits are off."""
         config = self._config
         if not config.enabled:
@@ -95,7 +95,7 @@ class RateLimiter:
             if steady.count >= config.steady_limit:
                 waits.append(steady_left)
             if waits:
-                return Decision(
+                return WindowDecision(
                     allowed=False,
                     limit=config.steady_limit,
                     remaining=0,
@@ -104,7 +104,7 @@ class RateLimiter:
                 )
             burst.count += 1
             steady.count += 1
-            return Decision(
+            return WindowDecision(
                 allowed=True,
                 limit=config.steady_limit,
                 remaining=config.steady_limit - steady.count,

@@ -23,7 +23,7 @@ _TITLES: dict[str, str] = {
 }
 
 
-class ApiError(Exception):
+class ErrorResponse(Exception):
     """One or more JSON:API errors that end a request with ``status``."""
 
     def __init__(self, status: int, errors: list[dict[str, Any]]) -> None:
@@ -41,8 +41,8 @@ class ApiError(Exception):
         pointer: str | None = None,
         parameter: str | None = None,
         meta: Mapping[str, Any] | None = None,
-    ) -> ApiError:
-        """An ``ApiError`` holding exactly one error object."""
+    ) -> ErrorResponse:
+        """An ``ErrorResponse`` holding exactly one error object."""
         return cls(
             status,
             [error_object(status, code, detail, pointer=pointer, parameter=parameter, meta=meta)],
@@ -53,10 +53,10 @@ class ApiError(Exception):
         return {"errors": self.errors}
 
 
-def throttled(retry_after: int) -> ApiError:
+def throttled(retry_after: int) -> ErrorResponse:
     """The 429 for a request a rate window refused, saying when one would be admitted."""
     plural = "s" if retry_after != 1 else ""
-    return ApiError.single(
+    return ErrorResponse.single(
         429,
         "throttled",
         f"Request was throttled. Expected available in {retry_after} second{plural}.",

@@ -1,0 +1,209 @@
+"""``import``: ``--output json`` for cron and CI, ``--nulls omit``, and how a run ends (the
+counts after a resume, the last progress line, the journal's lock file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import filelock
+import pytest
+from cli_helpers import invoke, no_secret
+from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, progress
+from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
+from klaviyo_profiles.sandbox import Sandbox
+
+FAST = ["--no-pacing", "--poll-interval", "0.05"]
+SINGLE_PATH = "/api/profile-import"
+JOBS_PATH = "/api/profile-bulk-import-jobs"
+
+
+def _import(sandbox: Sandbox, path: Path, *options: str) -> Any:
+    return invoke(["import", str(path), "--base-url", sandbox.base_url, *FAST, *options])
+
+
+def _posts(sandbox: Sandbox, path: str) -> list[dict[str, Any]]:
+    return [e for e in sandbox.requests() if e["method"] == "POST" and e["path"] == path]
+
+
+def _stored(sandbox: Sandbox) -> dict[str, dict[str, Any]]:
+    return {p["attributes"]["email"]: p["attributes"] for p in sandbox.profiles()}
+
+
+# ---- --output json
+
+
+def test_output_json_is_one_object_on_stdout_with_counts_paths_and_status(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("E-Mail,First Name,Spent\na@example.com,Ada,3.5\nb@example.com,Bo,1\n")
+    result = _import(sandbox, source, "--output", "json", "--map", "Spent=properties.spent:number")
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()  # no progress, no notes: one document
+    document = json.loads(line)
+    assert document["exit_code"] == 0 and "error" not in document
+    assert (document["rows"], document["created"], document["rejected"]) == (2, 2, 0)
+    assert document["journal"] == str(tmp_path / "people.csv.journal.sqlite")
+    assert document["rejects"] is None
+    assert document["columns"] == {
+        "E-Mail": "email",
+        "First Name": "first_name",
+        "Spent": "properties.spent:number",
+    }
+    assert "rows 2/2" in result.stderr  # progress goes to stderr
+    no_secret(result.stdout, result.stderr)
+
+
+def test_output_json_of_a_run_with_rejects_says_why_and_exits_1(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email,properties.n\na@example.com,1\nnot-an-email,2\n")
+    result = _import(sandbox, source, "--output", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert (document["created"], document["rejected"], document["exit_code"]) == (1, 1, 1)
+    assert document["rejects"] == str(tmp_path / "people.csv.rejects.csv")
+    assert document["error"] == {
+        "message": f"1 rows failed; see {tmp_path / 'people.csv.rejects.csv'}",
+        "exit_code": 1,
+    }
+
+
+def test_output_json_of_a_refusal_before_sending_is_the_error_document(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email,Phone\na@example.com,+1\n")
+    result = _import(sandbox, source, "--output", "json")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert list(document) == ["error"] and document["error"]["exit_code"] == 2
+    assert "column 'Phone' is not a profile field" in document["error"]["message"]
+    assert result.stderr == ""
+    assert sandbox.requests() == []
+
+
+# ---- --nulls
+
+
+def test_nulls_omit_keeps_stored_values_and_lets_rows_go_in_jobs(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    sandbox.set_jobs(queue_delay=0.0)
+    emails = [f"n{number}@example.com" for number in range(120)]
+    first = tmp_path / "first.csv"
+    first.write_text("email,first_name\n" + "".join(f"{e},Keep\n" for e in emails))
+    assert _import(sandbox, first, "--via", "single").exit_code == 0
+    lines = [
+        json.dumps({"email": e, "first_name": None, "last_name": "L", "location": {"zip": None}})
+        for e in emails
+    ]
+    source = tmp_path / "feed.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    singles = len(_posts(sandbox, SINGLE_PATH))
+    result = _import(sandbox, source, "--nulls", "omit")
+    assert result.exit_code == 0, result.output
+    assert len(_posts(sandbox, SINGLE_PATH)) == singles  # no row fell to the single path
+    assert len(_posts(sandbox, JOBS_PATH)) == 1
+    stored = _stored(sandbox)
+    assert all(stored[e]["first_name"] == "Keep" and stored[e]["last_name"] == "L" for e in emails)
+    # The default clears, one by one.
+    cleared = _import(sandbox, source, "--journal", str(tmp_path / "j2.sqlite"))
+    assert cleared.exit_code == 0, cleared.output
+    assert len(_posts(sandbox, SINGLE_PATH)) == singles + 120
+    assert all(attributes["first_name"] is None for attributes in _stored(sandbox).values())
+
+
+def test_nulls_omit_leaves_out_a_null_token_cell_like_an_empty_one(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email,first_name,last_name\na@example.com,NULL,Lovelace\n")
+    result = _import(sandbox, source, "--null-token", "NULL", "--nulls", "omit")
+    assert result.exit_code == 0, result.output
+    (sent,) = _posts(sandbox, SINGLE_PATH)
+    assert sent["body"]["data"]["attributes"] == {"email": "a@example.com", "last_name": "Lovelace"}
+
+
+# ---- how a run ends
+
+
+def test_rows_of_a_job_a_resumed_run_polled_to_its_end_count_as_imported(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    sandbox.set_jobs(queue_delay=600.0)  # the job stays queued past the first run
+    source = tmp_path / "p.csv"
+    source.write_text("email,first_name\n" + "".join(f"r{n}@example.com,R\n" for n in range(150)))
+    stopped = _import(sandbox, source, "--job-timeout", "1", "--output", "json")
+    assert stopped.exit_code == 1
+    assert json.loads(stopped.stdout)["error"]["message"].startswith("stopped: ")
+    db = sqlite3.connect(tmp_path / "p.csv.journal.sqlite")
+    assert [state for (state,) in db.execute("SELECT state FROM jobs")] == ["running"]
+    db.close()
+    sandbox.finish_jobs()
+    resumed = _import(sandbox, source, "--output", "json")
+    assert resumed.exit_code == 0, resumed.output
+    document = json.loads(resumed.stdout)
+    assert (document["imported"], document["skipped"]) == (150, 0)
+    assert len(_posts(sandbox, JOBS_PATH)) == 1  # polled, never submitted again
+    again = json.loads(_import(sandbox, source, "--output", "json").stdout)
+    assert (again["imported"], again["skipped"]) == (0, 150)  # done by an earlier run
+
+
+def test_the_last_progress_line_is_printed_once_when_piped(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "PLAIN_LINE_INTERVAL", 0.0)  # a line at every update
+    source = tmp_path / "p.csv"
+    source.write_text("email\n" + "".join(f"p{n}@example.com\n" for n in range(5)))
+    result = _import(sandbox, source, "--concurrency", "1")
+    assert result.exit_code == 0, result.output
+    finals = [line for line in result.stdout.splitlines() if line.startswith("rows 5/5 ")]
+    assert len(finals) == 1, result.stdout
+
+
+def test_the_lock_file_is_removed_when_a_run_ends(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text("email\na@example.com\nnot-an-email\n")
+    for expected in (1, 1):  # a run with a reject, then a resumed run
+        assert _import(sandbox, source).exit_code == expected
+        assert not (tmp_path / "p.csv.journal.sqlite.lock").exists()
+    source.write_text("email\na@example.com\n")
+    assert _import(sandbox, source).exit_code == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["p.csv", "p.csv.journal.sqlite"]
+
+
+def test_a_lock_file_removed_while_it_is_being_locked_is_locked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = ImportSettings(path=tmp_path / "p.csv", fmt="csv", api_key="unused")
+    acquire = filelock.FileLock.acquire
+    calls = 0
+
+    def acquire_as_the_last_holder_removes_the_file(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        proxy = acquire(self, *args, **kwargs)
+        calls += 1
+        if calls == 1:  # an import ending now removed the file this lock was taken on
+            os.unlink(self.lock_file)
+        return proxy
+
+    monkeypatch.setattr(filelock.FileLock, "acquire", acquire_as_the_last_holder_removes_the_file)
+    held = lock_journal(settings)
+    monkeypatch.undo()
+    try:
+        assert calls == 2
+        # The lock held is on the file the path names, so it keeps a second import out.
+        with pytest.raises(PreflightError, match="is in use by"):
+            lock_journal(settings)
+    finally:
+        unlock_journal(held)
+    assert not Path(str(settings.journal_file) + ".lock").exists()
+    unlock_journal(lock_journal(settings))  # free again

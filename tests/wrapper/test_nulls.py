@@ -1,0 +1,88 @@
+"""``klaviyo_profiles.nulls``: a null read as "not given" (``omit``), at every depth, purely."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from klaviyo_profiles import prepare_profile
+from klaviyo_profiles.errors import InvalidInputError
+from klaviyo_profiles.nulls import check_null_policy, omit_nulls
+
+
+def test_omit_nulls_leaves_out_every_null_member_at_every_depth() -> None:
+    row = {
+        "email": "ada@example.com",
+        "last_name": None,
+        "location": {"city": None, "country": "UK"},
+        "properties": {"plan": None, "address": {"line2": None, "line1": "1 Main St"}},
+    }
+    assert omit_nulls(row) == {
+        "email": "ada@example.com",
+        "location": {"country": "UK"},
+        "properties": {"address": {"line1": "1 Main St"}},
+    }
+
+
+def test_an_object_emptied_by_omitted_nulls_goes_and_one_given_empty_stays() -> None:
+    assert omit_nulls({"email": "a@example.com", "location": {"city": None}}) == {
+        "email": "a@example.com"
+    }
+    assert omit_nulls({"properties": {"a": {"b": None}}}) == {}
+    assert omit_nulls({"email": "a@example.com", "properties": {}}) == {
+        "email": "a@example.com",
+        "properties": {},
+    }
+
+
+def test_list_items_are_values_and_stay_as_they_are() -> None:
+    value = {"properties": {"sizes": [1, None, {"x": None}]}}
+    assert omit_nulls(value) == value
+
+
+def test_the_input_is_never_changed_and_scalars_come_back_as_they_are() -> None:
+    row: dict[str, Any] = {"a": None, "b": {"c": None, "d": 1}}
+    before = copy.deepcopy(row)
+    result = omit_nulls(row)
+    assert row == before and result is not row and result["b"] is not row["b"]
+    for scalar in (None, 0, "", "text", [None], 1.5):
+        assert omit_nulls(scalar) == scalar
+
+
+def test_a_json_api_body_keeps_its_shape() -> None:
+    body = {"data": {"type": "profile", "id": None, "attributes": {"email": "a@example.com",
+            "title": None}}}  # fmt: skip
+    assert omit_nulls(body) == {
+        "data": {"type": "profile", "attributes": {"email": "a@example.com"}}
+    }
+
+
+def test_a_row_with_only_unknown_values_no_longer_needs_the_single_call() -> None:
+    row = {"email": "a@example.com", "first_name": None, "location": {"zip": None}}
+    assert prepare_profile(row).has_null
+    prepared = prepare_profile(omit_nulls(row))
+    assert not prepared.has_null and prepared.resource["attributes"] == {"email": "a@example.com"}
+
+
+def test_an_object_that_contains_itself_ends_and_is_refused_by_the_body_checks() -> None:
+    looped: dict[str, Any] = {"email": "a@example.com", "properties": {"x": None}}
+    looped["properties"]["self"] = looped["properties"]
+    result = omit_nulls(looped)  # returns: never loops, never hits the recursion limit
+    with pytest.raises(InvalidInputError):
+        prepare_profile(result)
+
+
+def test_very_deep_nesting_is_returned_for_the_checks_to_refuse() -> None:
+    deep: dict[str, Any] = {"leaf": None}
+    for _ in range(5000):
+        deep = {"n": deep}
+    result = omit_nulls({"email": "a@example.com", "properties": deep})
+    with pytest.raises(InvalidInputError, match=r"deep|nest"):
+        prepare_profile(result)
+
+
+def test_check_null_policy_names_the_field() -> None:
+    assert check_null_policy("omit") == "omit" and check_null_policy("clear") == "clear"
+    with pytest.raises(InvalidInputError, match="nulls: expected 'clear' or 'omit'"):
+        check_null_policy("drop")

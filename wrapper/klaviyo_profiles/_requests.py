@@ -1,0 +1,129 @@
+"""Pure functions around one exchange: checking per-call arguments, reading rate-limit headers
+and job documents, turning transport failures into the library's errors. No I/O."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from .auth import redact_request
+from .body import check_text
+from .errors import APIConnectionError, APITimeoutError, InvalidInputError, KlaviyoError
+from .result import BulkImportErrorEntry, BulkImportJob
+
+__all__ = [
+    "WireBody",
+    "check_headers",
+    "check_job_id",
+    "check_page_size",
+    "errors_page",
+    "job_from",
+    "may_have_errors",
+    "rate_limit_headers",
+    "transport_error",
+]
+
+_logger = logging.getLogger("klaviyo_profiles")
+
+
+def rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
+    """The ``RateLimit-*`` headers of a response, by lower-case name."""
+    # One pass over the raw headers instead of a lookup per name (each one a scan of all of
+    # them); repeated headers are joined with ", " as httpx's own lookup does.
+    found: dict[str, str] = {}
+    for key, value in headers.raw:
+        if key[:10].lower() == b"ratelimit-":
+            name = key.decode("latin-1").lower()
+            text = value.decode(headers.encoding)
+            found[name] = f"{found[name]}, {text}" if name in found else text
+    return found
+
+
+def check_headers(extra_headers: object) -> dict[str, str]:
+    """``extra_headers=`` as a dict of str; the key header cannot be replaced through it."""
+    if extra_headers is None:
+        return {}
+    if not isinstance(extra_headers, Mapping) or not all(
+        isinstance(name, str) and isinstance(value, str) for name, value in extra_headers.items()
+    ):
+        raise InvalidInputError("extra_headers", "a mapping of header names to str values")
+    if any(name.lower() == "authorization" for name in extra_headers):
+        raise InvalidInputError(
+            "extra_headers", "headers other than Authorization (the client sends the API key)"
+        )
+    return dict(extra_headers)
+
+
+def check_job_id(job_id: object) -> None:
+    """Refuse, before any I/O, a job id that cannot name a job."""
+    if not isinstance(job_id, str) or not job_id:
+        raise InvalidInputError("job_id", "a job id (non-empty str)", f"got {job_id!r}")
+    check_text(job_id, "job_id")
+
+
+def check_page_size(page_size: object) -> int:
+    """``page_size=`` of the import errors, checked (1 to 100)."""
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
+        raise InvalidInputError("page_size", "an integer from 1 to 100", f"got {page_size!r}")
+    return page_size
+
+
+def errors_page(document: Any) -> tuple[list[BulkImportErrorEntry], str | None]:
+    """The entries of one page of import errors and the cursor of the next page, if any."""
+    data = document.get("data") if isinstance(document, Mapping) else None
+    items = data if isinstance(data, list) else []
+    entries = [BulkImportErrorEntry.from_json(item) for item in items if item]
+    links = document.get("links") if isinstance(document, Mapping) else None
+    next_link = links.get("next") if isinstance(links, Mapping) else None
+    if not isinstance(next_link, str) or not next_link:
+        return entries, None
+    # Only the cursor is taken from the link: the next request goes to this client's
+    # base_url, so the key is never sent to a host a response names.
+    cursor = httpx.URL(next_link).params.get("page[cursor]")
+    if not cursor:
+        _logger.warning("import errors page links to a next page without a page[cursor]")
+    return entries, cursor or None
+
+
+def may_have_errors(job: BulkImportJob) -> bool:
+    """Whether a finished job's import errors are worth reading."""
+    # A finished job that counts no failure has no import errors to read: one request fewer
+    # per job. A job that does not say reads them.
+    return job.failed_count != 0
+
+
+def job_from(document: Any) -> BulkImportJob:
+    """The job a decoded answer describes, or the error that it names none."""
+    try:
+        return BulkImportJob.from_json(document)
+    except ValueError:
+        raise KlaviyoError("the answer names no bulk import job") from None
+
+
+class WireBody:
+    """Stands in for the generated model where only its ``to_dict()`` is read."""
+
+    __slots__ = ("_wire",)
+
+    def __init__(self, wire: dict[str, Any]) -> None:
+        self._wire = wire
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire document, as it is."""
+        return self._wire
+
+
+def transport_error(exc: httpx.TransportError) -> APIConnectionError:
+    """The library's error for a request that got no response (the request redacted)."""
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    request = None
+    with contextlib.suppress(RuntimeError):
+        request = exc.request
+        redact_request(request)  # the auth flow never resumed after a failed send
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"Request timed out ({detail}).", request=request)
+    return APIConnectionError(f"Connection error ({detail}).", request=request)
