@@ -45,7 +45,8 @@ from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
 from .errors import APIStatusError, InvalidInputError, error_from_response
-from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
+from .limiter_urls import shared_limiter
+from .ratelimit import LimiterBackend, RateLimiter, RateLimits
 from .result import (
     BulkImportErrorEntry,
     BulkImportJob,
