@@ -103,6 +103,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     # Whole files that start processes.
     "tests/cli/test_cli_import_kill.py": (SUBPROCESS, SLOW),
     "tests/cli/test_cli_limiter.py": (SUBPROCESS,),
+    "tests/cli/test_cli_limiter_edges.py": (SUBPROCESS,),
     "tests/integration/test_fleet.py": (SUBPROCESS, SLOW),
     # Every test of this file talks to a sandbox in its own process.
     "tests/integration/test_limits_and_retries.py": (SUBPROCESS, SLOW),
@@ -171,6 +172,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/test_readme.py::test_python_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
     "tests/test_readme.py::test_shell_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
     "tests/test_redis_limiter.py::test_redis_is_not_imported_with_the_package": (SUBPROCESS,),
+    "tests/test_ratelimit_edges.py::"
+    "test_importing_the_package_loads_no_redis_plugin_nor_pyrate_limiters_buckets": (SUBPROCESS,),
     "tests/wrapper/test_client_options.py::"
     "test_library_logger_has_a_null_handler_so_unconfigured_apps_stay_quiet": (SUBPROCESS,),
     "tests/wrapper/test_client_options.py::"
@@ -236,6 +239,12 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/sandbox/test_upsert.py::"
     "test_a_sparse_subscription_field_still_answers_the_required_members": (SLOW,),
     "tests/test_ratelimit.py::test_threads_sharing_one_limiter_grant_within_both_windows": (SLOW,),
+    "tests/test_redis_limiter_edges.py::"
+    "test_a_process_pacing_alone_takes_only_its_share_of_what_the_fleet_left": (SLOW,),
+    "tests/test_redis_limiter_edges.py::"
+    "test_a_log_lost_while_the_process_that_filled_it_is_idle_counts_as_full": (SLOW,),
+    "tests/test_redis_limiter_edges.py::"
+    "test_a_log_deleted_or_replaced_mid_window_is_restored_before_the_next_slot": (SLOW,),
     "tests/wrapper/test_client_options.py::"
     "test_with_options_returns_a_configured_copy_sharing_the_pool": (SLOW,),
     "tests/wrapper/test_client_options.py::"

@@ -46,7 +46,8 @@ from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
 from .errors import APIStatusError, ClientClosedError, InvalidInputError, error_from_response
-from .ratelimit import LimiterBackend, MemoryBackend, RateLimiter, RateLimits, shared_limiter
+from .limiter_urls import shared_limiter
+from .ratelimit import LimiterBackend, MemoryBackend, RateLimiter, RateLimits
 from .result import (
     BulkImportErrorEntry,
     BulkImportJob,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -15,7 +16,8 @@ from rich.segment import Segment
 
 from ..auth import API_KEY_ENV, resolve_api_key
 from ..errors import APIStatusError, InvalidInputError
-from ..ratelimit import LimiterBackend, backend_from_uri
+from ..limiter_urls import backend_from_uri
+from ..ratelimit import LimiterBackend
 from .fields import Target, resolve_target
 from .masking import remember_secret, scrub
 
@@ -272,8 +274,24 @@ def limiter_backend(uri: str | None) -> LimiterBackend | None:
         fail(f"--limiter: {exc}", 2)
 
 
+class _WarningLines(logging.Handler):
+    """The limiter's log warnings (Redis unreachable, back again, garbage repaired) as one
+    ``warning:`` line each on stderr, as it is when each is written (Click swaps it in tests)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = " ".join(record.getMessage().split())  # one line, whatever the message
+            click.echo(f"warning: {scrub(text)}", err=True)
+        except Exception:  # logging must never stop the command
+            self.handleError(record)
+
+
 def install_warning_format(stream: TextIO | None = None) -> None:
-    """Show library warnings (revision lifecycle) as one ``warning:`` line, not a source line."""
+    """Show library warnings (revision lifecycle) as one ``warning:`` line, not a source line;
+    and the limiter's logged warnings the same way (the library itself only logs them)."""
+    limiter_log = logging.getLogger("klaviyo_profiles.ratelimit")
+    if not any(isinstance(handler, _WarningLines) for handler in limiter_log.handlers):
+        limiter_log.addHandler(_WarningLines(logging.WARNING))
 
     def show(
         message: Warning | str,
