@@ -179,6 +179,15 @@ def test_default_headers_go_with_every_request_and_the_copy_adds_its_own(
     assert (second["x-team"], second["x-job"]) == ("growth", "nightly")
 
 
+def test_a_calls_extra_headers_win_over_default_headers_in_a_copy_too(sandbox: Sandbox) -> None:
+    with client_for(sandbox, default_headers={"X-Team": "growth"}) as client:
+        client.create_or_update_profile(email="a@example.com", extra_headers={"X-Team": "sales"})
+        copy = client.with_options(timeout=5)
+        copy.create_or_update_profile(email="a@example.com", extra_headers={"X-Team": "sales"})
+        copy.create_or_update_profile(email="a@example.com")
+    assert [e["headers"]["x-team"] for e in sandbox.requests()] == ["sales", "sales", "growth"]
+
+
 # -- with_options takes what the constructor may change --------------------------------------
 
 

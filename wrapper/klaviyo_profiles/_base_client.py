@@ -283,11 +283,11 @@ class BaseClient:
                 # The other headers were set once on the pool this client owns.
                 request["headers"] = {**headers, "Authorization": self._auth._header_value}
             else:
-                # Over a caller's client's headers (its own ones still go out); the revision,
-                # media type and key are this client's to set.
+                # Over the pool's headers (a caller's, or the original's for a copy): this
+                # client's, then the call's (which never name one this client sets).
                 request["headers"] = {
-                    **headers,
                     **self._headers,
+                    **headers,
                     "Authorization": self._auth._header_value,
                 }
         else:
