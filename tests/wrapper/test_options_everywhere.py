@@ -25,6 +25,7 @@ from klaviyo_profiles import (
     RetryPolicy,
     ServerError,
 )
+from klaviyo_profiles._requests import CLIENT_HEADERS
 from klaviyo_profiles.sandbox import FaultConfig, RateLimitConfig, Sandbox, SandboxConfig
 
 KEY = "pk_options_everywhere_key_00000000"
@@ -160,6 +161,14 @@ def test_default_headers_may_not_set_a_header_the_client_owns(sandbox: Sandbox, 
         client_for(sandbox, default_headers={name: "x"})
     with client_for(sandbox) as client, pytest.raises(InvalidInputError, match="default_headers"):
         client.with_options(default_headers={name: "x"})
+
+
+def test_the_headers_refused_are_exactly_those_the_client_sets() -> None:
+    # One list: what extra_headers= and default_headers= may not name is what the client sends
+    # on its own (and puts over an http_client='s headers).
+    with KlaviyoProfiles(api_key=KEY) as client:
+        sent = {name.lower() for name in client._headers} | {"authorization"}
+    assert sent == set(CLIENT_HEADERS)
 
 
 def test_the_revision_header_names_the_option_to_use_instead(sandbox: Sandbox) -> None:
