@@ -171,6 +171,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     # The README's blocks run with a redis-server of the test module's own.
     "tests/test_readme.py::test_python_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
     "tests/test_readme.py::test_shell_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
+    "tests/test_readme.py::test_the_web_app_block_serves_signups_against_the_sandbox": (SLOW,),
     "tests/test_redis_limiter.py::test_redis_is_not_imported_with_the_package": (SUBPROCESS,),
     "tests/test_ratelimit_edges.py::"
     "test_importing_the_package_loads_no_redis_plugin_nor_pyrate_limiters_buckets": (SUBPROCESS,),
