@@ -391,8 +391,8 @@ class KlaviyoProfiles(BaseClient):
         Jobs hold at most ``max_job_size`` profiles, up to ``max_jobs`` in flight; single
         calls run up to ``concurrency`` at once, while jobs are polled. Rows naming one stored
         profile by different identifiers (an email in one row, a phone number in another)
-        are not known to be one profile, and are not ordered against each other when more
-        than one call runs at once. With ``lists``, the profiles sent one by one join them
+        are not known to be one profile, and are not ordered against each other: give them
+        an identifier they all carry. With ``lists``, the profiles sent one by one join them
         through jobs naming each stored profile by its id alone (changing no field).
 
         ``nulls="omit"`` reads every null as "not given" (at every depth); at ``"clear"``
