@@ -16,7 +16,7 @@ import pickle
 import threading
 import traceback
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncGenerator, Generator, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -665,7 +665,31 @@ def test_stopping_a_stream_early_ends_the_call_and_its_worker(sb: Any) -> None:
     with KlaviyoProfiles(api_key=new_key(), base_url=sb.base_url, rate_limits=False) as client:
         stream = client.iter_create_or_update_profiles(rows(), poll_interval=POLL)
         first = next(stream)
+        assert isinstance(stream, Generator)  # so it can be closed early
         stream.close()
     assert first.index == 0 and first.ok
     assert read < 50_000
     assert not [t for t in threading.enumerate() if t.name == "klaviyo-profiles-stream"]
+
+
+def test_closing_an_async_stream_early_ends_its_task(sb: Any) -> None:
+    sb.set_jobs(queue_delay=0.5, profiles_per_second=50_000)
+
+    async def run() -> tuple[ProfileOutcome, int]:
+        async with AsyncKlaviyoProfiles(
+            api_key=new_key(), base_url=sb.base_url, rate_limits=False
+        ) as client:
+            stream = client.iter_create_or_update_profiles(
+                ({"email": f"e{i}@example.com", "title": None} for i in range(50_000)),
+                poll_interval=POLL,
+            )
+            first = await stream.__anext__()
+            assert isinstance(stream, AsyncGenerator)  # so it can be closed early
+            await stream.aclose()
+            current = asyncio.current_task()
+            return first, len([task for task in asyncio.all_tasks() if task is not current])
+
+    first, left = asyncio.run(run())
+    assert first.index == 0 and first.ok
+    assert left == 0
+    assert len(single_posts(sb)) < 50_000

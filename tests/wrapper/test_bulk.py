@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -564,10 +565,11 @@ def test_a_list_membership_profile_names_the_stored_profile_by_its_id_alone() ->
 def test_lists_that_leave_no_room_for_a_profile_are_refused_by_name() -> None:
     assert BULK.payload_limit_bytes is not None
     huge = ["x" * BULK.payload_limit_bytes]
-    for refuse in (
+    refusals: list[Callable[[], object]] = [
         lambda: BulkChunker(lists=huge),
         lambda: prepare_job([{"email": "a@example.com"}], lists=huge),
-    ):
+    ]
+    for refuse in refusals:
         with pytest.raises(InvalidInputError) as caught:
             refuse()
         assert caught.value.field == "lists"
