@@ -188,6 +188,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/integration/test_bulk_import.py::"
     "test_a_job_start_refused_with_429_is_retried_into_one_job_each": (SLOW,),
     "tests/integration/test_bulk_import.py::test_chunks_stop_at_the_item_limit": (SLOW,),
+    "tests/integration/test_bulk_import.py::"
+    "test_a_list_job_never_sets_back_a_value_a_job_row_changed": (SLOW,),
     "tests/sandbox/test_bulk_jobs.py::test_job_passes_through_queued_processing_complete": (SLOW,),
     "tests/sandbox/test_concurrency.py::"
     "test_200_concurrent_requests_from_20_async_clients_lose_nothing": (SLOW,),
