@@ -339,3 +339,132 @@ def test_a_bad_mapping_file_stops_the_import_before_anything_is_sent(
     assert missing.exit_code == 2
     assert "the mapping names column 'Mail', which the file does not have" in missing.stderr
     assert sandbox.requests() == []
+
+
+# ---- whole objects beside their fields, types whatever the spelling, exact values
+
+
+def test_a_csv_object_cell_merges_with_the_columns_of_its_fields_key_by_key(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "objects.csv"
+    source.write_text(
+        "email,properties.plan,properties,location.city,location,Segment,Tier\n"
+        'a@example.com,pro,"{""q"": 1}",London,"{""country"": ""UK""}",gold,2\n'
+        'b@example.com,pro,"{""plan"": ""free""}",,,silver,1\n'
+        'c@example.com,,"{""q"": 1, ""q"": 2}",,,bronze,3\n'
+    )
+    result = _import(sandbox, source, "--unmapped", "properties", "--output", "json")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["columns"]["Segment"] == "properties.Segment"
+    # Before: the properties cell replaced plan, Segment and Tier, and location London.
+    assert _stored(sandbox)["a@example.com"]["properties"] == {
+        "plan": "pro",
+        "q": 1,
+        "Segment": "gold",
+        "Tier": "2",
+    }
+    assert _stored(sandbox)["a@example.com"]["location"]["city"] == "London"
+    assert _stored(sandbox)["a@example.com"]["location"]["country"] == "UK"
+    rejects = _rejects(tmp_path / "objects.csv.rejects.csv")
+    assert sorted(rejects) == [2, 3]
+    assert "properties.plan: expected one value" in rejects[2]
+    assert "'properties' and 'properties.plan'" in rejects[2]
+    assert "the member name 'q' appears more than once" in rejects[3]  # before: 2 was kept
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        ({"properties": "NULL", "properties.q": "2"}, "'properties' and 'properties.q'"),
+        ({"location": None, "location.city": "Oslo"}, "'location' and 'location.city'"),
+        ({"properties": '{"q": 1}', "properties.q": "2"}, "'properties' and 'properties.q'"),
+    ],
+)
+def test_a_field_beside_a_whole_object_that_is_not_one_or_holds_it_is_refused(
+    record: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        RowMapper(ColumnMap(), "NULL").body({"email": "a@example.com", **record})
+    assert words in str(caught.value)
+
+
+def test_a_declared_type_holds_whatever_spelling_gives_the_property() -> None:
+    columns = ColumnMap(
+        {"properties.spent": "properties.spent", "Orders": "properties.orders"},
+        {"properties.spent": "number", "Orders": "integer"},
+    )
+    mapper = RowMapper(columns, None)
+    nested = {"email": "a@example.com", "properties": {"spent": "17.50", "orders": "3"}}
+    document = {"data": {"type": "profile", "attributes": nested}}
+    as_text = {"email": "a@example.com", "properties": '{"spent": "17.50", "orders": 3}'}
+    for record in (nested, document, as_text):
+        attributes = mapper.body(record)["data"]["attributes"]
+        assert attributes["properties"] == {"spent": 17.5, "orders": 3}  # before: "17.50"
+    with pytest.raises(InvalidInputError, match=r"properties\.spent\): expected a number"):
+        mapper.body({"email": "a@example.com", "properties": {"spent": "abc"}})
+
+
+def test_a_cell_of_thousands_of_digits_rejects_its_row_instead_of_stopping_the_run(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "digits.csv"
+    source.write_text(
+        f"email,Orders,Spent\nbig@example.com,{'9' * 5000},1\nzeros@example.com,"
+        f"{'0' * 5000}7,{'0' * 5000}2\nok@example.com,3,4\n"
+    )
+    result = _import(
+        sandbox, source, "--output", "json",
+        "--map", "Orders=properties.orders:integer", "--map", "Spent=properties.spent:number",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output  # before: a traceback and nothing imported
+    document = json.loads(result.stdout)
+    assert (document["created"], document["rejected"]) == (2, 1)
+    rejects = _rejects(tmp_path / "digits.csv.rejects.csv")
+    assert list(rejects) == [1] and "(5,000 characters)" in rejects[1]
+    assert _stored(sandbox)["zeros@example.com"]["properties"] == {"orders": 7, "spent": 2}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "words"),
+    [
+        ("number", "1e-400", "would be sent as 0.0"),
+        ("number", "2.5e-324", "would be sent as 5e-324"),
+        ("number", "9007199254740993.0", "would be sent as 9007199254740992.0"),
+        ("number", "123456789012345678901234567890.1", "would be sent as 1.2345678901234568e+29"),
+        ("date", "2024-05", "without its day"),
+        ("date", "2024", "without its day"),
+        ("date", "2024-W20", "without its day"),
+        ("date", "2024-05-17+02:00", "no time zone offset"),
+        ("date", "2024-05-17Z", "no time zone offset"),
+        ("date", "2024-05-17x09:30", "got '2024-05-17x09:30'"),
+        ("datetime", "2024-05-17T09:30:00.123456789Z", "finer digits are refused"),
+        ("datetime", "2024-05-17T09", "at least hours and minutes"),
+    ],
+)
+def test_a_cell_its_type_cannot_hold_exactly_is_refused_not_changed(
+    kind: Any, text: str, words: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        typed_value(kind, text, "properties.x")
+    assert str(caught.value).startswith("properties.x: expected ")
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value"),
+    [
+        ("number", "0.1", 0.1),
+        ("number", "5e-324", 5e-324),
+        ("number", "9007199254740992.0", 9007199254740992.0),
+        ("integer", "-" + "0" * 5000 + "1", -1),
+        ("date", "20240517", "2024-05-17"),
+        ("date", "2024-W20-5", "2024-05-17"),
+        ("date", "2024-138", "2024-05-17"),
+        ("datetime", "2024-05-17T09:30:00.123456000Z", "2024-05-17T09:30:00.123456+00:00"),
+        ("datetime", "2024-05-17T0930Z", "2024-05-17T09:30:00+00:00"),
+    ],
+)
+def test_other_spellings_of_the_same_value_are_accepted(kind: Any, text: str, value: Any) -> None:
+    result = typed_value(kind, text, "properties.x")
+    assert result == value and type(result) is type(value)

@@ -130,6 +130,25 @@ def test_nulls_omit_leaves_out_a_null_token_cell_like_an_empty_one(
     assert sent["body"]["data"]["attributes"] == {"email": "a@example.com", "last_name": "Lovelace"}
 
 
+def test_nulls_omit_leaves_out_nulls_inside_a_cell_of_json_too(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("email,properties.b,location.city\na@example.com,kept,London\n")
+    assert _import(sandbox, first).exit_code == 0
+    source = tmp_path / "objects.csv"
+    source.write_text(
+        'email,properties,location\na@example.com,"{""b"": null, ""c"": 1}","{""city"": null}"\n'
+    )
+    result = _import(sandbox, source, "--nulls", "omit")
+    assert result.exit_code == 0, result.output
+    sent = _posts(sandbox, SINGLE_PATH)[-1]["body"]["data"]["attributes"]
+    assert sent == {"email": "a@example.com", "properties": {"c": 1}}  # the emptied one goes
+    stored = _stored(sandbox)["a@example.com"]
+    assert stored["properties"] == {"b": "kept", "c": 1}  # before: b and the city cleared
+    assert stored["location"]["city"] == "London"
+
+
 # ---- how a run ends
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from klaviyo_profile_import import facts
 from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
 
-from ..body import build_body
+from ..body import build_body, decode_json
 from ..errors import InvalidInputError, UnknownFieldError
 from ..identity import IDENTIFIER_NAMES
 
@@ -231,9 +231,13 @@ def coerce_text(target: Target, text: str) -> Any:
         return text
     label = ".".join(target[1:]) if target[0] == "attribute" else ".".join(target)
     try:
-        value = json.loads(text)
-    except ValueError:
+        # As a JSON Lines record is read: a member name given twice is refused, not the
+        # last one kept.
+        value = decode_json(text)
+    except json.JSONDecodeError:
         raise InvalidInputError(label, " or ".join(sorted(kinds)), f"got {text!r}") from None
+    except ValueError as exc:  # a repeated member name, nesting too deep
+        raise InvalidInputError(label, "JSON as Klaviyo reads it", str(exc)) from None
     return value
 
 

@@ -205,6 +205,12 @@ def _unknown_columns(unknown: Sequence[tuple[str, str | None]]) -> str:
     return "\n".join(lines)
 
 
+#: The attributes whose value is an object, merged key by key with fields given one by one.
+_OBJECTS = ("location", "properties")
+#: What a cell sends when it sends nothing (a null under ``--nulls omit``).
+_LEFT_OUT: Any = object()
+
+
 def _given_twice(target: Target, first: str, second: str) -> InvalidInputError:
     return InvalidInputError(
         target_name(target), "one value", f"given by both {first!r} and {second!r}"
@@ -226,6 +232,7 @@ class RowMapper:
         self.null_token = null_token
         self.omit_nulls = nulls == "omit"
         self._targets: dict[str, Target | None] = {}
+        self._types_by_target: dict[Target, ValueType | None] | None = None
 
     def target(self, column: str) -> Target | None:
         """Where ``column`` goes (``None``: skipped); raises ``UnknownFieldError`` (or
@@ -289,14 +296,20 @@ class RowMapper:
         return shown
 
     def body(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The JSON:API body for one record; raises ``InvalidInputError`` for bad values."""
+        """The JSON:API body for one record; raises ``InvalidInputError`` for bad values.
+
+        A whole ``location`` or ``properties`` object (a JSON Lines member, or a CSV cell of
+        JSON text) and fields of it given one by one (``properties.plan``) are merged key by
+        key; one key given by both, or fields given beside an object that is not one (a
+        null), is refused naming both columns, as two columns for one field are.
+        """
         if self.omit_nulls:
             record = omit_nulls(record)
         if set(record) == {"data"} and isinstance(record["data"], Mapping):
-            return dict(record)  # already a JSON:API document; the client checks it
+            return self._typed_document(record)  # a JSON:API document; the client checks it
         values: list[tuple[Target, Any]] = []
-        objects: dict[str, Any] = {}
-        types = self.columns.types
+        #: Whole ``location``/``properties`` values, with the column that gave each.
+        objects: dict[str, tuple[str, Any]] = {}
         # Which column gave each field: a JSON Lines record may name one field twice (``kx``
         # and ``_kx``, ``First Name`` and ``first_name``); a CSV header that does is refused
         # before anything is sent.
@@ -308,23 +321,86 @@ class RowMapper:
             if target in given:
                 raise _given_twice(target, given[target], column)
             given[target] = column
-            if cell is None or (self.null_token is not None and cell == self.null_token):
-                if not self.omit_nulls:
-                    values.append((target, None))
-            elif column in types:
-                where = f"column {column!r} ({target_name(target)})"
-                values.append((target, typed_value(types[column], cell, where)))
-            elif target[0] == "attribute" and isinstance(cell, Mapping):
-                objects[target[1]] = cell
-            elif isinstance(cell, str):
-                values.append((target, coerce_text(target, cell)))
+            value = self._value(column, target, cell)
+            if value is _LEFT_OUT:
+                continue
+            if target[0] == "attribute" and target[1] in _OBJECTS:
+                objects[target[1]] = (column, value)
             else:
-                values.append((target, cell))
+                values.append((target, value))
         for target, column in given.items():
-            whole = objects.get(target[0]) if target[0] in ("location", "properties") else None
-            if isinstance(whole, Mapping) and target[1] in whole:
-                raise _given_twice(target, given[("attribute", target[0])], column)
-        return assemble_body(values, objects=objects)
+            whole = objects.get(target[0]) if target[0] in _OBJECTS else None
+            if whole is not None and (not isinstance(whole[1], Mapping) or target[1] in whole[1]):
+                raise _given_twice(target, whole[0], column)
+        return assemble_body(values, objects={name: value for name, (_, value) in objects.items()})
+
+    def _value(self, column: str, target: Target, cell: Any) -> Any:
+        """What ``cell`` sends to ``target`` (:data:`_LEFT_OUT`: nothing, under ``omit``)."""
+        if cell is None or (self.null_token is not None and cell == self.null_token):
+            return _LEFT_OUT if self.omit_nulls else None
+        kind = self.columns.types.get(column)
+        if kind is None and target[0] == "properties":
+            kind = self._declared_type(target, column)
+        if kind is not None:
+            return typed_value(kind, cell, f"column {column!r} ({target_name(target)})")
+        value = coerce_text(target, cell) if isinstance(cell, str) else cell
+        if target == ("attribute", "properties") and isinstance(value, Mapping):
+            value = self._typed_members(value, column)
+        if self.omit_nulls and isinstance(cell, str):
+            # JSON text in a cell (a location or properties object) holds nulls of its own;
+            # a record's were left out above. An object emptied that way goes too.
+            value = omit_nulls({"": value}).get("", _LEFT_OUT)
+        return value
+
+    def _target_types(self) -> dict[Target, ValueType | None]:
+        """The declared type of each custom property a typed column goes to (``None``: two
+        columns declare different types for it), so that the type holds whatever spelling
+        gives the property (``properties.x``, or ``x`` in a ``properties`` object)."""
+        if self._types_by_target is None:
+            found: dict[Target, ValueType | None] = {}
+            for column, kind in self.columns.types.items():
+                try:
+                    target = self.columns.target(column)
+                except InvalidInputError:  # refused with the header, or never in a record
+                    continue
+                if target is not None and target[0] == "properties":
+                    found[target] = kind if found.get(target, kind) == kind else None
+            self._types_by_target = found
+        return self._types_by_target
+
+    def _declared_type(self, target: Target, column: str) -> ValueType | None:
+        types = self._target_types()
+        if target in types and types[target] is None:
+            raise InvalidInputError(
+                f"column {column!r} ({target_name(target)})",
+                "one declared type",
+                "the mapping declares two types for this property",
+            )
+        return types.get(target)
+
+    def _typed_members(self, properties: Mapping[str, Any], column: str) -> Mapping[str, Any]:
+        """``properties`` with each member of a declared type read as that type."""
+        if not self._target_types():
+            return properties
+        typed = dict(properties)
+        for key, member in properties.items():
+            if not isinstance(key, str) or member is None:
+                continue  # a null clears (or was left out); a bad key is the client's to refuse
+            kind = self._declared_type(("properties", key), column)
+            if kind is not None:
+                typed[key] = typed_value(kind, member, f"column {column!r} (properties.{key})")
+        return typed
+
+    def _typed_document(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A JSON:API document with its custom properties read as their declared types."""
+        data = record["data"]
+        attributes = data.get("attributes")
+        if not isinstance(attributes, Mapping) or not isinstance(
+            attributes.get("properties"), Mapping
+        ):
+            return dict(record)
+        properties = self._typed_members(attributes["properties"], "data")
+        return {**record, "data": {**data, "attributes": {**attributes, "properties": properties}}}
 
     def identifier_columns(self, header: Sequence[str]) -> list[int]:
         """Positions of the columns that identify a profile."""
