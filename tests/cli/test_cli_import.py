@@ -18,7 +18,7 @@ from klaviyo_profiles.cli.importer import (
     RowMapper,
     detect_format,
 )
-from klaviyo_profiles.cli.journal import Journal, row_hash
+from klaviyo_profiles.cli.journal import JOURNAL_APPLICATION_ID, Journal, row_hash
 from klaviyo_profiles.errors import InvalidInputError
 from klaviyo_profiles.sandbox import Sandbox, SandboxConfig
 from rich.console import Console
@@ -269,12 +269,11 @@ def test_journal_of_schema_1_is_upgraded_and_keeps_its_outcomes(tmp_path: Path) 
     with Journal(path) as journal:
         assert journal.status(1, "h1") == "rejected"
         assert [entry.row for entry in journal.entries({"rejected"}, current=True)] == [1]
-    version = (
-        sqlite3.connect(path)
-        .execute("SELECT value FROM meta WHERE key = 'schema_version'")
-        .fetchone()[0]
-    )
-    assert version == "4"
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    # Marked as a journal now, as every journal this version creates or upgrades.
+    assert db.execute("PRAGMA application_id").fetchone() == (JOURNAL_APPLICATION_ID,)
+    db.close()
 
 
 def test_journal_counts_only_rows_checked_against_a_replaced_input(tmp_path: Path) -> None:

@@ -192,23 +192,77 @@ def test_same_cells_under_a_renamed_column_are_sent_again(
     assert profile["attributes"]["last_name"] == "Lovelace"
 
 
+def _database(path: Path, *statements: str) -> Path:
+    with sqlite3.connect(path) as db:
+        for statement in statements:
+            db.execute(statement)
+    db.close()
+    return path
+
+
+_META = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)"
+_ROWS = (
+    "CREATE TABLE rows (row INTEGER PRIMARY KEY, hash TEXT NOT NULL, status TEXT NOT NULL, "
+    "http_status INTEGER, profile_id TEXT, error TEXT, original TEXT, attempts INTEGER, "
+    "finished REAL NOT NULL)"
+)
+
+
 def test_journal_that_cannot_be_used_is_refused(
     sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     source = _people(tmp_path / "people.csv")
     newer = tmp_path / "newer.sqlite"
-    with sqlite3.connect(newer) as db:
-        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-        db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    Journal(newer).close()
+    _database(newer, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    unreadable = tmp_path / "unreadable.sqlite"
+    Journal(unreadable).close()
+    _database(unreadable, "UPDATE meta SET value = '99.0' WHERE key = 'schema_version'")
     text = tmp_path / "notes.txt"
     text.write_text("not a database at all, but long enough to be read as one\n" * 20)
-    other = tmp_path / "app.sqlite"
-    with sqlite3.connect(other) as db:
-        db.execute("CREATE TABLE customers (id INTEGER)")
+    other = _database(tmp_path / "app.sqlite", "CREATE TABLE customers (id INTEGER)")
+    # Before, each of these was taken for a journal: a meta table was enough, and a schema
+    # version that was missing or did not read as a number counted as the current one.
+    other_meta = _database(
+        tmp_path / "other-meta.sqlite",
+        "CREATE TABLE meta (key, value)",
+        "INSERT INTO meta VALUES ('schema', 99)",
+    )
+    only_meta = _database(
+        tmp_path / "only-meta.sqlite", _META, "INSERT INTO meta VALUES ('schema_version', '99')"
+    )
+    no_version = _database(tmp_path / "no-version.sqlite", _META, _ROWS)
+    odd_version = _database(
+        tmp_path / "odd-version.sqlite",
+        _META,
+        _ROWS,
+        "INSERT INTO meta VALUES ('schema_version', ' 2')",
+    )
+    more_tables = _database(
+        tmp_path / "more.sqlite",
+        _META,
+        _ROWS,
+        "CREATE TABLE orders (id INTEGER)",
+        "INSERT INTO meta VALUES ('schema_version', '2')",
+    )
+    another_application = _database(
+        tmp_path / "marked.sqlite",
+        _META,
+        _ROWS,
+        "INSERT INTO meta VALUES ('schema_version', '2')",
+        "PRAGMA application_id = 1234",
+    )
     expected = {
-        newer: "newer klaviyo-profiles",
+        newer: "newer klaviyo-profiles (journal schema 99, this one reads",
+        unreadable: "an import journal whose schema cannot be read ('99.0')",
         text: "not an import journal",
         other: "not an import journal",
+        other_meta: "not an import journal",
+        only_meta: "not an import journal",
+        no_version: "not an import journal",
+        odd_version: "not an import journal",
+        more_tables: "not an import journal",
+        another_application: "not an import journal",
     }
     for journal, words in expected.items():
         before = journal.read_bytes()
