@@ -200,7 +200,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_input_fuzz.py": (SLOW,),
     "tests/wrapper/test_wire_format.py::test_random_mixes_reach_the_wire_exactly": (SLOW,),
     # In-process, about half a second: left out so that the fast loop stays under a minute.
-    "tests/cli/test_cli_import_output.py::test_the_lock_file_is_removed_when_a_run_ends": (SLOW,),
+    "tests/cli/test_cli_import_output.py::"
+    "test_a_run_leaves_the_journal_alone_beside_its_input_and_removes_no_other_file": (SLOW,),
     "tests/cli/test_cli_import_order.py::test_forty_rows_for_one_email_end_with_the_last_row": (
         SLOW,
     ),

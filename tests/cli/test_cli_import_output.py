@@ -9,10 +9,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import filelock
 import pytest
 from cli_helpers import invoke, no_secret
-from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, progress
+from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, file_lock, progress
 from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
 from klaviyo_profiles.sandbox import Sandbox
 
@@ -186,43 +185,63 @@ def test_the_last_progress_line_is_printed_once_when_piped(
     assert len(finals) == 1, result.stdout
 
 
-def test_the_lock_file_is_removed_when_a_run_ends(
+def test_a_run_leaves_the_journal_alone_beside_its_input_and_removes_no_other_file(
     sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     source = tmp_path / "p.csv"
     source.write_text("email\na@example.com\nnot-an-email\n")
+    # Not this run's: before, a run locked a file of that name and removed it when it ended,
+    # another run's lock file included.
+    foreign = tmp_path / "p.csv.journal.sqlite.lock"
+    foreign.write_text("another program's file")
     for expected in (1, 1):  # a run with a reject, then a resumed run
         assert _import(sandbox, source).exit_code == expected
-        assert not (tmp_path / "p.csv.journal.sqlite.lock").exists()
     source.write_text("email\na@example.com\n")
     assert _import(sandbox, source).exit_code == 0
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["p.csv", "p.csv.journal.sqlite"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "p.csv",
+        "p.csv.journal.sqlite",
+        "p.csv.journal.sqlite.lock",
+    ]
+    assert foreign.read_text() == "another program's file"
 
 
-def test_a_lock_file_removed_while_it_is_being_locked_is_locked_again(
+def test_a_journal_replaced_while_it_is_being_locked_is_locked_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = ImportSettings(path=tmp_path / "p.csv", fmt="csv", api_key="unused")
-    acquire = filelock.FileLock.acquire
+    journal = settings.journal_file
+    journal.write_bytes(b"")
+    try_lock = file_lock._try_lock
     calls = 0
 
-    def acquire_as_the_last_holder_removes_the_file(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def lock_as_the_journal_is_replaced(descriptor: int) -> None:
         nonlocal calls
-        proxy = acquire(self, *args, **kwargs)
+        try_lock(descriptor)
         calls += 1
-        if calls == 1:  # an import ending now removed the file this lock was taken on
-            os.unlink(self.lock_file)
-        return proxy
+        if calls == 1:  # another file took the journal's name after this one was opened
+            replacement = tmp_path / "replacement"
+            replacement.write_bytes(b"")
+            os.replace(replacement, journal)
 
-    monkeypatch.setattr(filelock.FileLock, "acquire", acquire_as_the_last_holder_removes_the_file)
+    monkeypatch.setattr(file_lock, "_try_lock", lock_as_the_journal_is_replaced)
     held = lock_journal(settings)
     monkeypatch.undo()
     try:
         assert calls == 2
+        assert os.path.samestat(os.fstat(held.descriptor), journal.stat())
         # The lock held is on the file the path names, so it keeps a second import out.
         with pytest.raises(PreflightError, match="is in use by"):
             lock_journal(settings)
     finally:
         unlock_journal(held)
-    assert not Path(str(settings.journal_file) + ".lock").exists()
+    assert journal.exists()  # not created by the lock: never removed by it
     unlock_journal(lock_journal(settings))  # free again
+
+
+def test_an_empty_journal_the_lock_created_is_removed_with_the_lock(tmp_path: Path) -> None:
+    settings = ImportSettings(path=tmp_path / "p.csv", fmt="csv", api_key="unused")
+    held = lock_journal(settings)
+    assert settings.journal_file.stat().st_size == 0
+    unlock_journal(held)  # the run stopped before the journal was written
+    assert list(tmp_path.iterdir()) == []

@@ -7,16 +7,17 @@ import errno
 import os
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import filelock
 import pytest
 from cli_helpers import invoke, run_cli
 from klaviyo_profiles.cli.importer import ImportSettings, RejectFileError, export_rejects
+from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
 from klaviyo_profiles.cli.journal import Journal
 from klaviyo_profiles.sandbox import FaultConfig, RateLimitConfig, Sandbox, SandboxConfig
 
@@ -59,6 +60,44 @@ def test_unwritable_reject_path_is_refused_before_sending(
     _refused(result, "the reject file")
     assert "--rejects" in result.stderr
     assert sandbox.requests() == []  # before: every row was sent, then a traceback
+
+
+def test_a_reject_path_that_is_not_a_regular_file_is_refused_before_sending(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\nnot-an-email\n")
+    fifo = tmp_path / "rejects.fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "rejects.link"
+    link.symlink_to(fifo)
+    for target, kind in ((fifo, "a pipe"), (link, "a pipe")):  # (a directory: Click refuses)
+        result = invoke(
+            ["import", str(source), "--base-url", sandbox.base_url, "--rejects", str(target)]
+        )
+        _refused(result, f"is {kind}, not a regular file, and is never replaced")
+    assert sandbox.requests() == []  # before: every row sent, then the pipe replaced by a file
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
+
+
+def test_a_reject_path_that_is_a_symbolic_link_is_written_through(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\nnot-an-email\n")
+    (tmp_path / "reports").mkdir()
+    real = tmp_path / "reports" / "rejects.csv"
+    link = tmp_path / "rejects.csv"
+    link.symlink_to(real)  # dangling until the first rejects are written
+    args = ["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"]
+    first = invoke([*args, "--rejects", str(link)])
+    assert first.exit_code == 1, first.output
+    assert link.is_symlink()  # before: replaced by a regular file
+    assert "not-an-email" in real.read_text()
+    source.write_text("email\na@example.com\nb@example.com\n")
+    fixed = invoke([*args, "--rejects", str(link)])
+    assert fixed.exit_code == 0, fixed.output
+    assert link.is_symlink() and not real.exists()  # no rejects now: the file it names goes
 
 
 def test_journal_or_rejects_naming_the_input_file_is_refused(
@@ -113,11 +152,13 @@ def test_second_import_of_a_held_journal_is_refused_naming_the_holder(
 ) -> None:
     source = _people(tmp_path / "people.csv")
     journal_path = tmp_path / "people.csv.journal.sqlite"
-    lock = filelock.FileLock(str(journal_path) + ".lock", timeout=0)
-    with lock:
+    lock = lock_journal(ImportSettings(path=source, fmt="csv", api_key="unused"))
+    try:
         with Journal(journal_path) as journal:
             journal.claim(f"pid {os.getpid()} on {socket.gethostname()}")
         result = run_cli(["import", str(source), "--base-url", sandbox.base_url], cli_env)
+    finally:
+        unlock_journal(lock)
     assert result.returncode == 2
     assert result.stderr.startswith("error: the journal")
     assert f"in use by pid {os.getpid()} on {socket.gethostname()}" in result.stderr
@@ -150,7 +191,11 @@ def test_two_imports_of_one_file_at_once_second_is_refused(
                 assert time.monotonic() < deadline, "the first import never sent a request"
                 time.sleep(0.05)
             assert first.poll() is None, "the first import ended early"
-            second = run_cli(args, cli_env)
+            # A cleanup that removes lock files (before, the journal's lock was one, and
+            # removing it let a second import send every row again) lets no one in.
+            for beside in tmp_path.glob("*.lock"):
+                beside.unlink()
+            second = run_cli([*args, "--concurrency", "64"], cli_env)
         finally:
             first.kill()
             first.wait(timeout=30)
