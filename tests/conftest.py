@@ -122,6 +122,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "test_second_import_of_a_held_journal_is_refused_naming_the_holder": (SUBPROCESS,),
     "tests/cli/test_cli_import_preflight.py::"
     "test_two_imports_of_one_file_at_once_second_is_refused": (SUBPROCESS, SLOW),
+    "tests/cli/test_cli_import_output.py::"
+    "test_a_run_stopped_by_sigterm_or_sighup_ends_as_after_ctrl_c": (SUBPROCESS, SLOW),
     "tests/cli/test_cli_revision_demo.py::test_revision_as_subprocess_json": (SUBPROCESS,),
     "tests/cli/test_cli_revision_demo.py::test_demo_as_subprocess_without_a_key": (SUBPROCESS,),
     "tests/cli/test_cli_revision_demo.py::test_demo_against_a_given_server": (SUBPROCESS,),

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_helpers import invoke, no_secret
+from journal_reader import rows as journal_rows
 from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, file_lock, progress
 from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
 from klaviyo_profiles.sandbox import Sandbox
@@ -149,6 +154,58 @@ def test_nulls_omit_leaves_out_nulls_inside_a_cell_of_json_too(
 
 
 # ---- how a run ends
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_run_stopped_by_sigterm_or_sighup_ends_as_after_ctrl_c(
+    stop: signal.Signals, sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text("email\n" + "".join(f"s{n}@example.com\n" for n in range(1000)))
+    journal = tmp_path / "p.csv.journal.sqlite"
+    args = ["import", str(source), "--base-url", sandbox.base_url, *FAST, "--output", "json",
+            "--via", "single", "--concurrency", "1"]  # fmt: skip
+    # Whatever this test run ignores (nohup ignores SIGHUP), the command starts with the
+    # default handling of both signals, as from a shell.
+    code = (
+        "import runpy, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_DFL); "
+        "signal.signal(signal.SIGTERM, signal.SIG_DFL); sys.argv = ['klaviyo-profiles', "
+        f"*{args!r}]; runpy.run_module('klaviyo_profiles.cli', run_name='__main__')"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(journal_rows(journal)) < 20:
+            assert process.poll() is None, "the import ended before it could be stopped"
+            assert time.monotonic() < deadline, "the import made no progress"
+            time.sleep(0.02)
+        process.send_signal(stop)
+        stdout, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    # Before: killed by the signal (-15, -1), nothing on stdout, the WAL files left.
+    assert process.returncode == 128 + stop
+    (line,) = stdout.splitlines()
+    document = json.loads(line)
+    assert document["exit_code"] == 128 + stop
+    assert document["error"] == {
+        "message": f"stopped by {stop.name}; run the same command again to resume",
+        "exit_code": 128 + stop,
+    }
+    # The journal closed (its WAL files gone), before this test reads it again.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["p.csv", journal.name]
+    done = document["created"]
+    assert 20 <= done < 1000 and len(journal_rows(journal)) == done
+    resumed = json.loads(_import(sandbox, source, "--output", "json", "--via", "single").stdout)
+    assert (resumed["skipped"], resumed["exit_code"]) == (done, 0)
 
 
 def test_rows_of_a_job_a_resumed_run_polled_to_its_end_count_as_imported(
