@@ -258,6 +258,9 @@ def import_(
         text_encoding,
     )
 
+    # The key first: every later check may quote text of the user's (a mapping, a header),
+    # which must be masked if it holds the key, so the key must be known before.
+    key = load_api_key(api_key_file)
     try:
         columns = ColumnMap.from_options(mappings)
         if map_file is not None:
@@ -267,7 +270,6 @@ def import_(
     if unmapped is not None:
         columns = columns.updated(ColumnMap(), cast(Unmapped, unmapped))
     backend = limiter_backend(limiter)
-    key = load_api_key(api_key_file)
     # With --output json, stdout carries the one JSON document; the rest goes to stderr.
     console = stdout_console() if output == "text" else stderr_console()
     with _stop_signals() as stops, _import_failures(file, stops):
