@@ -7,9 +7,12 @@ booleans read back from the sandbox as numbers and booleans.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -310,6 +313,10 @@ def test_a_map_option_replaces_the_file_entry_and_unmapped_the_file_policy(
         ('[columns]\n"Name" = "first_name:number"\n', "custom properties"),
         ('[columns]\n"Name" = "frist_name"\n', "did you mean 'first_name'"),
         ('[columns]\n"A" = "email"\nskip = ["B"]\n', "write it above the first [table]"),
+        ('[columns]\n"A" = "email"\nunmapped = "skip"\n',
+         'unmapped = "skip" is inside [columns]; write it above the first [table]'),
+        ('[types]\n"A" = "number"\nunmapped = "properties"\n',
+         'unmapped = "properties" is inside [types]; write it above the first [table]'),
         ('skip = ["A"]\n[columns]\n"A" = "email"\n', "both in skip and mapped"),
         ('unmapped = "ignore"\n', "unmapped must be one of error, properties, skip"),
         ("[columns\n", "is not valid TOML"),
@@ -468,3 +475,76 @@ def test_a_cell_its_type_cannot_hold_exactly_is_refused_not_changed(
 def test_other_spellings_of_the_same_value_are_accepted(kind: Any, text: str, value: Any) -> None:
     result = typed_value(kind, text, "properties.x")
     assert result == value and type(result) is type(value)
+
+
+# ---- header cells with no name, columns named like id, the null token, the mapping file
+
+
+def test_a_header_cell_with_no_name_is_mapped_or_skipped_as_the_message_says(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "blank.csv"
+    source.write_text("email,,first_name\na@example.com,vip,Ada\n")
+    refused = _import(sandbox, source)
+    assert refused.exit_code == 2
+    assert "--map '=FIELD'" in refused.stderr and "--map '='" in refused.stderr
+    assert "--unmapped properties" not in refused.stderr  # no property takes an empty name
+    mapped = _import(sandbox, source, "--map", "=properties.tier")  # before: refused
+    assert mapped.exit_code == 0, mapped.output
+    assert _stored(sandbox)["a@example.com"]["properties"] == {"tier": "vip"}
+    skipped = _import(sandbox, source, "--map", "=", "--journal", str(tmp_path / "j2"))
+    assert skipped.exit_code == 0, skipped.output
+    assert sandbox.requests()[-1]["body"]["data"]["attributes"] == {
+        "email": "a@example.com",
+        "first_name": "Ada",
+    }
+    mapping = tmp_path / "blank.toml"
+    mapping.write_text('[columns]\n"" = "last_name"\n')
+    from_file = _import(
+        sandbox, source, "--map-file", str(mapping), "--journal", str(tmp_path / "j3")
+    )
+    assert from_file.exit_code == 0, from_file.output
+    assert _stored(sandbox)["a@example.com"]["last_name"] == "vip"
+
+
+@pytest.mark.parametrize("column", ["ID", "Id", "I-D", " i_d "])
+def test_a_column_named_like_id_is_not_taken_for_the_profile_id(column: str) -> None:
+    mapper = RowMapper(ColumnMap(), None)
+    # Before: taken for Klaviyo's profile id, so a CRM export's own ids failed every row.
+    with pytest.raises(HeaderError) as caught:
+        mapper.check_header(["email", column])
+    assert "not taken for the Klaviyo profile id" in str(caught.value)
+    assert f"--map '{column}=id'" in str(caught.value)
+    mapper.check_header(["email", "id"])  # the field's own name still names it
+    mapped = RowMapper(ColumnMap.from_options([f"{column}=id"]), None)
+    body = mapped.body({"email": "a@example.com", column: "01HPROFILE"})
+    assert body["data"]["id"] == "01HPROFILE"
+
+
+def test_an_empty_null_token_is_refused_before_anything_is_sent(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text("email,first_name\na@example.com,\n")
+    result = _import(sandbox, source, "--null-token", "")
+    # Before: accepted, and empty cells still left their fields unchanged.
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --null-token cannot be empty")
+    assert sandbox.requests() == []
+
+
+def test_a_mapping_file_that_is_a_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "map.toml"
+    os.mkfifo(fifo)
+
+    def unblock() -> None:  # before, the open waited for a writer: give it one, bounded
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    timer = threading.Timer(5, unblock)
+    timer.start()
+    try:
+        with pytest.raises(MappingFileError, match="is not a regular file"):
+            load_column_map(fifo)
+    finally:
+        timer.cancel()

@@ -65,7 +65,8 @@ def _delimiter(text: str) -> str:
     multiple=True,
     metavar="COLUMN=FIELD[:TYPE]",
     help="send COLUMN as FIELD (e.g. 'Mail=email', 'Spent=properties.spent:number'); "
-    "'COLUMN=' skips it; repeatable; replaces the --map-file's entry for COLUMN",
+    "'COLUMN=' skips it, '=FIELD' maps a header cell left empty; repeatable; replaces the "
+    "--map-file's entry for COLUMN",
 )
 @click.option(
     "--map-file",
@@ -106,7 +107,8 @@ def _delimiter(text: str) -> str:
     "--null-token",
     metavar="TOKEN",
     default=None,
-    help="a cell equal to TOKEN clears the field (default: none; empty cells leave it alone)",
+    help="a cell equal to TOKEN clears the field (default: none; empty cells always leave "
+    "it alone, so TOKEN cannot be empty)",
 )
 @click.option(
     "--concurrency",
@@ -261,6 +263,13 @@ def import_(
     # The key first: every later check may quote text of the user's (a mapping, a header),
     # which must be masked if it holds the key, so the key must be known before.
     key = load_api_key(api_key_file)
+    if null_token == "":
+        fail(
+            "--null-token cannot be empty: an empty cell always leaves the field unchanged, so "
+            "that a blank never clears a stored value; write a token (e.g. --null-token NULL) "
+            "in the cells that should clear",
+            2,
+        )
     try:
         columns = ColumnMap.from_options(mappings)
         if map_file is not None:

@@ -29,6 +29,7 @@ from ..fields import (
     assemble_body,
     closest_field,
     coerce_text,
+    normalise_name,
     resolve_column,
     resolve_target,
     target_name,
@@ -115,8 +116,9 @@ class ColumnMap:
         fields: dict[str, str] = {}
         types: dict[str, ValueType] = {}
         for text in texts:
+            # An empty COLUMN names a header cell left empty ('=email'; '=' skips it).
             column, equals, value = text.partition("=")
-            if not equals or not column:
+            if not equals:
                 raise ValueError(f"--map expects COLUMN=FIELD or COLUMN=FIELD:TYPE, got {text!r}")
             name, kind = split_type(value, f"--map {column}")
             check_field(column, name, kind, "--map")
@@ -187,16 +189,30 @@ def _unknown_columns(unknown: Sequence[tuple[str, str | None]]) -> str:
     if len(unknown) == 1:
         column, suggestion = unknown[0]
         hint = f"; did you mean {suggestion!r}?" if suggestion else "."
+        if not column.strip():
+            # A header cell left empty (or blank): no custom property takes such a name.
+            return (
+                f"column {column!r} (a header cell with no name) is not a profile field. Map "
+                f'it with --map \'{column}=FIELD\' (or "{column}" = "FIELD" under [columns] '
+                f"in a --map-file), or skip it with --map '{column}='; {listing}"
+            )
         return (
-            f"column {column!r} is not a profile field{hint} Map it with --map "
-            f"'{column}=FIELD' (or in a --map-file), skip it with --map '{column}=', or send "
-            f"it as the custom property {column!r} with --unmapped properties; {listing}"
+            f"column {column!r} is not a profile field{hint}{_id_hint(column)} Map it with "
+            f"--map '{column}=FIELD' (or in a --map-file), skip it with --map '{column}=', or "
+            f"send it as the custom property {column!r} with --unmapped properties; {listing}"
         )
     width = max(len(repr(column)) for column, _ in unknown)
     lines = [f"{len(unknown)} columns are not profile fields:"]
     for column, suggestion in unknown:
         closest = f"closest field: {suggestion}" if suggestion else "no close field"
+        if not column.strip():
+            closest = f"a header cell with no name: --map '{column}=FIELD' or --map '{column}='"
+        elif _id_hint(column):
+            closest = "not taken for the profile id, see below"
         lines.append(f"  {column!r:<{width}}  {closest}")
+    id_like = [column for column, _ in unknown if _id_hint(column)]
+    if id_like:
+        lines.append(_id_hint(id_like[0]).strip())
     lines.append(
         "map each with --map 'COLUMN=FIELD' (or in a --map-file), skip it with --map "
         "'COLUMN=', or send them all as custom properties of their own names with "
@@ -209,6 +225,18 @@ def _unknown_columns(unknown: Sequence[tuple[str, str | None]]) -> str:
 _OBJECTS = ("location", "properties")
 #: What a cell sends when it sends nothing (a null under ``--nulls omit``).
 _LEFT_OUT: Any = object()
+
+
+def _id_hint(column: str) -> str:
+    """Why a column named like ``id`` (``ID``, ``Id``, ``I-D``) went nowhere, and how to map
+    it; empty for other columns. Only ``id`` itself names the profile id: an export's own
+    ``ID`` column (a CRM's record ids) taken for it would match no profile in Klaviyo."""
+    if column.strip() == "id" or normalise_name(column) != "id":
+        return ""
+    return (
+        f" A column named like id is not taken for the Klaviyo profile id: --map '{column}=id' "
+        f"if it holds Klaviyo's profile ids, else e.g. --map '{column}=properties.source_id'."
+    )
 
 
 def _given_twice(target: Target, first: str, second: str) -> InvalidInputError:
