@@ -168,6 +168,17 @@ def test_second_import_of_a_held_journal_is_refused_naming_the_holder(
     assert again.returncode == 0, again.stderr
 
 
+def test_a_directory_named_as_the_old_lock_file_is_no_concern_of_the_import(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    (tmp_path / "people.csv.journal.sqlite.lock").mkdir()
+    # Before: "cannot lock the journal ...: Is a directory", blaming the journal.
+    result = invoke(["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "people.csv.journal.sqlite.lock").is_dir()
+
+
 def test_two_imports_of_one_file_at_once_second_is_refused(
     cli_env: dict[str, str], tmp_path: Path
 ) -> None:
