@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,14 @@ from cli_helpers import invoke, no_secret
 from klaviyo_profiles.cli.importer import (
     ColumnMap,
     HeaderError,
+    ImportSettings,
     MappingFileError,
     RowMapper,
     load_column_map,
+    read_rows,
     typed_value,
 )
+from klaviyo_profiles.cli.journal import row_hash
 from klaviyo_profiles.errors import InvalidInputError
 from klaviyo_profiles.sandbox import Sandbox
 
@@ -548,3 +553,44 @@ def test_a_mapping_file_that_is_a_pipe_is_refused_at_once(tmp_path: Path) -> Non
             load_column_map(fifo)
     finally:
         timer.cancel()
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "sent_again"),
+    [
+        ('email,properties\na@example.com,"{""q"": 1}"\n', [], True),
+        ("email,Spent\na@example.com,17.50\n", ["--map", "Spent=properties.spent:number"], True),
+        ("email,first_name\na@example.com,Ada\n", [], False),
+    ],
+)
+def test_rows_journalled_under_the_earlier_rules_are_read_again_where_those_changed(
+    text: str,
+    options: list[str],
+    sent_again: bool,
+    sandbox: Sandbox,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text(text)
+    assert _import(sandbox, source, *options).exit_code == 0
+    # The journal as the earlier version wrote it: its settings had no rules version.
+    header = next(csv.reader(io.StringIO(text)))
+    columns = ColumnMap.from_options(options[1::2])
+    settings = ImportSettings(
+        path=source, fmt="csv", api_key="unused", mapping=dict(columns.fields),
+        types=dict(columns.types),
+    )  # fmt: skip
+    earlier = json.loads(settings.fingerprint(header))
+    earlier.pop("rules", None)
+    (row,) = read_rows(source, "csv")
+    db = sqlite3.connect(tmp_path / "p.csv.journal.sqlite")
+    db.execute(
+        "UPDATE rows SET hash = ?", (row_hash(json.dumps(earlier, sort_keys=True), row.content),)
+    )
+    db.commit()
+    db.close()
+    again = _import(sandbox, source, *options, "--output", "json")
+    document = json.loads(again.stdout)
+    # Before: every such row was skipped, its object's fields or typed value never sent.
+    assert (document["updated"], document["skipped"]) == ((1, 0) if sent_again else (0, 1))

@@ -12,8 +12,8 @@ After locking, the path must still name the very file locked (a file replaced be
 ``open`` and the lock is locked again). Nothing is ever removed but the empty file this very
 hold created, while the path still names it.
 
-filelock is not used: it locks a file of its own, which it truncates on opening, and the
-command line does not depend on it.
+filelock is not used: it manages a lock file of its own (created, truncated or replaced as
+its versions see fit), not a file holding data, and only the ``sqlite`` extra installs it.
 """
 
 from __future__ import annotations
