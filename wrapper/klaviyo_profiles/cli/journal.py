@@ -130,7 +130,10 @@ def check_journal_kind(db: sqlite3.Connection, path: Path) -> int | None:
     create); raises :class:`JournalError` when it is some other database, a journal of a
     newer schema, or one whose schema cannot be read. Reads only."""
     mark = int(db.execute("PRAGMA application_id").fetchone()[0])
-    objects = db.execute("SELECT type, name FROM sqlite_master WHERE type != 'index'").fetchall()
+    objects = db.execute(
+        "SELECT type, name FROM sqlite_master WHERE type != 'index' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\'"
+    ).fetchall()
     if mark == 0 and not objects:
         return None
     not_a_journal = JournalError(f"{path} is an SQLite database, but not an import journal")
@@ -139,8 +142,16 @@ def check_journal_kind(db: sqlite3.Connection, path: Path) -> int | None:
     tables = {name for kind, name in objects if kind == "table"}
     if mark == 0 and (len(tables) < len(objects) or not _unmarked_journal(db, tables)):
         raise not_a_journal  # never add tables to some other database
-    found = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if found is None and mark == JOURNAL_APPLICATION_ID:
+    found = (
+        db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if "meta" in tables
+        else None
+    )
+    if (
+        found is None
+        and mark == JOURNAL_APPLICATION_ID
+        and not any(db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables)
+    ):
         return None  # marked, then stopped before its tables were made: nothing recorded
     text = str(found[0]) if found is not None else ""
     version = int(text) if text.isascii() and text.isdigit() else 0
