@@ -21,7 +21,7 @@ from klaviyo_profiles.cli.importer import (
     RowMapper,
     detect_format,
 )
-from klaviyo_profiles.cli.journal import Journal, row_hash
+from klaviyo_profiles.cli.journal import JOURNAL_APPLICATION_ID, Journal, JournalError, row_hash
 from klaviyo_profiles.errors import InvalidInputError
 from klaviyo_profiles.sandbox import Sandbox, SandboxConfig
 from rich.console import Console
@@ -293,12 +293,31 @@ def test_journal_of_schema_1_is_upgraded_and_keeps_its_outcomes(tmp_path: Path) 
     with Journal(path) as journal:
         assert journal.status(1, "h1") == "rejected"
         assert [entry.row for entry in journal.entries({"rejected"}, current=True)] == [1]
-    version = (
-        sqlite3.connect(path)
-        .execute("SELECT value FROM meta WHERE key = 'schema_version'")
-        .fetchone()[0]
-    )
-    assert version == "4"
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    # Marked as a journal now, as every journal this version creates or upgrades.
+    assert db.execute("PRAGMA application_id").fetchone() == (JOURNAL_APPLICATION_ID,)
+    db.close()
+
+
+def test_a_journal_cut_short_while_being_created_is_completed_and_no_other_is(
+    tmp_path: Path,
+) -> None:
+    cut_short = tmp_path / "cut.sqlite"
+    with sqlite3.connect(cut_short) as db:  # marked, then the process died
+        db.execute(f"PRAGMA application_id = {JOURNAL_APPLICATION_ID}")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.close()
+    with Journal(cut_short) as journal:
+        journal.record(1, "h1", "created")
+    holding = tmp_path / "holding.sqlite"
+    with sqlite3.connect(holding) as db:  # marked, holding rows, but no schema version
+        db.execute(f"PRAGMA application_id = {JOURNAL_APPLICATION_ID}")
+        db.execute("CREATE TABLE notes (text TEXT)")
+        db.execute("INSERT INTO notes VALUES ('kept')")
+    db.close()
+    with pytest.raises(JournalError, match="whose schema cannot be read"):
+        Journal(holding)
 
 
 def test_journal_counts_only_rows_checked_against_a_replaced_input(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from klaviyo_profiles import AsyncKlaviyoProfiles, KlaviyoProfiles
 #: Names that differ by design: how each client is closed and used as a context manager.
 SYNC_ONLY = {"close": "aclose", "__enter__": "__aenter__", "__exit__": "__aexit__"}
 #: Async methods that return an iterator instead of being awaited.
-ITERATORS = {"get_errors_for_bulk_import_profiles_job"}
+ITERATORS = {"get_errors_for_bulk_import_profiles_job", "iter_create_or_update_profiles"}
 #: Methods that do no I/O, so neither client awaits them: each hands its arguments to the core.
 PLAIN = {"with_options": "_copy"}
 
@@ -83,7 +83,7 @@ def test_a_method_added_to_one_client_only_is_caught() -> None:
     )
 
 
-def test_async_methods_are_awaited_except_the_error_pages_which_are_iterated() -> None:
+def test_async_methods_are_awaited_except_the_iterators() -> None:
     for name, method in _own_methods(AsyncKlaviyoProfiles).items():
         if name == "aclose":
             continue
@@ -93,6 +93,8 @@ def test_async_methods_are_awaited_except_the_error_pages_which_are_iterated() -
         assert not inspect.iscoroutinefunction(method), name
     pages = inspect.signature(AsyncKlaviyoProfiles.get_errors_for_bulk_import_profiles_job)
     assert pages.return_annotation == "AsyncIterator[BulkImportErrorEntry]"
+    outcomes = inspect.signature(AsyncKlaviyoProfiles.iter_create_or_update_profiles)
+    assert outcomes.return_annotation == "AsyncIterator[ProfileOutcome]"
 
 
 def _hand_over(function: object) -> ast.expr | None:
@@ -128,7 +130,8 @@ def test_every_public_method_hands_its_operation_to_the_core_in_one_line() -> No
                 assert [arg for arg, _ in passed] == parameters, f"{cls.__name__}.{name}"
                 assert all(isinstance(v, ast.Name) and v.id == a for a, v in passed), name
                 continue
-            assert driver.attr in ("_run", "_pages"), f"{cls.__name__}.{name}"
+            # _pages and _stream hand over to _run, page by page or in a worker.
+            assert driver.attr in ("_run", "_pages", "_stream"), f"{cls.__name__}.{name}"
             (steps,) = returned.args
             assert isinstance(steps, ast.Call) and isinstance(steps.func, ast.Attribute)
             assert steps.func.attr.endswith(("_steps", "_walk")), f"{cls.__name__}.{name}"

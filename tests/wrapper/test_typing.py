@@ -1,7 +1,7 @@
 """User code type-checks clean under mypy --strict and pyright (strict): typed results with no
 narrowing, ``UNSET`` keywords, ``body=`` typed by the generated TypedDict, ``timeout=None``,
-per-call options, the bulk import calls and their results; and typos are caught by both
-checkers."""
+per-call options, the bulk import calls and their results, ``nulls=`` and the streaming call;
+and typos are caught by both checkers."""
 
 from __future__ import annotations
 
@@ -21,7 +21,16 @@ USER_CODE = textwrap.dedent(
     from klaviyo_profile_import.payloads import ProfileUpsertQuery
     from typing_extensions import assert_type
 
-    from klaviyo_profiles import UNSET, AsyncKlaviyoProfiles, KlaviyoProfiles
+    from collections.abc import Iterator
+
+    from klaviyo_profiles import (
+        UNSET,
+        AsyncKlaviyoProfiles,
+        BulkProgress,
+        KlaviyoError,
+        KlaviyoProfiles,
+        ProfileOutcome,
+    )
 
 
     def upsert(client: KlaviyoProfiles) -> str | None:
@@ -86,6 +95,27 @@ USER_CODE = textwrap.dedent(
         errors = client.get_errors_for_bulk_import_profiles_job("01JOB")
         details = [entry.detail async for entry in errors]
         return [outcome.job_id for outcome in outcomes] + details
+
+
+    def stream_many(client: KlaviyoProfiles, rows: Iterator[dict[str, object]]) -> int:
+        def show(progress: BulkProgress) -> None:
+            assert_type(progress.done, int)
+
+        client.create_or_update_profile(email="ada@example.com", first_name=None, nulls="omit")
+        failed = 0
+        for outcome in client.iter_create_or_update_profiles(
+            rows, nulls="omit", progress=show, max_jobs=2
+        ):
+            assert_type(outcome, ProfileOutcome)
+            if outcome.error is not None:
+                assert_type(outcome.error, KlaviyoError)
+                failed += 1
+        return failed
+
+
+    async def stream_many_async(client: AsyncKlaviyoProfiles) -> list[int]:
+        stream = client.iter_create_or_update_profiles([{"email": "ada@example.com"}])
+        return [outcome.index async for outcome in stream if not outcome.skipped]
     """
 )
 

@@ -25,10 +25,10 @@ from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self
 
 from . import _generated, pacing
-from ._effects import Acquire, Send, Steps
+from ._effects import Acquire, Send, Steps, collected
 from ._generated import ProfileUpsertQuery, payloads
 from ._generated import single_endpoint as endpoint
-from ._hybrid import HybridPlan, hybrid_steps
+from ._hybrid import stream_options, stream_steps
 from ._polling import Polling, poll_steps
 from ._prepare import BULK_OPERATION, PreparedProfile, ProfileInput, prepare_job
 from ._requests import (
@@ -47,10 +47,12 @@ from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
 from .errors import APIStatusError, ClientClosedError, InvalidInputError, error_from_response
 from .limiter_urls import shared_limiter
+from .nulls import check_null_policy, omit_nulls_in_body
 from .ratelimit import LimiterBackend, MemoryBackend, RateLimiter, RateLimits
 from .result import (
     BulkImportErrorEntry,
     BulkImportJob,
+    BulkProgress,
     ProfileOutcome,
     ProfileResult,
     RateLimitInfo,
@@ -244,13 +246,18 @@ class BaseClient:
         attributes: Mapping[str, Any],
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        nulls: object = "clear",
         **options: Any,
     ) -> dict[str, Any]:
         """Check the input and let the generated module build the request (keyword arguments
         for ``httpx.Client.request``); raises ``InvalidInputError`` before any I/O."""
         call_timeout = self._call_timeout if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
-        prepared = prepare_request(body=body, attributes=attributes, **options)
+        # nulls="omit": a None or JSON null anywhere in the profile is read as "not given".
+        wire_filter = omit_nulls_in_body if check_null_policy(nulls) == "omit" else None
+        prepared = prepare_request(
+            body=body, attributes=attributes, wire_filter=wire_filter, **options
+        )
         # The generated module still names the path, the query parameters and the revision
         # and Content-Type headers; the body it is given is the checked wire document itself
         # (no second trip through the attrs models), sent as the exact bytes checked against
@@ -689,6 +696,45 @@ class BaseClient:
                 entries.extend((yield from page))
         return job, entries
 
+    def _stream_steps(
+        self,
+        profiles: Iterable[ProfileInput],
+        via: object,
+        lists: Sequence[str],
+        max_job_size: int | None,
+        poll_interval: float,
+        max_poll_interval: float,
+        job_timeout: float | None,
+        concurrency: int,
+        max_jobs: int,
+        nulls: object,
+        progress: Callable[[BulkProgress], None] | None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Steps[None]:
+        """``iter_create_or_update_profiles``: the settings (and every profile of a list or
+        tuple) checked now, before any I/O; then the windowed engine, over this client's
+        operations (each request with ``timeout`` and ``extra_headers``), each outcome
+        emitted in input order."""
+        self._check_open()
+        call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
+        headers = check_headers(extra_headers)
+        options = stream_options(
+            via=via,
+            lists=lists,
+            max_job_size=max_job_size,
+            concurrency=concurrency,
+            max_jobs=max_jobs,
+            nulls=nulls,
+            progress=progress,
+        )
+        check_seconds(poll_interval, "poll_interval")
+        check_seconds(max_poll_interval, "max_poll_interval")
+        if job_timeout is not None:
+            check_seconds(job_timeout, "job_timeout", allow_zero=True)
+        polling = Polling(poll_interval, max_poll_interval, job_timeout)
+        return stream_steps(_Operations(self, call_timeout, headers), profiles, options, polling)
+
     def _many_steps(
         self,
         profiles: Iterable[ProfileInput],
@@ -699,19 +745,30 @@ class BaseClient:
         max_poll_interval: float,
         job_timeout: float | None,
         concurrency: int,
-        *,
+        max_jobs: int,
+        nulls: object,
+        progress: Callable[[BulkProgress], None] | None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[list[ProfileOutcome]]:
-        """``create_or_update_profiles``: every profile checked and routed now, before any
-        I/O; then the hybrid engine, over this client's operations (each request with
-        ``timeout`` and ``extra_headers``)."""
-        self._check_open()
-        call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
-        headers = check_headers(extra_headers)
-        plan = HybridPlan(profiles, via, lists, max_job_size, concurrency)
-        polling = Polling(poll_interval, max_poll_interval, job_timeout)
-        return hybrid_steps(_Operations(self, call_timeout, headers), plan, polling)
+        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list."""
+        return collected(
+            self._stream_steps(
+                profiles,
+                via,
+                lists,
+                max_job_size,
+                poll_interval,
+                max_poll_interval,
+                job_timeout,
+                concurrency,
+                max_jobs,
+                nulls,
+                progress,
+                timeout,
+                extra_headers,
+            )
+        )
 
     def _finish_job(
         self,
@@ -761,7 +818,7 @@ class _Cursor:
 
 
 class _Operations:
-    """A client's operations as :func:`~klaviyo_profiles._hybrid.hybrid_steps` calls them
+    """A client's operations as :func:`~klaviyo_profiles._hybrid.stream_steps` calls them
     (``HybridOperations``): handed in, so the engine never imports a client."""
 
     __slots__ = ("_client", "_headers", "_timeout")

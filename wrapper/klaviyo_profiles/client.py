@@ -20,9 +20,9 @@ Example::
         result.created      # True on 201, False on 200
         result.profile_id   # "01J..."
 
-        # many profiles: bulk import jobs where a null cannot matter, the single call where it
-        # does; one outcome per profile, in input order
-        outcomes = client.create_or_update_profiles(rows)
+        # many profiles: jobs where a null cannot matter, the single call where it does
+        for outcome in client.iter_create_or_update_profiles(rows):  # in input order
+            ...
 """
 
 from __future__ import annotations
@@ -30,8 +30,17 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import threading
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
 from typing import Any, TypeVar, cast
 
@@ -41,16 +50,22 @@ from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
 from ._base_client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient, Body
-from ._effects import Acquire, Send, Sleep, Spawn, Steps, Wait
+from ._effects import Acquire, Emit, Send, Sleep, Spawn, Steps, Wait
 from ._prepare import PreparedProfile, ProfileInput
 from ._routing import Via
+from ._streaming import task_stream, thread_stream
+from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
-from .result import BulkImportErrorEntry, BulkImportJob, ProfileOutcome, ProfileResult
+from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "Body", "KlaviyoProfiles"]
 
 _T = TypeVar("_T")
+
+
+class _Stopped(Exception):
+    """A sub-task stopped because the steps that started it have ended (failed or closed)."""
 
 
 class KlaviyoProfiles(BaseClient):
@@ -122,12 +137,20 @@ class KlaviyoProfiles(BaseClient):
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
 
-    def _run(self, steps: Steps[_T]) -> _T:
+    def _run(
+        self,
+        steps: Steps[_T],
+        emit: Callable[[Any], None] | None = None,
+        stopped: threading.Event | None = None,
+    ) -> _T:
         """Perform what ``steps`` yield until they return: the one place this client does
-        I/O. An effect's failure is thrown into the steps, which decide what it means."""
+        I/O. An effect's failure is thrown into the steps, which decide what it means.
+        ``emit`` takes what the steps emit (a streaming call's queue); a sub-task stops at its
+        next effect once ``stopped`` is set (the steps that started it have ended)."""
         reply: Any = None
         error: Exception | None = None
         pool: concurrent.futures.ThreadPoolExecutor | None = None
+        ended = threading.Event()
         try:
             while True:
                 try:
@@ -137,6 +160,9 @@ class KlaviyoProfiles(BaseClient):
                         effect, error = steps.throw(error), None
                 except StopIteration as stop:
                     return stop.value  # type: ignore[no-any-return]
+                if stopped is not None and stopped.is_set():
+                    steps.close()
+                    raise _Stopped("stopped: the call it belonged to has ended")
                 try:
                     if type(effect) is Send:
                         reply = self._http.request(**effect.request)
@@ -145,11 +171,16 @@ class KlaviyoProfiles(BaseClient):
                     if type(effect) is Acquire:
                         effect.limiter.acquire(max_wait=effect.max_wait)
                     elif type(effect) is Sleep:
-                        time.sleep(effect.seconds)
+                        if stopped is None:
+                            time.sleep(effect.seconds)
+                        else:
+                            stopped.wait(effect.seconds)
+                    elif type(effect) is Emit and emit is not None:
+                        emit(effect.item)
                     elif type(effect) is Spawn:
                         if pool is None:
                             pool = concurrent.futures.ThreadPoolExecutor(max_workers=effect.width)
-                        reply = pool.submit(self._run, effect.steps)
+                        reply = pool.submit(self._run, effect.steps, None, ended)
                     elif type(effect) is Wait:
                         # The handles this driver made for Spawn: futures of its pool.
                         tasks = cast("tuple[concurrent.futures.Future[Any], ...]", effect.tasks)
@@ -163,7 +194,9 @@ class KlaviyoProfiles(BaseClient):
                     reply, error = None, exc
         finally:
             if pool is not None:
-                # Sub-tasks not started yet are dropped; running ones finish their request.
+                # Sub-tasks not started yet are dropped; running ones finish the request they
+                # are in and stop (after the last one, all have ended already).
+                ended.set()
                 pool.shutdown(wait=True, cancel_futures=True)
 
     def _pages(
@@ -171,6 +204,10 @@ class KlaviyoProfiles(BaseClient):
     ) -> Iterator[BulkImportErrorEntry]:
         for page in walk:
             yield from self._run(page)
+
+    def _stream(self, steps: Steps[None]) -> Iterator[ProfileOutcome]:
+        # The steps run in a worker thread; what they emit comes through a bounded queue.
+        return thread_stream(self._run, steps)
 
     def with_options(
         self,
@@ -226,6 +263,7 @@ class KlaviyoProfiles(BaseClient):
         total_timeout: float | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        nulls: NullPolicy = "clear",
         **attributes: Unpack[ProfileAttributeArguments],
     ) -> ProfileResult:
         """Create a profile, or update the one its identifiers match.
@@ -234,6 +272,11 @@ class KlaviyoProfiles(BaseClient):
         ``location={...}``, ``properties={...}``): a keyword left out leaves the stored value
         alone, ``None`` clears it, at every depth. Or pass ``body=``: a JSON:API dict (or the
         generated ``ProfileUpsertQuery``) sent exactly as given.
+
+        ``nulls="omit"`` reads every ``None`` (and JSON null in ``body=``) as "not given", at
+        every depth, so the stored value stays: for sources where NULL means unknown (database
+        rows, a Pydantic model's unset fields). ``"clear"`` (default) is the endpoint's rule.
+        ``UNSET`` is "not given" under both.
 
         ``additional_fields`` (e.g. ``["subscriptions"]``) and ``fields`` (sparse fieldset)
         shape the response. ``max_attempts`` / ``total_timeout`` override the retry policy
@@ -264,6 +307,7 @@ class KlaviyoProfiles(BaseClient):
                 fields=fields,
                 timeout=timeout,
                 extra_headers=extra_headers,
+                nulls=nulls,
             )
         )
 
@@ -388,35 +432,43 @@ class KlaviyoProfiles(BaseClient):
         max_poll_interval: float = 30.0,
         job_timeout: float | None = None,
         concurrency: int = 8,
+        max_jobs: int = 4,
+        nulls: NullPolicy = "clear",
+        progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, with exact null semantics; outcomes in input order.
 
-        Every profile is checked first (``InvalidInputError`` naming its index, before
-        anything is sent). Then profiles go in bulk import jobs, except those that must go
-        through Create or Update Profile one by one: a profile with a null anywhere (a job
-        would not clear it), and every row of a profile whose identifiers appear in more
-        than one row (their order matters; they are sent in input order). ``via="single"``
-        sends everything one by one; ``via="auto"`` (default) also does so when fewer than
-        ``AUTO_BULK_MIN_PROFILES`` could go in jobs; ``via="bulk"`` uses jobs whatever the
-        count (nulls and repeated rows still go one by one).
+        The list form of :meth:`iter_create_or_update_profiles` (for large inputs iterate
+        that instead). A list or tuple is checked whole first (``InvalidInputError`` naming
+        its index, before anything is sent); another iterable is read a window at a time.
+        Profiles go in bulk import jobs, except those that must go through Create or Update
+        Profile one by one: a null anywhere (a job would not clear it), every row of a
+        profile named by more than one row of a window (a list is one window), and a row
+        whose profile has an earlier row unfinished, which goes after it. ``via="single"``
+        sends everything one by one; ``via="auto"`` (default) also does so when an input
+        that ends within its first window has fewer than ``AUTO_BULK_MIN_PROFILES`` rows for
+        jobs; ``via="bulk"`` uses jobs whatever the count.
 
-        Jobs hold at most ``max_job_size`` profiles (default the operation's limit). Single
-        calls run up to ``concurrency`` at once, each group of rows sharing an identity in
-        order, while the started jobs are polled; ``concurrency=1`` does one thing at a time
-        (the single calls, then each job in turn). With ``lists``, a job also adds the
-        profiles sent one by one to them (a job holding only their identifiers, which
-        changes no field).
+        Jobs hold at most ``max_job_size`` profiles, up to ``max_jobs`` in flight; single
+        calls run up to ``concurrency`` at once, while jobs are polled. Rows naming one stored
+        profile by different identifiers (an email in one row, a phone number in another)
+        are not known to be one profile, and are not ordered against each other: give them
+        an identifier they all carry. With ``lists``, the profiles sent one by one join them
+        through jobs naming each stored profile by its id alone (changing no field).
+
+        ``nulls="omit"`` reads every null as "not given" (at every depth); at ``"clear"``
+        (default) the call logs at INFO how many rows go one by one because of a null, and
+        about how long that takes. ``progress`` is called with a ``BulkProgress`` as the
+        counts change, from the thread or task that runs the call.
 
         ``timeout`` bounds each HTTP attempt and ``extra_headers`` go with every request, as
         for the single call; ``job_timeout`` bounds the wait for each job.
 
-        A failure is an outcome, not an exception: ``ok=False`` with the error (the single
-        call's, the job's import error for the profile, or what kept its job from starting).
-
-        On a revision without bulk import jobs, ``via="auto"`` sends every profile one by one
-        (and logs one warning saying so); ``via="bulk"`` and ``lists`` raise
+        A failure is an outcome, not an exception: ``ok=False`` with the error, always a
+        ``KlaviyoError``. On a revision without bulk import jobs, ``via="auto"`` sends every
+        profile one by one; ``via="bulk"`` and ``lists`` raise
         ``BulkImportUnavailableError`` before anything is sent.
 
         Example::
@@ -434,8 +486,59 @@ class KlaviyoProfiles(BaseClient):
                 max_poll_interval,
                 job_timeout,
                 concurrency,
-                timeout=timeout,
-                extra_headers=extra_headers,
+                max_jobs,
+                nulls,
+                progress,
+                timeout,
+                extra_headers,
+            )
+        )
+
+    def iter_create_or_update_profiles(
+        self,
+        profiles: Iterable[ProfileInput],
+        *,
+        via: Via = "auto",
+        lists: Sequence[str] = (),
+        max_job_size: int | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        job_timeout: float | None = None,
+        concurrency: int = 8,
+        max_jobs: int = 4,
+        nulls: NullPolicy = "clear",
+        progress: Callable[[BulkProgress], None] | None = None,
+    ) -> Iterator[ProfileOutcome]:
+        """:meth:`create_or_update_profiles` as a stream: reads ``profiles`` (a generator of
+        any length) a window at a time and yields each ``ProfileOutcome`` in input order as it
+        settles, holding only the work in flight.
+
+        Settings (and every profile of a list or tuple) are checked at the call; rows are
+        read and sent as the iterator is consumed. A row of an iterator that cannot be sent
+        is yielded with its ``InvalidInputError`` (nothing sent for it; no outcome of the rows
+        in flight is lost). A slow early row (a job still running) holds back later outcomes,
+        and reading pauses while too many wait. The call runs in a worker thread, which calls
+        ``progress``; closing the iterator early stops it once the calls in flight end.
+
+        Example::
+
+            for outcome in client.iter_create_or_update_profiles(rows_from_database()):
+                if not outcome.ok:
+                    log_failure(outcome.index, outcome.error)
+        """
+        return self._stream(
+            self._stream_steps(
+                profiles,
+                via,
+                lists,
+                max_job_size,
+                poll_interval,
+                max_poll_interval,
+                job_timeout,
+                concurrency,
+                max_jobs,
+                nulls,
+                progress,
             )
         )
 
@@ -503,7 +606,9 @@ class AsyncKlaviyoProfiles(BaseClient):
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
 
-    async def _run(self, steps: Steps[_T]) -> _T:
+    async def _run(
+        self, steps: Steps[_T], emit: Callable[[Any], Awaitable[None]] | None = None
+    ) -> _T:
         """Perform what ``steps`` yield until they return, awaiting each effect: the one
         place this client does I/O (see :meth:`KlaviyoProfiles._run`)."""
         reply: Any = None
@@ -527,6 +632,8 @@ class AsyncKlaviyoProfiles(BaseClient):
                         await effect.limiter.acquire_async(max_wait=effect.max_wait)
                     elif type(effect) is Sleep:
                         await asyncio.sleep(effect.seconds)
+                    elif type(effect) is Emit and emit is not None:
+                        await emit(effect.item)
                     elif type(effect) is Spawn:
                         reply = asyncio.ensure_future(self._run(effect.steps))
                         tasks.append(reply)
@@ -553,6 +660,10 @@ class AsyncKlaviyoProfiles(BaseClient):
         for page in walk:
             for entry in await self._run(page):
                 yield entry
+
+    def _stream(self, steps: Steps[None]) -> AsyncIterator[ProfileOutcome]:
+        # The steps run in a task; what they emit comes through a bounded queue.
+        return task_stream(self._run, steps)
 
     def with_options(
         self,
@@ -604,6 +715,7 @@ class AsyncKlaviyoProfiles(BaseClient):
         total_timeout: float | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        nulls: NullPolicy = "clear",
         **attributes: Unpack[ProfileAttributeArguments],
     ) -> ProfileResult:
         """Create a profile, or update the one its identifiers match (see the sync client)."""
@@ -621,6 +733,7 @@ class AsyncKlaviyoProfiles(BaseClient):
                 fields=fields,
                 timeout=timeout,
                 extra_headers=extra_headers,
+                nulls=nulls,
             )
         )
 
@@ -716,6 +829,9 @@ class AsyncKlaviyoProfiles(BaseClient):
         max_poll_interval: float = 30.0,
         job_timeout: float | None = None,
         concurrency: int = 8,
+        max_jobs: int = 4,
+        nulls: NullPolicy = "clear",
+        progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
     ) -> list[ProfileOutcome]:
@@ -735,8 +851,50 @@ class AsyncKlaviyoProfiles(BaseClient):
                 max_poll_interval,
                 job_timeout,
                 concurrency,
-                timeout=timeout,
-                extra_headers=extra_headers,
+                max_jobs,
+                nulls,
+                progress,
+                timeout,
+                extra_headers,
+            )
+        )
+
+    def iter_create_or_update_profiles(
+        self,
+        profiles: Iterable[ProfileInput],
+        *,
+        via: Via = "auto",
+        lists: Sequence[str] = (),
+        max_job_size: int | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        job_timeout: float | None = None,
+        concurrency: int = 8,
+        max_jobs: int = 4,
+        nulls: NullPolicy = "clear",
+        progress: Callable[[BulkProgress], None] | None = None,
+    ) -> AsyncIterator[ProfileOutcome]:
+        """Each outcome in input order as it settles, reading ``profiles`` a window at a time
+        (see the sync client); the call runs in a task, which calls ``progress``.
+
+        Example::
+
+            async for outcome in client.iter_create_or_update_profiles(rows()):
+                ...
+        """
+        return self._stream(
+            self._stream_steps(
+                profiles,
+                via,
+                lists,
+                max_job_size,
+                poll_interval,
+                max_poll_interval,
+                job_timeout,
+                concurrency,
+                max_jobs,
+                nulls,
+                progress,
             )
         )
 

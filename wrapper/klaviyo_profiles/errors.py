@@ -10,6 +10,9 @@ Everything the library raises derives from :class:`KlaviyoError`::
     ├── BulkImportUnavailableError              the revision has no such bulk job operation
     ├── BulkImportJobTimeoutError               a job still running when the wait gave up
     ├── BulkImportJobCancelledError             a profile's job was cancelled
+    ├── BulkImportRowError                      a job's import error for one profile
+    ├── ListMembershipError                     a profile sent one by one was stored, but
+    │                                           joining the lists is not confirmed
     ├── RateLimitWaitError                      the limiter's wait exceeds total_timeout
     ├── LimiterUnavailableError (also a         the shared limiter's Redis cannot be
     │   ConnectionError)                        reached as the limiter is created
@@ -57,6 +60,7 @@ __all__ = [
     "BadRequestError",
     "BulkImportJobCancelledError",
     "BulkImportJobTimeoutError",
+    "BulkImportRowError",
     "BulkImportUnavailableError",
     "ClientClosedError",
     "ConflictError",
@@ -64,6 +68,7 @@ __all__ = [
     "InvalidInputError",
     "KlaviyoError",
     "LimiterUnavailableError",
+    "ListMembershipError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -281,6 +286,73 @@ class BulkImportJobCancelledError(KlaviyoError):
         self.job_id = job_id
         super().__init__(
             f"bulk import job {job_id} was cancelled; the profile may not have been imported"
+        )
+
+
+class ImportErrorAsRead(Protocol):
+    """What an error holds of a job's import error for one profile: a
+    :class:`~klaviyo_profiles.result.BulkImportErrorEntry` (declared by what it offers, as
+    that module builds on this one)."""
+
+    @property
+    def index(self) -> int | None:
+        """The profile's position in the job's request."""
+
+    @property
+    def original_payload(self) -> Any:
+        """The profile resource object as it was sent."""
+
+    def describe(self) -> str:
+        """``invalid: Invalid email address (profile 7 of the job)``."""
+
+
+class BulkImportRowError(KlaviyoError):
+    """A bulk import job ran, and reported an import error for this profile (it was not
+    imported); raise it, or read the server's words from ``entry``.
+
+    Attributes:
+        entry: the job's import error for the profile
+            (:class:`~klaviyo_profiles.result.BulkImportErrorEntry`: ``code``, ``detail``,
+            ``pointer``, ``original_payload``).
+        job_id: the job.
+
+    Example::
+
+        for outcome in client.create_or_update_profiles(rows):
+            if isinstance(outcome.error, BulkImportRowError):
+                print(outcome.index, outcome.error.entry.code, outcome.error.entry.detail)
+    """
+
+    def __init__(self, entry: ImportErrorAsRead, job_id: str | None = None) -> None:
+        self.entry = entry
+        self.job_id = job_id
+        where = f"bulk import job {job_id}" if job_id else "a bulk import job"
+        super().__init__(f"{where} did not import the profile: {entry.describe()}")
+
+
+class ListMembershipError(KlaviyoError):
+    """A profile ``create_or_update_profiles`` sent one by one was created or updated (the
+    outcome's ``result`` is the answer), but joining ``lists`` did not happen, or is not
+    confirmed: only the list membership is in question, never the profile's fields.
+
+    Such a profile joins the lists through a bulk import job that names it by its id only
+    (it carries no value, so it can never set one back); this error says why that job did
+    not confirm it.
+
+    Attributes:
+        lists: the list ids.
+        job_id: the job that was to add it (``None`` when none could be made).
+        reason: what happened, in words.
+    """
+
+    def __init__(self, lists: Sequence[str], reason: str, job_id: str | None = None) -> None:
+        self.lists = tuple(lists)
+        self.job_id = job_id
+        self.reason = reason
+        names = ", ".join(self.lists)
+        super().__init__(
+            f"the profile was created or updated, but its membership of lists {names} is not "
+            f"confirmed: {reason}"
         )
 
 

@@ -1,7 +1,8 @@
 """What calls return: :class:`ProfileResult` and :class:`RateLimitInfo` for the single call,
 :class:`BulkImportJob` and :class:`BulkImportErrorEntry` for bulk import jobs,
-:class:`ProfileOutcome` for each profile of ``create_or_update_profiles``, and
-:func:`profile_position`, which reads a profile's place in a job from an error's pointer."""
+:class:`ProfileOutcome` for each profile of ``create_or_update_profiles`` (and
+:class:`BulkProgress`, what its ``progress=`` callback is given), and :func:`profile_position`,
+which reads a profile's place in a job from an error's pointer."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ __all__ = [
     "PROFILE_POINTER",
     "BulkImportErrorEntry",
     "BulkImportJob",
+    "BulkProgress",
     "JobStatus",
     "ProfileOutcome",
     "ProfileResult",
@@ -319,16 +321,29 @@ def _text(value: Any) -> str | None:
 
 @attrs.frozen
 class ProfileOutcome:
-    """What became of one profile given to ``create_or_update_profiles``.
+    """What became of one profile given to ``create_or_update_profiles`` (or yielded by
+    ``iter_create_or_update_profiles``).
 
     Attributes:
         index: its position in the input.
-        ok: whether it was created or updated.
-        via: ``"bulk"`` (in a job) or ``"single"`` (Create or Update Profile).
-        job_id: the job it went in (``None`` for the single path).
-        result: the single call's result (``None`` for the bulk path or on failure).
-        error: why it failed: the single call's error, the job's import error for it, the
-            error that kept its job from starting, or ``BulkImportJobCancelledError``.
+        ok: whether it was created or updated (and, with ``lists=``, added to them).
+        via: ``"bulk"`` (in a job), ``"single"`` (Create or Update Profile) or ``"none"``
+            (nothing was sent: refused before sending, or skipped).
+        job_id: the job it went in (for a row sent one by one with ``lists=``: the job that
+            added it to the lists; ``None`` otherwise).
+        result: the single call's result (``None`` for the bulk path, or when the call
+            failed). A row sent one by one whose list membership failed keeps it: the profile
+            was stored.
+        error: why it failed, always an exception (a :class:`~klaviyo_profiles.KlaviyoError`
+            that can be raised): the single call's error;
+            :class:`~klaviyo_profiles.BulkImportRowError` with the job's import error for it;
+            the error that kept its job from starting;
+            :class:`~klaviyo_profiles.BulkImportJobCancelledError` (its job ended before
+            importing it); :class:`~klaviyo_profiles.ListMembershipError` (stored, but joining
+            the lists is not confirmed); an :class:`~klaviyo_profiles.InvalidInputError` for a
+            row of an iterator input that could not be sent.
+        skipped: ``True`` when the row needed nothing sent (``ok`` is ``True``, ``via`` is
+            ``"none"``).
 
     Example::
 
@@ -339,7 +354,38 @@ class ProfileOutcome:
 
     index: int
     ok: bool
-    via: Literal["bulk", "single"]
+    via: Literal["bulk", "single", "none"]
     job_id: str | None = None
     result: ProfileResult | None = attrs.field(default=None, repr=False)
-    error: KlaviyoError | BulkImportErrorEntry | None = None
+    error: KlaviyoError | None = None
+    skipped: bool = False
+
+
+@attrs.frozen
+class BulkProgress:
+    """How far a ``create_or_update_profiles`` or ``iter_create_or_update_profiles`` call is,
+    as its ``progress=`` callback is given it (counts of rows, each only growing).
+
+    Attributes:
+        read: rows read from the input.
+        single: rows sent one by one (Create or Update Profile calls started).
+        in_jobs: rows in bulk import jobs the server accepted.
+        confirmed: rows whose outcome is ``ok`` (skipped rows included).
+        failed: rows whose outcome is not ``ok``.
+
+    Example::
+
+        def show(progress: BulkProgress) -> None:
+            print(f"{progress.done}/{progress.read} done, {progress.failed} failed")
+    """
+
+    read: int = 0
+    single: int = 0
+    in_jobs: int = 0
+    confirmed: int = 0
+    failed: int = 0
+
+    @property
+    def done(self) -> int:
+        """Rows with an outcome (``confirmed + failed``)."""
+        return self.confirmed + self.failed

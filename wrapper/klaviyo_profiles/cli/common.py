@@ -115,7 +115,11 @@ def load_api_key(api_key_file: Path | None) -> str:
     shell history and in ``ps`` output for every user of the machine.
     """
     if api_key_file is not None:
-        key = _read_key_file(api_key_file)
+        context = click.get_current_context(silent=True)
+        early = context.meta.get(_KEY_FILE_READ) if context is not None else None
+        key = early[1] if early is not None and early[0] == api_key_file else None
+        if key is None:
+            key = _read_key_file(api_key_file)
     else:
         key = os.environ.get(API_KEY_ENV) or ""
         if not key:
@@ -192,6 +196,21 @@ def _read_key_file(path: Path) -> str:
     return key
 
 
+#: Where :func:`api_key_option` keeps the key it read, for :func:`load_api_key`.
+_KEY_FILE_READ = "klaviyo_profiles.key_file"
+
+
+def _read_key_file_first(
+    context: click.Context, parameter: click.Parameter, value: Path | None
+) -> Path | None:
+    """Read the key file before any other option or argument is checked, so that its key is
+    masked in every message about them (Click's own included); read once, as a pipe
+    (``<(...)``) gives its data once."""
+    if value is not None:
+        context.meta[_KEY_FILE_READ] = (value, _read_key_file(value))
+    return value
+
+
 def api_key_option(function: Any) -> Any:
     """``--api-key-file PATH``."""
     return click.option(
@@ -200,6 +219,8 @@ def api_key_option(function: Any) -> Any:
         # key typed in the wrong place. load_api_key reports those cases without the value.
         type=click.Path(path_type=Path),
         default=None,
+        is_eager=True,
+        callback=_read_key_file_first,
         help=f"read the private API key from this file (default: ${API_KEY_ENV})",
     )(function)
 
