@@ -17,12 +17,14 @@ import httpx
 import pytest
 from klaviyo_profile_import import facts
 from klaviyo_profiles import (
+    APITimeoutError,
     AsyncKlaviyoProfiles,
     AuthenticationError,
     ClientClosedError,
     InvalidInputError,
     KlaviyoError,
     KlaviyoProfiles,
+    ProfileOutcome,
     RetryPolicy,
     ServerError,
 )
@@ -104,6 +106,101 @@ def test_create_or_update_profiles_checks_timeout_and_headers_before_sending(
             client.create_or_update_profiles(rows("a", 2), timeout=-1)
         with pytest.raises(InvalidInputError, match="extra_headers"):
             client.create_or_update_profiles(rows("a", 2), extra_headers={"X-A": "1\r\n2"})
+    assert sandbox.requests() == []
+
+
+#: The many-profile call in each form: list or iterator, sync or async (one engine for all).
+FORMS = ["list", "iter", "async-list", "async-iter"]
+
+
+def upsert_many(
+    form: str, sandbox: Sandbox, profiles: list[dict[str, Any]], **options: Any
+) -> list[ProfileOutcome]:
+    if form == "list":
+        with client_for(sandbox) as client:
+            return client.create_or_update_profiles(profiles, **options)
+    if form == "iter":
+        with client_for(sandbox) as client:
+            return list(client.iter_create_or_update_profiles(iter(profiles), **options))
+
+    async def run() -> list[ProfileOutcome]:
+        async with AsyncKlaviyoProfiles(
+            api_key=KEY, base_url=sandbox.base_url, rate_limits=False, retry_policy=None
+        ) as client:
+            if form == "async-list":
+                return await client.create_or_update_profiles(profiles, **options)
+            stream = client.iter_create_or_update_profiles(iter(profiles), **options)
+            return [outcome async for outcome in stream]
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_of_the_many_profile_call_sends_extra_headers_with_every_request(
+    sandbox: Sandbox, form: str
+) -> None:
+    profiles = [
+        *rows(form, 3),
+        {"email": f"clears-{form}@example.com", "last_name": None},  # sent one by one
+        {"email": "not-an-email"},  # an import error: the error pages are read
+    ]
+    outcomes = upsert_many(
+        form,
+        sandbox,
+        profiles,
+        via="bulk",
+        lists=["L1"],  # the row sent one by one joins it through a job of its own
+        poll_interval=POLL,
+        extra_headers={"X-Sync-Run": "night-7"},
+    )
+
+    assert [outcome.ok for outcome in outcomes] == [True, True, True, True, False]
+    log = sandbox.requests()
+    seen = [(entry["method"], entry["path"].split("/")[-1]) for entry in log]
+    assert ("POST", "profile-import") in seen  # the single call
+    assert seen.count(("POST", "profile-bulk-import-jobs")) == 2  # the rows' job, the list's
+    assert ("GET", "import-errors") in seen and len(log) > len(set(seen))  # and the polls
+    assert {entry["headers"].get("x-sync-run") for entry in log} == {"night-7"}
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(
+    "operation",
+    [
+        "create_or_update_profile",
+        "bulk_import_profiles",
+        "get_bulk_import_profiles_job",
+        "get_errors_for_bulk_import_profiles_job",
+    ],
+)
+def test_every_form_of_the_many_profile_call_bounds_each_request_by_timeout(
+    form: str, operation: str
+) -> None:
+    # Only `operation` is slow: its requests (and no other) outlast timeout=, so the rows that
+    # depend on it fail with APITimeoutError; the call's default timeout would have waited.
+    config = SandboxConfig(rate_limits=RateLimitConfig(enabled=False))
+    with Sandbox(config) as sandbox:  # its own: abandoned requests end with it
+        sandbox.set_jobs(queue_delay=0.0, profiles_per_second=100_000)
+        sandbox.set_faults(FaultConfig(latency=1.0, operations=(operation,)))
+        profiles = [
+            *rows(form, 2),
+            {"email": "not-an-email"},
+            {"email": "n@x.com", "phone_number": None},
+        ]
+        outcomes = upsert_many(form, sandbox, profiles, via="bulk", poll_interval=POLL, timeout=0.2)
+    timed_out = {3} if operation == "create_or_update_profile" else {0, 1, 2}
+    assert {outcome.index for outcome in outcomes if not outcome.ok} == timed_out | {2}
+    assert all(isinstance(outcomes[i].error, APITimeoutError) for i in timed_out)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_form_of_the_many_profile_call_checks_timeout_and_headers_at_the_call(
+    sandbox: Sandbox, form: str
+) -> None:
+    with pytest.raises(InvalidInputError, match="timeout"):
+        upsert_many(form, sandbox, rows("a", 2), timeout=-1)
+    with pytest.raises(InvalidInputError, match="extra_headers"):
+        upsert_many(form, sandbox, rows("a", 2), extra_headers={"Authorization": "x"})
     assert sandbox.requests() == []
 
 
@@ -284,6 +381,8 @@ def test_a_closed_client_raises_the_librarys_error_and_sends_nothing(sandbox: Sa
     assert "KlaviyoProfiles has been closed" in str(raised.value)
     with pytest.raises(ClientClosedError):
         client.create_or_update_profiles(rows("closed", 2))
+    with pytest.raises(ClientClosedError):  # at the call, before the first row is read
+        client.iter_create_or_update_profiles(rows("closed", 2))
     with pytest.raises(ClientClosedError):
         client.get_bulk_import_profiles_job("01JOB")
     with pytest.raises(ClientClosedError):

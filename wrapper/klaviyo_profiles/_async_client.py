@@ -309,6 +309,8 @@ class AsyncKlaviyoProfiles(BaseClient):
         max_jobs: int = 4,
         nulls: NullPolicy = "clear",
         progress: Callable[[BulkProgress], None] | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[ProfileOutcome]:
         """Each outcome in input order as it settles, reading ``profiles`` a window at a time
         (see the sync client); the call runs in a task, which calls ``progress``.
@@ -331,6 +333,8 @@ class AsyncKlaviyoProfiles(BaseClient):
                 max_jobs,
                 nulls,
                 progress,
+                timeout,
+                extra_headers,
             )
         )
 

@@ -444,6 +444,8 @@ class KlaviyoProfiles(BaseClient):
         max_jobs: int = 4,
         nulls: NullPolicy = "clear",
         progress: Callable[[BulkProgress], None] | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Iterator[ProfileOutcome]:
         """:meth:`create_or_update_profiles` as a stream: reads ``profiles`` (a generator of
         any length) a window at a time and yields each ``ProfileOutcome`` in input order as it
@@ -455,6 +457,7 @@ class KlaviyoProfiles(BaseClient):
         in flight is lost). A slow early row (a job still running) holds back later outcomes,
         and reading pauses while too many wait. The call runs in a worker thread, which calls
         ``progress``; closing the iterator early stops it once the calls in flight end.
+        ``timeout`` and ``extra_headers`` apply to every request, as in the list form.
 
         Example::
 
@@ -475,6 +478,8 @@ class KlaviyoProfiles(BaseClient):
                 max_jobs,
                 nulls,
                 progress,
+                timeout,
+                extra_headers,
             )
         )
 
