@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from redis_server import RedisServer
 
+# ``pytester`` runs users' own suites of the pytest plugin (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Facts-only copies of Klaviyo's published specs (MIT, license beside them), one folder per
 #: revision; written by ``scripts/vendor_klaviyo_spec.py``.
@@ -105,6 +108,10 @@ MARKED: dict[str, tuple[str, ...]] = {
     # Every test of this file talks to a sandbox in its own process.
     "tests/integration/test_limits_and_retries.py": (SUBPROCESS, SLOW),
     "tests/test_benchmark_run.py": (SUBPROCESS, SLOW),
+    # Users' own suites in a nested pytest (a second or two each); one without the extra.
+    "tests/test_pytest_plugin.py": (SLOW,),
+    "tests/test_pytest_plugin.py::"
+    "test_without_the_sandbox_extra_the_fixture_errors_with_the_install_line": (SUBPROCESS,),
     "tests/test_packaging.py": (SUBPROCESS, SLOW),
     "tests/wrapper/test_extras.py": (SUBPROCESS,),
     # Single tests that start processes.
@@ -118,6 +125,9 @@ MARKED: dict[str, tuple[str, ...]] = {
         SUBPROCESS,
     ),
     "tests/cli/test_cli_import.py::test_import_5000_rows_with_one_percent_bad": (SUBPROCESS, SLOW),
+    "tests/cli/test_cli_import.py::test_import_help_states_the_job_size_of_the_generated_facts": (
+        SUBPROCESS,
+    ),
     "tests/cli/test_cli_import_preflight.py::"
     "test_second_import_of_a_held_journal_is_refused_naming_the_holder": (SUBPROCESS,),
     "tests/cli/test_cli_import_preflight.py::"
@@ -163,6 +173,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     # The README's blocks run with a redis-server of the test module's own.
     "tests/test_readme.py::test_python_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
     "tests/test_readme.py::test_shell_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
+    "tests/test_readme.py::test_the_web_app_block_serves_signups_against_the_sandbox": (SLOW,),
     "tests/test_redis_limiter.py::test_redis_is_not_imported_with_the_package": (SUBPROCESS,),
     "tests/test_ratelimit_edges.py::"
     "test_importing_the_package_loads_no_redis_plugin_nor_pyrate_limiters_buckets": (SUBPROCESS,),
@@ -201,6 +212,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_client_options.py::test_per_call_timeout_applies_to_that_call_only": (
         SLOW,
     ),
+    "tests/wrapper/test_options_everywhere.py::"
+    "test_create_or_update_profiles_timeout_bounds_each_attempt": (SLOW,),
     "tests/wrapper/test_input_fuzz.py": (SLOW,),
     "tests/wrapper/test_wire_format.py::test_random_mixes_reach_the_wire_exactly": (SLOW,),
     # In-process, about half a second: left out so that the fast loop stays under a minute.

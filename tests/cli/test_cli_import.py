@@ -6,6 +6,9 @@ import collections
 import io
 import json
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -244,6 +247,27 @@ def test_import_5000_rows_with_one_percent_bad(
     assert "\x1b[" not in result.stdout and "━" not in result.stdout
     assert result.stderr.startswith("error: 50 rows failed")
     no_secret(result.stdout, result.stderr)
+
+
+def test_import_help_states_the_job_size_of_the_generated_facts() -> None:
+    # A revision stating another limit: the help follows the facts with no edit of the CLI.
+    code = textwrap.dedent(
+        """
+        import sys
+        from klaviyo_profile_import import facts
+        operation = facts.OPERATIONS["bulk_import_profiles"]
+        facts.OPERATIONS["bulk_import_profiles"] = operation._replace(item_limit=2500)
+        from klaviyo_profiles.cli import app
+        app(["import", "--help"], prog_name="klaviyo-profiles")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "bulk import jobs (2,500 a request)" in text
+    assert "10,000" not in text
 
 
 def test_format_from_the_file_name(tmp_path: Path) -> None:

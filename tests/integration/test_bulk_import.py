@@ -187,7 +187,9 @@ def test_waiting_past_the_timeout_names_the_job_which_can_be_waited_for_again(
     sb.set_jobs(queue_delay=60.0)
     job = clients.call("bulk_import_profiles", [{"email": "slow@example.com"}])
     with pytest.raises(BulkImportJobTimeoutError) as caught:
-        clients.call("wait_for_bulk_import_profiles_job", job.id, poll_interval=POLL, timeout=0.3)
+        clients.call(
+            "wait_for_bulk_import_profiles_job", job.id, poll_interval=POLL, job_timeout=0.3
+        )
     assert caught.value.job_id == job.id and job.id in str(caught.value)
     assert caught.value.job is not None and caught.value.job.status == "queued"
     sb.finish_jobs()

@@ -26,7 +26,8 @@ class Polling:
     Attributes:
         interval: seconds before the first read again; each wait is half as long again.
         max_interval: the longest wait between two reads.
-        timeout: seconds after which the wait gives up (``None``: never).
+        timeout: seconds after which the wait gives up (``None``: never); the calls name it
+            ``job_timeout=``.
     """
 
     interval: float = 1.0
@@ -63,7 +64,7 @@ def poll_settings(
     check_seconds(poll_interval, "poll_interval")
     check_seconds(max_poll_interval, "max_poll_interval")
     if timeout is not None:
-        check_seconds(timeout, "timeout", allow_zero=True)
+        check_seconds(timeout, "job_timeout", allow_zero=True)
     deadline = math.inf if timeout is None else clock() + timeout
     backoff = tenacity.wait_exponential(
         multiplier=poll_interval,

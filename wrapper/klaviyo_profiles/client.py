@@ -8,8 +8,8 @@ sends the request itself so that it can pace, time and retry each exchange.
 
 Each client is a thin shell over one core (``_base_client.BaseClient``): every public method
 hands the operation's steps to the client's one driver, ``_run``, the only code that performs
-I/O (blocking here, awaiting in the async client). What to send, retry, wait for and record is
-decided once, for both.
+I/O (blocking here, awaiting in the async client, whose shell lives in ``_async_client`` and
+is imported from here). What to send, retry, wait for and record is decided once, for both.
 
 Example::
 
@@ -27,14 +27,8 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
-import threading
-import time
 from collections.abc import (
-    AsyncIterator,
-    Awaitable,
     Callable,
     Iterable,
     Iterator,
@@ -42,18 +36,20 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
+from ._async_client import AsyncKlaviyoProfiles
 from ._base_client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient, Body
-from ._effects import Acquire, Emit, Send, Sleep, Spawn, Steps, Wait
+from ._drivers import run_blocking
+from ._effects import Steps
 from ._prepare import PreparedProfile, ProfileInput
 from ._routing import Via
-from ._streaming import task_stream, thread_stream
+from ._streaming import thread_stream
 from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
@@ -62,10 +58,6 @@ from .retries import RetryPolicy
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "Body", "KlaviyoProfiles"]
 
 _T = TypeVar("_T")
-
-
-class _Stopped(Exception):
-    """A sub-task stopped because the steps that started it have ended (failed or closed)."""
 
 
 class KlaviyoProfiles(BaseClient):
@@ -85,7 +77,13 @@ class KlaviyoProfiles(BaseClient):
             ``revision``, ``Content-Type``, ``Accept`` and ``User-Agent`` headers, the API
             key, ``base_url``) or where you pass ``timeout=`` here. The client does not close
             it.
+        default_headers: headers sent with every request (not ``Authorization``,
+            ``revision``, ``Content-Type``, ``Accept`` or ``User-Agent``, which the client sets:
+            ``InvalidInputError``).
         retry_policy: how to retry 429, 5xx and transport failures; ``None`` for one attempt.
+        max_retries: retries after the first attempt (openai-python's meaning): the policy's
+            ``max_attempts`` becomes ``max_retries + 1``; above 0 with ``retry_policy=None``,
+            ``RetryPolicy()`` with that many.
         rate_limits: ``True`` (Klaviyo's limits for the revision), your own ``RateLimits``, or
             ``False`` to send without pacing.
         limiter_backend: share the limiter across processes (see ``ratelimit``).
@@ -104,7 +102,9 @@ class KlaviyoProfiles(BaseClient):
         revision: str | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
         retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
+        max_retries: int | None = None,
         rate_limits: RateLimits | bool = True,
         limiter_backend: LimiterBackend | None = None,
         allow_insecure_http: bool = False,
@@ -123,71 +123,17 @@ class KlaviyoProfiles(BaseClient):
             allow_insecure_http=allow_insecure_http,
             today=today,
             bulk_rate_limits=bulk_rate_limits,
+            default_headers=default_headers,
+            max_retries=max_retries,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
 
-    def _run(
-        self,
-        steps: Steps[_T],
-        emit: Callable[[Any], None] | None = None,
-        stopped: threading.Event | None = None,
-    ) -> _T:
+    def _run(self, steps: Steps[_T], emit: Callable[[Any], None] | None = None) -> _T:
         """Perform what ``steps`` yield until they return: the one place this client does
-        I/O. An effect's failure is thrown into the steps, which decide what it means.
-        ``emit`` takes what the steps emit (a streaming call's queue); a sub-task stops at its
-        next effect once ``stopped`` is set (the steps that started it have ended)."""
-        reply: Any = None
-        error: Exception | None = None
-        pool: concurrent.futures.ThreadPoolExecutor | None = None
-        ended = threading.Event()
-        try:
-            while True:
-                try:
-                    if error is None:
-                        effect = steps.send(reply)
-                    else:
-                        effect, error = steps.throw(error), None
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                if stopped is not None and stopped.is_set():
-                    steps.close()
-                    raise _Stopped("stopped: the call it belonged to has ended")
-                try:
-                    if type(effect) is Send:
-                        reply = self._http.request(**effect.request)
-                        continue
-                    reply = None
-                    if type(effect) is Acquire:
-                        effect.limiter.acquire(max_wait=effect.max_wait)
-                    elif type(effect) is Sleep:
-                        if stopped is None:
-                            time.sleep(effect.seconds)
-                        else:
-                            stopped.wait(effect.seconds)
-                    elif type(effect) is Emit and emit is not None:
-                        emit(effect.item)
-                    elif type(effect) is Spawn:
-                        if pool is None:
-                            pool = concurrent.futures.ThreadPoolExecutor(max_workers=effect.width)
-                        reply = pool.submit(self._run, effect.steps, None, ended)
-                    elif type(effect) is Wait:
-                        # The handles this driver made for Spawn: futures of its pool.
-                        tasks = cast("tuple[concurrent.futures.Future[Any], ...]", effect.tasks)
-                        done, _ = concurrent.futures.wait(
-                            tasks, return_when=concurrent.futures.FIRST_COMPLETED
-                        )
-                        reply = [task for task in tasks if task in done]
-                    else:
-                        raise TypeError(f"KlaviyoProfiles cannot perform {effect!r}")
-                except Exception as exc:  # handed to the steps, which decide
-                    reply, error = None, exc
-        finally:
-            if pool is not None:
-                # Sub-tasks not started yet are dropped; running ones finish the request they
-                # are in and stop (after the last one, all have ended already).
-                ended.set()
-                pool.shutdown(wait=True, cancel_futures=True)
+        I/O (see :func:`~klaviyo_profiles._drivers.run_blocking`). ``emit`` takes what the
+        steps emit (a streaming call's queue)."""
+        return run_blocking(self._http.request, steps, emit)
 
     def _pages(
         self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]
@@ -198,6 +144,46 @@ class KlaviyoProfiles(BaseClient):
     def _stream(self, steps: Steps[None]) -> Iterator[ProfileOutcome]:
         # The steps run in a worker thread; what they emit comes through a bounded queue.
         return thread_stream(self._run, steps)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | Unset = UNSET,
+        base_url: str | Unset = UNSET,
+        allow_insecure_http: bool = False,
+        revision: str | Unset = UNSET,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        retry_policy: RetryPolicy | Unset | None = UNSET,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        rate_limits: RateLimits | bool | Unset = UNSET,
+        limiter_backend: LimiterBackend | Unset | None = UNSET,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | Unset | None = UNSET,
+    ) -> Self:
+        """A copy with the settings given changed (each as the constructor takes it), sharing
+        this client's connection pool; closing the copy leaves the pool open, closing this
+        client closes it for the copy too. ``default_headers`` are added to this client's;
+        ``max_retries`` applies to the copy's retry policy. The pool itself (``http_client``)
+        cannot change.
+
+        Example::
+
+            patient = client.with_options(timeout=120, max_retries=8)
+            tagged = client.with_options(default_headers={"X-Team": "growth"})
+        """
+        return self._copy(
+            api_key=api_key,
+            base_url=base_url,
+            allow_insecure_http=allow_insecure_http,
+            revision=revision,
+            timeout=timeout,
+            retry_policy=retry_policy,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            rate_limits=rate_limits,
+            limiter_backend=limiter_backend,
+            bulk_rate_limits=bulk_rate_limits,
+        )
 
     def create_or_update_profile(
         self,
@@ -345,20 +331,31 @@ class KlaviyoProfiles(BaseClient):
         *,
         poll_interval: float = 1.0,
         max_poll_interval: float = 30.0,
-        timeout: float | None = None,
+        job_timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Unset | None = UNSET,
     ) -> BulkImportJob:
         """Poll the job until it is ``complete`` or ``cancelled``, waiting ``poll_interval``
         seconds at first and half as long again each time, up to ``max_poll_interval``.
 
+        ``job_timeout`` bounds the whole wait (``None``: no bound); each read is retried as
+        the retry policy says and sent with ``extra_headers``. ``timeout=`` is the deprecated
+        name of ``job_timeout=`` here (a ``DeprecationWarning``); it will bound each HTTP
+        attempt, as in every other call (``with_options(timeout=...)`` does that now).
+
         Raises:
-            BulkImportJobTimeoutError: still running after ``timeout`` seconds (it is not
-                lost: wait again).
+            BulkImportJobTimeoutError: still running after ``job_timeout`` seconds (it is
+                not lost: wait again).
 
         Example::
 
-            job = client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+            job = client.wait_for_bulk_import_profiles_job(job.id, job_timeout=600)
         """
-        return self._run(self._wait_job_steps(job_id, poll_interval, max_poll_interval, timeout))
+        return self._run(
+            self._wait_for_steps(
+                job_id, poll_interval, max_poll_interval, job_timeout, timeout, extra_headers
+            )
+        )
 
     def create_or_update_profiles(
         self,
@@ -374,6 +371,8 @@ class KlaviyoProfiles(BaseClient):
         max_jobs: int = 4,
         nulls: NullPolicy = "clear",
         progress: Callable[[BulkProgress], None] | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, with exact null semantics; outcomes in input order.
 
@@ -400,6 +399,9 @@ class KlaviyoProfiles(BaseClient):
         about how long that takes. ``progress`` is called with a ``BulkProgress`` as the
         counts change, from the thread or task that runs the call.
 
+        ``timeout`` bounds each HTTP attempt and ``extra_headers`` go with every request, as
+        for the single call; ``job_timeout`` bounds the wait for each job.
+
         A failure is an outcome, not an exception: ``ok=False`` with the error, always a
         ``KlaviyoError``. On a revision without bulk import jobs, ``via="auto"`` sends every
         profile one by one; ``via="bulk"`` and ``lists`` raise
@@ -423,6 +425,8 @@ class KlaviyoProfiles(BaseClient):
                 max_jobs,
                 nulls,
                 progress,
+                timeout,
+                extra_headers,
             )
         )
 
@@ -440,6 +444,8 @@ class KlaviyoProfiles(BaseClient):
         max_jobs: int = 4,
         nulls: NullPolicy = "clear",
         progress: Callable[[BulkProgress], None] | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Iterator[ProfileOutcome]:
         """:meth:`create_or_update_profiles` as a stream: reads ``profiles`` (a generator of
         any length) a window at a time and yields each ``ProfileOutcome`` in input order as it
@@ -451,6 +457,7 @@ class KlaviyoProfiles(BaseClient):
         in flight is lost). A slow early row (a job still running) holds back later outcomes,
         and reading pauses while too many wait. The call runs in a worker thread, which calls
         ``progress``; closing the iterator early stops it once the calls in flight end.
+        ``timeout`` and ``extra_headers`` apply to every request, as in the list form.
 
         Example::
 
@@ -471,11 +478,16 @@ class KlaviyoProfiles(BaseClient):
                 max_jobs,
                 nulls,
                 progress,
+                timeout,
+                extra_headers,
             )
         )
 
     def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
+        """Close the client: its connection pool if it created it (not a pool you passed as
+        ``http_client=``, nor one it shares as a copy); later calls raise
+        ``ClientClosedError``."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
@@ -489,307 +501,3 @@ class KlaviyoProfiles(BaseClient):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-class AsyncKlaviyoProfiles(BaseClient):
-    """Asynchronous client for Create or Update Profile; see :class:`KlaviyoProfiles`.
-
-    Example::
-
-        async with AsyncKlaviyoProfiles() as client:
-            result = await client.create_or_update_profile(email="ada@example.com")
-    """
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        revision: str | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        http_client: httpx.AsyncClient | None = None,
-        retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
-        rate_limits: RateLimits | bool = True,
-        limiter_backend: LimiterBackend | None = None,
-        allow_insecure_http: bool = False,
-        today: dt.date | None = None,
-        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            revision=revision,
-            timeout=timeout,
-            http_timeout=None if http_client is None else http_client.timeout,
-            retry_policy=retry_policy,
-            rate_limits=rate_limits,
-            limiter_backend=limiter_backend,
-            allow_insecure_http=allow_insecure_http,
-            today=today,
-            bulk_rate_limits=bulk_rate_limits,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
-
-    async def _run(
-        self, steps: Steps[_T], emit: Callable[[Any], Awaitable[None]] | None = None
-    ) -> _T:
-        """Perform what ``steps`` yield until they return, awaiting each effect: the one
-        place this client does I/O (see :meth:`KlaviyoProfiles._run`)."""
-        reply: Any = None
-        error: Exception | None = None
-        tasks: list[asyncio.Task[Any]] = []
-        try:
-            while True:
-                try:
-                    if error is None:
-                        effect = steps.send(reply)
-                    else:
-                        effect, error = steps.throw(error), None
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                try:
-                    if type(effect) is Send:
-                        reply = await self._http.request(**effect.request)
-                        continue
-                    reply = None
-                    if type(effect) is Acquire:
-                        await effect.limiter.acquire_async(max_wait=effect.max_wait)
-                    elif type(effect) is Sleep:
-                        await asyncio.sleep(effect.seconds)
-                    elif type(effect) is Emit and emit is not None:
-                        await emit(effect.item)
-                    elif type(effect) is Spawn:
-                        reply = asyncio.ensure_future(self._run(effect.steps))
-                        tasks.append(reply)
-                    elif type(effect) is Wait:
-                        # The handles this driver made for Spawn: its tasks.
-                        waiting = cast("tuple[asyncio.Task[Any], ...]", effect.tasks)
-                        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                        reply = [task for task in waiting if task in done]
-                    else:
-                        raise TypeError(f"AsyncKlaviyoProfiles cannot perform {effect!r}")
-                except Exception as exc:  # handed to the steps, which decide
-                    reply, error = None, exc
-        finally:
-            if tasks:
-                # Cancelled or failed: sub-tasks still running are stopped and awaited.
-                pending = [task for task in tasks if not task.done()]
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
-
-    async def _pages(
-        self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]
-    ) -> AsyncIterator[BulkImportErrorEntry]:
-        for page in walk:
-            for entry in await self._run(page):
-                yield entry
-
-    def _stream(self, steps: Steps[None]) -> AsyncIterator[ProfileOutcome]:
-        # The steps run in a task; what they emit comes through a bounded queue.
-        return task_stream(self._run, steps)
-
-    async def create_or_update_profile(
-        self,
-        *,
-        body: Body | None = None,
-        id: str | Unset | None = UNSET,
-        meta: Mapping[str, Any] | Unset | None = UNSET,
-        patch_properties: Mapping[str, Any] | Unset | None = UNSET,
-        patch_identifiers: Mapping[str, Any] | Unset | None = UNSET,
-        additional_fields: Sequence[str] | None = None,
-        fields: Sequence[str] | None = None,
-        max_attempts: int | None = None,
-        total_timeout: float | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-        nulls: NullPolicy = "clear",
-        **attributes: Unpack[ProfileAttributeArguments],
-    ) -> ProfileResult:
-        """Create a profile, or update the one its identifiers match (see the sync client)."""
-        return await self._run(
-            self._upsert_steps(
-                body,
-                attributes,
-                max_attempts,
-                total_timeout,
-                id=id,
-                meta=meta,
-                patch_properties=patch_properties,
-                patch_identifiers=patch_identifiers,
-                additional_fields=additional_fields,
-                fields=fields,
-                timeout=timeout,
-                extra_headers=extra_headers,
-                nulls=nulls,
-            )
-        )
-
-    async def bulk_import_profiles(
-        self,
-        profiles: Sequence[ProfileInput | PreparedProfile],
-        *,
-        lists: Sequence[str] = (),
-        max_attempts: int | None = None,
-        total_timeout: float | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> BulkImportJob:
-        """Start ONE bulk import job (see the sync client).
-
-        Example::
-
-            job = await client.bulk_import_profiles([{"email": "ada@example.com"}])
-        """
-        return await self._run(
-            self._start_job_steps(
-                profiles, lists, max_attempts, total_timeout, timeout, extra_headers
-            )
-        )
-
-    async def get_bulk_import_profiles_job(
-        self,
-        job_id: str,
-        *,
-        max_attempts: int | None = None,
-        total_timeout: float | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> BulkImportJob:
-        """Read a job's status and counts (see the sync client).
-
-        Example::
-
-            job = await client.get_bulk_import_profiles_job("01JOB...")
-        """
-        return await self._run(
-            self._read_job_steps(job_id, max_attempts, total_timeout, timeout, extra_headers)
-        )
-
-    def get_errors_for_bulk_import_profiles_job(
-        self,
-        job_id: str,
-        *,
-        page_size: int = 100,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> AsyncIterator[BulkImportErrorEntry]:
-        """The job's import errors, page by page as iterated (see the sync client).
-
-        Example::
-
-            async for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
-                print(entry.index, entry.detail)
-        """
-        return self._pages(self._error_page_walk(job_id, page_size, timeout, extra_headers))
-
-    async def wait_for_bulk_import_profiles_job(
-        self,
-        job_id: str,
-        *,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 30.0,
-        timeout: float | None = None,
-    ) -> BulkImportJob:
-        """Poll the job until it is ``complete`` or ``cancelled`` (see the sync client).
-
-        Example::
-
-            job = await client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
-        """
-        return await self._run(
-            self._wait_job_steps(job_id, poll_interval, max_poll_interval, timeout)
-        )
-
-    async def create_or_update_profiles(
-        self,
-        profiles: Iterable[ProfileInput],
-        *,
-        via: Via = "auto",
-        lists: Sequence[str] = (),
-        max_job_size: int | None = None,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 30.0,
-        job_timeout: float | None = None,
-        concurrency: int = 8,
-        max_jobs: int = 4,
-        nulls: NullPolicy = "clear",
-        progress: Callable[[BulkProgress], None] | None = None,
-    ) -> list[ProfileOutcome]:
-        """Create or update many profiles, outcomes in input order (see the sync client).
-
-        Example::
-
-            outcomes = await client.create_or_update_profiles(rows)
-        """
-        return await self._run(
-            self._many_steps(
-                profiles,
-                via,
-                lists,
-                max_job_size,
-                poll_interval,
-                max_poll_interval,
-                job_timeout,
-                concurrency,
-                max_jobs,
-                nulls,
-                progress,
-            )
-        )
-
-    def iter_create_or_update_profiles(
-        self,
-        profiles: Iterable[ProfileInput],
-        *,
-        via: Via = "auto",
-        lists: Sequence[str] = (),
-        max_job_size: int | None = None,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 30.0,
-        job_timeout: float | None = None,
-        concurrency: int = 8,
-        max_jobs: int = 4,
-        nulls: NullPolicy = "clear",
-        progress: Callable[[BulkProgress], None] | None = None,
-    ) -> AsyncIterator[ProfileOutcome]:
-        """Each outcome in input order as it settles, reading ``profiles`` a window at a time
-        (see the sync client); the call runs in a task, which calls ``progress``.
-
-        Example::
-
-            async for outcome in client.iter_create_or_update_profiles(rows()):
-                ...
-        """
-        return self._stream(
-            self._stream_steps(
-                profiles,
-                via,
-                lists,
-                max_job_size,
-                poll_interval,
-                max_poll_interval,
-                job_timeout,
-                concurrency,
-                max_jobs,
-                nulls,
-                progress,
-            )
-        )
-
-    async def aclose(self) -> None:
-        """Close the connection pool (only if this client created it)."""
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -199,7 +199,7 @@ class _Traps:
             response.raise_for_status()
             job_id = str(response.json()["data"]["id"])
             job = self.client.wait_for_bulk_import_profiles_job(
-                job_id, poll_interval=self.poll_interval, timeout=300
+                job_id, poll_interval=self.poll_interval, job_timeout=300
             )
         except (httpx.HTTPError, KlaviyoError, KeyError, ValueError) as exc:
             say(f"   failed: {type(exc).__name__}: {exc}")

@@ -6,6 +6,7 @@ Everything the library raises derives from :class:`KlaviyoError`::
     ├── InvalidInputError (also a ValueError)   refused before anything was sent
     │   ├── UnknownFieldError                   a name the revision does not know
     │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
+    ├── ClientClosedError (also a RuntimeError) the client (or the original of a copy) is closed
     ├── BulkImportUnavailableError              the revision has no such bulk job operation
     ├── BulkImportJobTimeoutError               a job still running when the wait gave up
     ├── BulkImportJobCancelledError             a profile's job was cancelled
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -49,6 +51,7 @@ import attrs
 import httpx
 
 __all__ = [
+    "LONGEST_RETRY_AFTER",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -59,6 +62,7 @@ __all__ = [
     "BulkImportJobTimeoutError",
     "BulkImportRowError",
     "BulkImportUnavailableError",
+    "ClientClosedError",
     "ConflictError",
     "ErrorObject",
     "InvalidInputError",
@@ -77,6 +81,11 @@ __all__ = [
     "error_from_response",
     "parse_retry_after",
 ]
+
+#: The longest ``Retry-After`` the library honours, in seconds: an hour. A server asking for
+#: more (or for ``inf``) is waited for an hour, which no sleep function refuses and which no
+#: rate limit window of Klaviyo's comes near.
+LONGEST_RETRY_AFTER = 3600.0
 
 
 class KlaviyoError(Exception):
@@ -172,6 +181,27 @@ class PayloadTooLargeError(InvalidInputError):
         self.limit = limit
         got = f"got at least {size} bytes" if at_least else f"got {size} bytes"
         super().__init__("body", f"at most {limit} bytes of JSON", got)
+
+
+class ClientClosedError(KlaviyoError, RuntimeError):
+    """The client was closed, or, for a copy made with ``with_options``, the connection pool
+    it shares was closed (by its original, or by you for an ``http_client=`` you passed);
+    nothing was sent. A ``RuntimeError`` too, which is what httpx raises for a closed pool.
+
+    Attributes:
+        client: the class of the client (``"KlaviyoProfiles"``...).
+    """
+
+    def __init__(self, client: str, *, pool_only: bool = False) -> None:
+        self.client = client
+        if pool_only:
+            message = (
+                f"the connection pool of this {client} has been closed (by the client it was "
+                "copied from with with_options, or, for an http_client= you passed, by you)"
+            )
+        else:
+            message = f"this {client} has been closed"
+        super().__init__(message + "; nothing was sent: use a client that is open")
 
 
 class BulkImportUnavailableError(KlaviyoError):
@@ -515,7 +545,8 @@ class RateLimitError(APIStatusError):
 
     Attributes:
         retry_after: seconds to wait before trying again, from the ``Retry-After`` header
-            (``None`` if the server did not say).
+            (``None`` if the server did not say or said nothing readable), at most
+            :data:`LONGEST_RETRY_AFTER` (an hour).
     """
 
     def __init__(
@@ -547,7 +578,8 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), from 0 up to
+    :data:`LONGEST_RETRY_AFTER`; ``None`` when absent or unreadable (``nan`` too)."""
     if value is None:
         return None
     value = value.strip()
@@ -564,7 +596,9 @@ def parse_retry_after(value: str | None) -> float | None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    return max(0.0, seconds)
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), LONGEST_RETRY_AFTER)
 
 
 def error_from_response(response: httpx.Response) -> APIStatusError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal, cast
@@ -40,7 +41,8 @@ class RateLimitInfo:
     """The steady-window budget the server reported with a response.
 
     Read from the ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset`` headers
-    (``reset`` is in seconds from now). A header the server left out is ``None``.
+    (``reset`` is in seconds from now). A header the server left out, or sent with no finite
+    number in it (``inf``, ``nan``, ``1e400``, text), is ``None``.
     """
 
     limit: int | None
@@ -63,14 +65,18 @@ class RateLimitInfo:
 
 
 def _number(value: str | None) -> float | None:
+    """A header's figure, or ``None`` when it is absent, unreadable or not finite: the
+    request was applied by then, so a header the client cannot use is ignored, not raised."""
     if value is None:
         return None
     # Some servers send a list ("750, 750;w=60"); the first figure is the one that applies.
     head = value.split(",")[0].split(";")[0].strip()
     try:
-        return float(head)
+        number = float(head)
     except ValueError:
         return None
+    # inf, nan and 1e400 (inf once read) would make int() raise.
+    return number if math.isfinite(number) else None
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
 import click
+from klaviyo_profile_import import facts
 from rich.console import Console
 
 from ..errors import InvalidInputError, KlaviyoError, LimiterUnavailableError
@@ -40,6 +41,16 @@ if TYPE_CHECKING:
     from .importer import ImportSettings, ImportSummary
 
 __all__ = ["import_"]
+
+
+def _job_size_text() -> str:
+    """How many profiles a bulk import job takes, as the generated facts state it."""
+    operation = facts.OPERATIONS.get("bulk_import_profiles")
+    if operation is None:
+        return f"revision {facts.REVISION} has none: every row goes one by one"
+    if operation.item_limit is None:
+        return "as many a request as the API takes"
+    return f"{operation.item_limit:,} a request"
 
 
 def _delimiter(text: str) -> str:
@@ -134,9 +145,9 @@ def _delimiter(text: str) -> str:
     type=click.Choice(["auto", "bulk", "single"]),
     default="auto",
     show_default=True,
-    help="bulk: rows that clear nothing go in bulk import jobs (10,000 a request), rows with "
-    "a null go one by one (only that clears); single: every row one by one; auto: as bulk, "
-    "but a file of fewer than 100 rows goes one by one",
+    help=f"bulk: rows that clear nothing go in bulk import jobs ({_job_size_text()}), rows "
+    "with a null go one by one (only that clears); single: every row one by one; auto: as "
+    "bulk, but a file of fewer than 100 rows goes one by one",
 )
 @click.option(
     "--max-jobs",
