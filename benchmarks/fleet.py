@@ -66,7 +66,8 @@ def _log(message: str) -> None:
 
 async def _work(options: dict[str, Any]) -> dict[str, Any]:
     from klaviyo_profiles import AsyncKlaviyoProfiles
-    from klaviyo_profiles.ratelimit import RateLimits, backend_from_uri
+    from klaviyo_profiles.limiter_urls import backend_from_uri
+    from klaviyo_profiles.ratelimit import RateLimits
     from klaviyo_profiles.retries import RetryPolicy
 
     limits = RateLimits(**options["limits"])

@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 from redis_server import RedisServer
 
+# ``pytester`` runs users' own suites of the pytest plugin (tests/test_pytest_plugin.py).
+pytest_plugins = ["pytester"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: Facts-only copies of Klaviyo's published specs (MIT, license beside them), one folder per
 #: revision; written by ``scripts/vendor_klaviyo_spec.py``.
@@ -100,10 +103,15 @@ MARKED: dict[str, tuple[str, ...]] = {
     # Whole files that start processes.
     "tests/cli/test_cli_import_kill.py": (SUBPROCESS, SLOW),
     "tests/cli/test_cli_limiter.py": (SUBPROCESS,),
+    "tests/cli/test_cli_limiter_edges.py": (SUBPROCESS,),
     "tests/integration/test_fleet.py": (SUBPROCESS, SLOW),
     # Every test of this file talks to a sandbox in its own process.
     "tests/integration/test_limits_and_retries.py": (SUBPROCESS, SLOW),
     "tests/test_benchmark_run.py": (SUBPROCESS, SLOW),
+    # Users' own suites in a nested pytest (a second or two each); one without the extra.
+    "tests/test_pytest_plugin.py": (SLOW,),
+    "tests/test_pytest_plugin.py::"
+    "test_without_the_sandbox_extra_the_fixture_errors_with_the_install_line": (SUBPROCESS,),
     "tests/test_packaging.py": (SUBPROCESS, SLOW),
     "tests/wrapper/test_extras.py": (SUBPROCESS,),
     # Single tests that start processes.
@@ -122,10 +130,15 @@ MARKED: dict[str, tuple[str, ...]] = {
         SUBPROCESS,
         SLOW,
     ),
+    "tests/cli/test_cli_import.py::test_import_help_states_the_job_size_of_the_generated_facts": (
+        SUBPROCESS,
+    ),
     "tests/cli/test_cli_import_preflight.py::"
     "test_second_import_of_a_held_journal_is_refused_naming_the_holder": (SUBPROCESS,),
     "tests/cli/test_cli_import_preflight.py::"
     "test_two_imports_of_one_file_at_once_second_is_refused": (SUBPROCESS, SLOW),
+    "tests/cli/test_cli_import_output.py::"
+    "test_a_run_stopped_by_sigterm_or_sighup_ends_as_after_ctrl_c": (SUBPROCESS, SLOW),
     "tests/cli/test_cli_revision_demo.py::test_revision_as_subprocess_json": (SUBPROCESS,),
     "tests/cli/test_cli_revision_demo.py::test_demo_as_subprocess_without_a_key": (SUBPROCESS,),
     "tests/cli/test_cli_revision_demo.py::test_demo_against_a_given_server": (SUBPROCESS,),
@@ -165,7 +178,10 @@ MARKED: dict[str, tuple[str, ...]] = {
     # The README's blocks run with a redis-server of the test module's own.
     "tests/test_readme.py::test_python_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
     "tests/test_readme.py::test_shell_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
+    "tests/test_readme.py::test_the_web_app_block_serves_signups_against_the_sandbox": (SLOW,),
     "tests/test_redis_limiter.py::test_redis_is_not_imported_with_the_package": (SUBPROCESS,),
+    "tests/test_ratelimit_edges.py::"
+    "test_importing_the_package_loads_no_redis_plugin_nor_pyrate_limiters_buckets": (SUBPROCESS,),
     "tests/wrapper/test_client_options.py::"
     "test_library_logger_has_a_null_handler_so_unconfigured_apps_stay_quiet": (SUBPROCESS,),
     "tests/wrapper/test_client_options.py::"
@@ -192,6 +208,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/integration/test_bulk_import.py::"
     "test_a_job_start_refused_with_429_is_retried_into_one_job_each": (SLOW,),
     "tests/integration/test_bulk_import.py::test_chunks_stop_at_the_item_limit": (SLOW,),
+    "tests/integration/test_bulk_import.py::"
+    "test_a_list_job_never_sets_back_a_value_a_job_row_changed": (SLOW,),
     "tests/sandbox/test_bulk_jobs.py::test_job_passes_through_queued_processing_complete": (SLOW,),
     "tests/sandbox/test_concurrency.py::"
     "test_200_concurrent_requests_from_20_async_clients_lose_nothing": (SLOW,),
@@ -201,10 +219,24 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_client_options.py::test_per_call_timeout_applies_to_that_call_only": (
         SLOW,
     ),
+    "tests/wrapper/test_options_everywhere.py::"
+    "test_create_or_update_profiles_timeout_bounds_each_attempt": (SLOW,),
+    "tests/wrapper/test_options_everywhere.py::"
+    "test_the_iterator_forms_bound_each_request_of_every_operation_by_timeout": (SLOW,),
+    # Calls that end early or wait for jobs: a second or more each.
+    "tests/integration/test_call_endings.py": (SLOW,),
+    "tests/integration/test_call_endings.py::test_a_call_from_an_atexit_hook_reports_every_row": (
+        SUBPROCESS,
+    ),
+    "tests/integration/test_job_waits.py::"
+    "test_job_reads_the_limiter_refuses_are_made_later_and_fail_no_row": (SLOW,),
+    "tests/integration/test_job_waits.py::"
+    "test_waiting_for_a_job_reads_it_again_after_the_limiter_refused": (SLOW,),
     "tests/wrapper/test_input_fuzz.py": (SLOW,),
     "tests/wrapper/test_wire_format.py::test_random_mixes_reach_the_wire_exactly": (SLOW,),
     # In-process, about half a second: left out so that the fast loop stays under a minute.
-    "tests/cli/test_cli_import_output.py::test_the_lock_file_is_removed_when_a_run_ends": (SLOW,),
+    "tests/cli/test_cli_import_output.py::"
+    "test_a_run_leaves_the_journal_alone_beside_its_input_and_removes_no_other_file": (SLOW,),
     "tests/cli/test_cli_import_order.py::test_forty_rows_for_one_email_end_with_the_last_row": (
         SLOW,
     ),
@@ -231,6 +263,12 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/sandbox/test_upsert.py::"
     "test_a_sparse_subscription_field_still_answers_the_required_members": (SLOW,),
     "tests/test_ratelimit.py::test_threads_sharing_one_limiter_grant_within_both_windows": (SLOW,),
+    "tests/test_redis_limiter_edges.py::"
+    "test_a_process_pacing_alone_takes_only_its_share_of_what_the_fleet_left": (SLOW,),
+    "tests/test_redis_limiter_edges.py::"
+    "test_a_log_lost_while_the_process_that_filled_it_is_idle_counts_as_full": (SLOW,),
+    "tests/test_redis_limiter_edges.py::"
+    "test_a_log_deleted_or_replaced_mid_window_is_restored_before_the_next_slot": (SLOW,),
     "tests/wrapper/test_client_options.py::"
     "test_with_options_returns_a_configured_copy_sharing_the_pool": (SLOW,),
     "tests/wrapper/test_client_options.py::"

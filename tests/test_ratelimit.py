@@ -15,14 +15,13 @@ from pathlib import Path
 import pytest
 from klaviyo_profile_import import facts
 from klaviyo_profiles.errors import RateLimitWaitError
+from klaviyo_profiles.limiter_urls import backend_from_uri, shared_limiter
 from klaviyo_profiles.ratelimit import (
     LimiterBackend,
     MemoryBackend,
     RateLimiter,
     RateLimits,
     SQLiteBackend,
-    backend_from_uri,
-    shared_limiter,
 )
 from klaviyo_profiles.result import RateLimitInfo
 

@@ -11,6 +11,7 @@ new block that is neither run nor listed fails the test.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shlex
@@ -111,9 +112,43 @@ def test_python_blocks_run_against_the_sandbox(
     assert "ada@example.com" in emails
 
 
+def test_the_web_app_block_serves_signups_against_the_sandbox(sandbox: Sandbox) -> None:
+    (code,) = [code for language, code in blocks() if "FastAPI(lifespan=" in code]
+    namespace: dict[str, Any] = {"__name__": "readme_app"}
+    code = code.replace('api_key="pk_..."', f"api_key={KEY!r}, base_url={sandbox.base_url!r}")
+    exec(compile(code, "README.md", "exec"), namespace)
+    app = namespace["app"]
+    sandbox.reset()
+
+    async def serve() -> tuple[httpx.Response, httpx.Response, Any]:
+        # The app's lifespan around requests over httpx's ASGI transport, as a server runs it.
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+                first = await http.post(
+                    "/signup", json={"email": "web@example.com", "first_name": "Ada"}
+                )
+                again = await http.post(
+                    "/signup", json={"email": "web@example.com", "phone_number": None}
+                )
+            return first, again, app.state.klaviyo
+
+    first, again, klaviyo = asyncio.run(serve())
+
+    assert first.json()["ok"] and first.json()["created"] is True, first.text
+    assert again.json()["ok"] and again.json()["created"] is False, again.text
+    # nulls="omit": the fields the form left empty were left out, so Ada is still stored.
+    (profile,) = sandbox.profiles()
+    assert profile["attributes"]["first_name"] == "Ada"
+    second_body = sandbox.requests()[-1]["body"]
+    assert second_body["data"]["attributes"] == {"email": "web@example.com"}
+    assert klaviyo._closed  # closed with the app
+
+
 def run_as_pytest(code: str, sandbox: Sandbox, tmp_path: Path) -> None:
-    """The pytest-plugin block, as a user's test file; ``run_my_sync`` stands for the user's
-    code that the block calls (three upserts to the base URL it is given)."""
+    """The pytest-plugin block, as a user's test file (its tests use the plugin's fixtures);
+    ``run_my_sync`` stands for the user's code that the block calls (three upserts to the base
+    URL it is given)."""
     prelude = textwrap.dedent(
         f"""
         from klaviyo_profiles import KlaviyoProfiles
@@ -135,7 +170,7 @@ def run_as_pytest(code: str, sandbox: Sandbox, tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "1 passed" in result.stdout
+    assert f"{code.count('def test_')} passed" in result.stdout
 
 
 def shell_commands(code: str) -> list[list[str]]:

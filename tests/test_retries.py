@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 
 import httpx
@@ -161,6 +162,41 @@ def test_a_429_without_retry_after_uses_the_backoff() -> None:
     script = Script(status_error(429))
     fake = run(script)
     assert fake.sleeps == [0.5]
+
+
+@pytest.mark.parametrize("retry_after", ["1e300", "99999999999", "inf", "1e400"])
+def test_a_huge_retry_after_is_waited_for_an_hour_at_most(retry_after: str) -> None:
+    error = status_error(429, retry_after)
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == 3600.0  # an hour, as documented
+    fake = run(Script(error), NO_JITTER.replace(total_timeout=None))
+    assert fake.sleeps == [3600.0]
+
+
+def test_a_huge_retry_after_set_on_the_error_by_hand_is_capped_too() -> None:
+    error = status_error(429, "1")
+    assert isinstance(error, RateLimitError)
+    error.retry_after = math.inf
+    fake = run(Script(error), NO_JITTER.replace(total_timeout=None))
+    assert fake.sleeps == [3600.0]
+
+
+def test_a_huge_retry_after_is_awaited_for_an_hour_at_most() -> None:
+    fake = FakeTime()
+    script = Script(status_error(429, "1e300"))
+    policy = NO_JITTER.replace(total_timeout=None)
+    result = asyncio.run(
+        acall_with_retries(script.send_async, policy, sleep=fake.async_sleep, clock=fake.clock)
+    )
+    assert result == "ok"
+    assert fake.sleeps == [3600.0]
+
+
+@pytest.mark.parametrize("retry_after", ["nan", "-5", "soon"])
+def test_an_unreadable_or_negative_retry_after_is_none_or_zero(retry_after: str) -> None:
+    error = status_error(429, retry_after)
+    assert isinstance(error, RateLimitError)
+    assert error.retry_after == (0.0 if retry_after == "-5" else None)
 
 
 # -- when to give up ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -190,3 +191,45 @@ def test_key_in_row_data_or_server_errors_never_reaches_journal_or_reject_file(
 def test_import_settings_repr_hides_the_key(tmp_path: Path) -> None:
     settings = ImportSettings(path=tmp_path / "a.csv", fmt="csv", api_key=SECRET_KEY)
     no_secret(repr(settings), str(settings))
+
+
+def test_a_key_file_is_read_before_any_value_that_may_quote_it_is_checked(
+    strict: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KLAVIYO_API_KEY", raising=False)
+    key = "zz-Secret-Value-4242"  # not shaped like a private key: masked only once known
+    key_file = tmp_path / "key"
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\n")
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(f'[columns]\n"{key}" = "email"\n')
+    command = ["import", str(source), "--base-url", strict.base_url]
+    for extra in (
+        ["--map", f"{key}=email"],
+        ["--map", f"Mail={key}"],
+        ["--map-file", str(mapping)],
+        ["--concurrency", key],  # Click's own message
+    ):
+        masking.forget_secrets()  # as in a new process: an earlier case read the key
+        result = invoke([*command, *extra, "--api-key-file", str(key_file)])
+        assert result.exit_code == 2 and "****" in result.stderr, result.output
+        assert key.lower() not in result.output.lower()  # before: the map was echoed
+    assert strict.requests() == []
+
+
+def test_a_header_holding_part_of_the_key_is_masked(
+    strict: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KLAVIYO_API_KEY", SECRET_KEY)
+    parts = [SECRET_KEY[3:], SECRET_KEY[:12], SECRET_KEY.upper(), SECRET_KEY[3:].upper()]
+    source = tmp_path / "people.csv"
+    source.write_text("email," + ",".join(parts) + "\na@example.com,1,2,3,4\n")
+    result = invoke(["import", str(source), "--base-url", strict.base_url, "--output", "json"])
+    assert result.exit_code == 2
+    message = json.loads(result.stdout)["error"]["message"]
+    assert message.startswith("4 columns are not profile fields") and "'****'" in message
+    for part in parts:  # before: each shown as it is
+        assert part.lower() not in result.output.lower()
+    assert strict.requests() == []

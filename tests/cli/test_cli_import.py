@@ -6,6 +6,9 @@ import collections
 import io
 import json
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,7 +21,7 @@ from klaviyo_profiles.cli.importer import (
     RowMapper,
     detect_format,
 )
-from klaviyo_profiles.cli.journal import Journal, row_hash
+from klaviyo_profiles.cli.journal import JOURNAL_APPLICATION_ID, Journal, JournalError, row_hash
 from klaviyo_profiles.errors import InvalidInputError
 from klaviyo_profiles.sandbox import Sandbox, SandboxConfig
 from rich.console import Console
@@ -246,6 +249,27 @@ def test_import_5000_rows_with_one_percent_bad(
     no_secret(result.stdout, result.stderr)
 
 
+def test_import_help_states_the_job_size_of_the_generated_facts() -> None:
+    # A revision stating another limit: the help follows the facts with no edit of the CLI.
+    code = textwrap.dedent(
+        """
+        import sys
+        from klaviyo_profile_import import facts
+        operation = facts.OPERATIONS["bulk_import_profiles"]
+        facts.OPERATIONS["bulk_import_profiles"] = operation._replace(item_limit=2500)
+        from klaviyo_profiles.cli import app
+        app(["import", "--help"], prog_name="klaviyo-profiles")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "bulk import jobs (2,500 a request)" in text
+    assert "10,000" not in text
+
+
 def test_format_from_the_file_name(tmp_path: Path) -> None:
     assert detect_format(Path("a.csv"), None) == "csv"
     assert detect_format(Path("a.jsonl"), None) == "jsonl"
@@ -269,12 +293,31 @@ def test_journal_of_schema_1_is_upgraded_and_keeps_its_outcomes(tmp_path: Path) 
     with Journal(path) as journal:
         assert journal.status(1, "h1") == "rejected"
         assert [entry.row for entry in journal.entries({"rejected"}, current=True)] == [1]
-    version = (
-        sqlite3.connect(path)
-        .execute("SELECT value FROM meta WHERE key = 'schema_version'")
-        .fetchone()[0]
-    )
-    assert version == "5"
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("5",)
+    # Marked as a journal now, as every journal this version creates or upgrades.
+    assert db.execute("PRAGMA application_id").fetchone() == (JOURNAL_APPLICATION_ID,)
+    db.close()
+
+
+def test_a_journal_cut_short_while_being_created_is_completed_and_no_other_is(
+    tmp_path: Path,
+) -> None:
+    cut_short = tmp_path / "cut.sqlite"
+    with sqlite3.connect(cut_short) as db:  # marked, then the process died
+        db.execute(f"PRAGMA application_id = {JOURNAL_APPLICATION_ID}")
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    db.close()
+    with Journal(cut_short) as journal:
+        journal.record(1, "h1", "created")
+    holding = tmp_path / "holding.sqlite"
+    with sqlite3.connect(holding) as db:  # marked, holding rows, but no schema version
+        db.execute(f"PRAGMA application_id = {JOURNAL_APPLICATION_ID}")
+        db.execute("CREATE TABLE notes (text TEXT)")
+        db.execute("INSERT INTO notes VALUES ('kept')")
+    db.close()
+    with pytest.raises(JournalError, match="whose schema cannot be read"):
+        Journal(holding)
 
 
 def test_journal_counts_only_rows_checked_against_a_replaced_input(tmp_path: Path) -> None:

@@ -7,9 +7,14 @@ booleans read back from the sandbox as numbers and booleans.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
+import os
 import shutil
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +23,14 @@ from cli_helpers import invoke, no_secret
 from klaviyo_profiles.cli.importer import (
     ColumnMap,
     HeaderError,
+    ImportSettings,
     MappingFileError,
     RowMapper,
     load_column_map,
+    read_rows,
     typed_value,
 )
+from klaviyo_profiles.cli.journal import row_hash
 from klaviyo_profiles.errors import InvalidInputError
 from klaviyo_profiles.sandbox import Sandbox
 
@@ -310,6 +318,10 @@ def test_a_map_option_replaces_the_file_entry_and_unmapped_the_file_policy(
         ('[columns]\n"Name" = "first_name:number"\n', "custom properties"),
         ('[columns]\n"Name" = "frist_name"\n', "did you mean 'first_name'"),
         ('[columns]\n"A" = "email"\nskip = ["B"]\n', "write it above the first [table]"),
+        ('[columns]\n"A" = "email"\nunmapped = "skip"\n',
+         'unmapped = "skip" is inside [columns]; write it above the first [table]'),
+        ('[types]\n"A" = "number"\nunmapped = "properties"\n',
+         'unmapped = "properties" is inside [types]; write it above the first [table]'),
         ('skip = ["A"]\n[columns]\n"A" = "email"\n', "both in skip and mapped"),
         ('unmapped = "ignore"\n', "unmapped must be one of error, properties, skip"),
         ("[columns\n", "is not valid TOML"),
@@ -339,3 +351,246 @@ def test_a_bad_mapping_file_stops_the_import_before_anything_is_sent(
     assert missing.exit_code == 2
     assert "the mapping names column 'Mail', which the file does not have" in missing.stderr
     assert sandbox.requests() == []
+
+
+# ---- whole objects beside their fields, types whatever the spelling, exact values
+
+
+def test_a_csv_object_cell_merges_with_the_columns_of_its_fields_key_by_key(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "objects.csv"
+    source.write_text(
+        "email,properties.plan,properties,location.city,location,Segment,Tier\n"
+        'a@example.com,pro,"{""q"": 1}",London,"{""country"": ""UK""}",gold,2\n'
+        'b@example.com,pro,"{""plan"": ""free""}",,,silver,1\n'
+        'c@example.com,,"{""q"": 1, ""q"": 2}",,,bronze,3\n'
+    )
+    result = _import(sandbox, source, "--unmapped", "properties", "--output", "json")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["columns"]["Segment"] == "properties.Segment"
+    # Before: the properties cell replaced plan, Segment and Tier, and location London.
+    assert _stored(sandbox)["a@example.com"]["properties"] == {
+        "plan": "pro",
+        "q": 1,
+        "Segment": "gold",
+        "Tier": "2",
+    }
+    assert _stored(sandbox)["a@example.com"]["location"]["city"] == "London"
+    assert _stored(sandbox)["a@example.com"]["location"]["country"] == "UK"
+    rejects = _rejects(tmp_path / "objects.csv.rejects.csv")
+    assert sorted(rejects) == [2, 3]
+    assert "properties.plan: expected one value" in rejects[2]
+    assert "'properties' and 'properties.plan'" in rejects[2]
+    assert "the member name 'q' appears more than once" in rejects[3]  # before: 2 was kept
+
+
+@pytest.mark.parametrize(
+    ("record", "words"),
+    [
+        ({"properties": "NULL", "properties.q": "2"}, "'properties' and 'properties.q'"),
+        ({"location": None, "location.city": "Oslo"}, "'location' and 'location.city'"),
+        ({"properties": '{"q": 1}', "properties.q": "2"}, "'properties' and 'properties.q'"),
+    ],
+)
+def test_a_field_beside_a_whole_object_that_is_not_one_or_holds_it_is_refused(
+    record: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        RowMapper(ColumnMap(), "NULL").body({"email": "a@example.com", **record})
+    assert words in str(caught.value)
+
+
+def test_a_declared_type_holds_whatever_spelling_gives_the_property() -> None:
+    columns = ColumnMap(
+        {"properties.spent": "properties.spent", "Orders": "properties.orders"},
+        {"properties.spent": "number", "Orders": "integer"},
+    )
+    mapper = RowMapper(columns, None)
+    nested = {"email": "a@example.com", "properties": {"spent": "17.50", "orders": "3"}}
+    document = {"data": {"type": "profile", "attributes": nested}}
+    as_text = {"email": "a@example.com", "properties": '{"spent": "17.50", "orders": 3}'}
+    for record in (nested, document, as_text):
+        attributes = mapper.body(record)["data"]["attributes"]
+        assert attributes["properties"] == {"spent": 17.5, "orders": 3}  # before: "17.50"
+    with pytest.raises(InvalidInputError, match=r"properties\.spent\): expected a number"):
+        mapper.body({"email": "a@example.com", "properties": {"spent": "abc"}})
+
+
+def test_a_cell_of_thousands_of_digits_rejects_its_row_instead_of_stopping_the_run(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "digits.csv"
+    source.write_text(
+        f"email,Orders,Spent\nbig@example.com,{'9' * 5000},1\nzeros@example.com,"
+        f"{'0' * 5000}7,{'0' * 5000}2\nok@example.com,3,4\n"
+    )
+    result = _import(
+        sandbox, source, "--output", "json",
+        "--map", "Orders=properties.orders:integer", "--map", "Spent=properties.spent:number",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output  # before: a traceback and nothing imported
+    document = json.loads(result.stdout)
+    assert (document["created"], document["rejected"]) == (2, 1)
+    rejects = _rejects(tmp_path / "digits.csv.rejects.csv")
+    assert list(rejects) == [1] and "(5,000 characters)" in rejects[1]
+    assert _stored(sandbox)["zeros@example.com"]["properties"] == {"orders": 7, "spent": 2}
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "words"),
+    [
+        ("number", "1e-400", "would be sent as 0.0"),
+        ("number", "2.5e-324", "would be sent as 5e-324"),
+        ("number", "9007199254740993.0", "would be sent as 9007199254740992.0"),
+        ("number", "123456789012345678901234567890.1", "would be sent as 1.2345678901234568e+29"),
+        ("date", "2024-05", "without its day"),
+        ("date", "2024", "without its day"),
+        ("date", "2024-W20", "without its day"),
+        ("date", "2024-05-17+02:00", "no time zone offset"),
+        ("date", "2024-05-17Z", "no time zone offset"),
+        ("date", "2024-05-17x09:30", "got '2024-05-17x09:30'"),
+        ("datetime", "2024-05-17T09:30:00.123456789Z", "finer digits are refused"),
+        ("datetime", "2024-05-17T09", "at least hours and minutes"),
+    ],
+)
+def test_a_cell_its_type_cannot_hold_exactly_is_refused_not_changed(
+    kind: Any, text: str, words: str
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        typed_value(kind, text, "properties.x")
+    assert str(caught.value).startswith("properties.x: expected ")
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value"),
+    [
+        ("number", "0.1", 0.1),
+        ("number", "5e-324", 5e-324),
+        ("number", "9007199254740992.0", 9007199254740992.0),
+        ("integer", "-" + "0" * 5000 + "1", -1),
+        ("date", "20240517", "2024-05-17"),
+        ("date", "2024-W20-5", "2024-05-17"),
+        ("date", "2024-138", "2024-05-17"),
+        ("datetime", "2024-05-17T09:30:00.123456000Z", "2024-05-17T09:30:00.123456+00:00"),
+        ("datetime", "2024-05-17T0930Z", "2024-05-17T09:30:00+00:00"),
+    ],
+)
+def test_other_spellings_of_the_same_value_are_accepted(kind: Any, text: str, value: Any) -> None:
+    result = typed_value(kind, text, "properties.x")
+    assert result == value and type(result) is type(value)
+
+
+# ---- header cells with no name, columns named like id, the null token, the mapping file
+
+
+def test_a_header_cell_with_no_name_is_mapped_or_skipped_as_the_message_says(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "blank.csv"
+    source.write_text("email,,first_name\na@example.com,vip,Ada\n")
+    refused = _import(sandbox, source)
+    assert refused.exit_code == 2
+    assert "--map '=FIELD'" in refused.stderr and "--map '='" in refused.stderr
+    assert "--unmapped properties" not in refused.stderr  # no property takes an empty name
+    mapped = _import(sandbox, source, "--map", "=properties.tier")  # before: refused
+    assert mapped.exit_code == 0, mapped.output
+    assert _stored(sandbox)["a@example.com"]["properties"] == {"tier": "vip"}
+    skipped = _import(sandbox, source, "--map", "=", "--journal", str(tmp_path / "j2"))
+    assert skipped.exit_code == 0, skipped.output
+    assert sandbox.requests()[-1]["body"]["data"]["attributes"] == {
+        "email": "a@example.com",
+        "first_name": "Ada",
+    }
+    mapping = tmp_path / "blank.toml"
+    mapping.write_text('[columns]\n"" = "last_name"\n')
+    from_file = _import(
+        sandbox, source, "--map-file", str(mapping), "--journal", str(tmp_path / "j3")
+    )
+    assert from_file.exit_code == 0, from_file.output
+    assert _stored(sandbox)["a@example.com"]["last_name"] == "vip"
+
+
+@pytest.mark.parametrize("column", ["ID", "Id", "I-D", " i_d "])
+def test_a_column_named_like_id_is_not_taken_for_the_profile_id(column: str) -> None:
+    mapper = RowMapper(ColumnMap(), None)
+    # Before: taken for Klaviyo's profile id, so a CRM export's own ids failed every row.
+    with pytest.raises(HeaderError) as caught:
+        mapper.check_header(["email", column])
+    assert "not taken for the Klaviyo profile id" in str(caught.value)
+    assert f"--map '{column}=id'" in str(caught.value)
+    mapper.check_header(["email", "id"])  # the field's own name still names it
+    mapped = RowMapper(ColumnMap.from_options([f"{column}=id"]), None)
+    body = mapped.body({"email": "a@example.com", column: "01HPROFILE"})
+    assert body["data"]["id"] == "01HPROFILE"
+
+
+def test_an_empty_null_token_is_refused_before_anything_is_sent(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text("email,first_name\na@example.com,\n")
+    result = _import(sandbox, source, "--null-token", "")
+    # Before: accepted, and empty cells still left their fields unchanged.
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --null-token cannot be empty")
+    assert sandbox.requests() == []
+
+
+def test_a_mapping_file_that_is_a_pipe_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "map.toml"
+    os.mkfifo(fifo)
+
+    def unblock() -> None:  # before, the open waited for a writer: give it one, bounded
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    timer = threading.Timer(5, unblock)
+    timer.start()
+    try:
+        with pytest.raises(MappingFileError, match="is not a regular file"):
+            load_column_map(fifo)
+    finally:
+        timer.cancel()
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "sent_again"),
+    [
+        ('email,properties\na@example.com,"{""q"": 1}"\n', [], True),
+        ("email,Spent\na@example.com,17.50\n", ["--map", "Spent=properties.spent:number"], True),
+        ("email,first_name\na@example.com,Ada\n", [], False),
+    ],
+)
+def test_rows_journalled_under_the_earlier_rules_are_read_again_where_those_changed(
+    text: str,
+    options: list[str],
+    sent_again: bool,
+    sandbox: Sandbox,
+    cli_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text(text)
+    assert _import(sandbox, source, *options).exit_code == 0
+    # The journal as the earlier version wrote it: its settings had no rules version.
+    header = next(csv.reader(io.StringIO(text)))
+    columns = ColumnMap.from_options(options[1::2])
+    settings = ImportSettings(
+        path=source, fmt="csv", api_key="unused", mapping=dict(columns.fields),
+        types=dict(columns.types),
+    )  # fmt: skip
+    earlier = json.loads(settings.fingerprint(header))
+    earlier.pop("rules", None)
+    (row,) = read_rows(source, "csv")
+    db = sqlite3.connect(tmp_path / "p.csv.journal.sqlite")
+    db.execute(
+        "UPDATE rows SET hash = ?", (row_hash(json.dumps(earlier, sort_keys=True), row.content),)
+    )
+    db.commit()
+    db.close()
+    again = _import(sandbox, source, *options, "--output", "json")
+    document = json.loads(again.stdout)
+    # Before: every such row was skipped, its object's fields or typed value never sent.
+    assert (document["updated"], document["skipped"]) == ((1, 0) if sent_again else (0, 1))

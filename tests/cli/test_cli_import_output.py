@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
-import filelock
 import pytest
 from cli_helpers import invoke, no_secret
-from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, progress
+from journal_reader import rows as journal_rows
+from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, file_lock, progress
 from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
 from klaviyo_profiles.sandbox import Sandbox
 
@@ -130,7 +134,78 @@ def test_nulls_omit_leaves_out_a_null_token_cell_like_an_empty_one(
     assert sent["body"]["data"]["attributes"] == {"email": "a@example.com", "last_name": "Lovelace"}
 
 
+def test_nulls_omit_leaves_out_nulls_inside_a_cell_of_json_too(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.csv"
+    first.write_text("email,properties.b,location.city\na@example.com,kept,London\n")
+    assert _import(sandbox, first).exit_code == 0
+    source = tmp_path / "objects.csv"
+    source.write_text(
+        'email,properties,location\na@example.com,"{""b"": null, ""c"": 1}","{""city"": null}"\n'
+    )
+    result = _import(sandbox, source, "--nulls", "omit")
+    assert result.exit_code == 0, result.output
+    sent = _posts(sandbox, SINGLE_PATH)[-1]["body"]["data"]["attributes"]
+    assert sent == {"email": "a@example.com", "properties": {"c": 1}}  # the emptied one goes
+    stored = _stored(sandbox)["a@example.com"]
+    assert stored["properties"] == {"b": "kept", "c": 1}  # before: b and the city cleared
+    assert stored["location"]["city"] == "London"
+
+
 # ---- how a run ends
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP])
+def test_a_run_stopped_by_sigterm_or_sighup_ends_as_after_ctrl_c(
+    stop: signal.Signals, sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "p.csv"
+    source.write_text("email\n" + "".join(f"s{n}@example.com\n" for n in range(1000)))
+    journal = tmp_path / "p.csv.journal.sqlite"
+    args = ["import", str(source), "--base-url", sandbox.base_url, *FAST, "--output", "json",
+            "--via", "single", "--concurrency", "1"]  # fmt: skip
+    # Whatever this test run ignores (nohup ignores SIGHUP), the command starts with the
+    # default handling of both signals, as from a shell.
+    code = (
+        "import runpy, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_DFL); "
+        "signal.signal(signal.SIGTERM, signal.SIG_DFL); sys.argv = ['klaviyo-profiles', "
+        f"*{args!r}]; runpy.run_module('klaviyo_profiles.cli', run_name='__main__')"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(journal_rows(journal)) < 20:
+            assert process.poll() is None, "the import ended before it could be stopped"
+            assert time.monotonic() < deadline, "the import made no progress"
+            time.sleep(0.02)
+        process.send_signal(stop)
+        stdout, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    # Before: killed by the signal (-15, -1), nothing on stdout, the WAL files left.
+    assert process.returncode == 128 + stop
+    (line,) = stdout.splitlines()
+    document = json.loads(line)
+    assert document["exit_code"] == 128 + stop
+    assert document["error"] == {
+        "message": f"stopped by {stop.name}; run the same command again to resume",
+        "exit_code": 128 + stop,
+    }
+    # The journal closed (its WAL files gone), before this test reads it again.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["p.csv", journal.name]
+    done = document["created"]
+    assert 20 <= done < 1000 and len(journal_rows(journal)) == done
+    resumed = json.loads(_import(sandbox, source, "--output", "json", "--via", "single").stdout)
+    assert (resumed["skipped"], resumed["exit_code"]) == (done, 0)
 
 
 def test_rows_of_a_job_a_resumed_run_polled_to_its_end_count_as_imported(
@@ -167,43 +242,63 @@ def test_the_last_progress_line_is_printed_once_when_piped(
     assert len(finals) == 1, result.stdout
 
 
-def test_the_lock_file_is_removed_when_a_run_ends(
+def test_a_run_leaves_the_journal_alone_beside_its_input_and_removes_no_other_file(
     sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     source = tmp_path / "p.csv"
     source.write_text("email\na@example.com\nnot-an-email\n")
+    # Not this run's: before, a run locked a file of that name and removed it when it ended,
+    # another run's lock file included.
+    foreign = tmp_path / "p.csv.journal.sqlite.lock"
+    foreign.write_text("another program's file")
     for expected in (1, 1):  # a run with a reject, then a resumed run
         assert _import(sandbox, source).exit_code == expected
-        assert not (tmp_path / "p.csv.journal.sqlite.lock").exists()
     source.write_text("email\na@example.com\n")
     assert _import(sandbox, source).exit_code == 0
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["p.csv", "p.csv.journal.sqlite"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "p.csv",
+        "p.csv.journal.sqlite",
+        "p.csv.journal.sqlite.lock",
+    ]
+    assert foreign.read_text() == "another program's file"
 
 
-def test_a_lock_file_removed_while_it_is_being_locked_is_locked_again(
+def test_a_journal_replaced_while_it_is_being_locked_is_locked_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = ImportSettings(path=tmp_path / "p.csv", fmt="csv", api_key="unused")
-    acquire = filelock.FileLock.acquire
+    journal = settings.journal_file
+    journal.write_bytes(b"")
+    try_lock = file_lock._try_lock
     calls = 0
 
-    def acquire_as_the_last_holder_removes_the_file(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def lock_as_the_journal_is_replaced(descriptor: int) -> None:
         nonlocal calls
-        proxy = acquire(self, *args, **kwargs)
+        try_lock(descriptor)
         calls += 1
-        if calls == 1:  # an import ending now removed the file this lock was taken on
-            os.unlink(self.lock_file)
-        return proxy
+        if calls == 1:  # another file took the journal's name after this one was opened
+            replacement = tmp_path / "replacement"
+            replacement.write_bytes(b"")
+            os.replace(replacement, journal)
 
-    monkeypatch.setattr(filelock.FileLock, "acquire", acquire_as_the_last_holder_removes_the_file)
+    monkeypatch.setattr(file_lock, "_try_lock", lock_as_the_journal_is_replaced)
     held = lock_journal(settings)
     monkeypatch.undo()
     try:
         assert calls == 2
+        assert os.path.samestat(os.fstat(held.descriptor), journal.stat())
         # The lock held is on the file the path names, so it keeps a second import out.
         with pytest.raises(PreflightError, match="is in use by"):
             lock_journal(settings)
     finally:
         unlock_journal(held)
-    assert not Path(str(settings.journal_file) + ".lock").exists()
+    assert journal.exists()  # not created by the lock: never removed by it
     unlock_journal(lock_journal(settings))  # free again
+
+
+def test_an_empty_journal_the_lock_created_is_removed_with_the_lock(tmp_path: Path) -> None:
+    settings = ImportSettings(path=tmp_path / "p.csv", fmt="csv", api_key="unused")
+    held = lock_journal(settings)
+    assert settings.journal_file.stat().st_size == 0
+    unlock_journal(held)  # the run stopped before the journal was written
+    assert list(tmp_path.iterdir()) == []

@@ -7,16 +7,17 @@ import errno
 import os
 import socket
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import filelock
 import pytest
 from cli_helpers import invoke, run_cli
 from klaviyo_profiles.cli.importer import ImportSettings, RejectFileError, export_rejects
+from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
 from klaviyo_profiles.cli.journal import Journal
 from klaviyo_profiles.sandbox import FaultConfig, RateLimitConfig, Sandbox, SandboxConfig
 
@@ -59,6 +60,44 @@ def test_unwritable_reject_path_is_refused_before_sending(
     _refused(result, "the reject file")
     assert "--rejects" in result.stderr
     assert sandbox.requests() == []  # before: every row was sent, then a traceback
+
+
+def test_a_reject_path_that_is_not_a_regular_file_is_refused_before_sending(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\nnot-an-email\n")
+    fifo = tmp_path / "rejects.fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "rejects.link"
+    link.symlink_to(fifo)
+    for target, kind in ((fifo, "a pipe"), (link, "a pipe")):  # (a directory: Click refuses)
+        result = invoke(
+            ["import", str(source), "--base-url", sandbox.base_url, "--rejects", str(target)]
+        )
+        _refused(result, f"is {kind}, not a regular file, and is never replaced")
+    assert sandbox.requests() == []  # before: every row sent, then the pipe replaced by a file
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and link.is_symlink()
+
+
+def test_a_reject_path_that_is_a_symbolic_link_is_written_through(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text("email\na@example.com\nnot-an-email\n")
+    (tmp_path / "reports").mkdir()
+    real = tmp_path / "reports" / "rejects.csv"
+    link = tmp_path / "rejects.csv"
+    link.symlink_to(real)  # dangling until the first rejects are written
+    args = ["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"]
+    first = invoke([*args, "--rejects", str(link)])
+    assert first.exit_code == 1, first.output
+    assert link.is_symlink()  # before: replaced by a regular file
+    assert "not-an-email" in real.read_text()
+    source.write_text("email\na@example.com\nb@example.com\n")
+    fixed = invoke([*args, "--rejects", str(link)])
+    assert fixed.exit_code == 0, fixed.output
+    assert link.is_symlink() and not real.exists()  # no rejects now: the file it names goes
 
 
 def test_journal_or_rejects_naming_the_input_file_is_refused(
@@ -113,11 +152,13 @@ def test_second_import_of_a_held_journal_is_refused_naming_the_holder(
 ) -> None:
     source = _people(tmp_path / "people.csv")
     journal_path = tmp_path / "people.csv.journal.sqlite"
-    lock = filelock.FileLock(str(journal_path) + ".lock", timeout=0)
-    with lock:
+    lock = lock_journal(ImportSettings(path=source, fmt="csv", api_key="unused"))
+    try:
         with Journal(journal_path) as journal:
             journal.claim(f"pid {os.getpid()} on {socket.gethostname()}")
         result = run_cli(["import", str(source), "--base-url", sandbox.base_url], cli_env)
+    finally:
+        unlock_journal(lock)
     assert result.returncode == 2
     assert result.stderr.startswith("error: the journal")
     assert f"in use by pid {os.getpid()} on {socket.gethostname()}" in result.stderr
@@ -125,6 +166,17 @@ def test_second_import_of_a_held_journal_is_refused_naming_the_holder(
     # Once the holder is gone, the same command runs.
     again = run_cli(["import", str(source), "--base-url", sandbox.base_url], cli_env)
     assert again.returncode == 0, again.stderr
+
+
+def test_a_directory_named_as_the_old_lock_file_is_no_concern_of_the_import(
+    sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    source = _people(tmp_path / "people.csv")
+    (tmp_path / "people.csv.journal.sqlite.lock").mkdir()
+    # Before: "cannot lock the journal ...: Is a directory", blaming the journal.
+    result = invoke(["import", str(source), "--base-url", sandbox.base_url, "--no-pacing"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "people.csv.journal.sqlite.lock").is_dir()
 
 
 def test_two_imports_of_one_file_at_once_second_is_refused(
@@ -150,7 +202,11 @@ def test_two_imports_of_one_file_at_once_second_is_refused(
                 assert time.monotonic() < deadline, "the first import never sent a request"
                 time.sleep(0.05)
             assert first.poll() is None, "the first import ended early"
-            second = run_cli(args, cli_env)
+            # A cleanup that removes lock files (before, the journal's lock was one, and
+            # removing it let a second import send every row again) lets no one in.
+            for beside in tmp_path.glob("*.lock"):
+                beside.unlink()
+            second = run_cli([*args, "--concurrency", "64"], cli_env)
         finally:
             first.kill()
             first.wait(timeout=30)
@@ -192,23 +248,77 @@ def test_same_cells_under_a_renamed_column_are_sent_again(
     assert profile["attributes"]["last_name"] == "Lovelace"
 
 
+def _database(path: Path, *statements: str) -> Path:
+    with sqlite3.connect(path) as db:
+        for statement in statements:
+            db.execute(statement)
+    db.close()
+    return path
+
+
+_META = "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)"
+_ROWS = (
+    "CREATE TABLE rows (row INTEGER PRIMARY KEY, hash TEXT NOT NULL, status TEXT NOT NULL, "
+    "http_status INTEGER, profile_id TEXT, error TEXT, original TEXT, attempts INTEGER, "
+    "finished REAL NOT NULL)"
+)
+
+
 def test_journal_that_cannot_be_used_is_refused(
     sandbox: Sandbox, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     source = _people(tmp_path / "people.csv")
     newer = tmp_path / "newer.sqlite"
-    with sqlite3.connect(newer) as db:
-        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
-        db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    Journal(newer).close()
+    _database(newer, "UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    unreadable = tmp_path / "unreadable.sqlite"
+    Journal(unreadable).close()
+    _database(unreadable, "UPDATE meta SET value = '99.0' WHERE key = 'schema_version'")
     text = tmp_path / "notes.txt"
     text.write_text("not a database at all, but long enough to be read as one\n" * 20)
-    other = tmp_path / "app.sqlite"
-    with sqlite3.connect(other) as db:
-        db.execute("CREATE TABLE customers (id INTEGER)")
+    other = _database(tmp_path / "app.sqlite", "CREATE TABLE customers (id INTEGER)")
+    # Before, each of these was taken for a journal: a meta table was enough, and a schema
+    # version that was missing or did not read as a number counted as the current one.
+    other_meta = _database(
+        tmp_path / "other-meta.sqlite",
+        "CREATE TABLE meta (key, value)",
+        "INSERT INTO meta VALUES ('schema', 99)",
+    )
+    only_meta = _database(
+        tmp_path / "only-meta.sqlite", _META, "INSERT INTO meta VALUES ('schema_version', '99')"
+    )
+    no_version = _database(tmp_path / "no-version.sqlite", _META, _ROWS)
+    odd_version = _database(
+        tmp_path / "odd-version.sqlite",
+        _META,
+        _ROWS,
+        "INSERT INTO meta VALUES ('schema_version', ' 2')",
+    )
+    more_tables = _database(
+        tmp_path / "more.sqlite",
+        _META,
+        _ROWS,
+        "CREATE TABLE orders (id INTEGER)",
+        "INSERT INTO meta VALUES ('schema_version', '2')",
+    )
+    another_application = _database(
+        tmp_path / "marked.sqlite",
+        _META,
+        _ROWS,
+        "INSERT INTO meta VALUES ('schema_version', '2')",
+        "PRAGMA application_id = 1234",
+    )
     expected = {
-        newer: "newer klaviyo-profiles",
+        newer: "newer klaviyo-profiles (journal schema 99, this one reads",
+        unreadable: "an import journal whose schema cannot be read ('99.0')",
         text: "not an import journal",
         other: "not an import journal",
+        other_meta: "not an import journal",
+        only_meta: "not an import journal",
+        no_version: "not an import journal",
+        odd_version: "not an import journal",
+        more_tables: "not an import journal",
+        another_application: "not an import journal",
     }
     for journal, words in expected.items():
         before = journal.read_bytes()

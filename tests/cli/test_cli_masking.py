@@ -111,3 +111,36 @@ def test_what_the_console_writes_is_masked(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert "journal: /data/****/people.csv.journal.sqlite" in out
     assert "pk_" not in out and "q,u'o" not in out
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        SHAPED_KEY[3:],  # without "pk_"
+        SHAPED_KEY[:12],
+        SHAPED_KEY[-12:],
+        SHAPED_KEY[5:19],
+        SHAPED_KEY.upper(),
+        SHAPED_KEY[3:].upper(),
+        "PK_LIVE_0123",
+        "Pk_Live_0123456789ABCDEF",
+    ],
+)
+def test_a_telling_part_of_a_key_read_is_masked_in_any_case(fragment: str) -> None:
+    masking.forget_secrets()
+    remember_secret(SHAPED_KEY)
+    # Before: only the key's own forms, so each of these was shown as it is.
+    assert scrub(f"column {fragment!r} is not a profile field") == (
+        "column '****' is not a profile field"
+    )
+
+
+def test_short_runs_of_a_key_and_ordinary_words_are_left_alone() -> None:
+    masking.forget_secrets()
+    remember_secret(SHAPED_KEY)
+    remember_secret("pk_team")  # its part after "pk_" is too short to mask parts of
+    text = "live_012345 (11 of the key), 0123456789, email, team, pk_tea, the LIVE feed"
+    assert scrub(text) == text
+    key = "pk_testsecretkey1234567890"
+    remember_secret(key)
+    assert scrub("TESTSECRETKEY1234567890,secretkey123,secretkey12") == "****,****,secretkey12"

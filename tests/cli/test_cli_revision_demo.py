@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from klaviyo_profile_import import facts
 from klaviyo_profiles.revision import revision_status
@@ -97,6 +98,25 @@ def test_demo_against_a_server_needs_a_key(monkeypatch: object, cli_env: dict[st
     env = {k: v for k, v in cli_env.items() if k != "KLAVIYO_API_KEY"}
     result = run_cli(["demo", "--base-url", "http://127.0.0.1:9"], env)
     assert result.returncode == 2 and result.stderr.startswith("error: no API key")
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://user:hunter2@127.0.0.1:9", "without user:password@"),
+        ("http://127.0.0.1:9/?password=hunter2", "without a query string"),
+        ("http://10.0.0.1:9", "pass --allow-insecure-http"),
+        ("ftp://hunter2", "got scheme 'ftp'"),
+    ],
+)
+def test_demo_refuses_a_base_url_the_client_refuses_before_showing_it(
+    url: str, words: str, cli_env: dict[str, str]
+) -> None:
+    result = invoke(["demo", "--base-url", url])  # before: the banner, then a traceback
+    assert result.exit_code == 2
+    assert result.stdout == "" and "hunter2" not in result.stderr
+    assert result.stderr.startswith("error: base_url: expected") and words in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_sandbox_command_serves_with_the_sandbox_options(cli_env: dict[str, str]) -> None:

@@ -24,7 +24,7 @@ from cli_people import read_reject_rows, write_people
 from journal_reader import jobs as _journal_jobs
 from journal_reader import row_details as _rows
 from klaviyo_profiles.cli.importer import SMALL_FILE_ROWS, ImportSummary, Reporter, use_bulk
-from klaviyo_profiles.cli.journal import Journal
+from klaviyo_profiles.cli.journal import JOURNAL_APPLICATION_ID, Journal
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
 from klaviyo_profiles.sandbox.config import BULK_OPERATIONS, BulkJobConfig
 from process_helpers import kill_when, start_module
@@ -185,8 +185,10 @@ def test_journal_intent_is_starting_before_the_request_then_running_dropped_or_u
 
 
 def _downgrade_to_schema_2(path: Path) -> None:
-    """Make a journal look as the previous version wrote it (no jobs, no rows.job_id)."""
+    """Make a journal look as the version that wrote schema 2 wrote it (no jobs, no
+    rows.job_id, no journal mark)."""
     db = sqlite3.connect(path)
+    db.execute("PRAGMA application_id = 0")
     db.execute("DROP TABLE jobs")
     db.execute("DROP TABLE job_rows")
     db.execute("ALTER TABLE rows DROP COLUMN job_id")
@@ -220,6 +222,7 @@ def test_journal_of_schema_2_is_migrated_and_its_outcomes_resume(
     db = sqlite3.connect(journal)
     assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("5",)
     assert db.execute("SELECT COUNT(*) FROM jobs").fetchone() == (0,)
+    assert db.execute("PRAGMA application_id").fetchone() == (JOURNAL_APPLICATION_ID,)
 
 
 def test_journal_of_a_newer_schema_is_refused_and_left_alone(

@@ -13,9 +13,10 @@ import asyncio
 import json
 import logging
 import pickle
+import threading
 import traceback
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Generator, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -27,9 +28,12 @@ from klaviyo_profiles import (
     BulkImportJob,
     BulkImportJobCancelledError,
     BulkImportJobTimeoutError,
+    BulkImportRowError,
+    BulkProgress,
     InvalidInputError,
     KlaviyoError,
     KlaviyoProfiles,
+    ListMembershipError,
     NotFoundError,
     ProfileOutcome,
     RateLimits,
@@ -105,6 +109,19 @@ class Clients:
         kwargs.setdefault("poll_interval", POLL)
         return self.call("create_or_update_profiles", profiles, **kwargs)  # type: ignore[no-any-return]
 
+    def stream(self, profiles: Iterable[Any], **kwargs: Any) -> list[ProfileOutcome]:
+        """``iter_create_or_update_profiles``, consumed to its end."""
+        kwargs.setdefault("poll_interval", POLL)
+        if self.kind == "sync":
+            with KlaviyoProfiles(**self.options) as client:
+                return list(client.iter_create_or_update_profiles(profiles, **kwargs))
+
+        async def run() -> list[ProfileOutcome]:
+            async with AsyncKlaviyoProfiles(**self.options) as client:
+                return [o async for o in client.iter_create_or_update_profiles(profiles, **kwargs)]
+
+        return asyncio.run(run())
+
 
 @pytest.fixture(params=["sync", "async"])
 def clients(request: pytest.FixtureRequest, sb: Any) -> Clients:
@@ -170,7 +187,9 @@ def test_waiting_past_the_timeout_names_the_job_which_can_be_waited_for_again(
     sb.set_jobs(queue_delay=60.0)
     job = clients.call("bulk_import_profiles", [{"email": "slow@example.com"}])
     with pytest.raises(BulkImportJobTimeoutError) as caught:
-        clients.call("wait_for_bulk_import_profiles_job", job.id, poll_interval=POLL, timeout=0.3)
+        clients.call(
+            "wait_for_bulk_import_profiles_job", job.id, poll_interval=POLL, job_timeout=0.3
+        )
     assert caught.value.job_id == job.id and job.id in str(caught.value)
     assert caught.value.job is not None and caught.value.job.status == "queued"
     sb.finish_jobs()
@@ -279,8 +298,12 @@ def test_import_errors_map_back_to_input_rows(clients: Clients, sb: Any) -> None
         assert outcome.via == "bulk"
         if outcome.index in bad:
             assert not outcome.ok
-            assert isinstance(outcome.error, BulkImportErrorEntry)
-            assert outcome.error.original_payload["attributes"]["email"] == bad[outcome.index]
+            # An exception that can be raised, carrying the job's import error for the row.
+            assert isinstance(outcome.error, BulkImportRowError)
+            assert isinstance(outcome.error.entry, BulkImportErrorEntry)
+            entry = outcome.error.entry
+            assert entry.original_payload["attributes"]["email"] == bad[outcome.index]
+            assert outcome.error.job_id == outcome.job_id
         else:
             assert outcome.ok and outcome.error is None
 
@@ -373,18 +396,73 @@ def test_joining_lists_never_undoes_a_cleared_or_changed_identifier(
     assert a["phone_number"] is None and a["first_name"] == "A"
     assert stored(sb)["b@example.com"]["external_id"] == "b-2"
     assert "d1@example.com" not in stored(sb)
-    # One membership job, one profile for each stored profile, each named by its id and
-    # carrying only identifiers that no row changed.
+    # One membership job, one profile for each stored profile, each named by its id alone.
     [job] = sb.jobs()
     assert job["lists"] == ["L1"] and job["total_count"] == 5
     [post] = job_posts(sb)
     members = post["body"]["data"]["attributes"]["profiles"]["data"]
-    by_id = {p["id"]: p["attributes"] for p in sb.profiles()}
-    for member in members:
-        assert set(member["attributes"]) <= {"email", "phone_number", "external_id", "_kx"}
-        for name, value in member["attributes"].items():
-            assert by_id[member["id"]][name] == value
-    assert sorted(m["attributes"].get("phone_number", "") for m in members)[-1] == "+15005550007"
+    assert sorted(m["id"] for m in members) == sorted(p["id"] for p in sb.profiles())
+    assert all(m == {"type": "profile", "id": m["id"], "attributes": {}} for m in members)
+
+
+def test_a_list_job_never_sets_back_a_value_a_job_row_changed(clients: Clients, sb: Any) -> None:
+    with KlaviyoProfiles(api_key=new_key(), base_url=sb.base_url) as setup:
+        setup.create_or_update_profile(email="a@example.com", phone_number="+15005550006")
+    # The single row is sent while the job waits in the queue; the job then changes the
+    # phone number; the list job runs after both.
+    sb.set_jobs(queue_delay=1.0, profiles_per_second=50_000)
+    rows = [
+        {"phone_number": "+15005550006", "first_name": "X", "last_name": None},
+        {"email": "a@example.com", "phone_number": "+15005550007"},
+    ]
+    outcomes = clients.upsert_many(rows, via="bulk", lists=["L1"])
+    sb.finish_jobs()
+    assert [(o.ok, o.via) for o in outcomes] == [(True, "single"), (True, "bulk")]
+    a = stored(sb)["a@example.com"]
+    assert (a["first_name"], a["phone_number"]) == ("X", "+15005550007")
+
+
+def test_a_list_job_never_undoes_a_row_reported_failed_but_applied(sb: Any) -> None:
+    # The second row is applied, then its answer is lost (and not retried): reported failed.
+    sb.set_faults(script=["pass", "drop_after_commit"], operations=("create_or_update_profile",))
+    rows = [
+        {"email": "a@example.com", "phone_number": "+15005550006", "title": None},
+        {"email": "a@example.com", "phone_number": "+15005550007", "last_name": None},
+    ]
+    clients = Clients("sync", sb.base_url, retry_policy=None)
+    outcomes = clients.upsert_many(rows, lists=["L1"])
+    sb.finish_jobs()
+    assert outcomes[0].ok and not outcomes[1].ok
+    assert stored(sb)["a@example.com"]["phone_number"] == "+15005550007"
+
+
+def test_lists_too_long_for_any_job_are_refused_before_anything_is_sent(
+    clients: Clients, sb: Any
+) -> None:
+    assert BULK.payload_limit_bytes is not None
+    huge = ["x" * (BULK.payload_limit_bytes + 1)]
+    with pytest.raises(InvalidInputError) as caught:
+        clients.upsert_many([{"email": "a@example.com", "last_name": None}], lists=huge)
+    assert caught.value.field == "lists"
+    with pytest.raises(InvalidInputError) as caught:
+        clients.call("bulk_import_profiles", [{"email": "a@example.com"}], lists=huge)
+    assert caught.value.field == "lists"
+    assert sb.requests() == []
+
+
+def test_a_cancelled_list_job_says_the_profile_was_stored_and_only_membership_is_uncertain(
+    clients: Clients, sb: Any
+) -> None:
+    sb.set_jobs(cancel_after=0.0)
+    sb.set_faults(script=["cancel"], operations=("bulk_import_profiles",))
+    outcomes = clients.upsert_many([{"email": "l@example.com", "last_name": None}], lists=["L9"])
+    [outcome] = outcomes
+    assert outcome.via == "single" and not outcome.ok
+    assert isinstance(outcome.error, ListMembershipError) and outcome.error.lists == ("L9",)
+    assert "may not have been imported" not in str(outcome.error)
+    assert "created or updated" in str(outcome.error)
+    assert outcome.result is not None and outcome.result.profile_id is not None
+    assert stored(sb)["l@example.com"]["last_name"] is None
 
 
 def test_profiles_of_a_cancelled_job_fail_saying_so(clients: Clients, sb: Any) -> None:
@@ -465,3 +543,155 @@ def test_bulk_errors_outcomes_and_logs_never_show_the_key(
         assert key.encode() not in pickle.dumps(error)
     assert key not in repr(outcomes)
     assert key not in caplog.text
+
+
+# -- nulls by policy -------------------------------------------------------------------------
+
+
+def test_nulls_omit_leaves_stored_values_in_the_single_call_and_in_jobs(
+    clients: Clients, sb: Any
+) -> None:
+    with KlaviyoProfiles(api_key=new_key(), base_url=sb.base_url) as setup:
+        setup.create_or_update_profile(
+            email="ada@example.com", first_name="Ada", phone_number="+15005550006"
+        )
+        setup.create_or_update_profile(
+            email="grace@example.com", first_name="Grace", location={"city": "NYC", "zip": "1"}
+        )
+    # A model's fields left as None: what a database row holds for "unknown".
+    result = clients.call(
+        "create_or_update_profile",
+        email="ada@example.com",
+        first_name=None,
+        phone_number=None,
+        title="Countess",
+        nulls="omit",
+    )
+    assert result.attributes.get("first_name") == "Ada"
+    rows: list[dict[str, Any]] = filler("o")
+    rows.append({"email": "grace@example.com", "first_name": None, "location": {"city": None}})
+    outcomes = clients.upsert_many(rows, nulls="omit")
+    assert all(o.ok and o.via == "bulk" for o in outcomes)
+    ada, grace = stored(sb)["ada@example.com"], stored(sb)["grace@example.com"]
+    assert (ada["first_name"], ada["phone_number"], ada["title"]) == (
+        "Ada",
+        "+15005550006",
+        "Countess",
+    )
+    assert grace["first_name"] == "Grace" and grace["location"]["city"] == "NYC"
+    assert single_posts(sb)[-1]["body"]["data"]["attributes"] == {
+        "email": "ada@example.com",
+        "title": "Countess",
+    }
+
+
+def test_an_unknown_null_policy_is_refused_by_name_before_anything_is_sent(
+    clients: Clients, sb: Any
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        clients.call("create_or_update_profile", email="a@example.com", nulls="skip")
+    assert caught.value.field == "nulls"
+    with pytest.raises(InvalidInputError) as caught:
+        clients.upsert_many([{"email": "a@example.com"}], nulls="skip")
+    assert caught.value.field == "nulls"
+    assert sb.requests() == []
+
+
+def test_the_bulk_call_logs_how_many_rows_go_one_by_one_for_a_null_and_about_how_long(
+    sb: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="klaviyo_profiles")
+    rows: list[dict[str, Any]] = filler("t")
+    rows += [{"email": f"null{i}@example.com", "last_name": None} for i in range(3)]
+    Clients("sync", sb.base_url).upsert_many(rows)
+    [message] = [r.getMessage() for r in caplog.records if "clear a field" in r.getMessage()]
+    assert message.startswith("3 rows clear a field and go one by one")
+    assert f"at {facts.STEADY_LIMIT} a minute" in message
+    caplog.clear()
+    Clients("sync", sb.base_url).upsert_many(rows, nulls="omit")
+    assert not [r for r in caplog.records if "clear a field" in r.getMessage()]
+
+
+# -- streaming -------------------------------------------------------------------------------
+
+
+def test_a_generator_streams_outcomes_in_input_order_through_both_paths(
+    clients: Clients, sb: Any
+) -> None:
+    def rows() -> Iterator[dict[str, Any]]:
+        for i in range(300):
+            if i == 7:
+                yield {"email": "bad@example.com", "frist_name": "x"}  # refused: an outcome
+            elif i % 50 == 3:
+                yield {"email": f"g{i}@example.com", "last_name": None}  # one by one
+            else:
+                yield {"email": f"g{i}@example.com", "first_name": f"G{i}"}
+
+    seen: list[BulkProgress] = []
+    outcomes = clients.stream(rows(), progress=seen.append)
+    assert [o.index for o in outcomes] == list(range(300))
+    assert (outcomes[7].ok, outcomes[7].via) == (False, "none")
+    assert isinstance(outcomes[7].error, InvalidInputError)
+    assert {o.via for i, o in enumerate(outcomes) if i % 50 == 3} == {"single"}
+    assert sum(o.ok for o in outcomes) == 299
+    assert seen[-1] == BulkProgress(read=300, single=6, in_jobs=293, confirmed=299, failed=1)
+    assert len(stored(sb)) == 299
+
+
+def test_a_repeat_further_than_a_window_is_sent_after_the_job_of_the_first_row(
+    clients: Clients, sb: Any
+) -> None:
+    def rows() -> Iterator[dict[str, Any]]:
+        yield {"email": "ada@example.com", "first_name": "first"}
+        yield from filler("w", 1_100)
+        yield {"email": "Ada@Example.com", "first_name": "second"}
+
+    outcomes = clients.stream(rows())
+    assert (outcomes[0].via, outcomes[-1].via) == ("bulk", "single")
+    assert all(o.ok for o in outcomes)
+    # Sent while the first row's job had not run, it would have been overwritten by it.
+    [ada] = [p for email, p in stored(sb).items() if email.lower() == "ada@example.com"]
+    assert ada["first_name"] == "second"
+
+
+def test_stopping_a_stream_early_ends_the_call_and_its_worker(sb: Any) -> None:
+    sb.set_jobs(queue_delay=0.5, profiles_per_second=50_000)
+    read = 0
+
+    def rows() -> Iterator[dict[str, Any]]:
+        nonlocal read
+        for i in range(50_000):
+            read += 1
+            yield {"email": f"e{i}@example.com", "title": None}
+
+    with KlaviyoProfiles(api_key=new_key(), base_url=sb.base_url, rate_limits=False) as client:
+        stream = client.iter_create_or_update_profiles(rows(), poll_interval=POLL)
+        first = next(stream)
+        assert isinstance(stream, Generator)  # so it can be closed early
+        stream.close()
+    assert first.index == 0 and first.ok
+    assert read < 50_000
+    assert not [t for t in threading.enumerate() if t.name == "klaviyo-profiles-stream"]
+
+
+def test_closing_an_async_stream_early_ends_its_task(sb: Any) -> None:
+    sb.set_jobs(queue_delay=0.5, profiles_per_second=50_000)
+
+    async def run() -> tuple[ProfileOutcome, int]:
+        async with AsyncKlaviyoProfiles(
+            api_key=new_key(), base_url=sb.base_url, rate_limits=False
+        ) as client:
+            stream = client.iter_create_or_update_profiles(
+                ({"email": f"e{i}@example.com", "title": None} for i in range(50_000)),
+                poll_interval=POLL,
+            )
+            first = await stream.__anext__()
+            assert isinstance(stream, AsyncGenerator)  # so it can be closed early
+            await stream.aclose()
+            current = asyncio.current_task()
+            return first, len([task for task in asyncio.all_tasks() if task is not current])
+
+    first, left = asyncio.run(run())
+    assert first.index == 0 and first.ok
+    assert left == 0
+    assert len(single_posts(sb)) < 50_000

@@ -262,7 +262,8 @@ def test_a_429_in_one_process_holds_another_process(redis_server: RedisServer) -
     limits = RateLimits(**LIMITS)
     penalize = textwrap.dedent(
         f"""
-        from klaviyo_profiles.ratelimit import RateLimits, shared_limiter
+        from klaviyo_profiles.limiter_urls import shared_limiter
+        from klaviyo_profiles.ratelimit import RateLimits
         from klaviyo_profiles.redis_limiter import RedisBackend
         limiter = shared_limiter({fingerprint!r}, RateLimits(**{LIMITS!r}),
                                  backend=RedisBackend({redis_server.url!r}))

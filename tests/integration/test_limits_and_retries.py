@@ -467,7 +467,8 @@ READ_LIMITS = textwrap.dedent(
     """
     import json
     from klaviyo_profile_import import facts
-    from klaviyo_profiles.ratelimit import RateLimits, shared_limiter
+    from klaviyo_profiles.limiter_urls import shared_limiter
+    from klaviyo_profiles.ratelimit import RateLimits
     limits = RateLimits.from_facts()
     limiter = shared_limiter("facts-check", limits)
     print(json.dumps({

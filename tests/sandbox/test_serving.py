@@ -10,7 +10,6 @@ import time
 
 import httpx
 import pytest
-from klaviyo_profile_import import facts
 from klaviyo_profiles.sandbox import Sandbox, SandboxConfig, build_parser
 from klaviyo_profiles.sandbox.server import config_from_args
 from sandbox_helpers import HEADERS, PATH, body
@@ -64,7 +63,7 @@ def test_command_line_options_become_a_config() -> None:
     assert config.api_keys == {"pk_a": ("profiles:read",)}
     assert config.faults.script == (503, "drop", "pass")
     assert (config.faults.error_rate, config.faults.seed) == (0.1, 4)
-    assert config.revisions == (facts.REVISION,)
+    assert config.revisions is None  # the default: facts.REVISION and later ones
 
 
 def test_python_dash_m_serves_until_stopped() -> None:

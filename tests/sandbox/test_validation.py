@@ -9,6 +9,7 @@ import httpx
 import pytest
 from klaviyo_profile_import import facts
 from klaviyo_profiles.sandbox import Sandbox, validation
+from klaviyo_profiles.sandbox.error_responses import ErrorResponse
 from sandbox_helpers import PATH, body
 
 ALTERNATE_PATH = PATH[:-1] if PATH.endswith("/") else PATH + "/"
@@ -48,6 +49,29 @@ def test_plain_json_is_accepted_only_on_the_old_trailing_slash_path(api: httpx.C
 
     assert old.status_code == 201
     assert current.status_code == 415
+
+
+def test_a_media_type_the_spec_states_with_a_parameter_is_accepted() -> None:
+    spec_type = "application/vnd.api+json; ext=bulk"
+    validation.check_content_type(spec_type, (spec_type,))
+    validation.check_content_type("Application/VND.api+json", (spec_type,))
+    with pytest.raises(ErrorResponse) as refused:
+        validation.check_content_type("application/json; ext=bulk", (spec_type,))
+    assert refused.value.status == 415
+
+
+def test_the_sandbox_accepts_its_own_media_type_when_the_spec_gives_it_a_parameter(
+    api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec_type = f"{facts.MEDIA_TYPE}; ext=bulk"
+    monkeypatch.setattr(facts, "MEDIA_TYPE", spec_type)
+    response = api.post(
+        PATH,
+        content=json.dumps(body({"email": "ada@example.com"})),
+        headers={"Content-Type": spec_type},
+    )
+
+    assert response.status_code == 201, response.text
 
 
 def test_media_type_parameters_such_as_charset_are_ignored(api: httpx.Client) -> None:

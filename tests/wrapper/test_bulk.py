@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -27,9 +28,7 @@ from klaviyo_profiles.bulk import (
     BulkImportJob,
     BulkImportJobCancelledError,
     BulkImportJobTimeoutError,
-    HybridPlan,
     PreparedProfile,
-    ProfileOutcome,
     chunk_profiles,
     encode_job_body,
     envelope_size,
@@ -41,8 +40,7 @@ from klaviyo_profiles.bulk import (
     prepare_profile,
     stored_membership,
 )
-from klaviyo_profiles.errors import KlaviyoError, error_from_response
-from klaviyo_profiles.result import ProfileResult
+from klaviyo_profiles.errors import BulkImportRowError, KlaviyoError, error_from_response
 from klaviyo_profiles.retries import job_start_retryable as _safe_to_resubmit
 
 BULK = facts.OPERATIONS["bulk_import_profiles"]
@@ -510,7 +508,30 @@ def test_job_outcomes_map_errors_back_to_input_rows() -> None:
         (20, False, "bulk", "job-1"),
         (30, True, "bulk", "job-1"),
     ]
-    assert outcomes[1].error is entry
+    error = outcomes[1].error
+    assert isinstance(error, BulkImportRowError) and isinstance(error, KlaviyoError)
+    assert error.entry is entry and error.job_id == "job-1"
+
+
+def test_an_import_error_of_a_job_row_is_an_exception_that_can_be_raised_and_pickled() -> None:
+    job = BulkImportJob.from_json({"data": {**JOB["data"], "attributes": {"status": "complete"}}})
+    entry = BulkImportErrorEntry.from_json(
+        {
+            "attributes": {
+                "code": "invalid",
+                "detail": "Invalid email address",
+                "source": {"pointer": "/data/attributes/profiles/data/0/attributes/email"},
+                "original_payload": {"attributes": {"email": "nope"}},
+            }
+        }
+    )
+    [outcome] = job_outcomes(job, [7], [entry])
+    with pytest.raises(BulkImportRowError) as caught:
+        raise outcome.error  # type: ignore[misc]
+    assert "invalid: Invalid email address" in str(caught.value) and "job-1" in str(caught.value)
+    assert caught.value.entry.original_payload == {"attributes": {"email": "nope"}}
+    again = pickle.loads(pickle.dumps(caught.value))
+    assert str(again) == str(caught.value) and again.entry == entry
 
 
 def test_profiles_of_a_cancelled_job_without_an_error_failed_saying_so() -> None:
@@ -533,76 +554,25 @@ def test_membership_profile_keeps_only_identifiers() -> None:
     assert not member.has_null
 
 
-def _answer(profile_id: str | None, **attributes: Any) -> ProfileResult:
-    """What Create or Update Profile answers for a row, holding the stored identifiers."""
-    data: dict[str, Any] = {"type": "profile", "attributes": attributes}
-    if profile_id is not None:
-        data["id"] = profile_id
-    return ProfileResult(
-        created=False,
-        status_code=200,
-        profile_id=profile_id,
-        raw={"data": data},
-        rate_limit=None,
-        attempts=1,
-        response=httpx.Response(200),
-    )
+def test_a_list_membership_profile_names_the_stored_profile_by_its_id_alone() -> None:
+    member = stored_membership("P1")
+    # No attribute: not even an identifier, which a later row may have changed or cleared
+    # (and a job applying it after that row would set it back).
+    assert member.resource == {"type": "profile", "id": "P1", "attributes": {}}
+    assert json.loads(member.encoded) == member.resource and not member.has_null
 
 
-def _sent_one_by_one(plan: HybridPlan, answers: dict[int, ProfileResult]) -> None:
-    plan.record(
-        ProfileOutcome(index=row, ok=True, via="single", result=answer)
-        for row, answer in answers.items()
-    )
-
-
-def test_membership_names_the_stored_profile_with_identifiers_every_answer_agreed_on() -> None:
-    first = _answer("P1", email="a@example.com", phone_number="+15005550006", external_id="x1")
-    later = _answer("P1", email="a@example.com", phone_number=None, external_id="x2")
-    member = stored_membership("P1", [first, later])
-    # The phone number was cleared and the external id replaced: a job carrying either would
-    # set it back after the row that changed it.
-    assert member.resource == {
-        "type": "profile",
-        "id": "P1",
-        "attributes": {"email": "a@example.com"},
-    }
-    assert stored_membership("P2", [_answer("P2")]).resource["attributes"] == {}
-
-
-def test_list_jobs_hold_one_profile_per_stored_profile_and_its_failure_fails_each_row() -> None:
-    rows: list[dict[str, Any]] = [
-        {"email": "a@example.com", "phone_number": "+15005550006"},
-        {"email": "a@example.com", "phone_number": None},
-        {"email": "b@example.com", "title": None},
+def test_lists_that_leave_no_room_for_a_profile_are_refused_by_name() -> None:
+    assert BULK.payload_limit_bytes is not None
+    huge = ["x" * BULK.payload_limit_bytes]
+    refusals: list[Callable[[], object]] = [
+        lambda: BulkChunker(lists=huge),
+        lambda: prepare_job([{"email": "a@example.com"}], lists=huge),
     ]
-    plan = HybridPlan(rows, "single", ["L1"], None, 1)
-    _sent_one_by_one(
-        plan,
-        {
-            0: _answer("P1", email="a@example.com", phone_number="+15005550006"),
-            1: _answer("P1", email="a@example.com", phone_number=None),
-            2: _answer("P2", email="b@example.com"),
-        },
-    )
-    [members] = list(plan.membership_chunks())
-    profiles = plan.membership_profiles(members)
-    assert [p.resource for p in profiles] == [
-        {"type": "profile", "id": "P1", "attributes": {"email": "a@example.com"}},
-        {"type": "profile", "id": "P2", "attributes": {"email": "b@example.com"}},
-    ]
-    plan.job_failed([members[0]], KlaviyoError("no job"), None, membership=True)
-    assert [outcome.ok for outcome in plan.outcomes()] == [False, False, True]
-
-
-def test_a_row_whose_answer_named_no_profile_fails_rather_than_join_lists_by_its_identifiers() -> (
-    None
-):
-    plan = HybridPlan([{"email": "a@example.com", "title": None}], "single", ["L1"], None, 1)
-    _sent_one_by_one(plan, {0: _answer(None, email="a@example.com")})
-    assert list(plan.membership_chunks()) == []
-    [outcome] = plan.outcomes()
-    assert not outcome.ok and "named no profile id" in str(outcome.error)
+    for refuse in refusals:
+        with pytest.raises(InvalidInputError) as caught:
+            refuse()
+        assert caught.value.field == "lists"
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,9 @@ from klaviyo_profiles import AsyncKlaviyoProfiles, KlaviyoProfiles
 #: Names that differ by design: how each client is closed and used as a context manager.
 SYNC_ONLY = {"close": "aclose", "__enter__": "__aenter__", "__exit__": "__aexit__"}
 #: Async methods that return an iterator instead of being awaited.
-ITERATORS = {"get_errors_for_bulk_import_profiles_job"}
+ITERATORS = {"get_errors_for_bulk_import_profiles_job", "iter_create_or_update_profiles"}
+#: Methods that do no I/O, so neither client awaits them: each hands its arguments to the core.
+PLAIN = {"with_options": "_copy"}
 
 
 def _public(cls: type) -> set[str]:
@@ -81,15 +83,18 @@ def test_a_method_added_to_one_client_only_is_caught() -> None:
     )
 
 
-def test_async_methods_are_awaited_except_the_error_pages_which_are_iterated() -> None:
+def test_async_methods_are_awaited_except_the_iterators() -> None:
     for name, method in _own_methods(AsyncKlaviyoProfiles).items():
         if name == "aclose":
             continue
-        assert inspect.iscoroutinefunction(method) == (name not in ITERATORS), name
+        awaited = name not in ITERATORS and name not in PLAIN
+        assert inspect.iscoroutinefunction(method) == awaited, name
     for name, method in _own_methods(KlaviyoProfiles).items():
         assert not inspect.iscoroutinefunction(method), name
     pages = inspect.signature(AsyncKlaviyoProfiles.get_errors_for_bulk_import_profiles_job)
     assert pages.return_annotation == "AsyncIterator[BulkImportErrorEntry]"
+    outcomes = inspect.signature(AsyncKlaviyoProfiles.iter_create_or_update_profiles)
+    assert outcomes.return_annotation == "AsyncIterator[ProfileOutcome]"
 
 
 def _hand_over(function: object) -> ast.expr | None:
@@ -117,7 +122,16 @@ def test_every_public_method_hands_its_operation_to_the_core_in_one_line() -> No
             driver = returned.func
             assert isinstance(driver, ast.Attribute), f"{cls.__name__}.{name}"
             assert isinstance(driver.value, ast.Name) and driver.value.id == "self"
-            assert driver.attr in ("_run", "_pages"), f"{cls.__name__}.{name}"
+            if name in PLAIN:
+                # Every parameter passed on by its own name, nothing decided here.
+                assert driver.attr == PLAIN[name], f"{cls.__name__}.{name}"
+                parameters = list(inspect.signature(method).parameters)[1:]
+                passed = [(k.arg, k.value) for k in returned.keywords]
+                assert [arg for arg, _ in passed] == parameters, f"{cls.__name__}.{name}"
+                assert all(isinstance(v, ast.Name) and v.id == a for a, v in passed), name
+                continue
+            # _pages and _stream hand over to _run, page by page or in a worker.
+            assert driver.attr in ("_run", "_pages", "_stream"), f"{cls.__name__}.{name}"
             (steps,) = returned.args
             assert isinstance(steps, ast.Call) and isinstance(steps.func, ast.Attribute)
             assert steps.func.attr.endswith(("_steps", "_walk")), f"{cls.__name__}.{name}"

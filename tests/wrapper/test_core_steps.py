@@ -4,26 +4,24 @@ driver, answering each effect with a canned response or an error."""
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
 import pytest
 from klaviyo_profiles import KlaviyoProfiles
-from klaviyo_profiles._effects import Acquire, Effect, Send, Sleep, Spawn, Steps, Wait
-from klaviyo_profiles._hybrid import HybridPlan, hybrid_steps, side_by_side
+from klaviyo_profiles._effects import Acquire, Effect, Send, Sleep, Steps
 from klaviyo_profiles._polling import Polling, poll_steps
-from klaviyo_profiles.bulk import PreparedProfile
 from klaviyo_profiles.errors import (
     APIConnectionError,
     BadRequestError,
+    BulkImportJobTimeoutError,
     RateLimitError,
     RateLimitWaitError,
     ServerError,
 )
 from klaviyo_profiles.ratelimit import RateLimits
-from klaviyo_profiles.result import BulkImportErrorEntry, BulkImportJob, ProfileResult
+from klaviyo_profiles.result import BulkImportJob, ProfileResult
 from klaviyo_profiles.retries import RetryPolicy
 
 KEY = "pk_core_steps_0000000000000000"
@@ -223,168 +221,50 @@ def test_polling_reads_until_done_with_growing_waits() -> None:
     assert job.status == "complete"
 
 
-# -- the hybrid engine ----------------------------------------------------------------------
-
-
-class FakeOperations:
-    """HybridOperations whose steps ask for one Send each, tagged with what they are."""
-
-    def upsert_steps(self, body: Any) -> Steps[ProfileResult]:
-        answer = yield Send({"op": "upsert", "email": body["data"]["attributes"]["email"]})
-        assert isinstance(answer, ProfileResult)
-        return answer
-
-    def start_job_steps(
-        self, profiles: Sequence[PreparedProfile], lists: Sequence[str]
-    ) -> Steps[BulkImportJob]:
-        emails = [p.resource["attributes"]["email"] for p in profiles]
-        answer = yield Send({"op": "start", "emails": emails})
-        assert isinstance(answer, BulkImportJob)
-        return answer
-
-    def settle_job_steps(
-        self, job_id: str, polling: Polling
-    ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        answer = yield Send({"op": "settle", "job": job_id})
-        assert isinstance(answer, tuple)
-        return answer
-
-
-class Handle:
-    """A sub-task the test ran to completion at once (what Spawn answers)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def done(self) -> bool:
-        return True
-
-    def result(self) -> Any:
-        return self.value
-
-    def cancel(self) -> bool:
-        return False
-
-
-def service(sub_effects: list[Effect]) -> Answer:
-    """Answers the engine's own effects and runs spawned steps to completion inline."""
-    jobs = itertools.count(1)
+def test_job_timeout_counts_from_since_the_jobs_start_not_from_the_first_read() -> None:
+    def read() -> Steps[BulkImportJob]:
+        document = yield Send({"method": "GET", "url": "job-1"})
+        return BulkImportJob.from_json(document)
 
     def answer(effect: Effect) -> Any:
-        if isinstance(effect, Spawn):
-            effects, value = drive(effect.steps, answer)
-            sub_effects.extend(effects)
-            return Handle(value)
-        if isinstance(effect, Wait):
-            return [effect.tasks[0]]  # one finished at a time, the oldest first
-        assert isinstance(effect, Send)
-        op = effect.request["op"]
-        if op == "upsert":
-            return ProfileResult(
-                created=True,
-                status_code=201,
-                profile_id="p",
-                raw=None,
-                rate_limit=None,
-                attempts=1,
-                response=response(201),
-            )
-        if op == "start":
-            return BulkImportJob.from_json(
-                {"data": {"id": f"job-{next(jobs)}", "attributes": {"status": "queued"}}}
-            )
-        job = BulkImportJob.from_json(
-            {"data": {"id": effect.request["job"], "attributes": {"status": "complete"}}}
-        )
-        return job, []
-
-    return answer
-
-
-def rows() -> list[dict[str, Any]]:
-    """Four rows for jobs, two with a null (one by one), and two rows of one profile."""
-    return [
-        {"email": "j1@example.com"},
-        {"email": "s1@example.com", "last_name": None},
-        {"email": "j2@example.com"},
-        {"email": "twice@example.com"},
-        {"email": "j3@example.com"},
-        {"email": "TWICE@example.com", "first_name": "Again"},
-        {"email": "j4@example.com"},
-        {"email": "s2@example.com", "last_name": None},
-    ]
-
-
-def test_hybrid_starts_jobs_first_then_spawns_settles_beside_at_most_limit_singles() -> None:
-    plan = HybridPlan(rows(), "bulk", (), max_job_size=2, concurrency=2)
-    inside: list[Effect] = []
-    effects, outcomes = drive(hybrid_steps(FakeOperations(), plan, Polling()), service(inside))
-    starts = [e for e in effects if isinstance(e, Send)]
-    assert [e.request["emails"] for e in starts] == [
-        ["j1@example.com", "j2@example.com"],
-        ["j3@example.com", "j4@example.com"],
-    ]
-    # Then both jobs' settling and two of the three single groups at once, then one more
-    # group each time one finishes.
-    assert kinds(effects[2:]) == ["Spawn"] * 4 + ["Wait", "Spawn", "Wait", "Wait", "Wait", "Wait"]
-    assert [o.via for o in outcomes] == ["bulk", "single"] * 4
-    assert [o.index for o in outcomes] == list(range(8))
-    assert all(o.ok for o in outcomes)
-    # The two rows of one profile went one after the other, inside one sub-task.
-    upserts = [e.request["email"] for e in inside if e.request["op"] == "upsert"]
-    assert upserts.index("twice@example.com") + 1 == upserts.index("TWICE@example.com")
-
-
-def test_hybrid_at_concurrency_one_does_one_thing_at_a_time_with_no_sub_task() -> None:
-    plan = HybridPlan(rows(), "bulk", (), max_job_size=2, concurrency=1)
-    effects, outcomes = drive(hybrid_steps(FakeOperations(), plan, Polling()), service([]))
-    assert all(isinstance(e, Send) for e in effects)
-    assert [e.request["op"] for e in effects] == ["start"] * 2 + ["upsert"] * 4 + ["settle"] * 2
-    assert [e.request["email"] for e in effects if e.request["op"] == "upsert"] == [
-        "s1@example.com",
-        "twice@example.com",
-        "TWICE@example.com",
-        "s2@example.com",
-    ]
-    assert len(outcomes) == 8
-
-
-def test_a_job_that_cannot_start_fails_its_rows_and_the_rest_goes_on() -> None:
-    plan = HybridPlan(rows(), "bulk", (), max_job_size=2, concurrency=1)
-    normal = service([])
-
-    def answer(effect: Effect) -> Any:
-        if (
-            isinstance(effect, Send)
-            and effect.request["op"] == "start"
-            and effect.request["emails"][0] == "j1@example.com"
-        ):
-            return RateLimitError("429", response=response(429, {}), body="", errors=[])
-        return normal(effect)
-
-    effects, outcomes = drive(hybrid_steps(FakeOperations(), plan, Polling()), answer)
-    failed = [o.index for o in outcomes if not o.ok]
-    assert failed == [0, 2]
-    assert all(isinstance(o.error, RateLimitError) for o in outcomes if not o.ok)
-    assert [e.request["op"] for e in effects].count("settle") == 1
-
-
-def test_side_by_side_keeps_the_order_of_results_whatever_finishes_first() -> None:
-    def one(value: int) -> Steps[int]:
-        yield Sleep(0)
-        return value
-
-    def answer(effect: Effect) -> Any:
-        if isinstance(effect, Spawn):
-            return Handle(drive(effect.steps, answer)[1])
-        if isinstance(effect, Wait):
-            return [effect.tasks[-1]]  # the newest first
+        if isinstance(effect, Send):
+            return {"data": {"id": "job-1", "attributes": {"status": "processing"}}}
         return None
 
-    effects, results = drive(
-        side_by_side([one(1), one(2), one(3)], limit=2, beside=[one(9)]), answer
-    )
-    assert results == [1, 2, 3, 9]
-    assert max(e.width for e in effects if isinstance(e, Spawn)) == 3
-    effects, results = drive(side_by_side([one(1), one(2)], limit=1, beside=[one(9)]), answer)
-    assert results == [1, 2, 9] and kinds(effects) == ["Sleep"] * 3
+    # The job started at 0; its wait begins at 10, past its 5 s: one read, then the timeout.
+    late = Polling(1.0, 30.0, 5.0, since=0.0)
+    with pytest.raises(BulkImportJobTimeoutError) as caught:
+        drive(poll_steps(read, "job-1", late, clock=lambda: 10.0), answer)
+    assert caught.value.job is not None and caught.value.job.status == "processing"
+    # Counted from the wait's start, the same wait would sleep before reading again.
+    effects: list[Effect] = []
+    steps = poll_steps(read, "job-1", Polling(1.0, 30.0, 5.0), clock=lambda: 10.0)
+    effects.append(steps.send(None))
+    effects.append(steps.send(answer(effects[0])))
+    steps.close()
+    assert kinds(effects) == ["Send", "Sleep"]
+
+
+def test_a_read_the_limiter_refused_is_made_again_after_its_hold() -> None:
+    answers = iter([RateLimitWaitError(3.0, 1.0), "complete"])
+
+    def read() -> Steps[BulkImportJob]:
+        document = yield Send({"method": "GET", "url": "job-1"})
+        return BulkImportJob.from_json(document)
+
+    def answer(effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            given = next(answers)  # the limiter's refusal is thrown into the read
+            if isinstance(given, Exception):
+                return given
+            return {"data": {"id": "job-1", "attributes": {"status": given}}}
+        return None
+
+    effects, job = drive(poll_steps(read, "job-1", Polling(0.5, 30.0, 60.0)), answer)
+    assert kinds(effects) == ["Send", "Sleep", "Send"]
+    # No sooner than what the hold asked beyond the read's budget (3 s - 1 s).
+    assert [e.seconds for e in effects if isinstance(e, Sleep)] == pytest.approx([2.0])
+    assert job.status == "complete"
+
+
+# The engine of create_or_update_profiles is driven by hand in test_stream_steps.py.

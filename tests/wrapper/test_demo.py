@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from klaviyo_profiles.demo import run_demo
+from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +47,22 @@ def test_demo_shows_a_job_ignoring_a_null_the_routing_and_a_typed_error(
     assert stored[5]["first_name"] is None
     assert "BadRequestError (status_code 400)" in text
     assert "error.pointer '/data/attributes/email'" in text
+
+
+def test_a_second_tour_against_one_server_says_the_email_named_a_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KLAVIYO_API_KEY", "pk_demo_test_key_0000000000000")
+    with Sandbox(SandboxConfig(rate_limits=RateLimitConfig(enabled=False))) as sandbox:
+        sandbox.set_jobs(queue_delay=0.0)
+        texts = []
+        for _ in range(2):
+            out = io.StringIO()
+            assert run_demo(sandbox.base_url, out=out) == 0
+            texts.append(out.getvalue())
+    first, second = (text.split("\n2. ")[0] for text in texts)
+    assert "1. Create or update: 201 if the email matches no profile yet" in first
+    assert "-> 201 created," in first
+    # Before: "Create: the email matches no profile yet", above a 200.
+    assert "matches no profile yet" not in second.replace("201 if the email matches", "")
+    assert "-> 200 updated (the email already named a profile there)," in second

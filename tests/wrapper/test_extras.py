@@ -98,6 +98,25 @@ def test_upsert_needs_only_the_cli_extra(sandbox: Sandbox) -> None:
     assert "extras@example.com" in result.stdout
 
 
+def test_import_needs_only_the_cli_extra(sandbox: Sandbox, tmp_path: object) -> None:
+    source = f"{tmp_path}/people.csv"
+    with open(source, "w", encoding="utf-8") as handle:
+        handle.write("email\nextras-import@example.com\n")
+    result = run_script_without(
+        (*SANDBOX_MODULES, "filelock"),
+        "import",
+        source,
+        "--base-url",
+        sandbox.base_url,
+        "--no-pacing",
+        "--output",
+        "json",
+        KLAVIYO_API_KEY=KEY,
+    )
+    assert result.returncode == 0, result.stderr  # before: filelock (the sqlite extra) needed
+    assert '"created": 1' in result.stdout
+
+
 def test_revision_command_needs_only_the_cli_extra() -> None:
     result = run_script_without((*SANDBOX_MODULES, "filelock"), "revision", "--output", "json")
     assert result.returncode == 0, result.stderr

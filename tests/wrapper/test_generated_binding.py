@@ -97,7 +97,7 @@ async def test_the_async_client_degrades_the_same_way(sandbox: Sandbox) -> None:
         ("get_bulk_import_profiles_job", lambda c: c.get_bulk_import_profiles_job("job-1")),
         (
             "get_bulk_import_profiles_job",
-            lambda c: c.wait_for_bulk_import_profiles_job("job-1", timeout=1),
+            lambda c: c.wait_for_bulk_import_profiles_job("job-1", job_timeout=1),
         ),
         (
             "get_errors_for_bulk_import_profiles_job",

@@ -1,14 +1,20 @@
-"""``klaviyo_profiles.nulls``: a null read as "not given" (``omit``), at every depth, purely."""
+"""``klaviyo_profiles.nulls``: a null read as "not given" (``omit``), at every depth, purely;
+and ``nulls=`` on the calls that take it."""
 
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
+import httpx
 import pytest
-from klaviyo_profiles import prepare_profile
+from klaviyo_profile_import.models import ProfileUpsertQuery
+from klaviyo_profiles import UNSET, KlaviyoProfiles, prepare_profile
 from klaviyo_profiles.errors import InvalidInputError
-from klaviyo_profiles.nulls import check_null_policy, omit_nulls
+from klaviyo_profiles.nulls import check_null_policy, omit_nulls, omit_nulls_in_body
+
+KEY = "pk_nulls_test_0000000000000000000"
 
 
 def test_omit_nulls_leaves_out_every_null_member_at_every_depth() -> None:
@@ -86,3 +92,102 @@ def test_check_null_policy_names_the_field() -> None:
     assert check_null_policy("omit") == "omit" and check_null_policy("clear") == "clear"
     with pytest.raises(InvalidInputError, match="nulls: expected 'clear' or 'omit'"):
         check_null_policy("drop")
+
+
+# -- nulls= on the calls: every input form, every depth, UNSET untouched ----------------------
+
+OMITTED = {"type": "profile", "attributes": {"email": "a@example.com", "location": {"zip": "1"}}}
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"email": "a@example.com", "first_name": None, "location": {"city": None, "zip": "1"}},
+        {"email": "a@example.com", "first_name": UNSET, "id": None, "location": {"zip": "1"}},
+        {
+            "type": "profile",
+            "id": None,
+            "meta": None,
+            "attributes": {
+                "email": "a@example.com",
+                "title": None,
+                "location": {"city": None, "zip": "1"},
+            },
+        },
+        {
+            "data": {
+                "type": "profile",
+                "attributes": {
+                    "email": "a@example.com",
+                    "image": None,
+                    "location": {"zip": "1", "region": None},
+                },
+            }
+        },
+        ProfileUpsertQuery.from_dict(
+            {
+                "data": {
+                    "type": "profile",
+                    "attributes": {
+                        "email": "a@example.com",
+                        "last_name": None,
+                        "location": {"zip": "1", "city": None},
+                    },
+                }
+            }
+        ),
+    ],
+    ids=["keywords", "keywords with UNSET", "resource", "body", "generated model"],
+)
+def test_nulls_omit_reads_every_null_as_not_given_in_every_form(given: Any) -> None:
+    prepared = prepare_profile(given, nulls="omit")
+    assert prepared.resource == OMITTED and not prepared.has_null
+    assert json.loads(prepared.encoded) == OMITTED
+
+
+def test_nulls_clear_is_the_default_and_unset_stays_not_given_under_it() -> None:
+    row = {"email": "a@example.com", "first_name": UNSET, "last_name": None}
+    for prepared in (prepare_profile(row), prepare_profile(row, nulls="clear")):
+        assert prepared.resource["attributes"] == {"email": "a@example.com", "last_name": None}
+        assert prepared.has_null
+
+
+def test_nulls_omit_keeps_the_attributes_member_when_every_attribute_was_null() -> None:
+    body = {"data": {"type": "profile", "id": "01J", "attributes": {"email": None}}}
+    assert omit_nulls_in_body(body) == {"data": {"type": "profile", "id": "01J", "attributes": {}}}
+    assert body["data"]["attributes"] == {"email": None}  # the input is never changed
+
+
+def test_an_unknown_null_policy_is_refused_naming_nulls() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        prepare_profile({"email": "a@example.com"}, nulls="keep")  # type: ignore[arg-type]
+    assert caught.value.field == "nulls"
+
+
+def test_the_single_call_sends_no_null_under_omit() -> None:
+    sent: list[bytes] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.content)
+        return httpx.Response(200, json={"data": {"type": "profile", "id": "01J"}})
+
+    http = httpx.Client(transport=httpx.MockTransport(answer))
+    with KlaviyoProfiles(api_key=KEY, http_client=http, rate_limits=False) as client:
+        client.create_or_update_profile(
+            email="a@example.com", first_name=None, location={"city": None}, nulls="omit"
+        )
+        client.create_or_update_profile(
+            body={
+                "data": {"type": "profile", "attributes": {"email": "a@example.com", "title": None}}
+            },
+            nulls="omit",
+        )
+        client.create_or_update_profile(email="a@example.com", first_name=None)
+        with pytest.raises(InvalidInputError) as caught:
+            client.create_or_update_profile(email="a@example.com", nulls="drop")  # type: ignore[arg-type]
+        assert caught.value.field == "nulls"
+    assert [json.loads(body)["data"]["attributes"] for body in sent] == [
+        {"email": "a@example.com"},
+        {"email": "a@example.com"},
+        {"email": "a@example.com", "first_name": None},
+    ]

@@ -1,7 +1,7 @@
 """User code type-checks clean under mypy --strict and pyright (strict): typed results with no
 narrowing, ``UNSET`` keywords, ``body=`` typed by the generated TypedDict, ``timeout=None``,
-per-call options, the bulk import calls and their results; and typos are caught by both
-checkers."""
+per-call options, the bulk import calls and their results, ``nulls=`` and the streaming call;
+and typos are caught by both checkers."""
 
 from __future__ import annotations
 
@@ -21,7 +21,16 @@ USER_CODE = textwrap.dedent(
     from klaviyo_profile_import.payloads import ProfileUpsertQuery
     from typing_extensions import assert_type
 
-    from klaviyo_profiles import UNSET, AsyncKlaviyoProfiles, KlaviyoProfiles
+    from collections.abc import Iterator
+
+    from klaviyo_profiles import (
+        UNSET,
+        AsyncKlaviyoProfiles,
+        BulkProgress,
+        KlaviyoError,
+        KlaviyoProfiles,
+        ProfileOutcome,
+    )
 
 
     def upsert(client: KlaviyoProfiles) -> str | None:
@@ -59,10 +68,19 @@ USER_CODE = textwrap.dedent(
         return KlaviyoProfiles(api_key="pk_...", timeout=None).with_options(timeout=5)
 
 
+    def make_tagged() -> AsyncKlaviyoProfiles:
+        client = AsyncKlaviyoProfiles(default_headers={"X-Team": "growth"}, max_retries=2)
+        return client.with_options(api_key="pk_other", max_retries=0, default_headers={})
+
+
     def import_many(client: KlaviyoProfiles, rows: list[dict[str, object]]) -> list[int]:
-        outcomes = client.create_or_update_profiles(rows, via="auto", lists=["Y6nRLr"])
+        outcomes = client.create_or_update_profiles(
+            rows, via="auto", lists=["Y6nRLr"], timeout=30.0, extra_headers={"X-Sync": "7"}
+        )
         job = client.bulk_import_profiles([{"email": "ada@example.com"}, *rows])
-        done = client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+        done = client.wait_for_bulk_import_profiles_job(
+            job.id, job_timeout=600, extra_headers={"X-Sync": "7"}
+        )
         assert_type(done.done, bool)
         failed = [outcome.index for outcome in outcomes if not outcome.ok]
         for entry in client.get_errors_for_bulk_import_profiles_job(job.id, page_size=50):
@@ -77,6 +95,27 @@ USER_CODE = textwrap.dedent(
         errors = client.get_errors_for_bulk_import_profiles_job("01JOB")
         details = [entry.detail async for entry in errors]
         return [outcome.job_id for outcome in outcomes] + details
+
+
+    def stream_many(client: KlaviyoProfiles, rows: Iterator[dict[str, object]]) -> int:
+        def show(progress: BulkProgress) -> None:
+            assert_type(progress.done, int)
+
+        client.create_or_update_profile(email="ada@example.com", first_name=None, nulls="omit")
+        failed = 0
+        for outcome in client.iter_create_or_update_profiles(
+            rows, nulls="omit", progress=show, max_jobs=2
+        ):
+            assert_type(outcome, ProfileOutcome)
+            if outcome.error is not None:
+                assert_type(outcome.error, KlaviyoError)
+                failed += 1
+        return failed
+
+
+    async def stream_many_async(client: AsyncKlaviyoProfiles) -> list[int]:
+        stream = client.iter_create_or_update_profiles([{"email": "ada@example.com"}])
+        return [outcome.index async for outcome in stream if not outcome.skipped]
     """
 )
 
@@ -103,6 +142,10 @@ TYPO_CODE = textwrap.dedent(
 
     def typo_in_a_read(client: KlaviyoProfiles) -> object:
         return client.create_or_update_profile(email="a@example.com").attributes["frist_name"]
+
+
+    def typo_in_an_option(client: KlaviyoProfiles) -> object:
+        return client.with_options(timout=5)
     """
 )
 
@@ -167,6 +210,13 @@ def test_mypy_catches_typos_in_a_body_and_in_a_read(typo_code: Path) -> None:
     assert '"atributes"' in result.stdout
     assert '"frist_name"' in result.stdout
     assert "typo_code.py:18: error" in result.stdout  # the "profil" argument
+
+
+def test_mypy_names_the_public_client_for_an_unknown_option(typo_code: Path) -> None:
+    result = mypy(typo_code)
+    (line,) = [line for line in result.stdout.splitlines() if '"timout"' in line]
+    assert 'for "with_options" of "KlaviyoProfiles"' in line, line
+    assert "BaseClient" not in result.stdout
 
 
 def test_pyright_catches_typos_in_a_body_and_in_a_read(typo_code: Path) -> None:

@@ -13,8 +13,13 @@ Create or update a profile with :class:`KlaviyoProfiles` (or :class:`AsyncKlaviy
         )
         print(result.created, result.profile_id)
 
-A keyword left out is left unchanged in Klaviyo; ``None`` clears it. :data:`UNSET` stands for
-"left out" where arguments are built programmatically.
+A keyword left out is left unchanged in Klaviyo; ``None`` clears it (``nulls="omit"`` reads
+it as "left out" instead). :data:`UNSET` stands for "left out" where arguments are built
+programmatically.
+
+Many profiles: ``create_or_update_profiles(rows)`` returns one :class:`ProfileOutcome` per row;
+``iter_create_or_update_profiles(rows)`` reads a generator of any length and yields them as
+they settle, reporting :class:`BulkProgress` to a ``progress=`` callback.
 """
 
 import logging
@@ -28,6 +33,7 @@ from .bulk import (
     BulkImportJob,
     BulkImportJobCancelledError,
     BulkImportJobTimeoutError,
+    BulkProgress,
     PreparedProfile,
     ProfileInput,
     ProfileOutcome,
@@ -42,12 +48,15 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    BulkImportRowError,
     BulkImportUnavailableError,
+    ClientClosedError,
     ConflictError,
     ErrorObject,
     InvalidInputError,
     KlaviyoError,
     LimiterUnavailableError,
+    ListMembershipError,
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
@@ -58,6 +67,7 @@ from .errors import (
     UnknownFieldError,
     UnsupportedMediaTypeError,
 )
+from .nulls import NullPolicy, omit_nulls
 from .ratelimit import RateLimits
 from .result import ProfileResult, RateLimitInfo
 from .retries import RetryPolicy
@@ -78,14 +88,19 @@ __all__ = [
     "BulkImportJob",
     "BulkImportJobCancelledError",
     "BulkImportJobTimeoutError",
+    "BulkImportRowError",
     "BulkImportUnavailableError",
+    "BulkProgress",
+    "ClientClosedError",
     "ConflictError",
     "ErrorObject",
     "InvalidInputError",
     "KlaviyoError",
     "KlaviyoProfiles",
     "LimiterUnavailableError",
+    "ListMembershipError",
     "NotFoundError",
+    "NullPolicy",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "PreparedProfile",
@@ -104,6 +119,7 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "__version__",
     "chunk_profiles",
+    "omit_nulls",
     "prepare_profile",
 ]
 

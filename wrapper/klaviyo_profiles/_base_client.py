@@ -1,8 +1,9 @@
-"""What both clients decide, written once: settings, requests, responses, and every operation
-as steps (generators that yield effects and never perform I/O; see ``_effects``).
+"""What both clients decide, written once: every operation as steps (generators that yield
+effects and never perform I/O; see ``_effects``), over the settings and the one exchange of
+:class:`~klaviyo_profiles._client_core.ClientCore`.
 
 A call flows: a public method of a shell (``client.py``) -> one ``*_steps`` method here, which
-checks the input before anything is sent and returns the steps -> the shell's ``_run``, which
+checks the input before anything is sent and returns the steps -> the shell's driver, which
 performs what they yield (acquire the limiter, send, sleep, start and wait for sub-tasks) and
 hands back results or errors -> the steps decide (retry through ``retries.retry_steps``, poll
 through ``_polling``, orchestrate many profiles through ``_hybrid``).
@@ -10,25 +11,21 @@ through ``_polling``, orchestrate many profiles through ``_hybrid``).
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 import functools
-import logging
-import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import httpx
-from klaviyo_profile_import import facts
 from klaviyo_profile_import.types import UNSET, Unset
-from typing_extensions import Self
 
-from . import _generated
-from ._effects import Acquire, Send, Steps
+from . import _generated, pacing
+from ._client_core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore
+from ._effects import Sleep, Steps, collected
 from ._generated import ProfileUpsertQuery, payloads
 from ._generated import single_endpoint as endpoint
-from ._hybrid import HybridPlan, hybrid_steps
-from ._polling import Polling, poll_steps
+from ._hybrid import stream_options, stream_steps
+from ._polling import Polling, check_polling, poll_steps
 from ._prepare import BULK_OPERATION, PreparedProfile, ProfileInput, prepare_job
 from ._requests import (
     WireBody,
@@ -36,36 +33,24 @@ from ._requests import (
     check_job_id,
     check_page_size,
     errors_page,
-    job_from,
     may_have_errors,
-    rate_limit_headers,
-    transport_error,
 )
-from ._version import __version__
-from .auth import KlaviyoApiKeyAuth, redact_request
 from .body import prepare_request
-from .errors import APIStatusError, InvalidInputError, error_from_response
-from .ratelimit import LimiterBackend, RateLimiter, RateLimits, shared_limiter
+from .errors import InvalidInputError, RateLimitWaitError
+from .nulls import check_null_policy, omit_nulls_in_body
 from .result import (
     BulkImportErrorEntry,
     BulkImportJob,
+    BulkProgress,
     ProfileOutcome,
     ProfileResult,
-    RateLimitInfo,
 )
-from .retries import RetryPolicy, is_retryable, job_start_retryable, retry_steps
-from .revision import check_revision
-from .settings import check_base_url, check_max_attempts, check_seconds, check_timeout
+from .retries import job_start_retryable
+from .revision import _caller_stacklevel
+from .settings import check_timeout
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Body"]
 
-#: Klaviyo's API host.
-DEFAULT_BASE_URL = "https://a.klaviyo.com"
-#: Always-on timeouts: users of other clients have seen calls hang forever without them.
-DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
-
-_logger = logging.getLogger("klaviyo_profiles")
-_USER_AGENT = f"klaviyo-profiles/{__version__} (revision {facts.REVISION})"
 _T = TypeVar("_T")
 
 #: What ``body=`` accepts: the request document as the generated TypedDict (a typo in a key
@@ -74,116 +59,11 @@ _T = TypeVar("_T")
 Body = payloads.ProfileUpsertQuery | ProfileUpsertQuery
 
 
-class BaseClient:
-    """Everything the sync and async clients decide: settings, request building, response
-    finishing, and every operation as steps. The shells add a connection pool and one driver,
-    ``_run``, that performs the steps' effects (see :mod:`klaviyo_profiles._effects`)."""
-
-    # Set by the shells: an httpx.Client or httpx.AsyncClient.
-    _http: Any
-
-    def __init__(
-        self,
-        api_key: str | None,
-        *,
-        base_url: str,
-        revision: str | None,
-        timeout: httpx.Timeout | float | Unset | None,
-        http_timeout: httpx.Timeout | None,
-        retry_policy: RetryPolicy | None,
-        rate_limits: RateLimits | bool,
-        limiter_backend: LimiterBackend | None,
-        allow_insecure_http: bool,
-        today: dt.date | None,
-        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | None = None,
-    ) -> None:
-        self._auth = KlaviyoApiKeyAuth(api_key)  # type: ignore[arg-type]  # checked inside
-        self.base_url = check_base_url(base_url, allow_insecure_http)
-        self.revision = check_revision(revision, today=today)
-        # Precedence: a per-call timeout=, then this client's timeout=, then the timeout of a
-        # caller's http_client= (its settings are the caller's choice), then DEFAULT_TIMEOUT.
-        # _call_timeout is what each request must carry: None leaves the pool's own.
-        self._call_timeout: httpx.Timeout | None = None
-        if not isinstance(timeout, Unset):
-            self.timeout = check_timeout(timeout)
-            if http_timeout is not None:
-                self._call_timeout = self.timeout
-        else:
-            self.timeout = http_timeout if http_timeout is not None else DEFAULT_TIMEOUT
-        self.retry_policy = retry_policy
-        # Every request's headers but the key: the generated module's (revision, Content-Type)
-        # and ours.
-        self._headers: dict[str, str] = {
-            **endpoint._get_kwargs(body=WireBody({}), revision=self.revision)["headers"],  # type: ignore[arg-type]
-            "Accept": facts.MEDIA_TYPE,
-            "User-Agent": _USER_AGENT,
-        }
-        self._owns_http = False
-        self._send_headers: httpx.Headers | None = None
-        self._limiter: RateLimiter | None = None
-        if rate_limits is not False:
-            limits = RateLimits.from_facts() if rate_limits is True else rate_limits
-            self._limiter = shared_limiter(self._auth.fingerprint, limits, backend=limiter_backend)
-        # The bulk job operations have windows of their own: one limiter per operation, made
-        # on first use, shared per key fingerprint and operation like the single call's.
-        self._limiter_backend = limiter_backend
-        self._bulk_paced = rate_limits is not False
-        self._bulk_rate_limits = _check_bulk_rate_limits(bulk_rate_limits)
-        self._operation_limiters: dict[str, RateLimiter] = {}
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, revision={self.revision!r}, "
-            f"auth={self._auth!r})"
-        )
-
-    def with_options(
-        self,
-        *,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        retry_policy: RetryPolicy | Unset | None = UNSET,
-        revision: str | Unset = UNSET,
-        base_url: str | Unset = UNSET,
-        allow_insecure_http: bool = False,
-    ) -> Self:
-        """A copy with some settings changed, sharing this client's connection pool and key.
-
-        Closing the copy leaves the pool open; close the original when done. Example::
-
-            patient = client.with_options(timeout=120, retry_policy=RetryPolicy(max_attempts=8))
-        """
-        clone = copy.copy(self)
-        clone._owns_http = False  # the pool stays the original's to close
-        clone._send_headers = None  # rebuilt from the copy's own settings
-        if not isinstance(base_url, Unset):
-            clone.base_url = check_base_url(base_url, allow_insecure_http)
-        if not isinstance(revision, Unset):
-            clone.revision = check_revision(revision)
-        clone._headers = {**self._headers, "revision": clone.revision}
-        # The pool's defaults are the original's, so the copy always sends its own timeout.
-        clone.timeout = self.timeout if isinstance(timeout, Unset) else check_timeout(timeout)
-        clone._call_timeout = clone.timeout
-        if not isinstance(retry_policy, Unset):
-            clone.retry_policy = retry_policy
-        return clone
-
-    def _policy(self, max_attempts: int | None, total_timeout: float | None) -> RetryPolicy | None:
-        if max_attempts is None and total_timeout is None:
-            return self.retry_policy  # no per-call override: no copy
-        if max_attempts is not None:
-            check_max_attempts(max_attempts)
-        if total_timeout is not None:
-            check_seconds(total_timeout, "total_timeout", allow_zero=True)
-        if self.retry_policy is None:
-            if max_attempts is None and total_timeout is None:
-                return None
-            policy = RetryPolicy()
-        else:
-            policy = self.retry_policy
-        return policy.replace(
-            max_attempts=policy.max_attempts if max_attempts is None else max_attempts,
-            total_timeout=policy.total_timeout if total_timeout is None else total_timeout,
-        )
+class BaseClient(ClientCore):
+    """Everything the sync and async clients decide: request building and every operation as
+    steps, over :class:`~klaviyo_profiles._client_core.ClientCore`'s settings and exchange.
+    The shells add a connection pool and one driver, ``_run``, that performs the steps'
+    effects (see :mod:`klaviyo_profiles._effects`)."""
 
     def _request(
         self,
@@ -191,13 +71,18 @@ class BaseClient:
         attributes: Mapping[str, Any],
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        nulls: object = "clear",
         **options: Any,
     ) -> dict[str, Any]:
         """Check the input and let the generated module build the request (keyword arguments
         for ``httpx.Client.request``); raises ``InvalidInputError`` before any I/O."""
         call_timeout = self._call_timeout if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
-        prepared = prepare_request(body=body, attributes=attributes, **options)
+        # nulls="omit": a None or JSON null anywhere in the profile is read as "not given".
+        wire_filter = omit_nulls_in_body if check_null_policy(nulls) == "omit" else None
+        prepared = prepare_request(
+            body=body, attributes=attributes, wire_filter=wire_filter, **options
+        )
         # The generated module still names the path, the query parameters and the revision
         # and Content-Type headers; the body it is given is the checked wire document itself
         # (no second trip through the attrs models), sent as the exact bytes checked against
@@ -216,78 +101,7 @@ class BaseClient:
         request["url"] = self.base_url + request["url"]
         return self._dress(request, headers, call_timeout)
 
-    def _dress(
-        self,
-        request: dict[str, Any],
-        headers: dict[str, str],
-        call_timeout: httpx.Timeout | None,
-    ) -> dict[str, Any]:
-        """Add the headers, the key and the timeout to a request built by a generated module."""
-        # The key is added here rather than by an httpx.Auth flow on every request. auth=None
-        # keeps an auth set on a caller's http_client from replacing it, as before.
-        if headers:
-            if self._owns_http:
-                # The other headers were set once on the pool this client owns.
-                request["headers"] = {**headers, "Authorization": self._auth._header_value}
-            else:
-                # Over a caller's client's headers (its own ones still go out); the revision,
-                # media type and key are this client's to set.
-                request["headers"] = {
-                    **headers,
-                    **self._headers,
-                    "Authorization": self._auth._header_value,
-                }
-        else:
-            request["headers"] = self._prebuilt_headers()
-        if call_timeout is not None:
-            request["timeout"] = call_timeout
-        request["auth"] = None
-        return request
-
-    def _prebuilt_headers(self) -> httpx.Headers:
-        """This client's request headers as one httpx.Headers, built on first use: httpx
-        copies it into each request instead of normalising a dict on every call. It holds the
-        key; httpx masks it in every repr and this client never shows it."""
-        headers = self._send_headers
-        if headers is None:
-            key_header = {"Authorization": self._auth._header_value}
-            # A pool this client owns already carries the other headers.
-            headers = httpx.Headers(
-                key_header if self._owns_http else {**self._headers, **key_header}
-            )
-            self._send_headers = headers
-        return headers
-
     # -- bulk import jobs ---------------------------------------------------------------
-
-    def _operation_limiter(self, operation: str) -> RateLimiter | None:
-        if not self._bulk_paced:
-            return None
-        limiter = self._operation_limiters.get(operation)
-        if limiter is None:
-            limits = self._bulk_rate_limits.get(operation) or RateLimits.from_operation(operation)
-            # Keyed by fingerprint and operation: each operation's windows are counted apart
-            # from the others' and from Create or Update Profile's (a Redis key stays a plain
-            # fingerprint-like name, so it reaches Redis as it is).
-            limiter = shared_limiter(
-                f"{self._auth.fingerprint}-{operation}", limits, backend=self._limiter_backend
-            )
-            self._operation_limiters[operation] = limiter
-        return limiter
-
-    def _job_request(
-        self,
-        request: dict[str, Any],
-        timeout: httpx.Timeout | float | Unset | None,
-        extra_headers: Mapping[str, str] | None,
-    ) -> dict[str, Any]:
-        """A request built by a bulk operation's generated module, made ready to send."""
-        call_timeout = self._call_timeout if isinstance(timeout, Unset) else check_timeout(timeout)
-        headers = check_headers(extra_headers)
-        if not request.get("params"):
-            request.pop("params", None)
-        request["url"] = self.base_url + request["url"]
-        return self._dress(request, headers, call_timeout)
 
     def _start_job_request(
         self,
@@ -331,106 +145,7 @@ class BaseClient:
         )
         return self._job_request(request, timeout, extra_headers)
 
-    def _finish_json(
-        self,
-        limiter: RateLimiter | None,
-        expected: int,
-        response: httpx.Response,
-        attempt: int,
-        started: float,
-    ) -> Any:
-        """The decoded body of a bulk operation's answer, or the error it stands for."""
-        redact_request(response.request)
-        status = response.status_code
-        if limiter is not None:
-            limiter.record_flight(time.perf_counter() - started)
-            limiter.observe(RateLimitInfo.from_headers(rate_limit_headers(response.headers)))
-        if _logger.isEnabledFor(logging.DEBUG):
-            _logger.debug(
-                "%s %s -> %s in %.0f ms (attempt %d)",
-                response.request.method,
-                response.request.url.path,
-                status,
-                (time.perf_counter() - started) * 1000,
-                attempt,
-            )
-        if status != expected:
-            error = error_from_response(response)
-            if limiter is not None and status == 429:
-                limiter.penalize(getattr(error, "retry_after", None))
-            raise error
-        try:
-            return response.json()
-        except ValueError:
-            raise APIStatusError(
-                f"{status} answer that is not JSON",
-                response=response,
-                body=response.text,
-                errors=[],
-            ) from None
-
-    def _finish(self, response: httpx.Response, attempt: int, started: float) -> ProfileResult:
-        # Sent: the request lives on in the result and in errors, where user code, pickles or
-        # error trackers that serialise attributes could reach the key.
-        redact_request(response.request)
-        status = response.status_code
-        rate_limit = RateLimitInfo.from_headers(rate_limit_headers(response.headers))
-        if self._limiter is not None:
-            self._limiter.record_flight(time.perf_counter() - started)
-            self._limiter.observe(rate_limit)
-        if _logger.isEnabledFor(logging.DEBUG):
-            _logger.debug(
-                "POST %s -> %s in %.0f ms (attempt %d)",
-                response.request.url.path,
-                status,
-                (time.perf_counter() - started) * 1000,
-                attempt,
-            )
-        if status != 201 and status != 200:
-            error = error_from_response(response)
-            if self._limiter is not None and status == 429:
-                self._limiter.penalize(getattr(error, "retry_after", None))
-            raise error
-        # Decoded once; the typed model is built from it on first access of result.profile.
-        raw: Any
-        try:
-            raw = response.json()
-        except ValueError:
-            raw = None
-        data = raw.get("data") if isinstance(raw, dict) else None
-        profile_id = data.get("id") if isinstance(data, dict) else None
-        return ProfileResult(
-            created=status == 201,
-            status_code=status,
-            profile_id=str(profile_id) if profile_id is not None else None,
-            raw=raw,
-            rate_limit=rate_limit,
-            attempts=attempt,
-            response=response,
-        )
-
     # -- operations, as steps -------------------------------------------------------------
-
-    def _exchange(
-        self,
-        request: dict[str, Any],
-        finish: Callable[[httpx.Response, int, float], _T],
-        limiter: RateLimiter | None,
-        policy: RetryPolicy | None,
-        retry_if: Callable[[BaseException], bool] = is_retryable,
-    ) -> Steps[_T]:
-        """One request, retried as ``policy`` says (``None``: one attempt)."""
-        # The limiter's wait counts against total_timeout (each HTTP attempt is bounded by
-        # the timeout instead): decided here, from one deadline for the whole call.
-        deadline = (
-            None
-            if policy is None or policy.total_timeout is None
-            else time.monotonic() + policy.total_timeout
-        )
-        attempt = functools.partial(_attempt, request, finish, limiter, deadline)
-        if policy is None:
-            return attempt(1)
-        return retry_steps(attempt, policy, retry_if=retry_if)
 
     def _upsert_steps(
         self,
@@ -443,23 +158,9 @@ class BaseClient:
         """Create or Update Profile; the input is checked now, before any I/O."""
         request = self._request(body, attributes, **options)
         policy = self._policy(max_attempts, total_timeout)
+        if self._pacing_generation != pacing.generation:
+            self._pace()
         return self._exchange(request, self._finish, self._limiter, policy)
-
-    def _job_steps(
-        self,
-        request: dict[str, Any],
-        operation: str,
-        expected: int,
-        finish: Callable[..., _T],
-        max_attempts: int | None = None,
-        total_timeout: float | None = None,
-        retry_if: Callable[[BaseException], bool] = is_retryable,
-    ) -> Steps[_T]:
-        """One request of a bulk job operation, paced by that operation's own limiter."""
-        limiter = self._operation_limiter(operation)
-        policy = self._policy(max_attempts, total_timeout)
-        bound = functools.partial(finish, limiter, expected)
-        return self._exchange(request, bound, limiter, policy, retry_if)
 
     def _start_job_steps(
         self,
@@ -503,18 +204,56 @@ class BaseClient:
             total_timeout,
         )
 
-    def _wait_job_steps(
+    def _wait_for_steps(
         self,
         job_id: str,
         poll_interval: float,
         max_poll_interval: float,
-        timeout: float | None,
+        job_timeout: float | None,
+        timeout: float | Unset | None,
+        extra_headers: Mapping[str, str] | None,
+    ) -> Steps[BulkImportJob]:
+        """``wait_for_bulk_import_profiles_job``, whose ``timeout=`` is the deprecated name
+        of ``job_timeout=`` (the whole wait) until it takes the meaning it has everywhere
+        else (each HTTP attempt)."""
+        if not isinstance(timeout, Unset):
+            if job_timeout is not None:
+                raise InvalidInputError(
+                    "timeout",
+                    "job_timeout= alone (timeout= is its deprecated name here)",
+                    "got both",
+                )
+            warnings.warn(
+                "wait_for_bulk_import_profiles_job(timeout=...) is deprecated: pass "
+                "job_timeout= for the whole wait (timeout= will bound each HTTP attempt, as "
+                "in every other call)",
+                DeprecationWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+            job_timeout = timeout
+        polling = Polling(poll_interval, max_poll_interval, job_timeout)
+        return self._wait_job_steps(job_id, polling, UNSET, extra_headers)
+
+    def _wait_job_steps(
+        self,
+        job_id: str,
+        polling: Polling,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[BulkImportJob]:
         """Read a job until it is done (see ``_polling``); arguments checked now."""
         _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         check_job_id(job_id)
-        polling = Polling(poll_interval, max_poll_interval, timeout)
-        return poll_steps(lambda: self._read_job_steps(job_id), job_id, polling)
+        self._check_open()
+        # Checked now: a bad timeout or header is refused before the first read.
+        call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
+        headers = check_headers(extra_headers)
+        check_polling(polling)
+        return poll_steps(
+            lambda: self._read_job_steps(job_id, None, None, call_timeout, headers),
+            job_id,
+            polling,
+        )
 
     def _error_page_walk(
         self,
@@ -522,12 +261,20 @@ class BaseClient:
         page_size: int,
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
+        *,
+        patient: bool = False,
     ) -> Iterator[Steps[list[BulkImportErrorEntry]]]:
-        """A job's import errors as one steps per page, lazily; arguments checked now."""
+        """A job's import errors as one steps per page, lazily; arguments checked now.
+        ``patient``: a page read the limiter refused is read again once its hold has passed
+        (see :func:`_unrefused`)."""
         _generated.require(_generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB)
         check_job_id(job_id)
         size = check_page_size(page_size)
-        return self._error_pages(job_id, size, timeout, extra_headers)
+        self._check_open()
+        if not isinstance(timeout, Unset):
+            check_timeout(timeout)
+        check_headers(extra_headers)
+        return self._error_pages(job_id, size, timeout, extra_headers, patient)
 
     def _error_pages(
         self,
@@ -535,6 +282,7 @@ class BaseClient:
         page_size: int,
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
+        patient: bool,
     ) -> Iterator[Steps[list[BulkImportErrorEntry]]]:
         # Each page's steps, once run, say where the next page starts; the caller runs them
         # before asking for the next (Iterator and AsyncIterator alike, see the shells).
@@ -542,7 +290,10 @@ class BaseClient:
         seen: set[str] = set()
         while True:
             cursor = _Cursor(current)
-            yield self._error_page_steps(job_id, page_size, cursor, timeout, extra_headers)
+            page = functools.partial(
+                self._error_page_steps, job_id, page_size, cursor, timeout, extra_headers
+            )
+            yield _unrefused(page) if patient else page()
             if not cursor.read:
                 raise RuntimeError("each page's steps must run before the next page is asked for")
             current = cursor.next
@@ -570,17 +321,57 @@ class BaseClient:
         return entries
 
     def _settle_job_steps(
-        self, job_id: str, polling: Polling
+        self,
+        job_id: str,
+        polling: Polling,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        """Wait for a job, then read its import errors if it counts any."""
-        job = yield from self._wait_job_steps(
-            job_id, polling.interval, polling.max_interval, polling.timeout
-        )
+        """Wait for a job, then read its import errors if it counts any. Neither fails
+        because the client's own limiter would not wait within a read's budget: the read is
+        made again later (the job's end is what the wait is for; its errors must be read)."""
+        job = yield from self._wait_job_steps(job_id, polling, timeout, extra_headers)
         entries: list[BulkImportErrorEntry] = []
         if may_have_errors(job):
-            for page in self._error_page_walk(job_id, 100, UNSET, None):
+            pages = self._error_page_walk(job_id, 100, timeout, extra_headers, patient=True)
+            for page in pages:
                 entries.extend((yield from page))
         return job, entries
+
+    def _stream_steps(
+        self,
+        profiles: Iterable[ProfileInput],
+        via: object,
+        lists: Sequence[str],
+        max_job_size: int | None,
+        poll_interval: float,
+        max_poll_interval: float,
+        job_timeout: float | None,
+        concurrency: int,
+        max_jobs: int,
+        nulls: object,
+        progress: Callable[[BulkProgress], None] | None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Steps[None]:
+        """``iter_create_or_update_profiles``: the settings (and every profile of a list or
+        tuple) checked now, before any I/O; then the windowed engine, over this client's
+        operations (each request with ``timeout`` and ``extra_headers``), each outcome
+        emitted in input order."""
+        self._check_open()
+        call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
+        headers = check_headers(extra_headers)
+        options = stream_options(
+            via=via,
+            lists=lists,
+            max_job_size=max_job_size,
+            concurrency=concurrency,
+            max_jobs=max_jobs,
+            nulls=nulls,
+            progress=progress,
+        )
+        polling = check_polling(Polling(poll_interval, max_poll_interval, job_timeout))
+        return stream_steps(_Operations(self, call_timeout, headers), profiles, options, polling)
 
     def _many_steps(
         self,
@@ -592,41 +383,41 @@ class BaseClient:
         max_poll_interval: float,
         job_timeout: float | None,
         concurrency: int,
+        max_jobs: int,
+        nulls: object,
+        progress: Callable[[BulkProgress], None] | None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[list[ProfileOutcome]]:
-        """``create_or_update_profiles``: every profile checked and routed now, before any
-        I/O; then the hybrid engine, over this client's operations."""
-        plan = HybridPlan(profiles, via, lists, max_job_size, concurrency)
-        polling = Polling(poll_interval, max_poll_interval, job_timeout)
-        return hybrid_steps(_Operations(self), plan, polling)
+        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list."""
+        return collected(
+            self._stream_steps(
+                profiles,
+                via,
+                lists,
+                max_job_size,
+                poll_interval,
+                max_poll_interval,
+                job_timeout,
+                concurrency,
+                max_jobs,
+                nulls,
+                progress,
+                timeout,
+                extra_headers,
+            )
+        )
 
-    def _finish_job(
-        self,
-        limiter: RateLimiter | None,
-        expected: int,
-        response: httpx.Response,
-        attempt: int,
-        started: float,
-    ) -> BulkImportJob:
-        return job_from(self._finish_json(limiter, expected, response, attempt, started))
 
-
-def _attempt(
-    request: dict[str, Any],
-    finish: Callable[[httpx.Response, int, float], _T],
-    limiter: RateLimiter | None,
-    deadline: float | None,
-    number: int,
-) -> Steps[_T]:
-    """Attempt ``number`` of one exchange: a slot of the limiter (within what is left of
-    the call's deadline), the request, then ``finish`` on the response."""
-    if limiter is not None:
-        yield Acquire(limiter, None if deadline is None else deadline - time.monotonic())
-    started = time.perf_counter()
-    try:
-        response = yield Send(request)
-    except httpx.TransportError as exc:
-        raise transport_error(exc) from exc
-    return finish(response, number, started)
+def _unrefused(make: Callable[[], Steps[_T]]) -> Steps[_T]:
+    """The steps ``make()`` builds, built and run again while the client's own limiter
+    refuses to wait within their budget (``RateLimitWaitError``: nothing was sent), after the
+    hold it asked for beyond that budget: for reads that are safe to repeat and must be made."""
+    while True:
+        try:
+            return (yield from make())
+        except RateLimitWaitError as refused:
+            yield Sleep(refused.wait - max(refused.remaining, 0.0))
 
 
 class _Cursor:
@@ -641,43 +432,34 @@ class _Cursor:
 
 
 class _Operations:
-    """A client's operations as :func:`~klaviyo_profiles._hybrid.hybrid_steps` calls them
+    """A client's operations as :func:`~klaviyo_profiles._hybrid.stream_steps` calls them
     (``HybridOperations``): handed in, so the engine never imports a client."""
 
-    __slots__ = ("_client",)
+    __slots__ = ("_client", "_headers", "_timeout")
 
-    def __init__(self, client: BaseClient) -> None:
+    def __init__(
+        self,
+        client: BaseClient,
+        timeout: httpx.Timeout | Unset = UNSET,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._client = client
+        self._timeout = timeout
+        self._headers = headers
 
     def upsert_steps(self, body: payloads.ProfileUpsertQuery) -> Steps[ProfileResult]:
-        return self._client._upsert_steps(body, {})
+        return self._client._upsert_steps(
+            body, {}, timeout=self._timeout, extra_headers=self._headers
+        )
 
     def start_job_steps(
         self, profiles: Sequence[PreparedProfile], lists: Sequence[str]
     ) -> Steps[BulkImportJob]:
-        return self._client._start_job_steps(profiles, lists)
+        return self._client._start_job_steps(
+            profiles, lists, timeout=self._timeout, extra_headers=self._headers
+        )
 
     def settle_job_steps(
         self, job_id: str, polling: Polling
     ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        return self._client._settle_job_steps(job_id, polling)
-
-
-def _check_bulk_rate_limits(
-    limits: RateLimits | Mapping[str, RateLimits] | None,
-) -> dict[str, RateLimits]:
-    """``bulk_rate_limits=`` as windows per bulk operation (the rest use their facts)."""
-    operations = [name for name in facts.OPERATIONS if name != facts.OPERATION_ID]
-    if limits is None:
-        return {}
-    if isinstance(limits, RateLimits):
-        return dict.fromkeys(operations, limits)
-    if isinstance(limits, Mapping) and all(
-        name in operations and isinstance(value, RateLimits) for name, value in limits.items()
-    ):
-        return dict(limits)
-    raise InvalidInputError(
-        "bulk_rate_limits",
-        "RateLimits, or a mapping of operation ids (" + ", ".join(operations) + ") to RateLimits",
-        f"got {limits!r}",
-    )
+        return self._client._settle_job_steps(job_id, polling, self._timeout, self._headers)

@@ -3,9 +3,9 @@
 The library's operations (one upsert, a job's start, its polling, the hybrid
 ``create_or_update_profiles``) are written once, as *steps*: generators that never perform
 I/O themselves. Each yields an *effect* (send this request, take a slot of this limiter,
-sleep, start a sub-task, wait for sub-tasks) and is resumed with its result, or has the
-effect's exception thrown into it, so every decision (what to retry, how long to wait, what
-a failure means) stays in the steps. A driver performs the effects: each client has one
+sleep, start a sub-task, wait for sub-tasks, hand an item on) and is resumed with its result,
+or has the effect's exception thrown into it, so every decision (what to retry, how long to
+wait, what a failure means) stays in the steps. A driver performs the effects: each client has one
 (``_run``), blocking for :class:`~klaviyo_profiles.client.KlaviyoProfiles`, awaiting for
 :class:`~klaviyo_profiles.client.AsyncKlaviyoProfiles`; :func:`run_plain` and
 :func:`arun_plain` drive the retry functions of :mod:`klaviyo_profiles.retries`.
@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Protocol, TypeVar
 
@@ -28,6 +29,7 @@ __all__ = [
     "Acquire",
     "Await",
     "Effect",
+    "Emit",
     "Pacer",
     "Send",
     "Sleep",
@@ -36,6 +38,7 @@ __all__ = [
     "TaskHandle",
     "Wait",
     "arun_plain",
+    "collected",
     "run_plain",
 ]
 
@@ -45,8 +48,11 @@ T = TypeVar("T")
 class Pacer(Protocol):
     """A rate limiter as the drivers use it (``ratelimit.RateLimiter`` is one)."""
 
-    def acquire(self, max_wait: float | None = None) -> float:
-        """Block until a request may start (``max_wait``: see ``RateLimiter.acquire``)."""
+    def acquire(
+        self, max_wait: float | None = None, *, stop: threading.Event | None = None
+    ) -> float:
+        """Block until a request may start (``max_wait`` and ``stop``: see
+        ``RateLimiter.acquire``)."""
 
     async def acquire_async(self, max_wait: float | None = None) -> float:
         """Await until a request may start."""
@@ -152,8 +158,44 @@ class Await(Effect):
         self.awaitable = awaitable
 
 
+class Emit(Effect):
+    """Hand ``item`` to the consumer of a streaming call; the reply is nothing. The drivers
+    put it on a bounded queue (blocking or awaiting while it is full: that is the
+    backpressure), and only the coordinating steps emit, never a sub-task."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: Any) -> None:
+        self.item = item
+
+
 #: An operation written as steps, returning ``T``.
 Steps = Generator[Effect, Any, T]
+
+
+def collected(steps: Steps[Any]) -> Steps[list[Any]]:
+    """``steps`` with every :class:`Emit` kept instead of handed on: returns the items, in
+    the order emitted (the list form of a streaming operation). Every other effect passes
+    through, and what it answers or raises goes back to ``steps``."""
+    items: list[Any] = []
+    reply: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            effect = steps.send(reply) if error is None else steps.throw(error)
+        except StopIteration:
+            return items
+        reply, error = None, None
+        if type(effect) is Emit:
+            items.append(effect.item)
+            continue
+        try:
+            reply = yield effect
+        except Exception as exc:  # handed to the steps, which decide
+            error = exc
+        except BaseException:  # closed or interrupted: the steps end here too
+            steps.close()
+            raise
 
 
 def run_plain(steps: Steps[T], sleep: Callable[[float], None]) -> T:

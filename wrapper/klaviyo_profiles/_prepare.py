@@ -8,7 +8,8 @@
 * :func:`encode_job_body` and :func:`prepare_job` build a job's request body from already
   encoded profiles;
 * :func:`membership_profile` and :func:`stored_membership` build the profiles of a job that
-  only adds stored profiles to lists.
+  only adds stored profiles to lists;
+* :func:`from_encoded` stands a profile's encoded bytes in for it in a job.
 
 Every limit comes from ``facts.OPERATIONS["bulk_import_profiles"]``. The public names are
 re-exported by :mod:`klaviyo_profiles.bulk`.
@@ -30,7 +31,7 @@ from ._generated import payloads as _payloads
 from .body import check_text, encode_body, prepare_request
 from .errors import BulkImportUnavailableError, InvalidInputError, PayloadTooLargeError
 from .identity import IDENTIFIER_ATTRIBUTES, identity_of
-from .result import ProfileResult
+from .nulls import NullPolicy, check_null_policy, omit_nulls_in_body
 
 __all__ = [
     "BULK_OPERATION",
@@ -42,6 +43,7 @@ __all__ = [
     "chunk_profiles",
     "encode_job_body",
     "envelope_size",
+    "from_encoded",
     "membership_profile",
     "prepare_job",
     "prepare_profile",
@@ -115,12 +117,17 @@ class PreparedProfile:
 
 
 def prepare_profile(
-    profile: ProfileInput | PreparedProfile, *, index: int | None = None
+    profile: ProfileInput | PreparedProfile,
+    *,
+    index: int | None = None,
+    nulls: NullPolicy = "clear",
 ) -> PreparedProfile:
     """Check one profile as ``create_or_update_profile`` would, and encode it. No I/O.
 
     ``index`` (the profile's position in the caller's input) is named in errors as
-    ``profiles[index]``. A :class:`PreparedProfile` is returned as it is.
+    ``profiles[index]``. ``nulls="omit"`` reads every null of the profile as "not given"
+    (:func:`~klaviyo_profiles.nulls.omit_nulls_in_body`); ``"clear"`` (default) sends it, to
+    clear the field. A :class:`PreparedProfile` is returned as it is.
 
     Raises:
         InvalidInputError: naming the profile's index and the field (unknown names, wrong
@@ -134,19 +141,24 @@ def prepare_profile(
     """
     if isinstance(profile, PreparedProfile):
         return profile
+    wire_filter = omit_nulls_in_body if check_null_policy(nulls) == "omit" else None
     form = "body"
     try:
         if isinstance(profile, ProfileUpsertQuery):
-            prepared = prepare_request(body=profile, attributes={})
+            prepared = prepare_request(body=profile, attributes={}, wire_filter=wire_filter)
         elif isinstance(profile, ProfileUpsertQueryResourceObject):
             form = "resource"
-            prepared = prepare_request(body={"data": _resource_to_dict(profile)}, attributes={})
+            prepared = prepare_request(
+                body={"data": _resource_to_dict(profile)}, attributes={}, wire_filter=wire_filter
+            )
         elif isinstance(profile, Mapping):
             if "data" in profile:
-                prepared = prepare_request(body=profile, attributes={})
+                prepared = prepare_request(body=profile, attributes={}, wire_filter=wire_filter)
             elif "type" in profile or "attributes" in profile:
                 form = "resource"
-                prepared = prepare_request(body={"data": profile}, attributes={})
+                prepared = prepare_request(
+                    body={"data": profile}, attributes={}, wire_filter=wire_filter
+                )
             else:
                 form = "keywords"
                 keywords: dict[str, Any] = {
@@ -157,7 +169,9 @@ def prepare_profile(
                 attributes = {
                     name: value for name, value in profile.items() if name not in keywords
                 }
-                prepared = prepare_request(body=None, attributes=attributes, **keywords)
+                prepared = prepare_request(
+                    body=None, attributes=attributes, wire_filter=wire_filter, **keywords
+                )
         else:
             raise InvalidInputError(
                 "body",
@@ -186,7 +200,10 @@ def prepare_profile(
 
 
 def prepare_profiles(
-    profiles: Iterable[ProfileInput | PreparedProfile], *, start: int = 0
+    profiles: Iterable[ProfileInput | PreparedProfile],
+    *,
+    start: int = 0,
+    nulls: NullPolicy = "clear",
 ) -> Iterator[PreparedProfile]:
     """Each profile checked and encoded (:func:`prepare_profile`), lazily, errors naming its
     index in the caller's input (``start`` is the index of the first: a window of a longer
@@ -196,7 +213,7 @@ def prepare_profiles(
         InvalidInputError: at the first profile that cannot be sent, naming its index.
     """
     for index, profile in enumerate(profiles, start):
-        yield prepare_profile(profile, index=index)
+        yield prepare_profile(profile, index=index, nulls=nulls)
 
 
 def _resource_to_dict(model: ProfileUpsertQueryResourceObject) -> Any:
@@ -302,6 +319,21 @@ def _envelope(lists: Sequence[str]) -> tuple[bytes, bytes]:
     return head, tail + b"}}"
 
 
+#: The least room a job must leave for one profile beside its envelope: a profile named by an
+#: id alone (Klaviyo's ids have 26 characters; this allows 64).
+_ROOM_FOR_ONE = len(encode_body({"type": "profile", "id": "X" * 64, "attributes": {}}))
+
+
+def _check_room(envelope: int, max_bytes: int | None) -> None:
+    """Refuse, before any I/O, ``lists`` so long that a job has no room for a profile."""
+    if max_bytes is not None and envelope + _ROOM_FOR_ONE > max_bytes:
+        raise InvalidInputError(
+            "lists",
+            f"list ids that leave room for profiles in a job of {max_bytes} bytes",
+            f"got lists taking {envelope} bytes of the job's body",
+        )
+
+
 def envelope_size(lists: Sequence[str] = ()) -> int:
     """Bytes of a job body around its profiles (with no profile in it)."""
     head, tail = _envelope(check_lists(lists))
@@ -368,6 +400,7 @@ class BulkChunker(Generic[_T]):
         self.max_items = _smaller(item_limit, max_items, "max_items")
         self.max_bytes = _smaller(payload_limit, max_bytes, "max_bytes")
         self.envelope = envelope_size(lists)
+        _check_room(self.envelope, self.max_bytes)
         self._size = size
         self._items: list[_T] = []
         self._bytes = self.envelope
@@ -469,10 +502,12 @@ def prepare_job(
     Raises:
         InvalidInputError: no profile, more than ``item_limit``, a profile with a null (a job
             would leave it unchanged), a profile over ``item_payload_limit_bytes``, a body over
-            ``payload_limit_bytes``, or a profile the single call would refuse.
+            ``payload_limit_bytes``, ``lists`` that leave no room for a profile, or a profile
+            the single call would refuse.
     """
     operation = _operation()
     checked_lists = check_lists(lists)
+    _check_room(envelope_size(checked_lists), operation.payload_limit_bytes)
     if isinstance(profiles, (str, bytes, Mapping)) or not isinstance(profiles, Sequence):
         raise InvalidInputError(
             "profiles", "a sequence of profiles", f"got {type(profiles).__name__}"
@@ -531,34 +566,35 @@ def membership_profile(profile: PreparedProfile) -> PreparedProfile:
     return prepare_profile(resource)
 
 
-def stored_membership(profile_id: str, results: Sequence[ProfileResult]) -> PreparedProfile:
+def stored_membership(profile_id: str) -> PreparedProfile:
     """A profile that adds the stored profile ``profile_id`` to a job's lists and changes none
-    of its fields, from ``results``: what Create or Update Profile answered for each row that
-    reached that profile.
+    of its fields: it is named by its id and carries no attribute.
 
-    A job applies its profiles after every row sent one by one, so an identifier it carries
-    must be the one stored at the end, or the job would set it back (a phone number a later
-    row cleared, an external id a later row replaced). The profile is named by its id, and
-    carries an identifier only where every answer showed the same value for it: one that
-    changed during the call (or that an answer left out) stays out, whatever order the
-    rows that changed it ran in.
+    ``create_or_update_profiles`` adds the rows it sends one by one to ``lists`` with such
+    profiles. A profile carrying any value (an identifier included) could set back what a
+    later request changed, whichever path that request took and whenever the job runs; one
+    carrying none cannot. The spec allows it: a profile resource's ``id`` is optional and
+    none of its attributes is required.
 
     Example::
 
-        stored_membership(result.profile_id, [result])   # {"id": ..., "attributes": {email...}}
+        stored_membership(result.profile_id)   # {"type": "profile", "id": ..., "attributes": {}}
     """
-    agreed: dict[str, str] | None = None
-    for result in results:
-        shown = result.attributes
-        values = {
-            name: value
-            for name in IDENTIFIER_ATTRIBUTES
-            if isinstance(value := shown.get(name), str) and value
-        }
-        agreed = (
-            values
-            if agreed is None
-            else {name: value for name, value in agreed.items() if values.get(name) == value}
-        )
-    resource = {"type": "profile", "id": profile_id, "attributes": agreed or {}}
-    return prepare_profile(resource)
+    return prepare_profile({"type": "profile", "id": profile_id, "attributes": {}})
+
+
+#: Stands in for the decoded resource of a profile a job is built from by its bytes alone.
+_FROM_BYTES: dict[str, Any] = {}
+
+
+def from_encoded(encoded: bytes) -> PreparedProfile:
+    """A profile for :func:`prepare_job` given as its encoded bytes only: bytes of a profile
+    already checked by :func:`prepare_profile` (with no null, within the per-profile limit).
+    The job's body is built from these bytes; nothing is decoded again."""
+    return PreparedProfile(
+        resource=_FROM_BYTES,
+        size=len(encoded),
+        has_null=False,
+        identity=frozenset(),
+        encoded=encoded,
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,10 +13,17 @@ import httpx
 
 from .auth import redact_request
 from .body import check_text
-from .errors import APIConnectionError, APITimeoutError, InvalidInputError, KlaviyoError
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    InvalidInputError,
+    KlaviyoError,
+)
 from .result import BulkImportErrorEntry, BulkImportJob
 
 __all__ = [
+    "CLIENT_HEADERS",
     "WireBody",
     "check_headers",
     "check_job_id",
@@ -43,19 +51,49 @@ def rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
     return found
 
 
-def check_headers(extra_headers: object) -> dict[str, str]:
-    """``extra_headers=`` as a dict of str; the key header cannot be replaced through it."""
-    if extra_headers is None:
+#: Headers the client sets on every request, each with why: neither ``extra_headers=`` nor
+#: ``default_headers=`` may carry them (a caller's ``http_client=`` headers of these names are
+#: replaced instead, since every httpx client sets some of them).
+CLIENT_HEADERS: dict[str, str] = {
+    "authorization": "the client sends the API key: pass api_key=",
+    "revision": "the client sends its pinned revision: pass revision=",
+    "content-type": "the client sends the JSON:API media type",
+    "accept": "the client asks for the JSON:API media type",
+    "user-agent": "the client names itself and its revision",
+}
+# RFC 9110 field names are tokens; a value may not hold line breaks or NUL (the request
+# would be refused by httpx only once sent, and retried as a connection error).
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_BAD_VALUE = re.compile(r"[\r\n\x00]")
+
+
+def check_headers(headers: object, field: str = "extra_headers") -> dict[str, str]:
+    """``extra_headers=`` (or ``default_headers=``, named by ``field``) as a dict of str,
+    refused before any I/O when it is not a mapping of header names to str values, or names a
+    header the client sets itself (:data:`CLIENT_HEADERS`)."""
+    if headers is None:
         return {}
-    if not isinstance(extra_headers, Mapping) or not all(
-        isinstance(name, str) and isinstance(value, str) for name, value in extra_headers.items()
+    if not isinstance(headers, Mapping) or not all(
+        isinstance(name, str) and isinstance(value, str) for name, value in headers.items()
     ):
-        raise InvalidInputError("extra_headers", "a mapping of header names to str values")
-    if any(name.lower() == "authorization" for name in extra_headers):
-        raise InvalidInputError(
-            "extra_headers", "headers other than Authorization (the client sends the API key)"
-        )
-    return dict(extra_headers)
+        raise InvalidInputError(field, "a mapping of header names to str values")
+    for name, value in headers.items():
+        instead = CLIENT_HEADERS.get(name.lower())
+        if instead is not None:
+            raise InvalidInputError(
+                f"{field}[{name!r}]",
+                "a header the client does not set itself (not "
+                + ", ".join(sorted(CLIENT_HEADERS))
+                + ")",
+                instead,
+            )
+        if not _HEADER_NAME.match(name):
+            raise InvalidInputError(f"{field}[{name!r}]", "a header name (an HTTP token)")
+        if _BAD_VALUE.search(value):
+            raise InvalidInputError(
+                f"{field}[{name!r}]", "a header value without line breaks or NUL"
+            )
+    return dict(headers)
 
 
 def check_job_id(job_id: object) -> None:
@@ -117,8 +155,11 @@ class WireBody:
         return self._wire
 
 
-def transport_error(exc: httpx.TransportError) -> APIConnectionError:
-    """The library's error for a request that got no response (the request redacted)."""
+def transport_error(exc: httpx.HTTPError) -> APIError:
+    """The library's error for an exchange httpx could not complete (its request redacted):
+    :class:`APIConnectionError` (``APITimeoutError``) when no answer came, :class:`APIError`
+    for any other httpx failure (an answer that cannot be decoded, too many redirects, an
+    event hook's ``raise_for_status``)."""
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     request = None
     with contextlib.suppress(RuntimeError):
@@ -126,4 +167,6 @@ def transport_error(exc: httpx.TransportError) -> APIConnectionError:
         redact_request(request)  # the auth flow never resumed after a failed send
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out ({detail}).", request=request)
-    return APIConnectionError(f"Connection error ({detail}).", request=request)
+    if isinstance(exc, httpx.TransportError):
+        return APIConnectionError(f"Connection error ({detail}).", request=request)
+    return APIError(f"The exchange failed ({detail}).", request=request)

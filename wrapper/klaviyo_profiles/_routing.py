@@ -19,15 +19,22 @@ from typing import Literal
 
 from . import _generated
 from ._prepare import BULK_OPERATION, PreparedProfile
-from .errors import BulkImportJobCancelledError, InvalidInputError, KlaviyoError
+from .errors import (
+    BulkImportJobCancelledError,
+    BulkImportRowError,
+    InvalidInputError,
+    KlaviyoError,
+)
 from .result import BulkImportErrorEntry, BulkImportJob, ProfileOutcome
 
 __all__ = [
     "AUTO_BULK_MIN_PROFILES",
     "Via",
     "check_via",
+    "errors_by_position",
     "failed_outcomes",
     "identity_groups",
+    "job_outcome",
     "job_outcomes",
     "plan_routes",
 ]
@@ -125,28 +132,37 @@ def identity_groups(prepared: Sequence[PreparedProfile], rows: Iterable[int]) ->
     return sorted(groups.values(), key=lambda group: group[0])
 
 
+def job_outcome(job: BulkImportJob, row: int, entry: BulkImportErrorEntry | None) -> ProfileOutcome:
+    """The outcome of input row ``row``, a profile of the finished ``job`` whose import error
+    (if any) is ``entry``: failed with it (as :class:`BulkImportRowError`); else ok in a
+    ``complete`` job, and failed with :class:`BulkImportJobCancelledError` in another."""
+    error: KlaviyoError | None = None
+    if entry is not None:
+        error = BulkImportRowError(entry, job.id)
+    elif job.status != "complete":
+        error = BulkImportJobCancelledError(job.id)
+    return ProfileOutcome(index=row, ok=error is None, via="bulk", job_id=job.id, error=error)
+
+
 def job_outcomes(
     job: BulkImportJob, rows: Sequence[int], entries: Iterable[BulkImportErrorEntry]
 ) -> list[ProfileOutcome]:
     """The outcome of each input row (``rows[i]`` is the input position of the job's profile
-    ``i``) of a finished job, given its import errors.
+    ``i``) of a finished job, given its import errors (see :func:`job_outcome`)."""
+    by_position = errors_by_position(entries, len(rows))
+    return [job_outcome(job, row, by_position.get(position)) for position, row in enumerate(rows)]
 
-    A profile with an import error failed with it; one without is ok in a ``complete`` job
-    and failed with :class:`BulkImportJobCancelledError` in a ``cancelled`` one.
-    """
+
+def errors_by_position(
+    entries: Iterable[BulkImportErrorEntry], size: int
+) -> dict[int, BulkImportErrorEntry]:
+    """A job's import errors by the position of the profile each names (the first for each;
+    those naming no profile of a job of ``size`` profiles are left out)."""
     by_position: dict[int, BulkImportErrorEntry] = {}
     for entry in entries:
-        if entry.index is not None and 0 <= entry.index < len(rows):
+        if entry.index is not None and 0 <= entry.index < size:
             by_position.setdefault(entry.index, entry)
-    outcomes = []
-    for position, row in enumerate(rows):
-        error: KlaviyoError | BulkImportErrorEntry | None = by_position.get(position)
-        if error is None and job.status != "complete":
-            error = BulkImportJobCancelledError(job.id)
-        outcomes.append(
-            ProfileOutcome(index=row, ok=error is None, via="bulk", job_id=job.id, error=error)
-        )
-    return outcomes
+    return by_position
 
 
 def failed_outcomes(

@@ -23,7 +23,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -680,11 +680,13 @@ def prepare_request(
     patch_identifiers: Mapping[str, Any] | Unset | None = UNSET,
     additional_fields: Sequence[str] | None = None,
     fields: Sequence[str] | None = None,
+    wire_filter: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> PreparedRequest:
     """Check everything that can be checked locally and encode the body, once.
 
     Either ``body`` (a JSON:API dict or the generated ``ProfileUpsertQuery``) or keyword
-    arguments, not both.
+    arguments, not both. ``wire_filter``, if given, rewrites the body as JSON values before
+    it is checked and encoded (``nulls.omit_nulls_in_body`` for ``nulls="omit"``).
     """
     if body is not None:
         extra = [
@@ -717,6 +719,8 @@ def prepare_request(
             patch_properties=patch_properties,
             patch_identifiers=patch_identifiers,
         )
+    if wire_filter is not None:
+        wire = wire_filter(wire)
     check_body(wire)
     content = encode_body(wire)
     if len(content) > facts.PAYLOAD_LIMIT_BYTES:

@@ -15,9 +15,9 @@ bulk import: it re-exports the pieces that need no network (written in ``_prepar
 * :func:`encode_job_body` builds the job's request body from already encoded profiles;
 * the result types :class:`BulkImportJob`, :class:`BulkImportErrorEntry` and
   :class:`ProfileOutcome`;
-* :func:`plan_routes` and :func:`identity_groups`, which decide which profile of
-  ``create_or_update_profiles`` goes which way, and :class:`HybridPlan`, the state of one
-  such call.
+* :func:`plan_routes` and :func:`identity_groups`, which decide which profile of a window
+  of ``create_or_update_profiles`` goes which way (the engine that carries a call out is
+  ``_hybrid``).
 
 Every limit comes from ``facts.OPERATIONS["bulk_import_profiles"]``, so a client regenerated
 for another revision chunks by that revision's limits. A revision without the job operations
@@ -34,7 +34,6 @@ Example::
         client.bulk_import_profiles(chunk)
 """
 
-from ._hybrid import HybridPlan
 from ._prepare import (
     BULK_OPERATION,
     BulkChunker,
@@ -45,6 +44,7 @@ from ._prepare import (
     chunk_profiles,
     encode_job_body,
     envelope_size,
+    from_encoded,
     membership_profile,
     prepare_job,
     prepare_profile,
@@ -61,7 +61,7 @@ from ._routing import check_via as check_via
 from ._routing import failed_outcomes as failed_outcomes
 from .errors import BulkImportJobCancelledError, BulkImportJobTimeoutError
 from .identity import IDENTIFIER_ATTRIBUTES, identity_of, normalise_identifier
-from .result import BulkImportErrorEntry, BulkImportJob, ProfileOutcome
+from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome
 from .result import JobStatus as JobStatus
 
 __all__ = [
@@ -73,7 +73,7 @@ __all__ = [
     "BulkImportJob",
     "BulkImportJobCancelledError",
     "BulkImportJobTimeoutError",
-    "HybridPlan",
+    "BulkProgress",
     "PreparedJob",
     "PreparedProfile",
     "ProfileInput",
@@ -83,6 +83,7 @@ __all__ = [
     "chunk_profiles",
     "encode_job_body",
     "envelope_size",
+    "from_encoded",
     "identity_groups",
     "identity_of",
     "job_outcomes",

@@ -8,8 +8,8 @@ sends the request itself so that it can pace, time and retry each exchange.
 
 Each client is a thin shell over one core (``_base_client.BaseClient``): every public method
 hands the operation's steps to the client's one driver, ``_run``, the only code that performs
-I/O (blocking here, awaiting in the async client). What to send, retry, wait for and record is
-decided once, for both.
+I/O (blocking here, awaiting in the async client, whose shell lives in ``_async_client`` and
+is imported from here). What to send, retry, wait for and record is decided once, for both.
 
 Example::
 
@@ -20,32 +20,39 @@ Example::
         result.created      # True on 201, False on 200
         result.profile_id   # "01J..."
 
-        # many profiles: bulk import jobs where a null cannot matter, the single call where it
-        # does; one outcome per profile, in input order
-        outcomes = client.create_or_update_profiles(rows)
+        # many profiles: jobs where a null cannot matter, the single call where it does
+        for outcome in client.iter_create_or_update_profiles(rows):  # in input order
+            ...
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
-import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
 from klaviyo_profile_import.types import UNSET, Unset
 from typing_extensions import Self, Unpack
 
+from ._async_client import AsyncKlaviyoProfiles
 from ._base_client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient, Body
-from ._effects import Acquire, Send, Sleep, Spawn, Steps, Wait
+from ._drivers import StopSignal, run_blocking
+from ._effects import Steps
 from ._prepare import PreparedProfile, ProfileInput
 from ._routing import Via
+from ._streaming import thread_stream
+from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
-from .result import BulkImportErrorEntry, BulkImportJob, ProfileOutcome, ProfileResult
+from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "Body", "KlaviyoProfiles"]
@@ -70,7 +77,13 @@ class KlaviyoProfiles(BaseClient):
             ``revision``, ``Content-Type``, ``Accept`` and ``User-Agent`` headers, the API
             key, ``base_url``) or where you pass ``timeout=`` here. The client does not close
             it.
+        default_headers: headers sent with every request (not ``Authorization``,
+            ``revision``, ``Content-Type``, ``Accept`` or ``User-Agent``, which the client sets:
+            ``InvalidInputError``).
         retry_policy: how to retry 429, 5xx and transport failures; ``None`` for one attempt.
+        max_retries: retries after the first attempt (openai-python's meaning): the policy's
+            ``max_attempts`` becomes ``max_retries + 1``; above 0 with ``retry_policy=None``,
+            ``RetryPolicy()`` with that many.
         rate_limits: ``True`` (Klaviyo's limits for the revision), your own ``RateLimits``, or
             ``False`` to send without pacing.
         limiter_backend: share the limiter across processes (see ``ratelimit``).
@@ -89,7 +102,9 @@ class KlaviyoProfiles(BaseClient):
         revision: str | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
         retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
+        max_retries: int | None = None,
         rate_limits: RateLimits | bool = True,
         limiter_backend: LimiterBackend | None = None,
         allow_insecure_http: bool = False,
@@ -108,59 +123,73 @@ class KlaviyoProfiles(BaseClient):
             allow_insecure_http=allow_insecure_http,
             today=today,
             bulk_rate_limits=bulk_rate_limits,
+            default_headers=default_headers,
+            max_retries=max_retries,
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
 
-    def _run(self, steps: Steps[_T]) -> _T:
+    def _run(
+        self,
+        steps: Steps[_T],
+        emit: Callable[[Any], None] | None = None,
+        stop: StopSignal | None = None,
+    ) -> _T:
         """Perform what ``steps`` yield until they return: the one place this client does
-        I/O. An effect's failure is thrown into the steps, which decide what it means."""
-        reply: Any = None
-        error: Exception | None = None
-        pool: concurrent.futures.ThreadPoolExecutor | None = None
-        try:
-            while True:
-                try:
-                    if error is None:
-                        effect = steps.send(reply)
-                    else:
-                        effect, error = steps.throw(error), None
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                try:
-                    if type(effect) is Send:
-                        reply = self._http.request(**effect.request)
-                        continue
-                    reply = None
-                    if type(effect) is Acquire:
-                        effect.limiter.acquire(max_wait=effect.max_wait)
-                    elif type(effect) is Sleep:
-                        time.sleep(effect.seconds)
-                    elif type(effect) is Spawn:
-                        if pool is None:
-                            pool = concurrent.futures.ThreadPoolExecutor(max_workers=effect.width)
-                        reply = pool.submit(self._run, effect.steps)
-                    elif type(effect) is Wait:
-                        # The handles this driver made for Spawn: futures of its pool.
-                        tasks = cast("tuple[concurrent.futures.Future[Any], ...]", effect.tasks)
-                        done, _ = concurrent.futures.wait(
-                            tasks, return_when=concurrent.futures.FIRST_COMPLETED
-                        )
-                        reply = [task for task in tasks if task in done]
-                    else:
-                        raise TypeError(f"KlaviyoProfiles cannot perform {effect!r}")
-                except Exception as exc:  # handed to the steps, which decide
-                    reply, error = None, exc
-        finally:
-            if pool is not None:
-                # Sub-tasks not started yet are dropped; running ones finish their request.
-                pool.shutdown(wait=True, cancel_futures=True)
+        I/O (see :func:`~klaviyo_profiles._drivers.run_blocking`). ``emit`` takes what the
+        steps emit (a streaming call's queue); ``stop`` ends them early (the queue's reader
+        has gone)."""
+        return run_blocking(self._http.request, steps, emit, stop)
 
     def _pages(
         self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]
     ) -> Iterator[BulkImportErrorEntry]:
         for page in walk:
             yield from self._run(page)
+
+    def _stream(self, steps: Steps[None]) -> Iterator[ProfileOutcome]:
+        # The steps run in a worker thread; what they emit comes through a bounded queue.
+        return thread_stream(self._run, steps)
+
+    def with_options(
+        self,
+        *,
+        api_key: str | Unset = UNSET,
+        base_url: str | Unset = UNSET,
+        allow_insecure_http: bool = False,
+        revision: str | Unset = UNSET,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        retry_policy: RetryPolicy | Unset | None = UNSET,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        rate_limits: RateLimits | bool | Unset = UNSET,
+        limiter_backend: LimiterBackend | Unset | None = UNSET,
+        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | Unset | None = UNSET,
+    ) -> Self:
+        """A copy with the settings given changed (each as the constructor takes it), sharing
+        this client's connection pool; closing the copy leaves the pool open, closing this
+        client closes it for the copy too. ``default_headers`` are added to this client's;
+        ``max_retries`` applies to the copy's retry policy. The pool itself (``http_client``)
+        cannot change.
+
+        Example::
+
+            patient = client.with_options(timeout=120, max_retries=8)
+            tagged = client.with_options(default_headers={"X-Team": "growth"})
+        """
+        return self._copy(
+            api_key=api_key,
+            base_url=base_url,
+            allow_insecure_http=allow_insecure_http,
+            revision=revision,
+            timeout=timeout,
+            retry_policy=retry_policy,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            rate_limits=rate_limits,
+            limiter_backend=limiter_backend,
+            bulk_rate_limits=bulk_rate_limits,
+        )
 
     def create_or_update_profile(
         self,
@@ -176,6 +205,7 @@ class KlaviyoProfiles(BaseClient):
         total_timeout: float | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        nulls: NullPolicy = "clear",
         **attributes: Unpack[ProfileAttributeArguments],
     ) -> ProfileResult:
         """Create a profile, or update the one its identifiers match.
@@ -184,6 +214,11 @@ class KlaviyoProfiles(BaseClient):
         ``location={...}``, ``properties={...}``): a keyword left out leaves the stored value
         alone, ``None`` clears it, at every depth. Or pass ``body=``: a JSON:API dict (or the
         generated ``ProfileUpsertQuery``) sent exactly as given.
+
+        ``nulls="omit"`` reads every ``None`` (and JSON null in ``body=``) as "not given", at
+        every depth, so the stored value stays: for sources where NULL means unknown (database
+        rows, a Pydantic model's unset fields). ``"clear"`` (default) is the endpoint's rule.
+        ``UNSET`` is "not given" under both.
 
         ``additional_fields`` (e.g. ``["subscriptions"]``) and ``fields`` (sparse fieldset)
         shape the response. ``max_attempts`` / ``total_timeout`` override the retry policy
@@ -214,6 +249,7 @@ class KlaviyoProfiles(BaseClient):
                 fields=fields,
                 timeout=timeout,
                 extra_headers=extra_headers,
+                nulls=nulls,
             )
         )
 
@@ -301,20 +337,31 @@ class KlaviyoProfiles(BaseClient):
         *,
         poll_interval: float = 1.0,
         max_poll_interval: float = 30.0,
-        timeout: float | None = None,
+        job_timeout: float | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | Unset | None = UNSET,
     ) -> BulkImportJob:
         """Poll the job until it is ``complete`` or ``cancelled``, waiting ``poll_interval``
         seconds at first and half as long again each time, up to ``max_poll_interval``.
 
+        ``job_timeout`` bounds the whole wait (``None``: no bound); each read is retried as
+        the retry policy says and sent with ``extra_headers``. ``timeout=`` is the deprecated
+        name of ``job_timeout=`` here (a ``DeprecationWarning``); it will bound each HTTP
+        attempt, as in every other call (``with_options(timeout=...)`` does that now).
+
         Raises:
-            BulkImportJobTimeoutError: still running after ``timeout`` seconds (it is not
-                lost: wait again).
+            BulkImportJobTimeoutError: still running after ``job_timeout`` seconds (it is
+                not lost: wait again).
 
         Example::
 
-            job = client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
+            job = client.wait_for_bulk_import_profiles_job(job.id, job_timeout=600)
         """
-        return self._run(self._wait_job_steps(job_id, poll_interval, max_poll_interval, timeout))
+        return self._run(
+            self._wait_for_steps(
+                job_id, poll_interval, max_poll_interval, job_timeout, timeout, extra_headers
+            )
+        )
 
     def create_or_update_profiles(
         self,
@@ -327,30 +374,43 @@ class KlaviyoProfiles(BaseClient):
         max_poll_interval: float = 30.0,
         job_timeout: float | None = None,
         concurrency: int = 8,
+        max_jobs: int = 4,
+        nulls: NullPolicy = "clear",
+        progress: Callable[[BulkProgress], None] | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, with exact null semantics; outcomes in input order.
 
-        Every profile is checked first (``InvalidInputError`` naming its index, before
-        anything is sent). Then profiles go in bulk import jobs, except those that must go
-        through Create or Update Profile one by one: a profile with a null anywhere (a job
-        would not clear it), and every row of a profile whose identifiers appear in more
-        than one row (their order matters; they are sent in input order). ``via="single"``
-        sends everything one by one; ``via="auto"`` (default) also does so when fewer than
-        ``AUTO_BULK_MIN_PROFILES`` could go in jobs; ``via="bulk"`` uses jobs whatever the
-        count (nulls and repeated rows still go one by one).
+        The list form of :meth:`iter_create_or_update_profiles` (for large inputs iterate
+        that instead). A list or tuple is checked whole first (``InvalidInputError`` naming
+        its index, before anything is sent); another iterable is read a window at a time.
+        Profiles go in bulk import jobs, except those that must go through Create or Update
+        Profile one by one: a null anywhere (a job would not clear it), every row of a
+        profile named by more than one row of a window (a list is one window), and a row
+        whose profile has an earlier row unfinished, which goes after it. ``via="single"``
+        sends everything one by one; ``via="auto"`` (default) also does so when an input
+        that ends within its first window has fewer than ``AUTO_BULK_MIN_PROFILES`` rows for
+        jobs; ``via="bulk"`` uses jobs whatever the count.
 
-        Jobs hold at most ``max_job_size`` profiles (default the operation's limit). Single
-        calls run up to ``concurrency`` at once, each group of rows sharing an identity in
-        order, while the started jobs are polled; ``concurrency=1`` does one thing at a time
-        (the single calls, then each job in turn). With ``lists``, a job also adds the
-        profiles sent one by one to them (a job holding only their identifiers, which
-        changes no field).
+        Jobs hold at most ``max_job_size`` profiles, up to ``max_jobs`` in flight; single
+        calls run up to ``concurrency`` at once, while jobs are polled. Rows naming one stored
+        profile by different identifiers (an email in one row, a phone number in another)
+        are not known to be one profile, and are not ordered against each other: give them
+        an identifier they all carry. With ``lists``, the profiles sent one by one join them
+        through jobs naming each stored profile by its id alone (changing no field).
 
-        A failure is an outcome, not an exception: ``ok=False`` with the error (the single
-        call's, the job's import error for the profile, or what kept its job from starting).
+        ``nulls="omit"`` reads every null as "not given" (at every depth); at ``"clear"``
+        (default) the call logs at INFO how many rows go one by one because of a null, and
+        about how long that takes. ``progress`` is called with a ``BulkProgress`` as the
+        counts change, from the thread or task that runs the call.
 
-        On a revision without bulk import jobs, ``via="auto"`` sends every profile one by one
-        (and logs one warning saying so); ``via="bulk"`` and ``lists`` raise
+        ``timeout`` bounds each HTTP attempt and ``extra_headers`` go with every request, as
+        for the single call; ``job_timeout`` bounds the wait for each job.
+
+        A failure is an outcome, not an exception: ``ok=False`` with the error, always a
+        ``KlaviyoError``. On a revision without bulk import jobs, ``via="auto"`` sends every
+        profile one by one; ``via="bulk"`` and ``lists`` raise
         ``BulkImportUnavailableError`` before anything is sent.
 
         Example::
@@ -368,11 +428,72 @@ class KlaviyoProfiles(BaseClient):
                 max_poll_interval,
                 job_timeout,
                 concurrency,
+                max_jobs,
+                nulls,
+                progress,
+                timeout,
+                extra_headers,
+            )
+        )
+
+    def iter_create_or_update_profiles(
+        self,
+        profiles: Iterable[ProfileInput],
+        *,
+        via: Via = "auto",
+        lists: Sequence[str] = (),
+        max_job_size: int | None = None,
+        poll_interval: float = 1.0,
+        max_poll_interval: float = 30.0,
+        job_timeout: float | None = None,
+        concurrency: int = 8,
+        max_jobs: int = 4,
+        nulls: NullPolicy = "clear",
+        progress: Callable[[BulkProgress], None] | None = None,
+        timeout: httpx.Timeout | float | Unset | None = UNSET,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Iterator[ProfileOutcome]:
+        """:meth:`create_or_update_profiles` as a stream: reads ``profiles`` (a generator of
+        any length) a window at a time and yields each ``ProfileOutcome`` in input order as it
+        settles, holding only the work in flight.
+
+        Settings (and every profile of a list or tuple) are checked at the call; rows are
+        read and sent as the iterator is consumed. A row of an iterator that cannot be sent
+        is yielded with its ``InvalidInputError`` (nothing sent for it; no outcome of the rows
+        in flight is lost). A slow early row (a job still running) holds back later outcomes,
+        and reading pauses while too many wait. The call runs in a worker thread, which calls
+        ``progress``; closing the iterator early stops it once the calls in flight end.
+        ``timeout`` and ``extra_headers`` apply to every request, as in the list form.
+
+        Example::
+
+            for outcome in client.iter_create_or_update_profiles(rows_from_database()):
+                if not outcome.ok:
+                    log_failure(outcome.index, outcome.error)
+        """
+        return self._stream(
+            self._stream_steps(
+                profiles,
+                via,
+                lists,
+                max_job_size,
+                poll_interval,
+                max_poll_interval,
+                job_timeout,
+                concurrency,
+                max_jobs,
+                nulls,
+                progress,
+                timeout,
+                extra_headers,
             )
         )
 
     def close(self) -> None:
-        """Close the connection pool (only if this client created it)."""
+        """Close the client: its connection pool if it created it (not a pool you passed as
+        ``http_client=``, nor one it shares as a copy); later calls raise
+        ``ClientClosedError``."""
+        self._closed = True
         if self._owns_http:
             self._http.close()
 
@@ -386,252 +507,3 @@ class KlaviyoProfiles(BaseClient):
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-
-class AsyncKlaviyoProfiles(BaseClient):
-    """Asynchronous client for Create or Update Profile; see :class:`KlaviyoProfiles`.
-
-    Example::
-
-        async with AsyncKlaviyoProfiles() as client:
-            result = await client.create_or_update_profile(email="ada@example.com")
-    """
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str = DEFAULT_BASE_URL,
-        revision: str | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        http_client: httpx.AsyncClient | None = None,
-        retry_policy: RetryPolicy | None = RetryPolicy(),  # noqa: B008 - immutable
-        rate_limits: RateLimits | bool = True,
-        limiter_backend: LimiterBackend | None = None,
-        allow_insecure_http: bool = False,
-        today: dt.date | None = None,
-        bulk_rate_limits: RateLimits | Mapping[str, RateLimits] | None = None,
-    ) -> None:
-        super().__init__(
-            api_key,
-            base_url=base_url,
-            revision=revision,
-            timeout=timeout,
-            http_timeout=None if http_client is None else http_client.timeout,
-            retry_policy=retry_policy,
-            rate_limits=rate_limits,
-            limiter_backend=limiter_backend,
-            allow_insecure_http=allow_insecure_http,
-            today=today,
-            bulk_rate_limits=bulk_rate_limits,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
-
-    async def _run(self, steps: Steps[_T]) -> _T:
-        """Perform what ``steps`` yield until they return, awaiting each effect: the one
-        place this client does I/O (see :meth:`KlaviyoProfiles._run`)."""
-        reply: Any = None
-        error: Exception | None = None
-        tasks: list[asyncio.Task[Any]] = []
-        try:
-            while True:
-                try:
-                    if error is None:
-                        effect = steps.send(reply)
-                    else:
-                        effect, error = steps.throw(error), None
-                except StopIteration as stop:
-                    return stop.value  # type: ignore[no-any-return]
-                try:
-                    if type(effect) is Send:
-                        reply = await self._http.request(**effect.request)
-                        continue
-                    reply = None
-                    if type(effect) is Acquire:
-                        await effect.limiter.acquire_async(max_wait=effect.max_wait)
-                    elif type(effect) is Sleep:
-                        await asyncio.sleep(effect.seconds)
-                    elif type(effect) is Spawn:
-                        reply = asyncio.ensure_future(self._run(effect.steps))
-                        tasks.append(reply)
-                    elif type(effect) is Wait:
-                        # The handles this driver made for Spawn: its tasks.
-                        waiting = cast("tuple[asyncio.Task[Any], ...]", effect.tasks)
-                        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-                        reply = [task for task in waiting if task in done]
-                    else:
-                        raise TypeError(f"AsyncKlaviyoProfiles cannot perform {effect!r}")
-                except Exception as exc:  # handed to the steps, which decide
-                    reply, error = None, exc
-        finally:
-            if tasks:
-                # Cancelled or failed: sub-tasks still running are stopped and awaited.
-                pending = [task for task in tasks if not task.done()]
-                for task in pending:
-                    task.cancel()
-                await asyncio.gather(*pending, return_exceptions=True)
-
-    async def _pages(
-        self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]
-    ) -> AsyncIterator[BulkImportErrorEntry]:
-        for page in walk:
-            for entry in await self._run(page):
-                yield entry
-
-    async def create_or_update_profile(
-        self,
-        *,
-        body: Body | None = None,
-        id: str | Unset | None = UNSET,
-        meta: Mapping[str, Any] | Unset | None = UNSET,
-        patch_properties: Mapping[str, Any] | Unset | None = UNSET,
-        patch_identifiers: Mapping[str, Any] | Unset | None = UNSET,
-        additional_fields: Sequence[str] | None = None,
-        fields: Sequence[str] | None = None,
-        max_attempts: int | None = None,
-        total_timeout: float | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-        **attributes: Unpack[ProfileAttributeArguments],
-    ) -> ProfileResult:
-        """Create a profile, or update the one its identifiers match (see the sync client)."""
-        return await self._run(
-            self._upsert_steps(
-                body,
-                attributes,
-                max_attempts,
-                total_timeout,
-                id=id,
-                meta=meta,
-                patch_properties=patch_properties,
-                patch_identifiers=patch_identifiers,
-                additional_fields=additional_fields,
-                fields=fields,
-                timeout=timeout,
-                extra_headers=extra_headers,
-            )
-        )
-
-    async def bulk_import_profiles(
-        self,
-        profiles: Sequence[ProfileInput | PreparedProfile],
-        *,
-        lists: Sequence[str] = (),
-        max_attempts: int | None = None,
-        total_timeout: float | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> BulkImportJob:
-        """Start ONE bulk import job (see the sync client).
-
-        Example::
-
-            job = await client.bulk_import_profiles([{"email": "ada@example.com"}])
-        """
-        return await self._run(
-            self._start_job_steps(
-                profiles, lists, max_attempts, total_timeout, timeout, extra_headers
-            )
-        )
-
-    async def get_bulk_import_profiles_job(
-        self,
-        job_id: str,
-        *,
-        max_attempts: int | None = None,
-        total_timeout: float | None = None,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> BulkImportJob:
-        """Read a job's status and counts (see the sync client).
-
-        Example::
-
-            job = await client.get_bulk_import_profiles_job("01JOB...")
-        """
-        return await self._run(
-            self._read_job_steps(job_id, max_attempts, total_timeout, timeout, extra_headers)
-        )
-
-    def get_errors_for_bulk_import_profiles_job(
-        self,
-        job_id: str,
-        *,
-        page_size: int = 100,
-        timeout: httpx.Timeout | float | Unset | None = UNSET,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> AsyncIterator[BulkImportErrorEntry]:
-        """The job's import errors, page by page as iterated (see the sync client).
-
-        Example::
-
-            async for entry in client.get_errors_for_bulk_import_profiles_job(job.id):
-                print(entry.index, entry.detail)
-        """
-        return self._pages(self._error_page_walk(job_id, page_size, timeout, extra_headers))
-
-    async def wait_for_bulk_import_profiles_job(
-        self,
-        job_id: str,
-        *,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 30.0,
-        timeout: float | None = None,
-    ) -> BulkImportJob:
-        """Poll the job until it is ``complete`` or ``cancelled`` (see the sync client).
-
-        Example::
-
-            job = await client.wait_for_bulk_import_profiles_job(job.id, timeout=600)
-        """
-        return await self._run(
-            self._wait_job_steps(job_id, poll_interval, max_poll_interval, timeout)
-        )
-
-    async def create_or_update_profiles(
-        self,
-        profiles: Iterable[ProfileInput],
-        *,
-        via: Via = "auto",
-        lists: Sequence[str] = (),
-        max_job_size: int | None = None,
-        poll_interval: float = 1.0,
-        max_poll_interval: float = 30.0,
-        job_timeout: float | None = None,
-        concurrency: int = 8,
-    ) -> list[ProfileOutcome]:
-        """Create or update many profiles, outcomes in input order (see the sync client).
-
-        Example::
-
-            outcomes = await client.create_or_update_profiles(rows)
-        """
-        return await self._run(
-            self._many_steps(
-                profiles,
-                via,
-                lists,
-                max_job_size,
-                poll_interval,
-                max_poll_interval,
-                job_timeout,
-                concurrency,
-            )
-        )
-
-    async def aclose(self) -> None:
-        """Close the connection pool (only if this client created it)."""
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()

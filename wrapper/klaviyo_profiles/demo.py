@@ -28,6 +28,7 @@ from .bulk import BULK_OPERATION
 from .client import KlaviyoProfiles
 from .errors import APIStatusError, InvalidInputError, KlaviyoError
 from .extras import MissingExtraError, require_extra
+from .settings import check_base_url
 
 __all__ = ["main", "run_demo"]
 
@@ -101,28 +102,38 @@ def run_demo(
             {"email": "ada@example.com", "properties": {"plan": "enterprise"}},
         ),
     ]
-    with _target(base_url) as (url, key):
+    if base_url is not None:
+        # Checked before anything is shown: the banner names the server, and a URL the client
+        # refuses (credentials in it, a query, plain http off loopback) is never printed.
+        base_url = check_base_url(base_url, allow_insecure_http)
+        # The email may already name a profile there (an earlier run of the tour).
+        steps[0] = ("Create or update: 201 if the email matches no profile yet", steps[0][1])
+    with (
+        _target(base_url) as (url, key),
+        KlaviyoProfiles(
+            api_key=key, base_url=url, allow_insecure_http=allow_insecure_http
+        ) as client,
+    ):
         where = "the embedded sandbox" if base_url is None else url
         say(f"klaviyo-profiles demo: revision {facts.REVISION} on {where}")
-        with KlaviyoProfiles(
-            api_key=key, base_url=url, allow_insecure_http=allow_insecure_http
-        ) as client:
-            for number, (title, arguments) in enumerate(steps, start=1):
-                say()
-                say(f"{number}. {title}")
-                say(f"   create_or_update_profile({_call(arguments)})")
-                try:
-                    result = client.create_or_update_profile(**arguments)
-                except KlaviyoError as exc:
-                    say(f"   failed: {exc}")
-                    return 1
-                verb = "created" if result.created else "updated"
-                say(f"   -> {result.status_code} {verb}, id {result.profile_id}")
-                stored = _read_back(url, key, result.profile_id)
-                say("   stored: " + json.dumps(stored, ensure_ascii=False))
-            profile_id = result.profile_id
-            traps = _Traps(client, url, key, profile_id, say, fast=base_url is None)
-            return traps.run(len(steps) + 1)
+        for number, (title, arguments) in enumerate(steps, start=1):
+            say()
+            say(f"{number}. {title}")
+            say(f"   create_or_update_profile({_call(arguments)})")
+            try:
+                result = client.create_or_update_profile(**arguments)
+            except KlaviyoError as exc:
+                say(f"   failed: {exc}")
+                return 1
+            verb = "created" if result.created else "updated"
+            if number == 1 and not result.created:
+                verb += " (the email already named a profile there)"
+            say(f"   -> {result.status_code} {verb}, id {result.profile_id}")
+            stored = _read_back(url, key, result.profile_id)
+            say("   stored: " + json.dumps(stored, ensure_ascii=False))
+        profile_id = result.profile_id
+        traps = _Traps(client, url, key, profile_id, say, fast=base_url is None)
+        return traps.run(len(steps) + 1)
     return 0
 
 
@@ -188,7 +199,7 @@ class _Traps:
             response.raise_for_status()
             job_id = str(response.json()["data"]["id"])
             job = self.client.wait_for_bulk_import_profiles_job(
-                job_id, poll_interval=self.poll_interval, timeout=300
+                job_id, poll_interval=self.poll_interval, job_timeout=300
             )
         except (httpx.HTTPError, KlaviyoError, KeyError, ValueError) as exc:
             say(f"   failed: {type(exc).__name__}: {exc}")
@@ -257,6 +268,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingExtraError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except InvalidInputError as exc:  # the URL; it is never shown
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,9 +6,13 @@ Everything the library raises derives from :class:`KlaviyoError`::
     ├── InvalidInputError (also a ValueError)   refused before anything was sent
     │   ├── UnknownFieldError                   a name the revision does not know
     │   └── PayloadTooLargeError                the body exceeds the endpoint's limit
+    ├── ClientClosedError (also a RuntimeError) the client (or the original of a copy) is closed
     ├── BulkImportUnavailableError              the revision has no such bulk job operation
     ├── BulkImportJobTimeoutError               a job still running when the wait gave up
     ├── BulkImportJobCancelledError             a profile's job was cancelled
+    ├── BulkImportRowError                      a job's import error for one profile
+    ├── ListMembershipError                     a profile sent one by one was stored, but
+    │                                           joining the lists is not confirmed
     ├── RateLimitWaitError                      the limiter's wait exceeds total_timeout
     ├── LimiterUnavailableError (also a         the shared limiter's Redis cannot be
     │   ConnectionError)                        reached as the limiter is created
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -46,6 +51,7 @@ import attrs
 import httpx
 
 __all__ = [
+    "LONGEST_RETRY_AFTER",
     "APIConnectionError",
     "APIError",
     "APIStatusError",
@@ -54,12 +60,15 @@ __all__ = [
     "BadRequestError",
     "BulkImportJobCancelledError",
     "BulkImportJobTimeoutError",
+    "BulkImportRowError",
     "BulkImportUnavailableError",
+    "ClientClosedError",
     "ConflictError",
     "ErrorObject",
     "InvalidInputError",
     "KlaviyoError",
     "LimiterUnavailableError",
+    "ListMembershipError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -72,6 +81,11 @@ __all__ = [
     "error_from_response",
     "parse_retry_after",
 ]
+
+#: The longest ``Retry-After`` the library honours, in seconds: an hour. A server asking for
+#: more (or for ``inf``) is waited for an hour, which no sleep function refuses and which no
+#: rate limit window of Klaviyo's comes near.
+LONGEST_RETRY_AFTER = 3600.0
 
 
 class KlaviyoError(Exception):
@@ -169,6 +183,27 @@ class PayloadTooLargeError(InvalidInputError):
         super().__init__("body", f"at most {limit} bytes of JSON", got)
 
 
+class ClientClosedError(KlaviyoError, RuntimeError):
+    """The client was closed, or, for a copy made with ``with_options``, the connection pool
+    it shares was closed (by its original, or by you for an ``http_client=`` you passed);
+    nothing was sent. A ``RuntimeError`` too, which is what httpx raises for a closed pool.
+
+    Attributes:
+        client: the class of the client (``"KlaviyoProfiles"``...).
+    """
+
+    def __init__(self, client: str, *, pool_only: bool = False) -> None:
+        self.client = client
+        if pool_only:
+            message = (
+                f"the connection pool of this {client} has been closed (by the client it was "
+                "copied from with with_options, or, for an http_client= you passed, by you)"
+            )
+        else:
+            message = f"this {client} has been closed"
+        super().__init__(message + "; nothing was sent: use a client that is open")
+
+
 class BulkImportUnavailableError(KlaviyoError):
     """The revision the client was generated for has no such bulk import job operation, so
     nothing was sent. Create or Update Profile serves every profile one by one, as
@@ -220,9 +255,13 @@ class JobAsRead(Protocol):
 
 
 class BulkImportJobTimeoutError(KlaviyoError):
-    """The job had not finished when ``wait_for_bulk_import_profiles_job`` gave up waiting.
+    """The job had not finished when the wait for it gave up (``job_timeout``, counted by
+    ``create_or_update_profiles`` and ``iter_create_or_update_profiles`` from the job's start,
+    by ``wait_for_bulk_import_profiles_job`` from the call).
 
-    The job is not lost: wait for ``job_id`` again.
+    The job is not lost and may still import its profiles: wait for ``job_id`` again (an
+    outcome holding this error is ``unsettled``, not failed: do not send its row again
+    before the job has ended).
 
     Attributes:
         job_id: the job's id.
@@ -251,6 +290,73 @@ class BulkImportJobCancelledError(KlaviyoError):
         self.job_id = job_id
         super().__init__(
             f"bulk import job {job_id} was cancelled; the profile may not have been imported"
+        )
+
+
+class ImportErrorAsRead(Protocol):
+    """What an error holds of a job's import error for one profile: a
+    :class:`~klaviyo_profiles.result.BulkImportErrorEntry` (declared by what it offers, as
+    that module builds on this one)."""
+
+    @property
+    def index(self) -> int | None:
+        """The profile's position in the job's request."""
+
+    @property
+    def original_payload(self) -> Any:
+        """The profile resource object as it was sent."""
+
+    def describe(self) -> str:
+        """``invalid: Invalid email address (profile 7 of the job)``."""
+
+
+class BulkImportRowError(KlaviyoError):
+    """A bulk import job ran, and reported an import error for this profile (it was not
+    imported); raise it, or read the server's words from ``entry``.
+
+    Attributes:
+        entry: the job's import error for the profile
+            (:class:`~klaviyo_profiles.result.BulkImportErrorEntry`: ``code``, ``detail``,
+            ``pointer``, ``original_payload``).
+        job_id: the job.
+
+    Example::
+
+        for outcome in client.create_or_update_profiles(rows):
+            if isinstance(outcome.error, BulkImportRowError):
+                print(outcome.index, outcome.error.entry.code, outcome.error.entry.detail)
+    """
+
+    def __init__(self, entry: ImportErrorAsRead, job_id: str | None = None) -> None:
+        self.entry = entry
+        self.job_id = job_id
+        where = f"bulk import job {job_id}" if job_id else "a bulk import job"
+        super().__init__(f"{where} did not import the profile: {entry.describe()}")
+
+
+class ListMembershipError(KlaviyoError):
+    """A profile ``create_or_update_profiles`` sent one by one was created or updated (the
+    outcome's ``result`` is the answer), but joining ``lists`` did not happen, or is not
+    confirmed: only the list membership is in question, never the profile's fields.
+
+    Such a profile joins the lists through a bulk import job that names it by its id only
+    (it carries no value, so it can never set one back); this error says why that job did
+    not confirm it.
+
+    Attributes:
+        lists: the list ids.
+        job_id: the job that was to add it (``None`` when none could be made).
+        reason: what happened, in words.
+    """
+
+    def __init__(self, lists: Sequence[str], reason: str, job_id: str | None = None) -> None:
+        self.lists = tuple(lists)
+        self.job_id = job_id
+        self.reason = reason
+        names = ", ".join(self.lists)
+        super().__init__(
+            f"the profile was created or updated, but its membership of lists {names} is not "
+            f"confirmed: {reason}"
         )
 
 
@@ -443,7 +549,8 @@ class RateLimitError(APIStatusError):
 
     Attributes:
         retry_after: seconds to wait before trying again, from the ``Retry-After`` header
-            (``None`` if the server did not say).
+            (``None`` if the server did not say or said nothing readable), at most
+            :data:`LONGEST_RETRY_AFTER` (an hour).
     """
 
     def __init__(
@@ -475,7 +582,8 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), from 0 up to
+    :data:`LONGEST_RETRY_AFTER`; ``None`` when absent or unreadable (``nan`` too)."""
     if value is None:
         return None
     value = value.strip()
@@ -492,7 +600,9 @@ def parse_retry_after(value: str | None) -> float | None:
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
         seconds = (when - datetime.now(timezone.utc)).total_seconds()
-    return max(0.0, seconds)
+    if math.isnan(seconds):
+        return None
+    return min(max(0.0, seconds), LONGEST_RETRY_AFTER)
 
 
 def error_from_response(response: httpx.Response) -> APIStatusError:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from .body import MAX_JSON_DEPTH
 from .errors import InvalidInputError
 
-__all__ = ["NULL_POLICIES", "NullPolicy", "check_null_policy", "omit_nulls"]
+__all__ = ["NULL_POLICIES", "NullPolicy", "check_null_policy", "omit_nulls", "omit_nulls_in_body"]
 
 #: ``clear``: a null is sent and clears the field. ``omit``: a null is left out, so the
 #: stored value stays as it is.
@@ -60,6 +60,27 @@ def omit_nulls(value: Any) -> Any:
         return value  # a bare None too: there is no member to leave out
     kept, _ = _omit(value, 1)
     return kept
+
+
+def omit_nulls_in_body(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A Create or Update Profile body (``{"data": resource}``, as JSON values) with every
+    null of its resource read as "not given" (:func:`omit_nulls`): ``id``, ``meta`` and every
+    attribute at every depth. ``attributes`` stays, empty if every member was null (the
+    resource requires it). Nothing else of the body changes; the input is never changed.
+
+    Example::
+
+        omit_nulls_in_body({"data": {"type": "profile", "id": None,
+                                     "attributes": {"email": "a@example.com", "title": None}}})
+        # {"data": {"type": "profile", "attributes": {"email": "a@example.com"}}}
+    """
+    data = body.get("data")
+    if not isinstance(data, Mapping):
+        return dict(body)
+    resource: dict[str, Any] = omit_nulls(data)
+    if "attributes" in data and "attributes" not in resource:
+        resource["attributes"] = {}
+    return {**body, "data": resource}
 
 
 def _omit(value: Mapping[Any, Any], depth: int) -> tuple[Any, bool]:

@@ -32,6 +32,11 @@ Design:
   network file system is not reliable; to share a budget between machines use
   ``klaviyo_profiles.redis_limiter.RedisBackend`` (the ``redis`` extra), whose windows and
   429 holds live in Redis, measured on Redis's clock.
+* A backend that keeps its windows elsewhere brings its own limiter: it is a
+  :class:`LimiterProvider` as well, and :func:`limiter_for` asks it for one. That is how the
+  Redis limiter plugs in; this module knows nothing of Redis. Naming a backend by URL
+  (``redis://...``, ``$KLAVIYO_LIMITER_URL``) is ``klaviyo_profiles.limiter_urls``'s job, the
+  one module that knows every backend.
 * Waiting happens here, not inside the library, so that the same decision serves threads
   (``time.sleep``) and event loops (``asyncio.sleep``; a backend whose bucket does file I/O
   is consulted from a worker thread so the event loop never blocks on another process's
@@ -40,18 +45,18 @@ Design:
   (:meth:`RateLimiter.penalize`). No wait is longer than :meth:`RateLimiter.hold_cap`, and a
   caller with a deadline passes ``max_wait``: a wait the limiter announces beyond it raises
   :class:`~klaviyo_profiles.errors.RateLimitWaitError` at once instead of sleeping.
-* :func:`shared_limiter` hands out one limiter per API key fingerprint, limits and backend
+* :func:`limiter_for` hands out one limiter per API key fingerprint, limits and backend
   per process, so every client, thread and task using the same key shares one budget.
 
 Example::
 
     limits = RateLimits.from_facts()          # 75/s and 750/min for 2026-07-15
-    limiter = shared_limiter("3f2a9c01", limits)
+    limiter = limiter_for("3f2a9c01", limits, backend=MemoryBackend())
     limiter.acquire()                          # returns at once, or sleeps until there is room
     send_request()
 
     # several processes, one budget:
-    limiter = shared_limiter("3f2a9c01", limits, backend=SQLiteBackend("/var/tmp/klaviyo.db"))
+    limiter = limiter_for("3f2a9c01", limits, backend=SQLiteBackend("/var/tmp/klaviyo.db"))
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ import asyncio
 import hashlib
 import math
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -69,7 +75,7 @@ from urllib.parse import unquote_plus
 
 import attrs
 
-from .errors import RateLimitWaitError
+from .errors import LimiterUnavailableError, RateLimitWaitError
 from .extras import require_extra
 from .result import RateLimitInfo
 
@@ -80,20 +86,43 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIMITER_URL_ENV",
+    "AcquireStopped",
     "LimiterBackend",
+    "LimiterProvider",
     "MemoryBackend",
     "RateLimiter",
     "RateLimits",
     "SQLiteBackend",
-    "backend_from_uri",
+    "limiter_for",
     "redact_url",
-    "shared_limiter",
 ]
 
 
+class AcquireStopped(Exception):
+    """A wait of :meth:`RateLimiter.acquire` ended early because its ``stop`` event was set;
+    no slot was taken."""
+
+
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{attribute.name} must be a number, got {value!r}")
     if not value > 0 or math.isinf(value):
         raise ValueError(f"{attribute.name} must be a positive finite number, got {value!r}")
+
+
+def _count(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    # A window allows a whole number of requests: 2.5 would be read as 2 by one store and 3
+    # by another (and True as 1).
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{attribute.name} must be a whole number of requests, got {value!r}")
+    _positive(instance, attribute, value)
+
+
+def _margin(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{attribute.name} must be a number, got {value!r}")
+    if not 0 <= value < math.inf:  # NaN fails both comparisons
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
 @attrs.frozen
@@ -109,8 +138,10 @@ class RateLimits:
             difference between when this client counts a request and when the server does;
             a longer time in flight seen lately adds more (see the module docstring).
 
-    The steady window must be the longer one, allow more requests and average no faster than
-    the burst window (Klaviyo's always do); anything else raises ``ValueError``.
+    Limits are whole numbers of requests, periods positive finite seconds and the margin a
+    finite number >= 0. The steady window must be the longer one, allow more requests and
+    average no faster than the burst window (Klaviyo's always do); anything else raises
+    ``ValueError`` when the limits are made, not when they are first used.
 
     Example::
 
@@ -118,15 +149,13 @@ class RateLimits:
         RateLimits(burst_limit=30, burst_period=0.25, steady_limit=150, steady_period=2)
     """
 
-    burst_limit: int = attrs.field(validator=_positive)
+    burst_limit: int = attrs.field(validator=_count)
     burst_period: float = attrs.field(validator=_positive)
-    steady_limit: int = attrs.field(validator=_positive)
+    steady_limit: int = attrs.field(validator=_count)
     steady_period: float = attrs.field(validator=_positive)
-    safety_margin: float = attrs.field(default=0.05)
+    safety_margin: float = attrs.field(default=0.05, validator=_margin)
 
     def __attrs_post_init__(self) -> None:
-        if self.safety_margin < 0 or math.isinf(self.safety_margin):
-            raise ValueError(f"safety_margin must be >= 0, got {self.safety_margin!r}")
         if not (
             self.steady_period > self.burst_period
             and self.steady_limit > self.burst_limit
@@ -261,7 +290,7 @@ class LimiterBackend(Protocol):
     """Where a limiter keeps its request log.
 
     Implementations must be hashable and compare equal when they refer to the same storage,
-    because :func:`shared_limiter` keeps one limiter per backend.
+    because :func:`limiter_for` keeps one limiter per backend.
     """
 
     @property
@@ -341,89 +370,112 @@ class SQLiteBackend:
         return time.time()
 
     def open_bucket(self, key: str, rates: list[Rate]) -> AbstractBucket:
+        """The bucket for ``key``, its table read once so that a file that is not a usable
+        database (corrupted, truncated, a directory, a lock path that cannot be a lock) stops
+        the limiter as it is made, before anything is sent.
+
+        Raises:
+            LimiterUnavailableError: naming the file and what is wrong with it.
+        """
+        import sqlite3
+
         from pyrate_limiter import SQLiteBucket
 
         # The table name is derived, never the caller's string, so nothing reaches SQL as text.
         table = "klaviyo_" + hashlib.sha256(key.encode()).hexdigest()[:24]
-        return SQLiteBucket.init_from_file(
-            rates, table=table, db_path=self.path, use_file_lock=True
-        )
+        try:
+            bucket = SQLiteBucket.init_from_file(
+                rates, table=table, db_path=self.path, use_file_lock=True
+            )
+            bucket.count()
+        except (sqlite3.Error, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise LimiterUnavailableError(
+                f"cannot use the SQLite limiter file {self.path!r} ({reason}); it holds only "
+                "the last minutes of requests: remove it and its .lock, or choose another path"
+            ) from None
+        return bucket
 
     def leak(self, bucket: AbstractBucket, now: float) -> None:
         bucket.leak(int((now - self.retention) * 1000))
 
 
-#: Environment variable naming the backend (a :func:`backend_from_uri` URI) for limiters
+#: Environment variable naming the backend (a URL: ``klaviyo_profiles.limiter_urls``) for limiters
 #: that are given none, so that a fleet is configured without code.
 LIMITER_URL_ENV = "KLAVIYO_LIMITER_URL"
 
 
-_CREDENTIAL_QUERY = ("password", "username")
+#: Query parameters whose values are shown by :func:`redact_url`: settings that never carry a
+#: credential. Every other value (``password``, ``username``, ``ssl_password``, ``ssl_keyfile``,
+#: any name redis-py may add) is masked, and so is any value that does not look like a setting.
+_SHOWN_QUERY = frozenset(
+    {
+        "prefix",
+        "on_unavailable",
+        "fallback_share",
+        "db",
+        "protocol",
+        "socket_timeout",
+        "socket_connect_timeout",
+        "socket_keepalive",
+        "retry_on_timeout",
+        "health_check_interval",
+        "max_connections",
+        "ssl_cert_reqs",
+        "ssl_check_hostname",
+        "decode_responses",
+        "timeout",
+    }
+)
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
+_NOT_SHOWN = "(a URL that is not shown)"
 
 
 def redact_url(url: str) -> str:
-    """``url`` with every credential masked: the user name and password of its userinfo and
-    its ``password=`` and ``username=`` query parameters (all the forms redis-py reads). A
-    URL that cannot be taken apart safely (a ``#``, say: the rest of a password after it would
-    look like a fragment) is shown as its scheme alone.
+    """``url`` with every credential masked: the user name and password before the host, and
+    every query value except those of a few settings that never hold a secret (``db``,
+    ``prefix``, the timeouts...). A URL that cannot be taken apart safely is not shown at all:
+    a ``#`` (the rest of a password after it would look like a fragment), or a ``/`` or ``?``
+    before the last ``@`` (a password holding one would look like a path or a query).
 
     Example::
 
-        redact_url("redis://app:s3cret@redis.internal:6379/0?password=x")
-        # 'redis://***:***@redis.internal:6379/0?password=***'
+        redact_url("redis://app:s3cret@redis.internal:6379/0?password=x&db=2")
+        # 'redis://***:***@redis.internal:6379/0?password=***&db=2'
     """
     scheme, separator, rest = url.partition("://")
     if not separator:
         scheme, rest = "", url
     if "#" in url or (not separator and "@" in url):
-        return "(a URL that is not shown)"
-    location, question, query = rest.partition("?")
-    netloc, slash, path = location.partition("/")
-    if separator and "@" in netloc:
-        userinfo, _, host = netloc.rpartition("@")
+        return _NOT_SHOWN
+    userinfo, at, rest = rest.rpartition("@")
+    if at:
+        if "/" in userinfo or "?" in userinfo:
+            return _NOT_SHOWN
         user, colon, _password = userinfo.partition(":")
-        netloc = ("***" if user else "") + (":***" if colon else "") + "@" + host
+        userinfo = ("***" if user else "") + (":***" if colon else "")
+    location, question, query = rest.partition("?")
     if question:
-        pieces = []
-        for piece in query.split("&"):
-            name = unquote_plus(piece.partition("=")[0]).strip().lower()
-            pieces.append(f"{piece.partition('=')[0]}=***" if name in _CREDENTIAL_QUERY else piece)
-        query = "&".join(pieces)
-    return f"{scheme}{separator}{netloc}{slash}{path}{question}{query}"
+        query = "&".join(_masked_parameter(piece) for piece in query.split("&"))
+    return f"{scheme}{separator}{userinfo}{at}{location}{question}{query}"
 
 
-def backend_from_uri(uri: str) -> LimiterBackend:
-    """Build a backend from ``memory``, ``sqlite:///absolute/path.db``, ``sqlite:PATH`` or a
-    Redis URL (``redis://``, ``rediss://``, ``unix://``; see ``klaviyo_profiles.redis_limiter``).
-
-    Example::
-
-        backend_from_uri("sqlite:///var/tmp/klaviyo.db") == SQLiteBackend("/var/tmp/klaviyo.db")
-        backend_from_uri("redis://localhost:6379/0?prefix=shop-eu")
-    """
-    if uri in ("memory", "memory://"):
-        return MemoryBackend()
-    prefix = "sqlite:///"
-    if uri.startswith(prefix) and len(uri) > len(prefix):
-        # sqlite:///tmp/x.db is /tmp/x.db; sqlite:////tmp/x.db is accepted as the same.
-        return SQLiteBackend("/" + uri[len(prefix) :].lstrip("/"))
-    if uri.startswith("sqlite:") and not uri.startswith("sqlite:/") and len(uri) > 7:
-        return SQLiteBackend(uri[len("sqlite:") :])  # sqlite:relative/path.db
-    if uri.split(":", 1)[0] in ("redis", "rediss", "unix"):
-        # Imported here: redis is an optional dependency, and most users never need it.
-        from .redis_limiter import RedisBackend
-
-        return RedisBackend.from_url(uri)
-    raise ValueError(
-        f"unsupported limiter backend {redact_url(uri)!r}; "
-        "use memory, sqlite:PATH, sqlite:///path or redis://host:port/db"
-    )
+def _masked_parameter(piece: str) -> str:
+    name, equals, value = piece.partition("=")
+    if not equals:
+        return "***" if piece else piece  # a bare word: it may be a password put in the wrong place
+    if not _PLAIN_NAME.fullmatch(unquote_plus(name).strip()):
+        return "***"
+    if unquote_plus(name).strip().lower() in _SHOWN_QUERY and _PLAIN_VALUE.fullmatch(value):
+        return piece
+    return f"{name}=***"
 
 
 class RateLimiter:
     """Paces requests to stay within both windows; shared by threads and event-loop tasks.
 
-    Get one through :func:`shared_limiter` so that everything using the same API key shares
+    Get one through :func:`limiter_for` so that everything using the same API key shares
     it. ``clock``, ``sleep`` and ``async_sleep`` exist for tests (a fake clock that sleeping
     advances); by default they are the backend's clock, ``time.sleep`` and ``asyncio.sleep``.
 
@@ -449,7 +501,13 @@ class RateLimiter:
         self.backend: LimiterBackend = backend if backend is not None else MemoryBackend()
         self._key = key
         self._clock = clock if clock is not None else self.backend.now
+        # What max_wait is counted on: monotonic (a backend's clock may be wall time, which
+        # steps), or the test's clock when one is given.
+        self._timer = clock if clock is not None else time.monotonic
         self._sleep = sleep if sleep is not None else time.sleep
+        # Real time: a wait given a stop event can then sleep on it instead (a test's sleep
+        # advances its own clock and is kept).
+        self._real_sleep = sleep is None
         self._async_sleep = async_sleep if async_sleep is not None else asyncio.sleep
         self._bucket = self.backend.open_bucket(key, limits.rates())
         # One lock for threads and tasks alike: it is only ever held for a decision (a few
@@ -472,39 +530,62 @@ class RateLimiter:
 
     # -- waiting -------------------------------------------------------------------------
 
-    def acquire(self, max_wait: float | None = None) -> float:
+    def acquire(
+        self, max_wait: float | None = None, *, stop: threading.Event | None = None
+    ) -> float:
         """Block until a request may start; return the seconds spent sleeping for room.
 
-        With ``max_wait``, a wait that would take the total past it raises
-        :class:`~klaviyo_profiles.errors.RateLimitWaitError` at once, with no slot taken.
+        With ``max_wait`` (seconds, ``>= 0``; less is taken as none left), a wait that would
+        end past it raises :class:`~klaviyo_profiles.errors.RateLimitWaitError` at once, with
+        no slot taken. The budget is counted on the clock from the call, so time spent asking
+        the store or waking late after a sleep counts too, not only the sleeps. Once ``stop``
+        is set, a wait ends at once with :class:`AcquireStopped` (no slot taken): how a
+        request of a call that has ended gives up its place.
         """
+        budget = _max_wait(max_wait)
+        started = self._timer()
         waited = 0.0
         while True:
-            wait = self._bounded(self._try_take(), waited, max_wait)
+            wait = self._try_take()
             if wait <= 0:
                 return waited
-            self._sleep(wait)
+            wait = self._bounded(wait, max(waited, self._timer() - started), budget)
+            self._pause(wait, stop)
             waited += wait
+
+    def _pause(self, seconds: float, stop: threading.Event | None) -> None:
+        if stop is None:
+            self._sleep(seconds)
+            return
+        if self._real_sleep:
+            stopped = stop.wait(seconds)
+        else:
+            self._sleep(seconds)
+            stopped = stop.is_set()
+        if stopped:
+            raise AcquireStopped("the wait for a slot was stopped; no slot was taken")
 
     async def acquire_async(self, max_wait: float | None = None) -> float:
         """Await until a request may start, without blocking the event loop; return the
         seconds spent waiting for room. ``max_wait`` as for :meth:`acquire`."""
+        budget = _max_wait(max_wait)
+        started = self._timer()
         waited = 0.0
         while True:
-            wait = self._bounded(await self._try_take_async(), waited, max_wait)
+            spent = max(waited, self._timer() - started)
+            wait = await self._try_take_async(None if budget is None else budget - spent)
             if wait <= 0:
                 return waited
+            wait = self._bounded(wait, max(waited, self._timer() - started), budget)
             await self._async_sleep(wait)
             waited += wait
 
-    def _bounded(self, wait: float, waited: float, max_wait: float | None) -> float:
-        if wait <= 0:
-            return wait
+    def _bounded(self, wait: float, spent: float, budget: float | None) -> float:
         # Whatever a store handed back (another process's hold, say), no single sleep is
         # longer than the cap; time.sleep would raise OverflowError on a far-future value.
         wait = min(wait, self.hold_cap())
-        if max_wait is not None and waited + wait > max_wait:
-            raise RateLimitWaitError(wait, max_wait - waited)
+        if budget is not None and spent + wait > budget:
+            raise RateLimitWaitError(wait, budget - spent)
         return wait
 
     def hold_cap(self) -> float:
@@ -550,9 +631,10 @@ class RateLimiter:
             self._bucket.rates = self.limits.rates(margin)
             self._margin = margin
 
-    async def _try_take_async(self) -> float:
+    async def _try_take_async(self, within: float | None = None) -> float:
         """:meth:`_try_take` for the event loop (a limiter over a networked store overrides
-        it with an async client)."""
+        it with an async client, and gives up asking it after ``within`` seconds, what is
+        left of the caller's budget)."""
         if self.backend.blocking:
             return await asyncio.to_thread(self._try_take)
         return self._try_take()
@@ -644,46 +726,63 @@ class RateLimiter:
             self._bucket.close()
 
 
+@runtime_checkable
+class LimiterProvider(Protocol):
+    """A backend that brings its own limiter, because its windows are not a local bucket's
+    (the Redis backend keeps windows, holds and pace in Redis).
+
+    :func:`limiter_for` asks a backend that is one for its limiter instead of building a
+    :class:`RateLimiter` over the backend's bucket.
+    """
+
+    def create_limiter(self, limits: RateLimits, key: str) -> RateLimiter:
+        """A new limiter for the fingerprint ``key`` and ``limits``, counting in this
+        backend's storage."""
+        ...
+
+
+def _max_wait(max_wait: float | None) -> float | None:
+    if max_wait is None:
+        return None
+    if isinstance(max_wait, bool) or not isinstance(max_wait, (int, float)) or max_wait != max_wait:
+        raise ValueError(f"max_wait must be a number of seconds or None, got {max_wait!r}")
+    return float(max_wait)
+
+
 _registry: dict[tuple[object, ...], RateLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def shared_limiter(
-    key_id: str,
-    limits: RateLimits,
-    *,
-    backend: LimiterBackend | str | None = None,
-) -> RateLimiter:
+def limiter_for(key_id: str, limits: RateLimits, *, backend: LimiterBackend) -> RateLimiter:
     """The process-wide limiter for an API key fingerprint, limits and backend.
 
     ``key_id`` is an opaque, non-secret fingerprint of the API key (for example a SHA-256
-    hex prefix), never the key itself. ``backend`` is a :class:`LimiterBackend`, a URI for
-    :func:`backend_from_uri`, or ``None`` for ``$KLAVIYO_LIMITER_URL`` if set, else memory.
-    Every call with equal arguments in the same process returns the same limiter, whichever
-    thread or event loop asks.
+    hex prefix), never the key itself. Every call with equal arguments in the same process
+    returns the same limiter, whichever thread or event loop asks. A backend that is a
+    :class:`LimiterProvider` makes the limiter; any other gets a :class:`RateLimiter` over
+    its bucket. (The clients call ``klaviyo_profiles.limiter_urls.shared_limiter``, which
+    also takes a URL, or none for ``$KLAVIYO_LIMITER_URL``.)
 
     Example::
 
-        a = shared_limiter("3f2a9c01", RateLimits.from_facts())
-        b = shared_limiter("3f2a9c01", RateLimits.from_facts())
+        a = limiter_for("3f2a9c01", RateLimits.from_facts(), backend=MemoryBackend())
+        b = limiter_for("3f2a9c01", RateLimits.from_facts(), backend=MemoryBackend())
         assert a is b
     """
-    if backend is None:
-        backend = os.environ.get(LIMITER_URL_ENV) or None
-    if isinstance(backend, str):
-        backend = backend_from_uri(backend)
-    resolved: LimiterBackend = backend if backend is not None else MemoryBackend()
+    if not isinstance(backend, LimiterBackend):
+        raise TypeError(
+            f"backend must be a LimiterBackend, got {type(backend).__name__} (for a URL, use "
+            "klaviyo_profiles.limiter_urls.shared_limiter)"
+        )
     # The pid is part of the key: a forked child must not reuse its parent's SQLite
     # connection or in-memory log.
-    registry_key: tuple[object, ...] = (os.getpid(), key_id, limits, resolved)
+    registry_key: tuple[object, ...] = (os.getpid(), key_id, limits, backend)
     with _registry_lock:
         limiter = _registry.get(registry_key)
         if limiter is None:
-            # A backend may bring its own limiter (Redis: windows and holds kept server-side).
-            create = getattr(resolved, "create_limiter", None)
-            if create is not None:
-                limiter = create(limits, key_id)
+            if isinstance(backend, LimiterProvider):
+                limiter = backend.create_limiter(limits, key_id)
             else:
-                limiter = RateLimiter(limits, backend=resolved, key=key_id)
+                limiter = RateLimiter(limits, backend=backend, key=key_id)
             _registry[registry_key] = limiter
         return limiter

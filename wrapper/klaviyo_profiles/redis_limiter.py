@@ -13,11 +13,13 @@ and ``limits``' Redis storage both stamp requests with the *caller's* clock, so 
 clocks disagree by a second can together overrun a one-second window; neither has a place for
 the server's feedback (a 429's ``Retry-After`` held for the whole account, a slower pace when
 ``RateLimit-Remaining`` runs low), and pyrate-limiter's bucket loses its script when Redis
-restarts. So the request log is kept with redis-py and one Lua script (:data:`_TAKE`), which
-in one atomic step reads Redis's own ``TIME``, applies any hold or pace the fleet has been
-told about, counts every window (the same sliding-window log as the local backends) and
-records the request. Host clocks are only used for durations (how long to sleep), never
-compared with each other.
+restarts. So the request log is kept with redis-py and one Lua script
+(:data:`~klaviyo_profiles._redis_script.TAKE`), which in one atomic step reads Redis's own
+``TIME``, applies any hold or pace the fleet has been told about, counts every window (the
+same sliding-window log as the local backends) and records the request; its reply carries the
+entries other processes added, so each process keeps a copy of the fleet's log for the longest
+window (:class:`~klaviyo_profiles._fleet_log.FleetLog`). Host clocks are only used for
+durations (how long to sleep), never compared with each other.
 
 What lives in Redis, for prefix ``klaviyo-profiles``, key fingerprint ``3f2a9c01e4b5d6a7`` and
 Klaviyo's 2026-07-15 limits (the braces keep the keys in one Redis Cluster slot)::
@@ -34,35 +36,49 @@ a pace when it ends); the API key itself never reaches Redis, only its fingerpri
 
 Failure behaviour (decided here, documented in the README's "Running a fleet"):
 
-* **Redis unreachable when the limiter is created** (the first client for a key in a process):
+* **Redis unreachable when the limiter is created** (the first client for a key in a process,
+  or a server there that does not answer as Redis does):
   :class:`LimiterUnavailableError` by default, so a misconfigured fleet fails at start rather
   than overrunning the account. With ``on_unavailable="local"`` the process logs a warning and
   paces locally (below) until Redis answers. A limiter made later for a Redis this process
   has already reached (a bulk operation's, made on first use) meets an outage as a running
   one does: it paces locally.
-* **Redis lost mid-run**: no request fails because of it. The process logs one warning and
-  paces alone at its share of the limits (``fallback_share``, by default one over the number
-  of processes Redis last saw sending), seeded with its own recent requests, still obeying the
-  server's ``RateLimit-Remaining`` and 429s locally. It tries Redis again every
-  ``reconnect_interval`` seconds; once back, it writes its recent requests into the fleet's log
-  (idempotently, so nothing is counted twice) and paces fleet-wide again.
-* **Redis restarted empty**: a process that finds itself missing from the member list while it
-  has recent requests re-sends them before taking a slot, so the windows are whole again.
-* **Garbage in the keys**: whatever another process wrote is input (see :data:`_TAKE`): a key
-  of the wrong type or a number that does not parse is deleted, a hold, pace or log entry
-  further ahead than :meth:`~klaviyo_profiles.ratelimit.RateLimiter.hold_cap` is clamped to
-  it; one warning per process.
+* **Redis lost mid-run** (unreachable, or something else answering on its port): no request
+  fails because of it. The process logs one warning and paces alone at its share
+  (``fallback_share``, by default one over the number of processes Redis last saw sending)
+  of what *remains* of the fleet's windows: its local windows start holding that share of
+  every entry of its copy of the log and of the time since it last read it, counted as full.
+  It still obeys the server's ``RateLimit-Remaining`` and 429s locally, and tries Redis again
+  every ``reconnect_interval`` seconds; once back, it writes its own recent requests into the
+  fleet's log (idempotently, so nothing is counted twice) and paces fleet-wide again.
+* **Redis lost its log** (restarted empty, failed over to an empty replica, the ``log`` key
+  deleted, expired or replaced): Redis holds fewer entries than a process's copy knows of. The
+  first process to notice puts back every entry it knows (under their own names: a second
+  process putting back the same ones adds nothing), and counts the time it was connected
+  without reading the log as full, stamped now (not the time it paced alone: every process
+  puts back what it sent alone); after an idle process notices, the fleet may wait up to one
+  steady window.
+* **Garbage in the keys**: whatever another process wrote is input (see the script): a key of
+  the wrong type or a number that does not parse is deleted, a log entry "in the future" is
+  counted from now, a pace further ahead than the window cap (the longest window plus a burst
+  period) is clamped to it, and a hold to that cap plus an hour (the longest ``Retry-After``
+  honoured, the same for every process); one warning per process.
+* **A slow or wrong Redis**: creating the limiter waits at most ``connect_timeout`` to connect
+  and as long for the answer; an async acquire waits no longer than its caller's budget
+  (``total_timeout``); a sync one at most ``timeout`` more, after which Redis counts as
+  unreachable. A URL setting redis-py takes no setting for is an ``InvalidInputError``.
 * **Time in flight**: each process reports its longest time in flight to ``flight``; every
   window is lengthened by the longest any process reported within the last steady window, so
   that a slow request of one process cannot share a server window with a fast one of another.
 * **Clock differences**: windows, holds and paces are measured on Redis's clock only. If the
-  Redis host's own clock steps backwards, entries from the "future" still count (the windows
-  count everything newer than their start), so a step can slow the fleet but not overrun it.
+  Redis host's own clock steps backwards, entries from the "future" count from now, for a
+  whole window, so a step can slow the fleet but not overrun it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -73,15 +89,24 @@ import secrets
 import time
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, Literal
 from urllib.parse import unquote_plus, urlsplit
 
 import attrs
 from pyrate_limiter import AbstractBucket, InMemoryBucket, Rate, RateItem
 
-from .errors import InvalidInputError, LimiterUnavailableError
-from .ratelimit import LIMITER_URL_ENV, RateLimiter, RateLimits, redact_url
+from ._fleet_log import FleetLog, share_of
+from ._redis_script import TAKE, GarbledReplyError, Reply, parse_reply
+from .errors import InvalidInputError, LimiterUnavailableError, RateLimitWaitError
+from .ratelimit import (
+    _LONGEST_RETRY_AFTER,
+    LIMITER_URL_ENV,
+    LimiterProvider,
+    RateLimiter,
+    RateLimits,
+    redact_url,
+)
 from .result import RateLimitInfo
 
 __all__ = ["LIMITER_URL_ENV", "LimiterUnavailableError", "RedisBackend", "RedisRateLimiter"]
@@ -161,11 +186,12 @@ def _check_seconds(instance: object, attribute: attrs.Attribute[Any], value: flo
 
 
 @attrs.frozen(repr=False)
-class RedisBackend:
+class RedisBackend(LimiterProvider):
     """The request log lives in Redis, shared by every process that uses the same server.
 
-    Give it to a client (``limiter_backend=``) or to ``shared_limiter``, or name it by URL
-    (``$KLAVIYO_LIMITER_URL``, ``--limiter``): each of those makes a :class:`RedisRateLimiter`.
+    Give it to a client (``limiter_backend=``) or to ``limiter_for``, or name it by URL
+    (``$KLAVIYO_LIMITER_URL``, ``--limiter``): each of those makes a :class:`RedisRateLimiter`,
+    because the backend is a :class:`~klaviyo_profiles.ratelimit.LimiterProvider`.
     A plain ``RateLimiter(limits, backend=RedisBackend(...))`` would only use the local log.
 
     Example::
@@ -257,7 +283,7 @@ class RedisBackend:
     def leak(self, bucket: AbstractBucket, now: float) -> None:
         bucket.leak(int(now * 1000))
 
-    # -- the hook shared_limiter uses ---------------------------------------------------
+    # -- LimiterProvider: limiter_for asks the backend for its limiter -------------------
 
     def create_limiter(self, limits: RateLimits, key: str) -> RedisRateLimiter:
         """A limiter for the fingerprint ``key`` that counts in Redis."""
@@ -284,166 +310,6 @@ class RedisBackend:
         }
 
 
-# One atomic step on Redis's clock. Replies are strings where they carry fractions, because
-# Redis turns Lua numbers into integers. Reply: {status, wait_ms, fleet, server_ms, repaired}
-# where status is 1 (taken or feedback applied), 0 (wait wait_ms) or -1 (this process has
-# recent requests Redis no longer knows: call again with them), and repaired is 1 when a value
-# another process wrote had to be dropped or clamped.
-#
-# Every value read back from Redis is input: a key of the wrong type is deleted, a number that
-# does not parse is ignored (its key deleted), and a moment or span further ahead than cap_ms
-# (RateLimiter.hold_cap) is clamped to it, so that no client ever waits on garbage.
-_TAKE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local function ms(x) return string.format('%.3f', x) end
-local log, hold, pace, members, flight = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local take = ARGV[1] == '1'
-local proc, entry = ARGV[2], ARGV[3]
-local hold_ms = tonumber(ARGV[4])
-local remaining, reset_ms = tonumber(ARGV[5]), tonumber(ARGV[6])
-local expect_known = ARGV[7] == '1'
-local ttl = tonumber(ARGV[8])
-local cap = tonumber(ARGV[9])
-local own_flight, flight_cap = tonumber(ARGV[10]), tonumber(ARGV[11])
-local nrates = tonumber(ARGV[12])
-local steady_limit = tonumber(ARGV[11 + 2 * nrates])
-local at = 13 + 2 * nrates
-local nreplay = tonumber(ARGV[at])
-local repaired = 0
-
-local function expect_type(key, kind)
-    local found = redis.call('TYPE', key)['ok']
-    if found ~= 'none' and found ~= kind then
-        redis.call('DEL', key)
-        repaired = 1
-    end
-end
-expect_type(log, 'zset')
-expect_type(members, 'zset')
-expect_type(hold, 'string')
-expect_type(pace, 'hash')
-expect_type(flight, 'string')
--- a number, or nil for what is no number (NaN included)
-local function number(value)
-    local n = tonumber(value)
-    if n == nil or n ~= n then return nil end
-    return n
-end
-
-local h = redis.call('GET', hold)
-if h then
-    local n = number(h)
-    if n == nil then
-        redis.call('DEL', hold)
-        repaired = 1
-    elseif n > now + cap then
-        redis.call('SET', hold, ms(now + cap), 'PX', math.ceil(cap) + 1)
-        repaired = 1
-    end
-end
-local p = redis.call('HMGET', pace, 'until', 'interval', 'next')
-if p[1] or p[2] or p[3] then
-    local u, iv, nx = number(p[1] or '0'), number(p[2] or '0'), number(p[3] or '0')
-    if u == nil or iv == nil or nx == nil or iv < 0 then
-        redis.call('DEL', pace)
-        repaired = 1
-    elseif u > now + cap or iv > cap or nx > now + cap then
-        redis.call('HSET', pace, 'until', ms(math.min(u, now + cap)),
-            'interval', ms(math.min(iv, cap)), 'next', ms(math.min(nx, now + cap)))
-        redis.call('PEXPIRE', pace, math.ceil(cap) + 1)
-        repaired = 1
-    end
-end
-if redis.call('ZREMRANGEBYSCORE', log, '(' .. ms(now + cap), '+inf') > 0 then repaired = 1 end
-if redis.call('ZREMRANGEBYSCORE', members, '(' .. ms(now + cap), '+inf') > 0 then
-    repaired = 1
-end
-
--- Time in flight: every window is lengthened by the longest any process of the fleet saw
--- lately, so that arrivals fit the windows whoever sent the slow request.
-local shared_flight = number(redis.call('GET', flight) or '0')
-if shared_flight == nil or shared_flight < 0 then
-    shared_flight = 0
-    repaired = 1
-end
-shared_flight = math.min(shared_flight, flight_cap)
-local extra = 0
-if own_flight > shared_flight then
-    redis.call('SET', flight, ms(own_flight), 'PX', ttl)
-else
-    extra = shared_flight - own_flight
-end
-local longest = tonumber(ARGV[12 + 2 * nrates]) + extra
-
-if take and nreplay == 0 and expect_known and not redis.call('ZSCORE', members, proc) then
-    return {-1, '0', 0, ms(now), repaired}
-end
-for i = 1, nreplay do
-    redis.call('ZADD', log, 'NX', ms(now - tonumber(ARGV[at + 2 * i - 1])), ARGV[at + 2 * i])
-end
-redis.call('ZREMRANGEBYSCORE', log, '-inf', '(' .. ms(now - longest))
-redis.call('ZADD', members, ms(now), proc)
-redis.call('ZREMRANGEBYSCORE', members, '-inf', '(' .. ms(now - longest))
-redis.call('PEXPIRE', members, ttl)
-local fleet = redis.call('ZCARD', members)
-
-local function hold_for(span)
-    local current = number(redis.call('GET', hold) or '0') or 0
-    if now + span > current then
-        redis.call('SET', hold, ms(now + span), 'PX', math.ceil(span) + 1)
-    end
-end
-if hold_ms > 0 then hold_for(hold_ms) end
-if remaining >= 0 and reset_ms > 0 then
-    local used = redis.call('ZCOUNT', log, '(' .. ms(now - longest), '+inf')
-    if remaining < steady_limit - used then
-        if remaining <= 0 then
-            hold_for(reset_ms)
-        else
-            local interval = reset_ms / remaining
-            p = redis.call('HMGET', pace, 'until', 'interval')
-            local p_until = tonumber(p[1] or '0')
-            if now < p_until then interval = math.max(interval, tonumber(p[2] or '0')) end
-            local new_until = math.max(p_until, now + reset_ms)
-            redis.call('HSET', pace, 'until', ms(new_until), 'interval', ms(interval))
-            redis.call('PEXPIRE', pace, math.ceil(new_until - now) + 1)
-        end
-    end
-end
-if not take then return {1, '0', fleet, ms(now), repaired} end
-
-local gate = tonumber(redis.call('GET', hold) or '0')
-p = redis.call('HMGET', pace, 'until', 'interval', 'next')
-local p_until = tonumber(p[1] or '0')
-if now < p_until then gate = math.max(gate, tonumber(p[3] or '0')) end
-if now < gate then return {0, ms(gate - now), fleet, ms(now), repaired} end
-
-local wait = 0
-for i = 0, nrates - 1 do
-    local limit = tonumber(ARGV[13 + 2 * i])
-    local period = tonumber(ARGV[14 + 2 * i]) + extra
-    local start = '(' .. ms(now - period)
-    local count = redis.call('ZCOUNT', log, start, '+inf')
-    if count >= limit then
-        -- the request whose leaving the window makes room for one more
-        local first = redis.call('ZRANGEBYSCORE', log, start, '+inf', 'WITHSCORES',
-            'LIMIT', count - limit, 1)
-        wait = math.max(wait, tonumber(first[2]) + period - now)
-    end
-end
-if wait > 0 then return {0, ms(wait), fleet, ms(now), repaired} end
-
-redis.call('ZADD', log, ms(now), entry)
-redis.call('PEXPIRE', log, ttl)
-if now < p_until then
-    local next_slot = math.max(tonumber(p[3] or '0'), now) + tonumber(p[2] or '0')
-    redis.call('HSET', pace, 'next', ms(next_slot))
-end
-return {1, '0', fleet, ms(now), repaired}
-"""
-
-
 async def _close_on_shutdown(client: Any) -> AsyncIterator[None]:
     try:
         yield
@@ -451,43 +317,80 @@ async def _close_on_shutdown(client: Any) -> AsyncIterator[None]:
         await client.aclose()
 
 
-def _share_of(limits: RateLimits, share: float) -> RateLimits:
-    """``limits`` scaled down to ``share`` of each window, never below one request."""
-    burst = max(1, math.floor(limits.burst_limit * share))
-    steady = max(burst + 1, math.floor(limits.steady_limit * share))
-    try:
-        return attrs.evolve(limits, burst_limit=burst, steady_limit=steady)
-    except ValueError:  # pragma: no cover - only for windows of nearly equal length
-        return attrs.evolve(limits, burst_limit=1, steady_limit=2)
-
-
 #: Backends this process has reached once (see RedisRateLimiter.__init__).
 _reached: set[RedisBackend] = set()
 
+#: What else a server that is not Redis (another service on the port) makes redis-py raise.
+_GARBLED = (GarbledReplyError, ValueError, TypeError, IndexError, KeyError, AttributeError)
 
-def _client(module: Any, backend: RedisBackend) -> Any:
-    """A redis-py client (``module`` is ``redis`` or ``redis.asyncio``) for the backend's URL;
-    a URL redis-py cannot read is refused naming the setting, never showing the URL."""
+_SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+#: Seconds an async acquire with no budget left still waits for Redis's answer (a round trip
+#: on a network), so that ``max_wait=0`` means "if there is room now".
+_LEAST_ANSWER = 0.05
+
+
+def _client(module: Any, backend: RedisBackend, *, timeout: float | None = None) -> Any:
+    """A redis-py client (``module`` is ``redis`` or ``redis.asyncio``) for the backend's URL,
+    its settings checked by building one connection (no I/O); a URL redis-py cannot read is
+    refused naming the setting, never showing the URL."""
+    import redis
     from redis.asyncio.retry import Retry as AsyncRetry
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
     retry = (AsyncRetry if module.__name__ == "redis.asyncio" else Retry)(NoBackoff(), 0)
+    options = backend.connection_options()
+    if timeout is not None:
+        options["socket_timeout"] = timeout
     try:
-        return module.Redis.from_url(backend.url, retry=retry, **backend.connection_options())
-    except (ValueError, TypeError):
+        client = module.Redis.from_url(backend.url, retry=retry, **options)
+        pool = client.connection_pool
+        pool.connection_class(**pool.connection_kwargs)
+    except TypeError as exc:
+        # A query parameter redis-py passes on as a setting no connection takes.
+        raise InvalidInputError(_URL_FIELD, "a URL redis-py can read", _unknown(exc)) from None
+    except (ValueError, redis.RedisError):
         # redis-py's message may quote the URL, or part of it.
         raise InvalidInputError(_URL_FIELD, "a URL redis-py can read", _UNPARSABLE) from None
+    return client
+
+
+def _unknown(exc: TypeError) -> str:
+    named = re.search(r"argument '([^']*)'", str(exc))
+    name = named.group(1) if named else ""
+    if _SETTING_NAME.fullmatch(name) and name not in ("password", "username"):
+        shown = f"redis-py takes no setting {name!r} (names are case-sensitive)"
+    else:
+        shown = "a query parameter redis-py takes no setting for (not shown)"
+    return f"{shown}; the URL is not shown, as it may hold a password"
+
+
+def _rejoin_message(backend: RedisBackend) -> str:
+    return f"the Redis limiter at {_redact(backend.url)} answers again; pacing with the fleet"
+
+
+@attrs.frozen
+class _Call:
+    """One call of the script: its arguments and what they carried."""
+
+    args: list[str | bytes]
+    take: bool
+    entry: str
+    whole: bool  # the reply reads the whole window (after writing past entries)
+    restoring: bool
+    replaying: bool
 
 
 class RedisRateLimiter(RateLimiter):
     """A :class:`~klaviyo_profiles.ratelimit.RateLimiter` whose windows, 429 holds and pace
-    live in Redis; made by :func:`~klaviyo_profiles.ratelimit.shared_limiter` for a
+    live in Redis; made by :func:`~klaviyo_profiles.ratelimit.limiter_for` for a
     :class:`RedisBackend`.
 
     The async path (``acquire_async``) talks to Redis through ``redis.asyncio`` and never
-    blocks the event loop; creating the limiter checks once, synchronously, that Redis
-    answers (at most ``connect_timeout``), so create clients at start-up.
+    blocks the event loop, nor waits on Redis past the caller's ``max_wait``; creating the
+    limiter checks once, synchronously, that Redis answers (at most ``connect_timeout`` to
+    connect and as long again for the answer), so create clients at start-up.
     """
 
     backend: RedisBackend
@@ -497,26 +400,28 @@ class RedisRateLimiter(RateLimiter):
 
         super().__init__(limits, backend=backend, key=key)
         self._full_limits = limits
-        self._rate_args: tuple[float, list[str]] = (-1.0, [])  # (margin, script arguments)
+        self._rate_args: tuple[float, list[str], list[tuple[int, float]]] = (-1.0, [], [])
         self._keys = backend.keys(key, limits)
         self._member = f"{os.getpid()}-{secrets.token_hex(4)}"
         self._sequence = itertools.count()
         self._recent: deque[tuple[float, str]] = deque()  # (monotonic, log entry) per request
+        self._fleet = FleetLog(limits)
         self._fleet_size = 1
         self._shared = True  # False while pacing locally
         self._retry_at = -math.inf
-        self._replay_due = False
+        self._replay_due = False  # re-send this process's requests (after pacing alone)
+        self._restore_due = False  # the log lost entries: put back everything known
         self._repair_logged = False
         self._observation: tuple[int, float] | None = None  # (remaining, reset deadline)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._redis_error: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self._redis_error: tuple[type[Exception], ...] = (redis.RedisError, OSError, *_GARBLED)
         self._sync = _client(redis, backend)
-        self._sync_script = self._sync.register_script(_TAKE)
+        self._sync_script = self._sync.register_script(TAKE)
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
         try:
-            self._sync.ping()
+            self._probe(redis)
         except self._redis_error as exc:
             where = _redact(backend.url)
             # Only the first limiter a process makes for this Redis refuses to start: a later
@@ -525,13 +430,24 @@ class RedisRateLimiter(RateLimiter):
             if backend.on_unavailable == "error" and backend not in _reached:
                 self._sync.close()
                 raise LimiterUnavailableError(
-                    f"cannot reach the Redis limiter at {where} ({type(exc).__name__}: {exc}); "
-                    "start Redis, fix the URL, or choose on_unavailable='local' (in a URL: "
-                    "?on_unavailable=local) to pace locally until it answers"
+                    f"cannot reach the Redis limiter at {where} ({_reason(exc)}); start "
+                    "Redis, fix the URL, or choose "
+                    "on_unavailable='local' (in a URL: ?on_unavailable=local) to pace locally "
+                    "until it answers"
                 ) from None
             self._go_local(exc)
         else:
             _reached.add(backend)
+
+    def _probe(self, redis: Any) -> None:
+        """Ask Redis once, within ``connect_timeout`` for the connection and as much for the
+        answer (the client's own ``timeout`` is for a Redis that is known to answer)."""
+        probe = _client(redis, self.backend, timeout=self.backend.connect_timeout)
+        try:
+            if probe.ping() is not True:
+                raise GarbledReplyError("PING was not answered PONG")
+        finally:
+            probe.close()
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter({self._full_limits!r}, backend={self.backend!r})"
@@ -548,34 +464,57 @@ class RedisRateLimiter(RateLimiter):
         if held > 0:
             return held
         if self._redis_due():
-            for _ in range(2):  # a second time only to re-send what Redis lost
-                args = self._args(take=True)
+            for _ in range(2):  # a second time only to restore what Redis lost
+                call = self._args(take=True)
                 try:
-                    reply = self._sync_script(keys=self._keys, args=args)
+                    reply = parse_reply(self._sync_script(keys=self._keys, args=call.args))
                 except self._redis_error as exc:
                     self._go_local(exc)
                     break
-                wait = self._settle(reply, args)
+                wait = self._settle(reply, call)
                 if wait is not None:
                     return wait
+            else:  # pragma: no cover - a restoring call never reports a loss
+                return self._full_limits.burst_period
         return RateLimiter._try_take(self)
 
-    async def _try_take_async(self) -> float:
+    async def _try_take_async(self, within: float | None = None) -> float:
         held = self._local_hold()
         if held > 0:
             return held
         if self._redis_due():
             for _ in range(2):
-                args = self._args(take=True)
+                call = self._args(take=True)
                 try:
-                    reply = await (await self._async_script())(keys=self._keys, args=args)
+                    script = await self._async_script()
+                    raw = await self._within(script(keys=self._keys, args=call.args), within)
+                    reply = parse_reply(raw)
                 except self._redis_error as exc:
                     self._go_local(exc)
                     break
-                wait = self._settle(reply, args)
+                wait = self._settle(reply, call)
                 if wait is not None:
                     return wait
+            else:  # pragma: no cover - a restoring call never reports a loss
+                return self._full_limits.burst_period
         return RateLimiter._try_take(self)
+
+    async def _within(self, request: Awaitable[Any], within: float | None) -> Any:
+        """Redis's answer, or :class:`RateLimitWaitError` once ``within`` seconds (what is
+        left of the caller's budget) have passed without one: a slow Redis must not hold a
+        call past its ``total_timeout`` (only when that is shorter than ``timeout``, after
+        which Redis counts as unreachable). A spent budget still gets one brief question
+        (:data:`_LEAST_ANSWER`): asking whether there is room is not waiting for it."""
+        if within is None or within >= self.backend.timeout:
+            return await request
+        task = asyncio.ensure_future(request)
+        done, _ = await asyncio.wait({task}, timeout=max(within, _LEAST_ANSWER))
+        if task in done:
+            return task.result()
+        task.cancel()  # redis-py drops the connection whose answer it no longer reads
+        with contextlib.suppress(asyncio.CancelledError, *self._redis_error):
+            await task
+        raise RateLimitWaitError(self.backend.timeout, within)
 
     def _local_hold(self) -> float:
         # A 429 this process saw holds it even if Redis lost the hold (a restart, say).
@@ -584,82 +523,122 @@ class RedisRateLimiter(RateLimiter):
     def _redis_due(self) -> bool:
         return self._shared or time.monotonic() >= self._retry_at
 
-    def _args(self, *, take: bool) -> list[str]:
+    def _window_cap(self) -> float:
+        """The longest a pace or a log entry can hold anyone: the longest window and a burst
+        period, in seconds (a hold may add the longest Retry-After honoured)."""
+        return self._full_limits.longest_period + self._full_limits.burst_period
+
+    def _args(self, *, take: bool) -> _Call:
         now = time.monotonic()
         with self._lock:
             self._forget_recent(now)
             observation, self._observation = self._observation, None
-            replay = self._recent if self._replay_due else ()
-            replay_args = [
-                part for moment, entry in replay for part in (f"{(now - moment) * 1000:.3f}", entry)
-            ]
-            expect_known = bool(self._recent) and not self._replay_due
             entry = f"{self._member}:{next(self._sequence)}"
             margin = self.flight_margin()
+            rate_args, rates = self._rates_for(margin)
+            restoring, replaying = self._restore_due, self._replay_due
+            # This process's own requests go only with a restoration or a replay (rare): built
+            # on every call they would cost a pass over a window's worth of entries each time.
+            if restoring:
+                unseen = self._fleet.unseen(now, rates)
+                replay = self._fleet.entries(now, self._own(), unseen, self._unseen_names())
+                known_from, known_count = 0.0, 0
+            else:
+                replay = self._own() if replaying else []
+                known_from, known_count = self._fleet.check(now, rates[-1][1] * 1000)
+            whole = restoring or replaying
+            since = "" if whole else self._fleet.since()
         remaining, reset_ms = -1, 0.0
         if observation is not None:
             remaining, reset_ms = observation[0], max(0.0, (observation[1] - now) * 1000)
         hold_ms = max(0.0, (self._blocked_until - now) * 1000)
-        rate_args = self._rates_for(margin)
-        longest_ms = int(rate_args[-1])
-        return [
+        cap_ms = self._window_cap() * 1000
+        limits = self._full_limits
+        replay_args: list[str | bytes] = [
+            part
+            for moment, name in replay
+            for part in (f"{max(0.0, (now - moment) * 1000):.3f}", name)
+        ]
+        args: list[str | bytes] = [
             "1" if take else "0",
             self._member,
             entry,
             f"{hold_ms:.3f}",
             str(remaining),
             f"{reset_ms:.3f}",
-            "1" if expect_known else "0",
-            str(longest_ms + 1000),
-            f"{self.hold_cap() * 1000:.3f}",
+            since,
+            f"{known_from:.3f}",
+            str(known_count),
+            str(int(rates[-1][1] * 1000) + 1000),
+            f"{cap_ms:.3f}",
+            f"{cap_ms + _LONGEST_RETRY_AFTER * 1000:.3f}",
             f"{margin * 1000:.3f}",
-            f"{self._full_limits.burst_period * 1000:.3f}",
+            f"{limits.burst_period * 1000:.3f}",
+            str(4 * limits.steady_limit + 100),
             str(len(rate_args) // 2),
             *rate_args,
             str(len(replay_args) // 2),
             *replay_args,
         ]
+        return _Call(args, take, entry, whole, restoring, replaying)
 
-    def _rates_for(self, margin: float) -> list[str]:
-        """The windows as script arguments (limit, interval in ms; shortest first), each
-        lengthened by ``margin``; rebuilt only when the margin changes."""
-        built, arguments = self._rate_args
+    def _own(self) -> list[tuple[float, bytes]]:
+        """This process's recent requests as ``(moment, name)`` (under ``self._lock``)."""
+        return [(moment, name.encode()) for moment, name in self._recent]
+
+    def _unseen_names(self) -> Iterator[bytes]:
+        while True:
+            yield f"{self._member}:u{next(self._sequence)}".encode()
+
+    def _rates_for(self, margin: float) -> tuple[list[str], list[tuple[int, float]]]:
+        """The windows as script arguments (limit, interval in ms; shortest first) and as
+        ``(limit, seconds)``, each lengthened by ``margin``; rebuilt only when it changes."""
+        built, arguments, rates = self._rate_args
         if built != margin:
-            rates = sorted(self._full_limits.rates(margin), key=lambda rate: rate.interval)
-            arguments = [str(part) for rate in rates for part in (rate.limit, rate.interval)]
-            self._rate_args = (margin, arguments)
-        return arguments
+            ordered = sorted(self._full_limits.rates(margin), key=lambda rate: rate.interval)
+            arguments = [str(part) for rate in ordered for part in (rate.limit, rate.interval)]
+            rates = [(rate.limit, rate.interval / 1000) for rate in ordered]
+            self._rate_args = (margin, arguments, rates)
+        return arguments, rates
 
-    def _settle(self, reply: Any, args: list[str]) -> float | None:
-        """Act on the script's reply; ``None`` means call again (with the replay)."""
-        status, wait_ms, fleet = int(reply[0]), float(reply[1]), int(reply[2])
-        if int(reply[4]) and not self._repair_logged:
+    def _settle(self, reply: Reply, call: _Call) -> float | None:
+        """Act on the script's reply; ``None`` means call again (restoring the log)."""
+        if reply.repaired and not self._repair_logged:
             self._repair_logged = True
             _logger.warning(
                 "the Redis limiter at %s held a value no client of this library writes (a "
                 "key of another type, a number that does not parse, or a time too far "
-                "ahead); it was dropped or clamped to %.0f s",
+                "ahead); it was dropped or clamped (holds to %.0f s, the rest to %.0f s)",
                 _redact(self.backend.url),
-                self.hold_cap(),
+                self._window_cap() + _LONGEST_RETRY_AFTER,
+                self._window_cap(),
             )
         now = time.monotonic()
         with self._lock:
-            if status == -1:
-                self._replay_due = True
+            self._fleet_size = max(1, reply.fleet)
+            if reply.status == -1:
+                if not self._restore_due:
+                    _logger.warning(
+                        "the Redis limiter at %s lost requests this process knows of "
+                        "(restarted empty, failed over, or its log was deleted); putting them "
+                        "back, and counting what this process could not see as sent",
+                        _redact(self.backend.url),
+                    )
+                self._restore_due = True
                 return None
-            self._replay_due = False
-            self._fleet_size = max(1, fleet)
+            self._fleet.read(reply.entries, reply.now_ms, now, whole=call.whole)
+            if call.restoring:
+                self._restore_due = False
+            if call.replaying:
+                self._replay_due = False
             if not self._shared:
                 self._shared = True
                 self.limits = self._full_limits
-                _logger.warning(
-                    "the Redis limiter at %s answers again; pacing with the fleet",
-                    _redact(self.backend.url),
-                )
-            if status == 1 and args[0] == "1":
-                self._recent.append((now, args[2]))
+                _logger.warning(_rejoin_message(self.backend))
+            if reply.status == 1 and call.take:
+                self._recent.append((now, call.entry))
                 return 0.0
-        return max(wait_ms, 1.0) / 1000 if status == 0 else 0.0
+        return max(reply.wait_ms, 1.0) / 1000 if reply.status == 0 else 0.0
 
     def _forget_recent(self, now: float) -> None:
         # As long as a window lengthened by the most time in flight may still count them.
@@ -674,39 +653,49 @@ class RedisRateLimiter(RateLimiter):
         self._recent.append((now, f"{self._member}:{next(self._sequence)}"))
 
     def _go_local(self, exc: BaseException) -> None:
-        """Pace alone at this process's share until Redis answers again."""
+        """Pace alone at this process's share of what remains of the fleet's windows until
+        Redis answers again."""
         now = time.monotonic()
         with self._lock:
             self._retry_at = now + self.backend.reconnect_interval
             self._replay_due = True
             if not self._shared:
                 return
-            share = self.backend.fallback_share or 1 / self._fleet_size
-            limits = _share_of(self._full_limits, share)
+            self._fleet.alone(now)
+            fleet = max(self._fleet_size, self._fleet.senders(now))
+            share = self.backend.fallback_share or 1 / fleet
+            limits = share_of(self._full_limits, share)
             margin = self.flight_margin()
             # Built before any state changes: whatever fails here leaves the limiter whole.
             bucket = InMemoryBucket(limits.rates(margin))
             self._forget_recent(now)
-            # Start from this process's own recent requests, so that its share of each
-            # window already counts what it sent there.
+            _, rates = self._rates_for(margin)
+            everything = self._fleet.entries(
+                now, self._own(), self._fleet.unseen(now, rates), self._unseen_names()
+            )
+            # This process's share of every window the fleet used, counted as its own.
+            seeded = self._fleet.seed(share, everything)
             bucket.items = sorted(
-                (RateItem(entry, round(moment * 1000)) for moment, entry in self._recent),
+                (
+                    RateItem(name.decode(errors="replace"), round(moment * 1000))
+                    for moment, name in seeded
+                ),
                 key=lambda item: item.timestamp,
             )
             self._shared = False
             self.limits = limits
             self._bucket = bucket
             self._margin = margin
-            self._sent = deque(moment for moment, _ in self._recent)
+            self._sent = deque(sorted(moment for moment, _ in seeded))
             _logger.warning(
                 "the Redis limiter at %s is unreachable (%s); pacing locally at %d/%gs and "
-                "%d/%gs until it answers",
+                "%d/%gs of what the fleet left until it answers",
                 _redact(self.backend.url),
-                type(exc).__name__,
-                self.limits.burst_limit,
-                self.limits.burst_period,
-                self.limits.steady_limit,
-                self.limits.steady_period,
+                _reason(exc, detail=False),
+                limits.burst_limit,
+                limits.burst_period,
+                limits.steady_limit,
+                limits.steady_period,
             )
 
     async def _async_script(self) -> Any:
@@ -723,7 +712,7 @@ class RedisRateLimiter(RateLimiter):
             # connections would outlive their loop and be reported unclosed.
             closer = _close_on_shutdown(client)
             await closer.__anext__()
-            entry = (client.register_script(_TAKE), closer)
+            entry = (client.register_script(TAKE), closer)
             self._async[loop] = entry
         return entry[0]
 
@@ -740,7 +729,7 @@ class RedisRateLimiter(RateLimiter):
             return
         if info is None or info.remaining is None or info.reset is None:
             return
-        reset = min(max(0.0, info.reset), self.hold_cap())
+        reset = min(max(0.0, info.reset), self._window_cap())
         with self._lock:
             self._observation = (info.remaining, time.monotonic() + reset)
         if info.remaining <= 0:
@@ -758,9 +747,9 @@ class RedisRateLimiter(RateLimiter):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            args = self._args(take=False)
+            call = self._args(take=False)
             try:
-                self._settle(self._sync_script(keys=self._keys, args=args), args)
+                self._settle(parse_reply(self._sync_script(keys=self._keys, args=call.args)), call)
             except self._redis_error as exc:
                 self._go_local(exc)
             return
@@ -769,10 +758,10 @@ class RedisRateLimiter(RateLimiter):
         task.add_done_callback(self._tasks.discard)
 
     async def _publish_async(self) -> None:
-        args = self._args(take=False)
+        call = self._args(take=False)
         try:
             script = await self._async_script()
-            self._settle(await script(keys=self._keys, args=args), args)
+            self._settle(parse_reply(await script(keys=self._keys, args=call.args)), call)
         except self._redis_error as exc:
             self._go_local(exc)
 
@@ -781,3 +770,13 @@ class RedisRateLimiter(RateLimiter):
         super().close()
         self._sync.close()
         self._async.clear()
+
+
+def _reason(exc: BaseException, *, detail: bool = True) -> str:
+    """Why Redis could not be used, in one line: the error, or that what answered is not
+    Redis (another service on the port) when redis-py could not make sense of the answer."""
+    if isinstance(exc, _GARBLED):
+        return "what answers there does not answer as Redis does"
+    if not detail:
+        return type(exc).__name__
+    return f"{type(exc).__name__}: " + " ".join(str(exc).split())[:200]

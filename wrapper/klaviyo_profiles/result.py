@@ -1,12 +1,14 @@
 """What calls return: :class:`ProfileResult` and :class:`RateLimitInfo` for the single call,
 :class:`BulkImportJob` and :class:`BulkImportErrorEntry` for bulk import jobs,
-:class:`ProfileOutcome` for each profile of ``create_or_update_profiles``, and
-:func:`profile_position`, which reads a profile's place in a job from an error's pointer."""
+:class:`ProfileOutcome` for each profile of ``create_or_update_profiles`` (and
+:class:`BulkProgress`, what its ``progress=`` callback is given), and :func:`profile_position`,
+which reads a profile's place in a job from an error's pointer."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal, cast
@@ -15,12 +17,13 @@ import attrs
 import httpx
 
 from ._generated import PostProfileResponse, PostProfileResponseDataAttributes
-from .errors import KlaviyoError
+from .errors import BulkImportJobTimeoutError, KlaviyoError
 
 __all__ = [
     "PROFILE_POINTER",
     "BulkImportErrorEntry",
     "BulkImportJob",
+    "BulkProgress",
     "JobStatus",
     "ProfileOutcome",
     "ProfileResult",
@@ -38,7 +41,8 @@ class RateLimitInfo:
     """The steady-window budget the server reported with a response.
 
     Read from the ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset`` headers
-    (``reset`` is in seconds from now). A header the server left out is ``None``.
+    (``reset`` is in seconds from now). A header the server left out, or sent with no finite
+    number in it (``inf``, ``nan``, ``1e400``, text), is ``None``.
     """
 
     limit: int | None
@@ -61,14 +65,18 @@ class RateLimitInfo:
 
 
 def _number(value: str | None) -> float | None:
+    """A header's figure, or ``None`` when it is absent, unreadable or not finite: the
+    request was applied by then, so a header the client cannot use is ignored, not raised."""
     if value is None:
         return None
     # Some servers send a list ("750, 750;w=60"); the first figure is the one that applies.
     head = value.split(",")[0].split(";")[0].strip()
     try:
-        return float(head)
+        number = float(head)
     except ValueError:
         return None
+    # inf, nan and 1e400 (inf once read) would make int() raise.
+    return number if math.isfinite(number) else None
 
 
 @attrs.frozen
@@ -313,16 +321,31 @@ def _text(value: Any) -> str | None:
 
 @attrs.frozen
 class ProfileOutcome:
-    """What became of one profile given to ``create_or_update_profiles``.
+    """What became of one profile given to ``create_or_update_profiles`` (or yielded by
+    ``iter_create_or_update_profiles``).
 
     Attributes:
         index: its position in the input.
-        ok: whether it was created or updated.
-        via: ``"bulk"`` (in a job) or ``"single"`` (Create or Update Profile).
-        job_id: the job it went in (``None`` for the single path).
-        result: the single call's result (``None`` for the bulk path or on failure).
-        error: why it failed: the single call's error, the job's import error for it, the
-            error that kept its job from starting, or ``BulkImportJobCancelledError``.
+        ok: whether it was created or updated (and, with ``lists=``, added to them).
+        via: ``"bulk"`` (in a job), ``"single"`` (Create or Update Profile) or ``"none"``
+            (nothing was sent: refused before sending, or skipped).
+        job_id: the job it went in (for a row sent one by one with ``lists=``: the job that
+            added it to the lists; ``None`` otherwise).
+        result: the single call's result (``None`` for the bulk path, or when the call
+            failed). A row sent one by one whose list membership failed keeps it: the profile
+            was stored.
+        error: why it failed, always an exception (a :class:`~klaviyo_profiles.KlaviyoError`
+            that can be raised): the single call's error;
+            :class:`~klaviyo_profiles.BulkImportRowError` with the job's import error for it;
+            the error that kept its job from starting;
+            :class:`~klaviyo_profiles.BulkImportJobCancelledError` (its job ended before
+            importing it); :class:`~klaviyo_profiles.BulkImportJobTimeoutError` (its job was
+            still running when ``job_timeout`` ran out: see :attr:`unsettled`);
+            :class:`~klaviyo_profiles.ListMembershipError` (stored, but joining the lists is
+            not confirmed); an :class:`~klaviyo_profiles.InvalidInputError` for a row of an
+            iterator input that could not be sent.
+        skipped: ``True`` when the row needed nothing sent (``ok`` is ``True``, ``via`` is
+            ``"none"``).
 
     Example::
 
@@ -333,7 +356,51 @@ class ProfileOutcome:
 
     index: int
     ok: bool
-    via: Literal["bulk", "single"]
+    via: Literal["bulk", "single", "none"]
     job_id: str | None = None
     result: ProfileResult | None = attrs.field(default=None, repr=False)
-    error: KlaviyoError | BulkImportErrorEntry | None = None
+    error: KlaviyoError | None = None
+    skipped: bool = False
+
+    @property
+    def unsettled(self) -> bool:
+        """Whether what became of the profile is not known yet: its bulk import job was
+        accepted and was still running when the wait for it (``job_timeout``) gave up. Not a
+        failure (``ok`` is ``False`` because nothing confirmed it): the job, named by
+        ``job_id`` and by the ``BulkImportJobTimeoutError`` in ``error``, may still import it.
+        Wait for the job and read its import errors instead of sending the row again (which
+        could apply it twice, after a later row of the same profile)."""
+        return isinstance(self.error, BulkImportJobTimeoutError)
+
+
+@attrs.frozen
+class BulkProgress:
+    """How far a ``create_or_update_profiles`` or ``iter_create_or_update_profiles`` call is,
+    as its ``progress=`` callback is given it (counts of rows, each only growing).
+
+    Attributes:
+        read: rows read from the input.
+        single: rows sent one by one (Create or Update Profile calls started).
+        in_jobs: rows in bulk import jobs the server accepted.
+        confirmed: rows whose outcome is ``ok`` (skipped rows included).
+        failed: rows whose outcome is not ``ok`` (unsettled rows left out).
+        unsettled: rows whose job was still running when its wait gave up
+            (``ProfileOutcome.unsettled``): neither confirmed nor failed.
+
+    Example::
+
+        def show(progress: BulkProgress) -> None:
+            print(f"{progress.done}/{progress.read} done, {progress.failed} failed")
+    """
+
+    read: int = 0
+    single: int = 0
+    in_jobs: int = 0
+    confirmed: int = 0
+    failed: int = 0
+    unsettled: int = 0
+
+    @property
+    def done(self) -> int:
+        """Rows with an outcome (``confirmed + failed + unsettled``)."""
+        return self.confirmed + self.failed + self.unsettled

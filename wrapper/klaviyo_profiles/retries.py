@@ -15,7 +15,8 @@ function or coroutine). This module supplies what is specific to Klaviyo:
   at ``max_backoff``, with *equal jitter* when ``jitter`` is on: half of that step is fixed
   and the other half uniformly random. Unlike full jitter it never retries at once, which
   matters when the cause is overload, while still spreading many clients apart. After a 429
-  the wait is at least the server's ``Retry-After`` (even above ``max_backoff``); tenacity
+  the wait is at least the server's ``Retry-After`` (even above ``max_backoff``, up to
+  :data:`~klaviyo_profiles.errors.LONGEST_RETRY_AFTER`, an hour); tenacity
   supports this through a custom ``wait`` callable that sees the failed attempt's exception.
 * **When to stop**: after ``max_attempts`` attempts, or when the next wait would end beyond
   the ``total_timeout`` budget (measured from the first attempt, waits and attempts
@@ -56,7 +57,13 @@ import attrs
 import httpx
 
 from ._effects import Await, Sleep, Steps, arun_plain, run_plain
-from .errors import APIConnectionError, APIStatusError, RateLimitError, ServerError
+from .errors import (
+    LONGEST_RETRY_AFTER,
+    APIConnectionError,
+    APIStatusError,
+    RateLimitError,
+    ServerError,
+)
 
 __all__ = [
     "RETRYABLE_SERVER_STATUSES",
@@ -251,7 +258,9 @@ class _Wait:
         wait = self._policy.backoff(state.attempt_number)
         error = state.outcome.exception() if state.outcome is not None else None
         if isinstance(error, RateLimitError) and error.retry_after is not None:
-            wait = max(wait, error.retry_after)
+            # Capped here too, whoever built the error: time.sleep refuses a far-future
+            # value and asyncio.sleep would never return.
+            wait = max(wait, min(error.retry_after, LONGEST_RETRY_AFTER))
         return wait
 
 

@@ -1,4 +1,5 @@
-"""Checks of the clients' settings: base URL, timeouts and per-call retry overrides.
+"""Checks of the clients' settings: base URL, timeouts, retries, pacing and per-call retry
+overrides.
 
 Each check returns the value to use or raises :class:`~klaviyo_profiles.InvalidInputError`
 naming the setting, when the client is created (or, for per-call overrides, before the call
@@ -17,13 +18,26 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from klaviyo_profile_import import facts
 
 from .errors import InvalidInputError
+from .ratelimit import RateLimits
+from .retries import RetryPolicy
 
-__all__ = ["check_base_url", "check_max_attempts", "check_seconds", "check_timeout"]
+__all__ = [
+    "check_base_url",
+    "check_bulk_rate_limits",
+    "check_max_attempts",
+    "check_max_retries",
+    "check_seconds",
+    "check_timeout",
+    "pacing_limits",
+    "with_max_retries",
+]
 
 _TIMEOUT_EXPECTED = (
     "a number of seconds greater than 0, an httpx.Timeout of such numbers, or None for no limit"
@@ -126,6 +140,55 @@ def check_max_attempts(value: object, field: str = "max_attempts") -> int:
             field, "a whole number of attempts, at least 1", _got(value, show=True)
         )
     return value
+
+
+def check_max_retries(value: object) -> int:
+    """A whole number of retries after the first attempt, at least 0 (openai-python's
+    ``max_retries``)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidInputError(
+            "max_retries", "a whole number of retries, at least 0", _got(value, show=True)
+        )
+    return value
+
+
+def with_max_retries(policy: RetryPolicy | None, max_retries: int | None) -> RetryPolicy | None:
+    """``retry_policy`` with ``max_retries=`` applied: that many retries after the first
+    attempt (openai-python's meaning), so ``max_attempts = max_retries + 1``; with retries
+    off, a number above 0 turns them on with ``RetryPolicy()``'s other settings."""
+    if max_retries is None:
+        return policy
+    retries = check_max_retries(max_retries)
+    if policy is None:
+        return None if retries == 0 else RetryPolicy(max_attempts=retries + 1)
+    return policy.replace(max_attempts=retries + 1)
+
+
+def pacing_limits(rate_limits: RateLimits | bool) -> RateLimits | None:
+    """``rate_limits=`` as the windows to pace by (``None``: no pacing)."""
+    if rate_limits is False:
+        return None
+    return RateLimits.from_facts() if rate_limits is True else rate_limits
+
+
+def check_bulk_rate_limits(
+    limits: RateLimits | Mapping[str, RateLimits] | None,
+) -> dict[str, RateLimits]:
+    """``bulk_rate_limits=`` as windows per bulk operation (the rest use their facts)."""
+    operations = [name for name in facts.OPERATIONS if name != facts.OPERATION_ID]
+    if limits is None:
+        return {}
+    if isinstance(limits, RateLimits):
+        return dict.fromkeys(operations, limits)
+    if isinstance(limits, Mapping) and all(
+        name in operations and isinstance(value, RateLimits) for name, value in limits.items()
+    ):
+        return dict(limits)
+    raise InvalidInputError(
+        "bulk_rate_limits",
+        "RateLimits, or a mapping of operation ids (" + ", ".join(operations) + ") to RateLimits",
+        f"got {limits!r}",
+    )
 
 
 def _got(value: Any, *, show: bool = False) -> str:

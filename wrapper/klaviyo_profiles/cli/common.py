@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -15,7 +16,8 @@ from rich.segment import Segment
 
 from ..auth import API_KEY_ENV, resolve_api_key
 from ..errors import APIStatusError, InvalidInputError
-from ..ratelimit import LimiterBackend, backend_from_uri
+from ..limiter_urls import backend_from_uri
+from ..ratelimit import LimiterBackend
 from .fields import Target, resolve_target
 from .masking import remember_secret, scrub
 
@@ -113,7 +115,11 @@ def load_api_key(api_key_file: Path | None) -> str:
     shell history and in ``ps`` output for every user of the machine.
     """
     if api_key_file is not None:
-        key = _read_key_file(api_key_file)
+        context = click.get_current_context(silent=True)
+        early = context.meta.get(_KEY_FILE_READ) if context is not None else None
+        key = early[1] if early is not None and early[0] == api_key_file else None
+        if key is None:
+            key = _read_key_file(api_key_file)
     else:
         key = os.environ.get(API_KEY_ENV) or ""
         if not key:
@@ -190,6 +196,21 @@ def _read_key_file(path: Path) -> str:
     return key
 
 
+#: Where :func:`api_key_option` keeps the key it read, for :func:`load_api_key`.
+_KEY_FILE_READ = "klaviyo_profiles.key_file"
+
+
+def _read_key_file_first(
+    context: click.Context, parameter: click.Parameter, value: Path | None
+) -> Path | None:
+    """Read the key file before any other option or argument is checked, so that its key is
+    masked in every message about them (Click's own included); read once, as a pipe
+    (``<(...)``) gives its data once."""
+    if value is not None:
+        context.meta[_KEY_FILE_READ] = (value, _read_key_file(value))
+    return value
+
+
 def api_key_option(function: Any) -> Any:
     """``--api-key-file PATH``."""
     return click.option(
@@ -198,6 +219,8 @@ def api_key_option(function: Any) -> Any:
         # key typed in the wrong place. load_api_key reports those cases without the value.
         type=click.Path(path_type=Path),
         default=None,
+        is_eager=True,
+        callback=_read_key_file_first,
         help=f"read the private API key from this file (default: ${API_KEY_ENV})",
     )(function)
 
@@ -272,8 +295,24 @@ def limiter_backend(uri: str | None) -> LimiterBackend | None:
         fail(f"--limiter: {exc}", 2)
 
 
+class _WarningLines(logging.Handler):
+    """The limiter's log warnings (Redis unreachable, back again, garbage repaired) as one
+    ``warning:`` line each on stderr, as it is when each is written (Click swaps it in tests)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = " ".join(record.getMessage().split())  # one line, whatever the message
+            click.echo(f"warning: {scrub(text)}", err=True)
+        except Exception:  # logging must never stop the command
+            self.handleError(record)
+
+
 def install_warning_format(stream: TextIO | None = None) -> None:
-    """Show library warnings (revision lifecycle) as one ``warning:`` line, not a source line."""
+    """Show library warnings (revision lifecycle) as one ``warning:`` line, not a source line;
+    and the limiter's logged warnings the same way (the library itself only logs them)."""
+    limiter_log = logging.getLogger("klaviyo_profiles.ratelimit")
+    if not any(isinstance(handler, _WarningLines) for handler in limiter_log.handlers):
+        limiter_log.addHandler(_WarningLines(logging.WARNING))
 
     def show(
         message: Warning | str,

@@ -17,7 +17,7 @@ from rich.json import JSON
 from rich.text import Text
 
 from ..auth import API_KEY_ENV
-from ..errors import APIConnectionError
+from ..errors import APIConnectionError, InvalidInputError
 from ..extras import MissingExtraError
 from .common import (
     CONTEXT,
@@ -119,6 +119,8 @@ def demo(api_key_file: Path | None, base_url: str | None, allow_insecure_http: b
         fail(str(exc.code), 2)
     except MissingExtraError as exc:
         fail(str(exc))
+    except InvalidInputError as exc:  # --base-url, refused before anything is shown
+        fail(str(exc), 2)
     except APIConnectionError as exc:
         fail(str(exc))
     except Exception as exc:  # read-back failures (httpx) are reported, not traced

@@ -13,7 +13,8 @@ A *target* says where a value goes in the request:
 
 **Header names.** A column of ``import`` may also be named loosely: case, spaces, dashes and
 underscores are ignored (``First Name``, ``E-Mail`` and ``LOCATION_CITY`` name ``first_name``,
-``email`` and ``location.city``), see :func:`resolve_column`. Nothing is guessed beyond that:
+``email`` and ``location.city``; the profile id only by ``id`` itself), see
+:func:`resolve_column`. Nothing is guessed beyond that:
 no synonyms (``Phone`` is not ``phone_number``), because a column sent to the wrong field,
 an identifier above all, merges or splits profiles, while an unknown column only stops the
 run with its closest name; a mapping says what a column means in one line.
@@ -32,7 +33,7 @@ from typing import Any
 from klaviyo_profile_import import facts
 from klaviyo_profile_import.arguments import ARGUMENT_TO_ATTRIBUTE
 
-from ..body import build_body
+from ..body import build_body, decode_json
 from ..errors import InvalidInputError, UnknownFieldError
 from ..identity import IDENTIFIER_NAMES
 
@@ -125,8 +126,13 @@ def normalise_name(text: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _loose_names() -> dict[str, Target]:
     """Every field by its normalised names. A normalised name two fields would share (none
-    does in the revisions known so far) is left out: such a header must be mapped."""
-    names = ["id", *ARGUMENT_TO_ATTRIBUTE, *_WIRE_TO_ARGUMENT]
+    does in the revisions known so far) is left out: such a header must be mapped.
+
+    The profile id is not among them: only a header ``id`` names it. Exports name their own
+    record ids ``ID`` or ``Id`` (a CRM's, a shop's), which sent as Klaviyo's profile id would
+    match no profile and fail every row.
+    """
+    names = [*ARGUMENT_TO_ATTRIBUTE, *_WIRE_TO_ARGUMENT]
     names += [f"location{sep}{field}" for field in LOCATION_FIELDS for sep in (".", "_")]
     table: dict[str, Target] = {}
     shared: set[str] = set()
@@ -231,9 +237,13 @@ def coerce_text(target: Target, text: str) -> Any:
         return text
     label = ".".join(target[1:]) if target[0] == "attribute" else ".".join(target)
     try:
-        value = json.loads(text)
-    except ValueError:
+        # As a JSON Lines record is read: a member name given twice is refused, not the
+        # last one kept.
+        value = decode_json(text)
+    except json.JSONDecodeError:
         raise InvalidInputError(label, " or ".join(sorted(kinds)), f"got {text!r}") from None
+    except ValueError as exc:  # a repeated member name, nesting too deep
+        raise InvalidInputError(label, "JSON as Klaviyo reads it", str(exc)) from None
     return value
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
 
 import click
+from klaviyo_profile_import import facts
 from rich.console import Console
 
 from ..errors import InvalidInputError, KlaviyoError, LimiterUnavailableError
@@ -40,6 +43,16 @@ if TYPE_CHECKING:
 __all__ = ["import_"]
 
 
+def _job_size_text() -> str:
+    """How many profiles a bulk import job takes, as the generated facts state it."""
+    operation = facts.OPERATIONS.get("bulk_import_profiles")
+    if operation is None:
+        return f"revision {facts.REVISION} has none: every row goes one by one"
+    if operation.item_limit is None:
+        return "as many a request as the API takes"
+    return f"{operation.item_limit:,} a request"
+
+
 def _delimiter(text: str) -> str:
     """``--delimiter``: one character; ``\\t`` and ``tab`` name the tab."""
     value = "\t" if text in ("\\t", "tab", "TAB") else text
@@ -63,7 +76,8 @@ def _delimiter(text: str) -> str:
     multiple=True,
     metavar="COLUMN=FIELD[:TYPE]",
     help="send COLUMN as FIELD (e.g. 'Mail=email', 'Spent=properties.spent:number'); "
-    "'COLUMN=' skips it; repeatable; replaces the --map-file's entry for COLUMN",
+    "'COLUMN=' skips it, '=FIELD' maps a header cell left empty; repeatable; replaces the "
+    "--map-file's entry for COLUMN",
 )
 @click.option(
     "--map-file",
@@ -104,7 +118,8 @@ def _delimiter(text: str) -> str:
     "--null-token",
     metavar="TOKEN",
     default=None,
-    help="a cell equal to TOKEN clears the field (default: none; empty cells leave it alone)",
+    help="a cell equal to TOKEN clears the field (default: none; empty cells always leave "
+    "it alone, so TOKEN cannot be empty)",
 )
 @click.option(
     "--concurrency",
@@ -130,9 +145,9 @@ def _delimiter(text: str) -> str:
     type=click.Choice(["auto", "bulk", "single"]),
     default="auto",
     show_default=True,
-    help="bulk: rows that clear nothing go in bulk import jobs (10,000 a request), rows with "
-    "a null go one by one (only that clears); single: every row one by one; auto: as bulk, "
-    "but a file of fewer than 100 rows goes one by one",
+    help=f"bulk: rows that clear nothing go in bulk import jobs ({_job_size_text()}), rows "
+    "with a null go one by one (only that clears); single: every row one by one; auto: as "
+    "bulk, but a file of fewer than 100 rows goes one by one",
 )
 @click.option(
     "--max-jobs",
@@ -301,6 +316,16 @@ def import_(
         text_encoding,
     )
 
+    # The key first: every later check may quote text of the user's (a mapping, a header),
+    # which must be masked if it holds the key, so the key must be known before.
+    key = load_api_key(api_key_file)
+    if null_token == "":
+        fail(
+            "--null-token cannot be empty: an empty cell always leaves the field unchanged, so "
+            "that a blank never clears a stored value; write a token (e.g. --null-token NULL) "
+            "in the cells that should clear",
+            2,
+        )
     changes = _change_options(
         ChangeOptions, changed_only, state_path, resend_after, full, dry_run, parse_duration
     )
@@ -314,10 +339,9 @@ def import_(
     if unmapped is not None:
         columns = columns.updated(ColumnMap(), cast(Unmapped, unmapped))
     backend = limiter_backend(limiter)
-    key = load_api_key(api_key_file)
     # With --output json, stdout carries the one JSON document; the rest goes to stderr.
     console = stdout_console() if output == "text" else stderr_console()
-    with _import_failures(file):
+    with _stop_signals() as stops, _import_failures(file, stops):
         settings = ImportSettings(
             path=file,
             fmt=detect_format(file, fmt),
@@ -347,11 +371,13 @@ def import_(
         )
         if changes is not None and changes.dry_run:
             report = dry_run_import(settings)
+            stops.finished = True
             return _report_dry_run(console, settings, report, output)
         summary = run_import(settings, console)
-    if output == "json":
-        return _report_json(settings, summary)
-    _report(console, settings, summary)
+        stops.finished = True
+        if output == "json":
+            return _report_json(settings, summary, stops.received)
+        _report(console, settings, summary, stops.received)
     return 0
 
 
@@ -430,13 +456,69 @@ def _report_dry_run(
     return 0
 
 
+class _Stops:
+    """The stop signals a run received, and whether the run was over by then."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.finished = False
+
+
+#: Signals that stop a run as Ctrl-C does: a service manager's or ``timeout``'s SIGTERM, the
+#: SIGHUP of a closed terminal. Their default action killed the process at once, leaving no
+#: summary (no JSON document), the journal's WAL files and, before, its lock file behind.
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextlib.contextmanager
-def _import_failures(file: Path) -> Iterator[None]:
+def _stop_signals() -> Iterator[_Stops]:
+    """Stop the run on SIGTERM and SIGHUP as on SIGINT, and note which one came (the exit
+    status is 128 plus its number, as a shell reports a process it ended).
+
+    A signal is handed to whatever handles SIGINT at that moment: the event loop's handler,
+    which cancels the run so that it ends as after Ctrl-C (outcomes journalled, the reject
+    file written, the journal closed), or Python's, which raises ``KeyboardInterrupt``. A
+    signal ignored when the command started (``nohup`` ignores SIGHUP) stays ignored.
+    """
+    stops = _Stops()
+
+    def stop(number: int, frame: FrameType | None) -> None:
+        if stops.finished:
+            return  # the run is over: its summary is being written, as it should be
+        if stops.received is None:
+            stops.received = number
+        on_interrupt = signal.getsignal(signal.SIGINT)
+        if callable(on_interrupt):
+            on_interrupt(signal.SIGINT, frame)
+        else:  # SIGINT itself ignored (a background job): stop all the same
+            raise KeyboardInterrupt
+
+    previous: dict[int, Any] = {}
+    try:
+        for number in _STOP_SIGNALS:
+            if signal.getsignal(number) is signal.SIG_DFL:
+                previous[number] = signal.signal(number, stop)
+    except ValueError:  # not the main thread, where signals cannot be handled
+        pass
+    try:
+        yield stops
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def _import_failures(file: Path, stops: _Stops) -> Iterator[None]:
     """Turn what stops an import into ``error: ...`` (exit 2 when found before sending)."""
     from .importer import HeaderError, PreflightError, RejectFileError
 
     try:
         yield
+    except KeyboardInterrupt:  # before the run began, or while it ended
+        code, message = _interrupted(stops.received)
+        fail(message, code)
     except (HeaderError, PreflightError) as exc:
         fail(str(exc), 2)
     except RejectFileError as exc:
@@ -455,10 +537,21 @@ def _import_failures(file: Path) -> Iterator[None]:
         fail(str(exc))
 
 
-def _ending(settings: ImportSettings, summary: ImportSummary) -> tuple[int, str | None]:
+def _interrupted(stop: int | None) -> tuple[int, str]:
+    """The exit status and the message of a run stopped by Ctrl-C or by the signal ``stop``."""
+    if stop is None:
+        return 130, "interrupted; run the same command again to resume"
+    return 128 + stop, (
+        f"stopped by {signal.Signals(stop).name}; run the same command again to resume"
+    )
+
+
+def _ending(
+    settings: ImportSettings, summary: ImportSummary, stop: int | None
+) -> tuple[int, str | None]:
     """The exit status of a run, and the ``error:`` it ends with when it is not 0."""
     if summary.interrupted:
-        return 130, "interrupted; run the same command again to resume"
+        return _interrupted(stop)
     if summary.aborted:
         return 1, f"stopped: {summary.aborted}; {summary.abort_hint}"
     if summary.reject_file_rows:
@@ -466,13 +559,13 @@ def _ending(settings: ImportSettings, summary: ImportSummary) -> tuple[int, str 
     return 0, None
 
 
-def _report_json(settings: ImportSettings, summary: ImportSummary) -> int:
+def _report_json(settings: ImportSettings, summary: ImportSummary, stop: int | None) -> int:
     """``--output json``: the summary as one JSON object on stdout; returns the exit status.
 
     A run that ended badly says why in ``error`` (``{"message", "exit_code"}``), the form
     every command's ``--output json`` uses for a failure, beside the counts.
     """
-    code, message = _ending(settings, summary)
+    code, message = _ending(settings, summary, stop)
     document: dict[str, Any] = {
         "file": str(settings.path),
         "format": settings.fmt,
@@ -507,7 +600,9 @@ def _report_json(settings: ImportSettings, summary: ImportSummary) -> int:
     return code
 
 
-def _report(console: Console, settings: ImportSettings, summary: ImportSummary) -> None:
+def _report(
+    console: Console, settings: ImportSettings, summary: ImportSummary, stop: int | None
+) -> None:
     """Print what the run did, then stop with ``error:`` when it did not do all of it."""
     name = settings.path.name
     elapsed = max(summary.elapsed, 1e-9)
@@ -543,6 +638,6 @@ def _report(console: Console, settings: ImportSettings, summary: ImportSummary) 
         console.print(
             f"rejects: {summary.reject_file_rows} rows in {settings.rejects_file}", highlight=False
         )
-    code, message = _ending(settings, summary)
+    code, message = _ending(settings, summary, stop)
     if message is not None:
         fail(message, code)

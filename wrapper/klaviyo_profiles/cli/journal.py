@@ -58,11 +58,13 @@ __all__ = [
     "DONE_STATES",
     "DOUBTFUL_STATES",
     "FINAL_STATES",
+    "JOURNAL_APPLICATION_ID",
     "JobRow",
     "Journal",
     "JournalEntry",
     "JournalError",
     "Outcome",
+    "check_journal_kind",
     "row_hash",
     "row_hasher",
 ]
@@ -102,6 +104,92 @@ INTENT_PREFIX = "intent:"
 
 class JournalError(Exception):
     """The journal cannot be used (not a journal, a newer schema, cannot be written)."""
+
+
+#: The journal's mark in the SQLite file header (``PRAGMA application_id``, "KPJr"), set when
+#: a journal is created or upgraded: only a database carrying it, or one whose tables are
+#: exactly those of an older journal (below), is taken for a journal.
+JOURNAL_APPLICATION_ID = 0x4B504A72
+
+#: Schemas written before the mark existed, and the tables (with their columns) they had:
+#: such a file is recognised by those tables exactly, then marked and upgraded in place.
+_UNMARKED_SCHEMAS = range(1, 5)
+_ROW_COLUMNS = frozenset(
+    {
+        "row",
+        "hash",
+        "status",
+        "http_status",
+        "profile_id",
+        "error",
+        "original",
+        "attempts",
+        "finished",
+    }
+)
+_UNMARKED_TABLES: dict[str, tuple[frozenset[str], ...]] = {
+    "meta": (frozenset({"key", "value"}),),
+    # Schema 1; 2 added ``gen``; 3 added ``job_id``.
+    "rows": (_ROW_COLUMNS, _ROW_COLUMNS | {"gen"}, _ROW_COLUMNS | {"gen", "job_id"}),
+    "jobs": (frozenset({"job_id", "seq", "state", "size", "failed", "submitted", "finished"}),),
+    "job_rows": (frozenset({"job_id", "position", "row", "hash", "original"}),),
+}
+
+
+def check_journal_kind(db: sqlite3.Connection, path: Path) -> int | None:
+    """The schema of the journal ``db`` holds (``None``: an empty database, a journal to
+    create); raises :class:`JournalError` when it is some other database, a journal of a
+    newer schema, or one whose schema cannot be read. Reads only."""
+    mark = int(db.execute("PRAGMA application_id").fetchone()[0])
+    objects = db.execute(
+        "SELECT type, name FROM sqlite_master WHERE type != 'index' AND name NOT LIKE 'sqlite\\_%' "
+        "ESCAPE '\\'"
+    ).fetchall()
+    if mark == 0 and not objects:
+        return None
+    not_a_journal = JournalError(f"{path} is an SQLite database, but not an import journal")
+    if mark not in (0, JOURNAL_APPLICATION_ID):
+        raise not_a_journal  # another application's database
+    tables = {name for kind, name in objects if kind == "table"}
+    if mark == 0 and (len(tables) < len(objects) or not _unmarked_journal(db, tables)):
+        raise not_a_journal  # never add tables to some other database
+    found = (
+        db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if "meta" in tables
+        else None
+    )
+    if (
+        found is None
+        and mark == JOURNAL_APPLICATION_ID
+        and not any(db.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in tables)
+    ):
+        return None  # marked, then stopped before its tables were made: nothing recorded
+    text = str(found[0]) if found is not None else ""
+    version = int(text) if text.isascii() and text.isdigit() else 0
+    if mark == 0 and version not in _UNMARKED_SCHEMAS:
+        raise not_a_journal
+    if version > _SCHEMA_VERSION:
+        raise JournalError(
+            f"{path} was written by a newer klaviyo-profiles (journal schema {version}, "
+            f"this one reads {_SCHEMA_VERSION}); use that version, or another --journal"
+        )
+    if version < 1:
+        raise JournalError(
+            f"{path} is an import journal whose schema cannot be read ({text[:20]!r}); "
+            "pass another --journal"
+        )
+    return version
+
+
+def _unmarked_journal(db: sqlite3.Connection, tables: set[str]) -> bool:
+    """Whether ``tables`` are exactly those of a journal written before the mark existed."""
+    if not {"meta", "rows"} <= tables <= set(_UNMARKED_TABLES):
+        return False
+    for table in tables:
+        columns = frozenset(row[1] for row in db.execute(f'PRAGMA table_info("{table}")'))
+        if columns not in _UNMARKED_TABLES[table]:
+            return False
+    return True
 
 
 def row_hash(settings: str, content: str) -> str:
@@ -188,18 +276,10 @@ class Journal:
             raise
 
     def _prepare(self) -> None:
-        tables = {name for (name,) in self._db.execute("SELECT name FROM sqlite_master")}
-        if tables and "meta" not in tables:
-            # Some other SQLite database: never add tables to it.
-            raise JournalError(f"{self.path} is an SQLite database, but not an import journal")
-        found = self._meta("schema_version") if tables else None
-        version = int(found) if found and found.isdigit() else _SCHEMA_VERSION
-        if version > _SCHEMA_VERSION:
-            # Checked before anything is written: the newer journal is left as it was.
-            raise JournalError(
-                f"{self.path} was written by a newer klaviyo-profiles (journal schema {version}, "
-                f"this one reads {_SCHEMA_VERSION}); use that version, or another --journal"
-            )
+        # Checked before anything is written: a database that is not a journal, or a newer
+        # journal, is left as it was.
+        check_journal_kind(self._db, self.path)
+        self._db.execute(f"PRAGMA application_id = {JOURNAL_APPLICATION_ID}")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA cache_size=-512")

@@ -11,6 +11,13 @@ quotes. A key holding such a character reads differently in each, so each form i
 Text the command line encodes itself is masked *before* it is encoded, so no form survives
 whatever the encoding (the import's reader does so for cells and lines).
 
+**Telling parts of a key.** A key's forms are masked whole; text can also hold part of one
+in another case: a header that is the key without its ``pk_``, its first dozen characters,
+the key in capitals. Every run of at least :data:`FRAGMENT_CHARACTERS` characters of a key
+(of all of it, or of it without ``pk_`` when that is shorter), in any case of its ASCII
+letters, is masked too (:func:`_mask_fragments`); shorter runs are left alone, so that
+ordinary words sharing a few letters with a key stay as they are.
+
 **A key cut short.** Text cut to a length (an excerpt of a row too large to keep, the
 library's ``...`` after a shortened value, Rich's ``…``) may end inside a key, where the
 mask cannot see it whole: :func:`excerpt` drops what may be the start of a key at its end,
@@ -21,11 +28,17 @@ from __future__ import annotations
 
 import json
 import re
+import string
 
-__all__ = ["MASK", "excerpt", "forget_secrets", "remember_secret", "scrub"]
+__all__ = ["FRAGMENT_CHARACTERS", "MASK", "excerpt", "forget_secrets", "remember_secret", "scrub"]
 
 #: What a key is replaced with.
 MASK = "****"
+#: A run of a key this long or longer is masked wherever it appears, in any case.
+FRAGMENT_CHARACTERS = 12
+#: A key whose part after ``pk_`` is shorter than this has no runs masked, only its forms:
+#: runs of fewer characters are as likely to be ordinary words.
+_SHORTEST_FRAGMENT = 8
 
 # Every form of the keys read in this process, longest first (a key is masked whole rather
 # than around a shorter form of itself).
@@ -35,6 +48,11 @@ _SECRETS: list[str] = []
 _ANCHORS: list[str] = []
 # Every form, one after the other: any four characters of a form are found in it.
 _JOINED = ""
+# For each key: the key with its ASCII letters in lower case, the shortest run masked, and
+# the blocks of half that length it is cut into at (position, text): any such run holds
+# one block whole, so text that holds no block holds no run.
+_FRAGMENTS: list[tuple[str, int, tuple[tuple[int, str], ...]]] = []
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 # Characters some encoding writes otherwise: no anchor holds one.
 _ENCODED_CHARACTERS = re.compile(r"[^\x21\x23-\x26\x28-\x5b\x5d-\x7e]+")
 
@@ -85,6 +103,28 @@ def remember_secret(key: str) -> None:
     _SECRETS.sort(key=len, reverse=True)
     global _JOINED
     _JOINED = "\x00".join(_SECRETS)
+    _remember_fragments(key.strip())
+
+
+def _lower(text: str) -> str:
+    """``text`` with its ASCII letters in lower case, character for character (``str.lower``
+    may change the length of other text: ``"\u0130".lower()`` is two characters)."""
+    return text.lower() if text.isascii() else text.translate(_ASCII_LOWER)
+
+
+def _remember_fragments(key: str) -> None:
+    lowered = _lower(key)
+    rest = len(lowered) - 3 if lowered.startswith("pk_") else len(lowered)
+    if rest < _SHORTEST_FRAGMENT:
+        return
+    size = min(FRAGMENT_CHARACTERS, rest)
+    step = size // 2
+    blocks = tuple(
+        (start, lowered[start : start + step]) for start in range(0, len(lowered) - step + 1, step)
+    )
+    entry = (lowered, size, blocks)
+    if entry not in _FRAGMENTS:
+        _FRAGMENTS.append(entry)
 
 
 def forget_secrets() -> None:
@@ -93,6 +133,7 @@ def forget_secrets() -> None:
     global _JOINED
     _SECRETS.clear()
     _ANCHORS.clear()
+    _FRAGMENTS.clear()
     _JOINED = ""
 
 
@@ -103,10 +144,49 @@ def scrub(text: str) -> str:
         for secret in _SECRETS:
             if secret in text:
                 text = text.replace(secret, MASK)
+    if _FRAGMENTS:
+        text = _mask_fragments(text)
     text = _KEY_SHAPED.sub(MASK, text)
     if "..." in text or "\u2026" in text:
         text = _mask_before_cuts(text)
     return text
+
+
+def _mask_fragments(text: str) -> str:
+    """``text`` with every run of :data:`FRAGMENT_CHARACTERS` or more characters of a key seen
+    (fewer for a short key), in any case, masked."""
+    lowered = _lower(text)
+    spans: list[tuple[int, int]] = []
+    for key, size, blocks in _FRAGMENTS:
+        for start, block in blocks:
+            found = lowered.find(block)
+            while found >= 0:
+                # Grow the match both ways along the key, from where the block sits in it.
+                left, key_left = found, start
+                while left > 0 and key_left > 0 and lowered[left - 1] == key[key_left - 1]:
+                    left, key_left = left - 1, key_left - 1
+                right, key_right = found + len(block), start + len(block)
+                while (
+                    right < len(lowered)
+                    and key_right < len(key)
+                    and lowered[right] == key[key_right]
+                ):
+                    right, key_right = right + 1, key_right + 1
+                if right - left >= size:
+                    spans.append((left, right))
+                found = lowered.find(block, found + 1)
+    if not spans:
+        return text
+    pieces: list[str] = []
+    end = 0
+    for left, right in sorted(spans):
+        if left > end:
+            pieces += [text[end:left], MASK]
+        elif not pieces:
+            pieces.append(MASK)
+        end = max(end, right)
+    pieces.append(text[end:])
+    return "".join(pieces)
 
 
 def excerpt(text: str, limit: int) -> str:

@@ -55,7 +55,7 @@ def build_sandbox_command() -> click.Command:
             fail(str(exc), 2)
         _check_port_free(args.host, args.port)
         click.echo(
-            f"Klaviyo sandbox (revision {', '.join(config.revisions)}) on "
+            f"Klaviyo sandbox (revision {config.revisions_text()}) on "
             f"http://{args.host}:{args.port}  -  admin: /sandbox/  -  Ctrl-C stops"
         )
         sys.stdout.flush()

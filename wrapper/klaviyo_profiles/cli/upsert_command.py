@@ -186,6 +186,8 @@ def upsert(
 
     An option left out leaves the stored value alone; --clear sends null and clears it.
     """
+    # The key first, so that it is masked in any message quoting a value given below.
+    key = load_api_key(api_key_file)
     values = _field_values(fields, profile_id, properties, clears)
     body: Any
     if json_source is not None:
@@ -201,7 +203,6 @@ def upsert(
             fail(str(exc), 2)
 
     backend = limiter_backend(limiter)
-    key = load_api_key(api_key_file)
     console = stdout_console()
     try:
         with KlaviyoProfiles(

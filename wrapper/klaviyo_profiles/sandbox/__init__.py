@@ -8,7 +8,9 @@ Needs the ``sandbox`` extra (Starlette, uvicorn, jsonschema).
 
 What it models:
 
-* Klaviyo-API-Key auth (401 / 403 by scope), the ``revision`` header, content types (415),
+* Klaviyo-API-Key auth (401 / 403 by scope), the ``revision`` header (a later revision up to
+  today is served with the schema held, named by ``X-Sandbox-Served-Revision``; see
+  ``SandboxConfig.revisions``), content types (415),
   the payload limit (413), schema validation with one JSON:API error and ``source.pointer`` per
   problem, identifier, email and E.164 checks (400); unknown members of the objects the spec
   closes (attributes, ``location``, ``meta``...) 400 ``invalid``; strict decoding (see

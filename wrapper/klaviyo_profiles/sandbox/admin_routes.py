@@ -7,9 +7,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..pacing import reset_pacing
 from .decoding import decode_body
 from .error_responses import ErrorResponse
-from .exchange import ADMIN_PREFIX, state_of
+from .exchange import ADMIN_PREFIX, base_url_of, state_of
 from .state import advance_jobs
 
 
@@ -26,9 +27,11 @@ async def admin_requests(request: Request) -> Response:
 
 
 async def admin_reset(request: Request) -> Response:
-    """``POST /sandbox/reset``: back to the state right after start."""
+    """``POST /sandbox/reset``: back to the state right after start, with the client-side
+    pacing of this process for the URL the request came to (``pacing.reset_pacing``)."""
     state = state_of(request)
     state.reset()
+    reset_pacing(base_url_of(request))
     return JSONResponse({"config": state.config.to_dict()})
 
 

@@ -421,6 +421,7 @@ async def _serve(
     entry = log_entry(request, operation_id, started)
     exchange = _Exchange(entry, body, too_large)
     decision: WindowDecision | None = None
+    served: str | None = None
     try:
         await advance_jobs(state)
         if state.faults.applies_to(operation_id) and state.faults.latency:
@@ -431,7 +432,7 @@ async def _serve(
         decision = state.limiter_for(operation_id).check(key)
         if decision is not None and not decision.allowed:
             raise throttled(decision.retry_after)
-        validation.check_revision(request.headers.get("revision"), config.revisions)
+        served = validation.check_revision(request.headers.get("revision"), config.revisions)
         response = await handler(request, state, exchange)
     except ErrorResponse as error:
         response = api_response(error.status, error.document())
@@ -444,6 +445,8 @@ async def _serve(
         entry["body"] = loose_json(body)
     if decision is not None:
         response.headers.update(decision.headers())
+    if served is not None:
+        response.headers[validation.SERVED_REVISION_HEADER] = served
     entry["status"] = response.status_code
     state.record(entry)
     return response

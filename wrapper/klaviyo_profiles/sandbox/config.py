@@ -191,13 +191,19 @@ def _valid_step(step: object) -> bool:
 class SandboxConfig:
     """Everything a sandbox can be told at start (most of it can change at run time too).
 
+    ``revisions`` left as ``None`` serves the revision the sandbox was generated for
+    (``facts.REVISION``) and any later well-formed revision dated no later than today, with
+    the newest schema the sandbox holds at or before it (``X-Sandbox-Served-Revision`` says
+    which), so a client pinned to a newer revision (Klaviyo's own SDK, say) is served. A list
+    serves exactly those revisions, each with the schema the sandbox holds.
+
     ``api_keys`` maps each accepted key to its scopes. Left as ``None``, any well-formed key is
     accepted with every scope, which is what a quick local trial wants. ``rate_limits`` are the
     windows of Create or Update Profile; ``operation_rate_limits`` those of the bulk import
     operations, by operation id (from ``facts.OPERATIONS`` unless given).
     """
 
-    revisions: tuple[str, ...] = (facts.REVISION,)
+    revisions: tuple[str, ...] | None = None
     api_keys: Mapping[str, tuple[str, ...]] | None = None
     rate_limits: RateLimitConfig = field(default_factory=RateLimitConfig)
     faults: FaultConfig = field(default_factory=FaultConfig)
@@ -210,8 +216,10 @@ class SandboxConfig:
     request_log_size: int = 10_000
 
     def __post_init__(self) -> None:
-        if not self.revisions:
-            raise ValueError("a sandbox serves at least one revision")
+        if self.revisions is not None:
+            object.__setattr__(self, "revisions", tuple(self.revisions))
+            if not self.revisions:
+                raise ValueError("a sandbox serves at least one revision")
         if self.api_keys is not None:
             object.__setattr__(
                 self,
@@ -234,10 +242,16 @@ class SandboxConfig:
             return self.rate_limits
         return self.operation_rate_limits[operation_id]
 
+    def revisions_text(self) -> str:
+        """The revisions served, in words (``2026-07-15 and later, up to today``)."""
+        if self.revisions is None:
+            return f"{facts.REVISION} and later, up to today"
+        return ", ".join(self.revisions)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, with configured API keys masked."""
         return {
-            "revisions": list(self.revisions),
+            "revisions": None if self.revisions is None else list(self.revisions),
             "api_keys": (
                 None
                 if self.api_keys is None

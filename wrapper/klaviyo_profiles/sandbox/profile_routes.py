@@ -68,6 +68,7 @@ async def profile_import(request: Request) -> Response:
     body, too_large = await read_body(request, config.payload_limit_bytes)
     entry = log_entry(request, SINGLE_OPERATION, started)
     decision: WindowDecision | None = None
+    served: str | None = None
     fault: Fault = NO_FAULT
     faulty = state.faults.applies_to(SINGLE_OPERATION)
     try:
@@ -79,7 +80,7 @@ async def profile_import(request: Request) -> Response:
         decision = state.limiter.check(key)
         if decision is not None and not decision.allowed:
             raise throttled(decision.retry_after)
-        validation.check_revision(request.headers.get("revision"), config.revisions)
+        served = validation.check_revision(request.headers.get("revision"), config.revisions)
         validation.check_content_type(
             request.headers.get("content-type"), accepted_media_types(request.url.path)
         )
@@ -125,6 +126,8 @@ async def profile_import(request: Request) -> Response:
         entry["body"] = loose_json(body)
     if decision is not None:
         response.headers.update(decision.headers())
+    if served is not None:
+        response.headers[validation.SERVED_REVISION_HEADER] = served
     entry["status"] = response.status_code
     state.record(entry)
     return response
@@ -137,7 +140,7 @@ async def get_profile(request: Request) -> Response:
     try:
         key = validation.api_key_from(request.headers.get("authorization"))
         validation.check_scopes(key, config.api_keys, READ_SCOPES)
-        validation.check_revision(request.headers.get("revision"), config.revisions)
+        served = validation.check_revision(request.headers.get("revision"), config.revisions)
         additional, fields = _query_lists(request)
         profile_id = request.path_params["profile_id"]
         await advance_jobs(state)
@@ -146,10 +149,12 @@ async def get_profile(request: Request) -> Response:
             raise ErrorResponse.single(
                 404, "not_found", f"No profile with id {profile_id!r} exists."
             )
-        return api_response(
+        response = api_response(
             200,
             render_profile(profile, base_url_of(request), additional=additional, fields=fields),
         )
+        response.headers[validation.SERVED_REVISION_HEADER] = served
+        return response
     except ErrorResponse as error:
         return api_response(error.status, error.document())
     except Exception:  # a bug must answer a JSON:API 500, never drop the socket

@@ -15,6 +15,7 @@ from klaviyo_profile_import import facts
 from starlette.applications import Starlette
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ..pacing import reset_pacing
 from .app import create_app
 from .bulk_routes import job_view
 from .config import (
@@ -200,8 +201,13 @@ class Sandbox:
         return self.state.requests()
 
     def reset(self) -> None:
-        """Forget profiles, log and counters, and go back to the starting configuration."""
+        """Forget profiles, log and counters, and go back to the starting configuration; the
+        client-side pacing of this process for ``base_url`` is forgotten too (see
+        :func:`klaviyo_profiles.pacing.reset_pacing`), so clients start with fresh windows
+        on both sides."""
         self.state.reset()
+        if self._port is not None:
+            reset_pacing(self.base_url)
 
     def set_faults(self, faults: FaultConfig | None = None, **changes: Any) -> FaultConfig:
         """Switch faults: a whole ``FaultConfig``, or changes to the current one
@@ -230,9 +236,9 @@ class Sandbox:
         update = {"operation_rate_limits": {operation: new.to_dict()}}
         return self.state.update(update).rate_limits_for(operation)
 
-    def set_revisions(self, revisions: Sequence[str]) -> None:
-        """Serve these revisions from now on."""
-        self.state.update({"revisions": list(revisions)})
+    def set_revisions(self, revisions: Sequence[str] | None) -> None:
+        """Serve these revisions from now on (``None``: the default, see ``SandboxConfig``)."""
+        self.state.update({"revisions": None if revisions is None else list(revisions)})
 
 
 def serve(
@@ -274,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         dest="revisions",
         metavar="YYYY-MM-DD",
-        help=f"revision to serve (repeatable; default {facts.REVISION})",
+        help=f"revision to serve, and only those given (repeatable; default {facts.REVISION} "
+        "and any later one up to today, with its schema)",
     )
     parser.add_argument(
         "--api-key",
@@ -409,7 +416,7 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     if args.no_rate_limits or args.no_bulk_rate_limits:
         bulk_changes["enabled"] = False
     return SandboxConfig(
-        revisions=tuple(args.revisions or (facts.REVISION,)),
+        revisions=tuple(args.revisions) if args.revisions else None,
         api_keys=api_keys,
         rate_limits=RateLimitConfig(
             burst_limit=args.burst,
@@ -449,7 +456,7 @@ def cli_main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     print(
-        f"Klaviyo sandbox (revision {', '.join(config.revisions)}) on "
+        f"Klaviyo sandbox (revision {config.revisions_text()}) on "
         f"http://{args.host}:{args.port}  -  admin: /sandbox/  -  Ctrl-C stops",
         flush=True,
     )

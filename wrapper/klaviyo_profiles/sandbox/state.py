@@ -84,7 +84,7 @@ class SandboxState:
 
     def update(self, changes: Mapping[str, Any]) -> SandboxConfig:
         """Apply ``{"rate_limits": {...}, "operation_rate_limits": {"<operation id>": {...}},
-        "faults": {...}, "jobs": {...}, "revisions": [...]}`` (all optional)."""
+        "faults": {...}, "jobs": {...}, "revisions": [...] or None}`` (all optional)."""
         unknown = sorted(set(changes) - set(_CONFIG_SECTIONS))
         if unknown:
             raise ValueError(f"unknown config sections: {', '.join(unknown)}")
@@ -109,7 +109,9 @@ class SandboxState:
                 faults = faults_from(changes["faults"], config.faults)
                 config = replace(config, faults=faults)
                 self.faults.configure(faults)
-            if "revisions" in changes:
+            if "revisions" in changes and changes["revisions"] is None:
+                config = replace(config, revisions=None)
+            elif "revisions" in changes:
                 revisions = tuple(str(r) for r in changes["revisions"])
                 bad = [r for r in revisions if not validation.REVISION_PATTERN.match(r)]
                 if not revisions or bad:

@@ -7,6 +7,7 @@ first, so a caller sees all of them in one round trip.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
@@ -40,6 +41,11 @@ PATCHABLE_IDENTIFIERS: tuple[str, ...] = ("email",)
 RESOURCE_TYPE = "profile"
 # Error messages quote the offending value; a long one is cut so the answer stays small.
 _MESSAGE_LIMIT = 300
+
+#: The revisions whose schema the sandbox holds: the one it was generated for.
+SCHEMA_REVISIONS: tuple[str, ...] = (facts.REVISION,)
+#: Response header naming the schema revision that answered.
+SERVED_REVISION_HEADER = "X-Sandbox-Served-Revision"
 
 ADDITIONAL_FIELDS_PARAMETER = "additional-fields[profile]"
 SPARSE_FIELDS_PARAMETER = "fields[profile]"
@@ -81,45 +87,89 @@ def check_scopes(
         )
 
 
-def check_revision(revision: str | None, served: Sequence[str]) -> str:
-    """The ``revision`` header, which must be present, well formed and one the sandbox serves."""
-    served_text = ", ".join(served)
-    if revision is None or not revision.strip():
+def check_revision(
+    revision: str | None, served: Sequence[str] | None, *, today: dt.date | None = None
+) -> str:
+    """The schema revision that answers a request (see ``SandboxConfig.revisions``): the
+    ``revision`` header must be present and well formed, and either one of ``served``, or,
+    with ``served`` left as ``None``, a revision dated from the oldest schema held up to
+    ``today`` (default: today, UTC), answered with the newest schema held at or before it."""
+    revision = (revision or "").strip()
+    if served is None:
+        if revision in SCHEMA_REVISIONS:
+            return revision
+    elif revision in served:
+        return facts.REVISION  # the one schema this sandbox holds answers each of them
+    if not revision:
         raise ErrorResponse.single(
             400,
             "invalid",
-            f"The 'revision' header is required; this server serves {served_text}.",
+            f"The 'revision' header is required; this server serves {_served_text(served, today)}.",
             parameter="revision",
         )
-    revision = revision.strip()
-    if not REVISION_PATTERN.match(revision):
+    date = _revision_date(revision) if REVISION_PATTERN.match(revision) else None
+    if date is None:
         raise ErrorResponse.single(
             400,
             "invalid",
             f"The 'revision' header {revision!r} is not of the form YYYY-MM-DD[.suffix].",
             parameter="revision",
         )
-    if revision not in served:
-        raise ErrorResponse.single(
-            400,
-            "invalid",
-            f"Revision {revision} is not served here; served revisions: {served_text}.",
-            parameter="revision",
-        )
-    return revision
+    if served is None:
+        at_or_before = [held for held_date, held in _HELD_SCHEMAS if held_date <= date]
+        if at_or_before and date <= (today or _today()):
+            return at_or_before[-1]
+    raise ErrorResponse.single(
+        400,
+        "invalid",
+        f"Revision {revision} is not served here; served revisions: {_served_text(served, today)}.",
+        parameter="revision",
+    )
+
+
+def _served_text(served: Sequence[str] | None, today: dt.date | None) -> str:
+    if served is not None:
+        return ", ".join(served)
+    oldest = _HELD_SCHEMAS[0][1]
+    return f"{oldest} and later, up to today ({(today or _today()).isoformat()})"
+
+
+def _revision_date(revision: str) -> dt.date | None:
+    """The date a revision names (``2026-10-15.pre`` -> 2026-10-15), or ``None`` for one
+    that names no real day."""
+    try:
+        return dt.date.fromisoformat(revision[:10])
+    except ValueError:
+        return None
+
+
+#: The held schemas by date, oldest first.
+_HELD_SCHEMAS: list[tuple[dt.date, str]] = sorted(
+    (dt.date.fromisoformat(held[:10]), held) for held in SCHEMA_REVISIONS
+)
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(dt.timezone.utc).date()
 
 
 def check_content_type(content_type: str | None, accepted: Iterable[str]) -> None:
-    """415 unless the body's media type (parameters such as charset ignored) is accepted."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    """415 unless the body's media type is accepted, parameters (``charset``, ``ext``...)
+    ignored on both sides: a spec's own media type may carry one
+    (``application/vnd.api+json; ext=bulk``)."""
+    media_type = _bare_media_type(content_type or "")
     accepted = tuple(accepted)
-    if media_type not in accepted:
+    if media_type not in {_bare_media_type(item) for item in accepted}:
         shown = media_type or "none"
         raise ErrorResponse.single(
             415,
             "unsupported_media_type",
             f"Media type {shown!r} is not supported here; send {' or '.join(accepted)}.",
         )
+
+
+def _bare_media_type(media_type: str) -> str:
+    return media_type.split(";", 1)[0].strip().lower()
 
 
 def parse_json(body: bytes) -> Any:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...bulk import Via
+from ...errors import InvalidInputError
 from ...nulls import NullPolicy
 from ...ratelimit import LimiterBackend
 from .cell_types import ValueType
@@ -124,6 +125,11 @@ class ImportSettings:
             shape["unmapped"] = self.unmapped
         if self.nulls != "clear":
             shape["nulls"] = self.nulls
+        if self.types or _has_object_column(self.column_map(), header or ()):
+            # Such rows became other requests before (a location or properties cell replaced
+            # the columns of its fields; a type held for one spelling only, and cut values it
+            # could not hold): what was journalled for them then is not sent again unread.
+            shape["rules"] = 2
         return json.dumps(shape, sort_keys=True)
 
     @property
@@ -136,6 +142,18 @@ class ImportSettings:
         """``--rejects``, or ``FILE.rejects.csv`` / ``FILE.rejects.jsonl`` beside the input."""
         suffix = ".rejects.csv" if self.fmt == "csv" else ".rejects.jsonl"
         return self.rejects_path or self.path.with_name(self.path.name + suffix)
+
+
+def _has_object_column(columns: ColumnMap, header: Sequence[str]) -> bool:
+    """Whether a column of ``header`` gives a whole ``location`` or ``properties`` object."""
+    for column in header:
+        try:
+            target = columns.target(column)
+        except InvalidInputError:  # refused with the header before anything is sent
+            continue
+        if target in (("attribute", "location"), ("attribute", "properties")):
+            return True
+    return False
 
 
 @dataclass

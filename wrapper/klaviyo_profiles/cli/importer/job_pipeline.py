@@ -536,7 +536,7 @@ class JobPipeline:
                 job_id,
                 poll_interval=self.poll_interval,
                 max_poll_interval=self.max_poll_interval,
-                timeout=self.job_timeout,
+                job_timeout=self.job_timeout,
             )
             if job.failed_count != 0:  # None (not stated) reads the errors too
                 async for entry in self.client.get_errors_for_bulk_import_profiles_job(job_id):

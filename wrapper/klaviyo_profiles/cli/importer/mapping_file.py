@@ -25,6 +25,8 @@ anything is sent, naming the file and the entry.
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -100,10 +102,17 @@ def _check(column: str, name: str, kind: ValueType | None, where: str) -> None:
 
 def _read(path: Path, where: str) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(_SIZE_LIMIT + 1)
+        # O_NONBLOCK: a pipe with no writer must not hang the open; it is refused below.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise MappingFileError(f"{where} cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise MappingFileError(f"{where} is not a regular file; save the mapping to a file")
+        try:
+            data = handle.read(_SIZE_LIMIT + 1)
+        except OSError as exc:
+            raise MappingFileError(f"{where} cannot be read: {exc.strerror or exc}") from None
     if len(data) > _SIZE_LIMIT:
         raise MappingFileError(f"{where} is over {_SIZE_LIMIT} bytes: not a mapping file")
     try:
@@ -120,11 +129,18 @@ def _table(document: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     table = document.get(key, {})
     if not isinstance(table, dict):
         raise MappingFileError(f"{where}: {key} must be a table ([{key}])")
-    if key == "columns" and isinstance(table.get("skip"), list):
-        raise MappingFileError(
-            f"{where}: skip = [...] is inside [columns]; write it above the first [table]"
-        )
-    return table
+    # TOML puts a key written after a table header inside that table: a policy or a skip list
+    # there would be taken for a column.
+    if isinstance(table.get("skip"), list):
+        misplaced = "skip = [...]"
+    elif table.get("unmapped") in UNMAPPED_POLICIES:
+        misplaced = f'unmapped = "{table["unmapped"]}"'
+    else:
+        return table
+    raise MappingFileError(
+        f"{where}: {misplaced} is inside [{key}]; write it above the first [table] (a column "
+        'of that name is written { field = "FIELD" })'
+    )
 
 
 def _entry(column: str, entry: object, where: str) -> tuple[str, ValueType | None]:

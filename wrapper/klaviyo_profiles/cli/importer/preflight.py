@@ -1,6 +1,5 @@
 """What is checked before an import sends anything: the revision's jobs, the whole file, the
-columns, the rate limiter, the paths it will write, and that no other import holds the journal
-(or, with ``--changed-only``, the sync state: the same lock, :func:`lock_file`).
+columns, the rate limiter, the paths it will write, and that no other import holds the journal.
 
 Each refusal here is a :class:`PreflightError` or a :class:`HeaderError`, raised before the first
 request (and, for all but the journal's lock, before any file is created).
@@ -8,16 +7,12 @@ request (and, for all but the journal's lock, before any file is created).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import filelock
 from klaviyo_profile_import import facts
 from rich.console import Console
 
@@ -25,19 +20,12 @@ from ..._generated import bulk_jobs_available, missing_job_operations
 from ...client import DEFAULT_BASE_URL, KlaviyoProfiles
 from ..journal import Journal
 from .failures import HeaderError, PreflightError
+from .file_lock import FileHeldError, FileHold, FileReplacedError, hold_file, release_file
 from .import_settings import ImportSettings
 from .row_mapping import ColumnMap, RowMapper
-from .sources import SourceStats, count_rows, csv_header, require_regular_file
+from .sources import SourceStats, count_rows, csv_header, file_kind, require_regular_file
 
-__all__ = [
-    "LockWords",
-    "check_before_sending",
-    "input_identity",
-    "lock_file",
-    "lock_journal",
-    "unlock_file",
-    "unlock_journal",
-]
+__all__ = ["check_before_sending", "input_identity", "lock_journal", "unlock_journal"]
 
 
 def check_before_sending(settings: ImportSettings, console: Console) -> SourceStats:
@@ -55,8 +43,6 @@ def check_before_sending(settings: ImportSettings, console: Console) -> SourceSt
         mapper = RowMapper(columns, settings.null_token, settings.nulls)
         _check_columns(header, settings.delimiter, columns, mapper)
         _note_unmapped(columns, header, console)
-    if settings.changes is not None and settings.changes.dry_run:
-        return source  # a dry run sends nothing and writes nothing
     _reach_limiter(settings)
     _check_paths(settings)
     return source
@@ -170,21 +156,31 @@ def input_identity(path: Path) -> str:
 
 
 def _check_writable(path: Path, what: str, option: str) -> None:
-    """Refuse before the first request if ``path`` could not be written at the end."""
-    parent = path.parent
-    if not parent.is_dir():
+    """Refuse before the first request if ``path`` could not be written at the end, or is
+    not a regular file (a device, a pipe, a directory is never replaced).
+
+    A symbolic link is followed: the file it names is the one written (and checked here).
+    """
+    target = path.resolve()
+    if not target.parent.is_dir():
         raise PreflightError(
             f"the {what} {path} cannot be written: its directory does not exist; "
             f"create it or pass {option} PATH"
         )
-    if path.is_dir():
-        raise PreflightError(f"the {what} {path} is a directory; pass {option} PATH")
-    probe = path.with_name(path.name + ".tmp")
+    kind = file_kind(target)
+    if kind is not None:
+        raise PreflightError(
+            f"the {what} {path} is {kind}, not a regular file, and is never replaced; "
+            f"pass {option} PATH"
+        )
+    probe = target.with_name(target.name + ".tmp")
     try:
         # Created and removed: the permission bits alone do not tell (root, read-only mounts).
-        with probe.open("a", encoding="utf-8"):
-            pass
+        # A file already of that name is not this run's to remove.
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         probe.unlink()
+    except FileExistsError:
+        pass
     except OSError as exc:
         raise PreflightError(
             f"the {what} {path} cannot be written: {exc.strerror or exc}; pass {option} PATH"
@@ -205,95 +201,35 @@ def _check_paths(settings: ImportSettings) -> None:
     _check_writable(settings.rejects_file, "reject file", "--rejects")
 
 
-@dataclass(frozen=True)
-class LockWords:
-    """What a refusal of a locked file says: the kind of file, the option naming another, why
-    two runs must not share it, and how to read the process holding it."""
+def lock_journal(settings: ImportSettings) -> FileHold:
+    """Hold the journal for this process; a second import of the same journal is refused.
 
-    what: str
-    option: str
-    why: str
-    owner_of: Callable[[Path], str | None]
-
-
-_JOURNAL_LOCK = LockWords(
-    what="journal",
-    option="--journal",
-    why="two imports of one journal would send every row twice",
-    owner_of=Journal.owner_of,
-)
-
-
-def lock_journal(settings: ImportSettings) -> filelock.BaseFileLock:
-    """Hold the journal for this process; a second import of the same journal is refused
-    (:func:`lock_file`)."""
-    return lock_file(settings.journal_file, _JOURNAL_LOCK)
-
-
-def lock_file(path: Path, words: LockWords) -> filelock.BaseFileLock:
-    """Hold ``path`` (a journal, a sync state) for this process; a second run is refused with
-    a :class:`PreflightError` naming the process that holds it.
-
-    The lock file (``PATH.lock``) is removed when the run ends (:func:`unlock_file`),
-    while it is still held. A process that opened it just before that holds a lock on a file
-    no longer in the directory, which would not keep out a third; so a lock is kept only when
-    the path still names the very file locked, and taken again otherwise. The system frees
-    the lock when the process dies, ``kill -9`` included.
+    The lock is on the journal file itself (:mod:`.file_lock`), so no file beside it, removed
+    or replaced, can let a second import in. The journal is created (empty) here when there
+    is none.
     """
-    lock_path = str(path) + ".lock"
-    for _ in range(_LOCK_ATTEMPTS):
-        lock = filelock.FileLock(lock_path, timeout=0)
-        try:
-            lock.acquire()
-        except filelock.Timeout:
-            owner = words.owner_of(path) or "another process"
-            raise PreflightError(
-                f"the {words.what} {path} is in use by {owner}; wait for that import to end "
-                f"({words.why})"
-            ) from None
-        except OSError as exc:
-            raise PreflightError(
-                f"cannot lock the {words.what} {path}: {exc.strerror or exc}; "
-                f"pass {words.option} PATH"
-            ) from None
-        if _locks_the_current_file(lock):
-            return lock
-        lock.release()
-    raise PreflightError(
-        f"cannot lock the {words.what} {path}: its lock file keeps being replaced; "
-        f"pass {words.option} PATH"
-    )
-
-
-#: Attempts to lock a lock file that the import holding it removes meanwhile.
-_LOCK_ATTEMPTS = 5
-
-
-def _locks_the_current_file(lock: filelock.BaseFileLock) -> bool:
-    """Whether the file ``lock`` holds is still the one its path names."""
+    path = settings.journal_file
     try:
-        current = os.stat(lock.lock_file)
-    except FileNotFoundError:
-        return False
-    # filelock keeps the descriptor it locked in its context (3.12 to 4.x); without one to
-    # compare, the path existing is what can be told.
-    descriptor = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
-    if not isinstance(descriptor, int):
-        return True
-    return os.path.samestat(os.fstat(descriptor), current)
+        return hold_file(path)
+    except FileHeldError:
+        owner = Journal.owner_of(path) or "another process"
+        raise PreflightError(
+            f"the journal {path} is in use by {owner}; wait for that import to end (two "
+            "imports of one journal would send every row twice)"
+        ) from None
+    except FileReplacedError:
+        raise PreflightError(
+            f"cannot lock the journal {path}: it keeps being replaced; pass --journal PATH"
+        ) from None
+    except OSError as exc:
+        raise PreflightError(
+            f"cannot lock the journal {path}: {exc.strerror or exc}; pass --journal PATH"
+        ) from None
 
 
-def unlock_file(lock: filelock.BaseFileLock) -> None:
-    """Remove the lock file, then let go of the lock (see :func:`lock_file`)."""
-    try:
-        with contextlib.suppress(OSError):  # already gone, or open elsewhere (Windows)
-            os.unlink(lock.lock_file)
-    finally:
-        lock.release()
-
-
-#: The journal's lock is let go of as any other (:func:`lock_journal`).
-unlock_journal = unlock_file
+def unlock_journal(lock: FileHold) -> None:
+    """Let go of the journal (see :func:`lock_journal`)."""
+    release_file(lock)
 
 
 def _reach_limiter(settings: ImportSettings) -> None:

@@ -11,7 +11,7 @@ from ..journal import Journal
 from ..masking import scrub
 from .failures import RejectFileError
 from .import_settings import ImportSettings
-from .sources import csv_header
+from .sources import csv_header, file_kind
 
 __all__ = ["export_rejects"]
 
@@ -22,9 +22,17 @@ def export_rejects(settings: ImportSettings, journal: Journal) -> int:
     Derived from the journal rather than appended to during the run, so it lists exactly the
     rows failing now, across runs, with no duplicates however often the import was resumed.
     Written to a temporary file first and renamed, so a crash (or a full disk) never leaves
-    half a file. Raises :class:`RejectFileError` when it cannot be written.
+    half a file. A symbolic link is written through (the file it names is replaced, the link
+    stays); what is not a regular file (a device, a pipe, a directory) is never replaced.
+    Raises :class:`RejectFileError` when it cannot be written.
     """
-    target = settings.rejects_file
+    target = settings.rejects_file.resolve()
+    kind = file_kind(target)
+    if kind is not None:
+        raise RejectFileError(
+            f"the reject file {settings.rejects_file} is {kind}, not a regular file, and is never "
+            "replaced; every outcome is in the journal: run again with --rejects PATH"
+        )
     temporary = target.with_name(target.name + ".tmp")
     count = 0
     failing = {"rejected", "failed"}
@@ -54,7 +62,7 @@ def export_rejects(settings: ImportSettings, journal: Journal) -> int:
         with contextlib.suppress(OSError):
             temporary.unlink()
         raise RejectFileError(
-            f"cannot write the reject file {target}: {exc.strerror or exc}; every outcome is "
-            "in the journal, and running the same command again writes it"
+            f"cannot write the reject file {settings.rejects_file}: {exc.strerror or exc}; every "
+            "outcome is in the journal, and running the same command again writes it"
         ) from None
     return count

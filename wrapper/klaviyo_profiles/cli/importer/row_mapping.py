@@ -29,6 +29,7 @@ from ..fields import (
     assemble_body,
     closest_field,
     coerce_text,
+    normalise_name,
     resolve_column,
     resolve_target,
     target_name,
@@ -115,8 +116,9 @@ class ColumnMap:
         fields: dict[str, str] = {}
         types: dict[str, ValueType] = {}
         for text in texts:
+            # An empty COLUMN names a header cell left empty ('=email'; '=' skips it).
             column, equals, value = text.partition("=")
-            if not equals or not column:
+            if not equals:
                 raise ValueError(f"--map expects COLUMN=FIELD or COLUMN=FIELD:TYPE, got {text!r}")
             name, kind = split_type(value, f"--map {column}")
             check_field(column, name, kind, "--map")
@@ -187,22 +189,54 @@ def _unknown_columns(unknown: Sequence[tuple[str, str | None]]) -> str:
     if len(unknown) == 1:
         column, suggestion = unknown[0]
         hint = f"; did you mean {suggestion!r}?" if suggestion else "."
+        if not column.strip():
+            # A header cell left empty (or blank): no custom property takes such a name.
+            return (
+                f"column {column!r} (a header cell with no name) is not a profile field. Map "
+                f'it with --map \'{column}=FIELD\' (or "{column}" = "FIELD" under [columns] '
+                f"in a --map-file), or skip it with --map '{column}='; {listing}"
+            )
         return (
-            f"column {column!r} is not a profile field{hint} Map it with --map "
-            f"'{column}=FIELD' (or in a --map-file), skip it with --map '{column}=', or send "
-            f"it as the custom property {column!r} with --unmapped properties; {listing}"
+            f"column {column!r} is not a profile field{hint}{_id_hint(column)} Map it with "
+            f"--map '{column}=FIELD' (or in a --map-file), skip it with --map '{column}=', or "
+            f"send it as the custom property {column!r} with --unmapped properties; {listing}"
         )
     width = max(len(repr(column)) for column, _ in unknown)
     lines = [f"{len(unknown)} columns are not profile fields:"]
     for column, suggestion in unknown:
         closest = f"closest field: {suggestion}" if suggestion else "no close field"
+        if not column.strip():
+            closest = f"a header cell with no name: --map '{column}=FIELD' or --map '{column}='"
+        elif _id_hint(column):
+            closest = "not taken for the profile id, see below"
         lines.append(f"  {column!r:<{width}}  {closest}")
+    id_like = [column for column, _ in unknown if _id_hint(column)]
+    if id_like:
+        lines.append(_id_hint(id_like[0]).strip())
     lines.append(
         "map each with --map 'COLUMN=FIELD' (or in a --map-file), skip it with --map "
         "'COLUMN=', or send them all as custom properties of their own names with "
         f"--unmapped properties; {listing}"
     )
     return "\n".join(lines)
+
+
+#: The attributes whose value is an object, merged key by key with fields given one by one.
+_OBJECTS = ("location", "properties")
+#: What a cell sends when it sends nothing (a null under ``--nulls omit``).
+_LEFT_OUT: Any = object()
+
+
+def _id_hint(column: str) -> str:
+    """Why a column named like ``id`` (``ID``, ``Id``, ``I-D``) went nowhere, and how to map
+    it; empty for other columns. Only ``id`` itself names the profile id: an export's own
+    ``ID`` column (a CRM's record ids) taken for it would match no profile in Klaviyo."""
+    if column.strip() == "id" or normalise_name(column) != "id":
+        return ""
+    return (
+        f" A column named like id is not taken for the Klaviyo profile id: --map '{column}=id' "
+        f"if it holds Klaviyo's profile ids, else e.g. --map '{column}=properties.source_id'."
+    )
 
 
 def _given_twice(target: Target, first: str, second: str) -> InvalidInputError:
@@ -226,6 +260,7 @@ class RowMapper:
         self.null_token = null_token
         self.omit_nulls = nulls == "omit"
         self._targets: dict[str, Target | None] = {}
+        self._types_by_target: dict[Target, ValueType | None] | None = None
 
     def target(self, column: str) -> Target | None:
         """Where ``column`` goes (``None``: skipped); raises ``UnknownFieldError`` (or
@@ -289,14 +324,20 @@ class RowMapper:
         return shown
 
     def body(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        """The JSON:API body for one record; raises ``InvalidInputError`` for bad values."""
+        """The JSON:API body for one record; raises ``InvalidInputError`` for bad values.
+
+        A whole ``location`` or ``properties`` object (a JSON Lines member, or a CSV cell of
+        JSON text) and fields of it given one by one (``properties.plan``) are merged key by
+        key; one key given by both, or fields given beside an object that is not one (a
+        null), is refused naming both columns, as two columns for one field are.
+        """
         if self.omit_nulls:
             record = omit_nulls(record)
         if set(record) == {"data"} and isinstance(record["data"], Mapping):
-            return dict(record)  # already a JSON:API document; the client checks it
+            return self._typed_document(record)  # a JSON:API document; the client checks it
         values: list[tuple[Target, Any]] = []
-        objects: dict[str, Any] = {}
-        types = self.columns.types
+        #: Whole ``location``/``properties`` values, with the column that gave each.
+        objects: dict[str, tuple[str, Any]] = {}
         # Which column gave each field: a JSON Lines record may name one field twice (``kx``
         # and ``_kx``, ``First Name`` and ``first_name``); a CSV header that does is refused
         # before anything is sent.
@@ -308,23 +349,86 @@ class RowMapper:
             if target in given:
                 raise _given_twice(target, given[target], column)
             given[target] = column
-            if cell is None or (self.null_token is not None and cell == self.null_token):
-                if not self.omit_nulls:
-                    values.append((target, None))
-            elif column in types:
-                where = f"column {column!r} ({target_name(target)})"
-                values.append((target, typed_value(types[column], cell, where)))
-            elif target[0] == "attribute" and isinstance(cell, Mapping):
-                objects[target[1]] = cell
-            elif isinstance(cell, str):
-                values.append((target, coerce_text(target, cell)))
+            value = self._value(column, target, cell)
+            if value is _LEFT_OUT:
+                continue
+            if target[0] == "attribute" and target[1] in _OBJECTS:
+                objects[target[1]] = (column, value)
             else:
-                values.append((target, cell))
+                values.append((target, value))
         for target, column in given.items():
-            whole = objects.get(target[0]) if target[0] in ("location", "properties") else None
-            if isinstance(whole, Mapping) and target[1] in whole:
-                raise _given_twice(target, given[("attribute", target[0])], column)
-        return assemble_body(values, objects=objects)
+            whole = objects.get(target[0]) if target[0] in _OBJECTS else None
+            if whole is not None and (not isinstance(whole[1], Mapping) or target[1] in whole[1]):
+                raise _given_twice(target, whole[0], column)
+        return assemble_body(values, objects={name: value for name, (_, value) in objects.items()})
+
+    def _value(self, column: str, target: Target, cell: Any) -> Any:
+        """What ``cell`` sends to ``target`` (:data:`_LEFT_OUT`: nothing, under ``omit``)."""
+        if cell is None or (self.null_token is not None and cell == self.null_token):
+            return _LEFT_OUT if self.omit_nulls else None
+        kind = self.columns.types.get(column)
+        if kind is None and target[0] == "properties":
+            kind = self._declared_type(target, column)
+        if kind is not None:
+            return typed_value(kind, cell, f"column {column!r} ({target_name(target)})")
+        value = coerce_text(target, cell) if isinstance(cell, str) else cell
+        if target == ("attribute", "properties") and isinstance(value, Mapping):
+            value = self._typed_members(value, column)
+        if self.omit_nulls and isinstance(cell, str):
+            # JSON text in a cell (a location or properties object) holds nulls of its own;
+            # a record's were left out above. An object emptied that way goes too.
+            value = omit_nulls({"": value}).get("", _LEFT_OUT)
+        return value
+
+    def _target_types(self) -> dict[Target, ValueType | None]:
+        """The declared type of each custom property a typed column goes to (``None``: two
+        columns declare different types for it), so that the type holds whatever spelling
+        gives the property (``properties.x``, or ``x`` in a ``properties`` object)."""
+        if self._types_by_target is None:
+            found: dict[Target, ValueType | None] = {}
+            for column, kind in self.columns.types.items():
+                try:
+                    target = self.columns.target(column)
+                except InvalidInputError:  # refused with the header, or never in a record
+                    continue
+                if target is not None and target[0] == "properties":
+                    found[target] = kind if found.get(target, kind) == kind else None
+            self._types_by_target = found
+        return self._types_by_target
+
+    def _declared_type(self, target: Target, column: str) -> ValueType | None:
+        types = self._target_types()
+        if target in types and types[target] is None:
+            raise InvalidInputError(
+                f"column {column!r} ({target_name(target)})",
+                "one declared type",
+                "the mapping declares two types for this property",
+            )
+        return types.get(target)
+
+    def _typed_members(self, properties: Mapping[str, Any], column: str) -> Mapping[str, Any]:
+        """``properties`` with each member of a declared type read as that type."""
+        if not self._target_types():
+            return properties
+        typed = dict(properties)
+        for key, member in properties.items():
+            if not isinstance(key, str) or member is None:
+                continue  # a null clears (or was left out); a bad key is the client's to refuse
+            kind = self._declared_type(("properties", key), column)
+            if kind is not None:
+                typed[key] = typed_value(kind, member, f"column {column!r} (properties.{key})")
+        return typed
+
+    def _typed_document(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A JSON:API document with its custom properties read as their declared types."""
+        data = record["data"]
+        attributes = data.get("attributes")
+        if not isinstance(attributes, Mapping) or not isinstance(
+            attributes.get("properties"), Mapping
+        ):
+            return dict(record)
+        properties = self._typed_members(attributes["properties"], "data")
+        return {**record, "data": {**data, "attributes": {**attributes, "properties": properties}}}
 
     def identifier_columns(self, header: Sequence[str]) -> list[int]:
         """Positions of the columns that identify a profile."""

@@ -62,6 +62,7 @@ __all__ = [
     "count_rows",
     "csv_header",
     "detect_format",
+    "file_kind",
     "read_rows",
     "require_regular_file",
     "text_encoding",
@@ -179,6 +180,26 @@ def detect_format(path: Path, override: str | None) -> Format:
     raise HeaderError(f"cannot tell the format of {path.name}; pass --format csv or jsonl")
 
 
+def file_kind(path: Path) -> str | None:
+    """What ``path`` names when it is not a regular file (``a pipe``, ``a directory``...),
+    following symbolic links; ``None`` for a regular file or nothing at all."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a terminal or device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
 def require_regular_file(path: Path) -> None:
     """Refuse (``HeaderError``) input that cannot be read twice: a pipe (``/dev/stdin`` fed by
     ``|``, a process substitution ``<(...)``), a terminal, a device or a socket.
@@ -190,17 +211,9 @@ def require_regular_file(path: Path) -> None:
     stops part way could not be resumed from a copy that is gone, and the journal and reject
     file could not sit beside the input.
     """
-    mode = path.stat().st_mode
-    if stat.S_ISREG(mode):
+    kind = file_kind(path)
+    if kind is None:
         return
-    if stat.S_ISFIFO(mode):
-        kind = "a pipe"
-    elif stat.S_ISCHR(mode):
-        kind = "a terminal or device"
-    elif stat.S_ISSOCK(mode):
-        kind = "a socket"
-    else:
-        kind = "not a regular file"
     raise HeaderError(
         f"{path} is {kind}: import reads its file more than once (a count, then the rows) "
         "and resumes from it after a stop; save the data to a file first (e.g. "

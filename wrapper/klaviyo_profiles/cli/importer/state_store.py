@@ -22,8 +22,8 @@ from pathlib import Path
 from ...sync_state import Account, SyncEntry, SyncState, SyncStateError, account_for
 from ..journal import Journal
 from .failures import PreflightError
+from .file_lock import FileHeldError, FileHold, FileReplacedError, hold_file, release_file
 from .import_settings import ChangeOptions, ImportSettings, ImportSummary
-from .preflight import LockWords, lock_file, unlock_file
 
 __all__ = [
     "bring_up_to_date",
@@ -35,15 +35,6 @@ __all__ = [
     "state_path",
 ]
 
-#: How a state file's lock refuses a second run, as a journal's does.
-_STATE_LOCK = LockWords(
-    what="state file",
-    option="--state",
-    why="two runs on one state could each skip what the other sends",
-    owner_of=SyncState.owner_of,
-)
-
-
 @contextlib.contextmanager
 def held_state(settings: ImportSettings) -> Iterator[SyncState | None]:
     """The run's sync state, locked for this process and open (``None`` without
@@ -52,12 +43,32 @@ def held_state(settings: ImportSettings) -> Iterator[SyncState | None]:
         yield None
         return
     path = resolve_state_path(settings)
-    lock = lock_file(path, _STATE_LOCK)
+    hold = _hold_state(path)
     try:
         with open_state(settings, path) as state:
             yield state
     finally:
-        unlock_file(lock)
+        release_file(hold)
+
+
+def _hold_state(path: Path) -> FileHold:
+    """Lock the state file itself (as the journal is): a second run on it is refused."""
+    try:
+        return hold_file(path)
+    except FileHeldError:
+        owner = SyncState.owner_of(path) or "another process"
+        raise PreflightError(
+            f"the state file {path} is in use by {owner}; wait for that import to end (two "
+            "runs on one state could each skip what the other sends)"
+        ) from None
+    except FileReplacedError:
+        raise PreflightError(
+            f"cannot lock the state file {path}: it keeps being replaced; pass --state PATH"
+        ) from None
+    except OSError as exc:
+        raise PreflightError(
+            f"cannot lock the state file {path}: {exc.strerror or exc}; pass --state PATH"
+        ) from None
 
 
 def state_path(settings: ImportSettings, account: Account) -> Path:
