@@ -186,12 +186,13 @@ def test_journal_intent_is_starting_before_the_request_then_running_dropped_or_u
 
 def _downgrade_to_schema_2(path: Path) -> None:
     """Make a journal look as the version that wrote schema 2 wrote it (no jobs, no
-    rows.job_id, no journal mark)."""
+    rows.job_id, no rows.sync, no journal mark)."""
     db = sqlite3.connect(path)
     db.execute("PRAGMA application_id = 0")
     db.execute("DROP TABLE jobs")
     db.execute("DROP TABLE job_rows")
-    db.execute("ALTER TABLE rows DROP COLUMN job_id")
+    for column in ("job_id", "sync", "synced"):
+        db.execute(f"ALTER TABLE rows DROP COLUMN {column}")
     db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     db.commit()
     db.close()
