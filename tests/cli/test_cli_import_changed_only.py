@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from journal_reader import row_details
+from klaviyo_profiles._file_lock import hold_file, release_file
 from klaviyo_profiles.cli.importer import (
     ChangeFilter,
     ChangeOptions,
@@ -25,7 +26,6 @@ from klaviyo_profiles.cli.importer import (
     RowMapper,
     changed_only,
 )
-from klaviyo_profiles.cli.importer.file_lock import hold_file, release_file
 from klaviyo_profiles.cli.importer.sources import csv_header, read_rows
 from klaviyo_profiles.cli.journal import Journal
 from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig

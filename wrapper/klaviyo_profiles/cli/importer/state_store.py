@@ -19,10 +19,10 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..._file_lock import FileHeldError, FileHold, FileReplacedError, hold_file, release_file
 from ...sync_state import Account, SyncEntry, SyncState, SyncStateError, account_for
 from ..journal import Journal
 from .failures import PreflightError
-from .file_lock import FileHeldError, FileHold, FileReplacedError, hold_file, release_file
 from .import_settings import ChangeOptions, ImportSettings, ImportSummary
 
 __all__ = [
