@@ -12,6 +12,7 @@ from klaviyo_profiles.sync_state import (
     SyncEntry,
     SyncState,
     SyncStateError,
+    SyncStateInUseError,
     account_for,
     canonical_json,
     digest_of,
@@ -225,3 +226,63 @@ def test_run_token_and_owner_are_noted(tmp_path: Path) -> None:
         assert state.meta("run") == first and SyncState.owner_of(path) == "pid 1 on host"
         assert state.begin_run("pid 2 on host") != first
     assert time.time() > 0
+
+
+def test_an_open_state_holds_its_file_and_a_second_open_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with SyncState.open(path, api_key=KEY, base_url="http://127.0.0.1:1"):
+        with pytest.raises(SyncStateInUseError, match=r"is in use by pid \d+ on ") as caught:
+            SyncState.open(path, api_key=KEY, base_url="http://127.0.0.1:1")
+        assert "\n" not in str(caught.value) and KEY not in str(caught.value)
+    # Closed: free again, and nothing beside the file was left to lock it.
+    SyncState.open(path, api_key=KEY, base_url="http://127.0.0.1:1").close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sqlite"]
+
+
+def test_one_open_state_serves_one_call_at_a_time(tmp_path: Path) -> None:
+    with SyncState.open(tmp_path / "s.sqlite", api_key=KEY) as state:
+        state.begin_call()
+        with pytest.raises(SyncStateInUseError, match="another call of this process"):
+            state.begin_call()
+        state.end_call()
+        state.begin_call()
+    with pytest.raises(SyncStateError, match="is closed"):
+        state.begin_call()
+
+
+def test_the_account_comes_from_the_key_or_the_environment_never_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KLAVIYO_API_KEY", KEY)
+    with SyncState.open(tmp_path / "s.sqlite") as state:
+        assert state.account == account_for(KEY)
+        assert KEY not in repr(state)
+    assert KEY.encode() not in (tmp_path / "s.sqlite").read_bytes()
+    with pytest.raises(ValueError, match="account"):
+        SyncState.open(tmp_path / "t.sqlite", api_key=KEY, account=account_for(KEY))
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("nan"), float("inf"), True, "7d"])
+def test_resend_after_must_be_a_positive_number_of_seconds(tmp_path: Path, value: object) -> None:
+    with pytest.raises(ValueError, match="resend_after"):
+        SyncState.open(tmp_path / "s.sqlite", api_key=KEY, resend_after=value)  # type: ignore[arg-type]
+    assert not (tmp_path / "s.sqlite").exists()  # refused before the file was made
+
+
+def test_what_begin_holds_is_seen_by_lookups_and_kept_only_once_committed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite"
+    with SyncState.open(path, api_key=KEY) as state:
+        entry = _entry(state, _resource(email="ada@example.com", first_name="Ada"))
+        state.begin()
+        state.record([(entry, 1.0)])
+        assert state.applied(entry.ident) is not None  # seen before the commit
+        state.rollback()
+        assert state.applied(entry.ident) is None
+        state.begin()
+        state.record([(entry, 1.0)])
+        state.commit()
+    with SyncState.open(path, api_key=KEY) as state:
+        held = state.applied(entry.ident)
+        assert held is not None and held.digest == entry.digest

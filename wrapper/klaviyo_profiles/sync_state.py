@@ -5,7 +5,8 @@ The usual job is the same export every night, in which a few rows changed. A
 :class:`SyncState` remembers, for each profile identity of one account, a digest of the last
 request applied to it, so that a re-sync can leave out every row whose request would be the
 same (``klaviyo-profiles import --changed-only``; ``create_or_update_profiles`` can use it the
-same way). It is an SQLite file, one per account.
+same way: :meth:`SyncState.open` it and pass it as ``changed_only=``). It is an SQLite file,
+one per account.
 
 **What "the same" means.** The request a row produces, after mapping and null policy, as the
 canonical JSON of its resource object (keys sorted, nulls included, so a row that newly clears
@@ -36,20 +37,25 @@ file is memory-mapped (up to 256 MiB), which spares a system call per page read:
 the system's file cache, so a run's resident memory grows with the state it reads (about 35
 MiB for 200,000 profiles), never with the length of the input.
 
+**One user at a time.** An open state holds a lock on its file (as the import's journal is
+held): a second process opening it is refused with :class:`SyncStateInUseError`, naming the
+process that holds it; so is a second call using one open state at once.
+
 Example::
 
-    from klaviyo_profiles.sync_state import SyncState, account_for
+    from klaviyo_profiles import KlaviyoProfiles, SyncState
 
-    account = account_for("pk_...", "https://a.klaviyo.com")
-    with SyncState.open(account.default_path(), account=account) as state:
-        entry = state.entry_for(resource)          # identity and request digest, or None
-        held = state.lookup([entry.ident]).get(entry.ident)
-        if held is None or held.digest != entry.digest:
-            state.forget(entry.keys)               # before sending
-            ...                                    # send; once it is applied:
-            state.record([(entry, time.time())])
+    with KlaviyoProfiles() as client, SyncState.open("customers.state") as state:
+        outcomes = client.create_or_update_profiles(rows, changed_only=state)
 
-One writer at a time: the command line holds ``STATE.lock`` beside the file.
+Underneath, what a client does for each row::
+
+    entry = state.entry_for(resource)          # identity and request digest, or None
+    held = state.applied(entry.ident)
+    if held is None or held.digest != entry.digest:
+        state.forget(entry.keys)               # before sending
+        ...                                    # send; once it is applied:
+        state.record([(entry, time.time())])
 """
 
 from __future__ import annotations
@@ -57,11 +63,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import struct
 import sys
-import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -71,9 +77,21 @@ from typing import Any
 import attrs
 from klaviyo_profile_import import facts
 
-from ._base_client import DEFAULT_BASE_URL
+from ._client_core import DEFAULT_BASE_URL
+from ._file_lock import FileHold, release_file
+from ._state_file import (
+    STATE_SCHEMA,
+    SyncStateError,
+    SyncStateInUseError,
+    connect_state,
+    create_tables,
+    hold_state,
+    owner_of,
+    set_meta,
+)
 from ._version import __version__
 from .auth import resolve_api_key
+from .errors import InvalidInputError
 from .identity import identity_of
 from .settings import check_base_url
 
@@ -85,14 +103,12 @@ __all__ = [
     "SyncEntry",
     "SyncState",
     "SyncStateError",
+    "SyncStateInUseError",
     "account_for",
     "canonical_json",
     "digest_of",
     "state_directory",
 ]
-
-#: 1: ``applied`` (one row per identity) and ``members`` (the identity holding each identifier).
-STATE_SCHEMA = 1
 
 #: Bytes of a request digest (a collision could skip a changed row: 128 bits rule it out).
 DIGEST_BYTES = 16
@@ -100,16 +116,8 @@ DIGEST_BYTES = 16
 #: which sends more (never less), and keeps the tables' keys SQLite integers.
 _KEY_BYTES = 8
 
-#: At most this much of the file is mapped into memory (a state of 2 million profiles).
-_MMAP_BYTES = 256 << 20
-
 #: Parameters bound in one statement (SQLite's limit is 32,766 since 3.32; 999 before).
 _BATCH = 900
-
-
-class SyncStateError(Exception):
-    """The state file cannot be used: not a state file, damaged, of another account, of a
-    newer version, or not writable. The message is one line naming the file."""
 
 
 def state_directory(environ: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
@@ -270,13 +278,27 @@ class SyncState:
     """An account's state file (see the module). Open it with :meth:`open`."""
 
     def __init__(
-        self, db: sqlite3.Connection, path: Path | None, account: Account, revision: str
+        self,
+        db: sqlite3.Connection,
+        path: Path | None,
+        account: Account,
+        revision: str,
+        *,
+        hold: FileHold | None = None,
+        resend_after: float | None = None,
     ) -> None:
         self._db = db
+        self._hold = hold
+        self._in_call = False
+        self._closed = False
         #: The file (``None``: an empty state held in memory, for a dry run with no file).
         self.path = path
         self.account = account
+        #: The pinned revision its digests are made under (a client's must be the same).
         self.revision = revision
+        #: Seconds after which a request applied is sent again though unchanged (``None``:
+        #: never), for profiles others edit in Klaviyo.
+        self.resend_after = resend_after
         secret = account.secret
         self._key_hash = hashlib.blake2b(key=secret, digest_size=_KEY_BYTES, person=b"kp-key")
         self._ident_hash = hashlib.blake2b(
@@ -292,46 +314,46 @@ class SyncState:
         cls,
         path: Path | str,
         *,
-        account: Account,
+        api_key: str | None = None,
+        base_url: str | None = None,
         revision: str | None = None,
+        resend_after: float | None = None,
+        account: Account | None = None,
         read_only: bool = False,
     ) -> SyncState:
-        """Open (or create) the state file at ``path`` for ``account``.
+        """Open (or create) the state file at ``path`` for one account, and hold it.
 
-        ``revision``: the pinned revision digests are made under (default: the generated
-        one). ``read_only``: never write (a dry run); a missing file reads as an empty state.
-        Raises :class:`SyncStateError` for a file that is not a state, is damaged, belongs to
-        another account, was written by a newer version, or cannot be written.
+        The account is that of ``api_key`` (default ``$KLAVIYO_API_KEY``) at ``base_url``
+        (default Klaviyo's), or ``account`` (:func:`account_for`); a client it is used with
+        must have the same key, base URL and ``revision`` (default: the pinned one).
+        ``resend_after``: seconds after which a request applied is sent again though
+        unchanged. ``read_only``: neither hold nor write the file (a dry run); a missing
+        file reads as an empty state.
+
+        Raises :class:`SyncStateError` (one line, naming the file) for a file that is not a
+        state, is damaged, belongs to another account, was written by a newer version, or
+        cannot be written; :class:`SyncStateInUseError` when another process holds it.
+        Nothing is sent by opening.
         """
         where = Path(path)
+        if account is None:
+            account = account_for(api_key, base_url)  # type: ignore[arg-type]  # checked inside
+        elif api_key is not None or base_url is not None:
+            raise InvalidInputError("account", "api_key and base_url, or account, not both")
         revision = revision or facts.REVISION
+        resend_after = _check_resend_after(resend_after)
         if read_only and not where.exists():
-            db = sqlite3.connect(":memory:", isolation_level=None)
-            _create(db)
-            return cls(db, None, account, revision)
-        if not read_only and not where.parent.is_dir():
-            raise SyncStateError(
-                f"the state file {where} cannot be written: its directory does not exist"
-            )
+            db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            create_tables(db)
+            return cls(db, None, account, revision, resend_after=resend_after)
+        hold = None if read_only else hold_state(where)
         try:
-            if read_only:
-                db = sqlite3.connect(f"file:{where}?mode=ro", uri=True, isolation_level=None)
-            else:
-                db = sqlite3.connect(str(where), isolation_level=None)
-        except sqlite3.Error as exc:
-            raise SyncStateError(f"cannot open the state file {where}: {exc}") from None
-        try:
-            _prepare(db, where, account, read_only)
-        except sqlite3.OperationalError as exc:
-            db.close()
-            raise SyncStateError(f"cannot write the state file {where}: {exc}") from None
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise SyncStateError(f"{where} is not a readable state file ({exc})") from None
-        except SyncStateError:
-            db.close()
+            db = connect_state(where, account.fingerprint, account.base_url, read_only)
+        except BaseException:
+            if hold is not None:
+                release_file(hold)
             raise
-        return cls(db, where, account, revision)
+        return cls(db, where, account, revision, hold=hold, resend_after=resend_after)
 
     # ---- digests
 
@@ -413,6 +435,18 @@ class SyncState:
                 memo = None if key is None or check is None else _memo_bytes(key, check)
                 found[ident] = Applied(digest, memo, applied_at)
         return found
+
+    def applied(self, ident: int) -> Applied | None:
+        """What is held for the identity ``ident``, if anything."""
+        found = self._db.execute(
+            "SELECT digest, memo_key, memo_check, applied_at FROM applied WHERE ident = ?",
+            (ident,),
+        ).fetchone()
+        if found is None:
+            return None
+        digest, key, check, applied_at = found
+        memo = None if key is None or check is None else _memo_bytes(key, check)
+        return Applied(digest, memo, applied_at)
 
     def by_memo(
         self, memos: Iterable[bytes], *, excluding: str | None = None
@@ -536,24 +570,14 @@ class SyncState:
         (see :mod:`~klaviyo_profiles.cli.importer.changed_only`)."""
         token = uuid.uuid4().hex
         with self._transaction():
-            _set_meta(self._db, "run", token)
-            _set_meta(self._db, "owner", owner)
+            set_meta(self._db, "run", token)
+            set_meta(self._db, "owner", owner)
         return token
 
     @staticmethod
     def owner_of(path: Path) -> str | None:
-        """The owner noted by :meth:`begin_run` in the state at ``path``, if it can be read."""
-        try:
-            reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
-        except sqlite3.Error:
-            return None
-        try:
-            found = reader.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
-        except sqlite3.Error:
-            return None
-        finally:
-            reader.close()
-        return None if found is None else str(found[0])
+        """The process noted in the state at ``path`` as using it, if it can be read."""
+        return owner_of(path)
 
     # ---- temporary tables (a dry run's bookkeeping, on disk so memory stays flat)
 
@@ -580,8 +604,28 @@ class SyncState:
 
     # ---- housekeeping
 
+    def begin(self) -> None:
+        """Hold what is forgotten and recorded from now on in one transaction, until
+        :meth:`commit` (lookups see it already): a call commits before each request leaves,
+        not after every row."""
+        if not self._db.in_transaction:
+            self._db.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        """Commit what :meth:`begin` held (nothing when no transaction is open)."""
+        if self._db.in_transaction:
+            self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Drop what :meth:`begin` held (nothing when no transaction is open)."""
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
+        if self._db.in_transaction:  # inside begin(): commit() ends it
+            yield
+            return
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -590,9 +634,40 @@ class SyncState:
             raise
         self._db.execute("COMMIT")
 
+    def begin_call(self) -> None:
+        """Mark the state used by one call; :class:`SyncStateInUseError` when another call
+        uses it, or it is closed."""
+        if self._closed:
+            raise SyncStateError(f"the state file {self.path} is closed")
+        if self._in_call:
+            raise SyncStateInUseError(
+                f"the state file {self.path} is in use by another call of this process; "
+                "wait for it to end (two calls on one state could each skip what the other "
+                "sends)"
+            )
+        self._in_call = True
+
+    def end_call(self) -> None:
+        """The call that :meth:`begin_call` marked has ended."""
+        self._in_call = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
     def close(self) -> None:
-        """Close the file."""
-        self._db.close()
+        """Commit what is held, close the file and let go of it."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            with contextlib.suppress(sqlite3.Error):  # what is not committed is sent again
+                self.commit()
+            self._db.close()
+        finally:
+            if self._hold is not None:
+                release_file(self._hold)
 
     def __enter__(self) -> SyncState:
         return self
@@ -609,89 +684,14 @@ class SyncState:
         return f"SyncState(path={str(self.path)!r}, account={self.account!r})"
 
 
-def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-
-
-def _create(db: sqlite3.Connection) -> None:
-    db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-    db.execute(
-        """CREATE TABLE IF NOT EXISTS applied (
-            ident INTEGER PRIMARY KEY,
-            digest BLOB NOT NULL,
-            memo_key INTEGER,
-            memo_check INTEGER,
-            keys BLOB NOT NULL,
-            applied_at INTEGER NOT NULL
-        )"""
-    )
-    # An unchanged input is found by its memo alone (two 64-bit halves), from the index.
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS applied_memo ON applied "
-        "(memo_key, memo_check, ident, applied_at) WHERE memo_key IS NOT NULL"
-    )
-    # Identities held are disjoint, so each identifier names one identity at most.
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS members (key INTEGER PRIMARY KEY, ident INTEGER NOT NULL)"
-    )
-
-
-def _prepare(db: sqlite3.Connection, path: Path, account: Account, read_only: bool) -> None:
-    """Check the file is this account's state (creating it when empty) and writable."""
-    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
-    if tables and not {"meta", "applied", "members"} <= tables:
-        raise SyncStateError(f"{path} is an SQLite database, but not a sync state file")
-    if tables:
-        found = {
-            str(key): str(value)
-            for key, value in db.execute(
-                "SELECT key, value FROM meta WHERE key IN ('schema', 'account', 'base_url')"
-            )
-        }
-        schema = found.get("schema", "")
-        if not schema.isdigit():
-            raise SyncStateError(f"{path} is not a readable state file (no schema version)")
-        if int(schema) > STATE_SCHEMA:
-            raise SyncStateError(
-                f"{path} was written by a newer klaviyo-profiles (state schema {schema}, this "
-                f"one reads {STATE_SCHEMA}); use that version, or another --state"
-            )
-        if (found.get("account"), found.get("base_url")) != (account.fingerprint, account.base_url):
-            raise SyncStateError(
-                f"{path} is the state of another account (key {found.get('account')} at "
-                f"{found.get('base_url')}, not key {account.fingerprint} at {account.base_url}); "
-                "pass another --state"
-            )
-    # Damage shows as an error on some page only when that page is read: look at all of it
-    # now, before anything is sent, rather than fail part way.
-    problems = [str(row[0]) for row in db.execute("PRAGMA quick_check(1)")]
-    if problems != ["ok"]:
-        raise SyncStateError(
-            f"{path} is damaged ({problems[0]}); remove it or pass another --state"
-        )
-    db.execute("PRAGMA busy_timeout=5000")
-    # Lookups land anywhere in the file: mapped pages cost no system call each (they are the
-    # system's page cache, given back under memory pressure), a few microseconds a row less.
-    db.execute(f"PRAGMA mmap_size={_MMAP_BYTES}")
-    if read_only:
-        return
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA cache_size=-4096")
-    db.execute("PRAGMA temp.cache_size=-512")
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        _create(db)
-        if not tables:
-            _set_meta(db, "schema", str(STATE_SCHEMA))
-            _set_meta(db, "account", account.fingerprint)
-            _set_meta(db, "base_url", account.base_url)
-            _set_meta(db, "id", uuid.uuid4().hex)
-            _set_meta(db, "created", str(int(time.time())))
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    if not tables:
-        with contextlib.suppress(OSError):  # a file system without modes
-            os.chmod(path, 0o600)
+def _check_resend_after(value: object) -> float | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise InvalidInputError("resend_after", "a positive number of seconds, or None")
+    return float(value)

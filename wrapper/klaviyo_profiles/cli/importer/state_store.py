@@ -19,8 +19,14 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..._file_lock import FileHeldError, FileHold, FileReplacedError, hold_file, release_file
-from ...sync_state import Account, SyncEntry, SyncState, SyncStateError, account_for
+from ...sync_state import (
+    Account,
+    SyncEntry,
+    SyncState,
+    SyncStateError,
+    SyncStateInUseError,
+    account_for,
+)
 from ..journal import Journal
 from .failures import PreflightError
 from .import_settings import ChangeOptions, ImportSettings, ImportSummary
@@ -35,40 +41,16 @@ __all__ = [
     "state_path",
 ]
 
+
 @contextlib.contextmanager
 def held_state(settings: ImportSettings) -> Iterator[SyncState | None]:
-    """The run's sync state, locked for this process and open (``None`` without
+    """The run's sync state, open and held for this process (``None`` without
     ``--changed-only``); ``PreflightError`` when it cannot be used or is in use."""
     if settings.changes is None:
         yield None
         return
-    path = resolve_state_path(settings)
-    hold = _hold_state(path)
-    try:
-        with open_state(settings, path) as state:
-            yield state
-    finally:
-        release_file(hold)
-
-
-def _hold_state(path: Path) -> FileHold:
-    """Lock the state file itself (as the journal is): a second run on it is refused."""
-    try:
-        return hold_file(path)
-    except FileHeldError:
-        owner = SyncState.owner_of(path) or "another process"
-        raise PreflightError(
-            f"the state file {path} is in use by {owner}; wait for that import to end (two "
-            "runs on one state could each skip what the other sends)"
-        ) from None
-    except FileReplacedError:
-        raise PreflightError(
-            f"cannot lock the state file {path}: it keeps being replaced; pass --state PATH"
-        ) from None
-    except OSError as exc:
-        raise PreflightError(
-            f"cannot lock the state file {path}: {exc.strerror or exc}; pass --state PATH"
-        ) from None
+    with open_state(settings, resolve_state_path(settings)) as state:
+        yield state
 
 
 def state_path(settings: ImportSettings, account: Account) -> Path:
@@ -111,7 +93,8 @@ def open_state(settings: ImportSettings, path: Path, *, read_only: bool = False)
     try:
         return SyncState.open(path, account=account, read_only=read_only)
     except SyncStateError as exc:
-        raise PreflightError(str(exc)) from None
+        hint = "" if isinstance(exc, SyncStateInUseError) else " (--state PATH)"
+        raise PreflightError(f"{exc}{hint}") from None
 
 
 def start_run(state: SyncState, journal: Journal, owner: str, summary: ImportSummary) -> None:
