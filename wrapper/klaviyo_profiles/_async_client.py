@@ -33,6 +33,7 @@ from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
+from .sync_state import SyncState
 
 __all__ = ["AsyncKlaviyoProfiles"]
 
@@ -270,8 +271,10 @@ class AsyncKlaviyoProfiles(BaseClient):
         progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: SyncState | None = None,
     ) -> list[ProfileOutcome]:
-        """Create or update many profiles, outcomes in input order (see the sync client).
+        """Create or update many profiles, outcomes in input order (see the sync client;
+        ``changed_only`` too).
 
         Example::
 
@@ -292,6 +295,7 @@ class AsyncKlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
             )
         )
 
@@ -311,6 +315,7 @@ class AsyncKlaviyoProfiles(BaseClient):
         progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: SyncState | None = None,
     ) -> AsyncIterator[ProfileOutcome]:
         """Each outcome in input order as it settles, reading ``profiles`` a window at a time
         (see the sync client); the call runs in a task, which calls ``progress``.
@@ -335,6 +340,7 @@ class AsyncKlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
             )
         )
 

@@ -16,10 +16,12 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+import attrs
 import httpx
 from klaviyo_profile_import.types import UNSET, Unset
 
 from . import _generated, pacing
+from ._changed_only import ChangeTracker, check_state
 from ._client_core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore
 from ._effects import Sleep, Steps, collected
 from ._generated import ProfileUpsertQuery, payloads
@@ -353,11 +355,13 @@ class BaseClient(ClientCore):
         progress: Callable[[BulkProgress], None] | None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: object = None,
     ) -> Steps[None]:
         """``iter_create_or_update_profiles``: the settings (and every profile of a list or
         tuple) checked now, before any I/O; then the windowed engine, over this client's
         operations (each request with ``timeout`` and ``extra_headers``), each outcome
-        emitted in input order."""
+        emitted in input order. With ``changed_only``, rows found unchanged are settled with
+        nothing sent (see ``_changed_only``)."""
         self._check_open()
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
@@ -371,7 +375,15 @@ class BaseClient(ClientCore):
             progress=progress,
         )
         polling = check_polling(Polling(poll_interval, max_poll_interval, job_timeout))
-        return stream_steps(_Operations(self, call_timeout, headers), profiles, options, polling)
+        ops = _Operations(self, call_timeout, headers)
+        if changed_only is None:
+            return stream_steps(ops, profiles, options, polling)
+        state = check_state(
+            changed_only, fingerprint=self._auth.fingerprint, base_url=self.base_url
+        )
+        tracker = ChangeTracker(state, self.revision, options.lists, options.nulls)
+        options = attrs.evolve(options, skip=tracker.skip)
+        return tracker.steps(stream_steps(ops, tracker.profiles(profiles), options, polling))
 
     def _many_steps(
         self,
@@ -388,6 +400,7 @@ class BaseClient(ClientCore):
         progress: Callable[[BulkProgress], None] | None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: object = None,
     ) -> Steps[list[ProfileOutcome]]:
         """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list."""
         return collected(
@@ -405,6 +418,7 @@ class BaseClient(ClientCore):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
             )
         )
 

@@ -286,6 +286,7 @@ class SyncState:
         *,
         hold: FileHold | None = None,
         resend_after: float | None = None,
+        read_only: bool = False,
     ) -> None:
         self._db = db
         self._hold = hold
@@ -299,6 +300,8 @@ class SyncState:
         #: Seconds after which a request applied is sent again though unchanged (``None``:
         #: never), for profiles others edit in Klaviyo.
         self.resend_after = resend_after
+        #: Opened to read only (a dry run): nothing may be sent with it.
+        self.read_only = read_only
         secret = account.secret
         self._key_hash = hashlib.blake2b(key=secret, digest_size=_KEY_BYTES, person=b"kp-key")
         self._ident_hash = hashlib.blake2b(
@@ -325,7 +328,8 @@ class SyncState:
 
         The account is that of ``api_key`` (default ``$KLAVIYO_API_KEY``) at ``base_url``
         (default Klaviyo's), or ``account`` (:func:`account_for`); a client it is used with
-        must have the same key, base URL and ``revision`` (default: the pinned one).
+        must have the same key and base URL (its pinned revision is part of each digest).
+        ``revision``: the one the command line digests under (default: the generated one).
         ``resend_after``: seconds after which a request applied is sent again though
         unchanged. ``read_only``: neither hold nor write the file (a dry run); a missing
         file reads as an empty state.
@@ -345,7 +349,7 @@ class SyncState:
         if read_only and not where.exists():
             db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             create_tables(db)
-            return cls(db, None, account, revision, resend_after=resend_after)
+            return cls(db, None, account, revision, resend_after=resend_after, read_only=True)
         hold = None if read_only else hold_state(where)
         try:
             db = connect_state(where, account.fingerprint, account.base_url, read_only)
@@ -353,7 +357,15 @@ class SyncState:
             if hold is not None:
                 release_file(hold)
             raise
-        return cls(db, where, account, revision, hold=hold, resend_after=resend_after)
+        return cls(
+            db,
+            where,
+            account,
+            revision,
+            hold=hold,
+            resend_after=resend_after,
+            read_only=read_only,
+        )
 
     # ---- digests
 

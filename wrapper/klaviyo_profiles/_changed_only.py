@@ -1,0 +1,253 @@
+"""``create_or_update_profiles(..., changed_only=state)`` (and the streaming form), written once
+for both clients: send a row only when its request differs from what the
+:class:`~klaviyo_profiles.sync_state.SyncState` says was last applied to its profile.
+
+The windowed engine (:mod:`._hybrid`) is left as it is; a :class:`ChangeTracker` wraps it in
+three places, all run by the call's coordinating steps (one thread or task at a time):
+
+* **the input** (:meth:`ChangeTracker.profiles`): each row is checked and encoded as the engine
+  would (it takes the :class:`~klaviyo_profiles.PreparedProfile` as it is) and decided as it is
+  read: its identity (the one rule, :attr:`PreparedProfile.identity`) and the digest of its
+  request (the resource object as sent, canonical JSON, nulls included, with the client's
+  pinned revision and any ``lists``). A row is *unchanged* when the state holds that digest
+  for that identity, applied within ``resend_after``; it is settled with nothing sent
+  (``ProfileOutcome.skipped``, through the engine's skip seam, :meth:`ChangeTracker.skip`).
+  Every other row is sent, and every identity the state holds that shares an identifier with
+  it is forgotten first (so a later row of that profile is never found unchanged either).
+* **the effects** the engine yields (:meth:`ChangeTracker.steps`): what was forgotten is
+  committed before any of them leaves (a request, a limiter slot, a sub-task), so nothing is
+  ever sent while the state still says something else was last applied; a crash, a kill or
+  an unknown outcome therefore leaves the row unknown, and the next call sends it again.
+* **the outcomes** the engine hands on, in input order: a row sent and ``ok`` (a 2xx, or its
+  job imported it without an import error) records its request, unless a later row in
+  flight shares an identifier with it (that row's own outcome is what will be last). A row
+  that failed records nothing; it was forgotten before it was sent.
+
+Records and forgets are held in one transaction between requests (lookups see them), so the
+state costs a few statements a row, never a commit a row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from ._effects import Emit, Steps
+from ._prepare import PreparedProfile, ProfileInput, prepare_profile
+from .errors import InvalidInputError
+from .nulls import NullPolicy
+from .result import ProfileOutcome
+from .sync_state import SyncEntry, SyncState, SyncStateError, digest_of
+
+__all__ = ["ChangeTracker", "check_state"]
+
+#: Good outcomes recorded together (their commit waits for the next request anyway).
+_RECORD_BATCH = 512
+
+
+def check_state(state: object, *, fingerprint: str, base_url: str) -> SyncState:
+    """``changed_only=`` checked against the client making the call, before anything is
+    sent: an open, writable :class:`SyncState` of the client's key and base URL
+    (``InvalidInputError`` naming ``changed_only`` otherwise)."""
+    if not isinstance(state, SyncState):
+        raise InvalidInputError(
+            "changed_only",
+            "a SyncState (SyncState.open(path)) or None",
+            f"got {type(state).__name__}",
+        )
+    if state.closed:
+        raise InvalidInputError("changed_only", "an open SyncState", f"{state.path} is closed")
+    if state.read_only:
+        raise InvalidInputError(
+            "changed_only", "a SyncState opened for writing", "it was opened read_only"
+        )
+    account = state.account
+    if (account.fingerprint, account.base_url) != (fingerprint, base_url):
+        raise InvalidInputError(
+            "changed_only",
+            "the state of this client's account (its key and base URL)",
+            f"got the state of key {account.fingerprint} at {account.base_url}; this client "
+            f"is key {fingerprint} at {base_url}",
+        )
+    return state
+
+
+class ChangeTracker:
+    """What one call with ``changed_only=`` decides and records (see the module)."""
+
+    def __init__(
+        self, state: SyncState, revision: str, lists: Sequence[str], nulls: NullPolicy
+    ) -> None:
+        self.state = state
+        #: The client's pinned revision, part of every digest: a new one sends every row once.
+        self._revision = revision
+        self._nulls = nulls
+        # Joining lists is part of what a job applies: other lists, another request.
+        self._lists = sorted(lists)
+        #: Rows read and not handed on: what each applies when sent, or None (unchanged).
+        self._pending: dict[int, SyncEntry | None] = {}
+        #: Identifier digest -> the latest row in flight to send that names it (an earlier
+        #: row's good outcome is not recorded while a later one is in flight: if the later one
+        #: never settles, the state must not say the earlier request was last applied).
+        self._last: dict[int, int] = {}
+        self._records: list[tuple[SyncEntry, float]] = []
+        #: A list or tuple input, decided when the steps start.
+        self._whole: list[PreparedProfile] | None = None
+
+    # ---- the input
+
+    def profiles(self, profiles: Iterable[ProfileInput]) -> Iterable[Any]:
+        """``profiles`` as the engine reads them: each row checked and encoded here (a list or
+        tuple whole, now, raising ``InvalidInputError`` naming the row as the engine would; an
+        iterator as it is read), so that it is decided before the engine admits it."""
+        if isinstance(profiles, (str, bytes, Mapping)) or not isinstance(profiles, Iterable):
+            return profiles  # the engine refuses it, naming what it got
+        if isinstance(profiles, Sequence):
+            self._whole = [
+                prepare_profile(profile, index=index, nulls=self._nulls)
+                for index, profile in enumerate(profiles)
+            ]
+            return self._whole
+        return self._read(iter(profiles))
+
+    def _read(self, rows: Iterator[ProfileInput]) -> Iterator[Any]:
+        for index, profile in enumerate(rows):
+            try:
+                prepared = prepare_profile(profile, index=index, nulls=self._nulls)
+            except InvalidInputError:
+                yield profile  # refused again by the engine, and made the row's outcome
+                continue
+            self._decide(index, prepared)
+            yield prepared
+
+    def _decide(self, index: int, prepared: PreparedProfile) -> None:
+        entry = self._entry(prepared)
+        if entry is None:
+            return  # names no identity the state can keep: sent, never recorded
+        state = self.state
+        self._flush_records()  # a row handed on just now may be this one's last applied
+        # An earlier row in flight that shares an identifier forgot this row's identity, if
+        # held, so such a row is never found unchanged (nor held back by the engine).
+        held = state.applied(entry.ident)
+        if held is not None and held.digest == entry.digest and not self._due(held.applied_at):
+            self._pending[index] = None
+            return
+        if state.holders(entry.keys):
+            state.begin()
+            state.forget(entry.keys)
+        self._pending[index] = entry
+        for key in entry.keys:
+            self._last[key] = index
+
+    def _entry(self, prepared: PreparedProfile) -> SyncEntry | None:
+        if not prepared.identity:
+            return None
+        state = self.state
+        request: Mapping[str, Any] = prepared.resource
+        if self._lists:
+            request = {"profile": prepared.resource, "lists": self._lists}
+        digest = digest_of(request, self._revision, secret=state.account.secret)
+        ordered = sorted(prepared.identity)
+        return SyncEntry(
+            state.ident_of(ordered), tuple(state.key_of(key) for key in ordered), digest
+        )
+
+    def _due(self, applied_at: int) -> bool:
+        resend_after = self.state.resend_after
+        return resend_after is not None and applied_at < time.time() - resend_after
+
+    def skip(self, index: int, encoded: bytes, identity: frozenset[str]) -> bool:
+        """The engine's skip seam: whether the row was found unchanged."""
+        return index in self._pending and self._pending[index] is None
+
+    # ---- the call's steps
+
+    def steps(self, inner: Steps[None]) -> Steps[None]:
+        """``inner`` (the engine's steps) with the state kept: the input decided, what was
+        forgotten committed before each effect that is not an outcome, and each outcome
+        recorded. Refuses (``SyncStateInUseError``) a state another call is using."""
+        state = self.state
+        state.begin_call()
+        try:
+            yield from self._tracked(inner)
+        finally:
+            try:
+                self._commit()
+            except SyncStateError:
+                pass  # what was not committed is sent again by the next call
+            finally:
+                state.end_call()
+
+    def _tracked(self, inner: Steps[None]) -> Steps[None]:
+        if self._whole is not None:
+            whole, self._whole = self._whole, None
+            try:
+                for index, prepared in enumerate(whole):
+                    self._decide(index, prepared)
+            except sqlite3.Error as exc:
+                inner.close()
+                raise self._failure(exc) from None
+        reply: Any = None
+        error: Exception | None = None
+        while True:
+            try:
+                effect = inner.send(reply) if error is None else inner.throw(error)
+            except StopIteration:
+                return
+            except sqlite3.Error as exc:  # deciding a row as it was read
+                inner.close()
+                raise self._failure(exc) from None
+            reply, error = None, None
+            try:
+                if type(effect) is Emit:
+                    self._handed_on(effect.item)
+                else:
+                    self._commit()
+            except (sqlite3.Error, SyncStateError) as exc:
+                inner.close()
+                raise self._failure(exc) from None
+            try:
+                reply = yield effect
+            except Exception as exc:  # handed to the engine, which decides
+                error = exc
+            except BaseException:  # closed or interrupted: the engine ends here too
+                inner.close()
+                raise
+
+    def _handed_on(self, outcome: ProfileOutcome) -> None:
+        index = outcome.index
+        entry = self._pending.pop(index, None)
+        if entry is None:
+            return  # unchanged, refused, or naming no identity
+        later = False
+        for key in entry.keys:
+            last = self._last.get(key)
+            if last == index:
+                del self._last[key]
+            elif last is not None and last > index:
+                later = True
+        if outcome.ok and not later:
+            self._records.append((entry, time.time()))
+            if len(self._records) >= _RECORD_BATCH:
+                self._flush_records()
+
+    def _flush_records(self) -> None:
+        if self._records:
+            records, self._records = self._records, []
+            self.state.begin()
+            self.state.record(records)
+
+    def _commit(self) -> None:
+        try:
+            self._flush_records()
+            self.state.commit()
+        except sqlite3.Error as exc:
+            self.state.rollback()
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: BaseException) -> SyncStateError:
+        if isinstance(exc, SyncStateError):
+            return exc
+        return SyncStateError(f"cannot write the state file {self.state.path}: {exc}")
