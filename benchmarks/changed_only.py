@@ -7,12 +7,15 @@ Usage::
     python benchmarks/changed_only.py [--rows 200000] [--changed-share 0.01]
                                       [--clear-share 0.1] [--new-share 0.01]
                                       [--profiles-per-second 1000] [--job-concurrency 2]
+                                      [--profile PATH]
 
 The sandbox runs in its own process with Klaviyo's windows for every operation (as
 ``bulk_import.py`` runs it) and processes each bulk job at ``--profiles-per-second``,
-``--job-concurrency`` jobs at a time. Every import is a child process
-(``python -m klaviyo_profiles.cli import``) with its default pacing; its peak resident set size
-is read from ``os.wait4``. Each row names a profile by an email and a phone number.
+``--job-concurrency`` jobs at a time. Every import is a child process running the command
+line (``klaviyo_profiles.cli``) with its default pacing, which writes its own peak resident set
+size (``VmHWM``) when it exits: ``ru_maxrss`` from ``os.wait4`` would not do, as Linux hands a
+child the peak of the process that started it. Each row names a profile by an email and a
+phone number.
 
 * **first**: the first night, ``--rows`` rows, imported once with ``--changed-only`` (this
   fills the state).
@@ -25,22 +28,28 @@ is read from ``os.wait4``. Each row names a profile by an email and a phone numb
 * **unchanged**: the second night's file again under a third name (nothing changed since):
   ``--dry-run``, then the run itself; their rows a second is the skip path's speed (the
   reported ``elapsed_seconds``: reading, deciding and looking up; the whole process's wall
-  time is given beside it).
+  time is given beside it). Then its first tenth alone, against the same state: the peak
+  memory of a file ten times shorter. ``--profile PATH`` runs the unchanged run under
+  cProfile, writes the stats to PATH and prints where its time went.
 * **full**: the second night's file re-imported with ``--via auto`` (no ``--changed-only``),
   as every night goes without it.
 
-The ratio is the full re-import's wall time over the second run's. The state file's size per
-profile is read after the second run.
+The ratio is the full re-import's wall time over the second run's; where the second run's
+time went is read from the sandbox's request log (its first request, each job's start and last
+poll, the rows sent one by one). The state file's size per profile is read after the second
+run.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import multiprocessing
 import os
 import platform
+import pstats
 import sqlite3
 import subprocess
 import sys
@@ -127,29 +136,60 @@ def write_second(
     return kinds
 
 
-def run_import(path: Path, base_url: str, *extra: str) -> dict[str, Any]:
-    """Wall seconds, peak RSS (KiB, from ``os.wait4``) and the ``--output json`` document of
-    one import run as a child process."""
-    env = dict(os.environ, KLAVIYO_API_KEY=_KEY)
-    command = [
-        sys.executable, "-m", "klaviyo_profiles.cli", "import", str(path),
-        "--base-url", base_url, "--null-token", NULL_TOKEN, "--output", "json", *extra,
-    ]  # fmt: skip
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-        elapsed = time.perf_counter() - started
-        code = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if code != 0:
-            raise SystemExit(
-                f"import {' '.join(extra)} of {path.name} exited {code}:\n"
-                f"{err.read().decode()[-2000:]}"
-            )
-        document = json.loads(out.read())
-    return {"seconds": elapsed, "peak_kib": int(usage.ru_maxrss), "summary": document}
+#: Runs the command line as ``python -m klaviyo_profiles.cli`` does, then writes the process's
+#: own peak resident set size (``VmHWM``: the peak of this program, not of the process that
+#: started it) to ``$BENCH_PEAK_FILE``; under cProfile when ``$BENCH_PROFILE_FILE`` is set.
+_LAUNCHER = """
+import atexit, cProfile, os, re, runpy, sys
+
+profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE_FILE") else None
+
+def _at_exit():
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(os.environ["BENCH_PROFILE_FILE"])
+    with open("/proc/self/status", encoding="ascii") as status:
+        found = re.search(r"VmHWM:\\s+(\\d+)", status.read())
+    with open(os.environ["BENCH_PEAK_FILE"], "w", encoding="ascii") as out:
+        out.write(found.group(1) if found else "0")
+
+atexit.register(_at_exit)
+sys.argv = ["klaviyo-profiles", *sys.argv[1:]]
+if profiler is not None:
+    profiler.enable()
+runpy.run_module("klaviyo_profiles.cli", run_name="__main__", alter_sys=True)
+"""
+
+
+def run_import(
+    path: Path, base_url: str, *extra: str, profile: Path | None = None
+) -> dict[str, Any]:
+    """Wall seconds, peak RSS (KiB) and the ``--output json`` document of one import run as a
+    child process (under cProfile, its stats written to ``profile``, when given)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        peak_file = Path(scratch) / "peak"
+        env = dict(os.environ, KLAVIYO_API_KEY=_KEY, BENCH_PEAK_FILE=str(peak_file))
+        if profile is not None:
+            env["BENCH_PROFILE_FILE"] = str(profile)
+        command = [
+            sys.executable, "-c", _LAUNCHER, "import", str(path),
+            "--base-url", base_url, "--null-token", NULL_TOKEN, "--output", "json", *extra,
+        ]  # fmt: skip
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            started = time.perf_counter()
+            child = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+            code = child.wait()
+            elapsed = time.perf_counter() - started
+            out.seek(0)
+            err.seek(0)
+            if code != 0:
+                raise SystemExit(
+                    f"import {' '.join(extra)} of {path.name} exited {code}:\n"
+                    f"{err.read().decode()[-2000:]}"
+                )
+            document = json.loads(out.read())
+        peak = int(peak_file.read_text(encoding="ascii") or 0)
+    return {"seconds": elapsed, "peak_kib": peak, "summary": document}
 
 
 def requests_since(base_url: str, since: float) -> list[dict[str, Any]]:
@@ -182,7 +222,7 @@ def emails_sent(entries: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
 
 def check_second(
     base_url: str, rows: int, kinds: dict[str, set[int]], since: float
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """What the second run changed, and that it touched nothing else."""
     profiles = httpx.get(f"{base_url}/sandbox/profiles", timeout=300.0).json()["profiles"]
     stored = {p["attributes"]["email"]: p["attributes"] for p in profiles}
@@ -194,7 +234,8 @@ def check_second(
         wrong += found is None or found.get("last_name") is not None
     for number in kinds["new"]:
         wrong += stored.get(_email(number), {}).get("first_name") != f"First{number}"
-    single, jobs = emails_sent(requests_since(base_url, since))
+    entries = requests_since(base_url, since)
+    single, jobs = emails_sent(entries)
     expected = {_email(n) for kind in kinds.values() for n in kind}
     sent = set(single) | set(jobs)
     return {
@@ -204,6 +245,36 @@ def check_second(
         "sent_in_jobs": len(jobs),
         "unchanged_rows_sent": len(sent - expected),
         "changed_rows_not_sent": len(expected - sent),
+        "timeline": timeline(entries, since),
+    }
+
+
+def timeline(entries: list[dict[str, Any]], since: float) -> dict[str, Any]:
+    """When, in seconds after the run was started, the sandbox saw its first request, each
+    job start (with its size) and each job's last poll, and the rows sent one by one."""
+
+    def at(entry: dict[str, Any]) -> float:
+        return round(datetime.fromisoformat(entry["time"]).timestamp() - since, 2)
+
+    jobs: list[dict[str, Any]] = []
+    polls: dict[str, float] = {}
+    singles: list[float] = []
+    for entry in entries:
+        path = entry["path"].rstrip("/")
+        body = entry["body"]
+        if entry["method"] == "POST" and path.endswith("/profile-import"):
+            singles.append(at(entry))
+        elif entry["method"] == "POST" and path.endswith("/profile-bulk-import-jobs"):
+            if entry["status"] == 202 and isinstance(body, dict):
+                size = len(body["data"]["attributes"]["profiles"]["data"])
+                jobs.append({"started": at(entry), "rows": size})
+        elif entry["method"] == "GET" and "/profile-bulk-import-jobs/" in path:
+            polls[path.rsplit("/", 1)[-1]] = at(entry)
+    return {
+        "first_request": at(entries[0]) if entries else None,
+        "jobs": jobs,
+        "last_polls": sorted(polls.values()),
+        "single": [min(singles), max(singles)] if singles else [],
     }
 
 
@@ -232,6 +303,7 @@ def main() -> int:
     parser.add_argument("--profiles-per-second", type=float, default=1_000.0)
     parser.add_argument("--job-concurrency", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--profile", type=Path, help="cProfile the unchanged run, stats here")
     args = parser.parse_args()
 
     port = free_port()
@@ -271,9 +343,8 @@ def main() -> int:
             _log(f"second night: {figures['kinds']}, --changed-only")
             since = time.time()
             figures["second"] = run_import(second, base_url, *changed_only)
-            # In another process: the stored profiles are hundreds of MiB of JSON, and a child
-            # started afterwards would report this process's peak as its own (Linux keeps
-            # ru_maxrss across fork and exec).
+            # In another process: the stored profiles are hundreds of MiB of JSON, which this
+            # one need not hold.
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 checked = pool.submit(check_second, base_url, args.rows, kinds, since).result()
             figures["second"].update(checked)
@@ -285,10 +356,19 @@ def main() -> int:
             _log("the same file again: --dry-run, then --changed-only")
             figures["dry_run"] = run_import(third, base_url, *changed_only, "--dry-run")
             since = time.time()
-            figures["unchanged"] = run_import(third, base_url, *changed_only)
+            figures["unchanged"] = run_import(third, base_url, *changed_only, profile=args.profile)
             with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
                 sent = pool.submit(count_requests_since, base_url, since).result()
             figures["unchanged"]["requests"] = sent
+
+            # A file ten times shorter against the same state: the peak should not follow it.
+            part = folder / "customers-2026-12-03-part.csv"
+            with second.open(encoding="utf-8") as source, part.open("w", encoding="utf-8") as out:
+                for number, line in enumerate(source):
+                    if number > args.rows // 10:
+                        break
+                    out.write(line)
+            figures["tenth"] = run_import(part, base_url, *changed_only)
 
             _log("the second night's file, re-imported in full with --via auto")
             full_journal = folder / "full.journal.sqlite"
@@ -335,7 +415,14 @@ def main() -> int:
             f"{summary['elapsed_seconds']:.2f} s reported) | {run['peak_kib'] / mib:.1f} MiB | "
             f"{summary['unchanged']:,} unchanged |"
         )
+    tenth = figures["tenth"]
+    print(
+        f"| first tenth of that file, `--changed-only` | {tenth['summary']['rows']:,} | 0 | "
+        f"{tenth['seconds']:.1f} s | {tenth['peak_kib'] / mib:.1f} MiB | "
+        f"{tenth['summary']['unchanged']:,} unchanged |"
+    )
     print(f"requests by the unchanged run: {same['requests']}")
+    print(f"second night's timeline (s after start): {json.dumps(second['timeline'])}")
     state = figures["state"]
     print(
         f"state file: {state['bytes']:,} bytes for {state['profiles']:,} profiles "
@@ -345,6 +432,11 @@ def main() -> int:
         f"ratio: the full re-import took {ratio:.1f}x the --changed-only run's wall time "
         "(goal: 50x)"
     )
+    if args.profile:
+        report = io.StringIO()
+        pstats.Stats(str(args.profile), stream=report).sort_stats("tottime").print_stats(18)
+        print("unchanged run under cProfile, by own time:")
+        print(report.getvalue())
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
     return 0
