@@ -455,6 +455,30 @@ def test_an_unwritable_state_is_a_one_line_error_before_anything_is_sent(
     assert len(sb.requests()) == 2  # the first call's two rows only
 
 
+def test_a_state_that_cannot_be_written_mid_call_stops_it_before_a_row_is_sent(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caller = Caller("sync", "stream", sb.base_url)
+    path = tmp_path / "account.state"
+    with caller.open(path) as state:
+        caller.upsert(_people(2), changed_only=state)
+        tonight = _people(2)
+        tonight[0]["first_name"] = "Tonight"
+
+        def full_disk() -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        monkeypatch.setattr(state, "commit", full_disk)
+        monkeypatch.setattr(state, "rollback", full_disk)
+        before = len(sb.requests())
+        with pytest.raises(SyncStateError, match="cannot write the state file") as caught:
+            caller.upsert(tonight, changed_only=state)
+        assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+        assert sb.requests()[before:] == []  # what was forgotten never reached the file
+        monkeypatch.undo()
+        assert [o.skipped for o in caller.upsert(tonight, changed_only=state)] == [False, True]
+
+
 def test_two_users_of_one_state_at_once_are_refused(sb: Sandbox, tmp_path: Path) -> None:
     caller = Caller("sync", "list", sb.base_url)
     path = tmp_path / "account.state"

@@ -29,6 +29,7 @@ state costs a few statements a row, never a commit a row.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -244,7 +245,9 @@ class ChangeTracker:
             self._flush_records()
             self.state.commit()
         except sqlite3.Error as exc:
-            self.state.rollback()
+            # Only what nothing was sent for is lost: such rows are sent again next time.
+            with contextlib.suppress(sqlite3.Error):
+                self.state.rollback()
             raise self._failure(exc) from None
 
     def _failure(self, exc: BaseException) -> SyncStateError:
