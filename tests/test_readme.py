@@ -125,6 +125,7 @@ def for_sandbox(code: str, sandbox: Sandbox, redis: RedisServer) -> str:
 #: the emails they store there. Pages whose blocks start their own sandbox leave nothing here.
 STORED_BY_PYTHON_BLOCKS = {
     "README.md": {"ada@example.com"},
+    "docs/library.md": {"ada@example.com", "grace@example.com"},
 }
 
 
