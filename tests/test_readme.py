@@ -126,6 +126,7 @@ def for_sandbox(code: str, sandbox: Sandbox, redis: RedisServer) -> str:
 STORED_BY_PYTHON_BLOCKS = {
     "README.md": {"ada@example.com"},
     "docs/library.md": {"ada@example.com", "grace@example.com"},
+    "docs/bulk.md": {"ada@example.com", "customer0@example.com", "customer299@example.com"},
 }
 
 
