@@ -127,6 +127,7 @@ STORED_BY_PYTHON_BLOCKS = {
     "README.md": {"ada@example.com"},
     "docs/library.md": {"ada@example.com", "grace@example.com"},
     "docs/bulk.md": {"ada@example.com", "customer0@example.com", "customer299@example.com"},
+    "docs/fleet.md": {"ada@example.com"},
 }
 
 
