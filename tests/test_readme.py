@@ -1,4 +1,4 @@
-"""Every fenced code block of the README and docs/ runs, or says here why not.
+"""Every fenced code block of the README, CONTRIBUTING.md and docs/ runs, or says here why not.
 
 Python blocks run in order in one namespace per page (as a reader pastes them), against a
 sandbox on loopback: ``api_key="pk_..."`` gets a sandbox key and the sandbox's ``base_url``,
@@ -34,7 +34,7 @@ from redis_server import RedisServer
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 #: The pages whose blocks run, the README first.
-PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [README, ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
 DATA = Path(__file__).resolve().parent / "cli" / "data"
 KEY = "pk_readme_test_key_00000000000000"
 
@@ -44,6 +44,8 @@ NOT_RUN = {
     "the same steps as make test",
     "pip install -e '.[generate]'": "regeneration: tests/generation runs generate.py, --check "
     "and update_revision.py on copies; the page's --source is a placeholder",
+    "pip install -e '.[bench]'": "benchmarks take minutes each; tests/test_benchmark_run.py runs "
+    "run.py --quick",
     "klaviyo-profiles:{3f2a9c01e4b5d6a7": "not code: the Redis keys, for reading",
     "spec/        the project's OpenAPI": "not code: the repository layout",
 }
