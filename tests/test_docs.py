@@ -62,6 +62,11 @@ def test_a_broken_anchor_is_found(tmp_path: Path) -> None:
     assert anchors(page) == {"a-page", "streaming-a-nightly-sync"}
 
 
+def test_the_readme_links_every_page() -> None:
+    linked = {(ROOT / target.partition("#")[0]).resolve() for target in relative_links(README)}
+    assert {page.resolve() for page in PAGES[1:]} <= linked
+
+
 # --------------------------------------------------------------------------------------------
 # The command line
 

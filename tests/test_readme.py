@@ -8,11 +8,15 @@ line as ``make -n`` (the target exists and plans). A TOML block is a file the sh
 use, named by its first comment (``# shopify.toml: ...``). A block that is not code (a layout,
 a list of Redis keys) or that cannot run here is listed in ``NOT_RUN`` with the reason, and a
 new block that is neither run nor listed fails the test.
+
+A block whose client would reach Klaviyo must say so and show ``base_url=`` for the sandbox
+(``--base-url`` for a shell command).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import shlex
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import tokenize
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +45,10 @@ KEY = "pk_readme_test_key_00000000000000"
 
 #: Blocks not run here, by a phrase they contain, and why.
 NOT_RUN = {
+    "pip install -e '.[cli]'": "installs into the running environment; tests/test_packaging.py "
+    "builds the distributions and installs them in a fresh venv",
+    "python -m build --wheel": "builds and installs a wheel; tests/test_packaging.py does the "
+    "same in a fresh venv",
     "python -m venv .venv && . .venv/bin/activate": "creates a venv and runs the whole suite; "
     "the same steps as make test",
     "pip install -e '.[generate]'": "regeneration: tests/generation runs generate.py, --check "
@@ -116,6 +125,34 @@ def test_the_readme_opens_with_its_two_commands_run_as_make_targets() -> None:
         ["make", "demo"],
         ["make", "test"],
     ]
+
+
+def python_comments_and_code(code: str) -> tuple[str, str]:
+    """The comments of a Python block, and the block without them."""
+    comments, kept = [], []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        (comments if token.type == tokenize.COMMENT else kept).append(token)
+    return "\n".join(token.string for token in comments), tokenize.untokenize(kept)
+
+
+def test_blocks_that_reach_klaviyo_say_so_and_show_the_sandboxs_base_url() -> None:
+    for page, language, code in all_blocks():
+        where = f"{page_name(page)}:\n{code}"
+        if language == "python":
+            comments, bare = python_comments_and_code(code)
+            if re.search(r"\b(?:Async)?KlaviyoProfiles\(", bare) and "base_url=" not in bare:
+                assert re.search(r"reaches Klaviyo", comments, re.I), where
+                assert "base_url=" in comments, where
+        elif language == "bash" and not not_run_reason(code):
+            sends = [
+                command
+                for command in shell_commands(code)
+                if command[:2] in (["klaviyo-profiles", "upsert"], ["klaviyo-profiles", "import"])
+            ]
+            if any("--base-url" not in command for command in sends):
+                comments = [line for line in code.splitlines() if line.lstrip().startswith("#")]
+                assert any(re.search(r"reach Klaviyo", line, re.I) for line in comments), where
+                assert any("--base-url" in line for line in comments), where
 
 
 def for_sandbox(code: str, sandbox: Sandbox, redis: RedisServer) -> str:
