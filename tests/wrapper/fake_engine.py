@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import httpx
@@ -87,7 +87,14 @@ class Driver:
     ``("upsert", email)``, ``("settle", job_id)``, ``("ended", kind)`` when a sub-task's end is
     reported to the engine, and ``("emit", index)``."""
 
-    def __init__(self, *, read: Callable[[], int] = lambda: 0) -> None:
+    def __init__(
+        self,
+        *,
+        read: Callable[[], int] = lambda: 0,
+        pick: Callable[[Sequence[Handle]], int] = lambda tasks: 0,
+    ) -> None:
+        #: Which of the sub-tasks a Wait names is reported finished (its position).
+        self.pick = pick
         self.log: list[tuple[str, Any]] = []
         self.outcomes: list[ProfileOutcome] = []
         self.jobs = itertools.count(1)
@@ -127,11 +134,12 @@ class Driver:
             self.most[kind] = max(self.most[kind], self.in_flight[kind])
             return Handle(value, kind)
         if isinstance(effect, Wait):
-            oldest = effect.tasks[0]
-            assert isinstance(oldest, Handle)
-            self.in_flight[oldest.kind] -= 1
-            self.log.append(("ended", oldest.kind))
-            return [oldest]
+            tasks = cast("tuple[Handle, ...]", effect.tasks)
+            chosen = tasks[self.pick(tasks)]
+            assert isinstance(chosen, Handle)
+            self.in_flight[chosen.kind] -= 1
+            self.log.append(("ended", chosen.kind))
+            return [chosen]
         assert isinstance(effect, Send), effect
         request = effect.request
         op = request["op"]

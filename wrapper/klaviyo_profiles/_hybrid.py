@@ -275,16 +275,20 @@ class _Run:
                 moved = (yield from self._spawn_ready()) or moved
                 moved = self._admit() or moved
                 moved = self._unblock() or moved
-                yield from self._emit_ready()
+                # Handing outcomes on frees what bounds reading: the loop goes round again.
+                moved = (yield from self._emit_ready()) or moved
             self._report()
             if self._finished():
                 self._log_nulls_at_end()
                 return
             if not self.running:
-                # Nothing in flight, nothing to start: only a chunk still filling can move.
-                if self._seal(self.filling) or self._seal(self.members):
+                # Nothing in flight and nothing to start or hand on: every row not handed on
+                # is in a chunk still filling, or waits for one (see _unblock).
+                if self._seal(self.filling) | self._seal(self.members):
                     continue
-                raise AssertionError("create_or_update_profiles cannot make progress")
+                # Unreachable (tests/wrapper/test_stream_outcomes.py drives every kind of
+                # row in any order of endings): a loud error rather than a call that hangs.
+                raise RuntimeError("create_or_update_profiles: internal error, no row can move")
             finished: list[TaskHandle] = yield Wait(tuple(self.running))
             for handle in finished:
                 self._settle(handle)
@@ -642,15 +646,16 @@ class _Run:
 
     # -- handing on -------------------------------------------------------------------------
 
-    def _emit_ready(self) -> Steps[None]:
-        """Hand on every outcome that is next in input order."""
+    def _emit_ready(self) -> Steps[bool]:
+        """Hand on every outcome that is next in input order; whether any was."""
+        emitted = False
         while True:
             index = self.next
             outcome = self.done.pop(index, None)
             if outcome is None:
                 chunk = self.chunks[0] if self.chunks else None
                 if chunk is None or not chunk.settled or chunk.rows[chunk.cursor] != index:
-                    return
+                    return emitted
                 outcome = chunk.outcome(chunk.cursor)
                 chunk.cursor += 1
                 if chunk.cursor == len(chunk.rows):
@@ -665,6 +670,7 @@ class _Run:
                 self.counts = attrs.evolve(counts, unsettled=counts.unsettled + 1)
             else:
                 self.counts = attrs.evolve(counts, failed=counts.failed + 1)
+            emitted = True
             yield Emit(outcome)
 
     def _report(self) -> None:
