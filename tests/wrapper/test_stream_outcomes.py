@@ -101,7 +101,7 @@ def test_every_row_has_exactly_one_outcome_in_input_order_whatever_finishes_firs
     # Small bounds: outcomes held back, rows admitted and rows on the single path pause
     # reading after a handful of rows.
     monkeypatch.setattr(_hybrid, "HELD_OUTCOMES", held)
-    monkeypatch.setattr(_hybrid, "_single_bound", lambda concurrency: held + concurrency)
+    monkeypatch.setattr(_hybrid, "single_bound", lambda concurrency: held + concurrency)
     chooser = random.Random(seed)
     driver = Driver(pick=lambda tasks: chooser.randrange(len(tasks)))
     rows = make_rows(kinds)

@@ -41,22 +41,27 @@ unfinished.
 
 from __future__ import annotations
 
-import bisect
 import collections
 import itertools
-import json
 import logging
 import time
 from array import array
-from collections.abc import Iterable, Sequence
-from typing import Protocol, cast
+from collections.abc import Iterable
 
 import attrs
-from klaviyo_profile_import import facts
 
 from . import _generated
 from ._effects import Emit, Spawn, Steps, TaskHandle, Wait
-from ._generated import payloads as _payloads
+from ._hybrid_parts import (
+    Chunk,
+    HybridOperations,
+    Row,
+    Single,
+    settle_steps,
+    single_bound,
+    single_path_time,
+    single_steps,
+)
 from ._polling import Polling
 from ._prepare import (
     BulkChunker,
@@ -65,7 +70,7 @@ from ._prepare import (
     from_encoded,
     stored_membership,
 )
-from ._routing import Via, errors_by_position, job_outcome, plan_routes
+from ._routing import Via, errors_by_position, plan_routes
 from ._windows import STREAM_WINDOW, RowSource, SkipRow, StreamOptions, stream_options
 from .errors import InvalidInputError, KlaviyoError, ListMembershipError
 from .result import (
@@ -95,119 +100,6 @@ _logger = logging.getLogger("klaviyo_profiles")
 HELD_OUTCOMES = 256
 
 
-class HybridOperations(Protocol):
-    """What the engine asks of a client, each as steps (never performed here)."""
-
-    def upsert_steps(self, body: _payloads.ProfileUpsertQuery) -> Steps[ProfileResult]:
-        """Create or Update Profile for one checked body."""
-
-    def start_job_steps(
-        self, profiles: Sequence[PreparedProfile], lists: Sequence[str]
-    ) -> Steps[BulkImportJob]:
-        """Start one job (raising ``InvalidInputError`` before any I/O, as the public call)."""
-
-    def settle_job_steps(
-        self, job_id: str, polling: Polling
-    ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        """Wait for a job to finish, then read its import errors if it counts any."""
-
-
-class _Row:
-    """A row of the window being admitted: only what sending it needs."""
-
-    __slots__ = ("bulk", "encoded", "error", "identity", "index")
-
-    def __init__(
-        self,
-        index: int,
-        encoded: bytes = b"",
-        identity: frozenset[str] = frozenset(),
-        *,
-        bulk: bool = False,
-        error: InvalidInputError | None = None,
-    ) -> None:
-        self.index = index
-        self.encoded = encoded
-        self.identity = identity
-        self.bulk = bulk
-        self.error = error
-
-
-class _Single:
-    """A row sent one by one: waiting for earlier rows of its profile, ready, or sending."""
-
-    __slots__ = ("blockers", "encoded", "index", "keys")
-
-    def __init__(self, index: int, encoded: bytes, keys: tuple[int, ...], blockers: set[int]):
-        self.index = index
-        self.encoded = encoded
-        self.keys = keys
-        self.blockers = blockers
-
-
-class _Chunk:
-    """The profiles of one job: input rows (a job of rows) or stored profiles to add to the
-    lists (a membership job), from being filled to settled."""
-
-    __slots__ = (
-        "chunker",
-        "cursor",
-        "encoded",
-        "errors",
-        "failure",
-        "ids",
-        "job",
-        "job_id",
-        "keys",
-        "member_rows",
-        "rows",
-        "ticket",
-    )
-
-    def __init__(self, ticket: int, chunker: BulkChunker[bytes]) -> None:
-        self.ticket = ticket
-        self.chunker: BulkChunker[bytes] | None = chunker
-        #: Input rows, in job order (a job of rows): one int each.
-        self.rows = array("q")
-        #: Their identity keys (hashes), sorted once the chunk is sealed.
-        self.keys = array("q")
-        #: Membership: the input rows of each member, and each member's position by its id.
-        self.member_rows: list[list[int]] = []
-        self.ids: dict[str, int] = {}
-        self.encoded: list[bytes] | None = None
-        self.job_id: str | None = None
-        self.job: BulkImportJob | None = None
-        self.errors: dict[int, BulkImportErrorEntry] = {}
-        self.failure: KlaviyoError | None = None
-        #: Rows of a settled job handed on so far.
-        self.cursor = 0
-
-    @property
-    def settled(self) -> bool:
-        return self.job is not None or self.failure is not None
-
-    def holds(self, key: int) -> bool:
-        """Whether a row of this sealed chunk has identity key ``key``."""
-        position = bisect.bisect_left(self.keys, key)
-        return position < len(self.keys) and self.keys[position] == key
-
-    def outcome(self, position: int) -> ProfileOutcome:
-        """The outcome of the row at ``position`` of a settled job of rows."""
-        row = self.rows[position]
-        if self.failure is not None or self.job is None:
-            return ProfileOutcome(
-                index=row, ok=False, via="bulk", job_id=self.job_id, error=self.failure
-            )
-        return job_outcome(self.job, row, self.errors.get(position))
-
-
-def _single_bound(concurrency: int) -> int:
-    """Rows on the single path at once (waiting, ready or sending) before reading pauses: a
-    few hundred, so that rows waiting for a job do not stop the reader (the ``import``
-    command's figure), and at least four per concurrent call."""
-    return max(4 * concurrency, 256)
-
-
 class _Run:
     """The coordinator of one call (see the module): the only code that records outcomes."""
 
@@ -233,30 +125,30 @@ class _Run:
         self.envelope = probe.envelope if probe is not None else 0
         self.width = options.concurrency + options.max_jobs
         self.max_admitted = options.window + (options.max_jobs + 2) * self.max_items
-        self.max_singles = _single_bound(options.concurrency)
+        self.max_singles = single_bound(options.concurrency)
         self.tickets = itertools.count(1)
         self.windows = 0
         self.admitted = 0
         self.next = 0
         self.blocked = False
         self.null_rows = 0
-        self.window_rows: collections.deque[_Row] = collections.deque()
+        self.window_rows: collections.deque[Row] = collections.deque()
         # The identity index. identity key (as a hash) -> the ticket of the last unfinished row
         # naming it (its index) or of the chunk being filled (a negative ticket); a key whose
         # last row is in a sealed, unfinished job is found in that job's sorted keys instead
         # (8 bytes a key, for up to max_jobs jobs of 10,000 rows).
         self.tails: dict[int, int] = {}
-        self.unfinished: list[_Chunk] = []
-        self.waiting: dict[int, _Single] = {}
+        self.unfinished: list[Chunk] = []
+        self.waiting: dict[int, Single] = {}
         self.dependents: dict[int, list[int]] = {}
-        self.ready: collections.deque[_Single] = collections.deque()
-        self.running: dict[TaskHandle, _Single | _Chunk] = {}
+        self.ready: collections.deque[Single] = collections.deque()
+        self.running: dict[TaskHandle, Single | Chunk] = {}
         self.singles_running = 0
         self.jobs_running = 0
-        self.filling: _Chunk | None = None
-        self.members: _Chunk | None = None
-        self.sealed: collections.deque[_Chunk] = collections.deque()
-        self.chunks: collections.deque[_Chunk] = collections.deque()
+        self.filling: Chunk | None = None
+        self.members: Chunk | None = None
+        self.sealed: collections.deque[Chunk] = collections.deque()
+        self.chunks: collections.deque[Chunk] = collections.deque()
         self.awaiting_lists: dict[int, ProfileOutcome] = {}
         self.done: dict[int, ProfileOutcome] = {}
         #: Outcomes of rows sent one by one not handed on yet (in done or awaiting_lists).
@@ -346,7 +238,7 @@ class _Run:
         if nulls and self.windows == 1:
             if only:
                 _logger.info(
-                    "%d rows clear a field and go one by one: %s", nulls, _single_path_time(nulls)
+                    "%d rows clear a field and go one by one: %s", nulls, single_path_time(nulls)
                 )
             else:
                 _logger.info(
@@ -354,15 +246,15 @@ class _Run:
                     "later rows may add more)",
                     nulls,
                     len(window),
-                    _single_path_time(nulls),
+                    single_path_time(nulls),
                 )
         place = {index: position for position, (index, _) in enumerate(checked)}
         for index, row in window:
             if isinstance(row, InvalidInputError):
-                self.window_rows.append(_Row(index, error=row))
+                self.window_rows.append(Row(index, error=row))
             else:
                 self.window_rows.append(
-                    _Row(index, row.encoded, row.identity, bulk=place[index] in to_jobs)
+                    Row(index, row.encoded, row.identity, bulk=place[index] in to_jobs)
                 )
 
     def _log_nulls_at_end(self) -> None:
@@ -371,10 +263,10 @@ class _Run:
                 "%d of %d rows cleared a field and went one by one: %s",
                 self.null_rows,
                 self.admitted,
-                _single_path_time(self.null_rows),
+                single_path_time(self.null_rows),
             )
 
-    def _admit_row(self, row: _Row) -> None:
+    def _admit_row(self, row: Row) -> None:
         index = row.index
         self.admitted += 1
         if row.error is not None:
@@ -389,7 +281,7 @@ class _Run:
         if row.bulk and not blockers and self.envelope + len(row.encoded) <= self.max_bytes:
             self._add_to_job(index, row.encoded, keys)
             return
-        single = _Single(index, row.encoded, keys, blockers)
+        single = Single(index, row.encoded, keys, blockers)
         for key in keys:
             self.tails[key] = index
         if blockers:
@@ -410,11 +302,11 @@ class _Run:
             blockers.update(chunk.ticket for chunk in self.unfinished if chunk.holds(key))
         return blockers
 
-    def _new_chunk(self) -> _Chunk:
+    def _new_chunk(self) -> Chunk:
         chunker: BulkChunker[bytes] = BulkChunker(
             size=len, lists=self.options.lists, max_items=self.options.max_job_size
         )
-        return _Chunk(-next(self.tickets), chunker)
+        return Chunk(-next(self.tickets), chunker)
 
     def _add_to_job(self, index: int, encoded: bytes, keys: tuple[int, ...]) -> None:
         chunk = self.filling
@@ -433,7 +325,7 @@ class _Run:
         if full:
             self._seal(chunk, full)
 
-    def _room(self, chunk: _Chunk, encoded: bytes) -> bool:
+    def _room(self, chunk: Chunk, encoded: bytes) -> bool:
         """Whether ``encoded`` fits in ``chunk`` by bytes (a full count seals it on adding)."""
         chunker = chunk.chunker
         return (
@@ -442,7 +334,7 @@ class _Run:
             or chunker.pending_bytes + 1 + len(encoded) <= self.max_bytes
         )
 
-    def _seal(self, chunk: _Chunk | None, encoded: list[bytes] | None = None) -> bool:
+    def _seal(self, chunk: Chunk | None, encoded: list[bytes] | None = None) -> bool:
         """Close a chunk being filled; it starts when a job slot is free."""
         if chunk is None or chunk.chunker is None:
             return False
@@ -509,7 +401,7 @@ class _Run:
                 )
             # job_timeout counts from the job's start, however late its wait begins.
             polling = attrs.evolve(self.polling, since=time.monotonic())
-            handle = yield Spawn(_settle_steps(self.ops, job.id, polling), self.width)
+            handle = yield Spawn(settle_steps(self.ops, job.id, polling), self.width)
             self.running[handle] = chunk
         return started
 
@@ -517,7 +409,7 @@ class _Run:
         spawned = False
         while self.ready and self.singles_running < self.options.concurrency:
             single = self.ready.popleft()
-            handle = yield Spawn(_single_steps(self.ops, single.encoded), self.width)
+            handle = yield Spawn(single_steps(self.ops, single.encoded), self.width)
             single.encoded = b""  # the sub-task holds it now
             self.running[handle] = single
             self.singles_running += 1
@@ -531,14 +423,14 @@ class _Run:
         task = self.running.pop(handle)
         # A sub-task's unexpected error is raised here; the driver then stops the others.
         value = handle.result()
-        if isinstance(task, _Single):
+        if isinstance(task, Single):
             self.singles_running -= 1
             self._single_settled(task, value)
         else:
             self.jobs_running -= 1
             self._chunk_settled(task, value)
 
-    def _single_settled(self, single: _Single, value: ProfileResult | KlaviyoError) -> None:
+    def _single_settled(self, single: Single, value: ProfileResult | KlaviyoError) -> None:
         index = single.index
         self.held += 1
         if isinstance(value, KlaviyoError):
@@ -599,7 +491,7 @@ class _Run:
 
     def _chunk_settled(
         self,
-        chunk: _Chunk,
+        chunk: Chunk,
         value: tuple[BulkImportJob, list[BulkImportErrorEntry]] | KlaviyoError,
     ) -> None:
         if isinstance(value, KlaviyoError):
@@ -616,7 +508,7 @@ class _Run:
         chunk.keys = array("q")
         self._release(chunk.ticket)
 
-    def _members_settled(self, chunk: _Chunk) -> None:
+    def _members_settled(self, chunk: Chunk) -> None:
         job, lists = chunk.job, self.options.lists
         for position, rows in enumerate(chunk.member_rows):
             reason: str | None = None
@@ -678,41 +570,6 @@ class _Run:
         if progress is not None and self.counts != self.reported:
             self.reported = self.counts
             progress(self.counts)
-
-
-def _single_steps(ops: HybridOperations, encoded: bytes) -> Steps[ProfileResult | KlaviyoError]:
-    """One row through Create or Update Profile; its error is returned, not raised."""
-    body = cast(_payloads.ProfileUpsertQuery, {"data": json.loads(encoded)})
-    try:
-        return (yield from ops.upsert_steps(body))
-    except KlaviyoError as exc:
-        return exc
-
-
-def _settle_steps(
-    ops: HybridOperations, job_id: str, polling: Polling
-) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]] | KlaviyoError]:
-    """A started job, settled; an error that kept it from being followed is returned."""
-    try:
-        return (yield from ops.settle_job_steps(job_id, polling))
-    except KlaviyoError as exc:
-        return exc
-
-
-def _single_path_time(rows: int) -> str:
-    """About how long ``rows`` single calls take at the pinned revision's steady rate."""
-    limit, period = facts.STEADY_LIMIT, facts.STEADY_PERIOD_SECONDS
-    seconds = rows * period / limit
-    if seconds < 1:
-        took = "under a second"
-    elif seconds < 90:
-        took = f"about {seconds:.0f} s"
-    elif seconds < 90 * 60:
-        took = f"about {seconds / 60:.0f} min"
-    else:
-        took = f"about {seconds / 3600:.1f} h"
-    rate = f"{limit} a minute" if period == 60 else f"{limit} per {period} s"
-    return f"{took} at {rate}"
 
 
 def stream_steps(
