@@ -43,7 +43,11 @@ class FakeOperations:
     def upsert_steps(self, body: Any) -> Steps[ProfileResult]:
         attributes = body["data"]["attributes"]
         answer = yield Send(
-            {"op": "upsert", "email": attributes["email"], "name": attributes.get("first_name")}
+            {
+                "op": "upsert",
+                "email": attributes.get("email", attributes.get("phone_number")),
+                "name": attributes.get("first_name"),
+            }
         )
         assert isinstance(answer, ProfileResult)
         return answer
@@ -109,6 +113,10 @@ class Driver:
         #: Status of each job as settled, and its import errors.
         self.status = "complete"
         self.entries: list[BulkImportErrorEntry] = []
+        #: What each job's start raises, in the order jobs start (``None``: it starts).
+        self.start_errors: list[Exception | None] = []
+        #: What the wait for a job raises, by job id.
+        self.settle_errors: dict[str, Exception] = {}
 
     def run(self, steps: Steps[Any]) -> Any:
         reply: Any = None
@@ -152,10 +160,15 @@ class Driver:
             self.log.append(("start", request["profiles"]))
             self.read_at_start.append(self.read())
             self.log.append(("sent", request["sent"]))
+            refused = self.start_errors.pop(0) if self.start_errors else None
+            if refused is not None:
+                return refused
             return BulkImportJob.from_json(
                 {"data": {"id": f"job-{next(self.jobs)}", "attributes": {"status": "queued"}}}
             )
         self.log.append(("settle", request["job"]))
+        if request["job"] in self.settle_errors:
+            return self.settle_errors[request["job"]]
         job = BulkImportJob.from_json(
             {"data": {"id": request["job"], "attributes": {"status": self.status}}}
         )

@@ -11,10 +11,16 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
-from fake_engine import Driver, Handle, run
+from fake_engine import Driver, Handle, response, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from klaviyo_profiles import _hybrid
+from klaviyo_profiles.errors import (
+    APIConnectionError,
+    BadRequestError,
+    BulkImportJobTimeoutError,
+    RowHeldBackError,
+)
 
 
 def refused(count: int) -> Iterator[dict[str, Any]]:
@@ -40,13 +46,17 @@ def singles_first(tasks: Sequence[Handle]) -> int:
 
 
 def test_a_list_whose_job_ends_after_many_rows_went_one_by_one_gets_every_outcome() -> None:
-    rows = [{"email": f"c{i}@example.com", "first_name": "x"} for i in range(300)]
+    rows: list[dict[str, Any]] = [{"email": f"c{i}@example.com"} for i in range(300)]
     rows += [{"email": f"n{i}@example.com", "first_name": None} for i in range(1_000)]
     # The job is still queued while every row sent one by one is answered.
     driver = run(rows, Driver(pick=singles_first), max_job_size=300)
     assert [o.index for o in driver.outcomes] == list(range(1_300))
     assert all(o.ok for o in driver.outcomes)
     assert [o.via for o in driver.outcomes] == ["bulk"] * 300 + ["single"] * 1_000
+
+
+def refusal() -> BadRequestError:
+    return BadRequestError("400", response=response(400), body="", errors=[])
 
 
 ROW_KINDS = st.sampled_from(["plain", "null", "refused", "repeat", "repeat-null"])
@@ -85,6 +95,7 @@ def make_rows(kinds: list[str]) -> list[dict[str, Any]]:
     as_list=st.booleans(),
     seed=st.integers(0, 2**16),
     held=st.integers(1, 6),
+    faults=st.booleans(),
 )
 def test_every_row_has_exactly_one_outcome_in_input_order_whatever_finishes_first(
     monkeypatch: pytest.MonkeyPatch,
@@ -97,6 +108,7 @@ def test_every_row_has_exactly_one_outcome_in_input_order_whatever_finishes_firs
     as_list: bool,
     seed: int,
     held: int,
+    faults: bool,
 ) -> None:
     # Small bounds: outcomes held back, rows admitted and rows on the single path pause
     # reading after a handful of rows.
@@ -104,6 +116,13 @@ def test_every_row_has_exactly_one_outcome_in_input_order_whatever_finishes_firs
     monkeypatch.setattr(_hybrid, "single_bound", lambda concurrency: held + concurrency)
     chooser = random.Random(seed)
     driver = Driver(pick=lambda tasks: chooser.randrange(len(tasks)))
+    if faults:  # some jobs time out, some starts are in doubt or refused
+        for number in range(1, 40):
+            if chooser.random() < 0.3:
+                driver.settle_errors[f"job-{number}"] = BulkImportJobTimeoutError("j", None, 1)
+        driver.start_errors = [
+            chooser.choice([None, None, APIConnectionError("lost"), refusal()]) for _ in range(40)
+        ]
     rows = make_rows(kinds)
     given_rows = rows if as_list and "refused" not in kinds else iter(rows)
     run(
@@ -118,4 +137,78 @@ def test_every_row_has_exactly_one_outcome_in_input_order_whatever_finishes_firs
     )
     assert [o.index for o in driver.outcomes] == list(range(len(rows)))
     for outcome, kind in zip(driver.outcomes, kinds, strict=True):
-        assert outcome.ok == (kind != "refused")
+        if kind == "refused" or not faults:
+            assert outcome.ok == (kind != "refused")
+
+
+# -- rows held back behind a job whose outcome is unknown -------------------------------------
+
+PHONE = "+15005550006"
+
+
+def behind_job_one() -> list[dict[str, Any]]:
+    """Profile ``a`` in the first job (rows 0-2, started at once), named again while that job
+    runs (row 3) and after it has ended (rows 7 and 8, the last by a phone number that row 7
+    tied to it); other profiles around them."""
+    return [
+        {"email": "a@example.com", "first_name": "first"},
+        {"email": "b@example.com"},
+        {"email": "c@example.com"},
+        {"email": "A@example.com", "first_name": "second"},
+        {"email": "d@example.com"},
+        {"email": "e@example.com"},
+        {"email": "f@example.com"},
+        {"email": "a@example.com", "phone_number": PHONE, "first_name": "third"},
+        {"phone_number": PHONE, "first_name": "fourth"},
+        {"email": "g@example.com"},
+    ]
+
+
+def run_behind_job_one(driver: Driver) -> Driver:
+    # One job at a time: the second chunk waits for a slot, which pauses reading until the
+    # first job has ended, so rows 7 to 9 are read after it.
+    return run(iter(behind_job_one()), driver, via="bulk", window=3, max_job_size=3, max_jobs=1)
+
+
+def test_later_rows_of_a_profile_whose_job_timed_out_are_held_back_and_never_sent() -> None:
+    driver = Driver()
+    driver.settle_errors["job-1"] = BulkImportJobTimeoutError("job-1", None, 1.0)
+    run_behind_job_one(driver)
+    outcomes = driver.outcomes
+    assert [o.index for o in outcomes] == list(range(10))
+    assert [o.unsettled for o in outcomes[:3]] == [True, True, True]
+    for held in (outcomes[3], outcomes[7], outcomes[8]):
+        assert (held.ok, held.via, held.held_back) == (False, "none", True)
+        assert isinstance(held.error, RowHeldBackError) and held.error.job_id == "job-1"
+        assert "job-1" in str(held.error) and "nothing was sent" in str(held.error)
+    assert all(o.ok for o in (outcomes[4], outcomes[5], outcomes[6], outcomes[9]))
+    # Nothing of profile a (nor of the phone number tied to it) went after the job.
+    assert driver.events("upsert") == []
+    assert [names for names in driver.events("start")] == [
+        ["a@example.com", "b@example.com", "c@example.com"],
+        ["d@example.com", "e@example.com", "f@example.com"],
+        ["g@example.com"],
+    ]
+
+
+def test_later_rows_of_a_profile_whose_job_start_is_in_doubt_are_held_back() -> None:
+    driver = Driver()
+    # The answer to the job's start was lost after the request left: the job may exist.
+    driver.start_errors = [APIConnectionError("Connection error (ReadTimeout).")]
+    run_behind_job_one(driver)
+    held = [o for o in driver.outcomes if o.held_back]
+    assert [o.index for o in held] == [3, 7, 8]
+    assert all(isinstance(o.error, RowHeldBackError) and o.error.job_id is None for o in held)
+    assert "start is in doubt" in str(held[0].error)
+    assert driver.events("upsert") == []
+
+
+def test_later_rows_of_a_profile_whose_job_was_refused_are_sent_after_it() -> None:
+    driver = Driver()
+    # A 4xx: no job was made, nothing can apply the earlier row later.
+    driver.start_errors = [refusal()]
+    run_behind_job_one(driver)
+    assert not any(o.held_back for o in driver.outcomes)
+    assert [o.ok for o in driver.outcomes[:3]] == [False, False, False]
+    assert all(o.ok for o in driver.outcomes[3:])
+    assert driver.events("upsert") == ["a@example.com", PHONE]

@@ -26,10 +26,17 @@ The chunk being filled is started before it is full only when reading must pause
 waiting for it (or the oldest row not yet handed on) would otherwise wait for rows that cannot
 be read.
 
+**Held back.** A job whose outcome is unknown (still running at ``job_timeout``, lost while
+followed, or a start that failed after its request may have left: ``job_may_exist``) may yet
+apply its rows after anything sent now. Its profiles' later rows are never sent: each is
+settled with a ``RowHeldBackError`` naming the job, and its keys hold back the rows after it
+in turn (the keys of such jobs and rows stay for the rest of the call), so a re-run that sends
+the held rows once the job has ended applies every row of a profile in input order.
+
 **Memory** stays bounded by the work in flight, not by the input: the window being admitted;
 the encoded bytes of the chunk being filled (and of one waiting for a job slot); one int a
 row of each job in flight (up to ``max_jobs``) and its identity keys as ints in the index;
-rows waiting to be sent one by one (at most :func:`_single_bound`); and outcomes not yet
+rows waiting to be sent one by one (at most ``single_bound``); and outcomes not yet
 handed on. Outcomes go on in input order, so a slow early row holds back later ones: reading
 pauses while too many are held (:data:`HELD_OUTCOMES` outcomes of single calls, or rows
 admitted but not handed on beyond the jobs in flight).
@@ -72,7 +79,7 @@ from ._prepare import (
 )
 from ._routing import Via, errors_by_position, plan_routes
 from ._windows import STREAM_WINDOW, RowSource, SkipRow, StreamOptions, stream_options
-from .errors import InvalidInputError, KlaviyoError, ListMembershipError
+from .errors import InvalidInputError, KlaviyoError, ListMembershipError, RowHeldBackError
 from .result import (
     BulkImportErrorEntry,
     BulkImportJob,
@@ -80,6 +87,7 @@ from .result import (
     ProfileOutcome,
     ProfileResult,
 )
+from .retries import job_may_exist
 
 __all__ = [
     "HELD_OUTCOMES",
@@ -139,6 +147,11 @@ class _Run:
         # (8 bytes a key, for up to max_jobs jobs of 10,000 rows).
         self.tails: dict[int, int] = {}
         self.unfinished: list[Chunk] = []
+        # Rows of profiles that an unknown job may still change: the sealed keys of each job
+        # whose outcome is unknown, and the keys of the rows held back behind one (each with
+        # the error those rows carry).
+        self.doubtful: list[tuple[Chunk, RowHeldBackError]] = []
+        self.held_keys: dict[int, RowHeldBackError] = {}
         self.waiting: dict[int, Single] = {}
         self.dependents: dict[int, list[int]] = {}
         self.ready: collections.deque[Single] = collections.deque()
@@ -273,6 +286,10 @@ class _Run:
             self.done[index] = ProfileOutcome(index=index, ok=False, via="none", error=row.error)
             return
         keys = tuple({hash(key) for key in row.identity})
+        held = self._held_by(keys)
+        if held is not None:
+            self._hold(index, keys, held)
+            return
         blockers = self._blockers(keys)
         skip = self.options.skip
         if not blockers and skip is not None and skip(index, row.encoded, row.identity):
@@ -290,6 +307,35 @@ class _Run:
                 self.dependents.setdefault(ticket, []).append(index)
         else:
             self.ready.append(single)
+
+    def _held_by(self, keys: tuple[int, ...]) -> RowHeldBackError | None:
+        """Why a row with ``keys`` must be held back, if an earlier row of its profile is in
+        a job whose outcome is unknown (or was held back itself)."""
+        for key in keys:
+            error = self.held_keys.get(key)
+            if error is not None:
+                return error
+            for chunk, error in self.doubtful:
+                if chunk.holds(key):
+                    return error
+        return None
+
+    def _hold(self, index: int, keys: tuple[int, ...], error: RowHeldBackError) -> None:
+        """Settle a row with nothing sent, held back behind a job whose outcome is unknown,
+        and every later row of its profile with it (those waiting for it now, and those to
+        come, through its keys): a re-run sends them all, in order, after that job."""
+        rows = [(index, keys)]
+        while rows:
+            index, keys = rows.pop()
+            self.done[index] = ProfileOutcome(index=index, ok=False, via="none", error=error)
+            for key in keys:
+                self.held_keys[key] = error
+                if self.tails.get(key) == index:
+                    del self.tails[key]
+            for later in self.dependents.pop(index, ()):
+                single = self.waiting.pop(later, None)
+                if single is not None:
+                    rows.append((later, single.keys))
 
     def _blockers(self, keys: tuple[int, ...]) -> set[int]:
         """The tickets of the unfinished rows and jobs a row with ``keys`` must wait for."""
@@ -449,7 +495,9 @@ class _Run:
     def _release(self, ticket: int) -> None:
         """Rows that waited for ``ticket`` (a row or a job) may go once it ends."""
         for index in self.dependents.pop(ticket, ()):
-            single = self.waiting[index]
+            single = self.waiting.get(index)
+            if single is None:  # held back through another row it waited for
+                continue
             single.blockers.discard(ticket)
             if not single.blockers:
                 del self.waiting[index]
@@ -503,8 +551,19 @@ class _Run:
         if chunk.member_rows:
             self._members_settled(chunk)
             return
-        # Rows that named a profile of this job may go now (their lanes end with it).
         self.unfinished.remove(chunk)
+        failure = chunk.failure
+        if failure is not None and (chunk.job_id is not None or job_may_exist(failure)):
+            # The job may still run and apply these rows after any later row of theirs: the
+            # later rows of these profiles are held back, never sent (its keys stay).
+            held = RowHeldBackError(chunk.job_id)
+            self.doubtful.append((chunk, held))
+            for later in self.dependents.pop(chunk.ticket, ()):
+                single = self.waiting.pop(later, None)
+                if single is not None:
+                    self._hold(later, single.keys, held)
+            return
+        # Rows that named a profile of this job may go now (their lanes end with it).
         chunk.keys = array("q")
         self._release(chunk.ticket)
 

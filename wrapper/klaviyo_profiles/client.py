@@ -413,6 +413,13 @@ class KlaviyoProfiles(BaseClient):
         profile one by one; ``via="bulk"`` and ``lists`` raise
         ``BulkImportUnavailableError`` before anything is sent.
 
+        A job whose outcome is unknown (still running at ``job_timeout``: its rows are
+        ``unsettled``; lost while followed; or a start that failed after the request may have
+        left) may still apply its rows later, so the later rows of its profiles are held back:
+        nothing is sent for them and each fails with ``RowHeldBackError``
+        (``outcome.held_back``), and so does every row after them of those profiles. Send
+        the held rows again, in input order, once that job has ended.
+
         Example::
 
             outcomes = client.create_or_update_profiles(rows)

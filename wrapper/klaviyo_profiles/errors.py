@@ -75,6 +75,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitWaitError",
     "RequestTooLargeError",
+    "RowHeldBackError",
     "ServerError",
     "UnknownFieldError",
     "UnsupportedMediaTypeError",
@@ -290,6 +291,34 @@ class BulkImportJobCancelledError(KlaviyoError):
         self.job_id = job_id
         super().__init__(
             f"bulk import job {job_id} was cancelled; the profile may not have been imported"
+        )
+
+
+class RowHeldBackError(KlaviyoError):
+    """Nothing was sent for this row: an earlier row of the same profile is in a bulk import
+    job whose outcome is unknown (the wait for it gave up at ``job_timeout``, it could not be
+    followed to its end, or its start failed after the request may have left, so the job may
+    exist), and that job may still apply the earlier row after this one would have been.
+
+    Every later row of that profile in the call is held back too, so that sending the held
+    rows again, in input order, once the job has ended (wait for ``job_id``) applies them all
+    in order.
+
+    Attributes:
+        job_id: the job the earlier row is in (``None`` when its start is in doubt: no id
+            came back).
+    """
+
+    def __init__(self, job_id: str | None) -> None:
+        self.job_id = job_id
+        where = (
+            f"bulk import job {job_id}, whose outcome is unknown"
+            if job_id is not None
+            else "a bulk import job whose start is in doubt (it may have been created)"
+        )
+        super().__init__(
+            f"held back: an earlier row of this profile is in {where}; nothing was sent for "
+            "this row (send it again, in order, once that job has ended)"
         )
 
 
