@@ -5,22 +5,29 @@ by inputs of a few dozen rows."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import httpx
 import pytest
-from fake_engine import Driver, Handle, response, run
+from fake_engine import Driver, FakeOperations, Handle, options, response, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from klaviyo_profiles import _hybrid
+from klaviyo_profiles._drivers import run_awaiting, run_blocking
+from klaviyo_profiles._effects import Emit, Send, Steps, collected
+from klaviyo_profiles._hybrid import stream_steps
+from klaviyo_profiles._polling import Polling
 from klaviyo_profiles.errors import (
     APIConnectionError,
     BadRequestError,
     BulkImportJobTimeoutError,
     RowHeldBackError,
 )
+from klaviyo_profiles.result import BulkProgress
 
 
 def refused(count: int) -> Iterator[dict[str, Any]]:
@@ -212,3 +219,97 @@ def test_later_rows_of_a_profile_whose_job_was_refused_are_sent_after_it() -> No
     assert [o.ok for o in driver.outcomes[:3]] == [False, False, False]
     assert all(o.ok for o in driver.outcomes[3:])
     assert driver.events("upsert") == ["a@example.com", PHONE]
+
+
+# -- an error of the input or of progress= ----------------------------------------------------
+
+
+class SourceBroke(Exception):
+    pass
+
+
+def breaks_after(count: int) -> Iterator[dict[str, Any]]:
+    """``count`` rows (every third clears a field, so both paths are in flight), then an
+    error of the input itself."""
+    for number in range(count):
+        yield {"email": f"s{number}@example.com", "title": None if number % 3 == 0 else "T"}
+    raise SourceBroke(f"the source failed after {count} rows")
+
+
+def test_an_error_reading_the_input_comes_after_the_outcome_of_every_row_read_before_it() -> None:
+    driver = Driver()
+    steps = stream_steps(
+        FakeOperations(), breaks_after(250), options(via="bulk", window=100), Polling()
+    )
+    with pytest.raises(SourceBroke):
+        driver.run(steps)
+    assert [o.index for o in driver.outcomes] == list(range(250))
+    assert all(o.ok for o in driver.outcomes)
+
+
+def test_the_list_form_raises_the_input_error_with_the_outcomes_of_the_rows_before_it() -> None:
+    steps = stream_steps(
+        FakeOperations(), breaks_after(250), options(via="bulk", window=100), Polling()
+    )
+    with pytest.raises(SourceBroke) as caught:
+        Driver().run(collected(steps, keep_as="outcomes"))
+    outcomes = caught.value.outcomes  # type: ignore[attr-defined]
+    assert [o.index for o in outcomes] == list(range(250))
+
+
+class ProgressBroke(Exception):
+    pass
+
+
+def test_an_error_of_progress_ends_the_call_at_once_handing_on_every_outcome_known() -> None:
+    # Row 0 is in a job that ends last; rows sent one by one settle behind it.
+    rows: list[dict[str, Any]] = [{"email": "job@example.com"}]
+    rows += [{"email": f"n{i}@example.com", "title": None} for i in range(30)]
+    sent_when_raised: list[int] = []
+    driver = Driver(pick=singles_first)
+
+    def broken(progress: BulkProgress) -> None:
+        if progress.single >= 10:
+            sent_when_raised.append(len(driver.events("upsert")))
+            raise ProgressBroke("the progress callback failed")
+
+    steps = stream_steps(
+        FakeOperations(),
+        rows,
+        options(via="bulk", concurrency=2, progress=broken),
+        Polling(),
+    )
+    with pytest.raises(ProgressBroke) as caught:
+        driver.run(collected(steps, keep_as="outcomes"))
+    handed_on = caught.value.outcomes  # type: ignore[attr-defined]
+    # Every row sent one by one and answered, in input order; row 0 (its job still running)
+    # and rows never sent are left out.
+    assert handed_on and [o.index for o in handed_on] == sorted(o.index for o in handed_on)
+    assert all(o.ok and o.via == "single" for o in handed_on)
+    assert len(handed_on) == len(driver.events("upsert")) - 2  # two were still in flight
+    assert len(driver.events("upsert")) == sent_when_raised[0]  # nothing sent after
+
+
+def interrupted_while_sending() -> Steps[None]:
+    yield Emit("first")
+    yield Send({"method": "POST", "url": "https://a.klaviyo.com/api/profile-import"})
+    yield Emit("never")
+
+
+def test_ctrl_c_in_the_sync_driver_ends_the_list_form_with_the_outcomes_it_had() -> None:
+    def send(**request: Any) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:
+        run_blocking(send, collected(interrupted_while_sending(), keep_as="outcomes"))
+    assert caught.value.outcomes == ["first"]  # type: ignore[attr-defined]
+
+
+def test_a_cancelled_async_list_form_ends_with_the_outcomes_it_had() -> None:
+    async def send(**request: Any) -> httpx.Response:
+        raise asyncio.CancelledError
+
+    steps = collected(interrupted_while_sending(), keep_as="outcomes")
+    with pytest.raises(asyncio.CancelledError) as caught:
+        asyncio.run(run_awaiting(send, steps))
+    assert caught.value.outcomes == ["first"]  # type: ignore[attr-defined]

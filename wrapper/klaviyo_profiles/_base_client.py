@@ -389,7 +389,8 @@ class BaseClient(ClientCore):
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[list[ProfileOutcome]]:
-        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list."""
+        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list
+        (and on an exception that ends it, as ``.outcomes``)."""
         return collected(
             self._stream_steps(
                 profiles,
@@ -405,7 +406,8 @@ class BaseClient(ClientCore):
                 progress,
                 timeout,
                 extra_headers,
-            )
+            ),
+            keep_as="outcomes",
         )
 
 

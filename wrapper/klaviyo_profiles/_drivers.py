@@ -79,6 +79,17 @@ def _finished(call: Callable[[], Any]) -> concurrent.futures.Future[Any]:
     return future
 
 
+def _end_with(steps: Steps[Any], error: BaseException) -> None:
+    """End ``steps`` with ``error``, raised where the driver waited for them (Ctrl-C, a
+    cancellation): their own clean-up runs, and the list form keeps the outcomes it had
+    (see :func:`~klaviyo_profiles._effects.collected`). The caller raises ``error``."""
+    try:
+        steps.throw(error)
+    except BaseException:  # ``error`` itself, or what the clean-up raised
+        return
+    steps.close()  # the steps went on regardless: stop them
+
+
 def run_blocking(
     send: Callable[..., httpx.Response],
     steps: Steps[_T],
@@ -144,6 +155,9 @@ def run_blocking(
                 raise
             except Exception as exc:  # handed to the steps, which decide
                 reply, error = None, exc
+            except BaseException as exc:  # Ctrl-C while waiting: the steps end with it
+                _end_with(steps, exc)
+                raise
     finally:
         if pool is not None:
             # Sub-tasks not started are dropped; the others stop at their next effect (a
@@ -196,6 +210,9 @@ async def run_awaiting(
                     raise TypeError(f"AsyncKlaviyoProfiles cannot perform {effect!r}")
             except Exception as exc:  # handed to the steps, which decide
                 reply, error = None, exc
+            except BaseException as exc:  # cancelled or Ctrl-C: the steps end with it
+                _end_with(steps, exc)
+                raise
     finally:
         if tasks:
             # Returned, failed or cancelled: sub-tasks still running are stopped, and every

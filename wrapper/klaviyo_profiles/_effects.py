@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Protocol, TypeVar
@@ -173,10 +174,14 @@ class Emit(Effect):
 Steps = Generator[Effect, Any, T]
 
 
-def collected(steps: Steps[Any]) -> Steps[list[Any]]:
+def collected(steps: Steps[Any], keep_as: str | None = None) -> Steps[list[Any]]:
     """``steps`` with every :class:`Emit` kept instead of handed on: returns the items, in
     the order emitted (the list form of a streaming operation). Every other effect passes
-    through, and what it answers or raises goes back to ``steps``."""
+    through, and what it answers or raises goes back to ``steps``.
+
+    With ``keep_as``, an exception that ends the steps (raised by them, or by the driver and
+    not handed to them: Ctrl-C, a cancellation) carries the items emitted before it as its
+    attribute of that name, so that the caller of the list form still has them."""
     items: list[Any] = []
     reply: Any = None
     error: Exception | None = None
@@ -185,6 +190,9 @@ def collected(steps: Steps[Any]) -> Steps[list[Any]]:
             effect = steps.send(reply) if error is None else steps.throw(error)
         except StopIteration:
             return items
+        except BaseException as exc:
+            _keep(exc, keep_as, items)
+            raise
         reply, error = None, None
         if type(effect) is Emit:
             items.append(effect.item)
@@ -193,9 +201,18 @@ def collected(steps: Steps[Any]) -> Steps[list[Any]]:
             reply = yield effect
         except Exception as exc:  # handed to the steps, which decide
             error = exc
-        except BaseException:  # closed or interrupted: the steps end here too
+        except BaseException as exc:  # closed or interrupted: the steps end here too
             steps.close()
+            if not isinstance(exc, GeneratorExit):
+                _keep(exc, keep_as, items)
             raise
+
+
+def _keep(error: BaseException, name: str | None, items: list[Any]) -> None:
+    if name is not None:
+        # An exception class that refuses new attributes keeps its own type all the same.
+        with contextlib.suppress(Exception):
+            setattr(error, name, items)
 
 
 def run_plain(steps: Steps[T], sleep: Callable[[float], None]) -> T:

@@ -182,9 +182,12 @@ class _Run:
                 moved = self._unblock() or moved
                 # Handing outcomes on frees what bounds reading: the loop goes round again.
                 moved = (yield from self._emit_ready()) or moved
-            self._report()
+            yield from self._report()
             if self._finished():
                 self._log_nulls_at_end()
+                if self.source.error is not None:
+                    # Reading the input failed: every row read before it has its outcome.
+                    raise self.source.error
                 return
             if not self.running:
                 # Nothing in flight and nothing to start or hand on: every row not handed on
@@ -624,11 +627,29 @@ class _Run:
             emitted = True
             yield Emit(outcome)
 
-    def _report(self) -> None:
+    def _report(self) -> Steps[None]:
         progress = self.options.progress
         if progress is not None and self.counts != self.reported:
             self.reported = self.counts
-            progress(self.counts)
+            try:
+                progress(self.counts)
+            except Exception:
+                # The caller's own error ends the call at once (nothing more is read, sent or
+                # waited for), once every outcome already known is handed on.
+                yield from self._hand_on_known()
+                raise
+
+    def _hand_on_known(self) -> Steps[None]:
+        """Hand on every outcome known now, in input order, those of rows still in flight
+        (or not yet sent) left out."""
+        known = dict(self.done)
+        for chunk in self.chunks:
+            if chunk.settled:
+                for position in range(chunk.cursor, len(chunk.rows)):
+                    known[chunk.rows[position]] = chunk.outcome(position)
+        self.done.clear()
+        for index in sorted(known):
+            yield Emit(known[index])
 
 
 def stream_steps(

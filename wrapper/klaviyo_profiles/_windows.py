@@ -130,6 +130,8 @@ class RowSource:
         self._next_index = 0
         #: Every row has been read.
         self.exhausted = False
+        #: What reading the input raised: no row is read after it (see :meth:`next_window`).
+        self.error: Exception | None = None
         if isinstance(profiles, Sequence):
             self._whole = [
                 (index, prepare_profile(profile, index=index, nulls=nulls))
@@ -139,7 +141,9 @@ class RowSource:
             self._rows = iter(profiles)
 
     def next_window(self) -> list[_Read]:
-        """The next window's rows, in order; :attr:`exhausted` says whether more follow."""
+        """The next window's rows, in order; :attr:`exhausted` says whether more follow. An
+        error the input raises ends it there: it is kept as :attr:`error`, for the caller to
+        raise once the rows read before it are done."""
         if self._whole is not None:
             rows, self._whole = self._whole, []
             self.exhausted = True
@@ -149,7 +153,7 @@ class RowSource:
             if self._peeked is not _END:
                 profile, self._peeked = self._peeked, _END
             else:
-                profile = next(self._rows, _END)
+                profile = self._next()
             if profile is _END:
                 self.exhausted = True
                 return rows
@@ -161,6 +165,15 @@ class RowSource:
                 rows.append((index, exc))
         # One row ahead: whether the input ends with this window decides "auto" for a small
         # input.
-        self._peeked = next(self._rows, _END)
+        self._peeked = self._next()
         self.exhausted = self._peeked is _END
         return rows
+
+    def _next(self) -> Any:
+        if self.error is not None:
+            return _END
+        try:
+            return next(self._rows, _END)
+        except Exception as exc:  # the input's own error: raised once earlier rows are done
+            self.error = exc
+            return _END

@@ -420,6 +420,12 @@ class KlaviyoProfiles(BaseClient):
         (``outcome.held_back``), and so does every row after them of those profiles. Send
         the held rows again, in input order, once that job has ended.
 
+        An error of the input itself (iterating ``profiles`` raised) ends reading: every row
+        read before it is still sent and settled, then the error is raised. An error raised
+        by ``progress`` ends the call at once (nothing more is sent or waited for). Either
+        (and Ctrl-C) is raised carrying ``.outcomes``: the outcomes known before it, in
+        input order (rows still in flight have none).
+
         Example::
 
             outcomes = client.create_or_update_profiles(rows)
@@ -471,6 +477,11 @@ class KlaviyoProfiles(BaseClient):
         and reading pauses while too many wait. The call runs in a worker thread, which calls
         ``progress``; closing the iterator early stops it once the calls in flight end.
         ``timeout`` and ``extra_headers`` apply to every request, as in the list form.
+
+        If iterating ``profiles`` raises, the rows read before are still sent and their
+        outcomes yielded, then the error is raised. An error raised by ``progress`` ends the
+        call at once: the outcomes already known are yielded first (in input order; rows
+        still in flight have none), then the error is raised.
 
         Example::
 
