@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import attrs
 import httpx
-from klaviyo_profiles._effects import Effect, Emit, Send, Spawn, Steps, Wait
+from klaviyo_profiles._effects import Effect, Emit, Offload, Send, Spawn, Steps, Wait
 from klaviyo_profiles._hybrid import StreamOptions, stream_options, stream_steps
 from klaviyo_profiles._polling import Polling
 from klaviyo_profiles.bulk import BulkImportErrorEntry, PreparedProfile
@@ -102,7 +102,7 @@ class Driver:
         self.log: list[tuple[str, Any]] = []
         self.outcomes: list[ProfileOutcome] = []
         self.jobs = itertools.count(1)
-        self.in_flight: dict[str, int] = {"single": 0, "job": 0}
+        self.in_flight: dict[str, int] = {"single": 0, "job": 0, "read": 0}
         self.most: dict[str, int] = {"single": 0, "job": 0}
         self.read_at_first_emit: int | None = None
         self.read_at_start: list[int] = []
@@ -141,6 +141,10 @@ class Driver:
             self.in_flight[kind] += 1
             self.most[kind] = max(self.most[kind], self.in_flight[kind])
             return Handle(value, kind)
+        if isinstance(effect, Offload):  # the input's reader: run in place, to its end
+            effect.function()
+            self.in_flight["read"] += 1
+            return Handle(None, "read")
         if isinstance(effect, Wait):
             tasks = cast("tuple[Handle, ...]", effect.tasks)
             chosen = tasks[self.pick(tasks)]

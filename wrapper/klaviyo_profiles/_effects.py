@@ -31,6 +31,7 @@ __all__ = [
     "Await",
     "Effect",
     "Emit",
+    "Offload",
     "Pacer",
     "Send",
     "Sleep",
@@ -139,14 +140,28 @@ class Spawn(Effect):
         self.width = width
 
 
+class Offload(Effect):
+    """Call the blocking ``function()`` in a thread beside the steps (it reads the caller's
+    input, which may keep it waiting); the reply is its :class:`TaskHandle`, done with what
+    it returns or raises. Nothing stops the thread: ``function`` must return soon once the
+    steps have ended (they tell it so)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self.function = function
+
+
 class Wait(Effect):
-    """Wait until at least one of ``tasks`` is done; the reply is the list of those done, in
-    the order given."""
+    """Wait until at least one of ``tasks`` is done, or ``timeout`` seconds have passed
+    (``None``: no bound); the reply is the list of those done, in the order given (empty
+    when the time ran out)."""
 
-    __slots__ = ("tasks",)
+    __slots__ = ("tasks", "timeout")
 
-    def __init__(self, tasks: tuple[TaskHandle, ...]) -> None:
+    def __init__(self, tasks: tuple[TaskHandle, ...], timeout: float | None = None) -> None:
         self.tasks = tasks
+        self.timeout = timeout
 
 
 class Await(Effect):

@@ -8,11 +8,15 @@ settled) return what happened; only the coordinating steps decide and record, in
 task, and only they hand outcomes on (:class:`~klaviyo_profiles._effects.Emit`), in input
 order.
 
-**Windows.** The input is read a window at a time: a list or tuple is one window, checked
+**Windows.** The input is taken a window at a time: a list or tuple is one window, checked
 whole before anything is sent (an ``InvalidInputError`` names the row); any other iterable is
-read :data:`STREAM_WINDOW` rows at a time, and a row that cannot be sent becomes an outcome
-with its ``InvalidInputError`` (nothing of an iterator can be refused before earlier rows are
-sent, and raising would drop the outcomes of rows in flight). Each window is routed with
+read in a thread beside the coordinator (:class:`~klaviyo_profiles._windows.RowSource`, through
+:class:`~klaviyo_profiles._effects.Offload`), which takes what has arrived, up to
+:data:`STREAM_WINDOW` rows at a time, and a row that cannot be sent becomes an outcome with its
+``InvalidInputError`` (nothing of an iterator can be refused before earlier rows are sent, and
+raising would drop the outcomes of rows in flight). While the input keeps the coordinator
+waiting with nothing else to do for :data:`READ_PAUSE`, what was read goes as it is: the first
+window is taken as it stands and the chunk being filled is started. Each window is routed with
 :func:`~klaviyo_profiles._routing.plan_routes`: rows with a null, and every row of a profile
 named more than once in the window, go one by one; the rest go in jobs. Under
 ``via="auto"``, an input that ends within its first window with fewer than
@@ -33,7 +37,8 @@ settled with a ``RowHeldBackError`` naming the job, and its keys hold back the r
 in turn (the keys of such jobs and rows stay for the rest of the call), so a re-run that sends
 the held rows once the job has ended applies every row of a profile in input order.
 
-**Memory** stays bounded by the work in flight, not by the input: the window being admitted;
+**Memory** stays bounded by the work in flight, not by the input: the window being admitted
+and at most one read ahead;
 the encoded bytes of the chunk being filled (and of one waiting for a job slot); one int a
 row of each job in flight (up to ``max_jobs``) and its identity keys as ints in the index;
 rows waiting to be sent one by one (at most ``single_bound``); and outcomes not yet
@@ -58,7 +63,7 @@ from collections.abc import Iterable
 import attrs
 
 from . import _generated
-from ._effects import Emit, Spawn, Steps, TaskHandle, Wait
+from ._effects import Emit, Offload, Spawn, Steps, TaskHandle, Wait
 from ._hybrid_parts import (
     Chunk,
     HybridOperations,
@@ -107,6 +112,11 @@ _logger = logging.getLogger("klaviyo_profiles")
 #: nothing sent (refused, skipped) are small: sixteen times as many may wait.
 HELD_OUTCOMES = 256
 
+#: Seconds the input may keep the call waiting for rows, with nothing else to do, before
+#: what was read is sent as it is (a job started short of full, the first window taken as it
+#: stands): a source that pauses (a queue, a slow cursor) never holds back rows it gave.
+READ_PAUSE = 1.0
+
 
 class _Run:
     """The coordinator of one call (see the module): the only code that records outcomes."""
@@ -140,6 +150,11 @@ class _Run:
         self.next = 0
         self.blocked = False
         self.null_rows = 0
+        # The input's reader in flight, since when the coordinator has waited for rows with
+        # nothing else to do, and whether that wait outlasted READ_PAUSE.
+        self.reader: TaskHandle | None = None
+        self.idle_since: float | None = None
+        self.stalled = False
         self.window_rows: collections.deque[Row] = collections.deque()
         # The identity index. identity key (as a hash) -> the ticket of the last unfinished row
         # naming it (its index) or of the chunk being filled (a negative ticket); a key whose
@@ -173,33 +188,72 @@ class _Run:
 
     def steps(self) -> Steps[None]:
         """Read, route, send, settle and hand on every row, in input order."""
-        while True:
-            moved = True
-            while moved:
-                moved = yield from self._start_sealed()
-                moved = (yield from self._spawn_ready()) or moved
-                moved = self._admit() or moved
-                moved = self._unblock() or moved
-                # Handing outcomes on frees what bounds reading: the loop goes round again.
-                moved = (yield from self._emit_ready()) or moved
-            yield from self._report()
-            if self._finished():
-                self._log_nulls_at_end()
-                if self.source.error is not None:
-                    # Reading the input failed: every row read before it has its outcome.
-                    raise self.source.error
-                return
-            if not self.running:
-                # Nothing in flight and nothing to start or hand on: every row not handed on
-                # is in a chunk still filling, or waits for one (see _unblock).
-                if self._seal(self.filling) | self._seal(self.members):
-                    continue
-                # Unreachable (tests/wrapper/test_stream_outcomes.py drives every kind of
-                # row in any order of endings): a loud error rather than a call that hangs.
-                raise RuntimeError("create_or_update_profiles: internal error, no row can move")
-            finished: list[TaskHandle] = yield Wait(tuple(self.running))
-            for handle in finished:
-                self._settle(handle)
+        try:
+            while True:
+                moved = True
+                while moved:
+                    moved = yield from self._start_sealed()
+                    moved = (yield from self._spawn_ready()) or moved
+                    moved = self._admit() or moved
+                    moved = self._unblock() or moved
+                    # Handing outcomes on frees what bounds reading: the loop goes round again.
+                    moved = (yield from self._emit_ready()) or moved
+                yield from self._report()
+                if self._finished():
+                    self._log_nulls_at_end()
+                    if self.source.error is not None:
+                        # Reading the input failed: every row read before it has its outcome.
+                        raise self.source.error
+                    return
+                if self.reader is None and self.source.wants_reader():
+                    self.reader = yield Offload(self.source.fill)
+                waiting = (*([self.reader] if self.reader is not None else []), *self.running)
+                if not waiting:
+                    # Nothing in flight and nothing to read, start or hand on: every row not
+                    # handed on is in a chunk still filling, or waits for one (see _unblock).
+                    if self._seal(self.filling) | self._seal(self.members):
+                        continue
+                    # Unreachable (tests/wrapper/test_stream_outcomes.py drives every kind of
+                    # row in any order of endings): a loud error rather than a call that hangs.
+                    raise RuntimeError("create_or_update_profiles: internal error, no row moves")
+                timeout = self._read_pause()
+                if timeout is not None and timeout <= 0:
+                    continue  # rows came meanwhile, or the input is stalled: go round
+                finished: list[TaskHandle] = yield Wait(waiting, timeout)
+                self.source.idle = False
+                for handle in finished:
+                    if handle is self.reader:
+                        self.reader = None
+                        handle.result()  # the reader's own failure, if any
+                    else:
+                        self._settle(handle)
+        finally:
+            self.source.close()
+
+    def _read_pause(self) -> float | None:
+        """How long to wait before reading is taken to have stalled (``None``: no bound),
+        when the next thing to do is to read; ``0`` to go round at once. While the input
+        keeps the call waiting for longer than :data:`READ_PAUSE`, what was read is sent as
+        it is: a chunk is started short, the first window taken as it stands."""
+        source = self.source
+        source.idle = not self.window_rows and not self._bounded() and not source.exhausted
+        if not source.idle:
+            self.idle_since = None
+            return None
+        if source.ready():  # rows came while this went round
+            source.idle = False
+            return 0.0
+        if self.stalled:
+            return None
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        left = self.idle_since + READ_PAUSE - now
+        if left <= 0:
+            self.stalled = True
+            source.hurry()
+            return 0.0
+        return left
 
     def _finished(self) -> bool:
         return self.source.exhausted and not self.window_rows and self.next == self.admitted
@@ -230,17 +284,18 @@ class _Run:
             if self._bounded():
                 self.blocked = True
                 return admitted
-            if not self.window_rows:
-                if self.source.exhausted:
-                    return admitted
-                self._read_window()
-                continue
+            if not self.window_rows and not self._read_window():
+                return admitted
             self._admit_row(self.window_rows.popleft())
             admitted = True
 
-    def _read_window(self) -> None:
-        window = self.source.next_window()
-        only = self.windows == 0 and self.source.exhausted
+    def _read_window(self) -> bool:
+        """Take the rows read so far (at most a window) and route them; whether any came."""
+        window = self.source.take()
+        if not window:
+            return False
+        self.idle_since, self.stalled = None, False
+        only = self.windows == 0 and self.source.only
         self.windows += 1
         self.counts = attrs.evolve(self.counts, read=self.counts.read + len(window))
         checked = [(index, row) for index, row in window if isinstance(row, PreparedProfile)]
@@ -272,6 +327,7 @@ class _Run:
                 self.window_rows.append(
                     Row(index, row.encoded, row.identity, bulk=place[index] in to_jobs)
                 )
+        return True
 
     def _log_nulls_at_end(self) -> None:
         if self.windows > 1 and self.null_rows:
@@ -413,12 +469,15 @@ class _Run:
         filling = self.filling
         if filling is not None and (
             ended
+            or self.stalled
             or (self.blocked and bool(self.dependents.get(filling.ticket)))
             or (held and filling.rows[0] == self.next)
         ):
             moved = self._seal(filling)
         if self.members is not None and (
-            (ended and self._single_rows() == 0) or (held and self.next in self.awaiting_lists)
+            (ended and self._single_rows() == 0)
+            or self.stalled
+            or (held and self.next in self.awaiting_lists)
         ):
             moved = self._seal(self.members) or moved
         return moved

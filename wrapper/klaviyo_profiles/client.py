@@ -384,7 +384,8 @@ class KlaviyoProfiles(BaseClient):
 
         The list form of :meth:`iter_create_or_update_profiles` (for large inputs iterate
         that instead). A list or tuple is checked whole first (``InvalidInputError`` naming
-        its index, before anything is sent); another iterable is read a window at a time.
+        its index, before anything is sent); another iterable is read a window at a time, in
+        a thread of its own.
         Profiles go in bulk import jobs, except those that must go through Create or Update
         Profile one by one: a null anywhere (a job would not clear it), every row of a
         profile named by more than one row of a window (a list is one window), and a row
@@ -474,8 +475,11 @@ class KlaviyoProfiles(BaseClient):
         read and sent as the iterator is consumed. A row of an iterator that cannot be sent
         is yielded with its ``InvalidInputError`` (nothing sent for it; no outcome of the rows
         in flight is lost). A slow early row (a job still running) holds back later outcomes,
-        and reading pauses while too many wait. The call runs in a worker thread, which calls
-        ``progress``; closing the iterator early stops it once the calls in flight end.
+        and reading pauses while too many wait. ``profiles`` is read in a thread of its own, so
+        an input that pauses (a queue, a slow cursor) never holds back the rows it gave: after
+        a second with nothing else to do, those are sent as they are. The call runs in a
+        worker thread, which calls ``progress``; closing the iterator early stops it once the
+        calls in flight end.
         ``timeout`` and ``extra_headers`` apply to every request, as in the list form.
 
         If iterating ``profiles`` raises, the rows read before are still sent and their
