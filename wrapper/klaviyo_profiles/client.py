@@ -69,9 +69,10 @@ class KlaviyoProfiles(BaseClient):
             (refused, see :func:`~klaviyo_profiles.settings.check_base_url`); plain
             ``http://`` only on loopback unless ``allow_insecure_http=True``.
         revision: the API revision to pin; default the one the client was generated from.
-        timeout: an ``httpx.Timeout`` or seconds (each a finite number above 0), or ``None``
-            for no limit. Default ``DEFAULT_TIMEOUT``, or the timeout of ``http_client`` when
-            you pass one. A per-call ``timeout=`` takes precedence over both.
+        timeout: an ``httpx.Timeout`` or seconds (each a finite number above 0, at most a
+            week: ``settings.LONGEST_SECONDS``), or ``None`` for no limit. Default
+            ``DEFAULT_TIMEOUT``, or the timeout of ``http_client`` when you pass one. A
+            per-call ``timeout=`` takes precedence over both.
         http_client: your own ``httpx.Client`` (transports, proxies, event hooks, headers,
             timeout): its settings apply except where this client needs its own (the
             ``revision``, ``Content-Type``, ``Accept`` and ``User-Agent`` headers, the API
