@@ -13,6 +13,7 @@ from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profiles import UNSET, KlaviyoProfiles, prepare_profile
 from klaviyo_profiles.errors import InvalidInputError
 from klaviyo_profiles.nulls import check_null_policy, omit_nulls, omit_nulls_in_body
+from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
 
 KEY = "pk_nulls_test_0000000000000000000"
 
@@ -191,3 +192,24 @@ def test_the_single_call_sends_no_null_under_omit() -> None:
         {"email": "a@example.com"},
         {"email": "a@example.com", "first_name": None},
     ]
+
+
+def test_a_prepared_profile_follows_the_omit_policy_too() -> None:
+    prepared = prepare_profile({"email": "a@example.com", "first_name": None, "title": "T"})
+    assert prepared.has_null
+    omitted = prepare_profile(prepared, nulls="omit")
+    assert not omitted.has_null
+    assert omitted.resource["attributes"] == {"email": "a@example.com", "title": "T"}
+    assert prepare_profile(prepared) is prepared  # "clear" takes it as it is
+
+
+def test_prepared_profiles_in_a_many_profile_call_keep_their_nulls_unsent_under_omit() -> None:
+    config = SandboxConfig(rate_limits=RateLimitConfig(enabled=False))
+    with Sandbox(config) as sandbox:
+        with KlaviyoProfiles(api_key=KEY, base_url=sandbox.base_url, rate_limits=False) as client:
+            client.create_or_update_profile(email="a@example.com", first_name="Ada")
+            rows = [prepare_profile({"email": "a@example.com", "first_name": None, "title": "T"})]
+            [outcome] = client.create_or_update_profiles(rows, nulls="omit")
+        [stored] = sandbox.profiles()
+    assert outcome.ok
+    assert (stored["attributes"]["first_name"], stored["attributes"]["title"]) == ("Ada", "T")

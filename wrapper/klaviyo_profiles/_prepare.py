@@ -127,7 +127,8 @@ def prepare_profile(
     ``index`` (the profile's position in the caller's input) is named in errors as
     ``profiles[index]``. ``nulls="omit"`` reads every null of the profile as "not given"
     (:func:`~klaviyo_profiles.nulls.omit_nulls_in_body`); ``"clear"`` (default) sends it, to
-    clear the field. A :class:`PreparedProfile` is returned as it is.
+    clear the field. A :class:`PreparedProfile` is returned as it is, except that under
+    ``"omit"`` one holding a null is prepared again without it.
 
     Raises:
         InvalidInputError: naming the profile's index and the field (unknown names, wrong
@@ -139,9 +140,13 @@ def prepare_profile(
         prepare_profile({"type": "profile", "attributes": {"email": "ada@example.com"}})
         prepare_profile({"data": {"type": "profile", "attributes": {"phone_number": "+1..."}}})
     """
+    policy = check_null_policy(nulls)
     if isinstance(profile, PreparedProfile):
+        if policy == "omit" and profile.has_null:
+            # Prepared under "clear": its nulls are read again, as "not given".
+            return prepare_profile(profile.resource, index=index, nulls="omit")
         return profile
-    wire_filter = omit_nulls_in_body if check_null_policy(nulls) == "omit" else None
+    wire_filter = omit_nulls_in_body if policy == "omit" else None
     form = "body"
     try:
         if isinstance(profile, ProfileUpsertQuery):
