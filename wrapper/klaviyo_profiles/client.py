@@ -216,10 +216,11 @@ class KlaviyoProfiles(BaseClient):
         alone, ``None`` clears it, at every depth. Or pass ``body=``: a JSON:API dict (or the
         generated ``ProfileUpsertQuery``) sent exactly as given.
 
-        ``nulls="omit"`` reads every ``None`` (and JSON null in ``body=``) as "not given", at
-        every depth, so the stored value stays: for sources where NULL means unknown (database
-        rows, a Pydantic model's unset fields). ``"clear"`` (default) is the endpoint's rule.
-        ``UNSET`` is "not given" under both.
+        ``nulls="omit"`` reads every ``None`` (and JSON null in ``body=``) given for a field
+        as "not given", at every depth, so the stored value stays: for sources where NULL
+        means unknown (database rows, a Pydantic model's unset fields). A ``None`` inside a
+        list is one of the list's values, and is sent as it is. ``"clear"`` (default) is the
+        endpoint's rule. ``UNSET`` is "not given" under both.
 
         ``additional_fields`` (e.g. ``["subscriptions"]``) and ``fields`` (sparse fieldset)
         shape the response. ``max_attempts`` / ``total_timeout`` override the retry policy
@@ -402,9 +403,10 @@ class KlaviyoProfiles(BaseClient):
         an identifier they all carry. With ``lists``, the profiles sent one by one join them
         through jobs naming each stored profile by its id alone (changing no field).
 
-        ``nulls="omit"`` reads every null as "not given" (at every depth); at ``"clear"``
-        (default) the call logs at INFO how many rows go one by one because of a null, and
-        about how long that takes. ``progress`` is called with a ``BulkProgress`` as the
+        ``nulls="omit"`` reads every null given for a field as "not given" (at every depth;
+        a null inside a list is a value, sent as it is by either path); at ``"clear"``
+        (default) the call logs at INFO how many rows go one by one because a null clears a
+        field, and about how long that takes. ``progress`` is called with a ``BulkProgress`` as the
         counts change, from the thread or task that runs the call.
 
         ``timeout`` bounds each HTTP attempt and ``extra_headers`` go with every request, as
