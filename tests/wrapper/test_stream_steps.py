@@ -6,6 +6,7 @@ of ``fake_engine`` plays the client."""
 from __future__ import annotations
 
 import itertools
+import logging
 from typing import Any
 
 import pytest
@@ -337,3 +338,42 @@ def test_settings_are_checked_before_any_step_naming_them(
     with pytest.raises(InvalidInputError) as caught:
         stream_options(**given)
     assert caught.value.field == field
+
+
+# -- the INFO log of rows that go one by one for a null ---------------------------------------
+
+
+def null_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "clear a field" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # Every row clears a field: nothing left for jobs, all of them one by one.
+        ([{"email": f"n{i}@example.com", "title": None} for i in range(300)], 300),
+        # Too few rows left for jobs under "auto": the nulls sent everything one by one.
+        (
+            [{"email": f"m{i}@example.com", "title": None if i < 150 else "T"} for i in range(200)],
+            150,
+        ),
+    ],
+    ids=["all-nulls", "too-few-left-for-jobs"],
+)
+def test_rows_that_go_one_by_one_for_a_null_are_logged_even_when_no_row_goes_in_a_job(
+    rows: list[dict[str, Any]], expected: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="klaviyo_profiles"):
+        driver = run(rows)
+    assert driver.events("start") == []
+    assert [message.split(" rows")[0] for message in null_logs(caplog)] == [str(expected)]
+
+
+def test_a_small_input_that_goes_one_by_one_anyway_is_not_logged_for_its_nulls(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rows = [{"email": f"s{i}@example.com", "title": None if i % 2 else "T"} for i in range(20)]
+    with caplog.at_level(logging.INFO, logger="klaviyo_profiles"):
+        run(rows)
+        run(rows * 10, via="single")
+    assert null_logs(caplog) == []

@@ -82,7 +82,7 @@ from ._prepare import (
     from_encoded,
     stored_membership,
 )
-from ._routing import Via, errors_by_position, plan_routes
+from ._routing import AUTO_BULK_MIN_PROFILES, Via, errors_by_position, plan_routes
 from ._windows import STREAM_WINDOW, RowSource, SkipRow, StreamOptions, stream_options
 from .errors import InvalidInputError, KlaviyoError, ListMembershipError, RowHeldBackError
 from .result import (
@@ -304,7 +304,12 @@ class _Run:
             via = "bulk"  # a stream longer than a window: jobs whatever one window holds
         bulk, _ = plan_routes([row for _, row in checked], via)
         to_jobs = set(bulk)
-        nulls = sum(1 for _, row in checked if row.has_null) if to_jobs else 0
+        # Rows kept from jobs by a null are worth a word wherever jobs could have taken them:
+        # every one may go one by one because of its null (the rest then too, being few).
+        could_use_jobs = self.jobs and (
+            via == "bulk" or (via == "auto" and len(checked) >= AUTO_BULK_MIN_PROFILES)
+        )
+        nulls = sum(1 for _, row in checked if row.has_null) if could_use_jobs else 0
         self.null_rows += nulls
         if nulls and self.windows == 1:
             if only:
