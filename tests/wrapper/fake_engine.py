@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import attrs
 import httpx
-from klaviyo_profiles._effects import Effect, Emit, Offload, Send, Spawn, Steps, Wait
+from klaviyo_profiles._effects import Effect, Emit, Offload, Send, Sleep, Spawn, Steps, Wait
 from klaviyo_profiles._hybrid import StreamOptions, stream_options, stream_steps
 from klaviyo_profiles._polling import Polling
 from klaviyo_profiles.bulk import BulkImportErrorEntry, PreparedProfile
@@ -141,6 +141,8 @@ class Driver:
             self.in_flight[kind] += 1
             self.most[kind] = max(self.most[kind], self.in_flight[kind])
             return Handle(value, kind)
+        if isinstance(effect, Sleep):  # the coordinator letting others run
+            return None
         if isinstance(effect, Offload):  # the input's reader: run in place, to its end
             effect.function()
             self.in_flight["read"] += 1

@@ -63,7 +63,7 @@ from collections.abc import Iterable
 import attrs
 
 from . import _generated
-from ._effects import Emit, Offload, Spawn, Steps, TaskHandle, Wait
+from ._effects import Emit, Offload, Sleep, Spawn, Steps, TaskHandle, Wait
 from ._hybrid_parts import (
     Chunk,
     HybridOperations,
@@ -111,6 +111,10 @@ _logger = logging.getLogger("klaviyo_profiles")
 #: for a profile with a few fields), so this bounds them to a few MB. Outcomes of rows with
 #: nothing sent (refused, skipped) are small: sixteen times as many may wait.
 HELD_OUTCOMES = 256
+
+#: Rows admitted in one go before the coordinator lets others run (``Sleep(0)``): the async
+#: client's event loop is never held for long by a large input.
+ADMIT_STEP = 1_000
 
 #: Seconds the input may keep the call waiting for rows, with nothing else to do, before
 #: what was read is sent as it is (a job started short of full, the first window taken as it
@@ -194,7 +198,11 @@ class _Run:
                 while moved:
                     moved = yield from self._start_sealed()
                     moved = (yield from self._spawn_ready()) or moved
-                    moved = self._admit() or moved
+                    admitted = self._admit()
+                    if admitted >= ADMIT_STEP:
+                        # A long run of rows: the async client's event loop runs meanwhile.
+                        yield Sleep(0)
+                    moved = bool(admitted) or moved
                     moved = self._unblock() or moved
                     # Handing outcomes on frees what bounds reading: the loop goes round again.
                     moved = (yield from self._emit_ready()) or moved
@@ -276,18 +284,19 @@ class _Run:
 
     # -- reading and routing ----------------------------------------------------------------
 
-    def _admit(self) -> bool:
-        """Admit rows while nothing bounds reading; whether any was admitted."""
-        admitted = False
+    def _admit(self) -> int:
+        """Admit rows while nothing bounds reading, :data:`ADMIT_STEP` at most; how many."""
+        admitted = 0
         self.blocked = False
-        while True:
+        while admitted < ADMIT_STEP:
             if self._bounded():
                 self.blocked = True
                 return admitted
             if not self.window_rows and not self._read_window():
                 return admitted
             self._admit_row(self.window_rows.popleft())
-            admitted = True
+            admitted += 1
+        return admitted
 
     def _read_window(self) -> bool:
         """Take the rows read so far (at most a window) and route them; whether any came."""
@@ -721,8 +730,11 @@ def stream_steps(
     profiles: Iterable[ProfileInput],
     options: StreamOptions,
     polling: Polling,
+    *,
+    check_now: bool = True,
 ) -> Steps[None]:
     """Carry out one call: every outcome handed on with :class:`Emit`, in input order. A list
-    or tuple is checked now, whole, before any step runs (see :class:`RowSource`)."""
-    source = RowSource(profiles, options.nulls, options.window)
+    or tuple is checked now, whole, before any step runs; with ``check_now=False``, in the
+    input's reader, before anything is sent (see :class:`RowSource`)."""
+    source = RowSource(profiles, options.nulls, options.window, check_now=check_now)
     return _Run(ops, source, options, polling).steps()

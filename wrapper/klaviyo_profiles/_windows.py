@@ -117,7 +117,9 @@ _Read = tuple[int, PreparedProfile | InvalidInputError]
 
 class RowSource:
     """The input, read as windows of checked rows. A list or tuple is checked whole now
-    (raising ``InvalidInputError`` naming the first bad row) and is one window. Any other
+    (raising ``InvalidInputError`` naming the first bad row), or with ``check_now=False`` by
+    the first :meth:`fill` (the async client's: never in its event loop), and is one window.
+    Any other
     iterable is read by :meth:`fill`, in a thread beside the coordinator, so that an input
     that keeps it waiting (a slow cursor, a queue) never holds back rows already read: the
     coordinator takes what has arrived (:meth:`take`) and sends it.
@@ -128,7 +130,14 @@ class RowSource:
     for the coordinator to raise once the rows read before it are done.
     """
 
-    def __init__(self, profiles: Iterable[ProfileInput], nulls: NullPolicy, window: int) -> None:
+    def __init__(
+        self,
+        profiles: Iterable[ProfileInput],
+        nulls: NullPolicy,
+        window: int,
+        *,
+        check_now: bool = True,
+    ) -> None:
         if isinstance(profiles, (str, bytes, Mapping)) or not isinstance(profiles, Iterable):
             raise InvalidInputError(
                 "profiles", "an iterable of profiles", f"got {type(profiles).__name__}"
@@ -136,6 +145,8 @@ class RowSource:
         self._nulls = nulls
         self._size = window
         self._whole: list[_Read] | None = None
+        # A list or tuple to check in the reader's thread (check_now=False), first thing.
+        self._pending: Sequence[ProfileInput] | None = None
         self._rows: Iterator[ProfileInput] | None = None
         # Rows read and not yet taken; appended by the reader's thread, taken by the
         # coordinator's (a deque's append and popleft are atomic).
@@ -153,18 +164,28 @@ class RowSource:
         #: row as it comes, rather than a window at a time.
         self.idle = False
         if isinstance(profiles, Sequence):
-            self._whole = [
-                (index, prepare_profile(profile, index=index, nulls=nulls))
-                for index, profile in enumerate(profiles)
-            ]
+            if check_now:
+                self._whole = self._checked(profiles)
+            else:
+                self._pending = profiles
         else:
             self._rows = iter(profiles)
+
+    def _checked(self, profiles: Sequence[ProfileInput]) -> list[_Read]:
+        """Every row of a list or tuple, checked (``InvalidInputError`` naming the first bad
+        one)."""
+        return [
+            (index, prepare_profile(profile, index=index, nulls=self._nulls))
+            for index, profile in enumerate(profiles)
+        ]
 
     @property
     def exhausted(self) -> bool:
         """Every row has been read and taken."""
         if self._whole is not None:
             return not self._whole
+        if self._pending is not None:
+            return False
         return self._ended and not self._arrived
 
     def _limit(self) -> int:
@@ -173,7 +194,7 @@ class RowSource:
 
     def wants_reader(self) -> bool:
         """Whether :meth:`fill` has rows to read and room to put them."""
-        return (
+        return self._pending is not None or (
             self._rows is not None
             and not self._ended
             and not self._stopped
@@ -218,7 +239,13 @@ class RowSource:
     def fill(self) -> None:
         """Read rows until a window waits to be taken, the input ends or raises, the call
         ends, or the coordinator waits for rows and some have come. Blocking: run in a
-        thread beside the coordinator (``Offload``)."""
+        thread beside the coordinator (``Offload``). A list or tuple left to check is
+        checked whole instead (its ``InvalidInputError`` raised here)."""
+        pending = self._pending
+        if pending is not None:
+            self._whole = self._checked(pending)
+            self._pending = None
+            return
         rows = self._rows
         if rows is None:
             return
