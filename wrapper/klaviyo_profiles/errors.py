@@ -44,6 +44,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -610,15 +611,21 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+#: RFC 9110's delta-seconds (``1*DIGIT``), with a fraction allowed.
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), from 0 up to
-    :data:`LONGEST_RETRY_AFTER`; ``None`` when absent or unreadable (``nan`` too)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds: digits, here with an optional
+    fraction; or an HTTP date), from 0 up to :data:`LONGEST_RETRY_AFTER`; ``None`` when absent
+    or unreadable (anything else Python's ``float`` would take: ``1_000``, ``1e3``, ``inf``,
+    ``nan``, ``-5``)."""
     if value is None:
         return None
     value = value.strip()
-    try:
+    if _DELTA_SECONDS.fullmatch(value):
         seconds = float(value)
-    except ValueError:
+    else:
         from datetime import datetime, timezone
         from email.utils import parsedate_to_datetime
 
