@@ -121,6 +121,10 @@ ADMIT_STEP = 1_000
 #: stands): a source that pauses (a queue, a slow cursor) never holds back rows it gave.
 READ_PAUSE = 1.0
 
+#: Seconds between looks at the rows the input's reader puts aside, while nothing else
+#: wakes the coordinator (the reader itself returns only with a window, or at the end).
+READ_POLL = 0.05
+
 
 class _Run:
     """The coordinator of one call (see the module): the only code that records outcomes."""
@@ -228,7 +232,6 @@ class _Run:
                 if timeout is not None and timeout <= 0:
                     continue  # rows came meanwhile, or the input is stalled: go round
                 finished: list[TaskHandle] = yield Wait(waiting, timeout)
-                self.source.idle = False
                 for handle in finished:
                     if handle is self.reader:
                         self.reader = None
@@ -239,29 +242,28 @@ class _Run:
             self.source.close()
 
     def _read_pause(self) -> float | None:
-        """How long to wait before reading is taken to have stalled (``None``: no bound),
-        when the next thing to do is to read; ``0`` to go round at once. While the input
-        keeps the call waiting for longer than :data:`READ_PAUSE`, what was read is sent as
-        it is: a chunk is started short, the first window taken as it stands."""
+        """How long to wait (``None``: until something ends; ``0``: go round at once). When
+        the next thing to do is to read, the rows the reader puts aside are looked at every
+        :data:`READ_POLL`; once the input has kept the call waiting for :data:`READ_PAUSE`,
+        what was read goes as it is: the chunk being filled starts, the first window is taken
+        as it stands."""
         source = self.source
-        source.idle = not self.window_rows and not self._bounded() and not source.exhausted
-        if not source.idle:
+        if self.window_rows or self._bounded() or source.exhausted:
             self.idle_since = None
             return None
         if source.ready():  # rows came while this went round
-            source.idle = False
             return 0.0
-        if self.stalled:
-            return None
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now
+        if self.stalled:
+            return READ_POLL
         left = self.idle_since + READ_PAUSE - now
         if left <= 0:
             self.stalled = True
             source.hurry()
             return 0.0
-        return left
+        return min(left, READ_POLL)
 
     def _finished(self) -> bool:
         return self.source.exhausted and not self.window_rows and self.next == self.admitted

@@ -160,9 +160,6 @@ class RowSource:
         self.only = False
         #: What iterating the input raised: no row is read after it.
         self.error: Exception | None = None
-        #: Set by the coordinator while it waits for rows: the reader then hands over each
-        #: row as it comes, rather than a window at a time.
-        self.idle = False
         if isinstance(profiles, Sequence):
             if check_now:
                 self._whole = self._checked(profiles)
@@ -237,9 +234,9 @@ class RowSource:
         self._stopped = True
 
     def fill(self) -> None:
-        """Read rows until a window waits to be taken, the input ends or raises, the call
-        ends, or the coordinator waits for rows and some have come. Blocking: run in a
-        thread beside the coordinator (``Offload``). A list or tuple left to check is
+        """Read rows until a window waits to be taken, the input ends or raises, or the call
+        ends; the coordinator may take rows meanwhile. Blocking: run in a thread beside the
+        coordinator (``Offload``). A list or tuple left to check is
         checked whole instead (its ``InvalidInputError`` raised here)."""
         pending = self._pending
         if pending is not None:
@@ -251,8 +248,6 @@ class RowSource:
             return
         while not self._stopped:
             if len(self._arrived) >= self._limit():
-                return
-            if self.idle and self._arrived and not self._first:
                 return
             try:
                 profile = next(rows)
