@@ -5,8 +5,9 @@ The library's operations (one upsert, a job's start, its polling, the hybrid
 I/O themselves. Each yields an *effect* (send this request, take a slot of this limiter,
 sleep, start a sub-task, call a blocking function in a thread, wait for either, hand an item
 on) and is resumed with its result, or has the effect's exception thrown into it, so every
-decision (what to retry, how long to wait, what a failure means) stays in the steps. A driver performs the effects: each client has one
-(``_run``), blocking for :class:`~klaviyo_profiles.client.KlaviyoProfiles`, awaiting for
+decision (what to retry, how long to wait, what a failure means) stays in the steps. A driver
+performs the effects: each client has one (``_run``), blocking for
+:class:`~klaviyo_profiles.client.KlaviyoProfiles`, awaiting for
 :class:`~klaviyo_profiles.client.AsyncKlaviyoProfiles`; :func:`run_plain` and
 :func:`arun_plain` drive the retry functions of :mod:`klaviyo_profiles.retries`.
 
