@@ -272,6 +272,7 @@ class AsyncKlaviyoProfiles(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, outcomes in input order (see the sync client).
+        The input is read and checked in a thread, never in the event loop.
 
         Example::
 
@@ -292,6 +293,8 @@ class AsyncKlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                # A list's rows are checked off the event loop, before anything is sent.
+                check_now=False,
             )
         )
 
@@ -313,7 +316,10 @@ class AsyncKlaviyoProfiles(BaseClient):
         extra_headers: Mapping[str, str] | None = None,
     ) -> AsyncIterator[ProfileOutcome]:
         """Each outcome in input order as it settles, reading ``profiles`` a window at a time
-        (see the sync client); the call runs in a task, which calls ``progress``.
+        (see the sync client); the call runs in a task, which calls ``progress``. Settings
+        are checked at the call; the rows of a list or tuple are checked in a thread, never
+        in the event loop, when iteration starts (the first step raises their
+        ``InvalidInputError``, before anything is sent).
 
         Example::
 
@@ -335,6 +341,8 @@ class AsyncKlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                # A list's rows are checked off the event loop, before anything is sent.
+                check_now=False,
             )
         )
 

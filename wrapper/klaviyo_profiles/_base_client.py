@@ -353,11 +353,13 @@ class BaseClient(ClientCore):
         progress: Callable[[BulkProgress], None] | None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        check_now: bool = True,
     ) -> Steps[None]:
         """``iter_create_or_update_profiles``: the settings (and every profile of a list or
-        tuple) checked now, before any I/O; then the windowed engine, over this client's
-        operations (each request with ``timeout`` and ``extra_headers``), each outcome
-        emitted in input order."""
+        tuple, unless ``check_now`` is false: then by the steps, in the input's reader, before
+        anything is sent) checked now, before any I/O; then the windowed engine, over this
+        client's operations (each request with ``timeout`` and ``extra_headers``), each
+        outcome emitted in input order."""
         self._check_open()
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
@@ -371,7 +373,8 @@ class BaseClient(ClientCore):
             progress=progress,
         )
         polling = check_polling(Polling(poll_interval, max_poll_interval, job_timeout))
-        return stream_steps(_Operations(self, call_timeout, headers), profiles, options, polling)
+        operations = _Operations(self, call_timeout, headers)
+        return stream_steps(operations, profiles, options, polling, check_now=check_now)
 
     def _many_steps(
         self,
@@ -388,8 +391,10 @@ class BaseClient(ClientCore):
         progress: Callable[[BulkProgress], None] | None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        check_now: bool = True,
     ) -> Steps[list[ProfileOutcome]]:
-        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list."""
+        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list
+        (and on an exception that ends it, as ``.outcomes``)."""
         return collected(
             self._stream_steps(
                 profiles,
@@ -405,7 +410,9 @@ class BaseClient(ClientCore):
                 progress,
                 timeout,
                 extra_headers,
-            )
+                check_now,
+            ),
+            keep_as="outcomes",
         )
 
 
