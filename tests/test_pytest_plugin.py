@@ -166,3 +166,5 @@ def test_without_the_sandbox_extra_the_fixture_errors_with_the_install_line(
     assert result.returncode == 1, output  # tests failed or errored: not 0, not "no tests"
     assert "1 error" in output and "skipped" not in output, output
     assert "pip install 'klaviyo-profiles[sandbox]'" in output
+    # Said once, as the whole report: not again under "During handling of the above ...".
+    assert "During handling" not in output, output

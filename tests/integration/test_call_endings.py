@@ -31,6 +31,7 @@ from klaviyo_profiles import (
     AsyncKlaviyoProfiles,
     BulkProgress,
     KlaviyoProfiles,
+    ProfileOutcome,
     RateLimits,
     RetryPolicy,
 )
@@ -104,7 +105,7 @@ def test_ctrl_c_while_a_job_is_queued_ends_the_call_at_once_and_no_job_is_read_a
             raise KeyboardInterrupt
 
     started = time.monotonic()
-    with queued_for_an_hour(sandbox) as client, pytest.raises(KeyboardInterrupt):
+    with queued_for_an_hour(sandbox) as client, pytest.raises(KeyboardInterrupt) as caught:
         client.create_or_update_profiles(
             PROFILES, via="bulk", poll_interval=0.05, progress=interrupt
         )
@@ -112,6 +113,9 @@ def test_ctrl_c_while_a_job_is_queued_ends_the_call_at_once_and_no_job_is_read_a
     assert time.monotonic() - started < BOUND
     time.sleep(1.0)  # room for a read the call would still make
     assert job_reads_after(sandbox, raised_at) == []
+    # The list form's interruption still carries the outcome handed on before it.
+    [single] = caught.value.outcomes  # type: ignore[attr-defined]
+    assert single.ok and single.via == "single" and single.index == 0
 
 
 def test_an_error_that_is_not_an_outcome_ends_the_call_at_once_too(sandbox: Sandbox) -> None:
@@ -123,9 +127,63 @@ def test_an_error_that_is_not_an_outcome_ends_the_call_at_once_too(sandbox: Sand
             raise Broken("the progress callback failed")
 
     started = time.monotonic()
-    with queued_for_an_hour(sandbox) as client, pytest.raises(Broken):
+    with queued_for_an_hour(sandbox) as client, pytest.raises(Broken) as caught:
         client.create_or_update_profiles(PROFILES, via="bulk", poll_interval=0.05, progress=broken)
     assert time.monotonic() - started < BOUND
+    # The rows of the job still queued have no outcome; the row sent one by one has its own.
+    assert [(o.index, o.ok) for o in caught.value.outcomes] == [(0, True)]  # type: ignore[attr-defined]
+
+
+class SourceBroke(Exception):
+    pass
+
+
+def breaks_after(count: int) -> Iterator[dict[str, Any]]:
+    """``count`` rows (every fiftieth clears a field: one by one), then the input's error."""
+    for number in range(count):
+        yield {"email": f"src{number}@example.com", "last_name": "L" if number % 50 else None}
+    raise SourceBroke(f"the source failed after {count} rows")
+
+
+def test_an_input_that_fails_is_raised_after_every_row_read_before_it_is_handed_on(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.set_jobs(queue_delay=0.3, profiles_per_second=100_000)
+    handed_on = []
+    with KlaviyoProfiles(api_key=new_key(), base_url=sandbox.base_url, rate_limits=False) as client:
+        with pytest.raises(SourceBroke):
+            for outcome in client.iter_create_or_update_profiles(
+                breaks_after(1_500), poll_interval=0.05
+            ):
+                handed_on.append(outcome)
+        with pytest.raises(SourceBroke) as caught:
+            client.create_or_update_profiles(breaks_after(1_200), poll_interval=0.05)
+    assert [o.index for o in handed_on] == list(range(1_500))
+    assert all(o.ok for o in handed_on)
+    listed = caught.value.outcomes  # type: ignore[attr-defined]
+    assert [o.index for o in listed] == list(range(1_200)) and all(o.ok for o in listed)
+
+
+def test_an_async_input_that_fails_is_raised_after_every_row_before_it(sandbox: Sandbox) -> None:
+    sandbox.set_jobs(queue_delay=0.3, profiles_per_second=100_000)
+
+    async def run() -> tuple[list[ProfileOutcome], list[ProfileOutcome]]:
+        handed_on = []
+        async with AsyncKlaviyoProfiles(
+            api_key=new_key(), base_url=sandbox.base_url, rate_limits=False
+        ) as client:
+            with pytest.raises(SourceBroke):
+                async for outcome in client.iter_create_or_update_profiles(
+                    breaks_after(1_100), poll_interval=0.05
+                ):
+                    handed_on.append(outcome)
+            with pytest.raises(SourceBroke) as caught:
+                await client.create_or_update_profiles(breaks_after(1_100), poll_interval=0.05)
+        return handed_on, caught.value.outcomes  # type: ignore[attr-defined]
+
+    handed_on, listed = asyncio.run(run())
+    assert [o.index for o in handed_on] == list(range(1_100))
+    assert [o.index for o in listed] == list(range(1_100))
 
 
 def test_closing_a_stream_while_a_job_is_queued_ends_it_at_once_and_no_job_is_read_after(

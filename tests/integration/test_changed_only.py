@@ -124,6 +124,11 @@ def _sent(sb: Sandbox, since: int = 0) -> list[str]:
     return sorted(email for email in emails if email is not None)
 
 
+def _sent_requests(sb: Sandbox, since: int = 0) -> list[dict[str, Any]]:
+    """Create or Update Profile requests since request ``since``."""
+    return [entry for entry in sb.requests()[since:] if entry["path"] == SINGLE_PATH]
+
+
 def _stored(sb: Sandbox) -> dict[str, dict[str, Any]]:
     return {p["attributes"]["email"]: p["attributes"] for p in sb.profiles()}
 
@@ -250,6 +255,29 @@ def test_an_earlier_row_is_not_recorded_while_a_later_row_of_its_profile_is_in_f
         again = caller.upsert([between], changed_only=state)
     assert [o.skipped for o in again] == [False] and _sent(sb, before) == ["p1@example.com"]
     assert _stored(sb)["p1@example.com"]["first_name"] == "Between"
+
+
+def test_a_row_held_behind_an_earlier_row_forgets_what_it_replaces_before_it_is_sent(
+    sb: Sandbox, tmp_path: Path
+) -> None:
+    caller = Caller("async", "list", sb.base_url)
+    caller.options["retry_policy"] = RetryPolicy(max_attempts=1)
+    by_phone = {"phone_number": "+14155550100", "first_name": "Phone"}
+    with caller.open(tmp_path / "account.state") as state:
+        caller.upsert([by_phone], changed_only=state)
+        # The second row waits for the first (they share the email), and names the phone the
+        # state holds: once it leaves, that phone's last request is no longer known.
+        rows = [
+            {"email": "ada@example.com", "first_name": "Ada"},
+            {"email": "ada@example.com", "phone_number": "+14155550100", "first_name": "Both"},
+        ]
+        sb.set_faults(script=["pass", "drop_after_commit"])
+        outcomes = caller.upsert(rows, changed_only=state)
+        sb.set_faults(script=[])
+        assert [o.ok for o in outcomes] == [True, False]
+        before = len(sb.requests())
+        again = caller.upsert([by_phone], changed_only=state)
+    assert [o.skipped for o in again] == [False] and len(_sent_requests(sb, before)) == 1
 
 
 def test_resend_after_sends_again_what_was_applied_longer_ago(sb: Sandbox, tmp_path: Path) -> None:

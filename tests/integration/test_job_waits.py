@@ -1,7 +1,8 @@
 """Waiting for bulk import jobs, against the sandbox over loopback: a job read the client's own
 limiter will not wait for within ``total_timeout`` is read again later, never a failure of the
 job's rows; a job still running when ``job_timeout`` runs out leaves its rows unsettled (named
-by the job), not failed; and polling settings are refused before anything is sent.
+by the job), not failed, and holds back later rows of their profiles, as a job whose start is
+in doubt does; and polling settings are refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from klaviyo_profiles import (
     ProfileOutcome,
     RateLimits,
     RetryPolicy,
+    RowHeldBackError,
 )
 from klaviyo_profiles.sandbox import Sandbox
 
@@ -112,6 +114,69 @@ def test_rows_of_a_job_still_running_at_job_timeout_are_unsettled_and_name_the_j
         assert outcome.error.job_id == job["id"] and "wait for it again" in str(outcome.error)
     assert single.ok and not single.unsettled
     assert (seen[-1].unsettled, seen[-1].failed, seen[-1].done) == (3, 0, 4)
+
+
+# -- later rows of a profile whose job may still apply are held back ----------------------
+
+
+def first_then_again(count: int) -> Iterator[dict[str, Any]]:
+    """A window of rows for one job, then rows 0 to 4 again with newer values (each waits for
+    that job), then a profile of its own that goes one by one (it clears a field)."""
+    for number in range(count):
+        yield {"email": f"p{number}@example.com", "first_name": "older"}
+    for number in range(5):
+        yield {"email": f"p{number}@example.com", "first_name": "newer"}
+    yield {"email": "other@example.com", "last_name": None}
+
+
+def assert_held_back_behind_the_job(sandbox: Sandbox, outcomes: list[ProfileOutcome]) -> None:
+    again, other = outcomes[1_000:1_005], outcomes[1_005]
+    for outcome in again:
+        assert (outcome.ok, outcome.via, outcome.held_back) == (False, "none", True)
+        assert "held back" in str(outcome.error)
+    assert other.ok
+    sandbox.finish_jobs()  # the job the call gave up on runs to its end
+    stored = {p["attributes"]["email"]: p["attributes"]["first_name"] for p in sandbox.profiles()}
+    # Nothing was sent for the newer rows, so no outcome says "newer" was stored while the
+    # job set the older value after it.
+    assert [stored[f"p{number}@example.com"] for number in range(5)] == ["older"] * 5
+    singles = [
+        entry
+        for entry in sandbox.requests()
+        if entry["method"] == "POST" and entry["path"] == "/api/profile-import"
+    ]
+    assert len(singles) == 1  # other@example.com's row alone
+
+
+def test_later_rows_of_a_profile_whose_job_timed_out_are_held_back_not_sent(
+    sandbox: Sandbox,
+) -> None:
+    sandbox.set_jobs(queue_delay=3600.0)
+    with KlaviyoProfiles(api_key=new_key(), base_url=sandbox.base_url) as client:
+        outcomes = list(
+            client.iter_create_or_update_profiles(
+                first_then_again(1_000), poll_interval=0.05, job_timeout=0.3
+            )
+        )
+    assert all(outcome.unsettled for outcome in outcomes[:1_000])
+    (job,) = sandbox.jobs()
+    held = [outcome.error for outcome in outcomes[1_000:1_005]]
+    assert all(isinstance(error, RowHeldBackError) and error.job_id == job["id"] for error in held)
+    assert_held_back_behind_the_job(sandbox, outcomes)
+
+
+def test_later_rows_of_a_profile_whose_job_start_is_in_doubt_are_held_back_not_sent(
+    sandbox: Sandbox,
+) -> None:
+    # The job is made, then the connection drops before its answer: the client cannot tell.
+    sandbox.set_faults(script=("drop_after_commit",), operations=("bulk_import_profiles",))
+    with KlaviyoProfiles(api_key=new_key(), base_url=sandbox.base_url) as client:
+        outcomes = list(
+            client.iter_create_or_update_profiles(first_then_again(1_000), poll_interval=0.05)
+        )
+    assert [outcome.ok for outcome in outcomes[:1_000]] == [False] * 1_000
+    assert len(sandbox.jobs()) == 1
+    assert_held_back_behind_the_job(sandbox, outcomes)
 
 
 # -- polling settings are checked before anything is sent -----------------------------------

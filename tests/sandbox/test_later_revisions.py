@@ -73,11 +73,19 @@ def test_a_revision_older_than_every_schema_held_is_refused(api: httpx.Client) -
     assert post(api, older).status_code == 400
 
 
-def test_a_revision_naming_no_real_day_is_malformed(api: httpx.Client) -> None:
+def test_a_revision_naming_no_real_day_is_refused_as_such(api: httpx.Client) -> None:
     response = post(api, "2026-02-30")
 
     assert response.status_code == 400
-    assert "YYYY-MM-DD" in response.json()["errors"][0]["detail"]
+    detail = response.json()["errors"][0]["detail"]
+    assert "names no real day (2026-02-30)" in detail and "is not of the form" not in detail
+
+
+def test_a_revision_not_of_the_dated_form_is_malformed(api: httpx.Client) -> None:
+    response = post(api, "2026-1-5")
+
+    assert response.status_code == 400
+    assert "is not of the form YYYY-MM-DD" in response.json()["errors"][0]["detail"]
 
 
 @pytest.fixture(scope="module")

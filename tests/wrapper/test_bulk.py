@@ -120,11 +120,25 @@ def test_size_is_the_resource_as_the_single_call_encodes_it() -> None:
 
 
 @pytest.mark.parametrize(
+    "given",
+    [
+        {"email": "a@example.com", "properties": {"a": {"b": [1, None]}}},
+        {"email": "a@example.com", "properties": {"tags": [None]}},
+        {"email": "a@example.com", "properties": {"items": [{"sku": None}]}},
+    ],
+)
+def test_a_null_inside_a_list_is_a_value_and_clears_no_field(given: dict[str, Any]) -> None:
+    prepared = prepare_profile(given)
+    assert not prepared.has_null and prepared.null_path is None
+    # A job may carry it: it stores the list as sent, as the single call does.
+    assert prepare_job([given]).profiles[0].resource == prepared.resource
+
+
+@pytest.mark.parametrize(
     ("given", "path"),
     [
         ({"email": "a@example.com", "last_name": None}, "attributes.last_name"),
         ({"email": "a@example.com", "location": {"city": None}}, "attributes.location.city"),
-        ({"email": "a@example.com", "properties": {"a": {"b": [1, None]}}}, None),
         ({"email": "a@example.com", "properties": None}, "attributes.properties"),
         ({"email": "a@example.com", "meta": None}, "meta"),
         (
@@ -133,13 +147,10 @@ def test_size_is_the_resource_as_the_single_call_encodes_it() -> None:
         ),
     ],
 )
-def test_a_null_at_any_depth_is_found(given: dict[str, Any], path: str | None) -> None:
+def test_a_null_at_any_depth_is_found(given: dict[str, Any], path: str) -> None:
     prepared = prepare_profile(given)
     assert prepared.has_null
-    if path is not None:
-        assert prepared.null_path == path
-    else:
-        assert prepared.null_path == "attributes.properties.a.b[1]"
+    assert prepared.null_path == path
 
 
 def test_a_profile_without_null_has_no_null_path() -> None:

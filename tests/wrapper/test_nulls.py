@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -12,7 +13,8 @@ import pytest
 from klaviyo_profile_import.models import ProfileUpsertQuery
 from klaviyo_profiles import UNSET, KlaviyoProfiles, prepare_profile
 from klaviyo_profiles.errors import InvalidInputError
-from klaviyo_profiles.nulls import check_null_policy, omit_nulls, omit_nulls_in_body
+from klaviyo_profiles.nulls import NullPolicy, check_null_policy, omit_nulls, omit_nulls_in_body
+from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
 
 KEY = "pk_nulls_test_0000000000000000000"
 
@@ -191,3 +193,46 @@ def test_the_single_call_sends_no_null_under_omit() -> None:
         {"email": "a@example.com"},
         {"email": "a@example.com", "first_name": None},
     ]
+
+
+def test_a_prepared_profile_follows_the_omit_policy_too() -> None:
+    prepared = prepare_profile({"email": "a@example.com", "first_name": None, "title": "T"})
+    assert prepared.has_null
+    omitted = prepare_profile(prepared, nulls="omit")
+    assert not omitted.has_null
+    assert omitted.resource["attributes"] == {"email": "a@example.com", "title": "T"}
+    assert prepare_profile(prepared) is prepared  # "clear" takes it as it is
+
+
+def test_prepared_profiles_in_a_many_profile_call_keep_their_nulls_unsent_under_omit() -> None:
+    config = SandboxConfig(rate_limits=RateLimitConfig(enabled=False))
+    with Sandbox(config) as sandbox:
+        with KlaviyoProfiles(api_key=KEY, base_url=sandbox.base_url, rate_limits=False) as client:
+            client.create_or_update_profile(email="a@example.com", first_name="Ada")
+            rows = [prepare_profile({"email": "a@example.com", "first_name": None, "title": "T"})]
+            [outcome] = client.create_or_update_profiles(rows, nulls="omit")
+        [stored] = sandbox.profiles()
+    assert outcome.ok
+    assert (stored["attributes"]["first_name"], stored["attributes"]["title"]) == ("Ada", "T")
+
+
+@pytest.mark.parametrize("policy", ["clear", "omit"])
+def test_a_null_inside_a_list_is_sent_as_a_value_in_a_job_and_logged_as_clearing_nothing(
+    policy: NullPolicy, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Rows whose only null is inside a list clear no field: they go in jobs (which store the
+    # list as sent, as the single call does) under either policy, and no log says otherwise.
+    config = SandboxConfig(rate_limits=RateLimitConfig(enabled=False))
+    rows = [
+        {"email": f"l{i}@example.com", "properties": {"tags": [None, "x"], "items": [{"a": None}]}}
+        for i in range(120)
+    ]
+    with Sandbox(config) as sandbox, caplog.at_level(logging.INFO, "klaviyo_profiles"):
+        sandbox.set_jobs(queue_delay=0.0, profiles_per_second=100_000)
+        with KlaviyoProfiles(api_key=KEY, base_url=sandbox.base_url, rate_limits=False) as client:
+            outcomes = client.create_or_update_profiles(rows, nulls=policy, poll_interval=0.02)
+        stored = [profile["attributes"]["properties"] for profile in sandbox.profiles()]
+    assert {outcome.via for outcome in outcomes} == {"bulk"} and all(o.ok for o in outcomes)
+    assert all(p == {"tags": [None, "x"], "items": [{"a": None}]} for p in stored)
+    assert len(stored) == 120
+    assert not [r for r in caplog.records if "clear a field" in r.getMessage()]

@@ -268,6 +268,52 @@ def test_default_headers_may_not_set_a_header_the_client_owns(sandbox: Sandbox, 
         client.with_options(default_headers={name: "x"})
 
 
+UNSENDABLE_HEADERS = [
+    pytest.param({"Authorization\n": "Klaviyo-API-Key pk_other"}, id="owned-name-newline"),
+    pytest.param({"revision\n": "2020-01-01"}, id="revision-name-newline"),
+    pytest.param({"X-Trace\n": "abc"}, id="name-newline"),
+    pytest.param({"X-Trace": " lead"}, id="value-leading-space"),
+    pytest.param({"X-Trace": "trail\t"}, id="value-trailing-tab"),
+    pytest.param({"X-Trace": "a\x01b"}, id="value-control"),
+    pytest.param({"X-Trace": "a\x7fb"}, id="value-delete"),
+    pytest.param({"X-Team": "équipe"}, id="value-non-ascii"),
+    pytest.param({"X-Trace": "\u2028x"}, id="value-line-separator"),
+    pytest.param({"Content-Length": "5"}, id="content-length"),
+    pytest.param({"transfer-encoding": "chunked"}, id="transfer-encoding"),
+    pytest.param({"Host": "elsewhere.example"}, id="host"),
+    pytest.param({"Connection": "close"}, id="connection"),
+]
+
+
+@pytest.mark.parametrize("headers", UNSENDABLE_HEADERS)
+def test_a_header_that_cannot_be_sent_is_refused_before_any_request(
+    sandbox: Sandbox, headers: dict[str, str]
+) -> None:
+    [name] = headers
+    with client_for(sandbox) as client:
+        with pytest.raises(InvalidInputError) as refused:
+            client.create_or_update_profile(email="a@example.com", extra_headers=headers)
+        assert refused.value.field == f"extra_headers[{name!r}]"
+        with pytest.raises(InvalidInputError, match="extra_headers"):
+            client.create_or_update_profiles(rows("c", 1), extra_headers=headers)
+        with pytest.raises(InvalidInputError, match="extra_headers"):
+            client.iter_create_or_update_profiles(iter(rows("i", 1)), extra_headers=headers)
+        with pytest.raises(InvalidInputError, match="default_headers"):
+            client.with_options(default_headers=headers)
+    with pytest.raises(InvalidInputError, match="default_headers"):
+        client_for(sandbox, default_headers=headers)
+    assert sandbox.requests() == []
+
+
+def test_a_header_value_with_spaces_and_tabs_inside_it_is_sent(sandbox: Sandbox) -> None:
+    with client_for(sandbox) as client:
+        client.create_or_update_profile(
+            email="a@example.com", extra_headers={"X-Note": "one two\tthree", "X-Empty": ""}
+        )
+    [request] = sandbox.requests()
+    assert request["headers"]["x-note"] == "one two\tthree"
+
+
 def test_the_headers_refused_are_exactly_those_the_client_sets() -> None:
     # One list: what extra_headers= and default_headers= may not name is what the client sends
     # on its own (and puts over an http_client='s headers).

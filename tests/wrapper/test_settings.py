@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from klaviyo_profiles import AsyncKlaviyoProfiles, InvalidInputError, KlaviyoProfiles
-from klaviyo_profiles.settings import check_timeout
+from klaviyo_profiles.settings import LONGEST_SECONDS, check_timeout
 from wire_recorder import API_KEY, Recorder
 
 
@@ -70,6 +70,10 @@ def test_base_url_with_a_path_is_kept_without_its_trailing_slash() -> None:
         (httpx.Timeout(0), "timeout.connect"),
         (httpx.Timeout(5, read=-1), "timeout.read"),
         (httpx.Timeout(5, pool=math.nan), "timeout.pool"),
+        (1e10, "timeout"),
+        (10**400, "timeout"),
+        (LONGEST_SECONDS + 1, "timeout"),
+        (httpx.Timeout(5, read=1e12), "timeout.read"),
     ],
 )
 def test_timeouts_that_cannot_work_are_refused(timeout: Any, field: str) -> None:
@@ -83,6 +87,7 @@ def test_timeouts_that_cannot_work_are_refused(timeout: Any, field: str) -> None
         (0.25, httpx.Timeout(0.25)),
         (httpx.Timeout(5, connect=None), httpx.Timeout(5, connect=None)),
         (None, httpx.Timeout(None)),
+        (LONGEST_SECONDS, httpx.Timeout(LONGEST_SECONDS)),
     ],
 )
 def test_usable_timeouts_are_taken_as_httpx_timeouts(timeout: Any, expected: httpx.Timeout) -> None:
@@ -101,6 +106,8 @@ def test_usable_timeouts_are_taken_as_httpx_timeouts(timeout: Any, expected: htt
         ({"total_timeout": -1}, "total_timeout"),
         ({"total_timeout": math.nan}, "total_timeout"),
         ({"total_timeout": "60"}, "total_timeout"),
+        ({"total_timeout": 1e10}, "total_timeout"),
+        ({"timeout": 1e10}, "timeout"),
     ],
 )
 def test_per_call_retry_overrides_are_checked_before_sending(
@@ -109,4 +116,20 @@ def test_per_call_retry_overrides_are_checked_before_sending(
     with pytest.raises(InvalidInputError) as caught:
         client.create_or_update_profile(email="ada@example.com", **override)
     assert caught.value.field == field
+    assert recorder.requests == []
+
+
+def test_a_timeout_beyond_a_week_is_refused_before_anything_is_sent(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
+    # A socket timeout above about 1e10 s overflows the platform's timers once sending.
+    with pytest.raises(InvalidInputError, match="timeout"):
+        client.with_options(timeout=1e20)
+    rows = [{"email": f"u{i}@example.com"} for i in range(3)]
+    with pytest.raises(InvalidInputError, match="timeout"):
+        client.iter_create_or_update_profiles(iter(rows), timeout=1e20)
+    with pytest.raises(InvalidInputError, match="job_timeout"):
+        client.create_or_update_profiles(rows, job_timeout=1e10)
+    with pytest.raises(InvalidInputError, match="poll_interval"):
+        client.create_or_update_profiles(rows, poll_interval=1e10)
     assert recorder.requests == []

@@ -1,23 +1,29 @@
 """The engine of ``create_or_update_profiles`` and ``iter_create_or_update_profiles``, driven by
 hand: which rows go in jobs and which one by one, in which order, how much of the input is
-read before outcomes flow, and what is handed on. No client driver and no I/O: a fake driver
-answers each effect, runs each sub-task to its end at once, and reports sub-tasks finished
-oldest first."""
+read before outcomes flow, and what is handed on. No client driver and no I/O: the fake driver
+of ``fake_engine`` plays the client."""
 
 from __future__ import annotations
 
 import itertools
-import json
-from collections.abc import Callable, Iterator, Sequence
+import logging
 from typing import Any
 
-import attrs
-import httpx
 import pytest
-from klaviyo_profiles._effects import Effect, Emit, Send, Sleep, Spawn, Steps, Wait, collected
-from klaviyo_profiles._hybrid import HELD_OUTCOMES, StreamOptions, stream_options, stream_steps
+from fake_engine import (
+    Counted,
+    Driver,
+    FakeOperations,
+    answer_for,
+    emails,
+    options,
+    response,
+    run,
+)
+from klaviyo_profiles._effects import Emit, Sleep, Steps, collected
+from klaviyo_profiles._hybrid import HELD_OUTCOMES, stream_options, stream_steps
 from klaviyo_profiles._polling import Polling
-from klaviyo_profiles.bulk import BulkImportErrorEntry, PreparedProfile
+from klaviyo_profiles.bulk import BulkImportErrorEntry
 from klaviyo_profiles.errors import (
     BulkImportRowError,
     InvalidInputError,
@@ -25,180 +31,7 @@ from klaviyo_profiles.errors import (
     ListMembershipError,
     RateLimitError,
 )
-from klaviyo_profiles.result import BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
-
-
-def response(status: int) -> httpx.Response:
-    return httpx.Response(status, request=httpx.Request("POST", "https://a.klaviyo.com/x"))
-
-
-def answer_for(email: str, profile_id: str | None) -> ProfileResult:
-    data: dict[str, Any] = {"type": "profile", "attributes": {"email": email}}
-    if profile_id is not None:
-        data["id"] = profile_id
-    return ProfileResult(
-        created=True,
-        status_code=201,
-        profile_id=profile_id,
-        raw={"data": data},
-        rate_limit=None,
-        attempts=1,
-        response=response(201),
-    )
-
-
-class FakeOperations:
-    """HybridOperations whose steps ask for one Send each, tagged with what they are."""
-
-    def upsert_steps(self, body: Any) -> Steps[ProfileResult]:
-        attributes = body["data"]["attributes"]
-        answer = yield Send(
-            {"op": "upsert", "email": attributes["email"], "name": attributes.get("first_name")}
-        )
-        assert isinstance(answer, ProfileResult)
-        return answer
-
-    def start_job_steps(
-        self, profiles: Sequence[PreparedProfile], lists: Sequence[str]
-    ) -> Steps[BulkImportJob]:
-        sent = [json.loads(profile.encoded) for profile in profiles]
-        names = [p.get("id") or p["attributes"]["email"] for p in sent]
-        answer = yield Send({"op": "start", "profiles": names, "sent": sent, "lists": lists})
-        assert isinstance(answer, BulkImportJob)
-        return answer
-
-    def settle_job_steps(
-        self, job_id: str, polling: Polling
-    ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        answer = yield Send({"op": "settle", "job": job_id})
-        assert isinstance(answer, tuple)
-        return answer
-
-
-class Handle:
-    """A sub-task the fake driver ran to its end at once."""
-
-    def __init__(self, value: Any, kind: str) -> None:
-        self.value = value
-        self.kind = kind
-
-    def done(self) -> bool:
-        return True
-
-    def result(self) -> Any:
-        return self.value
-
-    def cancel(self) -> bool:
-        return False
-
-
-class Driver:
-    """Plays the driver; ``log`` keeps what happened, in order: ``("start", names)``,
-    ``("upsert", email)``, ``("settle", job_id)``, ``("ended", kind)`` when a sub-task's end is
-    reported to the engine, and ``("emit", index)``."""
-
-    def __init__(self, *, read: Callable[[], int] = lambda: 0) -> None:
-        self.log: list[tuple[str, Any]] = []
-        self.outcomes: list[ProfileOutcome] = []
-        self.jobs = itertools.count(1)
-        self.in_flight: dict[str, int] = {"single": 0, "job": 0}
-        self.most: dict[str, int] = {"single": 0, "job": 0}
-        self.read_at_first_emit: int | None = None
-        self.read_at_start: list[int] = []
-        self.names: list[str | None] = []
-        self.read = read
-        #: Answers by email for upserts (a ProfileResult or an error); default a new profile.
-        self.upserts: dict[str, Any] = {}
-        #: Status of each job as settled, and its import errors.
-        self.status = "complete"
-        self.entries: list[BulkImportErrorEntry] = []
-
-    def run(self, steps: Steps[Any]) -> Any:
-        reply: Any = None
-        while True:
-            try:
-                effect = steps.throw(reply) if isinstance(reply, Exception) else steps.send(reply)
-            except StopIteration as stop:
-                return stop.value
-            reply = self.answer(effect)
-
-    def answer(self, effect: Effect) -> Any:
-        if isinstance(effect, Emit):
-            if self.read_at_first_emit is None:
-                self.read_at_first_emit = self.read()
-            self.outcomes.append(effect.item)
-            self.log.append(("emit", effect.item.index))
-            return None
-        if isinstance(effect, Spawn):
-            before = len(self.log)
-            value = self.run(effect.steps)
-            kind = "single" if self.log[before][0] == "upsert" else "job"
-            self.in_flight[kind] += 1
-            self.most[kind] = max(self.most[kind], self.in_flight[kind])
-            return Handle(value, kind)
-        if isinstance(effect, Wait):
-            oldest = effect.tasks[0]
-            assert isinstance(oldest, Handle)
-            self.in_flight[oldest.kind] -= 1
-            self.log.append(("ended", oldest.kind))
-            return [oldest]
-        assert isinstance(effect, Send), effect
-        request = effect.request
-        op = request["op"]
-        if op == "upsert":
-            self.log.append(("upsert", request["email"]))
-            self.names.append(request["name"])
-            given = self.upserts.get(request["email"])
-            return given or answer_for(request["email"], "P-" + request["email"])
-        if op == "start":
-            self.log.append(("start", request["profiles"]))
-            self.read_at_start.append(self.read())
-            self.log.append(("sent", request["sent"]))
-            return BulkImportJob.from_json(
-                {"data": {"id": f"job-{next(self.jobs)}", "attributes": {"status": "queued"}}}
-            )
-        self.log.append(("settle", request["job"]))
-        job = BulkImportJob.from_json(
-            {"data": {"id": request["job"], "attributes": {"status": self.status}}}
-        )
-        return job, list(self.entries)
-
-    def events(self, kind: str) -> list[Any]:
-        return [value for what, value in self.log if what == kind]
-
-
-def options(**given: Any) -> StreamOptions:
-    window = given.pop("window", 1_000)
-    skip = given.pop("skip", None)
-    return attrs.evolve(stream_options(**given), window=window, skip=skip)
-
-
-def run(rows: Any, driver: Driver | None = None, **given: Any) -> Driver:
-    driver = driver or Driver()
-    steps = stream_steps(FakeOperations(), rows, options(**given), Polling())
-    assert driver.run(steps) is None
-    return driver
-
-
-class Counted:
-    """An iterator over ``rows`` that counts what was read from it."""
-
-    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.read = 0
-
-    def __iter__(self) -> Counted:
-        return self
-
-    def __next__(self) -> dict[str, Any]:
-        row = next(self.rows)
-        self.read += 1
-        return row
-
-
-def emails(count: int, tag: str = "u") -> Iterator[dict[str, Any]]:
-    return ({"email": f"{tag}{i}@example.com"} for i in range(count))
-
+from klaviyo_profiles.result import BulkProgress
 
 # -- routing, order and outcomes --------------------------------------------------------------
 
@@ -321,7 +154,9 @@ def test_rows_sent_one_by_one_are_bounded_too() -> None:
     rows = Counted(emails(1_000))
     driver = Driver(read=lambda: rows.read)
     run(rows, driver, via="single", concurrency=4, window=50)
-    assert driver.read_at_first_emit is not None and driver.read_at_first_emit <= 256 + 50 + 1
+    # The rows on the single path, the window being admitted, and one window read ahead.
+    assert driver.read_at_first_emit is not None
+    assert driver.read_at_first_emit <= 256 + 2 * 50 + 1
     assert driver.most["single"] == 4
     assert len(driver.outcomes) == 1_000
 
@@ -454,19 +289,20 @@ def test_every_failed_outcome_carries_an_exception() -> None:
 
 
 def test_a_skipped_row_is_settled_with_nothing_sent_but_never_behind_an_unfinished_row() -> None:
-    asked: list[int] = []
+    asked: list[tuple[int, bool]] = []
 
-    def skip(index: int, encoded: bytes, identity: frozenset[str]) -> bool:
-        asked.append(index)
+    def skip(index: int, encoded: bytes, identity: frozenset[str], *, blocked: bool) -> bool:
+        asked.append((index, blocked))
         return index != 0
 
     rows = [
         {"email": "a@example.com", "title": None},  # sent
-        {"email": "a@example.com", "first_name": "again"},  # behind row 0: sent, not asked
+        {"email": "a@example.com", "first_name": "again"},  # behind row 0: sent all the same
         {"email": "b@example.com"},
     ]
     driver = run(rows, via="single", skip=skip)
-    assert asked == [0, 2]
+    # Every row is asked about, in order, told whether it waits for an earlier one.
+    assert asked == [(0, False), (1, True), (2, False)]
     assert [(o.ok, o.via, o.skipped) for o in driver.outcomes] == [
         (True, "single", False),
         (True, "single", False),
@@ -503,3 +339,42 @@ def test_settings_are_checked_before_any_step_naming_them(
     with pytest.raises(InvalidInputError) as caught:
         stream_options(**given)
     assert caught.value.field == field
+
+
+# -- the INFO log of rows that go one by one for a null ---------------------------------------
+
+
+def null_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "clear a field" in r.getMessage()]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        # Every row clears a field: nothing left for jobs, all of them one by one.
+        ([{"email": f"n{i}@example.com", "title": None} for i in range(300)], 300),
+        # Too few rows left for jobs under "auto": the nulls sent everything one by one.
+        (
+            [{"email": f"m{i}@example.com", "title": None if i < 150 else "T"} for i in range(200)],
+            150,
+        ),
+    ],
+    ids=["all-nulls", "too-few-left-for-jobs"],
+)
+def test_rows_that_go_one_by_one_for_a_null_are_logged_even_when_no_row_goes_in_a_job(
+    rows: list[dict[str, Any]], expected: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="klaviyo_profiles"):
+        driver = run(rows)
+    assert driver.events("start") == []
+    assert [message.split(" rows")[0] for message in null_logs(caplog)] == [str(expected)]
+
+
+def test_a_small_input_that_goes_one_by_one_anyway_is_not_logged_for_its_nulls(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    rows = [{"email": f"s{i}@example.com", "title": None if i % 2 else "T"} for i in range(20)]
+    with caplog.at_level(logging.INFO, logger="klaviyo_profiles"):
+        run(rows)
+        run(rows * 10, via="single")
+    assert null_logs(caplog) == []

@@ -274,7 +274,8 @@ class AsyncKlaviyoProfiles(BaseClient):
         changed_only: SyncState | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, outcomes in input order (see the sync client;
-        ``changed_only`` too).
+        ``changed_only`` too). The input is read and checked in a thread, never in the event
+        loop.
 
         Example::
 
@@ -296,6 +297,8 @@ class AsyncKlaviyoProfiles(BaseClient):
                 timeout,
                 extra_headers,
                 changed_only,
+                # A list's rows are checked off the event loop, before anything is sent.
+                check_now=False,
             )
         )
 
@@ -318,7 +321,10 @@ class AsyncKlaviyoProfiles(BaseClient):
         changed_only: SyncState | None = None,
     ) -> AsyncIterator[ProfileOutcome]:
         """Each outcome in input order as it settles, reading ``profiles`` a window at a time
-        (see the sync client); the call runs in a task, which calls ``progress``.
+        (see the sync client); the call runs in a task, which calls ``progress``. Settings
+        are checked at the call; the rows of a list or tuple are checked in a thread, never
+        in the event loop, when iteration starts (the first step raises their
+        ``InvalidInputError``, before anything is sent).
 
         Example::
 
@@ -341,6 +347,8 @@ class AsyncKlaviyoProfiles(BaseClient):
                 timeout,
                 extra_headers,
                 changed_only,
+                # A list's rows are checked off the event loop, before anything is sent.
+                check_now=False,
             )
         )
 

@@ -356,12 +356,14 @@ class BaseClient(ClientCore):
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
         changed_only: object = None,
+        check_now: bool = True,
     ) -> Steps[None]:
         """``iter_create_or_update_profiles``: the settings (and every profile of a list or
-        tuple) checked now, before any I/O; then the windowed engine, over this client's
-        operations (each request with ``timeout`` and ``extra_headers``), each outcome
-        emitted in input order. With ``changed_only``, rows found unchanged are settled with
-        nothing sent (see ``_changed_only``)."""
+        tuple, unless ``check_now`` is false: then by the steps, in the input's reader, before
+        anything is sent) checked now, before any I/O; then the windowed engine, over this
+        client's operations (each request with ``timeout`` and ``extra_headers``), each
+        outcome emitted in input order. With ``changed_only``, rows found unchanged are
+        settled with nothing sent (see ``_changed_only``)."""
         self._check_open()
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
@@ -375,15 +377,16 @@ class BaseClient(ClientCore):
             progress=progress,
         )
         polling = check_polling(Polling(poll_interval, max_poll_interval, job_timeout))
-        ops = _Operations(self, call_timeout, headers)
+        operations = _Operations(self, call_timeout, headers)
         if changed_only is None:
-            return stream_steps(ops, profiles, options, polling)
-        state = check_state(
-            changed_only, fingerprint=self._auth.fingerprint, base_url=self.base_url
-        )
-        tracker = ChangeTracker(state, self.revision, options.lists, options.nulls)
+            return stream_steps(operations, profiles, options, polling, check_now=check_now)
+        fingerprint = self._auth.fingerprint
+        state = check_state(changed_only, fingerprint=fingerprint, base_url=self.base_url)
+        tracker = ChangeTracker(state, self.revision, options.lists)
         options = attrs.evolve(options, skip=tracker.skip)
-        return tracker.steps(stream_steps(ops, tracker.profiles(profiles), options, polling))
+        return tracker.steps(
+            stream_steps(operations, profiles, options, polling, check_now=check_now)
+        )
 
     def _many_steps(
         self,
@@ -401,8 +404,10 @@ class BaseClient(ClientCore):
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
         changed_only: object = None,
+        check_now: bool = True,
     ) -> Steps[list[ProfileOutcome]]:
-        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list."""
+        """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list
+        (and on an exception that ends it, as ``.outcomes``)."""
         return collected(
             self._stream_steps(
                 profiles,
@@ -419,7 +424,9 @@ class BaseClient(ClientCore):
                 timeout,
                 extra_headers,
                 changed_only,
-            )
+                check_now,
+            ),
+            keep_as="outcomes",
         )
 
 

@@ -2,18 +2,19 @@
 for both clients: send a row only when its request differs from what the
 :class:`~klaviyo_profiles.sync_state.SyncState` says was last applied to its profile.
 
-The windowed engine (:mod:`._hybrid`) is left as it is; a :class:`ChangeTracker` wraps it in
-three places, all run by the call's coordinating steps (one thread or task at a time):
+The windowed engine (:mod:`._hybrid`) decides nothing of this; a :class:`ChangeTracker` is
+consulted by its coordinator and wraps its steps, so all of it runs in the call's coordinating
+thread or task, one row at a time, in input order:
 
-* **the input** (:meth:`ChangeTracker.profiles`): each row is checked and encoded as the engine
-  would (it takes the :class:`~klaviyo_profiles.PreparedProfile` as it is) and decided as it is
-  read: its identity (the one rule, :attr:`PreparedProfile.identity`) and the digest of its
-  request (the resource object as sent, canonical JSON, nulls included, with the client's
-  pinned revision and any ``lists``). A row is *unchanged* when the state holds that digest
-  for that identity, applied within ``resend_after``; it is settled with nothing sent
-  (``ProfileOutcome.skipped``, through the engine's skip seam, :meth:`ChangeTracker.skip`).
-  Every other row is sent, and every identity the state holds that shares an identifier with
-  it is forgotten first (so a later row of that profile is never found unchanged either).
+* **each row routed** (the engine's skip seam, :meth:`ChangeTracker.skip`): its identity (the
+  one rule, :attr:`~klaviyo_profiles.PreparedProfile.identity`) and the digest of its request
+  (the resource object as sent, canonical JSON, nulls included, with the client's pinned
+  revision and any ``lists``). A row is *unchanged* when the state holds that digest for that
+  identity, applied within ``resend_after``; it is settled with nothing sent
+  (``ProfileOutcome.skipped``). Every other row is sent, and every identity the state holds
+  that shares an identifier with it is forgotten first (so a later row of that profile is
+  never found unchanged either). A row the engine holds back behind an unfinished earlier
+  row of its profile is sent whatever it is, so it is forgotten the same way.
 * **the effects** the engine yields (:meth:`ChangeTracker.steps`): what was forgotten is
   committed before any of them leaves (a request, a limiter slot, a sub-task), so nothing is
   ever sent while the state still says something else was last applied; a crash, a kill or
@@ -21,7 +22,7 @@ three places, all run by the call's coordinating steps (one thread or task at a 
 * **the outcomes** the engine hands on, in input order: a row sent and ``ok`` (a 2xx, or its
   job imported it without an import error) records its request, unless a later row in
   flight shares an identifier with it (that row's own outcome is what will be last). A row
-  that failed records nothing; it was forgotten before it was sent.
+  that failed, or was held back, records nothing; it was forgotten before it was sent.
 
 Records and forgets are held in one transaction between requests (lookups see them), so the
 state costs a few statements a row, never a commit a row.
@@ -30,15 +31,14 @@ state costs a few statements a row, never a commit a row.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from ._effects import Emit, Steps
-from ._prepare import PreparedProfile, ProfileInput, prepare_profile
 from .errors import InvalidInputError
-from .nulls import NullPolicy
 from .result import ProfileOutcome
 from .sync_state import SyncEntry, SyncState, SyncStateError, digest_of
 
@@ -78,79 +78,54 @@ def check_state(state: object, *, fingerprint: str, base_url: str) -> SyncState:
 class ChangeTracker:
     """What one call with ``changed_only=`` decides and records (see the module)."""
 
-    def __init__(
-        self, state: SyncState, revision: str, lists: Sequence[str], nulls: NullPolicy
-    ) -> None:
+    def __init__(self, state: SyncState, revision: str, lists: Sequence[str]) -> None:
         self.state = state
         #: The client's pinned revision, part of every digest: a new one sends every row once.
         self._revision = revision
-        self._nulls = nulls
         # Joining lists is part of what a job applies: other lists, another request.
         self._lists = sorted(lists)
-        #: Rows read and not handed on: what each applies when sent, or None (unchanged).
-        self._pending: dict[int, SyncEntry | None] = {}
+        #: Rows to send not handed on yet: what each applies.
+        self._pending: dict[int, SyncEntry] = {}
         #: Identifier digest -> the latest row in flight to send that names it (an earlier
         #: row's good outcome is not recorded while a later one is in flight: if the later one
         #: never settles, the state must not say the earlier request was last applied).
         self._last: dict[int, int] = {}
         self._records: list[tuple[SyncEntry, float]] = []
-        #: A list or tuple input, decided when the steps start.
-        self._whole: list[PreparedProfile] | None = None
 
-    # ---- the input
+    # ---- each row routed
 
-    def profiles(self, profiles: Iterable[ProfileInput]) -> Iterable[Any]:
-        """``profiles`` as the engine reads them: each row checked and encoded here (a list or
-        tuple whole, now, raising ``InvalidInputError`` naming the row as the engine would; an
-        iterator as it is read), so that it is decided before the engine admits it."""
-        if isinstance(profiles, (str, bytes, Mapping)) or not isinstance(profiles, Iterable):
-            return profiles  # the engine refuses it, naming what it got
-        if isinstance(profiles, Sequence):
-            self._whole = [
-                prepare_profile(profile, index=index, nulls=self._nulls)
-                for index, profile in enumerate(profiles)
-            ]
-            return self._whole
-        return self._read(iter(profiles))
-
-    def _read(self, rows: Iterator[ProfileInput]) -> Iterator[Any]:
-        for index, profile in enumerate(rows):
-            try:
-                prepared = prepare_profile(profile, index=index, nulls=self._nulls)
-            except InvalidInputError:
-                yield profile  # refused again by the engine, and made the row's outcome
-                continue
-            self._decide(index, prepared)
-            yield prepared
-
-    def _decide(self, index: int, prepared: PreparedProfile) -> None:
-        entry = self._entry(prepared)
+    def skip(self, index: int, encoded: bytes, identity: frozenset[str], *, blocked: bool) -> bool:
+        """The engine's skip seam: whether the row is unchanged (never for a ``blocked`` one,
+        which is sent after the earlier row of its profile); a row to send is forgotten in
+        the state first."""
+        entry = self._entry(encoded, identity)
         if entry is None:
-            return  # names no identity the state can keep: sent, never recorded
+            return False  # names no identity the state can keep: sent, never recorded
         state = self.state
         self._flush_records()  # a row handed on just now may be this one's last applied
-        # An earlier row in flight that shares an identifier forgot this row's identity, if
-        # held, so such a row is never found unchanged (nor held back by the engine).
-        held = state.applied(entry.ident)
-        if held is not None and held.digest == entry.digest and not self._due(held.applied_at):
-            self._pending[index] = None
-            return
+        if not blocked:
+            # An earlier row in flight that shares an identifier forgot this row's identity,
+            # if held, so such a row is never found unchanged.
+            held = state.applied(entry.ident)
+            if held is not None and held.digest == entry.digest and not self._due(held.applied_at):
+                return True
         if state.holders(entry.keys):
             state.begin()
             state.forget(entry.keys)
         self._pending[index] = entry
         for key in entry.keys:
             self._last[key] = index
+        return False
 
-    def _entry(self, prepared: PreparedProfile) -> SyncEntry | None:
-        if not prepared.identity:
+    def _entry(self, encoded: bytes, identity: frozenset[str]) -> SyncEntry | None:
+        if not identity:
             return None
         state = self.state
-        request: Mapping[str, Any] = prepared.resource
+        request: Any = json.loads(encoded)  # canonical JSON is made of it: keys sorted
         if self._lists:
-            request = {"profile": prepared.resource, "lists": self._lists}
+            request = {"profile": request, "lists": self._lists}
         digest = digest_of(request, self._revision, secret=state.account.secret)
-        ordered = sorted(prepared.identity)
+        ordered = sorted(identity)
         return SyncEntry(
             state.ident_of(ordered), tuple(state.key_of(key) for key in ordered), digest
         )
@@ -159,16 +134,12 @@ class ChangeTracker:
         resend_after = self.state.resend_after
         return resend_after is not None and applied_at < time.time() - resend_after
 
-    def skip(self, index: int, encoded: bytes, identity: frozenset[str]) -> bool:
-        """The engine's skip seam: whether the row was found unchanged."""
-        return index in self._pending and self._pending[index] is None
-
     # ---- the call's steps
 
     def steps(self, inner: Steps[None]) -> Steps[None]:
-        """``inner`` (the engine's steps) with the state kept: the input decided, what was
-        forgotten committed before each effect that is not an outcome, and each outcome
-        recorded. Refuses (``SyncStateInUseError``) a state another call is using."""
+        """``inner`` (the engine's steps) with the state kept: what was forgotten committed
+        before each effect that is not an outcome, and each outcome recorded. Refuses
+        (``SyncStateInUseError``) a state another call is using."""
         state = self.state
         state.begin_call()
         try:
@@ -182,14 +153,6 @@ class ChangeTracker:
                 state.end_call()
 
     def _tracked(self, inner: Steps[None]) -> Steps[None]:
-        if self._whole is not None:
-            whole, self._whole = self._whole, None
-            try:
-                for index, prepared in enumerate(whole):
-                    self._decide(index, prepared)
-            except sqlite3.Error as exc:
-                inner.close()
-                raise self._failure(exc) from None
         reply: Any = None
         error: Exception | None = None
         while True:
@@ -197,7 +160,7 @@ class ChangeTracker:
                 effect = inner.send(reply) if error is None else inner.throw(error)
             except StopIteration:
                 return
-            except sqlite3.Error as exc:  # deciding a row as it was read
+            except sqlite3.Error as exc:  # deciding a row as it was routed
                 inner.close()
                 raise self._failure(exc) from None
             reply, error = None, None
@@ -221,7 +184,7 @@ class ChangeTracker:
         index = outcome.index
         entry = self._pending.pop(index, None)
         if entry is None:
-            return  # unchanged, refused, or naming no identity
+            return  # unchanged, refused, held back, or naming no identity
         later = False
         for key in entry.keys:
             last = self._last.get(key)

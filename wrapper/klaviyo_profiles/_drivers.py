@@ -25,7 +25,7 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from ._effects import Acquire, Emit, Send, Sleep, Spawn, Steps, Wait
+from ._effects import Acquire, Emit, Offload, Send, Sleep, Spawn, Steps, Wait
 from .ratelimit import AcquireStopped
 
 __all__ = ["StopSignal", "run_awaiting", "run_blocking"]
@@ -79,6 +79,17 @@ def _finished(call: Callable[[], Any]) -> concurrent.futures.Future[Any]:
     return future
 
 
+def _end_with(steps: Steps[Any], error: BaseException) -> None:
+    """End ``steps`` with ``error``, raised where the driver waited for them (Ctrl-C, a
+    cancellation): their own clean-up runs, and the list form keeps the outcomes it had
+    (see :func:`~klaviyo_profiles._effects.collected`). The caller raises ``error``."""
+    try:
+        steps.throw(error)
+    except BaseException:  # ``error`` itself, or what the clean-up raised
+        return
+    steps.close()  # the steps went on regardless: stop them
+
+
 def run_blocking(
     send: Callable[..., httpx.Response],
     steps: Steps[_T],
@@ -89,12 +100,14 @@ def run_blocking(
     the pool's ``request``; ``emit`` takes what the steps emit (a streaming call's queue);
     once ``stop`` is set the steps stop at their next effect (their waits end at once).
 
-    Sub-tasks run in a pool of at most the ``width`` their :class:`Spawn` names. Where no
-    thread can be started (an ``atexit`` hook, after the interpreter began shutting down), a
-    sub-task runs in place, to its end, before the steps go on."""
+    Sub-tasks run in a pool of at most the ``width`` their :class:`Spawn` names, and the
+    function of an :class:`Offload` in one thread beside it. Where no thread can be started
+    (an ``atexit`` hook, after the interpreter began shutting down), a sub-task (or such a
+    function) runs in place, to its end, before the steps go on."""
     reply: Any = None
     error: Exception | None = None
     pool: ThreadPoolExecutor | None = None
+    reader: ThreadPoolExecutor | None = None
     ended = StopSignal()  # the sub-tasks' stop: set when these steps end, however they end
     try:
         while True:
@@ -129,12 +142,21 @@ def run_blocking(
                         reply = pool.submit(sub_task)
                     except RuntimeError:  # no thread can start: run it here
                         reply = _finished(sub_task)
+                elif type(effect) is Offload:
+                    try:
+                        if reader is None:  # a thread of its own, beside the pool's
+                            reader = ThreadPoolExecutor(1, f"{THREAD_PREFIX}-reader")
+                        reply = reader.submit(effect.function)
+                    except RuntimeError:  # no thread can start: call it here
+                        reply = _finished(effect.function)
                 elif type(effect) is Wait:
-                    # The handles this driver made for Spawn: futures of its pool.
+                    # The handles this driver made for Spawn and Offload: futures.
                     tasks = cast("tuple[concurrent.futures.Future[Any], ...]", effect.tasks)
                     waiting = tasks if stop is None else (*tasks, stop.future)
                     done, _ = concurrent.futures.wait(
-                        waiting, return_when=concurrent.futures.FIRST_COMPLETED
+                        waiting,
+                        timeout=effect.timeout,
+                        return_when=concurrent.futures.FIRST_COMPLETED,
                     )
                     reply = [task for task in tasks if task in done]
                 else:
@@ -144,6 +166,9 @@ def run_blocking(
                 raise
             except Exception as exc:  # handed to the steps, which decide
                 reply, error = None, exc
+            except BaseException as exc:  # Ctrl-C while waiting: the steps end with it
+                _end_with(steps, exc)
+                raise
     finally:
         if pool is not None:
             # Sub-tasks not started are dropped; the others stop at their next effect (a
@@ -151,6 +176,9 @@ def run_blocking(
             # its thread, and nothing after it is sent.
             ended.set()
             pool.shutdown(wait=False, cancel_futures=True)
+        if reader is not None:
+            # The steps told the function they have ended; a read it is in ends in its thread.
+            reader.shutdown(wait=False, cancel_futures=True)
 
 
 async def run_awaiting(
@@ -159,8 +187,10 @@ async def run_awaiting(
     emit: Callable[[Any], Awaitable[None]] | None = None,
 ) -> _T:
     """Perform what ``steps`` yield until they return, awaiting each effect (see
-    :func:`run_blocking`); sub-tasks are tasks, cancelled and awaited when the steps end, and
-    the outcome of each is taken (none is left for asyncio to report as never retrieved)."""
+    :func:`run_blocking`); sub-tasks are tasks, and the function of an :class:`Offload` runs
+    in the loop's default executor (never in the loop); each is cancelled and awaited when
+    the steps end, and its outcome taken (none is left for asyncio to report as never
+    retrieved)."""
     reply: Any = None
     error: Exception | None = None
     tasks: list[asyncio.Task[Any]] = []
@@ -187,15 +217,24 @@ async def run_awaiting(
                 elif type(effect) is Spawn:
                     reply = asyncio.ensure_future(run_awaiting(send, effect.steps))
                     tasks.append(reply)
+                elif type(effect) is Offload:
+                    # In the loop's default executor: the event loop is never blocked by it.
+                    reply = asyncio.ensure_future(asyncio.to_thread(effect.function))
+                    tasks.append(reply)
                 elif type(effect) is Wait:
-                    # The handles this driver made for Spawn: its tasks.
+                    # The handles this driver made for Spawn and Offload: its tasks.
                     waiting = cast("tuple[asyncio.Task[Any], ...]", effect.tasks)
-                    done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                    done, _ = await asyncio.wait(
+                        waiting, timeout=effect.timeout, return_when=asyncio.FIRST_COMPLETED
+                    )
                     reply = [task for task in waiting if task in done]
                 else:
                     raise TypeError(f"AsyncKlaviyoProfiles cannot perform {effect!r}")
             except Exception as exc:  # handed to the steps, which decide
                 reply, error = None, exc
+            except BaseException as exc:  # cancelled or Ctrl-C: the steps end with it
+                _end_with(steps, exc)
+                raise
     finally:
         if tasks:
             # Returned, failed or cancelled: sub-tasks still running are stopped, and every

@@ -3,10 +3,11 @@
 The library's operations (one upsert, a job's start, its polling, the hybrid
 ``create_or_update_profiles``) are written once, as *steps*: generators that never perform
 I/O themselves. Each yields an *effect* (send this request, take a slot of this limiter,
-sleep, start a sub-task, wait for sub-tasks, hand an item on) and is resumed with its result,
-or has the effect's exception thrown into it, so every decision (what to retry, how long to
-wait, what a failure means) stays in the steps. A driver performs the effects: each client has one
-(``_run``), blocking for :class:`~klaviyo_profiles.client.KlaviyoProfiles`, awaiting for
+sleep, start a sub-task, call a blocking function in a thread, wait for either, hand an item
+on) and is resumed with its result, or has the effect's exception thrown into it, so every
+decision (what to retry, how long to wait, what a failure means) stays in the steps. A driver
+performs the effects: each client has one (``_run``), blocking for
+:class:`~klaviyo_profiles.client.KlaviyoProfiles`, awaiting for
 :class:`~klaviyo_profiles.client.AsyncKlaviyoProfiles`; :func:`run_plain` and
 :func:`arun_plain` drive the retry functions of :mod:`klaviyo_profiles.retries`.
 
@@ -21,6 +22,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Protocol, TypeVar
@@ -30,6 +32,7 @@ __all__ = [
     "Await",
     "Effect",
     "Emit",
+    "Offload",
     "Pacer",
     "Send",
     "Sleep",
@@ -138,14 +141,28 @@ class Spawn(Effect):
         self.width = width
 
 
+class Offload(Effect):
+    """Call the blocking ``function()`` in a thread beside the steps (it reads the caller's
+    input, which may keep it waiting); the reply is its :class:`TaskHandle`, done with what
+    it returns or raises. Nothing stops the thread: ``function`` must return soon once the
+    steps have ended (they tell it so)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self.function = function
+
+
 class Wait(Effect):
-    """Wait until at least one of ``tasks`` is done; the reply is the list of those done, in
-    the order given."""
+    """Wait until at least one of ``tasks`` is done, or ``timeout`` seconds have passed
+    (``None``: no bound); the reply is the list of those done, in the order given (empty
+    when the time ran out)."""
 
-    __slots__ = ("tasks",)
+    __slots__ = ("tasks", "timeout")
 
-    def __init__(self, tasks: tuple[TaskHandle, ...]) -> None:
+    def __init__(self, tasks: tuple[TaskHandle, ...], timeout: float | None = None) -> None:
         self.tasks = tasks
+        self.timeout = timeout
 
 
 class Await(Effect):
@@ -173,10 +190,14 @@ class Emit(Effect):
 Steps = Generator[Effect, Any, T]
 
 
-def collected(steps: Steps[Any]) -> Steps[list[Any]]:
+def collected(steps: Steps[Any], keep_as: str | None = None) -> Steps[list[Any]]:
     """``steps`` with every :class:`Emit` kept instead of handed on: returns the items, in
     the order emitted (the list form of a streaming operation). Every other effect passes
-    through, and what it answers or raises goes back to ``steps``."""
+    through, and what it answers or raises goes back to ``steps``.
+
+    With ``keep_as``, an exception that ends the steps (raised by them, or by the driver and
+    not handed to them: Ctrl-C, a cancellation) carries the items emitted before it as its
+    attribute of that name, so that the caller of the list form still has them."""
     items: list[Any] = []
     reply: Any = None
     error: Exception | None = None
@@ -185,6 +206,9 @@ def collected(steps: Steps[Any]) -> Steps[list[Any]]:
             effect = steps.send(reply) if error is None else steps.throw(error)
         except StopIteration:
             return items
+        except BaseException as exc:
+            _keep(exc, keep_as, items)
+            raise
         reply, error = None, None
         if type(effect) is Emit:
             items.append(effect.item)
@@ -193,9 +217,18 @@ def collected(steps: Steps[Any]) -> Steps[list[Any]]:
             reply = yield effect
         except Exception as exc:  # handed to the steps, which decide
             error = exc
-        except BaseException:  # closed or interrupted: the steps end here too
+        except BaseException as exc:  # closed or interrupted: the steps end here too
             steps.close()
+            if not isinstance(exc, GeneratorExit):
+                _keep(exc, keep_as, items)
             raise
+
+
+def _keep(error: BaseException, name: str | None, items: list[Any]) -> None:
+    if name is not None:
+        # An exception class that refuses new attributes keeps its own type all the same.
+        with contextlib.suppress(Exception):
+            setattr(error, name, items)
 
 
 def run_plain(steps: Steps[T], sleep: Callable[[float], None]) -> T:

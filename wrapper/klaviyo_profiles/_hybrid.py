@@ -8,11 +8,15 @@ settled) return what happened; only the coordinating steps decide and record, in
 task, and only they hand outcomes on (:class:`~klaviyo_profiles._effects.Emit`), in input
 order.
 
-**Windows.** The input is read a window at a time: a list or tuple is one window, checked
+**Windows.** The input is taken a window at a time: a list or tuple is one window, checked
 whole before anything is sent (an ``InvalidInputError`` names the row); any other iterable is
-read :data:`STREAM_WINDOW` rows at a time, and a row that cannot be sent becomes an outcome
-with its ``InvalidInputError`` (nothing of an iterator can be refused before earlier rows are
-sent, and raising would drop the outcomes of rows in flight). Each window is routed with
+read in a thread beside the coordinator (:class:`~klaviyo_profiles._windows.RowSource`, through
+:class:`~klaviyo_profiles._effects.Offload`), which takes what has arrived, up to
+:data:`STREAM_WINDOW` rows at a time, and a row that cannot be sent becomes an outcome with its
+``InvalidInputError`` (nothing of an iterator can be refused before earlier rows are sent, and
+raising would drop the outcomes of rows in flight). While the input keeps the coordinator
+waiting with nothing else to do for :data:`READ_PAUSE`, what was read goes as it is: the first
+window is taken as it stands and the chunk being filled is started. Each window is routed with
 :func:`~klaviyo_profiles._routing.plan_routes`: rows with a null, and every row of a profile
 named more than once in the window, go one by one; the rest go in jobs. Under
 ``via="auto"``, an input that ends within its first window with fewer than
@@ -26,37 +30,50 @@ The chunk being filled is started before it is full only when reading must pause
 waiting for it (or the oldest row not yet handed on) would otherwise wait for rows that cannot
 be read.
 
-**Memory** stays bounded by the work in flight, not by the input: the window being admitted;
+**Held back.** A job whose outcome is unknown (still running at ``job_timeout``, lost while
+followed, or a start that failed after its request may have left: ``job_may_exist``) may yet
+apply its rows after anything sent now. Its profiles' later rows are never sent: each is
+settled with a ``RowHeldBackError`` naming the job, and its keys hold back the rows after it
+in turn (the keys of such jobs and rows stay for the rest of the call), so a re-run that sends
+the held rows once the job has ended applies every row of a profile in input order.
+
+**Memory** stays bounded by the work in flight, not by the input: the window being admitted
+and at most one read ahead;
 the encoded bytes of the chunk being filled (and of one waiting for a job slot); one int a
 row of each job in flight (up to ``max_jobs``) and its identity keys as ints in the index;
-rows waiting to be sent one by one (at most :func:`_single_bound`); and outcomes not yet
+rows waiting to be sent one by one (at most ``single_bound``); and outcomes not yet
 handed on. Outcomes go on in input order, so a slow early row holds back later ones: reading
 pauses while too many are held (:data:`HELD_OUTCOMES` outcomes of single calls, or rows
 admitted but not handed on beyond the jobs in flight).
 
 A row can be settled with nothing sent (``ProfileOutcome.skipped``) through
-:attr:`StreamOptions.skip`, consulted for a row only when no earlier row of its profile is
-unfinished.
+:attr:`StreamOptions.skip`, consulted for every row routed (not one refused or held back), in
+input order; a row with an unfinished earlier row of its profile is never skipped.
 """
 
 from __future__ import annotations
 
-import bisect
 import collections
 import itertools
-import json
 import logging
 import time
 from array import array
-from collections.abc import Iterable, Sequence
-from typing import Protocol, cast
+from collections.abc import Iterable
 
 import attrs
-from klaviyo_profile_import import facts
 
 from . import _generated
-from ._effects import Emit, Spawn, Steps, TaskHandle, Wait
-from ._generated import payloads as _payloads
+from ._effects import Emit, Offload, Sleep, Spawn, Steps, TaskHandle, Wait
+from ._hybrid_parts import (
+    Chunk,
+    HybridOperations,
+    Row,
+    Single,
+    settle_steps,
+    single_bound,
+    single_path_time,
+    single_steps,
+)
 from ._polling import Polling
 from ._prepare import (
     BulkChunker,
@@ -65,9 +82,9 @@ from ._prepare import (
     from_encoded,
     stored_membership,
 )
-from ._routing import Via, errors_by_position, job_outcome, plan_routes
+from ._routing import AUTO_BULK_MIN_PROFILES, Via, errors_by_position, plan_routes
 from ._windows import STREAM_WINDOW, RowSource, SkipRow, StreamOptions, stream_options
-from .errors import InvalidInputError, KlaviyoError, ListMembershipError
+from .errors import InvalidInputError, KlaviyoError, ListMembershipError, RowHeldBackError
 from .result import (
     BulkImportErrorEntry,
     BulkImportJob,
@@ -75,6 +92,7 @@ from .result import (
     ProfileOutcome,
     ProfileResult,
 )
+from .retries import job_may_exist
 
 __all__ = [
     "HELD_OUTCOMES",
@@ -94,118 +112,18 @@ _logger = logging.getLogger("klaviyo_profiles")
 #: nothing sent (refused, skipped) are small: sixteen times as many may wait.
 HELD_OUTCOMES = 256
 
+#: Rows admitted in one go before the coordinator lets others run (``Sleep(0)``): the async
+#: client's event loop is never held for long by a large input.
+ADMIT_STEP = 1_000
 
-class HybridOperations(Protocol):
-    """What the engine asks of a client, each as steps (never performed here)."""
+#: Seconds the input may keep the call waiting for rows, with nothing else to do, before
+#: what was read is sent as it is (a job started short of full, the first window taken as it
+#: stands): a source that pauses (a queue, a slow cursor) never holds back rows it gave.
+READ_PAUSE = 1.0
 
-    def upsert_steps(self, body: _payloads.ProfileUpsertQuery) -> Steps[ProfileResult]:
-        """Create or Update Profile for one checked body."""
-
-    def start_job_steps(
-        self, profiles: Sequence[PreparedProfile], lists: Sequence[str]
-    ) -> Steps[BulkImportJob]:
-        """Start one job (raising ``InvalidInputError`` before any I/O, as the public call)."""
-
-    def settle_job_steps(
-        self, job_id: str, polling: Polling
-    ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        """Wait for a job to finish, then read its import errors if it counts any."""
-
-
-class _Row:
-    """A row of the window being admitted: only what sending it needs."""
-
-    __slots__ = ("bulk", "encoded", "error", "identity", "index")
-
-    def __init__(
-        self,
-        index: int,
-        encoded: bytes = b"",
-        identity: frozenset[str] = frozenset(),
-        *,
-        bulk: bool = False,
-        error: InvalidInputError | None = None,
-    ) -> None:
-        self.index = index
-        self.encoded = encoded
-        self.identity = identity
-        self.bulk = bulk
-        self.error = error
-
-
-class _Single:
-    """A row sent one by one: waiting for earlier rows of its profile, ready, or sending."""
-
-    __slots__ = ("blockers", "encoded", "index", "keys")
-
-    def __init__(self, index: int, encoded: bytes, keys: tuple[int, ...], blockers: set[int]):
-        self.index = index
-        self.encoded = encoded
-        self.keys = keys
-        self.blockers = blockers
-
-
-class _Chunk:
-    """The profiles of one job: input rows (a job of rows) or stored profiles to add to the
-    lists (a membership job), from being filled to settled."""
-
-    __slots__ = (
-        "chunker",
-        "cursor",
-        "encoded",
-        "errors",
-        "failure",
-        "ids",
-        "job",
-        "job_id",
-        "keys",
-        "member_rows",
-        "rows",
-        "ticket",
-    )
-
-    def __init__(self, ticket: int, chunker: BulkChunker[bytes]) -> None:
-        self.ticket = ticket
-        self.chunker: BulkChunker[bytes] | None = chunker
-        #: Input rows, in job order (a job of rows): one int each.
-        self.rows = array("q")
-        #: Their identity keys (hashes), sorted once the chunk is sealed.
-        self.keys = array("q")
-        #: Membership: the input rows of each member, and each member's position by its id.
-        self.member_rows: list[list[int]] = []
-        self.ids: dict[str, int] = {}
-        self.encoded: list[bytes] | None = None
-        self.job_id: str | None = None
-        self.job: BulkImportJob | None = None
-        self.errors: dict[int, BulkImportErrorEntry] = {}
-        self.failure: KlaviyoError | None = None
-        #: Rows of a settled job handed on so far.
-        self.cursor = 0
-
-    @property
-    def settled(self) -> bool:
-        return self.job is not None or self.failure is not None
-
-    def holds(self, key: int) -> bool:
-        """Whether a row of this sealed chunk has identity key ``key``."""
-        position = bisect.bisect_left(self.keys, key)
-        return position < len(self.keys) and self.keys[position] == key
-
-    def outcome(self, position: int) -> ProfileOutcome:
-        """The outcome of the row at ``position`` of a settled job of rows."""
-        row = self.rows[position]
-        if self.failure is not None or self.job is None:
-            return ProfileOutcome(
-                index=row, ok=False, via="bulk", job_id=self.job_id, error=self.failure
-            )
-        return job_outcome(self.job, row, self.errors.get(position))
-
-
-def _single_bound(concurrency: int) -> int:
-    """Rows on the single path at once (waiting, ready or sending) before reading pauses: a
-    few hundred, so that rows waiting for a job do not stop the reader (the ``import``
-    command's figure), and at least four per concurrent call."""
-    return max(4 * concurrency, 256)
+#: Seconds between looks at the rows the input's reader puts aside, while nothing else
+#: wakes the coordinator (the reader itself returns only with a window, or at the end).
+READ_POLL = 0.05
 
 
 class _Run:
@@ -233,30 +151,40 @@ class _Run:
         self.envelope = probe.envelope if probe is not None else 0
         self.width = options.concurrency + options.max_jobs
         self.max_admitted = options.window + (options.max_jobs + 2) * self.max_items
-        self.max_singles = _single_bound(options.concurrency)
+        self.max_singles = single_bound(options.concurrency)
         self.tickets = itertools.count(1)
         self.windows = 0
         self.admitted = 0
         self.next = 0
         self.blocked = False
         self.null_rows = 0
-        self.window_rows: collections.deque[_Row] = collections.deque()
+        # The input's reader in flight, since when the coordinator has waited for rows with
+        # nothing else to do, and whether that wait outlasted READ_PAUSE.
+        self.reader: TaskHandle | None = None
+        self.idle_since: float | None = None
+        self.stalled = False
+        self.window_rows: collections.deque[Row] = collections.deque()
         # The identity index. identity key (as a hash) -> the ticket of the last unfinished row
         # naming it (its index) or of the chunk being filled (a negative ticket); a key whose
         # last row is in a sealed, unfinished job is found in that job's sorted keys instead
         # (8 bytes a key, for up to max_jobs jobs of 10,000 rows).
         self.tails: dict[int, int] = {}
-        self.unfinished: list[_Chunk] = []
-        self.waiting: dict[int, _Single] = {}
+        self.unfinished: list[Chunk] = []
+        # Rows of profiles that an unknown job may still change: the sealed keys of each job
+        # whose outcome is unknown, and the keys of the rows held back behind one (each with
+        # the error those rows carry).
+        self.doubtful: list[tuple[Chunk, RowHeldBackError]] = []
+        self.held_keys: dict[int, RowHeldBackError] = {}
+        self.waiting: dict[int, Single] = {}
         self.dependents: dict[int, list[int]] = {}
-        self.ready: collections.deque[_Single] = collections.deque()
-        self.running: dict[TaskHandle, _Single | _Chunk] = {}
+        self.ready: collections.deque[Single] = collections.deque()
+        self.running: dict[TaskHandle, Single | Chunk] = {}
         self.singles_running = 0
         self.jobs_running = 0
-        self.filling: _Chunk | None = None
-        self.members: _Chunk | None = None
-        self.sealed: collections.deque[_Chunk] = collections.deque()
-        self.chunks: collections.deque[_Chunk] = collections.deque()
+        self.filling: Chunk | None = None
+        self.members: Chunk | None = None
+        self.sealed: collections.deque[Chunk] = collections.deque()
+        self.chunks: collections.deque[Chunk] = collections.deque()
         self.awaiting_lists: dict[int, ProfileOutcome] = {}
         self.done: dict[int, ProfileOutcome] = {}
         #: Outcomes of rows sent one by one not handed on yet (in done or awaiting_lists).
@@ -268,26 +196,74 @@ class _Run:
 
     def steps(self) -> Steps[None]:
         """Read, route, send, settle and hand on every row, in input order."""
-        while True:
-            moved = True
-            while moved:
-                moved = yield from self._start_sealed()
-                moved = (yield from self._spawn_ready()) or moved
-                moved = self._admit() or moved
-                moved = self._unblock() or moved
-                yield from self._emit_ready()
-            self._report()
-            if self._finished():
-                self._log_nulls_at_end()
-                return
-            if not self.running:
-                # Nothing in flight, nothing to start: only a chunk still filling can move.
-                if self._seal(self.filling) or self._seal(self.members):
-                    continue
-                raise AssertionError("create_or_update_profiles cannot make progress")
-            finished: list[TaskHandle] = yield Wait(tuple(self.running))
-            for handle in finished:
-                self._settle(handle)
+        try:
+            while True:
+                moved = True
+                while moved:
+                    moved = yield from self._start_sealed()
+                    moved = (yield from self._spawn_ready()) or moved
+                    admitted = self._admit()
+                    if admitted >= ADMIT_STEP:
+                        # A long run of rows: the async client's event loop runs meanwhile.
+                        yield Sleep(0)
+                    moved = bool(admitted) or moved
+                    moved = self._unblock() or moved
+                    # Handing outcomes on frees what bounds reading: the loop goes round again.
+                    moved = (yield from self._emit_ready()) or moved
+                yield from self._report()
+                if self._finished():
+                    self._log_nulls_at_end()
+                    if self.source.error is not None:
+                        # Reading the input failed: every row read before it has its outcome.
+                        raise self.source.error
+                    return
+                if self.reader is None and self.source.wants_reader():
+                    self.reader = yield Offload(self.source.fill)
+                waiting = (*([self.reader] if self.reader is not None else []), *self.running)
+                if not waiting:
+                    # Nothing in flight and nothing to read, start or hand on: every row not
+                    # handed on is in a chunk still filling, or waits for one (see _unblock).
+                    if self._seal(self.filling) | self._seal(self.members):
+                        continue
+                    # Unreachable (tests/wrapper/test_stream_outcomes.py drives every kind of
+                    # row in any order of endings): a loud error rather than a call that hangs.
+                    raise RuntimeError("create_or_update_profiles: internal error, no row moves")
+                timeout = self._read_pause()
+                if timeout is not None and timeout <= 0:
+                    continue  # rows came meanwhile, or the input is stalled: go round
+                finished: list[TaskHandle] = yield Wait(waiting, timeout)
+                for handle in finished:
+                    if handle is self.reader:
+                        self.reader = None
+                        handle.result()  # the reader's own failure, if any
+                    else:
+                        self._settle(handle)
+        finally:
+            self.source.close()
+
+    def _read_pause(self) -> float | None:
+        """How long to wait (``None``: until something ends; ``0``: go round at once). When
+        the next thing to do is to read, the rows the reader puts aside are looked at every
+        :data:`READ_POLL`; once the input has kept the call waiting for :data:`READ_PAUSE`,
+        what was read goes as it is: the chunk being filled starts, the first window is taken
+        as it stands."""
+        source = self.source
+        if self.window_rows or self._bounded() or source.exhausted:
+            self.idle_since = None
+            return None
+        if source.ready():  # rows came while this went round
+            return 0.0
+        now = time.monotonic()
+        if self.idle_since is None:
+            self.idle_since = now
+        if self.stalled:
+            return READ_POLL
+        left = self.idle_since + READ_PAUSE - now
+        if left <= 0:
+            self.stalled = True
+            source.hurry()
+            return 0.0
+        return min(left, READ_POLL)
 
     def _finished(self) -> bool:
         return self.source.exhausted and not self.window_rows and self.next == self.admitted
@@ -310,25 +286,27 @@ class _Run:
 
     # -- reading and routing ----------------------------------------------------------------
 
-    def _admit(self) -> bool:
-        """Admit rows while nothing bounds reading; whether any was admitted."""
-        admitted = False
+    def _admit(self) -> int:
+        """Admit rows while nothing bounds reading, :data:`ADMIT_STEP` at most; how many."""
+        admitted = 0
         self.blocked = False
-        while True:
+        while admitted < ADMIT_STEP:
             if self._bounded():
                 self.blocked = True
                 return admitted
-            if not self.window_rows:
-                if self.source.exhausted:
-                    return admitted
-                self._read_window()
-                continue
+            if not self.window_rows and not self._read_window():
+                return admitted
             self._admit_row(self.window_rows.popleft())
-            admitted = True
+            admitted += 1
+        return admitted
 
-    def _read_window(self) -> None:
-        window = self.source.next_window()
-        only = self.windows == 0 and self.source.exhausted
+    def _read_window(self) -> bool:
+        """Take the rows read so far (at most a window) and route them; whether any came."""
+        window = self.source.take()
+        if not window:
+            return False
+        self.idle_since, self.stalled = None, False
+        only = self.windows == 0 and self.source.only
         self.windows += 1
         self.counts = attrs.evolve(self.counts, read=self.counts.read + len(window))
         checked = [(index, row) for index, row in window if isinstance(row, PreparedProfile)]
@@ -337,12 +315,17 @@ class _Run:
             via = "bulk"  # a stream longer than a window: jobs whatever one window holds
         bulk, _ = plan_routes([row for _, row in checked], via)
         to_jobs = set(bulk)
-        nulls = sum(1 for _, row in checked if row.has_null) if to_jobs else 0
+        # Rows kept from jobs by a null are worth a word wherever jobs could have taken them:
+        # every one may go one by one because of its null (the rest then too, being few).
+        could_use_jobs = self.jobs and (
+            via == "bulk" or (via == "auto" and len(checked) >= AUTO_BULK_MIN_PROFILES)
+        )
+        nulls = sum(1 for _, row in checked if row.has_null) if could_use_jobs else 0
         self.null_rows += nulls
         if nulls and self.windows == 1:
             if only:
                 _logger.info(
-                    "%d rows clear a field and go one by one: %s", nulls, _single_path_time(nulls)
+                    "%d rows clear a field and go one by one: %s", nulls, single_path_time(nulls)
                 )
             else:
                 _logger.info(
@@ -350,16 +333,17 @@ class _Run:
                     "later rows may add more)",
                     nulls,
                     len(window),
-                    _single_path_time(nulls),
+                    single_path_time(nulls),
                 )
         place = {index: position for position, (index, _) in enumerate(checked)}
         for index, row in window:
             if isinstance(row, InvalidInputError):
-                self.window_rows.append(_Row(index, error=row))
+                self.window_rows.append(Row(index, error=row))
             else:
                 self.window_rows.append(
-                    _Row(index, row.encoded, row.identity, bulk=place[index] in to_jobs)
+                    Row(index, row.encoded, row.identity, bulk=place[index] in to_jobs)
                 )
+        return True
 
     def _log_nulls_at_end(self) -> None:
         if self.windows > 1 and self.null_rows:
@@ -367,25 +351,33 @@ class _Run:
                 "%d of %d rows cleared a field and went one by one: %s",
                 self.null_rows,
                 self.admitted,
-                _single_path_time(self.null_rows),
+                single_path_time(self.null_rows),
             )
 
-    def _admit_row(self, row: _Row) -> None:
+    def _admit_row(self, row: Row) -> None:
         index = row.index
         self.admitted += 1
         if row.error is not None:
             self.done[index] = ProfileOutcome(index=index, ok=False, via="none", error=row.error)
             return
         keys = tuple({hash(key) for key in row.identity})
+        held = self._held_by(keys)
+        if held is not None:
+            self._hold(index, keys, held)
+            return
         blockers = self._blockers(keys)
         skip = self.options.skip
-        if not blockers and skip is not None and skip(index, row.encoded, row.identity):
+        if (
+            skip is not None
+            and skip(index, row.encoded, row.identity, blocked=bool(blockers))
+            and not blockers
+        ):
             self.done[index] = ProfileOutcome(index=index, ok=True, via="none", skipped=True)
             return
         if row.bulk and not blockers and self.envelope + len(row.encoded) <= self.max_bytes:
             self._add_to_job(index, row.encoded, keys)
             return
-        single = _Single(index, row.encoded, keys, blockers)
+        single = Single(index, row.encoded, keys, blockers)
         for key in keys:
             self.tails[key] = index
         if blockers:
@@ -394,6 +386,35 @@ class _Run:
                 self.dependents.setdefault(ticket, []).append(index)
         else:
             self.ready.append(single)
+
+    def _held_by(self, keys: tuple[int, ...]) -> RowHeldBackError | None:
+        """Why a row with ``keys`` must be held back, if an earlier row of its profile is in
+        a job whose outcome is unknown (or was held back itself)."""
+        for key in keys:
+            error = self.held_keys.get(key)
+            if error is not None:
+                return error
+            for chunk, error in self.doubtful:
+                if chunk.holds(key):
+                    return error
+        return None
+
+    def _hold(self, index: int, keys: tuple[int, ...], error: RowHeldBackError) -> None:
+        """Settle a row with nothing sent, held back behind a job whose outcome is unknown,
+        and every later row of its profile with it (those waiting for it now, and those to
+        come, through its keys): a re-run sends them all, in order, after that job."""
+        rows = [(index, keys)]
+        while rows:
+            index, keys = rows.pop()
+            self.done[index] = ProfileOutcome(index=index, ok=False, via="none", error=error)
+            for key in keys:
+                self.held_keys[key] = error
+                if self.tails.get(key) == index:
+                    del self.tails[key]
+            for later in self.dependents.pop(index, ()):
+                single = self.waiting.pop(later, None)
+                if single is not None:
+                    rows.append((later, single.keys))
 
     def _blockers(self, keys: tuple[int, ...]) -> set[int]:
         """The tickets of the unfinished rows and jobs a row with ``keys`` must wait for."""
@@ -406,11 +427,11 @@ class _Run:
             blockers.update(chunk.ticket for chunk in self.unfinished if chunk.holds(key))
         return blockers
 
-    def _new_chunk(self) -> _Chunk:
+    def _new_chunk(self) -> Chunk:
         chunker: BulkChunker[bytes] = BulkChunker(
             size=len, lists=self.options.lists, max_items=self.options.max_job_size
         )
-        return _Chunk(-next(self.tickets), chunker)
+        return Chunk(-next(self.tickets), chunker)
 
     def _add_to_job(self, index: int, encoded: bytes, keys: tuple[int, ...]) -> None:
         chunk = self.filling
@@ -429,7 +450,7 @@ class _Run:
         if full:
             self._seal(chunk, full)
 
-    def _room(self, chunk: _Chunk, encoded: bytes) -> bool:
+    def _room(self, chunk: Chunk, encoded: bytes) -> bool:
         """Whether ``encoded`` fits in ``chunk`` by bytes (a full count seals it on adding)."""
         chunker = chunk.chunker
         return (
@@ -438,7 +459,7 @@ class _Run:
             or chunker.pending_bytes + 1 + len(encoded) <= self.max_bytes
         )
 
-    def _seal(self, chunk: _Chunk | None, encoded: list[bytes] | None = None) -> bool:
+    def _seal(self, chunk: Chunk | None, encoded: list[bytes] | None = None) -> bool:
         """Close a chunk being filled; it starts when a job slot is free."""
         if chunk is None or chunk.chunker is None:
             return False
@@ -468,12 +489,15 @@ class _Run:
         filling = self.filling
         if filling is not None and (
             ended
+            or self.stalled
             or (self.blocked and bool(self.dependents.get(filling.ticket)))
             or (held and filling.rows[0] == self.next)
         ):
             moved = self._seal(filling)
         if self.members is not None and (
-            (ended and self._single_rows() == 0) or (held and self.next in self.awaiting_lists)
+            (ended and self._single_rows() == 0)
+            or self.stalled
+            or (held and self.next in self.awaiting_lists)
         ):
             moved = self._seal(self.members) or moved
         return moved
@@ -505,7 +529,7 @@ class _Run:
                 )
             # job_timeout counts from the job's start, however late its wait begins.
             polling = attrs.evolve(self.polling, since=time.monotonic())
-            handle = yield Spawn(_settle_steps(self.ops, job.id, polling), self.width)
+            handle = yield Spawn(settle_steps(self.ops, job.id, polling), self.width)
             self.running[handle] = chunk
         return started
 
@@ -513,7 +537,7 @@ class _Run:
         spawned = False
         while self.ready and self.singles_running < self.options.concurrency:
             single = self.ready.popleft()
-            handle = yield Spawn(_single_steps(self.ops, single.encoded), self.width)
+            handle = yield Spawn(single_steps(self.ops, single.encoded), self.width)
             single.encoded = b""  # the sub-task holds it now
             self.running[handle] = single
             self.singles_running += 1
@@ -527,14 +551,14 @@ class _Run:
         task = self.running.pop(handle)
         # A sub-task's unexpected error is raised here; the driver then stops the others.
         value = handle.result()
-        if isinstance(task, _Single):
+        if isinstance(task, Single):
             self.singles_running -= 1
             self._single_settled(task, value)
         else:
             self.jobs_running -= 1
             self._chunk_settled(task, value)
 
-    def _single_settled(self, single: _Single, value: ProfileResult | KlaviyoError) -> None:
+    def _single_settled(self, single: Single, value: ProfileResult | KlaviyoError) -> None:
         index = single.index
         self.held += 1
         if isinstance(value, KlaviyoError):
@@ -553,7 +577,9 @@ class _Run:
     def _release(self, ticket: int) -> None:
         """Rows that waited for ``ticket`` (a row or a job) may go once it ends."""
         for index in self.dependents.pop(ticket, ()):
-            single = self.waiting[index]
+            single = self.waiting.get(index)
+            if single is None:  # held back through another row it waited for
+                continue
             single.blockers.discard(ticket)
             if not single.blockers:
                 del self.waiting[index]
@@ -595,7 +621,7 @@ class _Run:
 
     def _chunk_settled(
         self,
-        chunk: _Chunk,
+        chunk: Chunk,
         value: tuple[BulkImportJob, list[BulkImportErrorEntry]] | KlaviyoError,
     ) -> None:
         if isinstance(value, KlaviyoError):
@@ -607,12 +633,23 @@ class _Run:
         if chunk.member_rows:
             self._members_settled(chunk)
             return
-        # Rows that named a profile of this job may go now (their lanes end with it).
         self.unfinished.remove(chunk)
+        failure = chunk.failure
+        if failure is not None and (chunk.job_id is not None or job_may_exist(failure)):
+            # The job may still run and apply these rows after any later row of theirs: the
+            # later rows of these profiles are held back, never sent (its keys stay).
+            held = RowHeldBackError(chunk.job_id)
+            self.doubtful.append((chunk, held))
+            for later in self.dependents.pop(chunk.ticket, ()):
+                single = self.waiting.pop(later, None)
+                if single is not None:
+                    self._hold(later, single.keys, held)
+            return
+        # Rows that named a profile of this job may go now (their lanes end with it).
         chunk.keys = array("q")
         self._release(chunk.ticket)
 
-    def _members_settled(self, chunk: _Chunk) -> None:
+    def _members_settled(self, chunk: Chunk) -> None:
         job, lists = chunk.job, self.options.lists
         for position, rows in enumerate(chunk.member_rows):
             reason: str | None = None
@@ -642,15 +679,16 @@ class _Run:
 
     # -- handing on -------------------------------------------------------------------------
 
-    def _emit_ready(self) -> Steps[None]:
-        """Hand on every outcome that is next in input order."""
+    def _emit_ready(self) -> Steps[bool]:
+        """Hand on every outcome that is next in input order; whether any was."""
+        emitted = False
         while True:
             index = self.next
             outcome = self.done.pop(index, None)
             if outcome is None:
                 chunk = self.chunks[0] if self.chunks else None
                 if chunk is None or not chunk.settled or chunk.rows[chunk.cursor] != index:
-                    return
+                    return emitted
                 outcome = chunk.outcome(chunk.cursor)
                 chunk.cursor += 1
                 if chunk.cursor == len(chunk.rows):
@@ -665,48 +703,32 @@ class _Run:
                 self.counts = attrs.evolve(counts, unsettled=counts.unsettled + 1)
             else:
                 self.counts = attrs.evolve(counts, failed=counts.failed + 1)
+            emitted = True
             yield Emit(outcome)
 
-    def _report(self) -> None:
+    def _report(self) -> Steps[None]:
         progress = self.options.progress
         if progress is not None and self.counts != self.reported:
             self.reported = self.counts
-            progress(self.counts)
+            try:
+                progress(self.counts)
+            except Exception:
+                # The caller's own error ends the call at once (nothing more is read, sent or
+                # waited for), once every outcome already known is handed on.
+                yield from self._hand_on_known()
+                raise
 
-
-def _single_steps(ops: HybridOperations, encoded: bytes) -> Steps[ProfileResult | KlaviyoError]:
-    """One row through Create or Update Profile; its error is returned, not raised."""
-    body = cast(_payloads.ProfileUpsertQuery, {"data": json.loads(encoded)})
-    try:
-        return (yield from ops.upsert_steps(body))
-    except KlaviyoError as exc:
-        return exc
-
-
-def _settle_steps(
-    ops: HybridOperations, job_id: str, polling: Polling
-) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]] | KlaviyoError]:
-    """A started job, settled; an error that kept it from being followed is returned."""
-    try:
-        return (yield from ops.settle_job_steps(job_id, polling))
-    except KlaviyoError as exc:
-        return exc
-
-
-def _single_path_time(rows: int) -> str:
-    """About how long ``rows`` single calls take at the pinned revision's steady rate."""
-    limit, period = facts.STEADY_LIMIT, facts.STEADY_PERIOD_SECONDS
-    seconds = rows * period / limit
-    if seconds < 1:
-        took = "under a second"
-    elif seconds < 90:
-        took = f"about {seconds:.0f} s"
-    elif seconds < 90 * 60:
-        took = f"about {seconds / 60:.0f} min"
-    else:
-        took = f"about {seconds / 3600:.1f} h"
-    rate = f"{limit} a minute" if period == 60 else f"{limit} per {period} s"
-    return f"{took} at {rate}"
+    def _hand_on_known(self) -> Steps[None]:
+        """Hand on every outcome known now, in input order, those of rows still in flight
+        (or not yet sent) left out."""
+        known = dict(self.done)
+        for chunk in self.chunks:
+            if chunk.settled:
+                for position in range(chunk.cursor, len(chunk.rows)):
+                    known[chunk.rows[position]] = chunk.outcome(position)
+        self.done.clear()
+        for index in sorted(known):
+            yield Emit(known[index])
 
 
 def stream_steps(
@@ -714,8 +736,11 @@ def stream_steps(
     profiles: Iterable[ProfileInput],
     options: StreamOptions,
     polling: Polling,
+    *,
+    check_now: bool = True,
 ) -> Steps[None]:
     """Carry out one call: every outcome handed on with :class:`Emit`, in input order. A list
-    or tuple is checked now, whole, before any step runs (see :class:`RowSource`)."""
-    source = RowSource(profiles, options.nulls, options.window)
+    or tuple is checked now, whole, before any step runs; with ``check_now=False``, in the
+    input's reader, before anything is sent (see :class:`RowSource`)."""
+    source = RowSource(profiles, options.nulls, options.window, check_now=check_now)
     return _Run(ops, source, options, polling).steps()

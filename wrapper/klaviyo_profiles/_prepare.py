@@ -88,8 +88,11 @@ class PreparedProfile:
     Attributes:
         resource: the wire resource object (``{"type": "profile", "attributes": {...}}``).
         size: bytes of ``resource`` as sent (compact JSON, UTF-8).
-        has_null: whether a ``None`` sits anywhere in its attributes (nested too) or ``meta``;
-            such a profile must go through Create or Update Profile for the null to clear.
+        has_null: whether a ``None`` clears a field: a member of its attributes (of an
+            object in them too) or of ``meta`` given as ``None``. Such a profile must go
+            through Create or Update Profile for the null to clear (a job leaves the field
+            unchanged). A ``None`` inside a list is one of the list's values, not a field:
+            both paths store the list as sent.
         identity: its identifiers, normalised, as keys such as ``"email:ada@example.com"``,
             ``"phone_number:+447700900123"``, ``"external_id:42"``, ``"_kx:..."``, ``"id:..."``.
             Two profiles that share a key may be the same stored profile.
@@ -127,7 +130,8 @@ def prepare_profile(
     ``index`` (the profile's position in the caller's input) is named in errors as
     ``profiles[index]``. ``nulls="omit"`` reads every null of the profile as "not given"
     (:func:`~klaviyo_profiles.nulls.omit_nulls_in_body`); ``"clear"`` (default) sends it, to
-    clear the field. A :class:`PreparedProfile` is returned as it is.
+    clear the field. A :class:`PreparedProfile` is returned as it is, except that under
+    ``"omit"`` one holding a null is prepared again without it.
 
     Raises:
         InvalidInputError: naming the profile's index and the field (unknown names, wrong
@@ -139,9 +143,13 @@ def prepare_profile(
         prepare_profile({"type": "profile", "attributes": {"email": "ada@example.com"}})
         prepare_profile({"data": {"type": "profile", "attributes": {"phone_number": "+1..."}}})
     """
+    policy = check_null_policy(nulls)
     if isinstance(profile, PreparedProfile):
+        if policy == "omit" and profile.has_null:
+            # Prepared under "clear": its nulls are read again, as "not given".
+            return prepare_profile(profile.resource, index=index, nulls="omit")
         return profile
-    wire_filter = omit_nulls_in_body if check_null_policy(nulls) == "omit" else None
+    wire_filter = omit_nulls_in_body if policy == "omit" else None
     form = "body"
     try:
         if isinstance(profile, ProfileUpsertQuery):
@@ -250,7 +258,9 @@ def _at_index(error: InvalidInputError, index: int | None, *, form: str) -> Exce
 
 
 def _first_null(resource: Mapping[str, Any]) -> str | None:
-    """Where the first ``None`` in ``attributes`` or ``meta`` is, as a dotted path."""
+    """Where the first ``None`` that clears a field is (a member of ``attributes``, of an
+    object in them, or of ``meta``), as a dotted path. A ``None`` inside a list is one of
+    the list's values: a job stores the list as sent, as the single call does."""
     for member in ("attributes", "meta"):
         value = resource.get(member)
         if value is None:
@@ -265,16 +275,12 @@ def _first_null(resource: Mapping[str, Any]) -> str | None:
 
 def _null_in(value: Any, path: str) -> str | None:
     # Recursion is bounded: the value passed the body checks (at most MAX_JSON_DEPTH levels).
+    # A list is a value as a whole: nothing inside it is a field, so nothing in it clears one.
     if value is None:
         return path
     if isinstance(value, dict):
         for key, item in value.items():
             found = _null_in(item, f"{path}.{key}")
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            found = _null_in(item, f"{path}[{position}]")
             if found is not None:
                 return found
     return None

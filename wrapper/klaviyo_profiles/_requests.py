@@ -24,6 +24,7 @@ from .result import BulkImportErrorEntry, BulkImportJob
 
 __all__ = [
     "CLIENT_HEADERS",
+    "TRANSPORT_HEADERS",
     "WireBody",
     "check_headers",
     "check_job_id",
@@ -61,16 +62,31 @@ CLIENT_HEADERS: dict[str, str] = {
     "accept": "the client asks for the JSON:API media type",
     "user-agent": "the client names itself and its revision",
 }
-# RFC 9110 field names are tokens; a value may not hold line breaks or NUL (the request
-# would be refused by httpx only once sent, and retried as a connection error).
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-_BAD_VALUE = re.compile(r"[\r\n\x00]")
+#: Headers that describe the message or the connection rather than the request: the HTTP
+#: transport writes them from the body and the URL, and one given by hand contradicts it (a
+#: Content-Length that is not the body's makes the request fail once sent).
+TRANSPORT_HEADERS: dict[str, str] = {
+    "content-length": "the transport sets it from the body",
+    "transfer-encoding": "the transport frames the body itself",
+    "host": "the transport sets it from base_url",
+    "connection": "the transport manages its connections",
+    "keep-alive": "the transport manages its connections",
+    "upgrade": "the transport manages its connections",
+}
+# RFC 9110 field names are tokens. A value is visible ASCII with spaces and tabs inside it
+# (no line break or control character, no whitespace at either end, which the transport
+# would refuse once sent, after every retry); httpx encodes values as ASCII, so any other
+# character ends the call in a UnicodeEncodeError instead.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?")
 
 
 def check_headers(headers: object, field: str = "extra_headers") -> dict[str, str]:
     """``extra_headers=`` (or ``default_headers=``, named by ``field``) as a dict of str,
-    refused before any I/O when it is not a mapping of header names to str values, or names a
-    header the client sets itself (:data:`CLIENT_HEADERS`)."""
+    refused before any I/O (``InvalidInputError`` naming the header) when it is not a mapping
+    of header names to str values, a name is not an HTTP token, a value holds anything but
+    visible ASCII with spaces and tabs inside it, or a name is one the client sets itself
+    (:data:`CLIENT_HEADERS`) or the transport does (:data:`TRANSPORT_HEADERS`)."""
     if headers is None:
         return {}
     if not isinstance(headers, Mapping) or not all(
@@ -78,20 +94,24 @@ def check_headers(headers: object, field: str = "extra_headers") -> dict[str, st
     ):
         raise InvalidInputError(field, "a mapping of header names to str values")
     for name, value in headers.items():
-        instead = CLIENT_HEADERS.get(name.lower())
+        if not _HEADER_NAME.fullmatch(name):
+            raise InvalidInputError(f"{field}[{name!r}]", "a header name (an HTTP token)")
+        owner = "the client" if name.lower() in CLIENT_HEADERS else "the transport"
+        instead = CLIENT_HEADERS.get(name.lower()) or TRANSPORT_HEADERS.get(name.lower())
         if instead is not None:
             raise InvalidInputError(
                 f"{field}[{name!r}]",
-                "a header the client does not set itself (not "
-                + ", ".join(sorted(CLIENT_HEADERS))
+                f"a header {owner} does not set itself (not "
+                + ", ".join(sorted(CLIENT_HEADERS if owner == "the client" else TRANSPORT_HEADERS))
                 + ")",
                 instead,
             )
-        if not _HEADER_NAME.match(name):
-            raise InvalidInputError(f"{field}[{name!r}]", "a header name (an HTTP token)")
-        if _BAD_VALUE.search(value):
+        if not _HEADER_VALUE.fullmatch(value):
             raise InvalidInputError(
-                f"{field}[{name!r}]", "a header value without line breaks or NUL"
+                f"{field}[{name!r}]",
+                "a header value of visible ASCII characters, with spaces or tabs only between "
+                "them (no line break or control character; encode other text first, e.g. "
+                "percent-encoded)",
             )
     return dict(headers)
 

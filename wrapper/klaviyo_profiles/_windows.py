@@ -4,17 +4,20 @@ windows of checked rows (:class:`RowSource`). No I/O; the engine that carries a 
 :mod:`klaviyo_profiles._hybrid`.
 
 A list or tuple is one window, checked whole when the call is made (an ``InvalidInputError``
-names the row). Any other iterable is read :data:`STREAM_WINDOW` rows at a time, and a row of
-it that cannot be sent is kept as its ``InvalidInputError``, to become that row's outcome:
-nothing of an iterator can be refused before earlier rows are sent, and raising would drop
-the outcomes of the rows in flight.
+names the row). Any other iterable is read in a thread of its own, at most a window ahead of
+the coordinator, which takes what has arrived (up to :data:`STREAM_WINDOW` rows at a time), so
+an input that pauses never holds back rows it gave. A row of it that cannot be sent is kept
+as its ``InvalidInputError``, to become that row's outcome: nothing of an iterator can be
+refused before earlier rows are sent, and raising would drop the outcomes of the rows in
+flight.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import attrs
 from klaviyo_profile_import import facts
@@ -38,11 +41,15 @@ STREAM_WINDOW = 1_000
 
 class SkipRow(Protocol):
     """Whether a checked row needs nothing sent: called by the coordinator, in input order,
-    with the row's index, its encoded profile (the resource object as it would be sent) and
-    its identity keys, for a row with no unfinished earlier row of its profile."""
+    for every row it routes, with the row's index, its encoded profile (the resource object as
+    it would be sent) and its identity keys; ``blocked``: an earlier row of its profile is
+    unfinished, so the row is sent whatever the answer (after that row)."""
 
-    def __call__(self, index: int, encoded: bytes, identity: frozenset[str]) -> bool:
-        """``True`` settles the row as ``ProfileOutcome(ok=True, via="none", skipped=True)``."""
+    def __call__(
+        self, index: int, encoded: bytes, identity: frozenset[str], *, blocked: bool
+    ) -> bool:
+        """``True`` settles an unblocked row as ``ProfileOutcome(ok=True, via="none",
+        skipped=True)``."""
 
 
 @attrs.frozen
@@ -110,14 +117,31 @@ def stream_options(
 
 #: A row as read: checked and encoded, or the error that refused it.
 _Read = tuple[int, PreparedProfile | InvalidInputError]
-_END: Any = object()
 
 
 class RowSource:
     """The input, read as windows of checked rows. A list or tuple is checked whole now
-    (raising ``InvalidInputError`` naming the first bad row); any other iterable lazily."""
+    (raising ``InvalidInputError`` naming the first bad row), or with ``check_now=False`` by
+    the first :meth:`fill` (the async client's: never in its event loop), and is one window.
+    Any other
+    iterable is read by :meth:`fill`, in a thread beside the coordinator, so that an input
+    that keeps it waiting (a slow cursor, a queue) never holds back rows already read: the
+    coordinator takes what has arrived (:meth:`take`) and sends it.
 
-    def __init__(self, profiles: Iterable[ProfileInput], nulls: NullPolicy, window: int) -> None:
+    The first window is handed over whole (its size, and whether the input ends within it,
+    decide ``via="auto"`` for a small input), unless the coordinator gives up waiting for it
+    (:meth:`hurry`). An error the input raises ends it there: it is kept as :attr:`error`,
+    for the coordinator to raise once the rows read before it are done.
+    """
+
+    def __init__(
+        self,
+        profiles: Iterable[ProfileInput],
+        nulls: NullPolicy,
+        window: int,
+        *,
+        check_now: bool = True,
+    ) -> None:
         if isinstance(profiles, (str, bytes, Mapping)) or not isinstance(profiles, Iterable):
             raise InvalidInputError(
                 "profiles", "an iterable of profiles", f"got {type(profiles).__name__}"
@@ -125,42 +149,126 @@ class RowSource:
         self._nulls = nulls
         self._size = window
         self._whole: list[_Read] | None = None
-        self._rows: Iterator[ProfileInput] = iter(())
-        self._peeked: Any = _END
+        # A list or tuple to check in the reader's thread (check_now=False), first thing.
+        self._pending: Sequence[ProfileInput] | None = None
+        self._rows: Iterator[ProfileInput] | None = None
+        # Rows read and not yet taken; appended by the reader's thread, taken by the
+        # coordinator's (a deque's append and popleft are atomic).
+        self._arrived: collections.deque[_Read] = collections.deque()
         self._next_index = 0
-        #: Every row has been read.
-        self.exhausted = False
+        # Set by the reader once its last row is in _arrived: read before _arrived.
+        self._ended = False
+        self._stopped = False
+        self._first = True
+        #: The input ended within its first window (known once that window is taken).
+        self.only = False
+        #: What iterating the input raised: no row is read after it.
+        self.error: Exception | None = None
         if isinstance(profiles, Sequence):
-            self._whole = [
-                (index, prepare_profile(profile, index=index, nulls=nulls))
-                for index, profile in enumerate(profiles)
-            ]
+            if check_now:
+                self._whole = self._checked(profiles)
+            else:
+                self._pending = profiles
         else:
             self._rows = iter(profiles)
 
-    def next_window(self) -> list[_Read]:
-        """The next window's rows, in order; :attr:`exhausted` says whether more follow."""
+    def _checked(self, profiles: Sequence[ProfileInput]) -> list[_Read]:
+        """Every row of a list or tuple, checked (``InvalidInputError`` naming the first bad
+        one)."""
+        return [
+            (index, prepare_profile(profile, index=index, nulls=self._nulls))
+            for index, profile in enumerate(profiles)
+        ]
+
+    @property
+    def exhausted(self) -> bool:
+        """Every row has been read and taken."""
         if self._whole is not None:
-            rows, self._whole = self._whole, []
-            self.exhausted = True
-            return rows
-        rows = []
-        while len(rows) < self._size:
-            if self._peeked is not _END:
-                profile, self._peeked = self._peeked, _END
-            else:
-                profile = next(self._rows, _END)
-            if profile is _END:
-                self.exhausted = True
-                return rows
+            return not self._whole
+        if self._pending is not None:
+            return False
+        return self._ended and not self._arrived
+
+    def _limit(self) -> int:
+        # One row beyond the first window tells whether the input ends within it.
+        return self._size + 1 if self._first else self._size
+
+    def wants_reader(self) -> bool:
+        """Whether :meth:`fill` has rows to read and room to put them."""
+        return self._pending is not None or (
+            self._rows is not None
+            and not self._ended
+            and not self._stopped
+            and len(self._arrived) < self._limit()
+        )
+
+    def ready(self) -> bool:
+        """Whether :meth:`take` would hand over rows now."""
+        if self._whole is not None:
+            return bool(self._whole)
+        ended = self._ended
+        if self._first:
+            return ended or len(self._arrived) >= self._limit()
+        return bool(self._arrived)
+
+    def take(self) -> list[_Read]:
+        """The rows read so far, in order, at most a window (none until the first window
+        is complete, the input has ended, or :meth:`hurry` was called)."""
+        if self._whole is not None:
+            whole, self._whole = self._whole, []
+            self._first, self.only = False, True
+            return whole
+        if not self.ready():
+            return []
+        if self._first:
+            self._first = False
+            self.only = self._ended and len(self._arrived) <= self._size
+        rows: list[_Read] = []
+        while self._arrived and len(rows) < self._size:
+            rows.append(self._arrived.popleft())
+        return rows
+
+    def hurry(self) -> None:
+        """Stop waiting for a whole first window: what has arrived may be taken as it is
+        (the input is not known to end within it)."""
+        self._first = False
+
+    def close(self) -> None:
+        """The call has ended: the reader reads no further row."""
+        self._stopped = True
+
+    def fill(self) -> None:
+        """Read rows until a window waits to be taken, the input ends or raises, or the call
+        ends; the coordinator may take rows meanwhile. Blocking: run in a thread beside the
+        coordinator (``Offload``). A list or tuple left to check is
+        checked whole instead (its ``InvalidInputError`` raised here)."""
+        pending = self._pending
+        if pending is not None:
+            self._whole = self._checked(pending)
+            self._pending = None
+            return
+        rows = self._rows
+        if rows is None:
+            return
+        while not self._stopped:
+            if len(self._arrived) >= self._limit():
+                return
+            try:
+                profile = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:  # the input's own error: raised once earlier rows are done
+                self.error = exc
+                break
             index = self._next_index
             self._next_index += 1
             try:
-                rows.append((index, prepare_profile(profile, index=index, nulls=self._nulls)))
+                read: PreparedProfile | InvalidInputError = prepare_profile(
+                    profile, index=index, nulls=self._nulls
+                )
             except InvalidInputError as exc:
-                rows.append((index, exc))
-        # One row ahead: whether the input ends with this window decides "auto" for a small
-        # input.
-        self._peeked = next(self._rows, _END)
-        self.exhausted = self._peeked is _END
-        return rows
+                read = exc
+            self._arrived.append((index, read))
+        else:
+            return
+        self._ended = True

@@ -70,9 +70,10 @@ class KlaviyoProfiles(BaseClient):
             (refused, see :func:`~klaviyo_profiles.settings.check_base_url`); plain
             ``http://`` only on loopback unless ``allow_insecure_http=True``.
         revision: the API revision to pin; default the one the client was generated from.
-        timeout: an ``httpx.Timeout`` or seconds (each a finite number above 0), or ``None``
-            for no limit. Default ``DEFAULT_TIMEOUT``, or the timeout of ``http_client`` when
-            you pass one. A per-call ``timeout=`` takes precedence over both.
+        timeout: an ``httpx.Timeout`` or seconds (each a finite number above 0, at most a
+            week: ``settings.LONGEST_SECONDS``), or ``None`` for no limit. Default
+            ``DEFAULT_TIMEOUT``, or the timeout of ``http_client`` when you pass one. A
+            per-call ``timeout=`` takes precedence over both.
         http_client: your own ``httpx.Client`` (transports, proxies, event hooks, headers,
             timeout): its settings apply except where this client needs its own (the
             ``revision``, ``Content-Type``, ``Accept`` and ``User-Agent`` headers, the API
@@ -216,10 +217,11 @@ class KlaviyoProfiles(BaseClient):
         alone, ``None`` clears it, at every depth. Or pass ``body=``: a JSON:API dict (or the
         generated ``ProfileUpsertQuery``) sent exactly as given.
 
-        ``nulls="omit"`` reads every ``None`` (and JSON null in ``body=``) as "not given", at
-        every depth, so the stored value stays: for sources where NULL means unknown (database
-        rows, a Pydantic model's unset fields). ``"clear"`` (default) is the endpoint's rule.
-        ``UNSET`` is "not given" under both.
+        ``nulls="omit"`` reads every ``None`` (and JSON null in ``body=``) given for a field
+        as "not given", at every depth, so the stored value stays: for sources where NULL
+        means unknown (database rows, a Pydantic model's unset fields). A ``None`` inside a
+        list is one of the list's values, and is sent as it is. ``"clear"`` (default) is the
+        endpoint's rule. ``UNSET`` is "not given" under both.
 
         ``additional_fields`` (e.g. ``["subscriptions"]``) and ``fields`` (sparse fieldset)
         shape the response. ``max_attempts`` / ``total_timeout`` override the retry policy
@@ -386,7 +388,8 @@ class KlaviyoProfiles(BaseClient):
 
         The list form of :meth:`iter_create_or_update_profiles` (for large inputs iterate
         that instead). A list or tuple is checked whole first (``InvalidInputError`` naming
-        its index, before anything is sent); another iterable is read a window at a time.
+        its index, before anything is sent); another iterable is read a window at a time, in
+        a thread of its own.
         Profiles go in bulk import jobs, except those that must go through Create or Update
         Profile one by one: a null anywhere (a job would not clear it), every row of a
         profile named by more than one row of a window (a list is one window), and a row
@@ -402,9 +405,10 @@ class KlaviyoProfiles(BaseClient):
         an identifier they all carry. With ``lists``, the profiles sent one by one join them
         through jobs naming each stored profile by its id alone (changing no field).
 
-        ``nulls="omit"`` reads every null as "not given" (at every depth); at ``"clear"``
-        (default) the call logs at INFO how many rows go one by one because of a null, and
-        about how long that takes. ``progress`` is called with a ``BulkProgress`` as the
+        ``nulls="omit"`` reads every null given for a field as "not given" (at every depth;
+        a null inside a list is a value, sent as it is by either path); at ``"clear"``
+        (default) the call logs at INFO how many rows go one by one because a null clears a
+        field, and about how long that takes. ``progress`` is called with a ``BulkProgress`` as the
         counts change, from the thread or task that runs the call.
 
         ``timeout`` bounds each HTTP attempt and ``extra_headers`` go with every request, as
@@ -414,6 +418,19 @@ class KlaviyoProfiles(BaseClient):
         ``KlaviyoError``. On a revision without bulk import jobs, ``via="auto"`` sends every
         profile one by one; ``via="bulk"`` and ``lists`` raise
         ``BulkImportUnavailableError`` before anything is sent.
+
+        A job whose outcome is unknown (still running at ``job_timeout``: its rows are
+        ``unsettled``; lost while followed; or a start that failed after the request may have
+        left) may still apply its rows later, so the later rows of its profiles are held back:
+        nothing is sent for them and each fails with ``RowHeldBackError``
+        (``outcome.held_back``), and so does every row after them of those profiles. Send
+        the held rows again, in input order, once that job has ended.
+
+        An error of the input itself (iterating ``profiles`` raised) ends reading: every row
+        read before it is still sent and settled, then the error is raised. An error raised
+        by ``progress`` ends the call at once (nothing more is sent or waited for). Either
+        (and Ctrl-C) is raised carrying ``.outcomes``: the outcomes known before it, in
+        input order (rows still in flight have none).
 
         ``changed_only`` (a :class:`~klaviyo_profiles.SyncState` of this client's key and base
         URL) sends a row only when its request (after ``nulls``; nulls included, so a row that
@@ -478,9 +495,17 @@ class KlaviyoProfiles(BaseClient):
         read and sent as the iterator is consumed. A row of an iterator that cannot be sent
         is yielded with its ``InvalidInputError`` (nothing sent for it; no outcome of the rows
         in flight is lost). A slow early row (a job still running) holds back later outcomes,
-        and reading pauses while too many wait. The call runs in a worker thread, which calls
-        ``progress``; closing the iterator early stops it once the calls in flight end.
+        and reading pauses while too many wait. ``profiles`` is read in a thread of its own, so
+        an input that pauses (a queue, a slow cursor) never holds back the rows it gave: after
+        a second with nothing else to do, those are sent as they are. The call runs in a
+        worker thread, which calls ``progress``; closing the iterator early stops it once the
+        calls in flight end.
         ``timeout``, ``extra_headers`` and ``changed_only`` apply as in the list form.
+
+        If iterating ``profiles`` raises, the rows read before are still sent and their
+        outcomes yielded, then the error is raised. An error raised by ``progress`` ends the
+        call at once: the outcomes already known are yielded first (in input order; rows
+        still in flight have none), then the error is raised.
 
         Example::
 

@@ -44,6 +44,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -75,6 +76,7 @@ __all__ = [
     "RateLimitError",
     "RateLimitWaitError",
     "RequestTooLargeError",
+    "RowHeldBackError",
     "ServerError",
     "UnknownFieldError",
     "UnsupportedMediaTypeError",
@@ -290,6 +292,34 @@ class BulkImportJobCancelledError(KlaviyoError):
         self.job_id = job_id
         super().__init__(
             f"bulk import job {job_id} was cancelled; the profile may not have been imported"
+        )
+
+
+class RowHeldBackError(KlaviyoError):
+    """Nothing was sent for this row: an earlier row of the same profile is in a bulk import
+    job whose outcome is unknown (the wait for it gave up at ``job_timeout``, it could not be
+    followed to its end, or its start failed after the request may have left, so the job may
+    exist), and that job may still apply the earlier row after this one would have been.
+
+    Every later row of that profile in the call is held back too, so that sending the held
+    rows again, in input order, once the job has ended (wait for ``job_id``) applies them all
+    in order.
+
+    Attributes:
+        job_id: the job the earlier row is in (``None`` when its start is in doubt: no id
+            came back).
+    """
+
+    def __init__(self, job_id: str | None) -> None:
+        self.job_id = job_id
+        where = (
+            f"bulk import job {job_id}, whose outcome is unknown"
+            if job_id is not None
+            else "a bulk import job whose start is in doubt (it may have been created)"
+        )
+        super().__init__(
+            f"held back: an earlier row of this profile is in {where}; nothing was sent for "
+            "this row (send it again, in order, once that job has ended)"
         )
 
 
@@ -581,15 +611,21 @@ _STATUS_CLASSES: dict[int, type[APIStatusError]] = {
 }
 
 
+#: RFC 9110's delta-seconds (``1*DIGIT``), with a fraction allowed.
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), from 0 up to
-    :data:`LONGEST_RETRY_AFTER`; ``None`` when absent or unreadable (``nan`` too)."""
+    """Seconds from a ``Retry-After`` header (delta-seconds: digits, here with an optional
+    fraction; or an HTTP date), from 0 up to :data:`LONGEST_RETRY_AFTER`; ``None`` when absent
+    or unreadable (anything else Python's ``float`` would take: ``1_000``, ``1e3``, ``inf``,
+    ``nan``, ``-5``)."""
     if value is None:
         return None
     value = value.strip()
-    try:
+    if _DELTA_SECONDS.fullmatch(value):
         seconds = float(value)
-    except ValueError:
+    else:
         from datetime import datetime, timezone
         from email.utils import parsedate_to_datetime
 

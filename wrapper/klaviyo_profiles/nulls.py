@@ -7,6 +7,10 @@ go through the single call (a bulk import job ignores nulls). The ``omit`` polic
 null as "not given": :func:`omit_nulls` drops it, at every depth, before anything else sees
 the value. It is pure (the input is never changed) and shared by every caller that offers a
 ``nulls=`` choice, so they all read a null the same way.
+
+Only a null given for a field (a member of an object) is read that way. A null inside a list
+is one of the list's values: it clears nothing, is kept under both policies, and does not
+send its row one by one (a job stores the list as sent, as the single call does).
 """
 
 from __future__ import annotations

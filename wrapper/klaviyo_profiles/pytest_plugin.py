@@ -65,9 +65,13 @@ def klaviyo_sandbox_server(
     klaviyo_sandbox_config: SandboxConfig | None,
 ) -> Iterator[Sandbox]:
     """The session's running sandbox, not reset between tests."""
+    missing: MissingExtraError | None = None
     try:
         require_extra("sandbox", "the klaviyo_sandbox fixture")
-    except MissingExtraError as missing:
+    except MissingExtraError as error:
+        missing = error
+    if missing is not None:
+        # Outside the except block: the message is the whole report, said once.
         pytest.fail(str(missing), pytrace=False)
     from klaviyo_profiles.sandbox import Sandbox
 

@@ -17,7 +17,7 @@ import attrs
 import httpx
 
 from ._generated import PostProfileResponse, PostProfileResponseDataAttributes
-from .errors import BulkImportJobTimeoutError, KlaviyoError
+from .errors import BulkImportJobTimeoutError, KlaviyoError, RowHeldBackError
 
 __all__ = [
     "PROFILE_POINTER",
@@ -342,8 +342,10 @@ class ProfileOutcome:
             importing it); :class:`~klaviyo_profiles.BulkImportJobTimeoutError` (its job was
             still running when ``job_timeout`` ran out: see :attr:`unsettled`);
             :class:`~klaviyo_profiles.ListMembershipError` (stored, but joining the lists is
-            not confirmed); an :class:`~klaviyo_profiles.InvalidInputError` for a row of an
-            iterator input that could not be sent.
+            not confirmed); :class:`~klaviyo_profiles.RowHeldBackError` (nothing sent: an
+            earlier row of its profile is in a job whose outcome is unknown, see
+            :attr:`held_back`); an :class:`~klaviyo_profiles.InvalidInputError` for a row of
+            an iterator input that could not be sent.
         skipped: ``True`` when the row needed nothing sent (``ok`` is ``True``, ``via`` is
             ``"none"``).
 
@@ -371,6 +373,15 @@ class ProfileOutcome:
         Wait for the job and read its import errors instead of sending the row again (which
         could apply it twice, after a later row of the same profile)."""
         return isinstance(self.error, BulkImportJobTimeoutError)
+
+    @property
+    def held_back(self) -> bool:
+        """Whether nothing was sent for the row because an earlier row of its profile is in a
+        job whose outcome is unknown (:class:`~klaviyo_profiles.RowHeldBackError`: the job
+        timed out, could not be followed, or its start is in doubt). A failure (counted as
+        ``failed``): send the row again, in input order with the other held rows, once that
+        job has ended; sending it now could let the job apply the earlier row after it."""
+        return isinstance(self.error, RowHeldBackError)
 
 
 @attrs.frozen

@@ -61,7 +61,10 @@ from .errors import (
     LONGEST_RETRY_AFTER,
     APIConnectionError,
     APIStatusError,
+    ClientClosedError,
+    InvalidInputError,
     RateLimitError,
+    RateLimitWaitError,
     ServerError,
 )
 
@@ -72,6 +75,7 @@ __all__ = [
     "acall_with_retries",
     "call_with_retries",
     "is_retryable",
+    "job_may_exist",
     "job_start_retryable",
     "request_never_sent",
     "retry_steps",
@@ -238,6 +242,23 @@ def job_start_retryable(error: BaseException) -> bool:
     second attempt could import every profile twice, after a later one.
     """
     return isinstance(error, RateLimitError) or request_never_sent(error)
+
+
+def job_may_exist(error: BaseException) -> bool:
+    """Whether a bulk import job's start that failed with ``error`` may still have created the
+    job (so that it may yet import its profiles): anything but a refusal before the request
+    left (bad input, the client's own limiter or a closed client, a failure to connect) or a
+    4xx answer.
+
+    Example::
+
+        job_may_exist(read_timeout_error)    # True: the server may have made the job
+    """
+    if isinstance(error, (InvalidInputError, RateLimitWaitError, ClientClosedError)):
+        return False
+    if isinstance(error, APIStatusError):
+        return error.status_code >= 500
+    return not request_never_sent(error)
 
 
 def _log_fields(error: BaseException | None) -> tuple[str, str]:

@@ -29,6 +29,7 @@ from .ratelimit import RateLimits
 from .retries import RetryPolicy
 
 __all__ = [
+    "LONGEST_SECONDS",
     "check_base_url",
     "check_bulk_rate_limits",
     "check_max_attempts",
@@ -99,17 +100,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: The most seconds any duration setting takes: a week. Far beyond any wait of this client
+#: (``None`` is "no limit" where a limit is optional), and far below where the platform's
+#: timers overflow (a socket timeout of 1e10 s fails, once the request is being sent).
+LONGEST_SECONDS = 7 * 24 * 3600.0
+
+
 def check_seconds(value: object, field: str, *, allow_zero: bool = False) -> float:
-    """A finite number of seconds, greater than 0 (or at least 0 with ``allow_zero``).
+    """A finite number of seconds, greater than 0 (or at least 0 with ``allow_zero``), and at
+    most :data:`LONGEST_SECONDS`.
 
     ``bool`` is refused although it is an ``int``: ``timeout=True`` is a mistake, not a second.
     """
     lowest = "at least 0" if allow_zero else "greater than 0"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInputError(field, f"a number of seconds {lowest}", _got(value))
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond any float
+        seconds = math.inf
     if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         raise InvalidInputError(field, f"a finite number of seconds {lowest}", f"got {value!r}")
+    if seconds > LONGEST_SECONDS:
+        raise InvalidInputError(
+            field,
+            f"at most {LONGEST_SECONDS:.0f} seconds (a week)",
+            f"got {value!r}",
+        )
     return seconds
 
 

@@ -107,13 +107,16 @@ def check_revision(
             f"The 'revision' header is required; this server serves {_served_text(served, today)}.",
             parameter="revision",
         )
-    date = _revision_date(revision) if REVISION_PATTERN.match(revision) else None
+    well_formed = REVISION_PATTERN.match(revision) is not None
+    date = _revision_date(revision) if well_formed else None
     if date is None:
+        problem = (
+            f"has the form YYYY-MM-DD[.suffix] but names no real day ({revision[:10]})"
+            if well_formed
+            else "is not of the form YYYY-MM-DD[.suffix]"
+        )
         raise ErrorResponse.single(
-            400,
-            "invalid",
-            f"The 'revision' header {revision!r} is not of the form YYYY-MM-DD[.suffix].",
-            parameter="revision",
+            400, "invalid", f"The 'revision' header {revision!r} {problem}.", parameter="revision"
         )
     if served is None:
         at_or_before = [held for held_date, held in _HELD_SCHEMAS if held_date <= date]
