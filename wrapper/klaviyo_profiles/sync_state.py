@@ -28,7 +28,7 @@ digests and requests as keyed 128-bit digests (BLAKE2b), keyed by a secret deriv
 API key and never stored, so the file cannot be matched against a list of emails without the
 key. The account is named by the key's fingerprint (the first 16 hex digits of its SHA-256, as
 the rate limiters name it) and the base URL, so a sandbox never shares state with production;
-a new key starts a new state. About 180 bytes a profile of two identifiers (measured: 182),
+a new key starts a new state. About 180 bytes a profile of two identifiers (measured: 183),
 of which a third is the index that finds an unchanged input by its *memo* (a digest of the
 input a request was built from, :meth:`SyncState.by_memo`) without building the request.
 
