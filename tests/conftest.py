@@ -125,6 +125,11 @@ MARKED: dict[str, tuple[str, ...]] = {
         SUBPROCESS,
     ),
     "tests/cli/test_cli_import.py::test_import_5000_rows_with_one_percent_bad": (SUBPROCESS, SLOW),
+    "tests/cli/test_cli_import_changed_only.py::"
+    "test_sigkill_between_send_and_outcome_forgets_the_row_so_it_is_sent_again": (
+        SUBPROCESS,
+        SLOW,
+    ),
     "tests/cli/test_cli_import.py::test_import_help_states_the_job_size_of_the_generated_facts": (
         SUBPROCESS,
     ),
@@ -182,6 +187,8 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/wrapper/test_client_options.py::"
     "test_revision_warning_points_at_the_line_that_created_the_client": (SUBPROCESS,),
     # In-process, about a second or more.
+    "tests/cli/test_cli_import_changed_only.py::"
+    "test_dry_run_says_what_would_go_and_sends_and_writes_nothing": (SLOW,),
     "tests/cli/test_cli_import_sources.py::"
     "test_lines_are_counted_as_python_splits_them_whatever_the_piece_size": (SLOW,),
     "tests/cli/test_cli_import_output.py::"

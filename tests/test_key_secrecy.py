@@ -551,3 +551,26 @@ def test_cli_import_reject_file_masks_a_column_named_by_the_key(
     # Before: the header row of the reject file named the column as the file does.
     assert rejects.splitlines()[0] == "row,error,email,****"
     assert shows_part_of(key, rejects, *cli_texts(result)) == []
+
+
+@pytest.mark.parametrize("key", IMPORT_KEYS)
+def test_cli_import_changed_only_state_and_dry_run_never_hold_the_key(
+    key: str, open_sandbox: Sandbox, every_log: list[str], tmp_path: Path
+) -> None:
+    open_sandbox.reset()
+    source = tmp_path / "people.csv"
+    source.write_text("email,first_name\nok@example.com,Ok\nkey@example.com,Key\n")
+    # Rows holding the key too: in a cell, as an identifier.
+    with source.open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["cell@example.com", key], [key, "As an email"]])
+    state = tmp_path / "nightly.state"
+    options = ["--base-url", open_sandbox.base_url, "--no-pacing", "--changed-only"]
+    results = [run_cli(["import", str(source), *options, "--state", str(state)], key)]
+    for output in ("text", "json"):
+        dry = ["--dry-run", "--output", output, "--state", str(state)]
+        results.append(run_cli(["import", str(source), *options, *dry], key))
+    assert [result.exit_code for result in results] == [1, 0, 0], results[0].output
+    written = [path.read_bytes() for path in tmp_path.iterdir() if path != source]
+    assert state.exists() and len(written) >= 3  # the state, the journal, the reject file
+    texts = [text for result in results for text in cli_texts(result)]
+    assert shows_part_of(key, *written, *texts, *every_log) == []

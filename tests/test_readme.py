@@ -305,7 +305,9 @@ def test_shell_blocks_run_against_the_sandbox(
     (tmp_path / "feed.jsonl").write_text('{"email": "dee@example.com", "first_name": null}\n')
     for name, text in toml_files().items():
         (tmp_path / name).write_text(text)
-    env = {**os.environ, "KLAVIYO_API_KEY": KEY, "COLUMNS": "200"}
+    # import --changed-only keeps its state in the user's state directory: this test's, here.
+    state_home = str(tmp_path / "state")
+    env = {**os.environ, "KLAVIYO_API_KEY": KEY, "COLUMNS": "200", "XDG_STATE_HOME": state_home}
     script = Path(sys.executable).with_name("klaviyo-profiles")
     commands = [
         command

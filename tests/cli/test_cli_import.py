@@ -294,7 +294,7 @@ def test_journal_of_schema_1_is_upgraded_and_keeps_its_outcomes(tmp_path: Path) 
         assert journal.status(1, "h1") == "rejected"
         assert [entry.row for entry in journal.entries({"rejected"}, current=True)] == [1]
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("4",)
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("5",)
     # Marked as a journal now, as every journal this version creates or upgrades.
     assert db.execute("PRAGMA application_id").fetchone() == (JOURNAL_APPLICATION_ID,)
     db.close()

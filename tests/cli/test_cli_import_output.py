@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from cli_helpers import invoke, no_secret
 from journal_reader import rows as journal_rows
-from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, file_lock, progress
+from klaviyo_profiles import _file_lock as file_lock
+from klaviyo_profiles.cli.importer import ImportSettings, PreflightError, progress
 from klaviyo_profiles.cli.importer.preflight import lock_journal, unlock_journal
 from klaviyo_profiles.sandbox import Sandbox
 

@@ -149,7 +149,7 @@ def test_journal_records_a_job_with_its_rows_then_each_outcome_once(tmp_path: Pa
     }
     # The rows' copies kept for the reject file are dropped once their outcomes are recorded.
     assert db.execute("SELECT COUNT(*) FROM job_rows WHERE original IS NOT NULL").fetchone() == (0,)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("5",)
 
 
 def test_journal_intent_is_starting_before_the_request_then_running_dropped_or_unsure(
@@ -186,12 +186,13 @@ def test_journal_intent_is_starting_before_the_request_then_running_dropped_or_u
 
 def _downgrade_to_schema_2(path: Path) -> None:
     """Make a journal look as the version that wrote schema 2 wrote it (no jobs, no
-    rows.job_id, no journal mark)."""
+    rows.job_id, no rows.sync, no journal mark)."""
     db = sqlite3.connect(path)
     db.execute("PRAGMA application_id = 0")
     db.execute("DROP TABLE jobs")
     db.execute("DROP TABLE job_rows")
-    db.execute("ALTER TABLE rows DROP COLUMN job_id")
+    for column in ("job_id", "sync", "synced"):
+        db.execute(f"ALTER TABLE rows DROP COLUMN {column}")
     db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
     db.commit()
     db.close()
@@ -220,7 +221,7 @@ def test_journal_of_schema_2_is_migrated_and_its_outcomes_resume(
         row: r["status"] for row, r in before.items()
     }
     db = sqlite3.connect(journal)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("4",)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("5",)
     assert db.execute("SELECT COUNT(*) FROM jobs").fetchone() == (0,)
     assert db.execute("PRAGMA application_id").fetchone() == (JOURNAL_APPLICATION_ID,)
 
@@ -232,12 +233,12 @@ def test_journal_of_a_newer_schema_is_refused_and_left_alone(
     journal = tmp_path / "p.csv.journal.sqlite"
     Journal(journal).close()
     db = sqlite3.connect(journal)
-    db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+    db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
     db.commit()
     db.close()
     result = invoke(["import", str(path), "--base-url", "http://127.0.0.1:9", *FAST])
     assert result.exit_code == 2
-    assert "newer klaviyo-profiles (journal schema 5, this one reads 4)" in result.stderr
+    assert "newer klaviyo-profiles (journal schema 6, this one reads 5)" in result.stderr
 
 
 # ---- routing

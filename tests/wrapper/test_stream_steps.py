@@ -289,19 +289,20 @@ def test_every_failed_outcome_carries_an_exception() -> None:
 
 
 def test_a_skipped_row_is_settled_with_nothing_sent_but_never_behind_an_unfinished_row() -> None:
-    asked: list[int] = []
+    asked: list[tuple[int, bool]] = []
 
-    def skip(index: int, encoded: bytes, identity: frozenset[str]) -> bool:
-        asked.append(index)
+    def skip(index: int, encoded: bytes, identity: frozenset[str], *, blocked: bool) -> bool:
+        asked.append((index, blocked))
         return index != 0
 
     rows = [
         {"email": "a@example.com", "title": None},  # sent
-        {"email": "a@example.com", "first_name": "again"},  # behind row 0: sent, not asked
+        {"email": "a@example.com", "first_name": "again"},  # behind row 0: sent all the same
         {"email": "b@example.com"},
     ]
     driver = run(rows, via="single", skip=skip)
-    assert asked == [0, 2]
+    # Every row is asked about, in order, told whether it waits for an earlier one.
+    assert asked == [(0, False), (1, True), (2, False)]
     assert [(o.ok, o.via, o.skipped) for o in driver.outcomes] == [
         (True, "single", False),
         (True, "single", False),

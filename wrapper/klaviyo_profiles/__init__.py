@@ -19,7 +19,9 @@ programmatically.
 
 Many profiles: ``create_or_update_profiles(rows)`` returns one :class:`ProfileOutcome` per row;
 ``iter_create_or_update_profiles(rows)`` reads a generator of any length and yields them as
-they settle, reporting :class:`BulkProgress` to a ``progress=`` callback.
+they settle, reporting :class:`BulkProgress` to a ``progress=`` callback. The same export
+again (a nightly re-sync): ``changed_only=SyncState.open(path)`` sends only the rows whose
+request changed since it was last applied.
 """
 
 import logging
@@ -72,6 +74,7 @@ from .nulls import NullPolicy, omit_nulls
 from .ratelimit import RateLimits
 from .result import ProfileResult, RateLimitInfo
 from .retries import RetryPolicy
+from .sync_state import SyncState, SyncStateError, SyncStateInUseError
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -116,6 +119,9 @@ __all__ = [
     "RetryPolicy",
     "RowHeldBackError",
     "ServerError",
+    "SyncState",
+    "SyncStateError",
+    "SyncStateInUseError",
     "UnknownFieldError",
     "Unset",
     "UnsupportedMediaTypeError",

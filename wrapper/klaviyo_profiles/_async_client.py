@@ -33,6 +33,7 @@ from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
+from .sync_state import SyncState
 
 __all__ = ["AsyncKlaviyoProfiles"]
 
@@ -270,9 +271,11 @@ class AsyncKlaviyoProfiles(BaseClient):
         progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: SyncState | None = None,
     ) -> list[ProfileOutcome]:
-        """Create or update many profiles, outcomes in input order (see the sync client).
-        The input is read and checked in a thread, never in the event loop.
+        """Create or update many profiles, outcomes in input order (see the sync client;
+        ``changed_only`` too). The input is read and checked in a thread, never in the event
+        loop.
 
         Example::
 
@@ -293,6 +296,7 @@ class AsyncKlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
                 # A list's rows are checked off the event loop, before anything is sent.
                 check_now=False,
             )
@@ -314,6 +318,7 @@ class AsyncKlaviyoProfiles(BaseClient):
         progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: SyncState | None = None,
     ) -> AsyncIterator[ProfileOutcome]:
         """Each outcome in input order as it settles, reading ``profiles`` a window at a time
         (see the sync client); the call runs in a task, which calls ``progress``. Settings
@@ -341,6 +346,7 @@ class AsyncKlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
                 # A list's rows are checked off the event loop, before anything is sent.
                 check_now=False,
             )

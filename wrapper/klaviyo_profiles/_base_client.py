@@ -16,10 +16,12 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+import attrs
 import httpx
 from klaviyo_profile_import.types import UNSET, Unset
 
 from . import _generated, pacing
+from ._changed_only import ChangeTracker, check_state
 from ._client_core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore
 from ._effects import Sleep, Steps, collected
 from ._generated import ProfileUpsertQuery, payloads
@@ -353,13 +355,15 @@ class BaseClient(ClientCore):
         progress: Callable[[BulkProgress], None] | None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: object = None,
         check_now: bool = True,
     ) -> Steps[None]:
         """``iter_create_or_update_profiles``: the settings (and every profile of a list or
         tuple, unless ``check_now`` is false: then by the steps, in the input's reader, before
         anything is sent) checked now, before any I/O; then the windowed engine, over this
         client's operations (each request with ``timeout`` and ``extra_headers``), each
-        outcome emitted in input order."""
+        outcome emitted in input order. With ``changed_only``, rows found unchanged are
+        settled with nothing sent (see ``_changed_only``)."""
         self._check_open()
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
@@ -374,7 +378,15 @@ class BaseClient(ClientCore):
         )
         polling = check_polling(Polling(poll_interval, max_poll_interval, job_timeout))
         operations = _Operations(self, call_timeout, headers)
-        return stream_steps(operations, profiles, options, polling, check_now=check_now)
+        if changed_only is None:
+            return stream_steps(operations, profiles, options, polling, check_now=check_now)
+        fingerprint = self._auth.fingerprint
+        state = check_state(changed_only, fingerprint=fingerprint, base_url=self.base_url)
+        tracker = ChangeTracker(state, self.revision, options.lists)
+        options = attrs.evolve(options, skip=tracker.skip)
+        return tracker.steps(
+            stream_steps(operations, profiles, options, polling, check_now=check_now)
+        )
 
     def _many_steps(
         self,
@@ -391,6 +403,7 @@ class BaseClient(ClientCore):
         progress: Callable[[BulkProgress], None] | None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: object = None,
         check_now: bool = True,
     ) -> Steps[list[ProfileOutcome]]:
         """``create_or_update_profiles``: the streaming engine, its outcomes kept in a list
@@ -410,6 +423,7 @@ class BaseClient(ClientCore):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
                 check_now,
             ),
             keep_as="outcomes",

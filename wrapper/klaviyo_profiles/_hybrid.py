@@ -47,8 +47,8 @@ pauses while too many are held (:data:`HELD_OUTCOMES` outcomes of single calls, 
 admitted but not handed on beyond the jobs in flight).
 
 A row can be settled with nothing sent (``ProfileOutcome.skipped``) through
-:attr:`StreamOptions.skip`, consulted for a row only when no earlier row of its profile is
-unfinished.
+:attr:`StreamOptions.skip`, consulted for every row routed (not one refused or held back), in
+input order; a row with an unfinished earlier row of its profile is never skipped.
 """
 
 from __future__ import annotations
@@ -367,7 +367,11 @@ class _Run:
             return
         blockers = self._blockers(keys)
         skip = self.options.skip
-        if not blockers and skip is not None and skip(index, row.encoded, row.identity):
+        if (
+            skip is not None
+            and skip(index, row.encoded, row.identity, blocked=bool(blockers))
+            and not blockers
+        ):
             self.done[index] = ProfileOutcome(index=index, ok=True, via="none", skipped=True)
             return
         if row.bulk and not blockers and self.envelope + len(row.encoded) <= self.max_bytes:

@@ -41,11 +41,15 @@ STREAM_WINDOW = 1_000
 
 class SkipRow(Protocol):
     """Whether a checked row needs nothing sent: called by the coordinator, in input order,
-    with the row's index, its encoded profile (the resource object as it would be sent) and
-    its identity keys, for a row with no unfinished earlier row of its profile."""
+    for every row it routes, with the row's index, its encoded profile (the resource object as
+    it would be sent) and its identity keys; ``blocked``: an earlier row of its profile is
+    unfinished, so the row is sent whatever the answer (after that row)."""
 
-    def __call__(self, index: int, encoded: bytes, identity: frozenset[str]) -> bool:
-        """``True`` settles the row as ``ProfileOutcome(ok=True, via="none", skipped=True)``."""
+    def __call__(
+        self, index: int, encoded: bytes, identity: frozenset[str], *, blocked: bool
+    ) -> bool:
+        """``True`` settles an unblocked row as ``ProfileOutcome(ok=True, via="none",
+        skipped=True)``."""
 
 
 @attrs.frozen

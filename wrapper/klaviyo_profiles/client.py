@@ -54,6 +54,7 @@ from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
+from .sync_state import SyncState
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "Body", "KlaviyoProfiles"]
 
@@ -381,6 +382,7 @@ class KlaviyoProfiles(BaseClient):
         progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: SyncState | None = None,
     ) -> list[ProfileOutcome]:
         """Create or update many profiles, with exact null semantics; outcomes in input order.
 
@@ -430,10 +432,23 @@ class KlaviyoProfiles(BaseClient):
         (and Ctrl-C) is raised carrying ``.outcomes``: the outcomes known before it, in
         input order (rows still in flight have none).
 
+        ``changed_only`` (a :class:`~klaviyo_profiles.SyncState` of this client's key and base
+        URL) sends a row only when its request (after ``nulls``; nulls included, so a row that
+        newly clears a field is a change; with the pinned revision and ``lists``) differs from
+        the last one applied to its profile through that state, or none was; a row whose
+        identifiers changed is a new profile. An unchanged row is an outcome with
+        ``skipped=True`` and nothing sent. The state records a row's request once its outcome
+        is ``ok``, never before: a call that dies with a row in flight sends that row again
+        next time.
+
         Example::
 
             outcomes = client.create_or_update_profiles(rows)
             failed = [o for o in outcomes if not o.ok]
+
+            with SyncState.open("customers.state") as state:   # the next night's export
+                outcomes = client.create_or_update_profiles(rows, changed_only=state)
+                sent = sum(not o.skipped for o in outcomes)
         """
         return self._run(
             self._many_steps(
@@ -450,6 +465,7 @@ class KlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
             )
         )
 
@@ -469,6 +485,7 @@ class KlaviyoProfiles(BaseClient):
         progress: Callable[[BulkProgress], None] | None = None,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
+        changed_only: SyncState | None = None,
     ) -> Iterator[ProfileOutcome]:
         """:meth:`create_or_update_profiles` as a stream: reads ``profiles`` (a generator of
         any length) a window at a time and yields each ``ProfileOutcome`` in input order as it
@@ -483,7 +500,7 @@ class KlaviyoProfiles(BaseClient):
         a second with nothing else to do, those are sent as they are. The call runs in a
         worker thread, which calls ``progress``; closing the iterator early stops it once the
         calls in flight end.
-        ``timeout`` and ``extra_headers`` apply to every request, as in the list form.
+        ``timeout``, ``extra_headers`` and ``changed_only`` apply as in the list form.
 
         If iterating ``profiles`` raises, the rows read before are still sent and their
         outcomes yielded, then the error is raised. An error raised by ``progress`` ends the
@@ -511,6 +528,7 @@ class KlaviyoProfiles(BaseClient):
                 progress,
                 timeout,
                 extra_headers,
+                changed_only,
             )
         )
 

@@ -10,7 +10,7 @@ import contextlib
 import csv
 import json
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, cast
@@ -38,7 +38,7 @@ from .common import (
 
 if TYPE_CHECKING:
     from ..nulls import NullPolicy
-    from .importer import ImportSettings, ImportSummary
+    from .importer import ChangeOptions, DryRunReport, ImportSettings, ImportSummary
 
 __all__ = ["import_"]
 
@@ -180,6 +180,39 @@ def _delimiter(text: str) -> str:
     help="stop when a job has not ended after this long; the job stays in the journal and "
     "the next run polls it again",
 )
+@click.option(
+    "--changed-only",
+    is_flag=True,
+    help="send a row only when its request differs from the one last applied to its profile "
+    "on this account (or none was), as the sync state remembers; rows are read against it",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="the sync state file of --changed-only (default: one per account in the user's "
+    "state directory, e.g. ~/.local/state/klaviyo-profiles/)",
+)
+@click.option(
+    "--resend-after",
+    metavar="DURATION",
+    default=None,
+    help="with --changed-only, send unchanged rows again once last applied longer ago than "
+    "DURATION (7d, 12h, 30m): profiles edited in Klaviyo by others drift otherwise",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="send every row, and refresh the sync state (as --changed-only keeps it)",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="with --changed-only: read the file and say which rows would be sent (unchanged, "
+    "changed, new; in jobs or one by one), sending and writing nothing",
+)
 @click.option("--additional-fields", multiple=True, metavar="NAME[,NAME]", hidden=True)
 @click.option(
     "--output",
@@ -217,6 +250,11 @@ def import_(
     job_size: int | None,
     poll_interval: float,
     job_timeout: float,
+    changed_only: bool,
+    state_path: Path | None,
+    resend_after: str | None,
+    full: bool,
+    dry_run: bool,
     additional_fields: tuple[str, ...],
     output: str,
     no_pacing: bool,
@@ -259,14 +297,21 @@ def import_(
     A bulk import job is journalled as soon as the API accepts it, and a re-run polls it
     instead of sending its rows again. Rows that fail go to the reject file, and the exit
     status is 1.
+
+    Nightly re-syncs: --changed-only sends only rows whose request changed since it was last
+    applied on this account (a new file name each night still compares with the last);
+    --dry-run says what would go, --full sends everything and refreshes the state.
     """
     from .importer import (
+        ChangeOptions,
         ColumnMap,
         ImportSettings,
         Unmapped,
         Via,
         detect_format,
+        dry_run_import,
         load_column_map,
+        parse_duration,
         run_import,
         text_encoding,
     )
@@ -281,6 +326,10 @@ def import_(
             "in the cells that should clear",
             2,
         )
+    changes = _change_options(
+        ChangeOptions, changed_only, state_path, resend_after, full, dry_run, parse_duration
+    )
+
     try:
         columns = ColumnMap.from_options(mappings)
         if map_file is not None:
@@ -318,12 +367,92 @@ def import_(
             job_size=job_size,
             poll_interval=poll_interval,
             job_timeout=job_timeout,
+            changes=changes,
         )
+        if changes is not None and changes.dry_run:
+            report = dry_run_import(settings)
+            stops.finished = True
+            return _report_dry_run(console, settings, report, output)
         summary = run_import(settings, console)
         stops.finished = True
         if output == "json":
             return _report_json(settings, summary, stops.received)
         _report(console, settings, summary, stops.received)
+    return 0
+
+
+def _change_options(
+    make: type[ChangeOptions],
+    changed_only: bool,
+    state_path: Path | None,
+    resend_after: str | None,
+    full: bool,
+    dry_run: bool,
+    parse_duration: Callable[[str], float],
+) -> ChangeOptions | None:
+    """The ``--changed-only`` family checked together (exit 2 for what makes no sense)."""
+    if not (changed_only or full):
+        for given, name in ((state_path, "--state"), (resend_after, "--resend-after")):
+            if given is not None:
+                fail(f"{name} goes with --changed-only", 2)
+        if dry_run:
+            fail("--dry-run goes with --changed-only (or --full)", 2)
+        return None
+    if full and resend_after is not None:
+        fail("--full sends every row: --resend-after has nothing to add", 2)
+    seconds = None
+    if resend_after is not None:
+        try:
+            seconds = parse_duration(resend_after)
+        except ValueError as exc:
+            fail(str(exc), 2)
+    return make(state_path=state_path, full=full, resend_after=seconds, dry_run=dry_run)
+
+
+def _report_dry_run(
+    console: Console, settings: ImportSettings, report: DryRunReport, output: str
+) -> int:
+    """What ``--dry-run`` found: text, or one JSON object on stdout."""
+    if output == "json":
+        document = {
+            "dry_run": True,
+            "file": str(settings.path),
+            "rows": report.rows,
+            "unchanged": report.unchanged,
+            "changed": report.changed,
+            "new": report.new,
+            "stale": report.stale,
+            "rejected": report.rejected,
+            "settled": report.settled,
+            "to_send": report.to_send,
+            "in_jobs": report.in_jobs,
+            "one_by_one": report.one_by_one,
+            "state": report.state,
+            "state_profiles": report.state_profiles,
+            "elapsed_seconds": round(report.elapsed, 3),
+            "exit_code": 0,
+        }
+        click.echo(scrub(json.dumps(document, ensure_ascii=False)))
+        return 0
+    stale = f", {report.stale:,} due again (--resend-after)" if report.stale else ""
+    console.print(
+        f"dry run: {settings.path.name}: {report.rows:,} rows: {report.unchanged:,} unchanged, "
+        f"{report.changed:,} changed, {report.new:,} new{stale}; {report.rejected:,} would be "
+        f"rejected",
+        highlight=False,
+    )
+    console.print(
+        f"would send {report.to_send:,}: {report.in_jobs:,} in bulk jobs, "
+        f"{report.one_by_one:,} one by one; nothing was sent",
+        highlight=False,
+    )
+    for note in report.notes:
+        console.print(f"note: {note}", highlight=False)
+    console.print(
+        f"state: {report.state} ({report.state_profiles:,} profiles; read in "
+        f"{report.elapsed:.1f}s)",
+        highlight=False,
+    )
     return 0
 
 
@@ -457,6 +586,14 @@ def _report_json(settings: ImportSettings, summary: ImportSummary, stop: int | N
         "columns": summary.columns,
         "exit_code": code,
     }
+    if summary.state is not None:
+        document.update(
+            unchanged=summary.unchanged,
+            changed=summary.changed,
+            new=summary.new,
+            stale=summary.stale,
+            state=summary.state,
+        )
     if message is not None:
         document["error"] = {"message": message, "exit_code": code}
     click.echo(scrub(json.dumps(document, ensure_ascii=False)))
@@ -485,6 +622,13 @@ def _report(
             f"{summary.in_doubt} rows of a bulk job request that may have reached Klaviyo (a "
             "run stopped while asking, or the request failed after sending) were sent one by "
             "one instead, never in a second job",
+            highlight=False,
+        )
+    if summary.state is not None:
+        stale = f", {summary.stale} due again (--resend-after)" if summary.stale else ""
+        console.print(
+            f"changed only: {summary.unchanged} unchanged (not sent), {summary.changed} "
+            f"changed, {summary.new} new{stale}; state: {summary.state}",
             highlight=False,
         )
     if summary.source is not None:

@@ -28,6 +28,14 @@ through Create or Update Profile (:meth:`Journal.doubtful_rows`), whose upsert w
 values is idempotent. An intent refused before any job exists (a 400, 413, 429, a failure to
 connect) is dropped (:meth:`Journal.drop_intent`), and its rows may go in a job again.
 
+**What a row applied** (schema 5). With ``--changed-only`` a row's outcome carries what the
+sync state needs to remember it (``rows.sync``: its identity and request digest, see
+:class:`~klaviyo_profiles.sync_state.SyncEntry`), written in the same statement as the
+outcome (and copied from ``job_rows.sync`` when its job ends), so the journal never says a
+row was applied without saying what it applied. The state is brought up to date from these
+rows (:meth:`Journal.unsynced`, then :meth:`Journal.mark_synced`) at the end of a run and at
+the start of the next; see :mod:`.importer.changed_only`.
+
 Durability: ``synchronous=NORMAL`` in WAL mode survives the death of the process (the OS still
 holds the written pages); only a power failure could lose the last few commits, which again
 means re-sending a few idempotent upserts.
@@ -40,7 +48,7 @@ import hashlib
 import sqlite3
 import time
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -58,6 +66,7 @@ __all__ = [
     "Outcome",
     "check_journal_kind",
     "row_hash",
+    "row_hasher",
 ]
 
 #: ``created``/``updated``: the server answered 201/200. ``imported``: applied by a bulk import
@@ -74,8 +83,10 @@ FINAL_STATES: frozenset[str] = DONE_STATES | {"rejected"}
 #: 3: bulk import jobs (``jobs``, ``job_rows``) and the job that applied a row (``rows.job_id``).
 #: 4: job intents (``starting``, ``unsure``) recorded before a job is asked for; a version
 #: that does not know them would put their rows in another job, so it must refuse the journal.
-#: Journals of schema 1 to 3 are migrated in place when opened (they hold no intent).
-_SCHEMA_VERSION = 4
+#: 5: what a row applied (``rows.sync``, ``rows.synced``, ``job_rows.sync``), for the sync state;
+#: a version that does not know it would record rows as done without it.
+#: Journals of schema 1 to 4 are migrated in place when opened (they hold no intent or sync).
+_SCHEMA_VERSION = 5
 
 #: A job's state in the journal: ``starting`` from just before its request until the 202
 #: (under a local token, no id known), ``unsure`` when the request failed in a way that may
@@ -195,6 +206,21 @@ def row_hash(settings: str, content: str) -> str:
     return digest.hexdigest()
 
 
+def row_hasher(settings: str) -> Callable[[str], str]:
+    """:func:`row_hash` with ``settings`` fixed, faster for many rows (the settings, which
+    hold the CSV header, are digested once)."""
+    prefix = hashlib.blake2b(digest_size=12)
+    prefix.update(settings.encode())
+    prefix.update(b"\x00")
+
+    def digest(content: str) -> str:
+        running = prefix.copy()
+        running.update(content.encode())
+        return running.hexdigest()
+
+    return digest
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     """One recorded outcome."""
@@ -272,7 +298,9 @@ class Journal:
                 attempts INTEGER,
                 finished REAL NOT NULL,
                 gen INTEGER NOT NULL DEFAULT 1,
-                job_id TEXT
+                job_id TEXT,
+                sync BLOB,
+                synced INTEGER NOT NULL DEFAULT 0
             )"""
         )
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(rows)")}
@@ -280,6 +308,10 @@ class Journal:
             self._db.execute("ALTER TABLE rows ADD COLUMN gen INTEGER NOT NULL DEFAULT 1")
         if "job_id" not in columns:  # schema 1 or 2: rows sent one by one, no job
             self._db.execute("ALTER TABLE rows ADD COLUMN job_id TEXT")
+        if "sync" not in columns:  # schema 1 to 4: nothing for a sync state
+            self._db.execute("ALTER TABLE rows ADD COLUMN sync BLOB")
+        if "synced" not in columns:
+            self._db.execute("ALTER TABLE rows ADD COLUMN synced INTEGER NOT NULL DEFAULT 0")
         self._db.execute(
             """CREATE TABLE IF NOT EXISTS jobs (
                 job_id TEXT PRIMARY KEY,
@@ -300,9 +332,12 @@ class Journal:
                 row INTEGER NOT NULL,
                 hash TEXT NOT NULL,
                 original TEXT,
+                sync BLOB,
                 PRIMARY KEY (job_id, position)
             )"""
         )
+        if "sync" not in {row[1] for row in self._db.execute("PRAGMA table_info(job_rows)")}:
+            self._db.execute("ALTER TABLE job_rows ADD COLUMN sync BLOB")
         self._set_meta("schema_version", str(_SCHEMA_VERSION))
         self.generation = int(self._meta("generation") or 1)
 
@@ -332,6 +367,14 @@ class Journal:
         self._input_changed = changed
         return changed
 
+    def noted(self, key: str) -> str | None:
+        """A value noted with :meth:`note` (``None`` when there is none)."""
+        return self._meta(f"note:{key}")
+
+    def note(self, key: str, value: str) -> None:
+        """Keep ``value`` under ``key`` in the journal (e.g. which sync state run used it)."""
+        self._set_meta(f"note:{key}", value)
+
     def claim(self, owner: str) -> None:
         """Note which process runs the import (shown to a second one, which is refused)."""
         self._set_meta("owner", owner)
@@ -353,10 +396,15 @@ class Journal:
 
     # ---- lookups
 
-    def status(self, row: int, content_hash: str) -> str | None:
-        """The recorded outcome of ``row`` if its content is unchanged, else ``None``."""
-        found = self._db.execute("SELECT hash, status FROM rows WHERE row = ?", (row,)).fetchone()
+    def status(self, row: int, content_hash: str, *, current: bool = False) -> str | None:
+        """The recorded outcome of ``row`` if its content is unchanged, else ``None``
+        (``current``: only an outcome checked against this run's input file)."""
+        found = self._db.execute(
+            "SELECT hash, status, gen FROM rows WHERE row = ?", (row,)
+        ).fetchone()
         if found is None or found[0] != content_hash:
+            return None
+        if current and found[2] != self.generation:
             return None
         return str(found[1])
 
@@ -417,11 +465,13 @@ class Journal:
         error: str | None = None,
         original: str | None = None,
         attempts: int | None = None,
+        sync: bytes | None = None,
     ) -> None:
-        """Commit one row's outcome (replacing an outcome recorded for older content)."""
+        """Commit one row's outcome (replacing an outcome recorded for older content), with
+        ``sync``, what the row's request would apply (for the sync state)."""
         self._db.execute(
             "INSERT OR REPLACE INTO rows (row, hash, status, http_status, profile_id, error, "
-            "original, attempts, finished, gen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "original, attempts, finished, gen, sync) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row,
                 content_hash,
@@ -433,8 +483,29 @@ class Journal:
                 attempts,
                 time.time(),
                 self.generation,
+                sync,
             ),
         )
+
+    def unsynced(self) -> Iterator[tuple[int, str, bytes, float]]:
+        """``(row, status, sync, finished)`` of every outcome that tells the sync state
+        something it has not taken yet, in row order (the order a profile's rows were applied
+        in), streamed: a good one (applied), or ``failed`` (it may have been applied)."""
+        states = sorted(DONE_STATES | {"failed"})
+        reader = sqlite3.connect(str(self.path))
+        try:
+            yield from reader.execute(
+                "SELECT row, status, sync, finished FROM rows WHERE synced = 0 "
+                f"AND sync IS NOT NULL AND status IN ({','.join('?' * len(states))}) "
+                "ORDER BY row",
+                states,
+            )
+        finally:
+            reader.close()
+
+    def mark_synced(self) -> None:
+        """Every outcome's ``sync`` was taken by the state (or dropped)."""
+        self._db.execute("UPDATE rows SET synced = 1 WHERE synced = 0 AND sync IS NOT NULL")
 
     def touch(self, row: int) -> None:
         """Mark a skipped row as checked against this run's input file (no-op if unchanged)."""
@@ -519,13 +590,15 @@ class Journal:
             raise
         self._db.execute("COMMIT")
 
-    def begin_job(self, rows: Sequence[tuple[int, str, str]]) -> str:
+    def begin_job(
+        self, rows: Sequence[tuple[int, str, str]], syncs: Sequence[bytes | None] | None = None
+    ) -> str:
         """Commit the intent to start a job with ``rows`` ``(row, hash, original)`` in the
-        order of its request, in state ``starting``, before the request is sent; returns
-        the intent's local token (for :meth:`record_job`, :meth:`drop_intent`,
-        :meth:`doubt_intent`)."""
+        order of its request (``syncs``: what each applies, for the sync state), in state
+        ``starting``, before the request is sent; returns the intent's local token (for
+        :meth:`record_job`, :meth:`drop_intent`, :meth:`doubt_intent`)."""
         token = f"{INTENT_PREFIX}{uuid.uuid4().hex}"
-        self._insert_job(token, "starting", rows)
+        self._insert_job(token, "starting", rows, syncs or [None] * len(rows))
         return token
 
     def record_job(self, token: str, job_id: str) -> None:
@@ -570,7 +643,11 @@ class Journal:
         }
 
     def _insert_job(
-        self, job_id: str, state: JobState, rows: Sequence[tuple[int, str, str]]
+        self,
+        job_id: str,
+        state: JobState,
+        rows: Sequence[tuple[int, str, str]],
+        syncs: Sequence[bytes | None],
     ) -> None:
         with self._transaction():
             seq = int(self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs").fetchone()[0])
@@ -579,11 +656,13 @@ class Journal:
                 (job_id, seq, state, len(rows), time.time()),
             )
             self._db.executemany(
-                "INSERT INTO job_rows (job_id, position, row, hash, original) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO job_rows (job_id, position, row, hash, original, sync) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    (job_id, position, row, content_hash, original)
-                    for position, (row, content_hash, original) in enumerate(rows)
+                    (job_id, position, row, content_hash, original, sync)
+                    for position, ((row, content_hash, original), sync) in enumerate(
+                        zip(rows, syncs, strict=True)
+                    )
                 ),
             )
 
@@ -645,15 +724,24 @@ class Journal:
             keep_default = status in ("rejected", "failed")
             self._db.execute(
                 "INSERT OR REPLACE INTO rows (row, hash, status, error, original, finished, "
-                "gen, job_id) "
+                "gen, job_id, sync) "
                 "SELECT jr.row, jr.hash, "
                 "CASE WHEN e.error IS NULL THEN ? ELSE 'rejected' END, "
                 "CASE WHEN e.error IS NULL THEN ? ELSE e.error END, "
                 "CASE WHEN e.error IS NULL AND NOT ? THEN NULL ELSE jr.original END, "
-                "?, ?, ? "
+                "?, ?, ?, "
+                "jr.sync "
                 "FROM job_rows AS jr LEFT JOIN temp.job_errors AS e ON e.position = jr.position "
                 "WHERE jr.job_id = ?",
-                (status, reason, keep_default, now, self.generation, job_id, job_id),
+                (
+                    status,
+                    reason,
+                    keep_default,
+                    now,
+                    self.generation,
+                    job_id,
+                    job_id,
+                ),
             )
             total, rejected = self._db.execute(
                 "SELECT COUNT(*), COUNT(e.error) FROM job_rows AS jr "
@@ -669,7 +757,9 @@ class Journal:
                 "UPDATE jobs SET state = ?, failed = ?, finished = ? WHERE job_id = ?",
                 (state, len(errors), now, job_id),
             )
-            self._db.execute("UPDATE job_rows SET original = NULL WHERE job_id = ?", (job_id,))
+            self._db.execute(
+                "UPDATE job_rows SET original = NULL, sync = NULL WHERE job_id = ?", (job_id,)
+            )
         return counts
 
     def first_job_row(self, job_id: str) -> int | None:

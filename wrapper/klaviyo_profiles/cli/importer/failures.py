@@ -15,6 +15,7 @@ __all__ = [
     "JournalWriteError",
     "PreflightError",
     "RejectFileError",
+    "StateWriteError",
     "journal_error",
 ]
 
@@ -33,6 +34,11 @@ class RejectFileError(Exception):
 
 class JournalWriteError(Exception):
     """An outcome could not be committed to the journal (a full disk, say): the run stops."""
+
+
+class StateWriteError(Exception):
+    """The sync state could not be read or written part way (``--changed-only``): the run
+    stops; rows of the batch being decided are not sent."""
 
 
 class JobWaitError(Exception):

@@ -29,6 +29,11 @@ wins, as with ``--via single``. (Collapsing a profile's rows into one before sen
 need the whole file, or all of a profile's rows, in memory; routing repeats to the single path
 keeps memory flat and costs one single request per repeated row.) A row with a null always
 takes the single path: a job would leave the field unchanged.
+
+With ``--changed-only`` the rows are read in batches and the :class:`~.changed_only.ChangeFilter`
+leaves out those whose request the account's sync state holds as the last applied; the rest
+are routed as above, each carrying what it applies (journalled with its outcome), and the
+state is brought up to date from the journal when the run ends and when the next starts.
 """
 
 from __future__ import annotations
@@ -46,8 +51,7 @@ from typing import Any, cast
 import httpx
 from rich.console import Console
 
-from ..._generated import bulk_jobs_available
-from ...bulk import AUTO_BULK_MIN_PROFILES, PreparedProfile, Via, prepare_profile
+from ...bulk import PreparedProfile, prepare_profile
 from ...client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, Body
 from ...errors import (
     APIError,
@@ -58,25 +62,28 @@ from ...errors import (
 )
 from ...identity import identity_of_body
 from ...retries import RetryPolicy, is_retryable
+from ...sync_state import SyncState
 from ..common import describe_error, scrub
-from ..journal import DONE_STATES, FINAL_STATES, Journal, JournalError, Outcome, row_hash
-from .failures import JobWaitError, JournalWriteError, PreflightError, journal_error
+from ..journal import DONE_STATES, FINAL_STATES, Journal, JournalError, Outcome, row_hasher
+from .changed_only import ChangeFilter, Decision, JournalVerdict
+from .failures import (
+    JobWaitError,
+    JournalWriteError,
+    PreflightError,
+    StateWriteError,
+    journal_error,
+)
 from .import_settings import ImportSettings, ImportSummary
-from .job_pipeline import ChunkRow, JobPipeline, item_payload_limit
+from .job_pipeline import SMALL_FILE_ROWS, ChunkRow, JobPipeline, item_payload_limit, use_bulk
 from .lanes import LaneKey, ProfileLanes, held_back_by
 from .preflight import check_before_sending, input_identity, lock_journal, unlock_journal
 from .progress import Reporter
 from .rejects import export_rejects
 from .row_mapping import RowMapper, no_identifier
 from .sources import SourceRow, SourceStats, csv_header, read_rows
+from .state_store import end_run, held_state, start_run
 
 __all__ = ["SMALL_FILE_ROWS", "ImportRun", "run_import", "use_bulk"]
-
-#: Under ``--via auto``, files with fewer data rows than this go through Create or Update
-#: Profile only: that many single requests take a few seconds within its burst window (75 a
-#: second), while a job costs a queue wait, processing and polling (tens of seconds on
-#: Klaviyo). The library's threshold for ``create_or_update_profiles``, shared so both agree.
-SMALL_FILE_ROWS = AUTO_BULK_MIN_PROFILES
 
 #: Rows that may wait at once on the single path when jobs are used: repeats of profiles in a
 #: job in flight wait for it to complete, so more of them are parked than with single requests
@@ -86,14 +93,6 @@ SMALL_FILE_ROWS = AUTO_BULK_MIN_PROFILES
 #: rows clearing a field, 2,048 waiting rows were a fifth of the peak memory of a large file
 #: and none of a small one's).
 _BULK_WINDOW = 256
-
-
-def use_bulk(via: Via, total: int) -> bool:
-    """Whether rows may go in bulk import jobs: ``--via bulk``, or ``auto`` for a file of at
-    least :data:`SMALL_FILE_ROWS` data rows, on a revision that has bulk jobs."""
-    if via == "single" or not bulk_jobs_available():
-        return False
-    return via == "bulk" or total >= SMALL_FILE_ROWS
 
 
 def _window_size(concurrency: int, bulk: bool) -> int:
@@ -132,12 +131,19 @@ class _Waiting:
     row: SourceRow
     content_hash: str
     body: dict[str, Any]
+    #: What the row applies, for the sync state (``--changed-only``).
+    sync: bytes | None
     keys: frozenset[LaneKey]
     #: The outcomes it waits for, and its own.
     waits: list[asyncio.Future[int | None]]
     mine: asyncio.Future[int | None]
     #: The future of the chunk being filled when it waits for that chunk's job, else ``None``.
     chunk: asyncio.Future[int | None] | None
+
+
+#: Why a row the --changed-only filter could not compare is rejected (it never happens with
+#: rows the import itself can send: their requests always have a digest).
+_UNCOMPARED = "its request could not be compared with the sync state (--changed-only)"
 
 
 class ImportRun:
@@ -153,6 +159,7 @@ class ImportRun:
         journal: Journal,
         reporter: Reporter,
         summary: ImportSummary,
+        state: SyncState | None = None,
     ) -> None:
         self.settings = settings
         self.journal = journal
@@ -168,6 +175,9 @@ class ImportRun:
             self.identifier_columns = self.mapper.identifier_columns(header)
             summary.columns = self.mapper.describe(header)
         self.fingerprint = settings.fingerprint(header)
+        self._hash = row_hasher(self.fingerprint)
+        #: ``--changed-only``: what decides which rows to send.
+        self.changes = None if state is None else ChangeFilter(state, settings, self.mapper, header)
         #: The first reason to stop (every further row would fail the same way, or an outcome
         #: could not be journalled); ``None`` while the run goes on.
         self.stopped: BaseException | None = None
@@ -207,6 +217,9 @@ class ImportRun:
         #: reader meets them they count as what their job did, not as done by an earlier run.
         self.settled_by_resumed_jobs: set[int] = set()
         self.last_row = 0
+        #: Whether the row the journal was last asked about must be sent again (it was done,
+        #: but an earlier row of its profile was sent in this run).
+        self.sending_again = False
 
     # ---- the run
 
@@ -261,14 +274,17 @@ class ImportRun:
             encoding=settings.encoding,
             identifier_columns=self.identifier_columns,
         )
-        for row in rows:
-            if self.stopped is not None:
-                return
-            self.last_row = row.number
-            if row.number % 256 == 0:
-                # Reading does not wait while rows go in a chunk: let the jobs be polled.
-                await asyncio.sleep(0)
-            await self.route(row)
+        if self.changes is not None:
+            await self.changes.read(rows, self)
+        else:
+            for row in rows:
+                if self.stopped is not None:
+                    return
+                self.last_row = row.number
+                if row.number % 256 == 0:
+                    # Reading does not wait while rows go in a chunk: let the jobs be polled.
+                    await asyncio.sleep(0)
+                await self.route(row)
         if self.stopped is None:
             try:
                 self.journal.forget_after(self.last_row)
@@ -288,6 +304,11 @@ class ImportRun:
 
     def abort_hint(self) -> str | None:
         """What to do before running again, when the run stopped for other than the key."""
+        if isinstance(self.stopped, StateWriteError):
+            return (
+                "make the state file writable and run again (rows whose outcome was not "
+                "recorded are sent again)"
+            )
         if isinstance(self.stopped, JournalWriteError):
             return (
                 "make room for the journal and run again to resume (rows whose outcome was "
@@ -302,20 +323,35 @@ class ImportRun:
 
     # ---- one row
 
-    async def route(self, row: SourceRow) -> None:
+    def content_hash(self, row: SourceRow) -> str:
+        """The journal's hash of ``row``: its content and the settings that shape its request."""
+        return self._hash(row.content)
+
+    async def route(self, row: SourceRow, decision: Decision | None = None) -> None:
         """Skip ``row`` (done by an earlier run), reject it, or send it: in the chunk being
         filled when it clears nothing, fits a job and no earlier row of its profile is
-        unfinished; else on the single path, after those earlier rows."""
-        content_hash = row_hash(self.fingerprint, row.content)
-        if self._settled_before(row, content_hash):
-            return
-        checked = self._check(row, content_hash)
+        unfinished; else on the single path, after those earlier rows.
+
+        ``decision``: what ``--changed-only`` found (the journal was asked already)."""
+        if decision is None:
+            content_hash = self.content_hash(row)
+            if self._settled_before(row, content_hash):
+                return
+        else:
+            content_hash = decision.content_hash
+        checked = self._check(row, content_hash, None if decision is None else decision.body)
         if checked is None:
             return
         body, keys, prepared = checked
-        lane_keys = self._lane_keys(row, keys)
+        if decision is not None and decision.entry is None:
+            # The filter found what the import rejects; a row it could not read any other
+            # way is never sent unrecorded (its state would not have been forgotten).
+            self.finish(row, content_hash, "rejected", error=_UNCOMPARED)
+            return
+        lane_keys = self._lane_keys(row, keys, None if decision is None else decision.link_keys)
         if lane_keys is None:
             return
+        sync = None if decision is None or decision.entry is None else decision.entry.pack()
         if row.number in self.doubtful:
             self.doubtful_sent += 1
             self.changed()
@@ -326,17 +362,41 @@ class ImportRun:
             and (self.item_limit_bytes is None or prepared.size <= self.item_limit_bytes)
             and not self.lanes.busy(lane_keys)
         ):
-            chunk_row = ChunkRow(row.number, content_hash, scrub(row.original), prepared.encoded)
+            chunk_row = ChunkRow(
+                row.number, content_hash, scrub(row.original), prepared.encoded, sync
+            )
             self.lanes.join_shared(lane_keys, await self.jobs.place(chunk_row))
             return
-        await self._wait_in_line(row, content_hash, body, lane_keys)
+        await self._wait_in_line(row, content_hash, body, lane_keys, sync)
 
-    def _settled_before(self, row: SourceRow, content_hash: str) -> bool:
+    def journal_verdict(self, row: SourceRow) -> JournalVerdict:
+        """What the journal says of ``row`` for ``--changed-only``: only outcomes of this
+        input file count (an earlier night's file of the same name is the state's to judge);
+        a settled row is counted as skipped."""
+        if row.number > self.resumed_up_to:
+            return "open"  # past every recorded outcome: nothing to ask
+        if self._settled_before(row, self.content_hash(row), current=True):
+            return "settled"
+        return "again" if self.sending_again else "open"
+
+    def counted(self) -> None:
+        """Show the summary's counts."""
+        self.reporter.update(self.summary)
+
+    async def start_waiting_jobs(self, seconds: float) -> None:
+        """Start the chunk being filled if its first row has waited ``seconds``."""
+        await self.jobs.flush_older(seconds)
+
+    def _settled_before(self, row: SourceRow, content_hash: str, *, current: bool = False) -> bool:
         """Whether there is nothing more to do for ``row``: an earlier run settled it (it is
-        counted as skipped), or the journal cannot tell (the run stops)."""
+        counted as skipped), or the journal cannot tell (the run stops). ``current``: only
+        outcomes of this input file count."""
+        self.sending_again = False
         try:
-            prior = self.journal.status(row.number, content_hash)
-            skip = prior in FINAL_STATES and not self._send_again(prior, row)
+            prior = self.journal.status(row.number, content_hash, current=current)
+            again = prior in FINAL_STATES and self._send_again(prior, row)
+            self.sending_again = again
+            skip = prior in FINAL_STATES and not again
             if skip:
                 self.journal.touch(row.number)
         except sqlite3.Error as exc:
@@ -371,15 +431,16 @@ class ImportRun:
         return self.journal.any_sent(keys)
 
     def _check(
-        self, row: SourceRow, content_hash: str
+        self, row: SourceRow, content_hash: str, body: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], frozenset[str], PreparedProfile | None] | None:
-        """The row's request body, identifiers and (when jobs are used) its profile as a job
-        takes it; ``None`` when the row is rejected without a request."""
+        """The row's request body (``body``: built already), identifiers and (when jobs are
+        used) its profile as a job takes it; ``None`` when the row is rejected without a
+        request."""
         if row.record is None:
             self.finish(row, content_hash, "rejected", error=row.error)
             return None
         try:
-            body = self.mapper.body(row.record)
+            body = body or self.mapper.body(row.record)
         except InvalidInputError as exc:
             self.finish(row, content_hash, "rejected", error=str(exc))
             return None
@@ -400,14 +461,17 @@ class ImportRun:
                 return None
         return body, keys, prepared
 
-    def _lane_keys(self, row: SourceRow, keys: frozenset[str]) -> frozenset[LaneKey] | None:
-        """The lanes of the row's profile: the groups its identifiers belong to, as linked by
-        this and earlier rows (``None``: the journal failed, the run stops)."""
+    def _lane_keys(
+        self, row: SourceRow, keys: frozenset[str], links: frozenset[str] | None = None
+    ) -> frozenset[LaneKey] | None:
+        """The lanes of the row's profile: the groups its identifiers (``links``, when
+        ``--changed-only`` gives them) belong to, as linked by this and earlier rows
+        (``None``: the journal failed, the run stops)."""
         try:
             if row.number < self.resumed_up_to:
                 # Later rows of this profile that an earlier run applied must follow again.
                 self.journal.mark_sent(keys)
-            groups = self.journal.link_identities(keys)
+            groups = self.journal.link_identities(links or keys)
         except sqlite3.Error as exc:
             self.stop(journal_error(self.journal.path, exc, doing="use"))
             return None
@@ -419,7 +483,12 @@ class ImportRun:
         return frozenset(groups)
 
     async def _wait_in_line(
-        self, row: SourceRow, content_hash: str, body: dict[str, Any], keys: frozenset[LaneKey]
+        self,
+        row: SourceRow,
+        content_hash: str,
+        body: dict[str, Any],
+        keys: frozenset[LaneKey],
+        sync: bytes | None = None,
     ) -> None:
         """Put a row on the single path: it is sent once the earlier rows of its profile have
         their outcomes."""
@@ -436,7 +505,7 @@ class ImportRun:
         if chunk is not None:
             self.chunk_waiters[chunk] += 1
         slim = SourceRow(row.number, row.original, None)
-        waiting = _Waiting(slim, content_hash, body, keys, waits, mine, chunk)
+        waiting = _Waiting(slim, content_hash, body, sync, keys, waits, mine, chunk)
         task = asyncio.create_task(self._send_in_turn(waiting))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
@@ -464,7 +533,7 @@ class ImportRun:
             async with self.sending:
                 if self.stopped is not None:
                     return
-                status = await self.send(row, content_hash, waiting.body)
+                status = await self.send(row, content_hash, waiting.body, waiting.sync)
             if status == "failed":
                 outcome = row.number
         finally:
@@ -477,8 +546,15 @@ class ImportRun:
             if self.chunk_waiters[chunk] <= 0:
                 del self.chunk_waiters[chunk]
 
-    async def send(self, row: SourceRow, content_hash: str, body: dict[str, Any]) -> Outcome | None:
-        """Send one row and journal its outcome (``None``: not sent, the key was refused)."""
+    async def send(
+        self,
+        row: SourceRow,
+        content_hash: str,
+        body: dict[str, Any],
+        sync: bytes | None = None,
+    ) -> Outcome | None:
+        """Send one row and journal its outcome, with ``sync`` (``None``: not sent, the key
+        was refused)."""
         self.summary.submitted += 1
         try:
             result = await self.client.create_or_update_profile(
@@ -496,13 +572,17 @@ class ImportRun:
         except APIStatusError as exc:
             status: Outcome = "failed" if is_retryable(exc) else "rejected"
             error = describe_error(exc)
-            self.finish(row, content_hash, status, error=error, http_status=exc.status_code)
+            self.finish(
+                row, content_hash, status, error=error, http_status=exc.status_code, sync=sync
+            )
             return status
         except APIError as exc:
-            self.finish(row, content_hash, "failed", error=describe_error(exc))
+            # It may have been applied (a timeout after sending): the state forgets it.
+            self.finish(row, content_hash, "failed", error=describe_error(exc), sync=sync)
             return "failed"
         except Exception as exc:  # a bug must not stall the pipeline or lose the row
-            self.finish(row, content_hash, "failed", error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            self.finish(row, content_hash, "failed", error=error, sync=sync)
             return "failed"
         outcome: Outcome = "created" if result.created else "updated"
         self.finish(
@@ -512,6 +592,7 @@ class ImportRun:
             http_status=result.status_code,
             profile_id=result.profile_id,
             attempts=result.attempts,
+            sync=sync,
         )
         return outcome
 
@@ -593,13 +674,18 @@ class ImportRun:
             if self.stopped is not None:
                 return None
             body = {"data": json.loads(row.encoded)}
-            return await self.send(SourceRow(row.number, row.original, None), row.hash, body)
+            single = SourceRow(row.number, row.original, None)
+            return await self.send(single, row.hash, body, row.sync)
 
 
 async def _import(
-    settings: ImportSettings, journal: Journal, reporter: Reporter, summary: ImportSummary
+    settings: ImportSettings,
+    journal: Journal,
+    reporter: Reporter,
+    summary: ImportSummary,
+    state: SyncState | None,
 ) -> None:
-    await ImportRun(settings, journal, reporter, summary).run()
+    await ImportRun(settings, journal, reporter, summary, state).run()
 
 
 def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
@@ -607,21 +693,23 @@ def run_import(settings: ImportSettings, console: Console) -> ImportSummary:
 
     Everything that would stop the import part way is checked before the first request:
     the columns, the encoding of the whole file, that the journal and the reject file can be
-    written, and that no other import holds the journal (``PreflightError``, ``HeaderError``);
-    and, before any file is created, that the rate limiter can be made.
+    written, that no other import holds the journal (``PreflightError``, ``HeaderError``),
+    and with ``--changed-only`` that the sync state can be used and is not in use; and,
+    before any file is created, that the rate limiter can be made.
     """
     source = check_before_sending(settings, console)
     started = time.monotonic()
-    lock = lock_journal(settings)
-    try:
+    with held_state(settings) as state:
+        lock = lock_journal(settings)
         try:
-            journal = Journal(settings.journal_file)
-        except JournalError as exc:
-            raise PreflightError(str(exc)) from None
-        with journal:
-            return _run_journalled(settings, journal, console, source, started)
-    finally:
-        unlock_journal(lock)
+            try:
+                journal = Journal(settings.journal_file)
+            except JournalError as exc:
+                raise PreflightError(str(exc)) from None
+            with journal:
+                return _run_journalled(settings, journal, console, source, started, state)
+        finally:
+            unlock_journal(lock)
 
 
 def _run_journalled(
@@ -630,21 +718,31 @@ def _run_journalled(
     console: Console,
     source: SourceStats,
     started: float,
+    state: SyncState | None,
 ) -> ImportSummary:
-    journal.claim(f"pid {os.getpid()} on {socket.gethostname()}")
+    owner = f"pid {os.getpid()} on {socket.gethostname()}"
+    journal.claim(owner)
     if journal.check_input(input_identity(settings.path)):
+        kept = (
+            "the sync state decides which rows are sent"
+            if state is not None
+            else "rows whose content is unchanged keep their outcome, the others are sent"
+        )
         console.print(
-            f"note: {settings.path.name} changed since its journal was written; rows "
-            "whose content is unchanged keep their outcome, the others are sent",
+            f"note: {settings.path.name} changed since its journal was written; {kept}",
             highlight=False,
         )
-    reporter = Reporter(console, source.rows)
     summary = ImportSummary(total=source.rows, source=source)
+    if state is not None:
+        start_run(state, journal, owner, summary)
+    reporter = Reporter(console, source.rows)
     try:
         with reporter:
-            asyncio.run(_import(settings, journal, reporter, summary))
+            asyncio.run(_import(settings, journal, reporter, summary, state))
     except KeyboardInterrupt:
         summary.interrupted = True
+    if state is not None:
+        end_run(state, journal, summary)
     summary.elapsed = time.monotonic() - started
     if not summary.interrupted:
         reporter.finish(summary)

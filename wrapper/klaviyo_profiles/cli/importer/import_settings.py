@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,37 @@ from .cell_types import ValueType
 from .row_mapping import ColumnMap, Unmapped
 from .sources import Format, SourceStats
 
-__all__ = ["ImportSettings", "ImportSummary", "Via"]
+__all__ = ["ChangeOptions", "ImportSettings", "ImportSummary", "Via", "parse_duration"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def parse_duration(text: str) -> float:
+    """``--resend-after``: ``7d``, ``12h``, ``30m``, ``90s``, ``2w`` as seconds; ``ValueError``
+    naming the form."""
+    match = _DURATION.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise ValueError(
+            f"--resend-after expects a positive number and a unit (s, m, h, d or w), e.g. "
+            f"7d or 12h; got {text!r}"
+        )
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+@dataclass(frozen=True)
+class ChangeOptions:
+    """``--changed-only`` and its options: send only rows whose request differs from what the
+    account's sync state says was last applied."""
+
+    #: ``--state``; ``None``: the account's file in the user's state directory.
+    state_path: Path | None = None
+    #: ``--full``: send every row, and refresh the state.
+    full: bool = False
+    #: ``--resend-after``: seconds after which an unchanged row is sent again (``None``: never).
+    resend_after: float | None = None
+    #: ``--dry-run``: read the file and say what would go; send and write nothing.
+    dry_run: bool = False
 
 
 @dataclass
@@ -62,6 +93,8 @@ class ImportSettings:
     #: Seconds to wait for one job before stopping the run (``None``: no limit); the job stays
     #: in the journal and the next run polls it again.
     job_timeout: float | None = 3600.0
+    #: ``--changed-only`` (or ``--full``); ``None``: every row is sent.
+    changes: ChangeOptions | None = None
 
     def column_map(self) -> ColumnMap:
         """Where the columns go: ``mapping``, ``types`` and ``unmapped`` together."""
@@ -136,6 +169,16 @@ class ImportSummary:
     rejected: int = 0
     failed: int = 0
     skipped: int = 0
+    #: With ``--changed-only``: rows left out because the state says their request was the
+    #: last applied (``unchanged``), and rows sent because it was not: ``changed`` (another
+    #: request was applied to the identity, or to one of its identifiers), ``new`` (nothing
+    #: known), ``stale`` (unchanged, but applied longer ago than ``--resend-after``).
+    unchanged: int = 0
+    changed: int = 0
+    new: int = 0
+    stale: int = 0
+    #: The sync state file (``None`` without ``--changed-only``).
+    state: str | None = None
     #: Rows listed in the reject file after the run (this run's and earlier runs').
     reject_file_rows: int = 0
     elapsed: float = 0.0

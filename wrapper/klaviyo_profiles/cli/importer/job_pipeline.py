@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -39,10 +40,12 @@ from klaviyo_profile_import import facts
 
 from ..._generated import bulk_jobs_available
 from ...bulk import (
+    AUTO_BULK_MIN_PROFILES,
     BULK_OPERATION,
     BulkChunker,
     BulkImportJobTimeoutError,
     PreparedProfile,
+    Via,
 )
 from ...client import AsyncKlaviyoProfiles
 from ...errors import (
@@ -62,11 +65,35 @@ from ..common import describe_error, scrub
 from ..journal import JobState, Journal, Outcome
 from .failures import JobWaitError, journal_error
 
-__all__ = ["ChunkRow", "JobPipeline", "JobWaitError", "PipelineHost", "item_payload_limit"]
+__all__ = [
+    "SMALL_FILE_ROWS",
+    "ChunkRow",
+    "JobPipeline",
+    "JobWaitError",
+    "PipelineHost",
+    "item_payload_limit",
+    "use_bulk",
+]
 
 #: A row's place in a job request as the library names it in a refusal before sending
 #: (``profiles[7]...``); ``result.profile_position`` reads it from a server's pointer.
 _FIELD = re.compile(r"^profiles\[(\d+)\]")
+
+
+#: Under ``--via auto``, files with fewer data rows than this go through Create or Update
+#: Profile only: that many single requests take a few seconds within its burst window (75 a
+#: second), while a job costs a queue wait, processing and polling (tens of seconds on
+#: Klaviyo). The library's threshold for ``create_or_update_profiles``, shared so both agree.
+SMALL_FILE_ROWS = AUTO_BULK_MIN_PROFILES
+
+
+def use_bulk(via: Via, total: int) -> bool:
+    """Whether rows may go in bulk import jobs: ``--via bulk``, or ``auto`` for a file of at
+    least :data:`SMALL_FILE_ROWS` data rows (with ``--changed-only``: rows to send), on a
+    revision that has bulk jobs."""
+    if via == "single" or not bulk_jobs_available():
+        return False
+    return via == "bulk" or total >= SMALL_FILE_ROWS
 
 
 def item_payload_limit() -> int | None:
@@ -89,6 +116,8 @@ class ChunkRow:
     #: The row as read, with any key masked (kept in the journal for the reject file).
     original: str
     encoded: bytes
+    #: What the row applies, for the sync state (``--changed-only``; journalled with the job).
+    sync: bytes | None = None
 
 
 def _size(row: ChunkRow) -> int:
@@ -179,6 +208,8 @@ class JobPipeline:
             BulkChunker(size=_size, max_items=job_size) if bulk_jobs_available() else None
         )
         self._future = self._new_future()
+        #: When the first row of the chunk being filled was placed (monotonic seconds).
+        self.filling_since: float | None = None
         # A slot is taken when a chunk is handed over and given back when its job's outcomes
         # are recorded (or it could not start): bounds chunks in memory and jobs in flight.
         self._slots = asyncio.Semaphore(max_jobs)
@@ -223,6 +254,8 @@ class JobPipeline:
             raise BulkImportUnavailableError(BULK_OPERATION, facts.REVISION)
         if len(chunker) and chunker.pending_bytes + 1 + len(row.encoded) > chunker.max_bytes:
             await self.flush()
+        if not len(chunker):
+            self.filling_since = time.monotonic()
         future = self._future
         full = chunker.add(row)
         if full:  # by count: the chunk includes this row
@@ -230,11 +263,22 @@ class JobPipeline:
         return future
 
     async def flush(self) -> None:
-        """Start the chunk being filled now (at the end of the file, or when rows of the
-        single path wait for it)."""
+        """Start the chunk being filled now (at the end of the file, when rows of the single
+        path wait for it, or when it has been filling a while: see :meth:`flush_older`)."""
         rows = self._chunker.flush() if self._chunker is not None else []
         if rows:
             await self._hand_over(rows, self._future)
+
+    async def flush_older(self, seconds: float) -> None:
+        """Start the chunk being filled if its first row waits for more than ``seconds`` and a
+        job may start at once: when rows for jobs come slowly (``--changed-only`` leaves most
+        rows out), their jobs then run at the server while the file is still read, rather than
+        all after it."""
+        since = self.filling_since
+        if not self.pending or since is None or time.monotonic() - since <= seconds:
+            return
+        if not self._slots.locked():  # with every slot taken it would wait, as a full one does
+            await self.flush()
 
     async def _hand_over(self, rows: list[ChunkRow], future: asyncio.Future[int | None]) -> None:
         self._future = self._new_future()
@@ -332,7 +376,8 @@ class JobPipeline:
                 # Committed before the request leaves: a crash from here on leaves an intent
                 # the next run sends one by one, never in another job.
                 token = self.journal.begin_job(
-                    [(row.number, row.hash, row.original) for row in remaining]
+                    [(row.number, row.hash, row.original) for row in remaining],
+                    [row.sync for row in remaining],
                 )
             except sqlite3.Error as exc:
                 self.host.stop(journal_error(self.journal.path, exc))

@@ -16,11 +16,11 @@ from pathlib import Path
 from klaviyo_profile_import import facts
 from rich.console import Console
 
+from ..._file_lock import FileHeldError, FileHold, FileReplacedError, hold_file, release_file
 from ..._generated import bulk_jobs_available, missing_job_operations
 from ...client import DEFAULT_BASE_URL, KlaviyoProfiles
 from ..journal import Journal
 from .failures import HeaderError, PreflightError
-from .file_lock import FileHeldError, FileHold, FileReplacedError, hold_file, release_file
 from .import_settings import ImportSettings
 from .row_mapping import ColumnMap, RowMapper
 from .sources import SourceStats, count_rows, csv_header, file_kind, require_regular_file
@@ -204,9 +204,9 @@ def _check_paths(settings: ImportSettings) -> None:
 def lock_journal(settings: ImportSettings) -> FileHold:
     """Hold the journal for this process; a second import of the same journal is refused.
 
-    The lock is on the journal file itself (:mod:`.file_lock`), so no file beside it, removed
-    or replaced, can let a second import in. The journal is created (empty) here when there
-    is none.
+    The lock is on the journal file itself (:mod:`klaviyo_profiles._file_lock`), so no file
+    beside it, removed or replaced, can let a second import in. The journal is created
+    (empty) here when there is none.
     """
     path = settings.journal_file
     try:

@@ -43,6 +43,9 @@ class _Counts(ProgressColumn):
         skipped = fields.get("skipped", 0)
         if skipped:
             text.append(f"  {skipped} skipped", style="dim")
+        unchanged = fields.get("unchanged", 0)
+        if unchanged:
+            text.append(f"  {unchanged} unchanged", style="dim")
         if fields.get("bulk"):
             text.append(f"  {fields.get('submitted', 0)} submitted", style="dim")
             text.append(f"  {fields.get('jobs_running', 0)} jobs running", style="dim")
@@ -67,6 +70,7 @@ def _counts(summary: ImportSummary) -> tuple[int, ...]:
         summary.imported,
         summary.rejected + summary.failed,
         summary.skipped,
+        summary.unchanged,
         summary.submitted,
         summary.jobs_running,
         summary.in_doubt,
@@ -119,6 +123,7 @@ class Reporter:
                 imported=summary.imported,
                 failed=failed,
                 skipped=summary.skipped,
+                unchanged=summary.unchanged,
                 bulk=summary.bulk,
                 submitted=summary.submitted,
                 jobs_running=summary.jobs_running,
@@ -160,10 +165,11 @@ class Reporter:
             )
             if summary.in_doubt:
                 jobs += f"one by one (job in doubt) {summary.in_doubt}  "
+        unchanged = f"unchanged {summary.unchanged}  " if summary.unchanged else ""
         return (
             f"rows {summary.processed}/{self.total} ({share:.0f}%)  created {summary.created}  "
             f"updated {summary.updated}  failed {summary.rejected + summary.failed}  "
-            f"skipped {summary.skipped}  {jobs}{rate:,.0f} rows/s  eta {eta}"
+            f"skipped {summary.skipped}  {unchanged}{jobs}{rate:,.0f} rows/s  eta {eta}"
         )
 
     def __exit__(self, *exc_info: object) -> None:

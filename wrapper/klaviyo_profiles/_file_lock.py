@@ -1,6 +1,7 @@
 """An exclusive lock on a file itself, held whatever happens to the names around it.
 
-The import's journal is locked here: one import per journal at a time. A lock taken on a
+The import's journal and a sync state (:mod:`klaviyo_profiles.sync_state`) are locked here:
+one run per file at a time. A lock taken on a
 separate lock file (``JOURNAL.lock``) holds only while that name does: deleting it, by hand or
 by a cleanup script, let a second import lock a new file of the same name and send every row
 again, and the first import, ending, removed the second one's lock file. So the lock is taken
