@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from journal_reader import row_details
+from klaviyo_profiles import KlaviyoProfiles
 from klaviyo_profiles._file_lock import hold_file, release_file
 from klaviyo_profiles.cli.importer import (
     ChangeFilter,
@@ -627,6 +628,51 @@ def test_sigkill_between_send_and_outcome_forgets_the_row_so_it_is_sent_again(
     assert resumed.returncode == 0, resumed.stderr
     assert _sent(sandbox, before) == ["p2@example.com"]
     assert _stored(sandbox)["p2@example.com"]["first_name"] == "Tonight"
+
+
+def test_a_library_call_between_a_killed_run_and_its_resume_is_not_overwritten_by_it(
+    sandbox: Sandbox, env: dict[str, str], tmp_path: Path
+) -> None:
+    # A killed run leaves outcomes in its journal that the state has not taken yet; a library
+    # call on the same state then applies a newer value for one of those profiles. Resuming
+    # the run must not put the older outcome back over it, or the next night skips the row.
+    rows = [[f"p{n}@example.com", f"+1415555{n:04d}", "Night", "Last", "pro"] for n in range(60)]
+    path = _write(tmp_path / "c-01.csv", rows)
+    state = tmp_path / "state.sqlite"
+    options = ["--changed-only", "--state", str(state), "--no-pacing", "--via", "single"]
+    args = ["import", str(path), "--base-url", sandbox.base_url, "--concurrency", "1", *options]
+    sandbox.set_faults(latency=0.05)
+    child = start_module("klaviyo_profiles.cli", args, env)
+    kill_when(
+        child, lambda: len(sandbox.profiles()) >= 5, timeout=60, what="no profile was applied"
+    )
+    sandbox.set_faults(latency=0.0)
+    applied_before_kill = set(_stored(sandbox))
+    assert _stored(sandbox)["p0@example.com"]["first_name"] == "Night"
+
+    with (
+        KlaviyoProfiles(api_key=SECRET_KEY, base_url=sandbox.base_url) as client,
+        SyncState.open(state, api_key=SECRET_KEY, base_url=sandbox.base_url) as sync,
+    ):
+        [outcome] = client.create_or_update_profiles(
+            [{"email": "p0@example.com", "first_name": "Library"}], changed_only=sync
+        )
+    assert outcome.ok and not outcome.skipped
+
+    resumed = run_cli(args, env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _stored(sandbox)["p0@example.com"]["first_name"] == "Library"
+
+    # The same export the next night: the profile holds the library's value, so its row goes.
+    before = len(sandbox.requests())
+    night_args = ["import", str(_write(tmp_path / "c-02.csv", rows)), "--base-url"]
+    night2 = run_cli([*night_args, sandbox.base_url, *options], env)
+    assert night2.returncode == 0, night2.stderr
+    # The killed run's outcomes were not taken into the state after the library's call, so
+    # its rows may go again (sending more is safe); p0 must be among them.
+    sent = _sent(sandbox, before)
+    assert "p0@example.com" in sent and set(sent) <= applied_before_kill
+    assert _stored(sandbox)["p0@example.com"]["first_name"] == "Night"
 
 
 def _held(state: Path) -> int:

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -143,6 +145,12 @@ class ChangeTracker:
         state = self.state
         state.begin_call()
         try:
+            # A new run token: a command-line import interrupted earlier must not replay its
+            # journal's older outcomes over what this call records (it sends them again).
+            try:
+                state.begin_run(f"pid {os.getpid()} on {socket.gethostname()}")
+            except sqlite3.Error as exc:
+                raise SyncStateError(f"cannot use the state file {state.path}: {exc}") from None
             yield from self._tracked(inner)
         finally:
             try:
