@@ -75,6 +75,7 @@ from urllib.parse import unquote_plus
 
 import attrs
 
+from ._server_budget import ServerBudgets
 from .errors import LimiterUnavailableError, RateLimitWaitError
 from .extras import require_extra
 from .result import RateLimitInfo
@@ -505,9 +506,7 @@ class RateLimiter:
         # microseconds, or one SQLite transaction), never across a sleep or an await.
         self._lock = threading.Lock()
         self._blocked_until = -math.inf  # set by penalize() and by observe() at zero budget
-        self._pace_until = -math.inf  # observe(): spread the server's remaining budget ...
-        self._pace_interval = 0.0  # ... one request per this many seconds ...
-        self._next_slot = -math.inf  # ... the earliest start of the next paced request
+        self._budgets = ServerBudgets()  # observe(): what the server said is left
         self._sent: deque[float] = deque()  # this process's starts within the steady window
         self._last_leak = -math.inf
         # Times in flight reported in the last steady window, as (reported at, seconds),
@@ -618,9 +617,7 @@ class RateLimiter:
         """Take a slot now and return 0, or return how long to wait before asking again."""
         with self._lock:
             now = self._clock()
-            gate = self._blocked_until
-            if now < self._pace_until:
-                gate = max(gate, self._next_slot)
+            gate = max(self._blocked_until, self._budgets.gate(now))
             if now < gate:
                 return gate - now
             self._refit()
@@ -633,8 +630,7 @@ class RateLimiter:
                 if not isinstance(delay_ms, int) or delay_ms < 0:  # pragma: no cover
                     raise RuntimeError("the bucket cannot admit a single request")
                 return max(delay_ms, 1) / 1000
-            if now < self._pace_until:
-                self._next_slot = max(self._next_slot, now) + self._pace_interval
+            self._budgets.spend(now)
             self._record_sent(now)
             if now - self._last_leak >= self.limits.steady_period:
                 self._last_leak = now
@@ -656,9 +652,14 @@ class RateLimiter:
         """Take the server's steady-window budget into account.
 
         When ``RateLimit-Remaining`` is lower than what this process has left by its own
-        count (other clients share the account), the remaining budget is spread evenly over
-        the ``RateLimit-Reset`` seconds; at zero remaining, nothing starts before the reset.
-        A server that reports at least as much budget as we think we have changes nothing.
+        count (other clients share the account), it becomes a window of its own: at most that
+        many more requests until ``RateLimit-Reset``, less the requests this process let go
+        that the server may not have counted yet (those within the longest time in flight).
+        What remains goes out at the pace of the limiter's windows, the burst window
+        included; once it is spent, nothing starts before the reset (see
+        ``klaviyo_profiles._server_budget``). At zero remaining, nothing starts before the
+        reset. A server that reports at least as much budget as we think we have changes
+        nothing.
         """
         if info is None or info.remaining is None or info.reset is None:
             return
@@ -672,14 +673,19 @@ class RateLimiter:
             if remaining <= 0:
                 self._blocked_until = max(self._blocked_until, now + reset)
                 return
-            interval = reset / remaining
-            if now < self._pace_until:
-                # Responses arrive out of order under concurrency: keep the slowest pace
-                # heard within the current reset period rather than the latest.
-                self._pace_interval = max(self._pace_interval, interval)
-            else:
-                self._pace_interval = interval
-            self._pace_until = max(self._pace_until, now + reset)
+            self._budgets.add(
+                now, now + reset, remaining - self._sent_since(now - self.flight_margin())
+            )
+
+    def _sent_since(self, moment: float) -> int:
+        """How many of this process's requests started at ``moment`` or later (under
+        ``self._lock``)."""
+        count = 0
+        for started in reversed(self._sent):
+            if started < moment:
+                break
+            count += 1
+        return count
 
     def penalize(self, retry_after: float | None) -> None:
         """After a 429: no request through this limiter starts before ``retry_after`` elapses.
