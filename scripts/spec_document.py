@@ -19,11 +19,12 @@ import re
 import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import operations as roles
-import pydantic
-from openapi_python_client.schema import openapi_schema_pydantic as pydantic_schema
+
+if TYPE_CHECKING:
+    import pydantic
 
 #: The profile-import call, and the bulk profile import job operations cut out alongside it
 #: where a document has them, each found by its role (method and path shape) and named by it,
@@ -332,6 +333,11 @@ def _validation_error(error: pydantic.ValidationError, prefix: str) -> str:
 def check_operation_shape(path: str, method: str, operation: dict[str, Any]) -> None:
     """Raise :class:`SpecError` where an operation is not shaped as OpenAPI says (parameters
     not a list, a response not an object...): it is read before anything else checks it."""
+    # Imported here: the sandbox reads spec/ through these modules at run time, with neither
+    # the generator nor pydantic installed (only checking a document's shape needs them).
+    import pydantic
+    from openapi_python_client.schema import openapi_schema_pydantic as pydantic_schema
+
     try:
         pydantic_schema.Operation.model_validate(operation)
     except pydantic.ValidationError as exc:
@@ -343,6 +349,9 @@ def check_operation_shape(path: str, method: str, operation: dict[str, Any]) -> 
 def check_document_shape(document: dict[str, Any]) -> None:
     """Raise :class:`SpecError` where a document (a fragment, once cut) is not shaped as
     OpenAPI says, naming the first place that is not."""
+    import pydantic
+    from openapi_python_client.schema import openapi_schema_pydantic as pydantic_schema
+
     try:
         pydantic_schema.OpenAPI.model_validate(document)
     except pydantic.ValidationError as exc:

@@ -214,6 +214,17 @@ MARKED: dict[str, tuple[str, ...]] = {
     ),
     "tests/wrapper/test_options_everywhere.py::"
     "test_create_or_update_profiles_timeout_bounds_each_attempt": (SLOW,),
+    "tests/wrapper/test_options_everywhere.py::"
+    "test_the_iterator_forms_bound_each_request_of_every_operation_by_timeout": (SLOW,),
+    # Calls that end early or wait for jobs: a second or more each.
+    "tests/integration/test_call_endings.py": (SLOW,),
+    "tests/integration/test_call_endings.py::test_a_call_from_an_atexit_hook_reports_every_row": (
+        SUBPROCESS,
+    ),
+    "tests/integration/test_job_waits.py::"
+    "test_job_reads_the_limiter_refuses_are_made_later_and_fail_no_row": (SLOW,),
+    "tests/integration/test_job_waits.py::"
+    "test_waiting_for_a_job_reads_it_again_after_the_limiter_refused": (SLOW,),
     "tests/wrapper/test_input_fuzz.py": (SLOW,),
     "tests/wrapper/test_wire_format.py::test_random_mixes_reach_the_wire_exactly": (SLOW,),
     # In-process, about half a second: left out so that the fast loop stays under a minute.

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import http.server
 import json
 import logging
 import pickle
 import re
+import socket
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +26,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from klaviyo_profiles import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
     AsyncKlaviyoProfiles,
     AuthenticationError,
     InvalidInputError,
@@ -31,7 +37,7 @@ from klaviyo_profiles import (
 )
 from klaviyo_profiles.cli import app
 from klaviyo_profiles.cli.importer.sources import EXCERPT_CHARS, ROW_TEXT_LIMIT
-from klaviyo_profiles.sandbox import RateLimitConfig, Sandbox, SandboxConfig
+from klaviyo_profiles.sandbox import FaultConfig, RateLimitConfig, Sandbox, SandboxConfig
 
 #: The canary: well-formed, unknown to the sandbox (so answered 401) and never to be shown.
 CANARY = "pk_canary_6b1f0e9d4c2a73581e"
@@ -306,6 +312,97 @@ def test_a_pickled_status_error_keeps_its_details_but_not_the_header(
     assert restored.response.request.headers["authorization"] == "[redacted]"
     assert sandbox.requests()[-1]["status"] == 401
     assert restored.request.url == error.request.url
+
+
+# -- every failed exchange: the library's error, never the key ------------------------------
+
+
+class _Undecodable(http.server.BaseHTTPRequestHandler):
+    """A server (or a proxy) that answers 201 saying gzip over a body that is not."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"this is not gzip"
+        self.send_response(201)
+        self.send_header("Content-Type", "application/vnd.api+json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def undecodable() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Undecodable)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+FAILURES = ["undecodable-answer", "connection-refused", "timeout", "rejected-401"]
+
+
+def failing_server(failure: str, sandbox: Sandbox, undecodable: str) -> tuple[str, type[Exception]]:
+    if failure == "undecodable-answer":
+        return undecodable, APIError
+    if failure == "connection-refused":
+        return closed_port(), APIConnectionError
+    if failure == "timeout":
+        sandbox.set_faults(FaultConfig(latency=1.0))
+        return sandbox.base_url, APITimeoutError
+    return sandbox.base_url, AuthenticationError
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_every_failed_exchange_is_the_librarys_error_without_the_key(
+    failure: str, sandbox: Sandbox, undecodable: str, every_log: list[str]
+) -> None:
+    # extra_headers= too: the request then carries headers of the call's own.
+    base_url, expected = failing_server(failure, sandbox, undecodable)
+    options: dict[str, Any] = {"extra_headers": {"X-Request-Id": "r1"}, "timeout": 0.3}
+
+    async def run_async() -> BaseException:
+        async with AsyncKlaviyoProfiles(
+            api_key=CANARY, base_url=base_url, retry_policy=None, rate_limits=False
+        ) as client:
+            with pytest.raises(KlaviyoError) as failed:
+                await client.create_or_update_profile(email="ada@example.com", **options)
+            return failed.value
+
+    try:
+        with KlaviyoProfiles(
+            api_key=CANARY, base_url=base_url, retry_policy=None, rate_limits=False
+        ) as client:
+            with pytest.raises(KlaviyoError) as failed:
+                client.create_or_update_profile(email="ada@example.com", **options)
+            (outcome,) = client.create_or_update_profiles(
+                [{"email": "ada@example.com", "last_name": None}], **options
+            )
+        errors = [failed.value, asyncio.run(run_async()), outcome.error]
+    finally:
+        sandbox.set_faults(FaultConfig())
+    assert all(type(error) is expected for error in errors), errors
+    texts = [text for error in errors for text in error_texts(error)]
+    # Every frame's locals too, as error trackers capture them (the request's headers
+    # included), and the chained httpx error's.
+    texts += [
+        "".join(traceback.TracebackException.from_exception(error, capture_locals=True).format())
+        for error in errors
+    ]
+    assert leaks(*texts, *every_log) == []
 
 
 # -- the import: keys holding characters that encoders escape --------------------------------

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import traceback
 import warnings
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from klaviyo_profiles import (
     APITimeoutError,
+    AsyncKlaviyoProfiles,
     InvalidInputError,
     KlaviyoProfiles,
     RetryPolicy,
@@ -200,3 +202,23 @@ def test_revision_warning_from_with_options_points_at_the_caller(sandbox: Sandbo
         client.with_options(revision="2020-01-18")
     assert caught and all(w.filename == __file__ for w in caught)
     assert all(issubclass(w.category, RevisionWarning) for w in caught)
+
+
+@pytest.mark.parametrize("cls", [KlaviyoProfiles, AsyncKlaviyoProfiles])
+@pytest.mark.parametrize(
+    ("settings", "shown"),
+    [
+        ({"api_key": KEY, "base_url": "ftp://example.com"}, "(base_url=None, revision=None"),
+        ({"api_key": "pk bad key"}, "KlaviyoApiKeyAuth(key='****')"),
+    ],
+)
+def test_a_refused_setting_can_be_reported_with_every_frames_locals(
+    cls: type[KlaviyoProfiles | AsyncKlaviyoProfiles], settings: dict[str, str], shown: str
+) -> None:
+    # Error trackers show each frame's locals: the client (or its auth) whose constructor
+    # refused a setting is one of them, and showing it must not fail.
+    with pytest.raises(InvalidInputError) as refused:
+        cls(**settings)
+    error = refused.value
+    report = traceback.TracebackException.from_exception(error, capture_locals=True)
+    assert shown in "".join(report.format())

@@ -15,6 +15,7 @@ from klaviyo_profiles._polling import Polling, poll_steps
 from klaviyo_profiles.errors import (
     APIConnectionError,
     BadRequestError,
+    BulkImportJobTimeoutError,
     RateLimitError,
     RateLimitWaitError,
     ServerError,
@@ -217,6 +218,52 @@ def test_polling_reads_until_done_with_growing_waits() -> None:
     effects, job = drive(poll_steps(read, "job-1", Polling(1.0, 30.0, None)), answer)
     assert kinds(effects) == ["Send", "Sleep", "Send", "Sleep", "Send", "Sleep", "Send"]
     assert [e.seconds for e in effects if isinstance(e, Sleep)] == pytest.approx([1.0, 1.5, 2.25])
+    assert job.status == "complete"
+
+
+def test_job_timeout_counts_from_since_the_jobs_start_not_from_the_first_read() -> None:
+    def read() -> Steps[BulkImportJob]:
+        document = yield Send({"method": "GET", "url": "job-1"})
+        return BulkImportJob.from_json(document)
+
+    def answer(effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            return {"data": {"id": "job-1", "attributes": {"status": "processing"}}}
+        return None
+
+    # The job started at 0; its wait begins at 10, past its 5 s: one read, then the timeout.
+    late = Polling(1.0, 30.0, 5.0, since=0.0)
+    with pytest.raises(BulkImportJobTimeoutError) as caught:
+        drive(poll_steps(read, "job-1", late, clock=lambda: 10.0), answer)
+    assert caught.value.job is not None and caught.value.job.status == "processing"
+    # Counted from the wait's start, the same wait would sleep before reading again.
+    effects: list[Effect] = []
+    steps = poll_steps(read, "job-1", Polling(1.0, 30.0, 5.0), clock=lambda: 10.0)
+    effects.append(steps.send(None))
+    effects.append(steps.send(answer(effects[0])))
+    steps.close()
+    assert kinds(effects) == ["Send", "Sleep"]
+
+
+def test_a_read_the_limiter_refused_is_made_again_after_its_hold() -> None:
+    answers = iter([RateLimitWaitError(3.0, 1.0), "complete"])
+
+    def read() -> Steps[BulkImportJob]:
+        document = yield Send({"method": "GET", "url": "job-1"})
+        return BulkImportJob.from_json(document)
+
+    def answer(effect: Effect) -> Any:
+        if isinstance(effect, Send):
+            given = next(answers)  # the limiter's refusal is thrown into the read
+            if isinstance(given, Exception):
+                return given
+            return {"data": {"id": "job-1", "attributes": {"status": given}}}
+        return None
+
+    effects, job = drive(poll_steps(read, "job-1", Polling(0.5, 30.0, 60.0)), answer)
+    assert kinds(effects) == ["Send", "Sleep", "Send"]
+    # No sooner than what the hold asked beyond the read's budget (3 s - 1 s).
+    assert [e.seconds for e in effects if isinstance(e, Sleep)] == pytest.approx([2.0])
     assert job.status == "complete"
 
 

@@ -11,20 +11,21 @@ through ``_polling``, orchestrate many profiles through ``_hybrid``).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.types import UNSET, Unset
 
 from . import _generated, pacing
 from ._client_core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore
-from ._effects import Steps, collected
+from ._effects import Sleep, Steps, collected
 from ._generated import ProfileUpsertQuery, payloads
 from ._generated import single_endpoint as endpoint
 from ._hybrid import stream_options, stream_steps
-from ._polling import Polling, poll_steps
+from ._polling import Polling, check_polling, poll_steps
 from ._prepare import BULK_OPERATION, PreparedProfile, ProfileInput, prepare_job
 from ._requests import (
     WireBody,
@@ -35,7 +36,7 @@ from ._requests import (
     may_have_errors,
 )
 from .body import prepare_request
-from .errors import InvalidInputError
+from .errors import InvalidInputError, RateLimitWaitError
 from .nulls import check_null_policy, omit_nulls_in_body
 from .result import (
     BulkImportErrorEntry,
@@ -46,9 +47,11 @@ from .result import (
 )
 from .retries import job_start_retryable
 from .revision import _caller_stacklevel
-from .settings import check_seconds, check_timeout
+from .settings import check_timeout
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Body"]
+
+_T = TypeVar("_T")
 
 #: What ``body=`` accepts: the request document as the generated TypedDict (a typo in a key
 #: is a type error) or the generated attrs model. Any other ``Mapping`` is accepted at run time
@@ -228,16 +231,13 @@ class BaseClient(ClientCore):
                 stacklevel=_caller_stacklevel(),
             )
             job_timeout = timeout
-        return self._wait_job_steps(
-            job_id, poll_interval, max_poll_interval, job_timeout, UNSET, extra_headers
-        )
+        polling = Polling(poll_interval, max_poll_interval, job_timeout)
+        return self._wait_job_steps(job_id, polling, UNSET, extra_headers)
 
     def _wait_job_steps(
         self,
         job_id: str,
-        poll_interval: float,
-        max_poll_interval: float,
-        job_timeout: float | None,
+        polling: Polling,
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[BulkImportJob]:
@@ -248,7 +248,7 @@ class BaseClient(ClientCore):
         # Checked now: a bad timeout or header is refused before the first read.
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
-        polling = Polling(poll_interval, max_poll_interval, job_timeout)
+        check_polling(polling)
         return poll_steps(
             lambda: self._read_job_steps(job_id, None, None, call_timeout, headers),
             job_id,
@@ -261,8 +261,12 @@ class BaseClient(ClientCore):
         page_size: int,
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
+        *,
+        patient: bool = False,
     ) -> Iterator[Steps[list[BulkImportErrorEntry]]]:
-        """A job's import errors as one steps per page, lazily; arguments checked now."""
+        """A job's import errors as one steps per page, lazily; arguments checked now.
+        ``patient``: a page read the limiter refused is read again once its hold has passed
+        (see :func:`_unrefused`)."""
         _generated.require(_generated.GET_ERRORS_FOR_BULK_IMPORT_PROFILES_JOB)
         check_job_id(job_id)
         size = check_page_size(page_size)
@@ -270,7 +274,7 @@ class BaseClient(ClientCore):
         if not isinstance(timeout, Unset):
             check_timeout(timeout)
         check_headers(extra_headers)
-        return self._error_pages(job_id, size, timeout, extra_headers)
+        return self._error_pages(job_id, size, timeout, extra_headers, patient)
 
     def _error_pages(
         self,
@@ -278,6 +282,7 @@ class BaseClient(ClientCore):
         page_size: int,
         timeout: httpx.Timeout | float | Unset | None,
         extra_headers: Mapping[str, str] | None,
+        patient: bool,
     ) -> Iterator[Steps[list[BulkImportErrorEntry]]]:
         # Each page's steps, once run, say where the next page starts; the caller runs them
         # before asking for the next (Iterator and AsyncIterator alike, see the shells).
@@ -285,7 +290,10 @@ class BaseClient(ClientCore):
         seen: set[str] = set()
         while True:
             cursor = _Cursor(current)
-            yield self._error_page_steps(job_id, page_size, cursor, timeout, extra_headers)
+            page = functools.partial(
+                self._error_page_steps, job_id, page_size, cursor, timeout, extra_headers
+            )
+            yield _unrefused(page) if patient else page()
             if not cursor.read:
                 raise RuntimeError("each page's steps must run before the next page is asked for")
             current = cursor.next
@@ -319,13 +327,14 @@ class BaseClient(ClientCore):
         timeout: httpx.Timeout | float | Unset | None = UNSET,
         extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[tuple[BulkImportJob, list[BulkImportErrorEntry]]]:
-        """Wait for a job, then read its import errors if it counts any."""
-        job = yield from self._wait_job_steps(
-            job_id, polling.interval, polling.max_interval, polling.timeout, timeout, extra_headers
-        )
+        """Wait for a job, then read its import errors if it counts any. Neither fails
+        because the client's own limiter would not wait within a read's budget: the read is
+        made again later (the job's end is what the wait is for; its errors must be read)."""
+        job = yield from self._wait_job_steps(job_id, polling, timeout, extra_headers)
         entries: list[BulkImportErrorEntry] = []
         if may_have_errors(job):
-            for page in self._error_page_walk(job_id, 100, timeout, extra_headers):
+            pages = self._error_page_walk(job_id, 100, timeout, extra_headers, patient=True)
+            for page in pages:
                 entries.extend((yield from page))
         return job, entries
 
@@ -361,11 +370,7 @@ class BaseClient(ClientCore):
             nulls=nulls,
             progress=progress,
         )
-        check_seconds(poll_interval, "poll_interval")
-        check_seconds(max_poll_interval, "max_poll_interval")
-        if job_timeout is not None:
-            check_seconds(job_timeout, "job_timeout", allow_zero=True)
-        polling = Polling(poll_interval, max_poll_interval, job_timeout)
+        polling = check_polling(Polling(poll_interval, max_poll_interval, job_timeout))
         return stream_steps(_Operations(self, call_timeout, headers), profiles, options, polling)
 
     def _many_steps(
@@ -402,6 +407,17 @@ class BaseClient(ClientCore):
                 extra_headers,
             )
         )
+
+
+def _unrefused(make: Callable[[], Steps[_T]]) -> Steps[_T]:
+    """The steps ``make()`` builds, built and run again while the client's own limiter
+    refuses to wait within their budget (``RateLimitWaitError``: nothing was sent), after the
+    hold it asked for beyond that budget: for reads that are safe to repeat and must be made."""
+    while True:
+        try:
+            return (yield from make())
+        except RateLimitWaitError as refused:
+            yield Sleep(refused.wait - max(refused.remaining, 0.0))
 
 
 class _Cursor:

@@ -60,6 +60,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 _logger = logging.getLogger("klaviyo_profiles")
 _USER_AGENT = f"klaviyo-profiles/{__version__} (revision {facts.REVISION})"
 _T = TypeVar("_T")
+#: What a client's repr shows, by attribute: never the key, which its auth object masks.
+_SHOWN = (("base_url", "base_url"), ("revision", "revision"), ("auth", "_auth"))
 
 
 class ClientCore:
@@ -117,10 +119,10 @@ class ClientCore:
         self._pace()
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(base_url={self.base_url!r}, revision={self.revision!r}, "
-            f"auth={self._auth!r})"
-        )
+        # Whatever the constructor got to set: a traceback that shows its frames' locals
+        # shows the client whose constructor refused a setting too.
+        shown = {name: getattr(self, attribute, None) for name, attribute in _SHOWN}
+        return f"{type(self).__name__}(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
 
     def _pace(self) -> None:
         """Take this client's limiters for its key and settings: the single call's now; the
@@ -225,17 +227,16 @@ class ClientCore:
         # The key is added here rather than by an httpx.Auth flow on every request. auth=None
         # keeps an auth set on a caller's http_client from replacing it, as before.
         if headers:
+            # As httpx.Headers, whose repr masks the key, never a plain dict: the request
+            # sits in frames' locals, which tracebacks captured with their locals show.
+            key_header = {"Authorization": self._auth._header_value}
             if self._owns_http:
                 # The other headers were set once on the pool this client owns.
-                request["headers"] = {**headers, "Authorization": self._auth._header_value}
+                request["headers"] = httpx.Headers({**headers, **key_header})
             else:
                 # Over the pool's headers (a caller's, or the original's for a copy): this
                 # client's, then the call's (which never name one this client sets).
-                request["headers"] = {
-                    **self._headers,
-                    **headers,
-                    "Authorization": self._auth._header_value,
-                }
+                request["headers"] = httpx.Headers({**self._headers, **headers, **key_header})
         else:
             request["headers"] = self._prebuilt_headers()
         if call_timeout is not None:
@@ -430,7 +431,9 @@ def _attempt(
     started = time.perf_counter()
     try:
         response = yield Send(request)
-    except httpx.TransportError as exc:
+    except httpx.HTTPError as exc:
+        # Every httpx failure (a transport's, an answer that cannot be decoded, too many
+        # redirects...) as the library's error, its request redacted.
         raise transport_error(exc) from exc
     except RuntimeError:
         # httpx refuses a closed pool with a bare RuntimeError: closed while this call

@@ -4,44 +4,98 @@
 thread pool), :func:`run_awaiting` serves :class:`~klaviyo_profiles.client.AsyncKlaviyoProfiles`
 (sub-tasks as asyncio tasks). Each is handed the pool's ``request`` method, so neither knows a
 client. An effect's failure is thrown into the steps, which decide what it means.
+
+When the steps that started sub-tasks end (returned, failed, interrupted by Ctrl-C, or a
+stream closed early), the sub-tasks end too, and the caller does not wait for them: a sub-task
+waiting (a sleep between polls, the limiter) stops at once, one in the middle of a request
+stops when it is answered, and none starts another request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar, cast
 
 import httpx
 
 from ._effects import Acquire, Emit, Send, Sleep, Spawn, Steps, Wait
+from .ratelimit import AcquireStopped
 
-__all__ = ["run_awaiting", "run_blocking"]
+__all__ = ["StopSignal", "run_awaiting", "run_blocking"]
 
 _T = TypeVar("_T")
+#: Names the threads of the sync driver's pools (``klaviyo-profiles_0``...).
+THREAD_PREFIX = "klaviyo-profiles"
 
 
 class _Stopped(Exception):
     """A sub-task stopped because the steps that started it have ended (failed or closed)."""
 
 
+class StopSignal:
+    """Set once the steps a driver runs should stop: a sleep or a limiter wait ends at once,
+    a :class:`~klaviyo_profiles._effects.Wait` for sub-tasks too, and no further effect is
+    performed."""
+
+    __slots__ = ("event", "future")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        #: Completed with the event: what a Wait for sub-tasks waits on beside them.
+        self.future: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+    def set(self) -> None:
+        """Ask the steps to stop (from any thread; once or more)."""
+        self.event.set()
+        with contextlib.suppress(concurrent.futures.InvalidStateError):
+            self.future.set_result(None)
+
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called."""
+        return self.event.is_set()
+
+
+def _sleep(seconds: float, stop: StopSignal | None) -> None:
+    if stop is None:
+        time.sleep(seconds)
+    elif stop.event.wait(seconds):
+        raise _Stopped("stopped while sleeping: the call it belonged to has ended")
+
+
+def _finished(call: Callable[[], Any]) -> concurrent.futures.Future[Any]:
+    """A future completed with what ``call()`` returns or raises (a sub-task run in place)."""
+    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    try:
+        future.set_result(call())
+    except Exception as exc:  # the sub-task's own failure: what its handle holds
+        future.set_exception(exc)
+    return future
+
+
 def run_blocking(
     send: Callable[..., httpx.Response],
     steps: Steps[_T],
     emit: Callable[[Any], None] | None = None,
-    stopped: threading.Event | None = None,
+    stop: StopSignal | None = None,
 ) -> _T:
     """Perform what ``steps`` yield until they return, blocking on each effect. ``send`` is
-    the pool's ``request``; ``emit`` takes what the steps emit (a streaming call's queue); a
-    sub-task stops at its next effect once ``stopped`` is set (the steps that started it have
-    ended)."""
+    the pool's ``request``; ``emit`` takes what the steps emit (a streaming call's queue);
+    once ``stop`` is set the steps stop at their next effect (their waits end at once).
+
+    Sub-tasks run in a pool of at most the ``width`` their :class:`Spawn` names. Where no
+    thread can be started (an ``atexit`` hook, after the interpreter began shutting down), a
+    sub-task runs in place, to its end, before the steps go on."""
     reply: Any = None
     error: Exception | None = None
-    pool: concurrent.futures.ThreadPoolExecutor | None = None
-    ended = threading.Event()
+    pool: ThreadPoolExecutor | None = None
+    ended = StopSignal()  # the sub-tasks' stop: set when these steps end, however they end
     try:
         while True:
             try:
@@ -49,9 +103,9 @@ def run_blocking(
                     effect = steps.send(reply)
                 else:
                     effect, error = steps.throw(error), None
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
-            if stopped is not None and stopped.is_set():
+            except StopIteration as finished:
+                return finished.value  # type: ignore[no-any-return]
+            if stop is not None and stop.is_set():
                 steps.close()
                 raise _Stopped("stopped: the call it belonged to has ended")
             try:
@@ -60,35 +114,43 @@ def run_blocking(
                     continue
                 reply = None
                 if type(effect) is Acquire:
-                    effect.limiter.acquire(max_wait=effect.max_wait)
+                    effect.limiter.acquire(
+                        max_wait=effect.max_wait, stop=None if stop is None else stop.event
+                    )
                 elif type(effect) is Sleep:
-                    if stopped is None:
-                        time.sleep(effect.seconds)
-                    else:
-                        stopped.wait(effect.seconds)
+                    _sleep(effect.seconds, stop)
                 elif type(effect) is Emit and emit is not None:
                     emit(effect.item)
                 elif type(effect) is Spawn:
-                    if pool is None:
-                        pool = concurrent.futures.ThreadPoolExecutor(max_workers=effect.width)
-                    reply = pool.submit(run_blocking, send, effect.steps, None, ended)
+                    sub_task = functools.partial(run_blocking, send, effect.steps, None, ended)
+                    try:
+                        if pool is None:
+                            pool = ThreadPoolExecutor(effect.width, THREAD_PREFIX)
+                        reply = pool.submit(sub_task)
+                    except RuntimeError:  # no thread can start: run it here
+                        reply = _finished(sub_task)
                 elif type(effect) is Wait:
                     # The handles this driver made for Spawn: futures of its pool.
                     tasks = cast("tuple[concurrent.futures.Future[Any], ...]", effect.tasks)
+                    waiting = tasks if stop is None else (*tasks, stop.future)
                     done, _ = concurrent.futures.wait(
-                        tasks, return_when=concurrent.futures.FIRST_COMPLETED
+                        waiting, return_when=concurrent.futures.FIRST_COMPLETED
                     )
                     reply = [task for task in tasks if task in done]
                 else:
                     raise TypeError(f"KlaviyoProfiles cannot perform {effect!r}")
+            except (_Stopped, AcquireStopped):
+                steps.close()
+                raise
             except Exception as exc:  # handed to the steps, which decide
                 reply, error = None, exc
     finally:
         if pool is not None:
-            # Sub-tasks not started yet are dropped; running ones finish the request they
-            # are in and stop (after the last one, all have ended already).
+            # Sub-tasks not started are dropped; the others stop at their next effect (a
+            # sleep or a limiter wait at once). Not waited for: a request in flight ends in
+            # its thread, and nothing after it is sent.
             ended.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def run_awaiting(
@@ -97,7 +159,8 @@ async def run_awaiting(
     emit: Callable[[Any], Awaitable[None]] | None = None,
 ) -> _T:
     """Perform what ``steps`` yield until they return, awaiting each effect (see
-    :func:`run_blocking`); sub-tasks are tasks, cancelled and awaited when the steps end."""
+    :func:`run_blocking`); sub-tasks are tasks, cancelled and awaited when the steps end, and
+    the outcome of each is taken (none is left for asyncio to report as never retrieved)."""
     reply: Any = None
     error: Exception | None = None
     tasks: list[asyncio.Task[Any]] = []
@@ -108,8 +171,8 @@ async def run_awaiting(
                     effect = steps.send(reply)
                 else:
                     effect, error = steps.throw(error), None
-            except StopIteration as stop:
-                return stop.value  # type: ignore[no-any-return]
+            except StopIteration as finished:
+                return finished.value  # type: ignore[no-any-return]
             try:
                 if type(effect) is Send:
                     reply = await send(**effect.request)
@@ -135,8 +198,8 @@ async def run_awaiting(
                 reply, error = None, exc
     finally:
         if tasks:
-            # Cancelled or failed: sub-tasks still running are stopped and awaited.
-            pending = [task for task in tasks if not task.done()]
-            for task in pending:
+            # Returned, failed or cancelled: sub-tasks still running are stopped, and every
+            # sub-task's outcome is taken, those that failed before the steps read them too.
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, Protocol, TypeVar
 
@@ -47,8 +48,11 @@ T = TypeVar("T")
 class Pacer(Protocol):
     """A rate limiter as the drivers use it (``ratelimit.RateLimiter`` is one)."""
 
-    def acquire(self, max_wait: float | None = None) -> float:
-        """Block until a request may start (``max_wait``: see ``RateLimiter.acquire``)."""
+    def acquire(
+        self, max_wait: float | None = None, *, stop: threading.Event | None = None
+    ) -> float:
+        """Block until a request may start (``max_wait`` and ``stop``: see
+        ``RateLimiter.acquire``)."""
 
     async def acquire_async(self, max_wait: float | None = None) -> float:
         """Await until a request may start."""

@@ -46,6 +46,7 @@ import collections
 import itertools
 import json
 import logging
+import time
 from array import array
 from collections.abc import Iterable, Sequence
 from typing import Protocol, cast
@@ -502,7 +503,9 @@ class _Run:
                 self.counts = attrs.evolve(
                     self.counts, in_jobs=self.counts.in_jobs + len(chunk.rows)
                 )
-            handle = yield Spawn(_settle_steps(self.ops, job.id, self.polling), self.width)
+            # job_timeout counts from the job's start, however late its wait begins.
+            polling = attrs.evolve(self.polling, since=time.monotonic())
+            handle = yield Spawn(_settle_steps(self.ops, job.id, polling), self.width)
             self.running[handle] = chunk
         return started
 
@@ -656,11 +659,12 @@ class _Run:
             if outcome.via == "single":
                 self.held -= 1
             counts = self.counts
-            self.counts = (
-                attrs.evolve(counts, confirmed=counts.confirmed + 1)
-                if outcome.ok
-                else attrs.evolve(counts, failed=counts.failed + 1)
-            )
+            if outcome.ok:
+                self.counts = attrs.evolve(counts, confirmed=counts.confirmed + 1)
+            elif outcome.unsettled:
+                self.counts = attrs.evolve(counts, unsettled=counts.unsettled + 1)
+            else:
+                self.counts = attrs.evolve(counts, failed=counts.failed + 1)
             yield Emit(outcome)
 
     def _report(self) -> None:

@@ -1,5 +1,10 @@
 """Waiting for a bulk import job: when to read it again, when to give up. Written once, as
-steps, for both clients; tenacity makes the decisions."""
+steps, for both clients; tenacity makes the decisions.
+
+A read the client's own limiter refuses (it would wait past the read's ``total_timeout``:
+``RateLimitWaitError``, nothing sent) says nothing of the job: it is read again once the
+limiter's hold has passed, within ``job_timeout``, and never fails the wait by itself.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,12 @@ from typing import Any
 import attrs
 
 from ._effects import Steps
-from .errors import BulkImportJobTimeoutError
+from .errors import BulkImportJobTimeoutError, RateLimitWaitError
 from .result import BulkImportJob
 from .retries import tenacity_steps
 from .settings import check_seconds
 
-__all__ = ["Polling", "poll_settings", "poll_steps", "poll_timed_out"]
+__all__ = ["Polling", "check_polling", "poll_settings", "poll_steps", "poll_timed_out"]
 
 
 @attrs.frozen
@@ -28,19 +33,38 @@ class Polling:
         max_interval: the longest wait between two reads.
         timeout: seconds after which the wait gives up (``None``: never); the calls name it
             ``job_timeout=``.
+        since: when ``timeout`` counts from (``time.monotonic()``): the job's start, where the
+            caller started the job; ``None``, when the wait starts.
     """
 
     interval: float = 1.0
     max_interval: float = 30.0
     timeout: float | None = None
+    since: float | None = None
 
 
-def poll_timed_out(job_id: str, timeout: float | None) -> Callable[[Any], Any]:
+def check_polling(polling: Polling) -> Polling:
+    """``polling`` as given, once its settings are checked (``InvalidInputError`` naming the
+    argument): before anything is sent, even where the wait starts later."""
+    check_seconds(polling.interval, "poll_interval")
+    check_seconds(polling.max_interval, "max_poll_interval")
+    if polling.timeout is not None:
+        check_seconds(polling.timeout, "job_timeout", allow_zero=True)
+    return polling
+
+
+def poll_timed_out(
+    job_id: str,
+    timeout: float | None,
+    last: Callable[[], BulkImportJob | None] | None = None,
+) -> Callable[[Any], Any]:
     """tenacity's ``retry_error_callback`` for a wait that ran out: the timeout error, naming
-    the job as last read."""
+    the job as last read (by the last attempt, or ``last()`` when that read was refused)."""
 
     def timed_out(state: Any) -> Any:
         job = state.outcome.result() if state.outcome is not None else None
+        if job is None and last is not None:
+            job = last()
         raise BulkImportJobTimeoutError(job_id, job, timeout or 0.0)
 
     return timed_out
@@ -51,21 +75,24 @@ def poll_settings(
     max_poll_interval: float,
     timeout: float | None,
     clock: Callable[[], float],
+    *,
+    since: float | None = None,
+    hold: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """tenacity settings that call ``get`` until the job is done, with growing waits.
 
     Waits start at ``poll_interval`` and grow by half each time up to ``max_poll_interval``
     (a job's processing time is unknown; early polls catch small jobs, later ones cost few
-    requests of the operation's windows). The last wait is cut to end at the deadline so
-    the job is read once more at ``timeout``.
+    requests of the operation's windows). The last wait is cut to end at the deadline
+    (``timeout`` after ``since``, or after now) so the job is read once more at it. A read
+    that returns ``None`` (refused before sending) is made again, no sooner than ``hold()``
+    seconds.
     """
     import tenacity
 
-    check_seconds(poll_interval, "poll_interval")
-    check_seconds(max_poll_interval, "max_poll_interval")
-    if timeout is not None:
-        check_seconds(timeout, "job_timeout", allow_zero=True)
-    deadline = math.inf if timeout is None else clock() + timeout
+    check_polling(Polling(poll_interval, max_poll_interval, timeout))
+    start = clock() if since is None else since
+    deadline = math.inf if timeout is None else start + timeout
     backoff = tenacity.wait_exponential(
         multiplier=poll_interval,
         exp_base=1.5,
@@ -74,13 +101,14 @@ def poll_settings(
     )
 
     def wait(state: tenacity.RetryCallState) -> float:
-        return max(0.0, min(backoff(state), deadline - clock()))
+        after = backoff(state) if hold is None else max(backoff(state), hold())
+        return max(0.0, min(after, deadline - clock()))
 
     def stop(state: tenacity.RetryCallState) -> bool:
         return clock() >= deadline
 
     return {
-        "retry": tenacity.retry_if_result(lambda job: not job.done),
+        "retry": tenacity.retry_if_result(lambda job: job is None or not job.done),
         "wait": wait,
         "stop": stop,
     }
@@ -94,15 +122,54 @@ def poll_steps(
     clock: Callable[[], float] = time.monotonic,
 ) -> Steps[BulkImportJob]:
     """Read the job (``read()``: one read, as steps) until it is done, waiting as
-    :func:`poll_settings` says; the settings are checked now, before any read.
+    :func:`poll_settings` says; the settings are checked now, before any read. A read the
+    limiter refused is made again later (see the module).
 
     Raises:
-        BulkImportJobTimeoutError: still running at ``polling.timeout``.
+        BulkImportJobTimeoutError: still running at ``polling.timeout`` after
+            ``polling.since`` (naming the job as last read).
     """
     import tenacity
 
-    settings = poll_settings(polling.interval, polling.max_interval, polling.timeout, clock)
-    retrying = tenacity.Retrying(
-        retry_error_callback=poll_timed_out(job_id, polling.timeout), **settings
+    seen = _Seen()
+    settings = poll_settings(
+        polling.interval,
+        polling.max_interval,
+        polling.timeout,
+        clock,
+        since=polling.since,
+        hold=seen.hold,
     )
-    return tenacity_steps(retrying, lambda _number: read())
+    retrying = tenacity.Retrying(
+        retry_error_callback=poll_timed_out(job_id, polling.timeout, seen.last), **settings
+    )
+    return tenacity_steps(retrying, lambda _number: _read_once(read, seen))
+
+
+class _Seen:
+    """What one wait has learnt: the job as last read, and how long the limiter's last
+    refusal asked to hold off."""
+
+    __slots__ = ("held", "job")
+
+    def __init__(self) -> None:
+        self.job: BulkImportJob | None = None
+        self.held = 0.0
+
+    def last(self) -> BulkImportJob | None:
+        return self.job
+
+    def hold(self) -> float:
+        return self.held
+
+
+def _read_once(read: Callable[[], Steps[BulkImportJob]], seen: _Seen) -> Steps[Any]:
+    """One read: the job, or ``None`` when the limiter refused to wait for it (nothing was
+    sent; what its hold asks beyond the read's budget is waited before the next)."""
+    try:
+        job = yield from read()
+    except RateLimitWaitError as refused:
+        seen.held = refused.wait - max(refused.remaining, 0.0)
+        return None
+    seen.job, seen.held = job, 0.0
+    return job

@@ -13,7 +13,13 @@ import httpx
 
 from .auth import redact_request
 from .body import check_text
-from .errors import APIConnectionError, APITimeoutError, InvalidInputError, KlaviyoError
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    InvalidInputError,
+    KlaviyoError,
+)
 from .result import BulkImportErrorEntry, BulkImportJob
 
 __all__ = [
@@ -149,8 +155,11 @@ class WireBody:
         return self._wire
 
 
-def transport_error(exc: httpx.TransportError) -> APIConnectionError:
-    """The library's error for a request that got no response (the request redacted)."""
+def transport_error(exc: httpx.HTTPError) -> APIError:
+    """The library's error for an exchange httpx could not complete (its request redacted):
+    :class:`APIConnectionError` (``APITimeoutError``) when no answer came, :class:`APIError`
+    for any other httpx failure (an answer that cannot be decoded, too many redirects, an
+    event hook's ``raise_for_status``)."""
     detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     request = None
     with contextlib.suppress(RuntimeError):
@@ -158,4 +167,6 @@ def transport_error(exc: httpx.TransportError) -> APIConnectionError:
         redact_request(request)  # the auth flow never resumed after a failed send
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"Request timed out ({detail}).", request=request)
-    return APIConnectionError(f"Connection error ({detail}).", request=request)
+    if isinstance(exc, httpx.TransportError):
+        return APIConnectionError(f"Connection error ({detail}).", request=request)
+    return APIError(f"The exchange failed ({detail}).", request=request)

@@ -17,6 +17,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
+from ._drivers import StopSignal
 from ._effects import Steps
 
 __all__ = ["QUEUE_SIZE", "StreamClosedError", "task_stream", "thread_stream"]
@@ -40,14 +41,15 @@ _END: Any = object()
 
 
 def thread_stream(
-    run: Callable[[Steps[None], Callable[[Any], None]], object],
+    run: Callable[[Steps[None], Callable[[Any], None], StopSignal], object],
     steps: Steps[None],
     size: int = QUEUE_SIZE,
 ) -> Iterator[Any]:
-    """The items ``steps`` emit, as ``run(steps, emit)`` (a blocking driver) produces them in
-    a worker thread started on the first ``next()``."""
+    """The items ``steps`` emit, as ``run(steps, emit, stop)`` (a blocking driver) produces
+    them in a worker thread started on the first ``next()``; ``stop`` is set once the consumer
+    stops reading, which ends the steps at once wherever they wait."""
     items: queue.Queue[Any] = queue.Queue(maxsize=size)
-    closed = threading.Event()
+    closed = StopSignal()
 
     def emit(item: Any) -> None:
         if closed.is_set():
@@ -57,7 +59,7 @@ def thread_stream(
     def work() -> None:
         end: Any = _END
         try:
-            run(steps, emit)
+            run(steps, emit, closed)
         except BaseException as exc:  # handed to the consumer, which raises it
             end = _Failed(exc)
         items.put(end)

@@ -86,7 +86,9 @@ class KlaviyoApiKeyAuth(httpx.Auth):
         redact_request(request)
 
     def __repr__(self) -> str:
-        return f"KlaviyoApiKeyAuth(key={self._masked!r})"
+        # Never raises, even for one whose constructor refused the key (a traceback showing
+        # its frames' locals shows it).
+        return f"KlaviyoApiKeyAuth(key={getattr(self, '_masked', '****')!r})"
 
     def __reduce__(self) -> tuple[object, ...]:
         # A pickle is bytes on disk or on a queue: it would carry the key in clear.

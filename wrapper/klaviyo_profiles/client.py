@@ -45,7 +45,7 @@ from typing_extensions import Self, Unpack
 
 from ._async_client import AsyncKlaviyoProfiles
 from ._base_client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient, Body
-from ._drivers import run_blocking
+from ._drivers import StopSignal, run_blocking
 from ._effects import Steps
 from ._prepare import PreparedProfile, ProfileInput
 from ._routing import Via
@@ -129,11 +129,17 @@ class KlaviyoProfiles(BaseClient):
         self._owns_http = http_client is None
         self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
 
-    def _run(self, steps: Steps[_T], emit: Callable[[Any], None] | None = None) -> _T:
+    def _run(
+        self,
+        steps: Steps[_T],
+        emit: Callable[[Any], None] | None = None,
+        stop: StopSignal | None = None,
+    ) -> _T:
         """Perform what ``steps`` yield until they return: the one place this client does
         I/O (see :func:`~klaviyo_profiles._drivers.run_blocking`). ``emit`` takes what the
-        steps emit (a streaming call's queue)."""
-        return run_blocking(self._http.request, steps, emit)
+        steps emit (a streaming call's queue); ``stop`` ends them early (the queue's reader
+        has gone)."""
+        return run_blocking(self._http.request, steps, emit, stop)
 
     def _pages(
         self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]

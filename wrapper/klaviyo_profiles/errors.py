@@ -255,9 +255,13 @@ class JobAsRead(Protocol):
 
 
 class BulkImportJobTimeoutError(KlaviyoError):
-    """The job had not finished when ``wait_for_bulk_import_profiles_job`` gave up waiting.
+    """The job had not finished when the wait for it gave up (``job_timeout``, counted by
+    ``create_or_update_profiles`` and ``iter_create_or_update_profiles`` from the job's start,
+    by ``wait_for_bulk_import_profiles_job`` from the call).
 
-    The job is not lost: wait for ``job_id`` again.
+    The job is not lost and may still import its profiles: wait for ``job_id`` again (an
+    outcome holding this error is ``unsettled``, not failed: do not send its row again
+    before the job has ended).
 
     Attributes:
         job_id: the job's id.

@@ -87,6 +87,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LIMITER_URL_ENV",
+    "AcquireStopped",
     "LimiterBackend",
     "LimiterProvider",
     "MemoryBackend",
@@ -96,6 +97,11 @@ __all__ = [
     "limiter_for",
     "redact_url",
 ]
+
+
+class AcquireStopped(Exception):
+    """A wait of :meth:`RateLimiter.acquire` ended early because its ``stop`` event was set;
+    no slot was taken."""
 
 
 def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -500,6 +506,9 @@ class RateLimiter:
         # steps), or the test's clock when one is given.
         self._timer = clock if clock is not None else time.monotonic
         self._sleep = sleep if sleep is not None else time.sleep
+        # Real time: a wait given a stop event can then sleep on it instead (a test's sleep
+        # advances its own clock and is kept).
+        self._real_sleep = sleep is None
         self._async_sleep = async_sleep if async_sleep is not None else asyncio.sleep
         self._bucket = self.backend.open_bucket(key, limits.rates())
         # One lock for threads and tasks alike: it is only ever held for a decision (a few
@@ -520,13 +529,17 @@ class RateLimiter:
 
     # -- waiting -------------------------------------------------------------------------
 
-    def acquire(self, max_wait: float | None = None) -> float:
+    def acquire(
+        self, max_wait: float | None = None, *, stop: threading.Event | None = None
+    ) -> float:
         """Block until a request may start; return the seconds spent sleeping for room.
 
         With ``max_wait`` (seconds, ``>= 0``; less is taken as none left), a wait that would
         end past it raises :class:`~klaviyo_profiles.errors.RateLimitWaitError` at once, with
         no slot taken. The budget is counted on the clock from the call, so time spent asking
-        the store or waking late after a sleep counts too, not only the sleeps.
+        the store or waking late after a sleep counts too, not only the sleeps. Once ``stop``
+        is set, a wait ends at once with :class:`AcquireStopped` (no slot taken): how a
+        request of a call that has ended gives up its place.
         """
         budget = _max_wait(max_wait)
         started = self._timer()
@@ -536,8 +549,20 @@ class RateLimiter:
             if wait <= 0:
                 return waited
             wait = self._bounded(wait, max(waited, self._timer() - started), budget)
-            self._sleep(wait)
+            self._pause(wait, stop)
             waited += wait
+
+    def _pause(self, seconds: float, stop: threading.Event | None) -> None:
+        if stop is None:
+            self._sleep(seconds)
+            return
+        if self._real_sleep:
+            stopped = stop.wait(seconds)
+        else:
+            self._sleep(seconds)
+            stopped = stop.is_set()
+        if stopped:
+            raise AcquireStopped("the wait for a slot was stopped; no slot was taken")
 
     async def acquire_async(self, max_wait: float | None = None) -> float:
         """Await until a request may start, without blocking the event loop; return the

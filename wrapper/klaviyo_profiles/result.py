@@ -17,7 +17,7 @@ import attrs
 import httpx
 
 from ._generated import PostProfileResponse, PostProfileResponseDataAttributes
-from .errors import KlaviyoError
+from .errors import BulkImportJobTimeoutError, KlaviyoError
 
 __all__ = [
     "PROFILE_POINTER",
@@ -339,9 +339,11 @@ class ProfileOutcome:
             :class:`~klaviyo_profiles.BulkImportRowError` with the job's import error for it;
             the error that kept its job from starting;
             :class:`~klaviyo_profiles.BulkImportJobCancelledError` (its job ended before
-            importing it); :class:`~klaviyo_profiles.ListMembershipError` (stored, but joining
-            the lists is not confirmed); an :class:`~klaviyo_profiles.InvalidInputError` for a
-            row of an iterator input that could not be sent.
+            importing it); :class:`~klaviyo_profiles.BulkImportJobTimeoutError` (its job was
+            still running when ``job_timeout`` ran out: see :attr:`unsettled`);
+            :class:`~klaviyo_profiles.ListMembershipError` (stored, but joining the lists is
+            not confirmed); an :class:`~klaviyo_profiles.InvalidInputError` for a row of an
+            iterator input that could not be sent.
         skipped: ``True`` when the row needed nothing sent (``ok`` is ``True``, ``via`` is
             ``"none"``).
 
@@ -360,6 +362,16 @@ class ProfileOutcome:
     error: KlaviyoError | None = None
     skipped: bool = False
 
+    @property
+    def unsettled(self) -> bool:
+        """Whether what became of the profile is not known yet: its bulk import job was
+        accepted and was still running when the wait for it (``job_timeout``) gave up. Not a
+        failure (``ok`` is ``False`` because nothing confirmed it): the job, named by
+        ``job_id`` and by the ``BulkImportJobTimeoutError`` in ``error``, may still import it.
+        Wait for the job and read its import errors instead of sending the row again (which
+        could apply it twice, after a later row of the same profile)."""
+        return isinstance(self.error, BulkImportJobTimeoutError)
+
 
 @attrs.frozen
 class BulkProgress:
@@ -371,7 +383,9 @@ class BulkProgress:
         single: rows sent one by one (Create or Update Profile calls started).
         in_jobs: rows in bulk import jobs the server accepted.
         confirmed: rows whose outcome is ``ok`` (skipped rows included).
-        failed: rows whose outcome is not ``ok``.
+        failed: rows whose outcome is not ``ok`` (unsettled rows left out).
+        unsettled: rows whose job was still running when its wait gave up
+            (``ProfileOutcome.unsettled``): neither confirmed nor failed.
 
     Example::
 
@@ -384,8 +398,9 @@ class BulkProgress:
     in_jobs: int = 0
     confirmed: int = 0
     failed: int = 0
+    unsettled: int = 0
 
     @property
     def done(self) -> int:
-        """Rows with an outcome (``confirmed + failed``)."""
-        return self.confirmed + self.failed
+        """Rows with an outcome (``confirmed + failed + unsettled``)."""
+        return self.confirmed + self.failed + self.unsettled
