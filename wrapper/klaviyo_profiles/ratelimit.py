@@ -510,7 +510,14 @@ class RateLimiter:
         # advances its own clock and is kept).
         self._real_sleep = sleep is None
         self._async_sleep = async_sleep if async_sleep is not None else asyncio.sleep
-        self._bucket = self.backend.open_bucket(key, limits.rates())
+        # A bucket in this process's memory is made on first use (pyrate-limiter is then
+        # imported by the first request, not by every client made); storage elsewhere is
+        # opened now, so that one that cannot be used is refused when the client is made.
+        self._opened: AbstractBucket | None = (
+            None
+            if type(self.backend) is MemoryBackend
+            else self.backend.open_bucket(key, limits.rates())
+        )
         # One lock for threads and tasks alike: it is only ever held for a decision (a few
         # microseconds, or one SQLite transaction), never across a sleep or an await.
         self._lock = threading.Lock()
@@ -526,6 +533,20 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.limits!r}, backend={self.backend!r})"
+
+    @property
+    def _bucket(self) -> AbstractBucket:
+        """The bucket that counts the windows, opened on first use (under ``self._lock``)."""
+        bucket = self._opened
+        if bucket is None:
+            bucket = self._opened = self.backend.open_bucket(
+                self._key, self.limits.rates(self._margin)
+            )
+        return bucket
+
+    @_bucket.setter
+    def _bucket(self, bucket: AbstractBucket) -> None:
+        self._opened = bucket
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -729,7 +750,8 @@ class RateLimiter:
     def close(self) -> None:
         """Release the backend's resources (an SQLite connection, for example)."""
         with self._lock:
-            self._bucket.close()
+            if self._opened is not None:
+                self._opened.close()
 
 
 @runtime_checkable
