@@ -16,7 +16,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
@@ -26,13 +26,14 @@ from typing_extensions import Self, Unpack
 from ._base_client import DEFAULT_BASE_URL, BaseClient, Body
 from ._drivers import run_awaiting
 from ._effects import Steps
-from ._prepare import PreparedProfile, ProfileInput
-from ._routing import Via
-from ._streaming import task_stream
 from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._prepare import PreparedProfile, ProfileInput
+    from ._routing import Via
 
 __all__ = ["AsyncKlaviyoProfiles"]
 
@@ -99,6 +100,9 @@ class AsyncKlaviyoProfiles(BaseClient):
 
     def _stream(self, steps: Steps[None]) -> AsyncIterator[ProfileOutcome]:
         # The steps run in a task; what they emit comes through a bounded queue.
+        # Imported here, with the engine (see _base_client): single calls never load it.
+        from ._streaming import task_stream
+
         return task_stream(self._run, steps)
 
     def with_options(

@@ -7,6 +7,10 @@ checks the input before anything is sent and returns the steps -> the shell's dr
 performs what they yield (acquire the limiter, send, sleep, start and wait for sub-tasks) and
 hands back results or errors -> the steps decide (retry through ``retries.retry_steps``, poll
 through ``_polling``, orchestrate many profiles through ``_hybrid``).
+
+The modules of jobs and many profiles (``_prepare``, ``_polling``, ``_hybrid``) are imported by
+the operations that use them, not with this module: a program that makes single calls never
+loads them (they cost more to import than the rest of the client).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.types import UNSET, Unset
@@ -24,9 +28,6 @@ from ._client_core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore
 from ._effects import Sleep, Steps, collected
 from ._generated import ProfileUpsertQuery, payloads
 from ._generated import single_endpoint as endpoint
-from ._hybrid import stream_options, stream_steps
-from ._polling import Polling, check_polling, poll_steps
-from ._prepare import BULK_OPERATION, PreparedProfile, ProfileInput, prepare_job
 from ._requests import (
     WireBody,
     check_headers,
@@ -48,6 +49,10 @@ from .result import (
 from .retries import job_start_retryable
 from .revision import _caller_stacklevel
 from .settings import check_timeout
+
+if TYPE_CHECKING:
+    from ._polling import Polling
+    from ._prepare import PreparedProfile, ProfileInput
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Body"]
 
@@ -110,7 +115,9 @@ class BaseClient(ClientCore):
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
         # Raises BulkImportUnavailableError, before any I/O, on a revision without jobs.
-        request = _generated.job_request(BULK_OPERATION, self.revision, body=WireBody({}))
+        request = _generated.job_request(
+            _generated.BULK_IMPORT_PROFILES, self.revision, body=WireBody({})
+        )
         # The exact bytes checked against the limits are the bytes sent.
         del request["json"]
         request["content"] = content
@@ -173,11 +180,13 @@ class BaseClient(ClientCore):
     ) -> Steps[BulkImportJob]:
         """Start one job: checked and built now; its start is retried only where no job can
         have been created (``retries.job_start_retryable``)."""
+        from ._prepare import prepare_job
+
         job = prepare_job(profiles, lists)
         request = self._start_job_request(job.content, timeout, extra_headers)
         return self._job_steps(
             request,
-            BULK_OPERATION,
+            _generated.BULK_IMPORT_PROFILES,
             202,
             self._finish_job,
             max_attempts,
@@ -231,6 +240,8 @@ class BaseClient(ClientCore):
                 stacklevel=_caller_stacklevel(),
             )
             job_timeout = timeout
+        from ._polling import Polling
+
         polling = Polling(poll_interval, max_poll_interval, job_timeout)
         return self._wait_job_steps(job_id, polling, UNSET, extra_headers)
 
@@ -242,6 +253,8 @@ class BaseClient(ClientCore):
         extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[BulkImportJob]:
         """Read a job until it is done (see ``_polling``); arguments checked now."""
+        from ._polling import check_polling, poll_steps
+
         _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         check_job_id(job_id)
         self._check_open()
@@ -358,6 +371,9 @@ class BaseClient(ClientCore):
         tuple) checked now, before any I/O; then the windowed engine, over this client's
         operations (each request with ``timeout`` and ``extra_headers``), each outcome
         emitted in input order."""
+        from ._hybrid import stream_options, stream_steps
+        from ._polling import Polling, check_polling
+
         self._check_open()
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)

@@ -36,7 +36,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
@@ -47,13 +47,14 @@ from ._async_client import AsyncKlaviyoProfiles
 from ._base_client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient, Body
 from ._drivers import StopSignal, run_blocking
 from ._effects import Steps
-from ._prepare import PreparedProfile, ProfileInput
-from ._routing import Via
-from ._streaming import thread_stream
 from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
+
+if TYPE_CHECKING:
+    from ._prepare import PreparedProfile, ProfileInput
+    from ._routing import Via
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "Body", "KlaviyoProfiles"]
 
@@ -149,6 +150,9 @@ class KlaviyoProfiles(BaseClient):
 
     def _stream(self, steps: Steps[None]) -> Iterator[ProfileOutcome]:
         # The steps run in a worker thread; what they emit comes through a bounded queue.
+        # Imported here, with the engine (see _base_client): single calls never load it.
+        from ._streaming import thread_stream
+
         return thread_stream(self._run, steps)
 
     def with_options(
