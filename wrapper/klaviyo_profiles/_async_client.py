@@ -26,6 +26,7 @@ from typing_extensions import Self, Unpack
 from ._base_client import DEFAULT_BASE_URL, BaseClient, Body
 from ._drivers import run_awaiting
 from ._effects import Steps
+from ._pool import AsyncLazyPool
 from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
@@ -82,7 +83,8 @@ class AsyncKlaviyoProfiles(BaseClient):
             max_retries=max_retries,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
+        # The pool this client makes is made by its first request (see _pool).
+        self._http = http_client or AsyncLazyPool(self.timeout, self._headers)
 
     async def _run(
         self, steps: Steps[_T], emit: Callable[[Any], Awaitable[None]] | None = None

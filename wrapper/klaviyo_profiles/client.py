@@ -47,6 +47,7 @@ from ._async_client import AsyncKlaviyoProfiles
 from ._base_client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient, Body
 from ._drivers import StopSignal, run_blocking
 from ._effects import Steps
+from ._pool import LazyPool
 from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
@@ -128,7 +129,8 @@ class KlaviyoProfiles(BaseClient):
             max_retries=max_retries,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
+        # The pool this client makes is made by its first request (see _pool).
+        self._http = http_client or LazyPool(self.timeout, self._headers)
 
     def _run(
         self,
