@@ -13,7 +13,6 @@ stops when it is answered, and none starts another request.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import functools
@@ -161,6 +160,10 @@ async def run_awaiting(
     """Perform what ``steps`` yield until they return, awaiting each effect (see
     :func:`run_blocking`); sub-tasks are tasks, cancelled and awaited when the steps end, and
     the outcome of each is taken (none is left for asyncio to report as never retrieved)."""
+    # Imported where it is used: a coroutine runs in an event loop, so asyncio is loaded by
+    # then, and programs that only block (the sync client) do not import it with this module.
+    import asyncio
+
     reply: Any = None
     error: Exception | None = None
     tasks: list[asyncio.Task[Any]] = []

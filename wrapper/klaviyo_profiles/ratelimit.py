@@ -61,7 +61,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import os
@@ -509,7 +508,7 @@ class RateLimiter:
         # Real time: a wait given a stop event can then sleep on it instead (a test's sleep
         # advances its own clock and is kept).
         self._real_sleep = sleep is None
-        self._async_sleep = async_sleep if async_sleep is not None else asyncio.sleep
+        self._async_sleep = async_sleep  # None: asyncio.sleep (see acquire_async)
         # A bucket in this process's memory is made on first use (pyrate-limiter is then
         # imported by the first request, not by every client made); storage elsewhere is
         # opened now, so that one that cannot be used is refused when the client is made.
@@ -588,6 +587,11 @@ class RateLimiter:
     async def acquire_async(self, max_wait: float | None = None) -> float:
         """Await until a request may start, without blocking the event loop; return the
         seconds spent waiting for room. ``max_wait`` as for :meth:`acquire`."""
+        # Imported where it is used: a coroutine runs in an event loop, so asyncio is loaded
+        # by then, and programs that never use one do not import it with this module.
+        import asyncio
+
+        sleep = self._async_sleep if self._async_sleep is not None else asyncio.sleep
         budget = _max_wait(max_wait)
         started = self._timer()
         waited = 0.0
@@ -597,7 +601,7 @@ class RateLimiter:
             if wait <= 0:
                 return waited
             wait = self._bounded(wait, max(waited, self._timer() - started), budget)
-            await self._async_sleep(wait)
+            await sleep(wait)
             waited += wait
 
     def _bounded(self, wait: float, spent: float, budget: float | None) -> float:
@@ -656,6 +660,8 @@ class RateLimiter:
         it with an async client, and gives up asking it after ``within`` seconds, what is
         left of the caller's budget)."""
         if self.backend.blocking:
+            import asyncio  # loaded by the running event loop (see acquire_async)
+
             return await asyncio.to_thread(self._try_take)
         return self._try_take()
 
