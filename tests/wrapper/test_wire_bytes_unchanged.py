@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from klaviyo_profiles import AsyncKlaviyoProfiles, KlaviyoError, KlaviyoProfiles, ProfileResult
 
@@ -217,6 +218,16 @@ def _sync_calls(server: RawServer) -> Iterator[tuple[str, Callable[[], Any]]]:
     yield ("a copy's headers and timeout", lambda: tagged.create_or_update_profile(id="01J"))
     paced = KlaviyoProfiles(api_key=API_KEY, base_url=server.base_url)
     yield ("paced, with retries", lambda: paced.create_or_update_profile(email="ada@example.com"))
+    # A caller's pool: its own headers, and then its cookies and query parameters, go too.
+    pool = httpx.Client(headers={"X-Pool": "1", "Accept": "*/*"}, timeout=9)
+    own = KlaviyoProfiles(api_key=API_KEY, base_url=server.base_url, http_client=pool)
+    yield ("a caller's pool", lambda: own.create_or_update_profile(email="ada@example.com"))
+    yield ("a caller's pool, again", lambda: own.create_or_update_profile(email="bob@example.com"))
+    pool.headers["X-Pool"] = "2"
+    yield ("its headers changed", lambda: own.create_or_update_profile(email="ada@example.com"))
+    pool.cookies.set("session", "s1")
+    pool.params = httpx.QueryParams({"tag": "t1"})
+    yield ("its cookies and parameters", lambda: own.create_or_update_profile(id="01J"))
     yield (
         "a bulk import job started",
         lambda: client.bulk_import_profiles(
