@@ -94,7 +94,9 @@ def run_blocking(
     reply: Any = None
     error: Exception | None = None
     pool: ThreadPoolExecutor | None = None
-    ended = StopSignal()  # the sub-tasks' stop: set when these steps end, however they end
+    # The sub-tasks' stop, set when these steps end however they end: made with the first
+    # sub-task (a single call starts none, and a StopSignal costs a few microseconds).
+    ended: StopSignal | None = None
     try:
         while True:
             try:
@@ -121,6 +123,8 @@ def run_blocking(
                 elif type(effect) is Emit and emit is not None:
                     emit(effect.item)
                 elif type(effect) is Spawn:
+                    if ended is None:
+                        ended = StopSignal()
                     sub_task = functools.partial(run_blocking, send, effect.steps, None, ended)
                     try:
                         if pool is None:
@@ -144,7 +148,7 @@ def run_blocking(
             except Exception as exc:  # handed to the steps, which decide
                 reply, error = None, exc
     finally:
-        if pool is not None:
+        if pool is not None and ended is not None:
             # Sub-tasks not started are dropped; the others stop at their next effect (a
             # sleep or a limiter wait at once). Not waited for: a request in flight ends in
             # its thread, and nothing after it is sent.
