@@ -80,7 +80,7 @@ def test_threads_sending_a_clients_first_requests_at_once_make_one_pool(
 
     def first() -> None:
         start.wait()
-        made.append(lazy_client._http._made())
+        made.append(lazy_client._http.get())
 
     threads = [threading.Thread(target=first) for _ in range(8)]
     for thread in threads:

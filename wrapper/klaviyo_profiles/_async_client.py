@@ -91,7 +91,17 @@ class AsyncKlaviyoProfiles(BaseClient):
     ) -> _T:
         """Perform what ``steps`` yield until they return, awaiting each effect: the one
         place this client does I/O (see :func:`~klaviyo_profiles._drivers.run_awaiting`)."""
-        return await run_awaiting(self._http.request, steps, emit)
+        return await run_awaiting(self._send, steps, emit)
+
+    def _send(self, **request: Any) -> Awaitable[httpx.Response]:
+        """Send one request on the pool (its coroutine), built here where that gives the same
+        request (see ``ClientCore._built``), else by the pool."""
+        http = self._http
+        pool = http.get() if isinstance(http, AsyncLazyPool) else http
+        built = self._built(pool, request)
+        if built is None:
+            return pool.request(**request)  # type: ignore[no-any-return]
+        return pool.send(built, auth=None)  # type: ignore[no-any-return]
 
     async def _pages(
         self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]

@@ -103,7 +103,7 @@ class BaseClient(ClientCore):
         if not request["params"]:
             # An empty params= still makes httpx parse and rebuild the URL.
             del request["params"]
-        request["url"] = self.base_url + request["url"]
+        request["url"] = self._endpoint_url(request["url"])
         return self._dress(request, headers, call_timeout)
 
     # -- bulk import jobs ---------------------------------------------------------------

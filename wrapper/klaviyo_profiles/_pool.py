@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import ssl
 import threading
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -55,7 +55,9 @@ class _Lazy:
         """The timeout the pool is (or will be) made with."""
         return self._timeout
 
-    def _made(self) -> Any:
+    def get(self) -> Any:
+        """The pool, made now if this is its first request (``RuntimeError`` once closed,
+        as httpx refuses a closed pool)."""
         pool = self._pool
         if pool is None:
             with self._lock:
@@ -73,7 +75,8 @@ class _Lazy:
 
 
 class LazyPool(_Lazy):
-    """Stands in for the ``httpx.Client`` a :class:`~klaviyo_profiles.KlaviyoProfiles` makes."""
+    """Stands in for the ``httpx.Client`` a :class:`~klaviyo_profiles.KlaviyoProfiles` makes
+    (:meth:`get` makes it)."""
 
     __slots__ = ()
 
@@ -81,10 +84,6 @@ class LazyPool(_Lazy):
         return httpx.Client(
             timeout=self._timeout, headers=self._headers, verify=default_ssl_context()
         )
-
-    def request(self, *args: Any, **kwargs: Any) -> httpx.Response:
-        """``httpx.Client.request`` on the pool, made by the first call."""
-        return self._made().request(*args, **kwargs)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Close the pool if it was made; no request is sent after this."""
@@ -97,7 +96,7 @@ class LazyPool(_Lazy):
 
 class AsyncLazyPool(_Lazy):
     """Stands in for the ``httpx.AsyncClient`` an
-    :class:`~klaviyo_profiles.AsyncKlaviyoProfiles` makes."""
+    :class:`~klaviyo_profiles.AsyncKlaviyoProfiles` makes (:meth:`get` makes it)."""
 
     __slots__ = ()
 
@@ -105,11 +104,6 @@ class AsyncLazyPool(_Lazy):
         return httpx.AsyncClient(
             timeout=self._timeout, headers=self._headers, verify=default_ssl_context()
         )
-
-    def request(self, *args: Any, **kwargs: Any) -> Awaitable[httpx.Response]:
-        """``httpx.AsyncClient.request`` on the pool, made by the first call (its
-        coroutine, returned rather than awaited here: one frame less per request)."""
-        return self._made().request(*args, **kwargs)  # type: ignore[no-any-return]
 
     async def aclose(self) -> None:
         """Close the pool if it was made; no request is sent after this."""

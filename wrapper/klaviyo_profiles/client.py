@@ -142,7 +142,17 @@ class KlaviyoProfiles(BaseClient):
         I/O (see :func:`~klaviyo_profiles._drivers.run_blocking`). ``emit`` takes what the
         steps emit (a streaming call's queue); ``stop`` ends them early (the queue's reader
         has gone)."""
-        return run_blocking(self._http.request, steps, emit, stop)
+        return run_blocking(self._send, steps, emit, stop)
+
+    def _send(self, **request: Any) -> httpx.Response:
+        """Send one request on the pool, built here where that gives the same request (see
+        ``ClientCore._built``), else by the pool."""
+        http = self._http
+        pool = http.get() if isinstance(http, LazyPool) else http
+        built = self._built(pool, request)
+        if built is None:
+            return pool.request(**request)  # type: ignore[no-any-return]
+        return pool.send(built, auth=None)  # type: ignore[no-any-return]
 
     def _pages(
         self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]
