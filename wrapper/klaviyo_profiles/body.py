@@ -292,6 +292,9 @@ def to_json_value(value: Any, field: str, *, depth: int = 1) -> Any:
 def _convert(value: Any, field: str, depth: int, walk: _Walk) -> Any:
     # One recursive pass that checks and converts. Recursion is safe: check_depth stops it at
     # MAX_JSON_DEPTH levels, far below Python's recursion limit.
+    if type(value) is dict:
+        # The usual container, taken before the chain of checks below (Mapping's is slow).
+        return _convert_container(value, field, depth, walk)
     if isinstance(value, str):
         walk.add(len(value) + 3)
         check_text(value, field)
@@ -320,21 +323,26 @@ def _convert(value: Any, field: str, depth: int, walk: _Walk) -> Any:
         walk.add(38)
         return str(value)
     if isinstance(value, (Mapping, list, tuple)):
-        check_depth(depth, field)
-        if id(value) in walk.open:
-            raise InvalidInputError(field, "a value that does not contain itself", "got a cycle")
-        walk.open.add(id(value))
-        walk.add(2)
-        try:
-            if isinstance(value, Mapping):
-                return _convert_mapping(value, field, depth, walk)
-            return [
-                _convert(item, f"{field}[{index}]", depth + 1, walk)
-                for index, item in enumerate(value)
-            ]
-        finally:
-            walk.open.discard(id(value))
+        return _convert_container(value, field, depth, walk)
     raise InvalidInputError(field, _JSON_TYPES, f"got {type(value).__name__}")
+
+
+def _convert_container(
+    value: Mapping[Any, Any] | list[Any] | tuple[Any, ...], field: str, depth: int, walk: _Walk
+) -> Any:
+    check_depth(depth, field)
+    if id(value) in walk.open:
+        raise InvalidInputError(field, "a value that does not contain itself", "got a cycle")
+    walk.open.add(id(value))
+    walk.add(2)
+    try:
+        if isinstance(value, Mapping):
+            return _convert_mapping(value, field, depth, walk)
+        return [
+            _convert(item, f"{field}[{index}]", depth + 1, walk) for index, item in enumerate(value)
+        ]
+    finally:
+        walk.open.discard(id(value))
 
 
 def _convert_mapping(
@@ -534,7 +542,7 @@ def _matches_type(value: Any, kind: str) -> bool:
     if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "object":
-        return isinstance(value, Mapping)
+        return type(value) is dict or isinstance(value, Mapping)
     if kind == "array":
         return isinstance(value, list)
     return True
@@ -581,7 +589,7 @@ def _check(value: Any, node: _Node, field: str) -> None:
         raise InvalidInputError(field, _schema_text(node.schema), f"got {_type_name(value)}")
     if node.enum is not _NO_ENUM and value not in node.enum:
         raise InvalidInputError(field, _schema_text(node.schema), f"got {value!r}")
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         properties = node.properties
         if properties is not None:
             for key in value:
