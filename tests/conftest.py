@@ -171,7 +171,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     ),
     "tests/test_dev_commands.py::test_an_up_to_date_venv_is_reused": (SUBPROCESS,),
     "tests/test_markers.py::test_every_marker_entry_matches_a_collected_test": (SUBPROCESS,),
-    # The README's blocks run with a redis-server of the test module's own.
+    # The code blocks of the README and docs/ run with a redis-server of the test module's own.
     "tests/test_readme.py::test_python_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
     "tests/test_readme.py::test_shell_blocks_run_against_the_sandbox": (SUBPROCESS, SLOW, REDIS),
     "tests/test_readme.py::test_the_web_app_block_serves_signups_against_the_sandbox": (SLOW,),

@@ -36,7 +36,7 @@ Klaviyo's 2026-07-15 limits (the braces keep the keys in one Redis Cluster slot)
 Every key expires (the log, member list and flight a second after the longest window, a hold or
 a pace when it ends); the API key itself never reaches Redis, only its fingerprint.
 
-Failure behaviour (decided here, documented in the README's "Running a fleet"):
+Failure behaviour (decided here, documented in docs/fleet.md, "When Redis fails"):
 
 * **Redis unreachable when the limiter is created** (the first client for a key in a process,
   or a server there that does not answer as Redis does):
