@@ -5,6 +5,7 @@ Usage::
 
     python benchmarks/bulk_import.py [--rows 200000] [--small 20000] [--null-share 0.05]
                                      [--single-rows 2250] [--profiles-per-second 1000]
+                                     [--memory-only] [--baseline CHECKOUT]
 
 The sandbox runs in its own process with Klaviyo's windows for every operation (Create or
 Update Profile: 75 a second, 750 a minute; the bulk job operations: 10 a second, 150 a
@@ -23,7 +24,10 @@ default pacing, and its peak resident set size is read from ``os.wait4``.
 * **single**: ``--single-rows`` rows with ``--via single``, extrapolated to ``--rows``: the
   long-run rate is the 2xx arrivals (from the sandbox's request log) in the whole steady
   windows (60 s) the run covers, divided by their length, and ``t(rows) = rows / rate``.
-* **memory**: the same auto run on ``--small`` rows, to compare peak RSS.
+* **memory**: the same auto run on ``--small`` rows, to compare peak RSS. ``--memory-only``
+  runs just the two auto runs; ``--baseline CHECKOUT`` (a checkout of another commit, e.g.
+  ``git worktree add /tmp/base main``) runs each with that checkout's code too, right before
+  this tree's, and prints both side by side.
 * **kill**: an auto run on ``--small`` rows killed with SIGKILL as soon as its journal holds
   a running job (so jobs are in flight), then run again to the end: the sandbox's request log
   must show no job submitted twice (every profile of the file in at most one accepted job),
@@ -98,9 +102,14 @@ def _email(prefix: str, number: int) -> str:
     return f"{prefix}{number:07d}@example.com"
 
 
-def run_import(path: Path, base_url: str, via: str, *extra: str) -> dict[str, Any]:
-    """Seconds, exit status and peak RSS (KiB) of one import run as a child process."""
+def run_import(
+    path: Path, base_url: str, via: str, *extra: str, paths: list[str] | None = None
+) -> dict[str, Any]:
+    """Seconds, exit status and peak RSS (KiB) of one import run as a child process;
+    ``paths`` go first on its ``PYTHONPATH`` (another checkout's code)."""
     env = dict(os.environ, KLAVIYO_API_KEY=_KEY)
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")])
     command = [
         sys.executable, "-m", "klaviyo_profiles.cli", "import", str(path),
         "--base-url", base_url, "--via", via, "--null-token", NULL_TOKEN, *extra,
@@ -226,6 +235,31 @@ def single_extrapolation(base_url: str, rows: int, measured: float) -> dict[str,
     }
 
 
+class _MemoryOnly(Exception):
+    """The memory runs are done and nothing else was asked for."""
+
+
+def _print_memory(
+    figures: dict[str, Any], args: argparse.Namespace, codes: list[tuple[str, list[str]]]
+) -> None:
+    print(f"machine: {figures['machine']}; load average at start {figures['load']:.2f}")
+    print(
+        f"`import --via auto`, Klaviyo's windows, {args.null_share:.0%} of rows clearing a "
+        f"field: peak RSS, {args.small:,} and {args.rows:,} rows\n"
+    )
+    print(f"| code | {args.small:,} rows | {args.rows:,} rows | growth | wrong rows |")
+    print("|---|---:|---:|---:|---:|")
+    for code, _ in codes:
+        small, large = figures[code + "auto_small"], figures[code + "auto"]
+        growth = (large["peak_kib"] - small["peak_kib"]) / 1024
+        print(
+            f"| {code.rstrip('_') or 'this tree'} | {small['peak_kib'] / 1024:.1f} MiB "
+            f"({small['seconds']:.0f} s) | {large['peak_kib'] / 1024:.1f} MiB "
+            f"({large['seconds']:.0f} s) | {growth:+.1f} MiB | "
+            f"{small['wrong'] + large['wrong']} |"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -238,7 +272,20 @@ def main() -> int:
     parser.add_argument("--profiles-per-second", type=float, default=1_000.0)
     parser.add_argument("--job-concurrency", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--memory-only", action="store_true", help="only the two auto runs (no kill, no single)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of another commit: its code runs each auto run too, right before "
+        "this tree's (its wrapper/ and generated/ first on the import's PYTHONPATH)",
+    )
     args = parser.parse_args()
+    codes: list[tuple[str, list[str]]] = [("", [])]
+    if args.baseline is not None:
+        root = args.baseline.resolve()
+        codes.insert(0, ("baseline_", [str(root / "wrapper"), str(root / "generated")]))
     null_every = round(1 / args.null_share) if args.null_share > 0 else 0
 
     port = free_port()
@@ -263,23 +310,27 @@ def main() -> int:
         wait_until_serving(base_url, server)
         with tempfile.TemporaryDirectory() as directory:
             folder = Path(directory)
-            for label, rows in (("auto_small", args.small), ("auto", args.rows)):
-                httpx.post(f"{base_url}/sandbox/reset", timeout=30.0)
-                prefix = f"{label}-"
-                path = folder / f"{label}.csv"
-                clearing = write_rows(path, rows, null_every, prefix)
-                if clearing:
-                    seed = folder / f"{label}-seed.csv"
-                    write_seed(seed, clearing, prefix)
-                    _log(f"seeding {len(clearing)} profiles for the {rows}-row run")
-                    run_import(seed, base_url, "bulk")
-                _log(f"import --via auto, {rows} rows")
-                result = run_import(path, base_url, "auto")
-                result.update(check_store(base_url, rows, clearing, prefix))
-                journal = path.with_name(path.name + ".journal.sqlite")
-                result["journal"] = journal_outcomes(journal)
-                figures[label] = result
-                _log(json.dumps(result))
+            for name, rows in (("auto_small", args.small), ("auto", args.rows)):
+                for code, paths in codes:
+                    label = code + name
+                    httpx.post(f"{base_url}/sandbox/reset", timeout=30.0)
+                    prefix = f"{label}-"
+                    path = folder / f"{label}.csv"
+                    clearing = write_rows(path, rows, null_every, prefix)
+                    if clearing:
+                        seed = folder / f"{label}-seed.csv"
+                        write_seed(seed, clearing, prefix)
+                        _log(f"seeding {len(clearing)} profiles for the {rows}-row run")
+                        run_import(seed, base_url, "bulk")
+                    _log(f"import --via auto, {rows} rows ({code.rstrip('_') or 'this tree'})")
+                    result = run_import(path, base_url, "auto", paths=paths)
+                    result.update(check_store(base_url, rows, clearing, prefix))
+                    journal = path.with_name(path.name + ".journal.sqlite")
+                    result["journal"] = journal_outcomes(journal)
+                    figures[label] = result
+                    _log(json.dumps(result))
+            if args.memory_only:
+                raise _MemoryOnly
             httpx.post(f"{base_url}/sandbox/reset", timeout=30.0)
             path = folder / "kill.csv"
             write_rows(path, args.small, null_every, "kill-")
@@ -296,10 +347,17 @@ def main() -> int:
                 single = run_import(path, base_url, "single")
                 figures["single"] = single_extrapolation(base_url, args.rows, single["seconds"])
                 _log(json.dumps(figures["single"]))
+    except _MemoryOnly:
+        pass
     finally:
         server.terminate()
         server.wait(timeout=30)
 
+    if args.memory_only:
+        _print_memory(figures, args, codes)
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        return 0
     auto, small = figures["auto"], figures["auto_small"]
     print(f"machine: {figures['machine']}; load average at start {figures['load']:.2f}")
     print(

@@ -329,6 +329,11 @@ def machine_facts() -> list[str]:
         "sniffio",
         "attrs",
         "tenacity",
+        "pyrate-limiter",
+        # httpx imports both when they are installed (its command line): part of every
+        # cold start here, ours and the baselines'.
+        "click",
+        "rich",
         "klaviyo-api",
         "urllib3",
         "pydantic",

@@ -21,6 +21,7 @@ EXPECTED_ROWS = [
     "MockTransport async x4: client CPU µs/call",
     "MockTransport async x4: µs/call above raw httpx",
     "cold start: bare interpreter, ms",
+    "cold start: `klaviyo-profiles --help`, ms",
     "cold start: import + first client, ms",
     "cold start: import + first client, ms, net of bare",
     "many accounts (10 keys, async x20 in all): requests/s",

@@ -6,7 +6,6 @@ Most tests run on a fake clock that only sleeping advances, so they are exact an
 from __future__ import annotations
 
 import asyncio
-import itertools
 import threading
 import time
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from klaviyo_profile_import import facts
+from klaviyo_profiles._server_budget import MOST, ServerBudgets
 from klaviyo_profiles.errors import RateLimitWaitError
 from klaviyo_profiles.limiter_urls import backend_from_uri, shared_limiter
 from klaviyo_profiles.ratelimit import (
@@ -241,20 +241,84 @@ def test_a_shorter_penalty_never_shortens_a_longer_one() -> None:
     assert limiter.acquire() == pytest.approx(5.0)
 
 
-def test_server_reporting_less_budget_spreads_what_is_left_until_the_reset() -> None:
-    clock = FakeClock()
-    limits = RateLimits(burst_limit=10, burst_period=1.0, steady_limit=100, steady_period=60.0)
-    limiter = make_limiter(clock, limits)
-    limiter.acquire()
-    # We think 99 are left; the account (shared with someone else) has 4 for the next 8 s.
-    limiter.observe(RateLimitInfo(limit=100, remaining=4, reset=8.0))
+KLAVIYO = RateLimits(burst_limit=75, burst_period=1.0, steady_limit=750, steady_period=60.0)
 
-    starts = []
+
+def test_a_shared_window_with_room_for_the_demand_is_used_at_the_burst_pace() -> None:
+    # Another process used 300 of the 750: the 450 left go out as fast as on a fresh window.
+    fresh_clock, shared_clock = FakeClock(), FakeClock()
+    fresh, shared = make_limiter(fresh_clock, KLAVIYO), make_limiter(shared_clock, KLAVIYO)
+    shared.observe(RateLimitInfo(limit=750, remaining=450, reset=60.0))
+
+    fresh_waits = [fresh.acquire() for _ in range(300)]
+    shared_waits = [shared.acquire() for _ in range(300)]
+
+    assert shared_waits == fresh_waits
+    assert shared_clock.now - 1000.0 < 4.5  # the burst window's spacing, not 300 x 60 / 450 s
+
+
+def test_once_the_reported_budget_is_spent_the_next_request_waits_for_the_reset() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock, KLAVIYO)
+    limiter.observe(RateLimitInfo(limit=750, remaining=10, reset=30.0))
+
+    assert [limiter.acquire() for _ in range(10)] == [0.0] * 10
+    assert limiter.acquire() == pytest.approx(30.0)
+    assert clock.now == pytest.approx(1030.0)
+
+
+def test_requests_let_go_just_before_an_answer_count_against_the_budget_it_reports() -> None:
+    # Five requests left just now: the server may not have counted them when it said 10.
+    clock = FakeClock()
+    limiter = make_limiter(clock, KLAVIYO)
     for _ in range(5):
         limiter.acquire()
-        starts.append(clock())
-    gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert all(gap == pytest.approx(2.0) for gap in gaps), gaps
+    limiter.observe(RateLimitInfo(limit=750, remaining=10, reset=30.0))
+
+    assert [limiter.acquire() for _ in range(5)] == [0.0] * 5
+    assert limiter.acquire() == pytest.approx(30.0)
+
+
+def test_an_answer_reporting_more_budget_later_never_loosens_the_budget() -> None:
+    # Answers arrive out of order under concurrency: an older one reports more.
+    clock = FakeClock()
+    limiter = make_limiter(clock, KLAVIYO)
+    limiter.observe(RateLimitInfo(limit=750, remaining=10, reset=30.0))
+    for _ in range(3):
+        limiter.acquire()
+    clock.now += 1.0  # the three are answered; none is in flight any more
+    limiter.observe(RateLimitInfo(limit=750, remaining=20, reset=29.0))
+
+    assert [limiter.acquire() for _ in range(7)] == [0.0] * 7
+    assert limiter.acquire() == pytest.approx(29.0)
+
+
+def test_an_answer_reporting_less_budget_tightens_it() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock, KLAVIYO)
+    limiter.observe(RateLimitInfo(limit=750, remaining=100, reset=30.0))
+    limiter.acquire()
+    clock.now += 1.0
+    limiter.observe(RateLimitInfo(limit=750, remaining=2, reset=29.0))
+
+    assert [limiter.acquire() for _ in range(2)] == [0.0] * 2
+    assert limiter.acquire() == pytest.approx(29.0)
+
+
+def test_more_budgets_than_are_kept_are_merged_never_loosened() -> None:
+    budgets = ServerBudgets()
+    added = [(100.0 + 7 * i, 3 * i + 1) for i in range(MOST + 3)]  # later ends, more left
+    for end, left in added:
+        budgets.add(90.0, end, left)
+    assert len(budgets) == MOST
+    for end, left in added:
+        spent = ServerBudgets()
+        for other_end, other_left in added:
+            spent.add(90.0, other_end, other_left)
+        for _ in range(left):
+            spent.spend(90.0)
+        # However the budgets were merged, spending this one's left holds until its end.
+        assert spent.gate(90.0) >= end
 
 
 def test_pacing_from_the_server_ends_at_the_reset() -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from cli_helpers import SECRET_KEY, invoke, no_secret, run_cli
 from klaviyo_profile_import import facts
@@ -22,7 +23,9 @@ def _stored(sandbox: Sandbox, email: str) -> dict[str, Any]:
 
 
 def test_options_come_from_the_generated_lists() -> None:
-    names = {opt for param in app.commands["upsert"].params for opt in param.opts}
+    upsert = app.get_command(click.Context(app), "upsert")
+    assert upsert is not None
+    names = {opt for param in upsert.params for opt in param.opts}
     for argument, wire in ARGUMENT_TO_ATTRIBUTE.items():
         if wire not in facts.OBJECT_REQUEST_ATTRIBUTES:
             assert f"--{argument.replace('_', '-')}" in names

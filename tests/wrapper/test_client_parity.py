@@ -138,18 +138,24 @@ def test_every_public_method_hands_its_operation_to_the_core_in_one_line() -> No
 
 
 def test_each_client_has_one_driver_that_performs_io() -> None:
-    for cls, http_calls in ((KlaviyoProfiles, {"request"}), (AsyncKlaviyoProfiles, {"request"})):
-        performing = []
+    # Only _send touches the pool to send (built there, see ClientCore._built), and only
+    # _run hands it to the driver.
+    closing = {"__init__", "close", "aclose"}
+    for cls in (KlaviyoProfiles, AsyncKlaviyoProfiles):
+        touching, handing = [], []
         for name, member in vars(cls).items():
-            if not inspect.isfunction(member) or name == "__init__":
+            if not inspect.isfunction(member) or name in closing:
                 continue
             tree = ast.parse(textwrap.dedent(inspect.getsource(member)))
             for node in ast.walk(tree):
                 if (
                     isinstance(node, ast.Attribute)
-                    and node.attr in http_calls
-                    and isinstance(node.value, ast.Attribute)
-                    and node.value.attr == "_http"
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "self"
                 ):
-                    performing.append(name)
-        assert performing == ["_run"], cls.__name__
+                    if node.attr == "_http":
+                        touching.append(name)
+                    elif node.attr == "_send":
+                        handing.append(name)
+        assert touching == ["_send"], cls.__name__
+        assert handing == ["_run"], cls.__name__

@@ -24,57 +24,133 @@ again (a nightly re-sync): ``changed_only=SyncState.open(path)`` sends only the 
 request changed since it was last applied.
 """
 
+import importlib
 import logging
-
-from klaviyo_profile_import.types import UNSET, Unset
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .bulk import (
-    BulkChunker,
-    BulkImportErrorEntry,
-    BulkImportJob,
-    BulkImportJobCancelledError,
-    BulkImportJobTimeoutError,
-    BulkProgress,
-    PreparedProfile,
-    ProfileInput,
-    ProfileOutcome,
-    chunk_profiles,
-    prepare_profile,
-)
-from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, KlaviyoProfiles
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    BulkImportRowError,
-    BulkImportUnavailableError,
-    ClientClosedError,
-    ConflictError,
-    ErrorObject,
-    InvalidInputError,
-    KlaviyoError,
-    LimiterUnavailableError,
-    ListMembershipError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-    RateLimitError,
-    RateLimitWaitError,
-    RequestTooLargeError,
-    RowHeldBackError,
-    ServerError,
-    UnknownFieldError,
-    UnsupportedMediaTypeError,
-)
-from .nulls import NullPolicy, omit_nulls
-from .ratelimit import RateLimits
-from .result import ProfileResult, RateLimitInfo
-from .retries import RetryPolicy
-from .sync_state import SyncState, SyncStateError, SyncStateInUseError
+
+if TYPE_CHECKING:
+    from klaviyo_profile_import.types import UNSET, Unset
+
+    from .bulk import (
+        BulkChunker,
+        BulkImportErrorEntry,
+        BulkImportJob,
+        BulkImportJobCancelledError,
+        BulkImportJobTimeoutError,
+        BulkProgress,
+        PreparedProfile,
+        ProfileInput,
+        ProfileOutcome,
+        chunk_profiles,
+        prepare_profile,
+    )
+    from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AsyncKlaviyoProfiles, KlaviyoProfiles
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        BulkImportRowError,
+        BulkImportUnavailableError,
+        ClientClosedError,
+        ConflictError,
+        ErrorObject,
+        InvalidInputError,
+        KlaviyoError,
+        LimiterUnavailableError,
+        ListMembershipError,
+        NotFoundError,
+        PayloadTooLargeError,
+        PermissionDeniedError,
+        RateLimitError,
+        RateLimitWaitError,
+        RequestTooLargeError,
+        RowHeldBackError,
+        ServerError,
+        UnknownFieldError,
+        UnsupportedMediaTypeError,
+    )
+    from .nulls import NullPolicy, omit_nulls
+    from .ratelimit import RateLimits
+    from .result import ProfileResult, RateLimitInfo
+    from .retries import RetryPolicy
+    from .sync_state import SyncState, SyncStateError, SyncStateInUseError
+
+# Each public name and the module that defines it. A name's module is imported on first use of
+# the name (a module ``__getattr__``): the command line's --help and the other modules that
+# need none of them (a submodule import runs this file first) do not pay for the clients,
+# httpx and the bulk machinery.
+_SOURCES: dict[str, str] = {
+    "UNSET": "klaviyo_profile_import.types",
+    "Unset": "klaviyo_profile_import.types",
+    "BulkChunker": ".bulk",
+    "BulkImportErrorEntry": ".bulk",
+    "BulkImportJob": ".bulk",
+    "BulkImportJobCancelledError": ".bulk",
+    "BulkImportJobTimeoutError": ".bulk",
+    "BulkProgress": ".bulk",
+    "PreparedProfile": ".bulk",
+    "ProfileInput": ".bulk",
+    "ProfileOutcome": ".bulk",
+    "chunk_profiles": ".bulk",
+    "prepare_profile": ".bulk",
+    "DEFAULT_BASE_URL": ".client",
+    "DEFAULT_TIMEOUT": ".client",
+    "AsyncKlaviyoProfiles": ".client",
+    "KlaviyoProfiles": ".client",
+    "APIConnectionError": ".errors",
+    "APIError": ".errors",
+    "APIStatusError": ".errors",
+    "APITimeoutError": ".errors",
+    "AuthenticationError": ".errors",
+    "BadRequestError": ".errors",
+    "BulkImportRowError": ".errors",
+    "BulkImportUnavailableError": ".errors",
+    "ClientClosedError": ".errors",
+    "ConflictError": ".errors",
+    "ErrorObject": ".errors",
+    "InvalidInputError": ".errors",
+    "KlaviyoError": ".errors",
+    "LimiterUnavailableError": ".errors",
+    "ListMembershipError": ".errors",
+    "NotFoundError": ".errors",
+    "PayloadTooLargeError": ".errors",
+    "PermissionDeniedError": ".errors",
+    "RateLimitError": ".errors",
+    "RateLimitWaitError": ".errors",
+    "RequestTooLargeError": ".errors",
+    "RowHeldBackError": ".errors",
+    "ServerError": ".errors",
+    "UnknownFieldError": ".errors",
+    "UnsupportedMediaTypeError": ".errors",
+    "NullPolicy": ".nulls",
+    "omit_nulls": ".nulls",
+    "RateLimits": ".ratelimit",
+    "ProfileResult": ".result",
+    "RateLimitInfo": ".result",
+    "RetryPolicy": ".retries",
+    "SyncState": ".sync_state",
+    "SyncStateError": ".sync_state",
+    "SyncStateInUseError": ".sync_state",
+}
+
+
+def __getattr__(name: str) -> Any:
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(source, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SOURCES})
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

@@ -16,7 +16,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
@@ -26,14 +26,16 @@ from typing_extensions import Self, Unpack
 from ._base_client import DEFAULT_BASE_URL, BaseClient, Body
 from ._drivers import run_awaiting
 from ._effects import Steps
-from ._prepare import PreparedProfile, ProfileInput
-from ._routing import Via
-from ._streaming import task_stream
+from ._pool import AsyncLazyPool
 from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
 from .sync_state import SyncState
+
+if TYPE_CHECKING:
+    from ._prepare import PreparedProfile, ProfileInput
+    from ._routing import Via
 
 __all__ = ["AsyncKlaviyoProfiles"]
 
@@ -82,14 +84,25 @@ class AsyncKlaviyoProfiles(BaseClient):
             max_retries=max_retries,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self.timeout, headers=self._headers)
+        # The pool this client makes is made by its first request (see _pool).
+        self._http = http_client or AsyncLazyPool(self.timeout, self._headers)
 
     async def _run(
         self, steps: Steps[_T], emit: Callable[[Any], Awaitable[None]] | None = None
     ) -> _T:
         """Perform what ``steps`` yield until they return, awaiting each effect: the one
         place this client does I/O (see :func:`~klaviyo_profiles._drivers.run_awaiting`)."""
-        return await run_awaiting(self._http.request, steps, emit)
+        return await run_awaiting(self._send, steps, emit)
+
+    def _send(self, **request: Any) -> Awaitable[httpx.Response]:
+        """Send one request on the pool (its coroutine), built here where that gives the same
+        request (see ``ClientCore._built``), else by the pool."""
+        http = self._http
+        pool = http.get() if isinstance(http, AsyncLazyPool) else http
+        built = self._built(pool, request)
+        if built is None:
+            return pool.request(**request)  # type: ignore[no-any-return]
+        return pool.send(built, auth=None)  # type: ignore[no-any-return]
 
     async def _pages(
         self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]
@@ -100,6 +113,9 @@ class AsyncKlaviyoProfiles(BaseClient):
 
     def _stream(self, steps: Steps[None]) -> AsyncIterator[ProfileOutcome]:
         # The steps run in a task; what they emit comes through a bounded queue.
+        # Imported here, with the engine (see _base_client): single calls never load it.
+        from ._streaming import task_stream
+
         return task_stream(self._run, steps)
 
     def with_options(

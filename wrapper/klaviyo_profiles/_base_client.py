@@ -7,6 +7,10 @@ checks the input before anything is sent and returns the steps -> the shell's dr
 performs what they yield (acquire the limiter, send, sleep, start and wait for sub-tasks) and
 hands back results or errors -> the steps decide (retry through ``retries.retry_steps``, poll
 through ``_polling``, orchestrate many profiles through ``_hybrid``).
+
+The modules of jobs and many profiles (``_prepare``, ``_polling``, ``_hybrid``) are imported by
+the operations that use them, not with this module: a program that makes single calls never
+loads them (they cost more to import than the rest of the client).
 """
 
 from __future__ import annotations
@@ -14,21 +18,17 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import httpx
 from klaviyo_profile_import.types import UNSET, Unset
 
 from . import _generated, pacing
-from ._changed_only import ChangeTracker, check_state
 from ._client_core import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ClientCore
 from ._effects import Sleep, Steps, collected
 from ._generated import ProfileUpsertQuery, payloads
 from ._generated import single_endpoint as endpoint
-from ._hybrid import stream_options, stream_steps
-from ._polling import Polling, check_polling, poll_steps
-from ._prepare import BULK_OPERATION, PreparedProfile, ProfileInput, prepare_job
 from ._requests import (
     WireBody,
     check_headers,
@@ -50,6 +50,10 @@ from .result import (
 from .retries import job_start_retryable
 from .revision import _caller_stacklevel
 from .settings import check_timeout
+
+if TYPE_CHECKING:
+    from ._polling import Polling
+    from ._prepare import PreparedProfile, ProfileInput
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "BaseClient", "Body"]
 
@@ -100,7 +104,7 @@ class BaseClient(ClientCore):
         if not request["params"]:
             # An empty params= still makes httpx parse and rebuild the URL.
             del request["params"]
-        request["url"] = self.base_url + request["url"]
+        request["url"] = self._endpoint_url(request["url"])
         return self._dress(request, headers, call_timeout)
 
     # -- bulk import jobs ---------------------------------------------------------------
@@ -112,7 +116,9 @@ class BaseClient(ClientCore):
         extra_headers: Mapping[str, str] | None,
     ) -> dict[str, Any]:
         # Raises BulkImportUnavailableError, before any I/O, on a revision without jobs.
-        request = _generated.job_request(BULK_OPERATION, self.revision, body=WireBody({}))
+        request = _generated.job_request(
+            _generated.BULK_IMPORT_PROFILES, self.revision, body=WireBody({})
+        )
         # The exact bytes checked against the limits are the bytes sent.
         del request["json"]
         request["content"] = content
@@ -175,11 +181,13 @@ class BaseClient(ClientCore):
     ) -> Steps[BulkImportJob]:
         """Start one job: checked and built now; its start is retried only where no job can
         have been created (``retries.job_start_retryable``)."""
+        from ._prepare import prepare_job
+
         job = prepare_job(profiles, lists)
         request = self._start_job_request(job.content, timeout, extra_headers)
         return self._job_steps(
             request,
-            BULK_OPERATION,
+            _generated.BULK_IMPORT_PROFILES,
             202,
             self._finish_job,
             max_attempts,
@@ -233,6 +241,8 @@ class BaseClient(ClientCore):
                 stacklevel=_caller_stacklevel(),
             )
             job_timeout = timeout
+        from ._polling import Polling
+
         polling = Polling(poll_interval, max_poll_interval, job_timeout)
         return self._wait_job_steps(job_id, polling, UNSET, extra_headers)
 
@@ -244,6 +254,8 @@ class BaseClient(ClientCore):
         extra_headers: Mapping[str, str] | None = None,
     ) -> Steps[BulkImportJob]:
         """Read a job until it is done (see ``_polling``); arguments checked now."""
+        from ._polling import check_polling, poll_steps
+
         _generated.require(_generated.GET_BULK_IMPORT_PROFILES_JOB)
         check_job_id(job_id)
         self._check_open()
@@ -364,6 +376,9 @@ class BaseClient(ClientCore):
         client's operations (each request with ``timeout`` and ``extra_headers``), each
         outcome emitted in input order. With ``changed_only``, rows found unchanged are
         settled with nothing sent (see ``_changed_only``)."""
+        from ._hybrid import stream_options, stream_steps
+        from ._polling import Polling, check_polling
+
         self._check_open()
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
@@ -380,6 +395,10 @@ class BaseClient(ClientCore):
         operations = _Operations(self, call_timeout, headers)
         if changed_only is None:
             return stream_steps(operations, profiles, options, polling, check_now=check_now)
+        # Imported here: the sync state brings sqlite3, which a client that never re-syncs
+        # does not need to load.
+        from ._changed_only import ChangeTracker, check_state
+
         fingerprint = self._auth.fingerprint
         state = check_state(changed_only, fingerprint=fingerprint, base_url=self.base_url)
         tracker = ChangeTracker(state, self.revision, options.lists)

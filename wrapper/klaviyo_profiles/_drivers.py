@@ -13,7 +13,6 @@ stops when it is answered, and none starts another request.
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import functools
@@ -108,7 +107,9 @@ def run_blocking(
     error: Exception | None = None
     pool: ThreadPoolExecutor | None = None
     reader: ThreadPoolExecutor | None = None
-    ended = StopSignal()  # the sub-tasks' stop: set when these steps end, however they end
+    # The sub-tasks' stop, set when these steps end however they end: made with the first
+    # sub-task (a single call starts none, and a StopSignal costs a few microseconds).
+    ended: StopSignal | None = None
     try:
         while True:
             try:
@@ -135,6 +136,8 @@ def run_blocking(
                 elif type(effect) is Emit and emit is not None:
                     emit(effect.item)
                 elif type(effect) is Spawn:
+                    if ended is None:
+                        ended = StopSignal()
                     sub_task = functools.partial(run_blocking, send, effect.steps, None, ended)
                     try:
                         if pool is None:
@@ -170,7 +173,7 @@ def run_blocking(
                 _end_with(steps, exc)
                 raise
     finally:
-        if pool is not None:
+        if pool is not None and ended is not None:
             # Sub-tasks not started are dropped; the others stop at their next effect (a
             # sleep or a limiter wait at once). Not waited for: a request in flight ends in
             # its thread, and nothing after it is sent.
@@ -191,6 +194,10 @@ async def run_awaiting(
     in the loop's default executor (never in the loop); each is cancelled and awaited when
     the steps end, and its outcome taken (none is left for asyncio to report as never
     retrieved)."""
+    # Imported where it is used: a coroutine runs in an event loop, so asyncio is loaded by
+    # then, and programs that only block (the sync client) do not import it with this module.
+    import asyncio
+
     reply: Any = None
     error: Exception | None = None
     tasks: list[asyncio.Task[Any]] = []

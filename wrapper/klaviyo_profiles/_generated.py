@@ -4,15 +4,17 @@ spec: operation modules and schema models.
 Generation names each operation by its role (method and path), never by Klaviyo's
 ``operationId``, and gives the schemas imported here fixed names (``scripts/operations.py``),
 so these names are the same in every revision. The generated ``facts`` say which operations a
-revision has: the bulk import job modules are imported only when it lists them, and asking for
-one it lacks raises :class:`~klaviyo_profiles.errors.BulkImportUnavailableError` naming the
-revision. (``facts``, ``arguments`` and ``types`` are named by the project's templates, not by
-the spec, and are imported directly where needed.)
+revision has: the bulk import job modules are imported only when it lists them (each on first
+use), and asking for one it lacks raises
+:class:`~klaviyo_profiles.errors.BulkImportUnavailableError` naming the revision. (``facts``,
+``arguments`` and ``types`` are named by the project's templates, not by the spec, and are
+imported directly where needed.)
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable, Iterator, Mapping
 from types import ModuleType
 from typing import Any, cast
 
@@ -69,12 +71,38 @@ QUERY_ENUMS: dict[str, Any] = {
     "fieldsprofile": getattr(models, "CreateOrUpdateProfileFieldsprofileItem", str),
 }
 
-# Imported by name only when the facts list the operation: a revision without it has no module.
-_job_modules: dict[str, ModuleType] = {
-    name: importlib.import_module(f"klaviyo_profile_import.api.profiles.{name}")
-    for name in JOB_OPERATIONS
-    if name in facts.OPERATIONS
-}
+
+class _JobModules(Mapping[str, ModuleType]):
+    """The job operations' generated modules by role, each imported on first use (a
+    program that makes single calls never loads them, nor the models they import)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = tuple(names)
+        self._modules: dict[str, ModuleType] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __getitem__(self, name: str) -> ModuleType:
+        module = self._modules.get(name)
+        if module is None:
+            if name not in self._names:
+                raise KeyError(name)
+            module = importlib.import_module(f"klaviyo_profile_import.api.profiles.{name}")
+            self._modules[name] = module
+        return module
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+# Bound by name only when the facts list the operation: a revision without it has no module.
+_job_modules: Mapping[str, ModuleType] = _JobModules(
+    name for name in JOB_OPERATIONS if name in facts.OPERATIONS
+)
 
 
 def has_operation(name: str) -> bool:

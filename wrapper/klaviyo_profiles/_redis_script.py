@@ -20,6 +20,8 @@ from typing import Any
 
 import attrs
 
+from ._server_budget import MOST
+
 __all__ = ["TAKE", "GarbledReplyError", "Reply", "parse_reply"]
 
 # Arguments (ARGV):
@@ -30,7 +32,10 @@ __all__ = ["TAKE", "GarbledReplyError", "Reply", "parse_reply"]
 #    later (0: nothing to check)
 # 10 ttl_ms    11 cap_ms (log, pace, members, flight)    12 hold_cap_ms
 # 13 own flight_ms    14 flight cap_ms    15 read limit (entries returned at most)
-# 16 nrates, then (limit, interval_ms) pairs shortest first; then nreplay, (age_ms, name) pairs
+# 16 observed_ms: how long ago the remaining budget was read from an answer
+# 17 nrates, then (limit, interval_ms) pairs shortest first; then nreplay, (age_ms, name) pairs
+# The pace hash holds the budgets the server reported (``_server_budget``), ordered by end:
+# end1, left1, end2, left2, ... (end in ms on Redis's clock; at most ``most`` of them).
 # Reply: {status, wait_ms, fleet, now_ms, repaired, {name, score, ...}} where status is 1
 # (taken, or feedback applied), 0 (wait wait_ms) or -1 (the log lost entries this process
 # knows: call again restoring them; feedback was applied, nothing taken).
@@ -49,11 +54,13 @@ local ttl = tonumber(ARGV[10])
 local cap, hold_cap = tonumber(ARGV[11]), tonumber(ARGV[12])
 local own_flight, flight_cap = tonumber(ARGV[13]), tonumber(ARGV[14])
 local read_limit = tonumber(ARGV[15])
-local nrates = tonumber(ARGV[16])
-local steady_limit = tonumber(ARGV[15 + 2 * nrates])
-local base_longest = tonumber(ARGV[16 + 2 * nrates])
-local at = 17 + 2 * nrates
+local observed_ms = tonumber(ARGV[16])
+local nrates = tonumber(ARGV[17])
+local steady_limit = tonumber(ARGV[16 + 2 * nrates])
+local base_longest = tonumber(ARGV[17 + 2 * nrates])
+local at = 18 + 2 * nrates
 local nreplay = tonumber(ARGV[at])
+local most = __MOST__
 local repaired = 0
 
 local function expect_type(key, kind)
@@ -86,19 +93,46 @@ if h then
         repaired = 1
     end
 end
-local p = redis.call('HMGET', pace, 'until', 'interval', 'next')
-if p[1] or p[2] or p[3] then
-    local u, iv, nx = number(p[1] or '0'), number(p[2] or '0'), number(p[3] or '0')
-    if u == nil or iv == nil or nx == nil or iv < 0 then
+-- The server's budgets, {end, left} ordered by end: a field that is not endN or leftN of a
+-- pair, or a value that does not parse, drops them all; an end beyond the cap is clamped.
+local budgets = {}
+local budgets_changed = false
+local fields = redis.call('HGETALL', pace)
+if #fields > 0 then
+    local read, count = {}, 0
+    for i = 1, #fields, 2 do
+        read[fields[i]] = number(fields[i + 1])
+        count = count + 1
+    end
+    local whole = count % 2 == 0 and count <= 2 * most
+    for i = 1, count / 2 do
+        local e, l = read['end' .. i], read['left' .. i]
+        if not whole or e == nil or l == nil then
+            whole = false
+            break
+        end
+        if e > now + cap then
+            e = now + cap
+            repaired = 1
+            budgets_changed = true
+        end
+        budgets[i] = {e, l}
+    end
+    if whole then
+        table.sort(budgets, function(a, b) return a[1] < b[1] end)
+    else
         redis.call('DEL', pace)
-        repaired = 1
-    elseif u > now + cap or iv > cap or nx > now + cap then
-        redis.call('HSET', pace, 'until', ms(math.min(u, now + cap)),
-            'interval', ms(math.min(iv, cap)), 'next', ms(math.min(nx, now + cap)))
-        redis.call('PEXPIRE', pace, math.ceil(cap) + 1)
+        budgets = {}
         repaired = 1
     end
 end
+local function expire_budgets()
+    while #budgets > 0 and budgets[1][1] <= now do
+        table.remove(budgets, 1)
+        budgets_changed = true
+    end
+end
+expire_budgets()
 -- No request is ever stamped later than now: one "in the future" (written by another hand, or
 -- before Redis's clock stepped back) counts from now, for one window at most.
 local ahead = redis.call('ZRANGEBYSCORE', log, '(' .. ms(now), '+inf')
@@ -150,21 +184,58 @@ local function hold_for(span)
     end
 end
 if hold_ms > 0 then hold_for(math.min(hold_ms, hold_cap)) end
+-- A remaining budget below the fleet's own count: at most that many more until the reset,
+-- less the fleet's requests the server may not have counted when it answered (those since
+-- the answer was read and within the longest time in flight before it).
+local function add_budget(e, l)
+    l = math.max(0, l)
+    for i = 1, #budgets do
+        if budgets[i][1] >= e and budgets[i][2] <= l then return end
+    end
+    local kept = {}
+    for i = 1, #budgets do
+        if budgets[i][1] > e or budgets[i][2] < l then kept[#kept + 1] = budgets[i] end
+    end
+    kept[#kept + 1] = {e, l}
+    table.sort(kept, function(a, b) return a[1] < b[1] end)
+    while #kept > most do
+        local closest = 1
+        for i = 2, #kept - 1 do
+            if kept[i + 1][1] - kept[i][1] < kept[closest + 1][1] - kept[closest][1] then
+                closest = i
+            end
+        end
+        kept[closest + 1][2] = math.min(kept[closest][2], kept[closest + 1][2])
+        table.remove(kept, closest)
+    end
+    budgets = kept
+    budgets_changed = true
+end
 if remaining >= 0 and reset_ms > 0 then
     local used = redis.call('ZCOUNT', log, '(' .. ms(now - longest), '+inf')
     if remaining < steady_limit - used then
         if remaining <= 0 then
             hold_for(math.min(reset_ms, cap))
         else
-            local interval = reset_ms / remaining
-            p = redis.call('HMGET', pace, 'until', 'interval')
-            local p_until = tonumber(p[1] or '0')
-            if now < p_until then interval = math.max(interval, tonumber(p[2] or '0')) end
-            local new_until = math.max(p_until, now + reset_ms)
-            redis.call('HSET', pace, 'until', ms(new_until), 'interval', ms(interval))
-            redis.call('PEXPIRE', pace, math.ceil(new_until - now) + 1)
+            local in_flight = redis.call('ZCOUNT', log,
+                '(' .. ms(now - observed_ms - own_flight - extra), '+inf')
+            add_budget(now + math.min(reset_ms, cap), remaining - in_flight)
         end
     end
+end
+local function save_budgets()
+    if not budgets_changed then return end
+    redis.call('DEL', pace)
+    if #budgets == 0 then return end
+    local args = {}
+    for i = 1, #budgets do
+        args[#args + 1] = 'end' .. i
+        args[#args + 1] = ms(budgets[i][1])
+        args[#args + 1] = 'left' .. i
+        args[#args + 1] = tostring(budgets[i][2])
+    end
+    redis.call('HSET', pace, unpack(args))
+    redis.call('PEXPIRE', pace, math.ceil(budgets[#budgets][1] - now) + 1)
 end
 
 local function fresh()
@@ -173,19 +244,23 @@ local function fresh()
     return redis.call('ZRANGEBYSCORE', log, '(' .. from, '+inf', 'WITHSCORES',
         'LIMIT', 0, read_limit)
 end
+if lost or not take then save_budgets() end
 if lost then return {-1, '0', fleet, ms(now), repaired, {}} end
 if not take then return {1, '0', fleet, ms(now), repaired, fresh()} end
 
 local gate = tonumber(redis.call('GET', hold) or '0')
-p = redis.call('HMGET', pace, 'until', 'interval', 'next')
-local p_until = tonumber(p[1] or '0')
-if now < p_until then gate = math.max(gate, tonumber(p[3] or '0')) end
-if now < gate then return {0, ms(gate - now), fleet, ms(now), repaired, fresh()} end
+for i = 1, #budgets do
+    if budgets[i][2] <= 0 then gate = math.max(gate, budgets[i][1]) end
+end
+if now < gate then
+    save_budgets()
+    return {0, ms(gate - now), fleet, ms(now), repaired, fresh()}
+end
 
 local wait = 0
 for i = 0, nrates - 1 do
-    local limit = tonumber(ARGV[17 + 2 * i])
-    local period = tonumber(ARGV[18 + 2 * i]) + extra
+    local limit = tonumber(ARGV[18 + 2 * i])
+    local period = tonumber(ARGV[19 + 2 * i]) + extra
     local start = '(' .. ms(now - period)
     local count = redis.call('ZCOUNT', log, start, '+inf')
     if count >= limit then
@@ -195,16 +270,20 @@ for i = 0, nrates - 1 do
         wait = math.max(wait, tonumber(first[2]) + period - now)
     end
 end
-if wait > 0 then return {0, ms(wait), fleet, ms(now), repaired, fresh()} end
+if wait > 0 then
+    save_budgets()
+    return {0, ms(wait), fleet, ms(now), repaired, fresh()}
+end
 
 redis.call('ZADD', log, ms(now), entry)
 redis.call('PEXPIRE', log, ttl)
-if now < p_until then
-    local next_slot = math.max(tonumber(p[3] or '0'), now) + tonumber(p[2] or '0')
-    redis.call('HSET', pace, 'next', ms(next_slot))
+for i = 1, #budgets do
+    budgets[i][2] = budgets[i][2] - 1
+    budgets_changed = true
 end
+save_budgets()
 return {1, '0', fleet, ms(now), repaired, fresh()}
-"""
+""".replace("__MOST__", str(MOST))
 
 
 class GarbledReplyError(Exception):

@@ -15,12 +15,10 @@ from collections.abc import Generator
 
 import httpx
 
+from ._env import API_KEY_ENV
 from .errors import InvalidInputError
 
 __all__ = ["API_KEY_ENV", "KlaviyoApiKeyAuth", "mask_key", "redact_request", "resolve_api_key"]
-
-#: Environment variable read when no ``api_key`` is passed.
-API_KEY_ENV = "KLAVIYO_API_KEY"
 
 # Printable ASCII without space: anything else could split or inject a header. Used with
 # fullmatch: a ``$`` anchor would also match before a final newline and let "pk_...\n" in.

@@ -292,6 +292,9 @@ def to_json_value(value: Any, field: str, *, depth: int = 1) -> Any:
 def _convert(value: Any, field: str, depth: int, walk: _Walk) -> Any:
     # One recursive pass that checks and converts. Recursion is safe: check_depth stops it at
     # MAX_JSON_DEPTH levels, far below Python's recursion limit.
+    if type(value) is dict:
+        # The usual container, taken before the chain of checks below (Mapping's is slow).
+        return _convert_container(value, field, depth, walk)
     if isinstance(value, str):
         walk.add(len(value) + 3)
         check_text(value, field)
@@ -320,21 +323,26 @@ def _convert(value: Any, field: str, depth: int, walk: _Walk) -> Any:
         walk.add(38)
         return str(value)
     if isinstance(value, (Mapping, list, tuple)):
-        check_depth(depth, field)
-        if id(value) in walk.open:
-            raise InvalidInputError(field, "a value that does not contain itself", "got a cycle")
-        walk.open.add(id(value))
-        walk.add(2)
-        try:
-            if isinstance(value, Mapping):
-                return _convert_mapping(value, field, depth, walk)
-            return [
-                _convert(item, f"{field}[{index}]", depth + 1, walk)
-                for index, item in enumerate(value)
-            ]
-        finally:
-            walk.open.discard(id(value))
+        return _convert_container(value, field, depth, walk)
     raise InvalidInputError(field, _JSON_TYPES, f"got {type(value).__name__}")
+
+
+def _convert_container(
+    value: Mapping[Any, Any] | list[Any] | tuple[Any, ...], field: str, depth: int, walk: _Walk
+) -> Any:
+    check_depth(depth, field)
+    if id(value) in walk.open:
+        raise InvalidInputError(field, "a value that does not contain itself", "got a cycle")
+    walk.open.add(id(value))
+    walk.add(2)
+    try:
+        if isinstance(value, Mapping):
+            return _convert_mapping(value, field, depth, walk)
+        return [
+            _convert(item, f"{field}[{index}]", depth + 1, walk) for index, item in enumerate(value)
+        ]
+    finally:
+        walk.open.discard(id(value))
 
 
 def _convert_mapping(
@@ -392,7 +400,12 @@ def build_body(
             else:
                 valid = list(ARGUMENT_TO_ATTRIBUTE)
                 raise UnknownFieldError(argument, valid, _suggest(argument, valid))
-        if _is_unset(value):
+        if type(value) is str and value.isascii():
+            # The common case, done inline as in _convert_mapping: ASCII text passes.
+            walk.add(len(value) + 3)
+            wire_attributes[wire_name] = value
+            continue
+        if isinstance(value, Unset):
             continue
         wire_attributes[wire_name] = _convert(value, argument, _ATTRIBUTE_DEPTH, walk)
 
@@ -448,6 +461,7 @@ class _Node:
         "properties",
         "required",
         "schema",
+        "takes_dict",
     )
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
@@ -455,6 +469,8 @@ class _Node:
         options = schema.get("anyOf") or schema.get("oneOf")
         self.options = [_Node(option) for option in options] if isinstance(options, list) else None
         self.kinds = tuple(_types_of(schema))
+        # What _matches_any answers for a dict, known in advance.
+        self.takes_dict = not self.kinds or "object" in self.kinds
         self.enum: Any = schema.get("enum", _NO_ENUM)
         properties = schema.get("properties")
         self.properties = (
@@ -534,7 +550,7 @@ def _matches_type(value: Any, kind: str) -> bool:
     if kind == "number":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "object":
-        return isinstance(value, Mapping)
+        return type(value) is dict or isinstance(value, Mapping)
     if kind == "array":
         return isinstance(value, list)
     return True
@@ -577,17 +593,23 @@ def _check(value: Any, node: _Node, field: str) -> None:
                 continue
             return
         raise InvalidInputError(field, _schema_text(node.schema), f"got {_type_name(value)}")
-    if not _matches_any(value, node.kinds):
+    if type(value) is dict:  # the usual object: its type test without the calls below
+        if not node.takes_dict:
+            raise InvalidInputError(field, _schema_text(node.schema), f"got {_type_name(value)}")
+    elif not _matches_any(value, node.kinds):
         raise InvalidInputError(field, _schema_text(node.schema), f"got {_type_name(value)}")
     if node.enum is not _NO_ENUM and value not in node.enum:
         raise InvalidInputError(field, _schema_text(node.schema), f"got {value!r}")
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         properties = node.properties
         if properties is not None:
-            for key in value:
-                if key not in properties:
-                    valid = list(properties)
-                    raise UnknownFieldError(_child(field, key), valid, _suggest(str(key), valid))
+            if not properties.keys() >= value.keys():  # one set test when every name is known
+                for key in value:
+                    if key not in properties:
+                        valid = list(properties)
+                        raise UnknownFieldError(
+                            _child(field, key), valid, _suggest(str(key), valid)
+                        )
             for key in node.required:
                 if key not in value:
                     raise InvalidInputError(_child(field, key), "this key to be present")
@@ -726,6 +748,8 @@ def prepare_request(
     if len(content) > facts.PAYLOAD_LIMIT_BYTES:
         raise PayloadTooLargeError(len(content), facts.PAYLOAD_LIMIT_BYTES)
     query: dict[str, list[Any]] = {}
+    if additional_fields is None and fields is None:
+        return PreparedRequest(body=wire, content=content, query=query)
     for argument, values, valid, label in (
         (
             "additional_fieldsprofile",

@@ -36,7 +36,7 @@ from collections.abc import (
     Sequence,
 )
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from klaviyo_profile_import.arguments import ProfileAttributeArguments
@@ -47,14 +47,16 @@ from ._async_client import AsyncKlaviyoProfiles
 from ._base_client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, BaseClient, Body
 from ._drivers import StopSignal, run_blocking
 from ._effects import Steps
-from ._prepare import PreparedProfile, ProfileInput
-from ._routing import Via
-from ._streaming import thread_stream
+from ._pool import LazyPool
 from .nulls import NullPolicy
 from .ratelimit import LimiterBackend, RateLimits
 from .result import BulkImportErrorEntry, BulkImportJob, BulkProgress, ProfileOutcome, ProfileResult
 from .retries import RetryPolicy
 from .sync_state import SyncState
+
+if TYPE_CHECKING:
+    from ._prepare import PreparedProfile, ProfileInput
+    from ._routing import Via
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncKlaviyoProfiles", "Body", "KlaviyoProfiles"]
 
@@ -129,7 +131,8 @@ class KlaviyoProfiles(BaseClient):
             max_retries=max_retries,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self.timeout, headers=self._headers)
+        # The pool this client makes is made by its first request (see _pool).
+        self._http = http_client or LazyPool(self.timeout, self._headers)
 
     def _run(
         self,
@@ -141,7 +144,17 @@ class KlaviyoProfiles(BaseClient):
         I/O (see :func:`~klaviyo_profiles._drivers.run_blocking`). ``emit`` takes what the
         steps emit (a streaming call's queue); ``stop`` ends them early (the queue's reader
         has gone)."""
-        return run_blocking(self._http.request, steps, emit, stop)
+        return run_blocking(self._send, steps, emit, stop)
+
+    def _send(self, **request: Any) -> httpx.Response:
+        """Send one request on the pool, built here where that gives the same request (see
+        ``ClientCore._built``), else by the pool."""
+        http = self._http
+        pool = http.get() if isinstance(http, LazyPool) else http
+        built = self._built(pool, request)
+        if built is None:
+            return pool.request(**request)  # type: ignore[no-any-return]
+        return pool.send(built, auth=None)  # type: ignore[no-any-return]
 
     def _pages(
         self, walk: Iterator[Steps[list[BulkImportErrorEntry]]]
@@ -151,6 +164,9 @@ class KlaviyoProfiles(BaseClient):
 
     def _stream(self, steps: Steps[None]) -> Iterator[ProfileOutcome]:
         # The steps run in a worker thread; what they emit comes through a bounded queue.
+        # Imported here, with the engine (see _base_client): single calls never load it.
+        from ._streaming import thread_stream
+
         return thread_stream(self._run, steps)
 
     def with_options(

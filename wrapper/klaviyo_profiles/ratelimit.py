@@ -61,20 +61,19 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import math
 import os
-import re
 import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-from urllib.parse import unquote_plus
 
 import attrs
 
+from ._redact_url import redact_url
+from ._server_budget import ServerBudgets
 from .errors import LimiterUnavailableError, RateLimitWaitError
 from .extras import require_extra
 from .result import RateLimitInfo
@@ -405,73 +404,6 @@ class SQLiteBackend:
 LIMITER_URL_ENV = "KLAVIYO_LIMITER_URL"
 
 
-#: Query parameters whose values are shown by :func:`redact_url`: settings that never carry a
-#: credential. Every other value (``password``, ``username``, ``ssl_password``, ``ssl_keyfile``,
-#: any name redis-py may add) is masked, and so is any value that does not look like a setting.
-_SHOWN_QUERY = frozenset(
-    {
-        "prefix",
-        "on_unavailable",
-        "fallback_share",
-        "db",
-        "protocol",
-        "socket_timeout",
-        "socket_connect_timeout",
-        "socket_keepalive",
-        "retry_on_timeout",
-        "health_check_interval",
-        "max_connections",
-        "ssl_cert_reqs",
-        "ssl_check_hostname",
-        "decode_responses",
-        "timeout",
-    }
-)
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:+-]{0,64}")
-_NOT_SHOWN = "(a URL that is not shown)"
-
-
-def redact_url(url: str) -> str:
-    """``url`` with every credential masked: the user name and password before the host, and
-    every query value except those of a few settings that never hold a secret (``db``,
-    ``prefix``, the timeouts...). A URL that cannot be taken apart safely is not shown at all:
-    a ``#`` (the rest of a password after it would look like a fragment), or a ``/`` or ``?``
-    before the last ``@`` (a password holding one would look like a path or a query).
-
-    Example::
-
-        redact_url("redis://app:s3cret@redis.internal:6379/0?password=x&db=2")
-        # 'redis://***:***@redis.internal:6379/0?password=***&db=2'
-    """
-    scheme, separator, rest = url.partition("://")
-    if not separator:
-        scheme, rest = "", url
-    if "#" in url or (not separator and "@" in url):
-        return _NOT_SHOWN
-    userinfo, at, rest = rest.rpartition("@")
-    if at:
-        if "/" in userinfo or "?" in userinfo:
-            return _NOT_SHOWN
-        user, colon, _password = userinfo.partition(":")
-        userinfo = ("***" if user else "") + (":***" if colon else "")
-    location, question, query = rest.partition("?")
-    if question:
-        query = "&".join(_masked_parameter(piece) for piece in query.split("&"))
-    return f"{scheme}{separator}{userinfo}{at}{location}{question}{query}"
-
-
-def _masked_parameter(piece: str) -> str:
-    name, equals, value = piece.partition("=")
-    if not equals:
-        return "***" if piece else piece  # a bare word: it may be a password put in the wrong place
-    if not _PLAIN_NAME.fullmatch(unquote_plus(name).strip()):
-        return "***"
-    if unquote_plus(name).strip().lower() in _SHOWN_QUERY and _PLAIN_VALUE.fullmatch(value):
-        return piece
-    return f"{name}=***"
-
-
 class RateLimiter:
     """Paces requests to stay within both windows; shared by threads and event-loop tasks.
 
@@ -508,15 +440,20 @@ class RateLimiter:
         # Real time: a wait given a stop event can then sleep on it instead (a test's sleep
         # advances its own clock and is kept).
         self._real_sleep = sleep is None
-        self._async_sleep = async_sleep if async_sleep is not None else asyncio.sleep
-        self._bucket = self.backend.open_bucket(key, limits.rates())
+        self._async_sleep = async_sleep  # None: asyncio.sleep (see acquire_async)
+        # A bucket in this process's memory is made on first use (pyrate-limiter is then
+        # imported by the first request, not by every client made); storage elsewhere is
+        # opened now, so that one that cannot be used is refused when the client is made.
+        self._opened: AbstractBucket | None = (
+            None
+            if type(self.backend) is MemoryBackend
+            else self.backend.open_bucket(key, limits.rates())
+        )
         # One lock for threads and tasks alike: it is only ever held for a decision (a few
         # microseconds, or one SQLite transaction), never across a sleep or an await.
         self._lock = threading.Lock()
         self._blocked_until = -math.inf  # set by penalize() and by observe() at zero budget
-        self._pace_until = -math.inf  # observe(): spread the server's remaining budget ...
-        self._pace_interval = 0.0  # ... one request per this many seconds ...
-        self._next_slot = -math.inf  # ... the earliest start of the next paced request
+        self._budgets = ServerBudgets()  # observe(): what the server said is left
         self._sent: deque[float] = deque()  # this process's starts within the steady window
         self._last_leak = -math.inf
         # Times in flight reported in the last steady window, as (reported at, seconds),
@@ -527,6 +464,20 @@ class RateLimiter:
 
     def __repr__(self) -> str:
         return f"RateLimiter({self.limits!r}, backend={self.backend!r})"
+
+    @property
+    def _bucket(self) -> AbstractBucket:
+        """The bucket that counts the windows, opened on first use (under ``self._lock``)."""
+        bucket = self._opened
+        if bucket is None:
+            bucket = self._opened = self.backend.open_bucket(
+                self._key, self.limits.rates(self._margin)
+            )
+        return bucket
+
+    @_bucket.setter
+    def _bucket(self, bucket: AbstractBucket) -> None:
+        self._opened = bucket
 
     # -- waiting -------------------------------------------------------------------------
 
@@ -568,6 +519,11 @@ class RateLimiter:
     async def acquire_async(self, max_wait: float | None = None) -> float:
         """Await until a request may start, without blocking the event loop; return the
         seconds spent waiting for room. ``max_wait`` as for :meth:`acquire`."""
+        # Imported where it is used: a coroutine runs in an event loop, so asyncio is loaded
+        # by then, and programs that never use one do not import it with this module.
+        import asyncio
+
+        sleep = self._async_sleep if self._async_sleep is not None else asyncio.sleep
         budget = _max_wait(max_wait)
         started = self._timer()
         waited = 0.0
@@ -577,7 +533,7 @@ class RateLimiter:
             if wait <= 0:
                 return waited
             wait = self._bounded(wait, max(waited, self._timer() - started), budget)
-            await self._async_sleep(wait)
+            await sleep(wait)
             waited += wait
 
     def _bounded(self, wait: float, spent: float, budget: float | None) -> float:
@@ -636,6 +592,8 @@ class RateLimiter:
         it with an async client, and gives up asking it after ``within`` seconds, what is
         left of the caller's budget)."""
         if self.backend.blocking:
+            import asyncio  # loaded by the running event loop (see acquire_async)
+
             return await asyncio.to_thread(self._try_take)
         return self._try_take()
 
@@ -643,9 +601,7 @@ class RateLimiter:
         """Take a slot now and return 0, or return how long to wait before asking again."""
         with self._lock:
             now = self._clock()
-            gate = self._blocked_until
-            if now < self._pace_until:
-                gate = max(gate, self._next_slot)
+            gate = max(self._blocked_until, self._budgets.gate(now))
             if now < gate:
                 return gate - now
             self._refit()
@@ -658,8 +614,7 @@ class RateLimiter:
                 if not isinstance(delay_ms, int) or delay_ms < 0:  # pragma: no cover
                     raise RuntimeError("the bucket cannot admit a single request")
                 return max(delay_ms, 1) / 1000
-            if now < self._pace_until:
-                self._next_slot = max(self._next_slot, now) + self._pace_interval
+            self._budgets.spend(now)
             self._record_sent(now)
             if now - self._last_leak >= self.limits.steady_period:
                 self._last_leak = now
@@ -681,9 +636,14 @@ class RateLimiter:
         """Take the server's steady-window budget into account.
 
         When ``RateLimit-Remaining`` is lower than what this process has left by its own
-        count (other clients share the account), the remaining budget is spread evenly over
-        the ``RateLimit-Reset`` seconds; at zero remaining, nothing starts before the reset.
-        A server that reports at least as much budget as we think we have changes nothing.
+        count (other clients share the account), it becomes a window of its own: at most that
+        many more requests until ``RateLimit-Reset``, less the requests this process let go
+        that the server may not have counted yet (those within the longest time in flight).
+        What remains goes out at the pace of the limiter's windows, the burst window
+        included; once it is spent, nothing starts before the reset (see
+        ``klaviyo_profiles._server_budget``). At zero remaining, nothing starts before the
+        reset. A server that reports at least as much budget as we think we have changes
+        nothing.
         """
         if info is None or info.remaining is None or info.reset is None:
             return
@@ -697,14 +657,19 @@ class RateLimiter:
             if remaining <= 0:
                 self._blocked_until = max(self._blocked_until, now + reset)
                 return
-            interval = reset / remaining
-            if now < self._pace_until:
-                # Responses arrive out of order under concurrency: keep the slowest pace
-                # heard within the current reset period rather than the latest.
-                self._pace_interval = max(self._pace_interval, interval)
-            else:
-                self._pace_interval = interval
-            self._pace_until = max(self._pace_until, now + reset)
+            self._budgets.add(
+                now, now + reset, remaining - self._sent_since(now - self.flight_margin())
+            )
+
+    def _sent_since(self, moment: float) -> int:
+        """How many of this process's requests started at ``moment`` or later (under
+        ``self._lock``)."""
+        count = 0
+        for started in reversed(self._sent):
+            if started < moment:
+                break
+            count += 1
+        return count
 
     def penalize(self, retry_after: float | None) -> None:
         """After a 429: no request through this limiter starts before ``retry_after`` elapses.
@@ -723,7 +688,8 @@ class RateLimiter:
     def close(self) -> None:
         """Release the backend's resources (an SQLite connection, for example)."""
         with self._lock:
-            self._bucket.close()
+            if self._opened is not None:
+                self._opened.close()
 
 
 @runtime_checkable

@@ -11,12 +11,13 @@ one Redis with :class:`RedisBackend`::
 Why a script of our own rather than a library's Redis bucket: pyrate-limiter's ``RedisBucket``
 and ``limits``' Redis storage both stamp requests with the *caller's* clock, so hosts whose
 clocks disagree by a second can together overrun a one-second window; neither has a place for
-the server's feedback (a 429's ``Retry-After`` held for the whole account, a slower pace when
-``RateLimit-Remaining`` runs low), and pyrate-limiter's bucket loses its script when Redis
-restarts. So the request log is kept with redis-py and one Lua script
-(:data:`~klaviyo_profiles._redis_script.TAKE`), which in one atomic step reads Redis's own
-``TIME``, applies any hold or pace the fleet has been told about, counts every window (the
-same sliding-window log as the local backends) and records the request; its reply carries the
+the server's feedback (a 429's ``Retry-After`` held for the whole account, the budget
+``RateLimit-Remaining`` reports when something outside the fleet uses the account), and
+pyrate-limiter's bucket loses its script when Redis restarts. So the request log is kept with
+redis-py and one Lua script (:data:`~klaviyo_profiles._redis_script.TAKE`), which in one atomic
+step reads Redis's own ``TIME``, applies any hold or server budget the fleet has been told
+about, counts every window (the same sliding-window log as the local backends) and records
+the request; its reply carries the
 entries other processes added, so each process keeps a copy of the fleet's log for the longest
 window (:class:`~klaviyo_profiles._fleet_log.FleetLog`). Host clocks are only used for
 durations (how long to sleep), never compared with each other.
@@ -27,7 +28,8 @@ Klaviyo's 2026-07-15 limits (the braces keep the keys in one Redis Cluster slot)
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:log      sorted set: one entry per
                                                                    request, scored by server time
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:hold     nothing starts before this
-    klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:pace     hash: until, interval, next
+    klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:pace     hash: the server's budgets,
+                                                                   end1, left1, end2, left2...
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:members  sorted set: processes seen
     klaviyo-profiles:{3f2a9c01e4b5d6a7:75per1s-750per60s}:flight   longest time in flight lately
 
@@ -60,9 +62,9 @@ Failure behaviour (decided here, documented in docs/fleet.md, "When Redis fails"
   steady window.
 * **Garbage in the keys**: whatever another process wrote is input (see the script): a key of
   the wrong type or a number that does not parse is deleted, a log entry "in the future" is
-  counted from now, a pace further ahead than the window cap (the longest window plus a burst
-  period) is clamped to it, and a hold to that cap plus an hour (the longest ``Retry-After``
-  honoured, the same for every process); one warning per process.
+  counted from now, a budget ending further ahead than the window cap (the longest window plus
+  a burst period) is clamped to it, and a hold to that cap plus an hour (the longest
+  ``Retry-After`` honoured, the same for every process); one warning per process.
 * **A slow or wrong Redis**: creating the limiter waits at most ``connect_timeout`` to connect
   and as long for the answer; an async acquire waits no longer than its caller's budget
   (``total_timeout``); a sync one at most ``timeout`` more, after which Redis counts as
@@ -412,7 +414,9 @@ class RedisRateLimiter(RateLimiter):
         self._replay_due = False  # re-send this process's requests (after pacing alone)
         self._restore_due = False  # the log lost entries: put back everything known
         self._repair_logged = False
-        self._observation: tuple[int, float] | None = None  # (remaining, reset deadline)
+        # (remaining, reset deadline, read at) of the latest answer, for the next script call
+        self._observation: tuple[int, float, float] | None = None
+        self._share = 1.0  # of the server's remaining budget, while pacing alone
         self._tasks: set[asyncio.Task[None]] = set()
         self._redis_error: tuple[type[Exception], ...] = (redis.RedisError, OSError, *_GARBLED)
         self._sync = _client(redis, backend)
@@ -548,9 +552,10 @@ class RedisRateLimiter(RateLimiter):
                 known_from, known_count = self._fleet.check(now, rates[-1][1] * 1000)
             whole = restoring or replaying
             since = "" if whole else self._fleet.since()
-        remaining, reset_ms = -1, 0.0
+        remaining, reset_ms, observed_ms = -1, 0.0, 0.0
         if observation is not None:
             remaining, reset_ms = observation[0], max(0.0, (observation[1] - now) * 1000)
+            observed_ms = max(0.0, (now - observation[2]) * 1000)
         hold_ms = max(0.0, (self._blocked_until - now) * 1000)
         cap_ms = self._window_cap() * 1000
         limits = self._full_limits
@@ -575,6 +580,7 @@ class RedisRateLimiter(RateLimiter):
             f"{margin * 1000:.3f}",
             f"{limits.burst_period * 1000:.3f}",
             str(4 * limits.steady_limit + 100),
+            f"{observed_ms:.3f}",
             str(len(rate_args) // 2),
             *rate_args,
             str(len(replay_args) // 2),
@@ -683,6 +689,7 @@ class RedisRateLimiter(RateLimiter):
                 key=lambda item: item.timestamp,
             )
             self._shared = False
+            self._share = share
             self.limits = limits
             self._bucket = bucket
             self._margin = margin
@@ -722,16 +729,19 @@ class RedisRateLimiter(RateLimiter):
         """Share the server's ``RateLimit-Remaining`` with the fleet (see the base class).
 
         The observation rides on this process's next request to Redis; a zero budget is
-        sent at once, because it holds the whole fleet.
+        sent at once, because it holds the whole fleet. While pacing alone, this process
+        counts only its share of what the server says remains, as it does of the windows.
         """
-        if not self._shared:
-            super().observe(info)
-            return
         if info is None or info.remaining is None or info.reset is None:
+            return
+        if not self._shared:
+            share = math.floor(info.remaining * self._share + 1e-9)
+            super().observe(attrs.evolve(info, remaining=min(info.remaining, share)))
             return
         reset = min(max(0.0, info.reset), self._window_cap())
         with self._lock:
-            self._observation = (info.remaining, time.monotonic() + reset)
+            now = time.monotonic()
+            self._observation = (info.remaining, now + reset, now)
         if info.remaining <= 0:
             self._publish()
 

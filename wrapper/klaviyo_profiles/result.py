@@ -69,12 +69,16 @@ def _number(value: str | None) -> float | None:
     request was applied by then, so a header the client cannot use is ignored, not raised."""
     if value is None:
         return None
-    # Some servers send a list ("750, 750;w=60"); the first figure is the one that applies.
-    head = value.split(",")[0].split(";")[0].strip()
     try:
-        number = float(head)
+        number = float(value)  # the usual answer: one figure
     except ValueError:
-        return None
+        # Some servers send a list ("750, 750;w=60"); the first figure is the one that
+        # applies. (A value float() reads has neither separator, so both ways agree.)
+        head = value.split(",")[0].split(";")[0].strip()
+        try:
+            number = float(head)
+        except ValueError:
+            return None
     # inf, nan and 1e400 (inf once read) would make int() raise.
     return number if math.isfinite(number) else None
 

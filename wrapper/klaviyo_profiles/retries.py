@@ -43,7 +43,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
 import math
@@ -466,11 +465,12 @@ async def acall_with_retries(
     policy: RetryPolicy,
     *,
     on_retry: Callable[[RetryEvent], None] | None = None,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] = time.monotonic,
     retry_if: Callable[[BaseException], bool] = is_retryable,
 ) -> T:
-    """The coroutine form of :func:`call_with_retries`; waits with ``asyncio.sleep``.
+    """The coroutine form of :func:`call_with_retries`; waits with ``sleep`` (default
+    ``asyncio.sleep``).
 
     Example::
 
@@ -487,4 +487,8 @@ async def acall_with_retries(
         clock=clock,
         retry_if=retry_if,
     )
-    return await arun_plain(steps, sleep)
+    # Imported where it is used: a coroutine runs in an event loop, so asyncio is loaded by
+    # then, and programs that never use one do not import it with this module.
+    import asyncio
+
+    return await arun_plain(steps, sleep if sleep is not None else asyncio.sleep)

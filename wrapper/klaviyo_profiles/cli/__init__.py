@@ -3,9 +3,10 @@
 Commands: ``upsert`` (one profile), ``import`` (a CSV or JSON Lines file, resumable),
 ``fields`` (the field names columns and options can use), ``sandbox`` (serve the local
 stand-in), ``demo`` (the tour, on the embedded sandbox by default) and ``revision`` (what the
-installed client was generated for). Each is defined in
-its own module (``upsert_command`` ...) and added to the group here; a new command is one more
-module and one more :meth:`~click.Group.add_command`.
+installed client was generated for). Each is defined in its own module (``upsert_command``
+...), named in :data:`.basics.COMMANDS` and imported when it is run or its own help is asked
+for: ``klaviyo-profiles --help`` lists them from that table, so it loads none of them (nor the
+client, httpx or Rich). A new command is one more module and one more entry there.
 
 Click rather than Typer because ``upsert``'s attribute options are built in a loop from the
 generated attribute list, which Click's decorator API does directly and Typer (which reads
@@ -18,22 +19,18 @@ the API key (``$KLAVIYO_API_KEY`` or ``--api-key-file``) is never printed.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import click
 
-from ..auth import API_KEY_ENV
-from .common import CONTEXT, CliError, install_warning_format, remember_secret, scrub
-from .demo_command import demo
-from .fields_command import fields
-from .import_command import import_
-from .revision_command import revision
-from .sandbox_command import SANDBOX_HELP, build_sandbox_command
-from .upsert_command import upsert
+from .._env import API_KEY_ENV
+from .basics import COMMANDS, CONTEXT, CliError, install_warning_format
+from .masking import remember_secret, scrub
 
 __all__ = ["CliError", "app", "main"]
 
@@ -41,9 +38,10 @@ __all__ = ["CliError", "app", "main"]
 class _App(click.Group):
     """A group whose failures all read ``error: <message>``, in and out of standalone mode.
 
-    ``sandbox`` is listed with its one-line help and built only when it is run (see
-    :func:`.sandbox_command.build_sandbox_command`), so that other commands never import the
-    sandbox's web stack.
+    Its commands are imported when they are looked up (:data:`.basics.COMMANDS` says where);
+    its ``--help`` lists them from that table without importing them. ``sandbox`` is built
+    each time it is run (see :func:`.sandbox_command.build_sandbox_command`), so that other
+    commands never import the sandbox's web stack.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -55,20 +53,33 @@ class _App(click.Group):
             return _closed_pipe()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), "sandbox"])
+        return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in COMMANDS:
+            return command
+        module, attribute, _ = COMMANDS[cmd_name]
+        found = getattr(importlib.import_module(module, __name__), attribute)
         if cmd_name == "sandbox":
-            return click.Command("sandbox", help=SANDBOX_HELP)  # listed, not run
-        return super().get_command(ctx, cmd_name)
+            return cast(click.Command, found())  # built afresh each time, not kept
+        self.add_command(found, cmd_name)
+        return cast(click.Command, found)
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        name, command, rest = super().resolve_command(ctx, args)
-        if name == "sandbox":
-            command = build_sandbox_command()
-        return name, command, rest
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Click's listing, with the commands not imported yet standing in as their help
+        # alone: the same text, and nothing imported to show it.
+        listed = [
+            (name, self.commands.get(name) or click.Command(name, help=COMMANDS[name][2]))
+            for name in self.list_commands(ctx)
+        ]
+        rows = [(name, command) for name, command in listed if not command.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl(
+                    [(name, command.get_short_help_str(limit)) for name, command in rows]
+                )
 
     def main(
         self,
@@ -163,10 +174,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``klaviyo-profiles`` script; returns the exit status."""
     code: int = app.main(args=argv, standalone_mode=False)
     return code
-
-
-app.add_command(upsert)
-app.add_command(import_)
-app.add_command(demo)
-app.add_command(revision)
-app.add_command(fields)

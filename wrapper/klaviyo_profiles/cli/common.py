@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any
 
 import click
 from rich.console import Console
@@ -18,6 +15,7 @@ from ..auth import API_KEY_ENV, resolve_api_key
 from ..errors import APIStatusError, InvalidInputError
 from ..limiter_urls import backend_from_uri
 from ..ratelimit import LimiterBackend
+from .basics import CONTEXT, CliError, fail, install_warning_format
 from .fields import Target, resolve_target
 from .masking import remember_secret, scrub
 
@@ -42,29 +40,8 @@ __all__ = [
     "stdout_console",
 ]
 
-#: Click settings of the group and of every command: ``-h`` as well as ``--help``.
-CONTEXT: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
 #: A key file is one short line; anything longer is not a key file (and is not read whole).
 _KEY_FILE_LIMIT = 4096
-
-
-class CliError(Exception):
-    """An expected failure: printed as ``error: <message>``, exit status 1 (2 for usage)."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(scrub(message))
-        self.message = scrub(message)
-        self.exit_code = exit_code
-
-    def show(self, file: Any = None) -> None:
-        """Print ``error: <message>`` (on stderr by default)."""
-        click.echo(f"error: {self.message}", file=file or sys.stderr)
-
-
-def fail(message: str, exit_code: int = 1) -> NoReturn:
-    """Stop the command with ``error: message``."""
-    raise CliError(message, exit_code)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -293,35 +270,3 @@ def limiter_backend(uri: str | None) -> LimiterBackend | None:
         fail(f"--limiter: {exc}", 2)
     except ImportError as exc:  # an extra (sqlite, redis) that is not installed
         fail(f"--limiter: {exc}", 2)
-
-
-class _WarningLines(logging.Handler):
-    """The limiter's log warnings (Redis unreachable, back again, garbage repaired) as one
-    ``warning:`` line each on stderr, as it is when each is written (Click swaps it in tests)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            text = " ".join(record.getMessage().split())  # one line, whatever the message
-            click.echo(f"warning: {scrub(text)}", err=True)
-        except Exception:  # logging must never stop the command
-            self.handleError(record)
-
-
-def install_warning_format(stream: TextIO | None = None) -> None:
-    """Show library warnings (revision lifecycle) as one ``warning:`` line, not a source line;
-    and the limiter's logged warnings the same way (the library itself only logs them)."""
-    limiter_log = logging.getLogger("klaviyo_profiles.ratelimit")
-    if not any(isinstance(handler, _WarningLines) for handler in limiter_log.handlers):
-        limiter_log.addHandler(_WarningLines(logging.WARNING))
-
-    def show(
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: TextIO | None = None,
-        line: str | None = None,
-    ) -> None:
-        click.echo(f"warning: {scrub(str(message))}", file=stream or sys.stderr)
-
-    warnings.showwarning = show

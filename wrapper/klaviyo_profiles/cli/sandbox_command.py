@@ -14,12 +14,13 @@ from typing import Any
 import click
 
 from ..extras import MissingExtraError
+from .basics import COMMANDS
 from .common import CONTEXT, fail
 
 __all__ = ["SANDBOX_HELP", "build_sandbox_command"]
 
-#: The command's one-line help, shown in the group's listing without building the command.
-SANDBOX_HELP = "Serve the local sandbox: Klaviyo's endpoint on loopback, for tests and demos."
+#: The command's one-line help, the group's listing of it (which never builds the command).
+SANDBOX_HELP = COMMANDS["sandbox"][2]
 
 
 def build_sandbox_command() -> click.Command:

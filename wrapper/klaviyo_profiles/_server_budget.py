@@ -1,0 +1,89 @@
+"""What the server says is left of its steady window, kept as windows of their own.
+
+Every answer of a rate-limited operation carries ``RateLimit-Remaining`` and
+``RateLimit-Reset``: at most ``remaining`` more requests are admitted until the reset. When
+that is less than a limiter has left by its own count, something it cannot see (another
+process, another host) shares the account. The limiter then keeps the statement as a *budget*:
+until its end, at most ``left`` more requests, every request it lets go counting against every
+budget in force. A budget only binds once spent: until then what remains goes out at the pace
+of the limiter's own windows (the burst window, the requests in flight), and once it is spent
+nothing starts before its end. Demand that fits what remains is not slowed; demand that does
+not gets what remains, then waits for the reset.
+
+Budgets never loosen a limiter: a budget that ends no earlier and allows no more than another
+makes the other redundant, and at most :data:`MOST` are kept: the two ending closest together
+become one that ends with the later and allows what the earlier allows, stricter than both.
+The Redis limiter keeps the same rule in its script (``_redis_script.TAKE``), fleet-wide.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+__all__ = ["MOST", "ServerBudgets"]
+
+#: The most budgets kept at once. Answers of one server window report nearly the same reset
+#: (whole seconds, after different times in flight), so a few cover a window and the next.
+MOST = 4
+
+
+class ServerBudgets:
+    """The budgets in force, on the limiter's clock; not thread-safe (the limiter's lock
+    guards it).
+
+    Example::
+
+        budgets = ServerBudgets()
+        budgets.add(now=100.0, end=160.0, left=2)   # 2 more until 160
+        budgets.spend(100.0); budgets.spend(100.1)
+        budgets.gate(100.2)                          # 160.0: the third waits for the reset
+    """
+
+    __slots__ = ("_budgets",)
+
+    def __init__(self) -> None:
+        # [end, left], ordered by end; left grows with end (a budget that ends later and
+        # allows no more would make the earlier one redundant).
+        self._budgets: list[list[float]] = []
+
+    def __len__(self) -> int:
+        return len(self._budgets)
+
+    def add(self, now: float, end: float, left: int) -> None:
+        """At most ``left`` more requests (at least none) from ``now`` until ``end``."""
+        self._expire(now)
+        if end <= now:
+            return
+        left = max(0, left)
+        budgets = self._budgets
+        if any(b_end >= end and b_left <= left for b_end, b_left in budgets):
+            return
+        budgets[:] = [budget for budget in budgets if budget[0] > end or budget[1] < left]
+        bisect.insort(budgets, [end, float(left)])
+        while len(budgets) > MOST:
+            closest = min(range(len(budgets) - 1), key=lambda i: budgets[i + 1][0] - budgets[i][0])
+            budgets[closest + 1][1] = budgets[closest][1]
+            del budgets[closest]
+
+    def gate(self, now: float) -> float:
+        """The earliest moment a request may start: the end of the last budget in force that
+        is spent, or ``-inf`` when none is."""
+        gate = -math.inf
+        for end, left in self._budgets:
+            if end > now and left <= 0:
+                gate = end
+        return gate
+
+    def spend(self, now: float) -> None:
+        """Count a request let go at ``now`` against every budget in force."""
+        self._expire(now)
+        for budget in self._budgets:
+            budget[1] -= 1
+
+    def _expire(self, now: float) -> None:
+        budgets = self._budgets
+        ended = 0
+        while ended < len(budgets) and budgets[ended][0] <= now:
+            ended += 1
+        del budgets[:ended]
