@@ -256,6 +256,8 @@ class RowSource:
             except Exception as exc:  # the input's own error: raised once earlier rows are done
                 self.error = exc
                 break
+            if self._stopped:  # the call ended while the input kept this waiting
+                return
             index = self._next_index
             self._next_index += 1
             try:
