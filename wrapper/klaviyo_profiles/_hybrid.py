@@ -238,6 +238,13 @@ class _Run:
                         handle.result()  # the reader's own failure, if any
                     else:
                         self._settle(handle)
+        except (Exception, GeneratorExit):
+            raise
+        except BaseException:
+            # Ctrl-C or a cancellation: every outcome already known is handed on as the call
+            # ends, as when progress= fails (the list form keeps them on the exception).
+            yield from self._hand_on_known()
+            raise
         finally:
             self.source.close()
 
@@ -716,7 +723,8 @@ class _Run:
 
     def _hand_on_known(self) -> Steps[None]:
         """Hand on every outcome known now, in input order, those of rows still in flight
-        (or not yet sent) left out."""
+        (or not yet sent) left out: how every ending of a call (an error of ``progress``,
+        Ctrl-C, a cancellation) leaves the outcomes it knew."""
         known = dict(self.done)
         for chunk in self.chunks:
             if chunk.settled:
