@@ -330,6 +330,8 @@ def test_progress_is_reported_by_the_coordinator_with_counts_that_only_grow() ->
         ({"concurrency": True}, "concurrency"),
         ({"via": "fast"}, "via"),
         ({"progress": "bar"}, "progress"),
+        ({"max_job_size": 0}, "max_job_size"),
+        ({"max_job_size": "500"}, "max_job_size"),
     ],
 )
 def test_settings_are_checked_before_any_step_naming_them(

@@ -85,6 +85,8 @@ def stream_options(
     checked_lists = check_lists(lists)
     _positive(concurrency, "concurrency")
     _positive(max_jobs, "max_jobs")
+    if max_job_size is not None:
+        _positive(max_job_size, "max_job_size")
     policy = check_null_policy(nulls)
     if progress is not None and not callable(progress):
         raise InvalidInputError("progress", "a callable or None", f"got {progress!r}")
