@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -33,6 +34,8 @@ from klaviyo_profiles.sandbox import Sandbox
 #: before they are sent.
 TIGHT = RateLimits(burst_limit=1, burst_period=0.25, steady_limit=4, steady_period=2.0)
 READS = ("get_bulk_import_profiles_job", "get_errors_for_bulk_import_profiles_job")
+#: Seconds a 429 asks a job read to wait: far beyond a test run.
+RETRY_AFTER = 600.0
 LOOSE = RateLimits(burst_limit=1000, burst_period=1.0, steady_limit=60_000, steady_period=60.0)
 
 
@@ -227,3 +230,46 @@ def test_bad_polling_settings_of_a_wait_are_refused_before_the_job_is_read(
         with pytest.raises(InvalidInputError, match=field):
             client.wait_for_bulk_import_profiles_job(job.id, **bad)
     assert [entry["method"] for entry in sandbox.requests()] == ["POST"]
+
+
+def test_a_job_read_answered_429_waits_no_longer_than_job_timeout(sandbox: Sandbox) -> None:
+    # The job stays queued long after job_timeout; its reads are answered 429 with a
+    # Retry-After of ten minutes (one read in ten minutes), which a read's retries must not
+    # sit out: at job_timeout the rows are unsettled, and the wait raises the timeout.
+    sandbox.set_jobs(queue_delay=1200.0)
+    sandbox.set_rate_limits(
+        operation="get_bulk_import_profiles_job",
+        enabled=True,
+        burst_limit=1,
+        burst_period=RETRY_AFTER,
+        steady_limit=100,
+        steady_period=60,
+    )
+    ended: dict[str, Any] = {}
+
+    def call() -> None:
+        with KlaviyoProfiles(
+            api_key=new_key(),
+            base_url=sandbox.base_url,
+            rate_limits=False,
+            retry_policy=RetryPolicy(total_timeout=None),
+        ) as client:
+            ended["outcomes"] = client.create_or_update_profiles(
+                rows("late", 3), via="bulk", job_timeout=1.0, poll_interval=0.1
+            )
+            job = client.bulk_import_profiles(rows("later", 1))
+            try:
+                client.wait_for_bulk_import_profiles_job(job.id, job_timeout=1.0, poll_interval=0.1)
+            except BulkImportJobTimeoutError as exc:
+                ended["wait"] = exc
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(RETRY_AFTER / 10)  # far beyond both job_timeouts, far below the Retry-After
+    assert not caller.is_alive(), "a job read sat out the Retry-After past job_timeout"
+    outcomes = ended["outcomes"]
+    assert [o.unsettled for o in outcomes] == [True] * 3
+    assert all(isinstance(o.error, BulkImportJobTimeoutError) for o in outcomes)
+    assert isinstance(ended["wait"], BulkImportJobTimeoutError)
+    # The reads were answered 429 (what the waits above had to bound).
+    assert 429 in [r["status"] for r in sandbox.requests() if r["method"] == "GET"]

@@ -8,6 +8,8 @@ consumer have them, and the pause ends only at its (generous) bound.
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -26,6 +28,8 @@ from klaviyo_profiles.sandbox import Sandbox
 PAUSE_BOUND = 20.0
 BEFORE = 150
 AFTER = 10
+#: Far above what a process that sends three rows takes to exit, far below a test run.
+EXIT_BOUND = 60.0
 
 
 @pytest.fixture(scope="module")
@@ -162,3 +166,68 @@ def test_a_bad_row_of_a_list_given_to_the_async_client_is_refused_before_anythin
     listed, streamed = asyncio.run(run())
     assert listed.field == streamed.field == "profiles[5].frist_name"
     assert sandbox.requests() == []
+
+
+#: A process whose input blocks for ever (a queue that gets no more rows) and whose call ends
+#: while it waits: by its ``progress`` failing (sync), or by a cancellation (async). The
+#: process must then exit on its own; one that waits for the input's reader never does.
+BLOCKED_INPUT_SCRIPT = """
+import asyncio, queue, sys
+from klaviyo_profiles import AsyncKlaviyoProfiles, KlaviyoProfiles
+
+base_url, key, form = sys.argv[1:4]
+never = queue.Queue()
+
+def rows():
+    for number in range(3):
+        yield {"email": f"blocked{number}@example.com"}
+    yield never.get()  # no row ever comes
+
+class Enough(Exception):
+    pass
+
+def progress(counts):
+    if counts.done >= 3:
+        raise Enough
+
+if form == "sync":
+    with KlaviyoProfiles(api_key=key, base_url=base_url) as client:
+        try:
+            client.create_or_update_profiles(rows(), via="single", progress=progress)
+        except Enough as ended:
+            print(len(ended.outcomes))
+else:
+    async def main():
+        async with AsyncKlaviyoProfiles(api_key=key, base_url=base_url) as client:
+            calls = []
+
+            def cancel(counts):
+                if counts.done >= 3:
+                    calls[0].cancel()
+
+            calls.append(asyncio.ensure_future(
+                client.create_or_update_profiles(rows(), via="single", progress=cancel)
+            ))
+            try:
+                await calls[0]
+            except asyncio.CancelledError as ended:
+                print(len(ended.outcomes))
+
+    asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("form", ["sync", "async"])
+def test_a_call_that_ends_while_its_input_blocks_lets_the_process_exit(
+    sandbox: Sandbox, form: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", BLOCKED_INPUT_SCRIPT, sandbox.base_url, new_key(), form],
+        capture_output=True,
+        text=True,
+        timeout=EXIT_BOUND,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    # Every row given before the input blocked was sent, and its outcome kept.
+    assert done.stdout.split() == ["3"]

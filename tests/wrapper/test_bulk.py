@@ -20,6 +20,7 @@ from klaviyo_profiles import (
 from klaviyo_profiles._polling import poll_settings as _poll_settings
 from klaviyo_profiles._polling import poll_timed_out as _poll_timed_out
 from klaviyo_profiles._requests import transport_error as _transport_error
+from klaviyo_profiles._routing import plan_routes_pausing
 from klaviyo_profiles.body import prepare_request
 from klaviyo_profiles.bulk import (
     AUTO_BULK_MIN_PROFILES,
@@ -477,6 +478,25 @@ def test_small_inputs_go_single_under_auto_and_bulk_under_bulk() -> None:
     assert plan_routes(rows, "bulk") == (list(range(len(rows))), [])
     enough = unique_rows(AUTO_BULK_MIN_PROFILES)
     assert plan_routes(enough, "auto") == (list(range(len(enough))), [])
+
+
+def test_routing_a_long_window_pauses_every_step_rows_and_decides_as_plan_routes() -> None:
+    rows = unique_rows(95)
+    rows[3] = prepare_profile({"email": "u4@example.com"})  # a repeat: both rows go single
+    rows[7] = prepare_profile({"email": "n@example.com", "last_name": None})
+    planning = plan_routes_pausing(rows, "bulk", 10)
+    pauses = 0
+    while True:
+        try:
+            next(planning)
+        except StopIteration as planned:
+            routes = planned.value
+            break
+        pauses += 1
+    # Two passes over the rows, a pause after each ten rows of each.
+    assert pauses == 2 * (len(rows) // 10)
+    assert routes == plan_routes(rows, "bulk")
+    assert routes[1] == [3, 4, 7]
 
 
 def test_nulls_and_every_row_of_a_repeated_identity_go_single_in_order() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -185,3 +186,55 @@ def test_json_nested_too_deep_is_one_typed_refusal(text: str) -> None:
     assert type(caught.value) is ValueError  # not RecursionError, a RuntimeError
     with pytest.raises(ValueError, match="levels"):
         decode_json(text.encode())
+
+
+class Unreadable(Mapping[str, Any]):
+    """A caller's mapping that fails when it is read."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        raise ValueError("the row object broke while it was read")
+
+    def __len__(self) -> int:
+        return 1
+
+
+@pytest.mark.parametrize(
+    ("profile", "field"),
+    [
+        (Unreadable(), "profiles[1]"),
+        ({"email": "b@example.com", "location": Unreadable()}, "profiles[1].location"),
+        ({"email": "b@example.com", "meta": Unreadable()}, "profiles[1].meta"),
+        ({"data": {"type": "profile", "attributes": Unreadable()}}, "profiles[1].data.attributes"),
+    ],
+)
+def test_a_row_that_fails_while_it_is_read_is_refused_naming_it_before_anything_is_sent(
+    client: KlaviyoProfiles, recorder: Recorder, profile: Any, field: str
+) -> None:
+    rows = [{"email": "a@example.com"}, profile]
+    with pytest.raises(InvalidInputError) as caught:
+        client.create_or_update_profiles(rows, via="single")
+    assert caught.value.field == field
+    assert isinstance(caught.value.__cause__, ValueError)
+    assert recorder.requests == [], "a refused request must not reach the network"
+
+
+def test_a_row_of_an_iterator_that_fails_while_it_is_read_is_its_outcome(
+    client: KlaviyoProfiles, recorder: Recorder
+) -> None:
+    def rows() -> Iterator[Any]:
+        yield {"email": "a@example.com"}
+        yield {"email": "b@example.com", "location": Unreadable()}
+        yield {"email": "c@example.com"}
+
+    outcomes = client.create_or_update_profiles(rows(), via="single")
+    assert [(o.index, o.ok, o.via) for o in outcomes] == [
+        (0, True, "single"),
+        (1, False, "none"),
+        (2, True, "single"),
+    ]
+    assert isinstance(outcomes[1].error, InvalidInputError)
+    assert outcomes[1].error.field == "profiles[1].location"
+    assert len(recorder.requests) == 2

@@ -17,8 +17,8 @@ from fake_engine import Driver, FakeOperations, Handle, options, response, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from klaviyo_profiles import _hybrid
-from klaviyo_profiles._drivers import run_awaiting, run_blocking
-from klaviyo_profiles._effects import Emit, Send, Steps, collected
+from klaviyo_profiles._drivers import _end_with, run_awaiting, run_blocking
+from klaviyo_profiles._effects import Emit, Send, Steps, Wait, collected
 from klaviyo_profiles._hybrid import stream_steps
 from klaviyo_profiles._polling import Polling
 from klaviyo_profiles.errors import (
@@ -288,6 +288,49 @@ def test_an_error_of_progress_ends_the_call_at_once_handing_on_every_outcome_kno
     assert all(o.ok and o.via == "single" for o in handed_on)
     assert len(handed_on) == len(driver.events("upsert")) - 2  # two were still in flight
     assert len(driver.events("upsert")) == sent_when_raised[0]  # nothing sent after
+
+
+class Interrupting(Driver):
+    """A driver interrupted (``error`` raised where it waits: Ctrl-C, a cancellation) once
+    ten rows were sent one by one, ending the steps as the real drivers do."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(pick=singles_first)
+        self.error = error
+
+    def run(self, steps: Steps[Any]) -> Any:
+        reply: Any = None
+        while True:
+            try:
+                effect = steps.throw(reply) if isinstance(reply, Exception) else steps.send(reply)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                if isinstance(effect, Wait) and len(self.events("upsert")) >= 10:
+                    raise self.error
+                reply = self.answer(effect)
+            except BaseException as exc:
+                _end_with(steps, exc)
+                raise
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), asyncio.CancelledError()])
+def test_ctrl_c_or_a_cancellation_hands_on_every_outcome_known_as_progress_errors_do(
+    error: BaseException,
+) -> None:
+    # Row 0 is in a job that ends last: no outcome is next in input order, yet the rows sent
+    # one by one and answered are known.
+    rows: list[dict[str, Any]] = [{"email": "job@example.com"}]
+    rows += [{"email": f"n{i}@example.com", "title": None} for i in range(30)]
+    driver = Interrupting(error)
+    steps = stream_steps(FakeOperations(), rows, options(via="bulk", concurrency=2), Polling())
+    with pytest.raises(type(error)) as caught:
+        driver.run(collected(steps, keep_as="outcomes"))
+    handed_on = caught.value.outcomes  # type: ignore[attr-defined]
+    # Every row sent one by one whose end the coordinator saw, in input order.
+    assert [o.index for o in handed_on] == list(range(1, len(handed_on) + 1))
+    assert all(o.ok and o.via == "single" for o in handed_on)
+    assert len(handed_on) == len(driver.events("ended")) >= 8
 
 
 def interrupted_while_sending() -> Steps[None]:

@@ -20,6 +20,7 @@ from fake_engine import (
     response,
     run,
 )
+from klaviyo_profiles import _hybrid
 from klaviyo_profiles._effects import Emit, Sleep, Steps, collected
 from klaviyo_profiles._hybrid import HELD_OUTCOMES, stream_options, stream_steps
 from klaviyo_profiles._polling import Polling
@@ -331,6 +332,8 @@ def test_progress_is_reported_by_the_coordinator_with_counts_that_only_grow() ->
         ({"concurrency": True}, "concurrency"),
         ({"via": "fast"}, "via"),
         ({"progress": "bar"}, "progress"),
+        ({"max_job_size": 0}, "max_job_size"),
+        ({"max_job_size": "500"}, "max_job_size"),
     ],
 )
 def test_settings_are_checked_before_any_step_naming_them(
@@ -378,3 +381,49 @@ def test_a_small_input_that_goes_one_by_one_anyway_is_not_logged_for_its_nulls(
         run(rows)
         run(rows * 10, via="single")
     assert null_logs(caplog) == []
+
+
+def test_a_long_list_lets_others_run_every_admit_step_rows_and_outcomes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The async client's event loop runs whenever the steps yield an effect its driver
+    # performs (a Sleep(0), a Wait...); a list of any size is routed, admitted and handed on
+    # at most ADMIT_STEP rows (or outcomes) between two of them.
+    step = 10
+    monkeypatch.setattr(_hybrid, "ADMIT_STEP", step)
+    built = [0]
+
+    class CountedRow(_hybrid.Row):
+        __slots__ = ()
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            built[0] += 1
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(_hybrid, "Row", CountedRow)
+    runs: dict[str, list[int]] = {"rows": [], "outcomes": []}
+
+    def watched(steps: Steps[None]) -> Steps[None]:
+        outcomes, rows_before = 0, 0
+        reply: Any = None
+        while True:
+            try:
+                effect = steps.send(reply)
+            except StopIteration:
+                return
+            if type(effect) is Emit:
+                outcomes += 1
+            else:
+                rows_now = built[0]
+                runs["rows"].append(rows_now - rows_before)
+                runs["outcomes"].append(outcomes)
+                outcomes, rows_before = 0, rows_now
+            reply = yield effect
+
+    rows = [{"email": f"long{i}@example.com"} for i in range(20 * step)]
+    steps = stream_steps(FakeOperations(), rows, options(via="bulk"), Polling())
+    outcomes = Driver().run(collected(watched(steps)))
+    assert [o.index for o in outcomes] == list(range(len(rows)))
+    assert sum(runs["rows"]) == len(rows)
+    assert max(runs["rows"]) <= step
+    assert max(runs["outcomes"]) <= step

@@ -16,6 +16,7 @@ loads them (they cost more to import than the rest of the client).
 from __future__ import annotations
 
 import functools
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,7 +39,7 @@ from ._requests import (
     may_have_errors,
 )
 from .body import prepare_request
-from .errors import InvalidInputError, RateLimitWaitError
+from .errors import InvalidInputError, KlaviyoError, RateLimitError, RateLimitWaitError
 from .nulls import check_null_policy, omit_nulls_in_body
 from .result import (
     BulkImportErrorEntry,
@@ -47,7 +48,7 @@ from .result import (
     ProfileOutcome,
     ProfileResult,
 )
-from .retries import job_start_retryable
+from .retries import is_retryable, job_start_retryable
 from .revision import _caller_stacklevel
 from .settings import check_timeout
 
@@ -263,11 +264,48 @@ class BaseClient(ClientCore):
         call_timeout = UNSET if isinstance(timeout, Unset) else check_timeout(timeout)
         headers = check_headers(extra_headers)
         check_polling(polling)
+        if polling.timeout is None:
+            return poll_steps(
+                lambda: self._read_job_steps(job_id, None, None, call_timeout, headers),
+                job_id,
+                polling,
+            )
+        # One deadline for the wait and for every read's retries (a 429's Retry-After too).
+        since = time.monotonic() if polling.since is None else polling.since
+        deadline = since + polling.timeout
         return poll_steps(
-            lambda: self._read_job_steps(job_id, None, None, call_timeout, headers),
+            lambda: self._read_job_before(job_id, deadline, call_timeout, headers),
             job_id,
-            polling,
+            attrs.evolve(polling, since=since),
         )
+
+    def _read_job_before(
+        self,
+        job_id: str,
+        deadline: float,
+        timeout: httpx.Timeout | Unset,
+        headers: Mapping[str, str] | None,
+    ) -> Steps[BulkImportJob | float]:
+        """One read of a job whose wait ends at ``deadline`` (``time.monotonic()``): its
+        retries end by then. Where it failed and retrying would have waited past the
+        deadline, that read says nothing of the job: the seconds the answer asked to hold off
+        are returned instead, and the wait ends at the deadline with
+        ``BulkImportJobTimeoutError`` (the rows unsettled), not with the read's error."""
+        policy = self.retry_policy
+        left = max(deadline - time.monotonic(), 0.0)
+        if policy is None or (policy.total_timeout is not None and policy.total_timeout <= left):
+            # Retries off, or the read's own budget ends first: the read as it always is.
+            return (yield from self._read_job_steps(job_id, None, None, timeout, headers))
+        try:
+            return (yield from self._read_job_steps(job_id, None, left, timeout, headers))
+        except KlaviyoError as exc:
+            hold = _retry_after(exc)
+            if (
+                not is_retryable(exc)
+                or time.monotonic() + max(policy.max_backoff, hold) <= deadline
+            ):
+                raise
+            return hold
 
     def _error_page_walk(
         self,
@@ -447,6 +485,13 @@ class BaseClient(ClientCore):
             ),
             keep_as="outcomes",
         )
+
+
+def _retry_after(error: KlaviyoError) -> float:
+    """What a 429 asks to wait before another attempt (0 for any other error)."""
+    if isinstance(error, RateLimitError) and error.retry_after is not None:
+        return error.retry_after
+    return 0.0
 
 
 def _unrefused(make: Callable[[], Steps[_T]]) -> Steps[_T]:

@@ -9,6 +9,13 @@ When the steps that started sub-tasks end (returned, failed, interrupted by Ctrl
 stream closed early), the sub-tasks end too, and the caller does not wait for them: a sub-task
 waiting (a sleep between polls, the limiter) stops at once, one in the middle of a request
 stops when it is answered, and none starts another request.
+
+The function of an :class:`~klaviyo_profiles._effects.Offload` (the reader of the caller's
+input) runs in a daemon thread of its own, under either driver: the input may keep it
+waiting for ever (a queue that gets no more rows), and neither the interpreter's exit nor
+``asyncio.run`` waits for it (a ``ThreadPoolExecutor`` worker, or the loop's default executor,
+is joined at exit). The steps tell the function when the call has ended, and it reads no
+further row.
 """
 
 from __future__ import annotations
@@ -20,18 +27,23 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
 from ._effects import Acquire, Emit, Offload, Send, Sleep, Spawn, Steps, Wait
 from .ratelimit import AcquireStopped
 
+if TYPE_CHECKING:
+    import asyncio
+
 __all__ = ["StopSignal", "run_awaiting", "run_blocking"]
 
 _T = TypeVar("_T")
 #: Names the threads of the sync driver's pools (``klaviyo-profiles_0``...).
 THREAD_PREFIX = "klaviyo-profiles"
+#: Names the thread that reads a streaming call's input (either driver).
+READER_THREAD = f"{THREAD_PREFIX}-reader"
 
 
 class _Stopped(Exception):
@@ -78,6 +90,55 @@ def _finished(call: Callable[[], Any]) -> concurrent.futures.Future[Any]:
     return future
 
 
+def _in_thread(function: Callable[[], Any]) -> concurrent.futures.Future[Any]:
+    """A future completed with what ``function()`` returns or raises, called in a daemon
+    thread of its own (see the module: nothing waits for it at exit). Where no thread can be
+    started (after the interpreter began shutting down), it is called here, to its end."""
+    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+    future.set_running_or_notify_cancel()
+
+    def read() -> None:
+        try:
+            result = function()
+        except BaseException as exc:  # the function's own failure: what its handle holds
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    reader = threading.Thread(target=read, name=READER_THREAD, daemon=True)
+    try:
+        reader.start()
+    except RuntimeError:  # no thread can start: call it here
+        read()
+    return future
+
+
+def _on_loop(future: concurrent.futures.Future[Any]) -> asyncio.Future[Any]:
+    """``future`` (completed in another thread) as a future of the running loop, completed
+    through ``call_soon_threadsafe``: no executor of the loop is involved, and a loop closed
+    meanwhile is left alone."""
+    import asyncio  # loaded already: this runs in a coroutine (see run_awaiting)
+
+    loop = asyncio.get_running_loop()
+    mirror: asyncio.Future[Any] = loop.create_future()
+
+    def copy() -> None:
+        if mirror.done():  # cancelled: the steps have ended
+            return
+        error = future.exception()
+        if error is not None:
+            mirror.set_exception(error)
+        else:
+            mirror.set_result(future.result())
+
+    def done(_: concurrent.futures.Future[Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+            loop.call_soon_threadsafe(copy)
+
+    future.add_done_callback(done)
+    return mirror
+
+
 def _end_with(steps: Steps[Any], error: BaseException) -> None:
     """End ``steps`` with ``error``, raised where the driver waited for them (Ctrl-C, a
     cancellation): their own clean-up runs, and the list form keeps the outcomes it had
@@ -100,13 +161,12 @@ def run_blocking(
     once ``stop`` is set the steps stop at their next effect (their waits end at once).
 
     Sub-tasks run in a pool of at most the ``width`` their :class:`Spawn` names, and the
-    function of an :class:`Offload` in one thread beside it. Where no thread can be started
-    (an ``atexit`` hook, after the interpreter began shutting down), a sub-task (or such a
-    function) runs in place, to its end, before the steps go on."""
+    function of an :class:`Offload` in a daemon thread of its own (see the module). Where no
+    thread can be started (an ``atexit`` hook, after the interpreter began shutting down), a
+    sub-task (or such a function) runs in place, to its end, before the steps go on."""
     reply: Any = None
     error: Exception | None = None
     pool: ThreadPoolExecutor | None = None
-    reader: ThreadPoolExecutor | None = None
     # The sub-tasks' stop, set when these steps end however they end: made with the first
     # sub-task (a single call starts none, and a StopSignal costs a few microseconds).
     ended: StopSignal | None = None
@@ -146,12 +206,7 @@ def run_blocking(
                     except RuntimeError:  # no thread can start: run it here
                         reply = _finished(sub_task)
                 elif type(effect) is Offload:
-                    try:
-                        if reader is None:  # a thread of its own, beside the pool's
-                            reader = ThreadPoolExecutor(1, f"{THREAD_PREFIX}-reader")
-                        reply = reader.submit(effect.function)
-                    except RuntimeError:  # no thread can start: call it here
-                        reply = _finished(effect.function)
+                    reply = _in_thread(effect.function)
                 elif type(effect) is Wait:
                     # The handles this driver made for Spawn and Offload: futures.
                     tasks = cast("tuple[concurrent.futures.Future[Any], ...]", effect.tasks)
@@ -179,9 +234,6 @@ def run_blocking(
             # its thread, and nothing after it is sent.
             ended.set()
             pool.shutdown(wait=False, cancel_futures=True)
-        if reader is not None:
-            # The steps told the function they have ended; a read it is in ends in its thread.
-            reader.shutdown(wait=False, cancel_futures=True)
 
 
 async def run_awaiting(
@@ -191,7 +243,8 @@ async def run_awaiting(
 ) -> _T:
     """Perform what ``steps`` yield until they return, awaiting each effect (see
     :func:`run_blocking`); sub-tasks are tasks, and the function of an :class:`Offload` runs
-    in the loop's default executor (never in the loop); each is cancelled and awaited when
+    in a daemon thread of its own (never in the loop, nor in its default executor, which
+    ``asyncio.run`` waits for); each is cancelled and awaited when
     the steps end, and its outcome taken (none is left for asyncio to report as never
     retrieved)."""
     # Imported where it is used: a coroutine runs in an event loop, so asyncio is loaded by
@@ -200,7 +253,7 @@ async def run_awaiting(
 
     reply: Any = None
     error: Exception | None = None
-    tasks: list[asyncio.Task[Any]] = []
+    tasks: list[asyncio.Future[Any]] = []
     try:
         while True:
             try:
@@ -225,8 +278,8 @@ async def run_awaiting(
                     reply = asyncio.ensure_future(run_awaiting(send, effect.steps))
                     tasks.append(reply)
                 elif type(effect) is Offload:
-                    # In the loop's default executor: the event loop is never blocked by it.
-                    reply = asyncio.ensure_future(asyncio.to_thread(effect.function))
+                    # Beside the loop, which is never blocked by it (see the module).
+                    reply = _on_loop(_in_thread(effect.function))
                     tasks.append(reply)
                 elif type(effect) is Wait:
                     # The handles this driver made for Spawn and Offload: its tasks.

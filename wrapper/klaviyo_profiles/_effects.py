@@ -197,7 +197,8 @@ def collected(steps: Steps[Any], keep_as: str | None = None) -> Steps[list[Any]]
 
     With ``keep_as``, an exception that ends the steps (raised by them, or by the driver and
     not handed to them: Ctrl-C, a cancellation) carries the items emitted before it as its
-    attribute of that name, so that the caller of the list form still has them."""
+    attribute of that name, so that the caller of the list form still has them; Ctrl-C and a
+    cancellation are thrown into the steps, and what they emit as they end is kept too."""
     items: list[Any] = []
     reply: Any = None
     error: Exception | None = None
@@ -217,11 +218,26 @@ def collected(steps: Steps[Any], keep_as: str | None = None) -> Steps[list[Any]]
             reply = yield effect
         except Exception as exc:  # handed to the steps, which decide
             error = exc
-        except BaseException as exc:  # closed or interrupted: the steps end here too
+        except GeneratorExit:  # closed: the steps end here too
             steps.close()
-            if not isinstance(exc, GeneratorExit):
-                _keep(exc, keep_as, items)
             raise
+        except BaseException as exc:  # interrupted: the steps end with it
+            _end_kept(steps, exc, items)
+            _keep(exc, keep_as, items)
+            raise
+
+
+def _end_kept(steps: Steps[Any], error: BaseException, items: list[Any]) -> None:
+    """End ``steps`` with ``error`` (Ctrl-C, a cancellation), keeping what they emit as they
+    end (the outcomes they already know); they are closed if they go on otherwise."""
+    try:
+        effect = steps.throw(error)
+        while type(effect) is Emit:
+            items.append(effect.item)
+            effect = steps.send(None)
+    except BaseException:  # ``error`` itself, or what the clean-up raised
+        return
+    steps.close()
 
 
 def _keep(error: BaseException, name: str | None, items: list[Any]) -> None:

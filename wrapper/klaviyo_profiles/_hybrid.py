@@ -82,7 +82,7 @@ from ._prepare import (
     from_encoded,
     stored_membership,
 )
-from ._routing import AUTO_BULK_MIN_PROFILES, Via, errors_by_position, plan_routes
+from ._routing import AUTO_BULK_MIN_PROFILES, Via, errors_by_position, plan_routes_pausing
 from ._windows import STREAM_WINDOW, RowSource, SkipRow, StreamOptions, stream_options
 from .errors import InvalidInputError, KlaviyoError, ListMembershipError, RowHeldBackError
 from .result import (
@@ -202,7 +202,7 @@ class _Run:
                 while moved:
                     moved = yield from self._start_sealed()
                     moved = (yield from self._spawn_ready()) or moved
-                    admitted = self._admit()
+                    admitted = yield from self._admit()
                     if admitted >= ADMIT_STEP:
                         # A long run of rows: the async client's event loop runs meanwhile.
                         yield Sleep(0)
@@ -238,6 +238,13 @@ class _Run:
                         handle.result()  # the reader's own failure, if any
                     else:
                         self._settle(handle)
+        except (Exception, GeneratorExit):
+            raise
+        except BaseException:
+            # Ctrl-C or a cancellation: every outcome already known is handed on as the call
+            # ends, as when progress= fails (the list form keeps them on the exception).
+            yield from self._hand_on_known(pause=False)
+            raise
         finally:
             self.source.close()
 
@@ -286,7 +293,7 @@ class _Run:
 
     # -- reading and routing ----------------------------------------------------------------
 
-    def _admit(self) -> int:
+    def _admit(self) -> Steps[int]:
         """Admit rows while nothing bounds reading, :data:`ADMIT_STEP` at most; how many."""
         admitted = 0
         self.blocked = False
@@ -294,14 +301,16 @@ class _Run:
             if self._bounded():
                 self.blocked = True
                 return admitted
-            if not self.window_rows and not self._read_window():
+            if not self.window_rows and not (yield from self._read_window()):
                 return admitted
             self._admit_row(self.window_rows.popleft())
             admitted += 1
         return admitted
 
-    def _read_window(self) -> bool:
-        """Take the rows read so far (at most a window) and route them; whether any came."""
+    def _read_window(self) -> Steps[bool]:
+        """Take the rows read so far (at most a window) and route them; whether any came.
+        A long window (a list is one) lets others run every :data:`ADMIT_STEP` rows
+        (``Sleep(0)``): the async client's event loop is never held by its size."""
         window = self.source.take()
         if not window:
             return False
@@ -313,7 +322,14 @@ class _Run:
         via: Via = self.options.via
         if via == "auto" and not only and self.jobs:
             via = "bulk"  # a stream longer than a window: jobs whatever one window holds
-        bulk, _ = plan_routes([row for _, row in checked], via)
+        routing = plan_routes_pausing([row for _, row in checked], via, ADMIT_STEP)
+        while True:
+            try:
+                next(routing)
+            except StopIteration as routed:
+                bulk: list[int] = routed.value[0]
+                break
+            yield Sleep(0)
         to_jobs = set(bulk)
         # Rows kept from jobs by a null are worth a word wherever jobs could have taken them:
         # every one may go one by one because of its null (the rest then too, being few).
@@ -335,14 +351,17 @@ class _Run:
                     len(window),
                     single_path_time(nulls),
                 )
-        place = {index: position for position, (index, _) in enumerate(checked)}
-        for index, row in window:
+        position = 0
+        for count, (index, row) in enumerate(window, 1):
             if isinstance(row, InvalidInputError):
                 self.window_rows.append(Row(index, error=row))
             else:
                 self.window_rows.append(
-                    Row(index, row.encoded, row.identity, bulk=place[index] in to_jobs)
+                    Row(index, row.encoded, row.identity, bulk=position in to_jobs)
                 )
+                position += 1
+            if count % ADMIT_STEP == 0:
+                yield Sleep(0)
         return True
 
     def _log_nulls_at_end(self) -> None:
@@ -680,15 +699,17 @@ class _Run:
     # -- handing on -------------------------------------------------------------------------
 
     def _emit_ready(self) -> Steps[bool]:
-        """Hand on every outcome that is next in input order; whether any was."""
-        emitted = False
+        """Hand on every outcome that is next in input order; whether any was. Others run
+        every :data:`ADMIT_STEP` outcomes (``Sleep(0)``: the list form keeps its outcomes
+        without handing them to the driver)."""
+        emitted = 0
         while True:
             index = self.next
             outcome = self.done.pop(index, None)
             if outcome is None:
                 chunk = self.chunks[0] if self.chunks else None
                 if chunk is None or not chunk.settled or chunk.rows[chunk.cursor] != index:
-                    return emitted
+                    return emitted > 0
                 outcome = chunk.outcome(chunk.cursor)
                 chunk.cursor += 1
                 if chunk.cursor == len(chunk.rows):
@@ -703,8 +724,10 @@ class _Run:
                 self.counts = attrs.evolve(counts, unsettled=counts.unsettled + 1)
             else:
                 self.counts = attrs.evolve(counts, failed=counts.failed + 1)
-            emitted = True
+            emitted += 1
             yield Emit(outcome)
+            if emitted % ADMIT_STEP == 0:
+                yield Sleep(0)
 
     def _report(self) -> Steps[None]:
         progress = self.options.progress
@@ -718,17 +741,21 @@ class _Run:
                 yield from self._hand_on_known()
                 raise
 
-    def _hand_on_known(self) -> Steps[None]:
+    def _hand_on_known(self, *, pause: bool = True) -> Steps[None]:
         """Hand on every outcome known now, in input order, those of rows still in flight
-        (or not yet sent) left out."""
+        (or not yet sent) left out: how every ending of a call (an error of ``progress``,
+        Ctrl-C, a cancellation) leaves the outcomes it knew. ``pause``: others run every
+        :data:`ADMIT_STEP` outcomes (not once the driver has stopped performing effects)."""
         known = dict(self.done)
         for chunk in self.chunks:
             if chunk.settled:
                 for position in range(chunk.cursor, len(chunk.rows)):
                     known[chunk.rows[position]] = chunk.outcome(position)
         self.done.clear()
-        for index in sorted(known):
+        for count, index in enumerate(sorted(known), 1):
             yield Emit(known[index])
+            if pause and count % ADMIT_STEP == 0:
+                yield Sleep(0)
 
 
 def stream_steps(

@@ -115,7 +115,7 @@ def poll_settings(
 
 
 def poll_steps(
-    read: Callable[[], Steps[BulkImportJob]],
+    read: Callable[[], Steps[BulkImportJob | float]],
     job_id: str,
     polling: Polling,
     *,
@@ -123,7 +123,9 @@ def poll_steps(
 ) -> Steps[BulkImportJob]:
     """Read the job (``read()``: one read, as steps) until it is done, waiting as
     :func:`poll_settings` says; the settings are checked now, before any read. A read the
-    limiter refused is made again later (see the module).
+    limiter refused is made again later (see the module), and so is one that returns a
+    number instead of the job (it failed only because retrying it would have waited past the
+    deadline; the number is how long to hold off before reading again).
 
     Raises:
         BulkImportJobTimeoutError: still running at ``polling.timeout`` after
@@ -163,13 +165,17 @@ class _Seen:
         return self.held
 
 
-def _read_once(read: Callable[[], Steps[BulkImportJob]], seen: _Seen) -> Steps[Any]:
+def _read_once(read: Callable[[], Steps[BulkImportJob | float]], seen: _Seen) -> Steps[Any]:
     """One read: the job, or ``None`` when the limiter refused to wait for it (nothing was
-    sent; what its hold asks beyond the read's budget is waited before the next)."""
+    sent; what its hold asks beyond the read's budget is waited before the next) or the read
+    said nothing of it (it returned how long to hold off instead)."""
     try:
         job = yield from read()
     except RateLimitWaitError as refused:
         seen.held = refused.wait - max(refused.remaining, 0.0)
+        return None
+    if not isinstance(job, BulkImportJob):
+        seen.held = job
         return None
     seen.job, seen.held = job, 0.0
     return job

@@ -135,7 +135,8 @@ def prepare_profile(
 
     Raises:
         InvalidInputError: naming the profile's index and the field (unknown names, wrong
-            types, nesting, NaN, a body over the single call's payload limit, ...).
+            types, nesting, NaN, a body over the single call's payload limit, ...), or the
+            profile, when reading the object itself raised (its error is the cause).
 
     Example::
 
@@ -189,6 +190,15 @@ def prepare_profile(
             )
     except InvalidInputError as exc:
         raise _at_index(exc, index, form=form) from None
+    except Exception as exc:
+        # The caller's own object failed while it was read (a Mapping whose iteration or
+        # lookup raises, at any depth): the row cannot be sent, and says so as any bad row.
+        unreadable = InvalidInputError(
+            _unreadable_at(profile) or "body",
+            "a mapping that can be read",
+            f"reading it raised {type(exc).__name__}: {exc}",
+        )
+        raise _at_index(unreadable, index, form=form) from exc
     body = prepared.body
     resource: dict[str, Any] = body["data"]
     content = prepared.content
@@ -205,6 +215,22 @@ def prepare_profile(
         null_path=null_path,
         encoded=encoded,
     )
+
+
+def _unreadable_at(value: object, path: str = "", depth: int = 0) -> str | None:
+    """Where in the caller's object reading fails (a dotted path as the caller wrote it,
+    ``""`` for the object itself), or ``None`` if every mapping in it can be read now."""
+    if depth > 32 or not isinstance(value, Mapping):
+        return None
+    try:
+        members = list(value.items())
+    except Exception:  # the object's own failure: this is where it is
+        return path
+    for name, member in members:
+        found = _unreadable_at(member, f"{path}.{name}" if path else str(name), depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def prepare_profiles(

@@ -14,7 +14,7 @@ engine that takes its input in windows can route each window with the same funct
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import Literal
 
 from . import _generated
@@ -37,6 +37,7 @@ __all__ = [
     "job_outcome",
     "job_outcomes",
     "plan_routes",
+    "plan_routes_pausing",
 ]
 
 #: Under ``via="auto"``, fewer profiles than this that could go in a job are sent one by one
@@ -77,14 +78,30 @@ def plan_routes(prepared: Sequence[PreparedProfile], via: Via) -> tuple[list[int
 
         plan_routes([prepare_profile(r) for r in rows], "auto")   # ([0, 2, ...], [1, ...])
     """
+    planning = plan_routes_pausing(prepared, via, len(prepared) + 1)
+    while True:
+        try:
+            next(planning)
+        except StopIteration as planned:
+            return planned.value  # type: ignore[no-any-return]
+
+
+def plan_routes_pausing(
+    prepared: Sequence[PreparedProfile], via: Via, every: int
+) -> Generator[None, None, tuple[list[int], list[int]]]:
+    """:func:`plan_routes`, pausing (yielding ``None``) after each ``every`` rows looked at:
+    a caller that must let others run meanwhile (the async client's event loop, for a long
+    input) does so at each pause; the routes are what it returns."""
     if via == "bulk":
         _generated.require()
     if via == "single" or not _generated.bulk_jobs_available():
         return [], list(range(len(prepared)))
     seen: dict[str, int] = {}
-    for profile in prepared:
+    for index, profile in enumerate(prepared, 1):
         for key in profile.identity:
             seen[key] = seen.get(key, 0) + 1
+        if index % every == 0:
+            yield None
     item_limit_bytes = _generated.operation(BULK_OPERATION).item_payload_limit_bytes
     bulk: list[int] = []
     single: list[int] = []
@@ -97,6 +114,8 @@ def plan_routes(prepared: Sequence[PreparedProfile], via: Via) -> tuple[list[int
             single.append(index)
         else:
             bulk.append(index)
+        if (index + 1) % every == 0:
+            yield None
     if via == "auto" and len(bulk) < AUTO_BULK_MIN_PROFILES:
         return [], list(range(len(prepared)))
     return bulk, single

@@ -89,6 +89,8 @@ def stream_options(
     checked_lists = check_lists(lists)
     _positive(concurrency, "concurrency")
     _positive(max_jobs, "max_jobs")
+    if max_job_size is not None:
+        _positive(max_job_size, "max_job_size")
     policy = check_null_policy(nulls)
     if progress is not None and not callable(progress):
         raise InvalidInputError("progress", "a callable or None", f"got {progress!r}")
@@ -260,6 +262,8 @@ class RowSource:
             except Exception as exc:  # the input's own error: raised once earlier rows are done
                 self.error = exc
                 break
+            if self._stopped:  # the call ended while the input kept this waiting
+                return
             index = self._next_index
             self._next_index += 1
             try:

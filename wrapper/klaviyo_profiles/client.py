@@ -444,9 +444,10 @@ class KlaviyoProfiles(BaseClient):
 
         An error of the input itself (iterating ``profiles`` raised) ends reading: every row
         read before it is still sent and settled, then the error is raised. An error raised
-        by ``progress`` ends the call at once (nothing more is sent or waited for). Either
-        (and Ctrl-C) is raised carrying ``.outcomes``: the outcomes known before it, in
-        input order (rows still in flight have none).
+        by ``progress`` ends the call at once (nothing more is sent or waited for), and so
+        does Ctrl-C (or cancelling the async call). Each is raised carrying ``.outcomes``:
+        every outcome known when the call ended, in input order (those of rows after a row
+        still in flight too; rows still in flight, or never sent, have none).
 
         ``changed_only`` (a :class:`~klaviyo_profiles.SyncState` of this client's key and base
         URL) sends a row only when its request (after ``nulls``; nulls included, so a row that
