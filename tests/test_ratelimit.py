@@ -24,6 +24,7 @@ from klaviyo_profiles.ratelimit import (
     SQLiteBackend,
 )
 from klaviyo_profiles.result import RateLimitInfo
+from pyrate_limiter import AbstractBucket, Rate
 
 LIMITS = RateLimits(burst_limit=3, burst_period=1.0, steady_limit=5, steady_period=10.0)
 
@@ -95,7 +96,7 @@ def test_no_window_ever_holds_more_than_its_limit_and_throughput_stays_near_the_
 ):
     clock = FakeClock()
     limiter = make_limiter(clock)
-    starts = []
+    starts: list[float] = []
     for _ in range(50):
         limiter.acquire()
         starts.append(clock())
@@ -113,7 +114,7 @@ def test_a_large_burst_is_spread_over_its_window_in_fifths() -> None:
     clock = FakeClock()
     limits = RateLimits(burst_limit=30, burst_period=0.25, steady_limit=150, steady_period=2.0)
     limiter = make_limiter(clock, limits)
-    starts = []
+    starts: list[float] = []
     for _ in range(60):
         limiter.acquire()
         starts.append(clock())
@@ -512,7 +513,7 @@ def test_limits_pyrate_limiter_cannot_order_as_given_still_pace_within_both_wind
 ) -> None:
     clock = FakeClock()
     limiter = make_limiter(clock, limits)
-    starts = []
+    starts: list[float] = []
     for _ in range(limits.steady_limit + limits.burst_limit):
         limiter.acquire()
         starts.append(clock())
@@ -607,3 +608,26 @@ def test_a_slow_first_request_does_not_let_the_next_burst_into_the_servers_windo
         limiter.record_flight(flight)
 
     assert refused == 0
+
+
+def test_the_first_request_is_counted_from_when_its_bucket_was_opened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The in-memory bucket is opened on the first request, which imports pyrate-limiter (tens
+    # of milliseconds). Counted from before the opening, the first window would end that much
+    # early and let the next burst start inside the server's window.
+    clock = FakeClock()
+    open_bucket = MemoryBackend.open_bucket
+
+    def slow_to_open(backend: MemoryBackend, key: str, rates: list[Rate]) -> AbstractBucket:
+        clock.now += 0.5
+        return open_bucket(backend, key, rates)
+
+    monkeypatch.setattr(MemoryBackend, "open_bucket", slow_to_open)
+    limits = RateLimits(burst_limit=2, burst_period=1.0, steady_limit=100, steady_period=60.0)
+    limiter = make_limiter(clock, limits)
+    starts: list[float] = []
+    for _ in range(5):
+        limiter.acquire()
+        starts.append(clock.now)
+    assert max_in_window(starts, 1.0) <= 2

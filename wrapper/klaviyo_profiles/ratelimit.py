@@ -600,13 +600,16 @@ class RateLimiter:
     def _try_take(self) -> float:
         """Take a slot now and return 0, or return how long to wait before asking again."""
         with self._lock:
+            # The bucket first: opened on first use, it may import pyrate-limiter (tens of
+            # milliseconds), and a request stamped before that would end its window early.
+            bucket = self._bucket
             now = self._clock()
             gate = max(self._blocked_until, self._budgets.gate(now))
             if now < gate:
                 return gate - now
             self._refit()
             item = _rate_item(self._key, round(now * 1000))
-            admitted = self._bucket.put(item)
+            admitted = bucket.put(item)
             if not isinstance(admitted, bool):  # pragma: no cover - only async buckets do this
                 raise TypeError("RateLimiter needs a synchronous pyrate-limiter bucket")
             if not admitted:
