@@ -227,3 +227,18 @@ def test_pyright_catches_typos_in_a_body_and_in_a_read(typo_code: Path) -> None:
     assert any("frist_name" in message for message in messages), messages
     lines = {d["range"]["start"]["line"] + 1 for d in report["generalDiagnostics"]}
     assert 18 in lines  # the "profil" argument
+
+
+def test_mypy_catches_a_misspelt_public_name(tmp_path: Path) -> None:
+    # The package resolves its names lazily at run time; a type checker must still see the
+    # exact set, so a misspelt import is an error, not an Any.
+    path = tmp_path / "misspelt.py"
+    path.write_text(
+        "import klaviyo_profiles\n"
+        "from klaviyo_profiles import KlaviyoProfile\n"
+        "klaviyo_profiles.NoSuchName\n"
+    )
+    result = mypy(path)
+    assert result.returncode == 1, result.stdout
+    assert 'has no attribute "KlaviyoProfile"' in result.stdout
+    assert 'has no attribute "NoSuchName"' in result.stdout

@@ -139,17 +139,20 @@ _SOURCES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    source = _SOURCES.get(name)
-    if source is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(source, __name__), name)
-    globals()[name] = value
-    return value
+# Defined for the interpreter only: a type checker reads the imports above, so a misspelt
+# name stays an error there instead of an Any.
+if not TYPE_CHECKING:
 
+    def __getattr__(name: str) -> Any:
+        source = _SOURCES.get(name)
+        if source is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(source, __name__), name)
+        globals()[name] = value
+        return value
 
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SOURCES})
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_SOURCES})
 
 
 __all__ = [
