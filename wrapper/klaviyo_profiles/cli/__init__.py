@@ -19,6 +19,7 @@ the API key (``$KLAVIYO_API_KEY`` or ``--api-key-file``) is never printed.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import importlib
 import json
 import os
@@ -65,6 +66,27 @@ class _App(click.Group):
             return cast(click.Command, found())  # built afresh each time, not kept
         self.add_command(found, cmd_name)
         return cast(click.Command, found)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            # Click suggests a near name only among the commands it has imported (and only
+            # from 8.4 on); here every command is a candidate, imported or not.
+            name = click.utils.make_str(args[0]) if args else ""
+            if name in self.list_commands(ctx) or "Did you mean" in exc.message:
+                raise
+            close = difflib.get_close_matches(name, self.list_commands(ctx))
+            if not close:
+                raise
+            hint = (
+                f"Did you mean {close[0]!r}?"
+                if len(close) == 1
+                else f"(Did you mean one of: {', '.join(repr(c) for c in close)}?)"
+            )
+            raise click.UsageError(f"No such command {name!r}. {hint}", ctx) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Click's listing, with the commands not imported yet standing in as their help
