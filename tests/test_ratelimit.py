@@ -280,6 +280,25 @@ def test_requests_let_go_just_before_an_answer_count_against_the_budget_it_repor
     assert limiter.acquire() == pytest.approx(30.0)
 
 
+def test_requests_let_go_while_a_slow_answer_flew_count_against_its_budget() -> None:
+    # The answer took 2.5 s, longer than the burst period that caps the windows' margin: the
+    # twenty requests let go meanwhile may all have reached the server after it counted.
+    clock = FakeClock()
+    limiter = make_limiter(clock, KLAVIYO)
+    limiter.acquire()  # the slow request
+    for step in range(20):
+        clock.now = 1000.1 + step * 0.125
+        limiter.acquire()
+    clock.now = 1002.5
+    limiter.record_flight(2.5)
+    limiter.observe(RateLimitInfo(limit=750, remaining=30, reset=30.0))
+
+    admitted = 0
+    while limiter.acquire() == 0.0:
+        admitted += 1
+    assert admitted <= 10  # 30, less the twenty let go after the slow one
+
+
 def test_an_answer_reporting_more_budget_later_never_loosens_the_budget() -> None:
     # Answers arrive out of order under concurrency: an older one reports more.
     clock = FakeClock()

@@ -196,6 +196,23 @@ def test_requests_in_flight_when_the_server_answered_count_against_its_budget(
     assert other._try_take() > 15.0
 
 
+def test_requests_let_go_while_a_slow_answer_flew_count_against_its_budget(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    roomy = RateLimits(burst_limit=30, burst_period=1.0, steady_limit=100, steady_period=30.0)
+    observer, other = make(redis_server, roomy), make(redis_server, roomy)
+    other.acquire()
+    other.acquire()
+    time.sleep(1.3)  # longer ago than the windows' margin (at most the burst period) reaches
+    # The answer was 5 s in flight: the two requests may have reached the server after it.
+    observer.record_flight(5.0)
+    observer.observe(RateLimitInfo(limit=100, remaining=5, reset=20.0))
+    observer.acquire()
+
+    assert [other._try_take() for _ in range(2)] == [0.0] * 2
+    assert other._try_take() > 15.0
+
+
 def test_a_remaining_budget_the_fleet_already_accounts_for_changes_nothing(
     redis_server: RedisServer, client: redis.Redis
 ) -> None:

@@ -32,7 +32,8 @@ __all__ = ["TAKE", "GarbledReplyError", "Reply", "parse_reply"]
 #    later (0: nothing to check)
 # 10 ttl_ms    11 cap_ms (log, pace, members, flight)    12 hold_cap_ms
 # 13 own flight_ms    14 flight cap_ms    15 read limit (entries returned at most)
-# 16 observed_ms: how long ago the remaining budget was read from an answer
+# 16 observed_ms: how long ago the remaining budget was read from an answer (dated back by
+#    what the answer's own time in flight exceeded own_flight)
 # 17 nrates, then (limit, interval_ms) pairs shortest first; then nreplay, (age_ms, name) pairs
 # The pace hash holds the budgets the server reported (``_server_budget``), ordered by end:
 # end1, left1, end2, left2, ... (end in ms on Redis's clock; at most ``most`` of them).

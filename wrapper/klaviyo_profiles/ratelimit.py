@@ -573,12 +573,25 @@ class RateLimiter:
         the last steady window, rounded up to 10 ms (so that the windows change seldom) and
         at most one burst period, or the safety margin if that is more. Called under
         ``self._lock``."""
+        longest = self._longest_flight()
+        flight = math.ceil(min(longest, self.limits.burst_period) * 100 - 1e-9) / 100
+        return max(flight, self.limits.safety_margin)
+
+    def _longest_flight(self) -> float:
+        """The longest time in flight reported in the last steady window, uncapped (under
+        ``self._lock``)."""
         horizon = self._clock() - self.limits.steady_period
         while self._flights and self._flights[0][0] < horizon:
             self._flights.popleft()
-        longest = self._flights[0][1] if self._flights else 0.0
-        flight = math.ceil(min(longest, self.limits.burst_period) * 100 - 1e-9) / 100
-        return max(flight, self.limits.safety_margin)
+        return self._flights[0][1] if self._flights else 0.0
+
+    def _unheard_since(self) -> float:
+        """From when the requests this process let go may be missing from an answer's count
+        (under ``self._lock``): those within the longest time in flight of the last window,
+        the answer's own included (its client reports it before the answer's budget), and
+        at least the margin. Not capped at a burst period as the windows' margin is: every
+        request let go while a slow answer flew may have reached the server after it."""
+        return self._clock() - max(self.flight_margin(), self._longest_flight())
 
     def _refit(self) -> None:
         """Give the bucket rates lengthened by the current margin (under ``self._lock``)."""
@@ -641,7 +654,9 @@ class RateLimiter:
         When ``RateLimit-Remaining`` is lower than what this process has left by its own
         count (other clients share the account), it becomes a window of its own: at most that
         many more requests until ``RateLimit-Reset``, less the requests this process let go
-        that the server may not have counted yet (those within the longest time in flight).
+        that the server may not have counted yet (those within the longest time in flight,
+        uncapped: report the answer's own with :meth:`record_flight` first, as the clients
+        do).
         What remains goes out at the pace of the limiter's windows, the burst window
         included; once it is spent, nothing starts before the reset (see
         ``klaviyo_profiles._server_budget``). At zero remaining, nothing starts before the
@@ -660,9 +675,7 @@ class RateLimiter:
             if remaining <= 0:
                 self._blocked_until = max(self._blocked_until, now + reset)
                 return
-            self._budgets.add(
-                now, now + reset, remaining - self._sent_since(now - self.flight_margin())
-            )
+            self._budgets.add(now, now + reset, remaining - self._sent_since(self._unheard_since()))
 
     def _sent_since(self, moment: float) -> int:
         """How many of this process's requests started at ``moment`` or later (under

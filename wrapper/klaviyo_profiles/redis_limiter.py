@@ -741,7 +741,12 @@ class RedisRateLimiter(RateLimiter):
         reset = min(max(0.0, info.reset), self._window_cap())
         with self._lock:
             now = time.monotonic()
-            self._observation = (info.remaining, now + reset, now)
+            # The script counts against the budget the fleet's requests let go within the
+            # margin before the answer was read; a slower answer (its own time in flight is
+            # reported first) may have been outrun by more, so the reading is dated back by
+            # what its flight exceeds the margin.
+            beyond = max(0.0, self._longest_flight() - self.flight_margin())
+            self._observation = (info.remaining, now + reset, now - beyond)
         if info.remaining <= 0:
             self._publish()
 
