@@ -354,13 +354,13 @@ def _convert_mapping(
             raise InvalidInputError(
                 f"{field}[{_shorten_repr(key)}]", "string keys", f"got {type(key).__name__}"
             )
-        walk.add(len(key) + 4)
         if type(item) is str and key.isascii() and item.isascii():
             # The common case, done inline: ASCII text passes check_text, and the field's
             # name is only needed for an error.
-            walk.add(len(item) + 3)
+            walk.add(len(key) + len(item) + 7)
             result[key] = item
             continue
+        walk.add(len(key) + 4)
         child = field_name(field, key)
         check_text(key, child)
         if isinstance(item, Unset):
@@ -410,6 +410,15 @@ def build_body(
         wire_attributes[wire_name] = _convert(value, argument, _ATTRIBUTE_DEPTH, walk)
 
     resource: dict[str, Any] = {"type": "profile"}
+    if (
+        isinstance(id, Unset)
+        and isinstance(meta, Unset)
+        and isinstance(patch_properties, Unset)
+        and isinstance(patch_identifiers, Unset)
+    ):
+        # The usual call: attributes alone.
+        resource["attributes"] = wire_attributes
+        return {"data": resource}
     if not _is_unset(id):
         resource["id"] = _convert(id, "id", _RESOURCE_DEPTH + 1, walk)
     resource["attributes"] = wire_attributes
@@ -493,9 +502,9 @@ class _Node:
             and self.enum is _NO_ENUM
             and self.properties is None
             and self.items is None
-            and all(kind in _SCALAR_TYPES for kind in self.kinds)
+            and all(kind in _PASSING_TYPES for kind in self.kinds)
         ):
-            self.accept = frozenset(t for kind in self.kinds for t in _SCALAR_TYPES[kind])
+            self.accept = frozenset(t for kind in self.kinds for t in _PASSING_TYPES[kind])
 
 
 _NO_ENUM: Any = object()
@@ -507,6 +516,9 @@ _SCALAR_TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "number": (int, float),
 }
+#: The same, and a plain dict for an object without named members (``properties``): _check
+#: would look no further into it than its type.
+_PASSING_TYPES: dict[str, tuple[type, ...]] = {**_SCALAR_TYPES, "object": (dict,)}
 _compiled_schema: _Node | None = None
 
 
