@@ -115,6 +115,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/test_packaging.py": (SUBPROCESS, SLOW),
     "tests/wrapper/test_extras.py": (SUBPROCESS,),
     "tests/test_cold_start_imports.py": (SUBPROCESS,),
+    "tests/wrapper/test_package_face_submodules.py": (SUBPROCESS,),
     # Single tests that start processes.
     "tests/cli/test_cli_edges.py::test_demo_into_a_closed_pipe_exits_quietly": (SUBPROCESS,),
     "tests/cli/test_cli_edges.py::test_key_file_readable_by_others_is_warned_about": (SUBPROCESS,),
