@@ -123,6 +123,17 @@ MARKED: dict[str, tuple[str, ...]] = {
         SUBPROCESS,
     ),
     "tests/cli/test_cli_edges.py::test_input_from_a_pipe_is_refused_in_one_line": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_a_misspelt_command_is_answered_with_the_near_name_though_not_imported_yet": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::test_a_command_near_no_name_is_refused_without_a_guess": (
+        SUBPROCESS,
+    ),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_several_near_names_are_offered_sorted_in_clicks_own_words": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_an_unknown_option_before_a_misspelt_command_is_reported_as_that_option": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_neither_the_help_nor_a_misspelt_command_imports_a_command_module": (SUBPROCESS,),
     "tests/cli/test_cli_import.py::test_refused_key_stops_the_import_and_journals_nothing": (
         SUBPROCESS,
     ),
