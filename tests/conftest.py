@@ -108,6 +108,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     # Every test of this file talks to a sandbox in its own process.
     "tests/integration/test_limits_and_retries.py": (SUBPROCESS, SLOW),
     "tests/test_benchmark_run.py": (SUBPROCESS, SLOW),
+    "tests/test_benchmark_baseline.py": (SUBPROCESS,),
     # Users' own suites in a nested pytest (a second or two each); one without the extra.
     "tests/test_pytest_plugin.py": (SLOW,),
     "tests/test_pytest_plugin.py::"
