@@ -11,9 +11,11 @@ The sandbox runs in its own process with Klaviyo's windows for every operation (
 Update Profile: 75 a second, 750 a minute; the bulk job operations: 10 a second, 150 a
 minute) and processes each bulk job at ``--profiles-per-second``, ``--job-concurrency`` jobs
 at a time (Klaviyo publishes no processing speed; both figures are stated in the output).
-Each import runs as a child process (``python -m klaviyo_profiles.cli import``) with its
-default pacing, and its peak resident set size is its own ``VmHWM`` as it exits (not
-``os.wait4``'s ``ru_maxrss``, which counts this script's size too: see ``_CLI_WITH_PEAK``).
+Each import runs as a child process (``klaviyo-profiles import``, started from a temporary
+folder) with its default pacing, and its peak resident set size is its own ``VmHWM`` as it
+exits (not ``os.wait4``'s ``ru_maxrss``, which counts this script's size too: see
+``_CLI_WITH_PEAK``). The child also reports where it imported the client and the generated
+code from: a run whose code is not the tree it was meant to measure stops the benchmark.
 
 * **seed**: before each auto run, the profiles whose rows will clear ``last_name`` are given
   one (``Seeded``) by a bulk import that is not timed, so that every null has something to
@@ -27,8 +29,9 @@ default pacing, and its peak resident set size is its own ``VmHWM`` as it exits 
   windows (60 s) the run covers, divided by their length, and ``t(rows) = rows / rate``.
 * **memory**: the same auto run on ``--small`` rows, to compare peak RSS. ``--memory-only``
   runs just the two auto runs; ``--baseline CHECKOUT`` (a checkout of another commit, e.g.
-  ``git worktree add /tmp/base main``) runs each with that checkout's code too, right before
-  this tree's, and prints both side by side.
+  ``git worktree add ../base main``) runs each with that checkout's code too (its
+  ``wrapper/`` and ``generated/`` first on the child's ``PYTHONPATH``), right before this
+  tree's, and prints both side by side.
 * **kill**: an auto run on ``--small`` rows killed with SIGKILL as soon as its journal holds
   a running job (so jobs are in flight), then run again to the end: the sandbox's request log
   must show no job submitted twice (every profile of the file in at most one accepted job),
@@ -61,6 +64,10 @@ from sandbox_process import free_port, wait_until_serving
 _KEY = "pk_bulk_benchmark_0123456789abcdef"
 NULL_TOKEN = "NULL"
 STEADY_WINDOW = 60.0
+#: The checkout this script belongs to: the code an import without a baseline must run.
+TREE = Path(__file__).resolve().parent.parent
+#: Where a checkout keeps each package an import runs, by the package's name.
+PACKAGES = {"klaviyo_profiles": "wrapper", "klaviyo_profile_import": "generated"}
 
 
 def _log(message: str) -> None:
@@ -103,40 +110,85 @@ def _email(prefix: str, number: int) -> str:
     return f"{prefix}{number:07d}@example.com"
 
 
-#: ``python -m klaviyo_profiles.cli ARGS`` that, as it exits, writes its own peak resident set
-#: size (``VmHWM``, KiB) to the file ``$KLAVIYO_BENCH_PEAK`` names. The ``ru_maxrss`` that
-#: ``os.wait4`` reports cannot be used: Linux counts in it the peak of the image the child was
-#: started from (this script, forked), so every import after one whose store this script read
-#: back reported this script's size: 85 MiB after the 20,000-row check, 546 MiB after the
-#: 200,000-row one, whatever the import itself used.
-_CLI_WITH_PEAK = """
-import atexit, os, runpy, sys
+#: ``klaviyo-profiles ARGS`` (the ``klaviyo_profiles.cli`` module run as ``__main__``) that,
+#: as it exits, writes to the file ``$KLAVIYO_BENCH_PEAK`` names, as JSON, its own peak resident
+#: set size (``VmHWM``, KiB) and the file each package of ``PACKAGES`` was imported from (null
+#: if it was not). The ``ru_maxrss`` that ``os.wait4`` reports cannot be used: Linux counts in
+#: it the peak of the image the child was started from (this script, forked), so every import
+#: after one whose store this script read back reported this script's size: 85 MiB after the
+#: 20,000-row check, 546 MiB after the 200,000-row one, whatever the import itself used.
+_CLI_WITH_PEAK = f"""
+import atexit, json, os, runpy, sys
 
 def peak():
     line = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    names = {sorted(PACKAGES)!r}
+    modules = {{name: getattr(sys.modules.get(name), "__file__", None) for name in names}}
     with open(os.environ["KLAVIYO_BENCH_PEAK"], "w") as out:
-        out.write(line.split()[1])
+        json.dump({{"peak_kib": int(line.split()[1]), "modules": modules}}, out)
 
 atexit.register(peak)
 runpy.run_module("klaviyo_profiles.cli", run_name="__main__", alter_sys=True)
 """
 
 
-def run_import(
-    path: Path, base_url: str, via: str, *extra: str, paths: list[str] | None = None
-) -> dict[str, Any]:
-    """Seconds, exit status and peak RSS (KiB, the child's own) of one import run as a
-    child process; ``paths`` go first on its ``PYTHONPATH`` (another checkout's code)."""
-    peak_file = path.with_name(path.name + ".peak")
-    env = dict(os.environ, KLAVIYO_API_KEY=_KEY, KLAVIYO_BENCH_PEAK=str(peak_file))
-    if paths:
+def checkout(path: Path) -> Path:
+    """``path`` resolved, once it is seen to be a checkout of this project: one whose
+    ``wrapper/`` and ``generated/`` hold the packages an import runs. Without them its paths
+    on ``PYTHONPATH`` would find nothing and the import would quietly run this tree's code."""
+    root = path.resolve()
+    missing = [
+        f"{folder}/{name}"
+        for name, folder in PACKAGES.items()
+        if not (root / folder / name).is_dir()
+    ]
+    if missing:
+        raise SystemExit(
+            f"--baseline {path}: not a checkout of klaviyo-profiles (no {', '.join(missing)})"
+        )
+    return root
+
+
+def ran_from(modules: dict[str, str | None], root: Path) -> list[str]:
+    """What an import that had to run ``root``'s code imported from elsewhere (empty: all
+    of it came from ``root``), from the files ``_CLI_WITH_PEAK`` reports."""
+    wrong = []
+    for name, folder in PACKAGES.items():
+        file = modules.get(name)
+        if file is None or not Path(file).resolve().is_relative_to(root / folder):
+            wrong.append(f"{name} from {file}, not from {root / folder}")
+    return wrong
+
+
+def import_env(baseline: Path | None, **variables: str) -> dict[str, str]:
+    """The environment of an import child: this one's with ``variables``, and a baseline
+    checkout's ``wrapper/`` and ``generated/`` first on ``PYTHONPATH``."""
+    env = dict(os.environ, **variables)
+    if baseline is not None:
+        paths = [str(baseline / folder) for folder in PACKAGES.values()]
         env["PYTHONPATH"] = os.pathsep.join([*paths, env.get("PYTHONPATH", "")])
+    return env
+
+
+def run_import(
+    path: Path, base_url: str, via: str, *extra: str, baseline: Path | None = None
+) -> dict[str, Any]:
+    """Seconds and peak RSS (KiB, the child's own) of one import run as a child process,
+    and the files it imported the packages from; it must run ``baseline``'s code (a
+    :func:`checkout`), or this tree's when there is none, or the benchmark stops."""
+    peak_file = path.with_name(path.name + ".peak")
+    peak_file.unlink(missing_ok=True)
+    env = import_env(baseline, KLAVIYO_API_KEY=_KEY, KLAVIYO_BENCH_PEAK=str(peak_file))
     command = [
         sys.executable, "-c", _CLI_WITH_PEAK, "import", str(path),
         "--base-url", base_url, "--via", via, "--null-token", NULL_TOKEN, *extra,
     ]  # fmt: skip
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # From the input's folder: ``python -c`` puts its working directory first on sys.path,
+    # where a ``klaviyo_profiles`` folder would come before the paths of PYTHONPATH.
+    child = subprocess.Popen(
+        command, env=env, cwd=path.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     assert child.stderr is not None
     # The progress display goes to stderr; drain it so the child never blocks on a full pipe.
     tail = child.stderr.read()[-2000:]
@@ -144,7 +196,15 @@ def run_import(
     elapsed = time.perf_counter() - started
     if code != 0:
         raise SystemExit(f"import --via {via} of {path.name} exited {code}:\n{tail.decode()}")
-    return {"seconds": elapsed, "peak_kib": int(peak_file.read_text(encoding="ascii"))}
+    report = json.loads(peak_file.read_text(encoding="utf-8"))
+    root = TREE if baseline is None else baseline
+    wrong = ran_from(report["modules"], root)
+    if wrong:
+        # Without a baseline, the interpreter running this script has another tree installed.
+        raise SystemExit(
+            f"import --via {via} of {path.name} did not run the code of {root}: " + "; ".join(wrong)
+        )
+    return {"seconds": elapsed, "peak_kib": int(report["peak_kib"]), "modules": report["modules"]}
 
 
 def kill_and_resume(path: Path, base_url: str) -> dict[str, Any]:
@@ -154,7 +214,10 @@ def kill_and_resume(path: Path, base_url: str) -> dict[str, Any]:
         sys.executable, "-m", "klaviyo_profiles.cli", "import", str(path),
         "--base-url", base_url, "--via", "auto", "--null-token", NULL_TOKEN,
     ]  # fmt: skip
-    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # From the input's folder, as run_import (``-m`` puts the working directory on sys.path).
+    child = subprocess.Popen(
+        command, env=env, cwd=path.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 300
     try:
         while not _running_jobs(path.with_name(path.name + ".journal.sqlite")):
@@ -260,7 +323,7 @@ class _MemoryOnly(Exception):
 
 
 def _print_memory(
-    figures: dict[str, Any], args: argparse.Namespace, codes: list[tuple[str, list[str]]]
+    figures: dict[str, Any], args: argparse.Namespace, codes: list[tuple[str, Path | None]]
 ) -> None:
     print(f"machine: {figures['machine']}; load average at start {figures['load']:.2f}")
     print(
@@ -302,10 +365,9 @@ def main() -> int:
         "this tree's (its wrapper/ and generated/ first on the import's PYTHONPATH)",
     )
     args = parser.parse_args()
-    codes: list[tuple[str, list[str]]] = [("", [])]
+    codes: list[tuple[str, Path | None]] = [("", None)]
     if args.baseline is not None:
-        root = args.baseline.resolve()
-        codes.insert(0, ("baseline_", [str(root / "wrapper"), str(root / "generated")]))
+        codes.insert(0, ("baseline_", checkout(args.baseline)))
     null_every = round(1 / args.null_share) if args.null_share > 0 else 0
 
     port = free_port()
@@ -331,7 +393,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as directory:
             folder = Path(directory)
             for name, rows in (("auto_small", args.small), ("auto", args.rows)):
-                for code, paths in codes:
+                for code, baseline in codes:
                     label = code + name
                     httpx.post(f"{base_url}/sandbox/reset", timeout=30.0)
                     prefix = f"{label}-"
@@ -343,7 +405,7 @@ def main() -> int:
                         _log(f"seeding {len(clearing)} profiles for the {rows}-row run")
                         run_import(seed, base_url, "bulk")
                     _log(f"import --via auto, {rows} rows ({code.rstrip('_') or 'this tree'})")
-                    result = run_import(path, base_url, "auto", paths=paths)
+                    result = run_import(path, base_url, "auto", baseline=baseline)
                     result.update(check_store(base_url, rows, clearing, prefix))
                     journal = path.with_name(path.name + ".journal.sqlite")
                     result["journal"] = journal_outcomes(journal)

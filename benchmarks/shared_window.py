@@ -24,7 +24,8 @@ sandbox with a new API key:
 * **fresh**: ``calls`` without the first process, for reference.
 
 With ``--baseline CHECKOUT`` (a checkout of another commit, e.g. ``git worktree add
-/tmp/base main``), every phase also runs that checkout's code (its ``wrapper/`` and
+../base main``; refused at the start unless it holds the project's ``wrapper/`` and
+``generated/``), every phase also runs that checkout's code (its ``wrapper/`` and
 ``generated/`` first on the children's ``PYTHONPATH``), interleaved with this tree's, so that
 both meet the same machine. The 429s are the sandbox's count for the whole phase, the first
 process included.
@@ -49,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from bulk_import import NULL_TOKEN, check_store, write_rows
+from bulk_import import NULL_TOKEN, check_store, checkout, write_rows
 from sandbox_process import free_port, wait_until_serving
 
 SCRIPT = Path(__file__).resolve()
@@ -124,7 +125,11 @@ def run_import(code: Code, key: str, base_url: str, path: Path) -> float:
         base_url, "--via", "auto", "--null-token", NULL_TOKEN,
     ]  # fmt: skip
     started = time.perf_counter()
-    done = subprocess.run(command, env=code.env(key), capture_output=True, text=True, check=False)
+    # From the input's folder: ``-m`` puts the working directory first on sys.path, where a
+    # ``klaviyo_profiles`` folder would come before the baseline's paths on PYTHONPATH.
+    done = subprocess.run(
+        command, env=code.env(key), cwd=path.parent, capture_output=True, text=True, check=False
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(
@@ -221,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
 
     codes = []
     if args.baseline is not None:
-        root = args.baseline.resolve()
+        root = checkout(args.baseline)
         paths = [str(root / "wrapper"), str(root / "generated")]
         codes.append(Code("baseline", paths))
     codes.append(Code("this tree", []))

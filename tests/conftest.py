@@ -108,6 +108,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     # Every test of this file talks to a sandbox in its own process.
     "tests/integration/test_limits_and_retries.py": (SUBPROCESS, SLOW),
     "tests/test_benchmark_run.py": (SUBPROCESS, SLOW),
+    "tests/test_benchmark_baseline.py": (SUBPROCESS,),
     # Users' own suites in a nested pytest (a second or two each); one without the extra.
     "tests/test_pytest_plugin.py": (SLOW,),
     "tests/test_pytest_plugin.py::"
@@ -115,6 +116,7 @@ MARKED: dict[str, tuple[str, ...]] = {
     "tests/test_packaging.py": (SUBPROCESS, SLOW),
     "tests/wrapper/test_extras.py": (SUBPROCESS,),
     "tests/test_cold_start_imports.py": (SUBPROCESS,),
+    "tests/wrapper/test_package_face_submodules.py": (SUBPROCESS,),
     # Single tests that start processes.
     "tests/cli/test_cli_edges.py::test_demo_into_a_closed_pipe_exits_quietly": (SUBPROCESS,),
     "tests/cli/test_cli_edges.py::test_key_file_readable_by_others_is_warned_about": (SUBPROCESS,),
@@ -122,6 +124,17 @@ MARKED: dict[str, tuple[str, ...]] = {
         SUBPROCESS,
     ),
     "tests/cli/test_cli_edges.py::test_input_from_a_pipe_is_refused_in_one_line": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_a_misspelt_command_is_answered_with_the_near_name_though_not_imported_yet": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::test_a_command_near_no_name_is_refused_without_a_guess": (
+        SUBPROCESS,
+    ),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_several_near_names_are_offered_sorted_in_clicks_own_words": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_an_unknown_option_before_a_misspelt_command_is_reported_as_that_option": (SUBPROCESS,),
+    "tests/cli/test_cli_help_listing.py::"
+    "test_neither_the_help_nor_a_misspelt_command_imports_a_command_module": (SUBPROCESS,),
     "tests/cli/test_cli_import.py::test_refused_key_stops_the_import_and_journals_nothing": (
         SUBPROCESS,
     ),

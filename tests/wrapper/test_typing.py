@@ -1,7 +1,7 @@
 """User code type-checks clean under mypy --strict and pyright (strict): typed results with no
 narrowing, ``UNSET`` keywords, ``body=`` typed by the generated TypedDict, ``timeout=None``,
-per-call options, the bulk import calls and their results, ``nulls=`` and the streaming call;
-and typos are caught by both checkers."""
+per-call options, the bulk import calls and their results, ``nulls=`` and the streaming call,
+public submodules reached from the bare package; and typos are caught by both checkers."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ USER_CODE = textwrap.dedent(
     from typing_extensions import assert_type
 
     from collections.abc import Iterator
+    from typing import cast
 
+    import klaviyo_profiles
     from klaviyo_profiles import (
         UNSET,
         AsyncKlaviyoProfiles,
@@ -116,6 +118,13 @@ USER_CODE = textwrap.dedent(
     async def stream_many_async(client: AsyncKlaviyoProfiles) -> list[int]:
         stream = client.iter_create_or_update_profiles([{"email": "ada@example.com"}])
         return [outcome.index async for outcome in stream if not outcome.skipped]
+
+
+    def through_submodules(client: KlaviyoProfiles, document: dict[str, object]) -> bool:
+        # Public submodules as attributes of the bare package, as the documentation writes them.
+        body = cast(klaviyo_profiles.client.Body, document)
+        klaviyo_profiles.pacing.reset_pacing("http://127.0.0.1:8000")
+        return client.create_or_update_profile(body=body).created
     """
 )
 

@@ -33,6 +33,16 @@ from ._version import __version__
 if TYPE_CHECKING:
     from klaviyo_profile_import.types import UNSET, Unset
 
+    # The public submodules (_SUBMODULES below) that no name here comes from, re-exported by
+    # the redundant alias: a type checker, too, then sees each as an attribute of the package.
+    from . import auth as auth
+    from . import body as body
+    from . import extras as extras
+    from . import identity as identity
+    from . import limiter_urls as limiter_urls
+    from . import pacing as pacing
+    from . import revision as revision
+    from . import settings as settings
     from .bulk import (
         BulkChunker,
         BulkImportErrorEntry,
@@ -139,11 +149,44 @@ _SOURCES: dict[str, str] = {
 }
 
 
+# The public submodules a bare ``import klaviyo_profiles`` makes reachable as attributes
+# (``klaviyo_profiles.client.Body``), imported on first use too: the ones the package reached
+# when it imported its names eagerly, and sync_state, home of SyncState. The command line, the
+# sandbox, the Redis limiter and the pytest plugin (which need extras) and the console and demo
+# scripts stay out, as they were: looking an attribute up (hasattr, tools that walk dir())
+# must not import them or fail with an ImportError. They are imported by name
+# (``import klaviyo_profiles.sandbox``).
+_SUBMODULES: frozenset[str] = frozenset(
+    {
+        "auth",
+        "body",
+        "bulk",
+        "client",
+        "errors",
+        "extras",
+        "identity",
+        "limiter_urls",
+        "nulls",
+        "pacing",
+        "ratelimit",
+        "result",
+        "retries",
+        "revision",
+        "settings",
+        "sync_state",
+    }
+)
+
+
 # Defined for the interpreter only: a type checker reads the imports above, so a misspelt
 # name stays an error there instead of an Any.
 if not TYPE_CHECKING:
 
     def __getattr__(name: str) -> Any:
+        if name in _SUBMODULES:
+            # Importing a submodule binds it in this module's globals: the next lookup of
+            # the name does not come here.
+            return importlib.import_module(f".{name}", __name__)
         source = _SOURCES.get(name)
         if source is None:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -152,7 +195,7 @@ if not TYPE_CHECKING:
         return value
 
     def __dir__() -> list[str]:
-        return sorted({*globals(), *_SOURCES})
+        return sorted({*globals(), *_SOURCES, *_SUBMODULES})
 
 
 __all__ = [

@@ -70,23 +70,19 @@ class _App(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        # Read before Click's: for a name that looks like an option, its parser consumes the
+        # list while it reports that option.
+        name = click.utils.make_str(args[0]) if args else None
         try:
             return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
+        except click.UsageError:
             # Click suggests a near name only among the commands it has imported (and only
-            # from 8.4 on); here every command is a candidate, imported or not.
-            name = click.utils.make_str(args[0]) if args else ""
-            if name in self.list_commands(ctx) or "Did you mean" in exc.message:
+            # from 8.4 on); here every command is a candidate, imported or not. An option's
+            # failure (no such option...) stays Click's.
+            commands = self.list_commands(ctx)
+            if name is None or name.startswith("-") or name in commands:
                 raise
-            close = difflib.get_close_matches(name, self.list_commands(ctx))
-            if not close:
-                raise
-            hint = (
-                f"Did you mean {close[0]!r}?"
-                if len(close) == 1
-                else f"(Did you mean one of: {', '.join(repr(c) for c in close)}?)"
-            )
-            raise click.UsageError(f"No such command {name!r}. {hint}", ctx) from None
+            raise _no_such_command(name, commands, ctx) from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Click's listing, with the commands not imported yet standing in as their help
@@ -140,6 +136,21 @@ class _App(click.Group):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _no_such_command(name: str, commands: list[str], ctx: click.Context) -> click.UsageError:
+    """Click's failure for a command ``name`` that is none of ``commands``, naming the near
+    ones: its own NoSuchCommand from Click 8.4 on (the type and its attributes kept), before
+    that a usage error in the same words."""
+    if hasattr(click.exceptions, "NoSuchCommand"):
+        return click.exceptions.NoSuchCommand(name, possibilities=commands, ctx=ctx)
+    message = f"No such command {name!r}."
+    close = sorted(difflib.get_close_matches(name, commands))
+    if len(close) == 1:
+        message += f" Did you mean {close[0]!r}?"
+    elif close:
+        message += f" (Did you mean one of: {', '.join(repr(c) for c in close)}?)"
+    return click.UsageError(message, ctx)
 
 
 def _wants_json(argv: Sequence[str]) -> bool:
