@@ -3,7 +3,9 @@ are read, so a header the client cannot use is ignored rather than raised."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
+from klaviyo_profiles._requests import rate_limit_headers
 from klaviyo_profiles.result import RateLimitInfo
 
 
@@ -30,3 +32,18 @@ def test_a_reset_that_is_not_a_finite_number_is_ignored(figure: str) -> None:
 
 def test_headers_with_nothing_readable_give_none() -> None:
     assert RateLimitInfo.from_headers({"ratelimit-limit": "nan", "ratelimit-reset": "inf"}) is None
+
+
+def test_rate_limit_headers_read_each_value_as_httpx_does_whatever_its_bytes() -> None:
+    headers = httpx.Headers(
+        [
+            (b"RateLimit-Limit", b"750"),
+            (b"RateLimit-Reset", "60 \u00f1".encode("latin-1")),  # not ASCII, not UTF-8
+            (b"RateLimit-Reset", b"30"),
+            (b"X-Other", "\u00e9".encode()),
+        ]
+    )
+    assert rate_limit_headers(headers) == {
+        "ratelimit-limit": headers["ratelimit-limit"],
+        "ratelimit-reset": headers["ratelimit-reset"],
+    }

@@ -47,7 +47,9 @@ def rate_limit_headers(headers: httpx.Headers) -> dict[str, str]:
     for key, value in headers.raw:
         if key[:10].lower() == b"ratelimit-":
             name = key.decode("latin-1").lower()
-            text = value.decode(headers.encoding)
+            # ASCII reads the same in every encoding; httpx works out a response's encoding by
+            # decoding all of its headers, which only other values need.
+            text = value.decode("ascii") if value.isascii() else value.decode(headers.encoding)
             found[name] = f"{found[name]}, {text}" if name in found else text
     return found
 
