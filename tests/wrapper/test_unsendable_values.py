@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from klaviyo_profile_import import facts
 from klaviyo_profiles import InvalidInputError, KlaviyoProfiles, PayloadTooLargeError
-from klaviyo_profiles.body import MAX_JSON_DEPTH, MAX_SAFE_INTEGER
+from klaviyo_profiles.body import MAX_JSON_DEPTH, MAX_SAFE_INTEGER, prepare_request
 from wire_recorder import Recorder
 
 #: Far above what any check here takes (milliseconds) so that a loaded machine cannot fail it,
@@ -251,3 +251,34 @@ def test_huge_values_are_refused_after_reading_about_the_limit(
 ) -> None:
     error = refused(client, recorder, email="ada@example.com", properties={"x": make()})
     assert isinstance(error, PayloadTooLargeError) and error.limit == facts.PAYLOAD_LIMIT_BYTES
+
+
+def test_a_body_under_the_payload_limit_is_not_refused_by_the_early_size_count() -> None:
+    # 7,500 short string properties: about 97,600 bytes encoded, under the limit. The early
+    # count must stay a lower bound of the encoded size: a key's separator counted once.
+    properties = {f"p{index:05d}": "v" for index in range(7_500)}
+    prepared = prepare_request(
+        body=None, attributes={"email": "ada@example.com", "properties": properties}
+    )
+    assert len(prepared.content) <= facts.PAYLOAD_LIMIT_BYTES
+
+
+def _nested_body_of(size: int) -> dict[str, object]:
+    """A ``body=`` document that encodes to exactly ``size`` bytes: nested lists of short
+    strings, each list's last comma one the early count takes before it is known not to be
+    written (every key and value of a document given whole is counted)."""
+    nested: list[object] = [["a", "b"], [["c", "d"], [["e", "f"], ["g", "h"]]]]
+
+    def document(filler: str) -> dict[str, object]:
+        attributes = {"email": "ada@example.com", "properties": {"x": nested, "y": filler}}
+        return {"data": {"type": "profile", "attributes": attributes}}
+
+    short = size - len(prepare_request(body=document(""), attributes={}).content)
+    return document("z" * short)
+
+
+def test_a_body_of_exactly_the_payload_limit_is_sent_and_one_byte_more_is_refused() -> None:
+    fits = prepare_request(body=_nested_body_of(facts.PAYLOAD_LIMIT_BYTES), attributes={})
+    assert len(fits.content) == facts.PAYLOAD_LIMIT_BYTES
+    with pytest.raises(PayloadTooLargeError):
+        prepare_request(body=_nested_body_of(facts.PAYLOAD_LIMIT_BYTES + 1), attributes={})

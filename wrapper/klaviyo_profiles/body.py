@@ -108,8 +108,18 @@ class _Walk:
 
     def add(self, nbytes: int) -> None:
         self.size += nbytes
-        if self.size > facts.PAYLOAD_LIMIT_BYTES:
-            raise PayloadTooLargeError(self.size, facts.PAYLOAD_LIMIT_BYTES, at_least=True)
+        if self.size > facts.PAYLOAD_LIMIT_BYTES + _COMMAS_AHEAD:
+            raise PayloadTooLargeError(
+                self.size - _COMMAS_AHEAD, facts.PAYLOAD_LIMIT_BYTES, at_least=True
+            )
+
+
+#: Commas the walk may have counted that are never written: each value counts the comma after
+#: it, and the last value of a container has none (the container's own comma, uncounted, makes
+#: up for it unless the container is last too). At most one per level of nesting: the walk
+#: refuses only beyond that, so that a body that fits is never refused by the estimate, and
+#: the exact size of the encoded bytes decides.
+_COMMAS_AHEAD = MAX_JSON_DEPTH + 1
 
 
 def field_name(field: str, key: str) -> str:
@@ -357,10 +367,10 @@ def _convert_mapping(
         if type(item) is str and key.isascii() and item.isascii():
             # The common case, done inline: ASCII text passes check_text, and the field's
             # name is only needed for an error.
-            walk.add(len(key) + len(item) + 7)
+            walk.add(len(key) + len(item) + 6)  # "key":"item", (the value counts the comma)
             result[key] = item
             continue
-        walk.add(len(key) + 4)
+        walk.add(len(key) + 3)  # "key":
         child = field_name(field, key)
         check_text(key, child)
         if isinstance(item, Unset):
