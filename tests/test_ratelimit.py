@@ -291,12 +291,33 @@ def test_requests_let_go_while_a_slow_answer_flew_count_against_its_budget() -> 
         limiter.acquire()
     clock.now = 1002.5
     limiter.record_flight(2.5)
-    limiter.observe(RateLimitInfo(limit=750, remaining=30, reset=30.0))
+    limiter.observe(RateLimitInfo(limit=750, remaining=30, reset=30.0), flight=2.5)
 
     admitted = 0
     while limiter.acquire() == 0.0:
         admitted += 1
     assert admitted <= 10  # 30, less the twenty let go after the slow one
+
+
+def test_a_fast_answer_after_a_slow_one_counts_only_the_requests_let_go_while_it_flew() -> None:
+    # One answer took 2.5 s; ten seconds later a 0.1 s answer reports its budget. The server
+    # counted that one on arrival: only the requests let go within the windows' margin (1 s,
+    # eight of them) can be missing from it, not the twenty of the slow answer's flight.
+    clock = FakeClock()
+    limiter = make_limiter(clock, KLAVIYO)
+    for step in range(100):  # eight a second for twelve and a half seconds
+        clock.now = 1000.0 + step * 0.125
+        limiter.acquire()
+        if step == 20:
+            limiter.record_flight(2.5)  # the slow answer, its budget ample
+    clock.now = 1012.5
+    limiter.record_flight(0.1)
+    limiter.observe(RateLimitInfo(limit=750, remaining=30, reset=30.0), flight=0.1)
+
+    admitted = 0
+    while limiter.acquire() < 10.0:  # the burst windows' short waits, not the reset's
+        admitted += 1
+    assert admitted == 30 - 8
 
 
 def test_an_answer_reporting_more_budget_later_never_loosens_the_budget() -> None:

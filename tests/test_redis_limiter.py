@@ -206,11 +206,28 @@ def test_requests_let_go_while_a_slow_answer_flew_count_against_its_budget(
     time.sleep(1.3)  # longer ago than the windows' margin (at most the burst period) reaches
     # The answer was 5 s in flight: the two requests may have reached the server after it.
     observer.record_flight(5.0)
-    observer.observe(RateLimitInfo(limit=100, remaining=5, reset=20.0))
+    observer.observe(RateLimitInfo(limit=100, remaining=5, reset=20.0), flight=5.0)
     observer.acquire()
 
     assert [other._try_take() for _ in range(2)] == [0.0] * 2
     assert other._try_take() > 15.0
+
+
+def test_a_fast_answer_after_a_slow_one_counts_only_the_fleet_requests_of_its_own_flight(
+    redis_server: RedisServer, client: redis.Redis
+) -> None:
+    roomy = RateLimits(burst_limit=30, burst_period=1.0, steady_limit=100, steady_period=30.0)
+    observer, other = make(redis_server, roomy), make(redis_server, roomy)
+    observer.record_flight(5.0)  # a slow answer earlier in the window, its budget ample
+    other.acquire()
+    other.acquire()
+    time.sleep(1.3)  # longer ago than the windows' margin (at most the burst period) reaches
+    # A fast answer: the server counted the two requests before it.
+    observer.record_flight(0.05)
+    observer.observe(RateLimitInfo(limit=100, remaining=5, reset=20.0), flight=0.05)
+    observer.acquire()
+
+    assert [other._try_take() for _ in range(4)] == [0.0] * 4
 
 
 def test_a_remaining_budget_the_fleet_already_accounts_for_changes_nothing(

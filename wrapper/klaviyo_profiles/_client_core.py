@@ -348,8 +348,11 @@ class ClientCore:
         redact_request(response.request)
         status = response.status_code
         if limiter is not None:
-            limiter.record_flight(time.perf_counter() - started)
-            limiter.observe(RateLimitInfo.from_headers(rate_limit_headers(response.headers)))
+            flight = time.perf_counter() - started
+            limiter.record_flight(flight)
+            limiter.observe(
+                RateLimitInfo.from_headers(rate_limit_headers(response.headers)), flight
+            )
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
                 "%s %s -> %s in %.0f ms (attempt %d)",
@@ -381,8 +384,9 @@ class ClientCore:
         status = response.status_code
         rate_limit = RateLimitInfo.from_headers(rate_limit_headers(response.headers))
         if self._limiter is not None:
-            self._limiter.record_flight(time.perf_counter() - started)
-            self._limiter.observe(rate_limit)
+            flight = time.perf_counter() - started
+            self._limiter.record_flight(flight)
+            self._limiter.observe(rate_limit, flight)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
                 "POST %s -> %s in %.0f ms (attempt %d)",

@@ -578,20 +578,24 @@ class RateLimiter:
         return max(flight, self.limits.safety_margin)
 
     def _longest_flight(self) -> float:
-        """The longest time in flight reported in the last steady window, uncapped (under
+        """The longest time in flight reported in the last steady window (under
         ``self._lock``)."""
         horizon = self._clock() - self.limits.steady_period
         while self._flights and self._flights[0][0] < horizon:
             self._flights.popleft()
         return self._flights[0][1] if self._flights else 0.0
 
-    def _unheard_since(self) -> float:
-        """From when the requests this process let go may be missing from an answer's count
-        (under ``self._lock``): those within the longest time in flight of the last window,
-        the answer's own included (its client reports it before the answer's budget), and
-        at least the margin. Not capped at a burst period as the windows' margin is: every
-        request let go while a slow answer flew may have reached the server after it."""
-        return self._clock() - max(self.flight_margin(), self._longest_flight())
+    def _unheard_window(self, flight: float | None) -> float:
+        """How far back the requests this process let go may be missing from an answer's
+        count (under ``self._lock``): the margin, or the answer's own time in flight when
+        longer. Not capped at a burst period as the margin is: every request let go while a
+        slow answer flew may have reached the server after it; an earlier slow answer says
+        nothing about this one."""
+        margin = self.flight_margin()
+        if flight is None or not flight > margin:  # NaN included
+            return margin
+        # Nothing older than the steady window counts against a budget anyway.
+        return min(flight, self.limits.steady_period)
 
     def _refit(self) -> None:
         """Give the bucket rates lengthened by the current margin (under ``self._lock``)."""
@@ -648,15 +652,15 @@ class RateLimiter:
 
     # -- feedback ------------------------------------------------------------------------
 
-    def observe(self, info: RateLimitInfo | None) -> None:
+    def observe(self, info: RateLimitInfo | None, flight: float | None = None) -> None:
         """Take the server's steady-window budget into account.
 
         When ``RateLimit-Remaining`` is lower than what this process has left by its own
         count (other clients share the account), it becomes a window of its own: at most that
         many more requests until ``RateLimit-Reset``, less the requests this process let go
-        that the server may not have counted yet (those within the longest time in flight,
-        uncapped: report the answer's own with :meth:`record_flight` first, as the clients
-        do).
+        that the server may not have counted yet: those let go within ``flight`` (the
+        answer's own time in flight, in seconds, from its slot; the clients give it) or the
+        windows' margin, whichever is longer.
         What remains goes out at the pace of the limiter's windows, the burst window
         included; once it is spent, nothing starts before the reset (see
         ``klaviyo_profiles._server_budget``). At zero remaining, nothing starts before the
@@ -675,7 +679,8 @@ class RateLimiter:
             if remaining <= 0:
                 self._blocked_until = max(self._blocked_until, now + reset)
                 return
-            self._budgets.add(now, now + reset, remaining - self._sent_since(self._unheard_since()))
+            unheard = self._sent_since(now - self._unheard_window(flight))
+            self._budgets.add(now, now + reset, remaining - unheard)
 
     def _sent_since(self, moment: float) -> int:
         """How many of this process's requests started at ``moment`` or later (under

@@ -725,7 +725,7 @@ class RedisRateLimiter(RateLimiter):
 
     # -- feedback ----------------------------------------------------------------------
 
-    def observe(self, info: RateLimitInfo | None) -> None:
+    def observe(self, info: RateLimitInfo | None, flight: float | None = None) -> None:
         """Share the server's ``RateLimit-Remaining`` with the fleet (see the base class).
 
         The observation rides on this process's next request to Redis; a zero budget is
@@ -736,16 +736,16 @@ class RedisRateLimiter(RateLimiter):
             return
         if not self._shared:
             share = math.floor(info.remaining * self._share + 1e-9)
-            super().observe(attrs.evolve(info, remaining=min(info.remaining, share)))
+            super().observe(attrs.evolve(info, remaining=min(info.remaining, share)), flight)
             return
         reset = min(max(0.0, info.reset), self._window_cap())
         with self._lock:
             now = time.monotonic()
             # The script counts against the budget the fleet's requests let go within the
-            # margin before the answer was read; a slower answer (its own time in flight is
-            # reported first) may have been outrun by more, so the reading is dated back by
-            # what its flight exceeds the margin.
-            beyond = max(0.0, self._longest_flight() - self.flight_margin())
+            # margin before the answer was read; a slower answer may have been outrun by more,
+            # so the reading is dated back by what its own flight exceeds the margin.
+            margin = self.flight_margin()
+            beyond = self._unheard_window(flight) - margin
             self._observation = (info.remaining, now + reset, now - beyond)
         if info.remaining <= 0:
             self._publish()
