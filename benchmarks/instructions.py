@@ -15,9 +15,10 @@ counts repeat to within a few hundred instructions from run to run.
 
 Microseconds follow from the instructions at raw httpx's own rate on this machine, which this
 script measures too (its CPU time per call, outside Valgrind, best of five): an estimate, since
-not every instruction costs the same, but one that a busy neighbour cannot change.
+not every instruction costs the same, and the rate itself moves with the machine's load (the
+instruction counts do not).
 
-Needs ``valgrind`` (Debian: ``apt-get install valgrind``); Linux only. About two minutes.
+Needs ``valgrind`` (Debian: ``apt-get install valgrind``); Linux only. About 90 seconds.
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def main() -> int:
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--answer", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.calls < 1:
+        parser.error("--calls must be at least 1")
     if args.child is not None:
         _child(args.child, args.calls, args.answer)
         return 0
