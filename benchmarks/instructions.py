@@ -118,11 +118,11 @@ def main() -> int:
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--answer", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child is not None:
+        _child(args.child, args.calls, args.answer)  # 0 calls: start-up alone, to subtract
+        return 0
     if args.calls < 1:
         parser.error("--calls must be at least 1")
-    if args.child is not None:
-        _child(args.child, args.calls, args.answer)
-        return 0
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (Debian: apt-get install valgrind)")
     answer = _capture()
