@@ -108,7 +108,7 @@ class _Walk:
 
     def add(self, nbytes: int) -> None:
         self.size += nbytes
-        if self.size > facts.PAYLOAD_LIMIT_BYTES + _COMMAS_AHEAD:
+        if self.size > _REFUSED_ABOVE:
             raise PayloadTooLargeError(
                 self.size - _COMMAS_AHEAD, facts.PAYLOAD_LIMIT_BYTES, at_least=True
             )
@@ -120,6 +120,7 @@ class _Walk:
 #: refuses only beyond that, so that a body that fits is never refused by the estimate, and
 #: the exact size of the encoded bytes decides.
 _COMMAS_AHEAD = MAX_JSON_DEPTH + 1
+_REFUSED_ABOVE = facts.PAYLOAD_LIMIT_BYTES + _COMMAS_AHEAD
 
 
 def field_name(field: str, key: str) -> str:
