@@ -32,6 +32,7 @@ from ._requests import (
     rate_limit_headers,
     transport_error,
 )
+from ._server_budget import observe_answer
 from ._version import __version__
 from .auth import KlaviyoApiKeyAuth, redact_request
 from .errors import APIStatusError, ClientClosedError, error_from_response
@@ -350,9 +351,8 @@ class ClientCore:
         if limiter is not None:
             flight = time.perf_counter() - started
             limiter.record_flight(flight)
-            limiter.observe(
-                RateLimitInfo.from_headers(rate_limit_headers(response.headers)), flight
-            )
+            info = RateLimitInfo.from_headers(rate_limit_headers(response.headers))
+            observe_answer(limiter, info, flight)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
                 "%s %s -> %s in %.0f ms (attempt %d)",
@@ -386,7 +386,7 @@ class ClientCore:
         if self._limiter is not None:
             flight = time.perf_counter() - started
             self._limiter.record_flight(flight)
-            self._limiter.observe(rate_limit, flight)
+            observe_answer(self._limiter, rate_limit, flight)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
                 "POST %s -> %s in %.0f ms (attempt %d)",

@@ -19,9 +19,12 @@ The Redis limiter keeps the same rule in its script (``_redis_script.TAKE``), fl
 from __future__ import annotations
 
 import bisect
+import functools
+import inspect
 import math
+from typing import Any
 
-__all__ = ["MOST", "ServerBudgets"]
+__all__ = ["MOST", "ServerBudgets", "observe_answer"]
 
 #: The most budgets kept at once. Answers of one server window report nearly the same reset
 #: (whole seconds, after different times in flight), so a few cover a window and the next.
@@ -87,3 +90,28 @@ class ServerBudgets:
         while ended < len(budgets) and budgets[ended][0] <= now:
             ended += 1
         del budgets[:ended]
+
+
+def observe_answer(limiter: Any, info: Any, flight: float) -> None:
+    """Hand an answer's ``RateLimitInfo`` and its time in flight (seconds, from its slot) to
+    ``limiter.observe``. A limiter class whose ``observe`` takes the budget alone, as
+    ``RateLimiter.observe`` did before it took ``flight`` (a ``LimiterProvider`` plugin's
+    override), is still called that way: the answer it gets is the one it always got, and a
+    write the server applied never ends in a ``TypeError``."""
+    kind: Any = type(limiter)
+    if _takes_flight(kind):
+        limiter.observe(info, flight=flight)
+    else:
+        limiter.observe(info)
+
+
+@functools.cache
+def _takes_flight(kind: Any) -> bool:
+    try:
+        parameters = inspect.signature(kind.observe).parameters.values()
+    except (TypeError, ValueError):  # a C callable or an odd descriptor: the old call
+        return False
+    return any(
+        parameter.name == "flight" or parameter.kind is inspect.Parameter.VAR_KEYWORD
+        for parameter in parameters
+    )
