@@ -349,10 +349,8 @@ class ClientCore:
         redact_request(response.request)
         status = response.status_code
         if limiter is not None:
-            flight = time.perf_counter() - started
-            limiter.record_flight(flight)
             info = RateLimitInfo.from_headers(rate_limit_headers(response.headers))
-            observe_answer(limiter, info, flight)
+            observe_answer(limiter, info, time.perf_counter() - started)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
                 "%s %s -> %s in %.0f ms (attempt %d)",
@@ -384,9 +382,7 @@ class ClientCore:
         status = response.status_code
         rate_limit = RateLimitInfo.from_headers(rate_limit_headers(response.headers))
         if self._limiter is not None:
-            flight = time.perf_counter() - started
-            self._limiter.record_flight(flight)
-            observe_answer(self._limiter, rate_limit, flight)
+            observe_answer(self._limiter, rate_limit, time.perf_counter() - started)
         if _logger.isEnabledFor(logging.DEBUG):
             _logger.debug(
                 "POST %s -> %s in %.0f ms (attempt %d)",

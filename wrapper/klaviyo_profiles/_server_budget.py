@@ -93,11 +93,13 @@ class ServerBudgets:
 
 
 def observe_answer(limiter: Any, info: Any, flight: float) -> None:
-    """Hand an answer's ``RateLimitInfo`` and its time in flight (seconds, from its slot) to
-    ``limiter.observe``. A limiter class whose ``observe`` takes the budget alone, as
+    """Report an answer to ``limiter``: its time in flight (seconds, from its slot) to
+    ``record_flight``, then its ``RateLimitInfo`` with that flight to ``observe``. A limiter
+    class whose ``observe`` takes the budget alone, as
     ``RateLimiter.observe`` did before it took ``flight`` (a ``LimiterProvider`` plugin's
     override), is still called that way: the answer it gets is the one it always got, and a
     write the server applied never ends in a ``TypeError``."""
+    limiter.record_flight(flight)
     kind: Any = type(limiter)
     if _takes_flight(kind):
         limiter.observe(info, flight=flight)

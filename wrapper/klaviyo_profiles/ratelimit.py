@@ -573,17 +573,12 @@ class RateLimiter:
         the last steady window, rounded up to 10 ms (so that the windows change seldom) and
         at most one burst period, or the safety margin if that is more. Called under
         ``self._lock``."""
-        longest = self._longest_flight()
-        flight = math.ceil(min(longest, self.limits.burst_period) * 100 - 1e-9) / 100
-        return max(flight, self.limits.safety_margin)
-
-    def _longest_flight(self) -> float:
-        """The longest time in flight reported in the last steady window (under
-        ``self._lock``)."""
         horizon = self._clock() - self.limits.steady_period
         while self._flights and self._flights[0][0] < horizon:
             self._flights.popleft()
-        return self._flights[0][1] if self._flights else 0.0
+        longest = self._flights[0][1] if self._flights else 0.0
+        flight = math.ceil(min(longest, self.limits.burst_period) * 100 - 1e-9) / 100
+        return max(flight, self.limits.safety_margin)
 
     def _unheard_window(self, flight: float | None) -> float:
         """How far back the requests this process let go may be missing from an answer's
