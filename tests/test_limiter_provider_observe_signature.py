@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 from klaviyo_profiles import KlaviyoProfiles
 from klaviyo_profiles.ratelimit import MemoryBackend, RateLimiter, RateLimits
@@ -59,3 +61,24 @@ def test_a_limiter_whose_observe_takes_the_flight_is_given_the_answers_own() -> 
     observe_answer(_Recording(limits, key="a"), info, 2.5)
     observe_answer(_Old(limits, key="b"), info, 2.5)
     assert given == [(info, 2.5), (info, None)]
+
+
+def test_an_observe_set_on_the_instance_or_reached_through_a_wrapper_is_called_so() -> None:
+    from klaviyo_profiles._server_budget import observe_answer
+
+    info = RateLimitInfo(limit=750, remaining=10, reset=30.0)
+    limits = RateLimits(burst_limit=5, burst_period=1.0, steady_limit=50, steady_period=60.0)
+    given: list[object] = []
+    overridden = RateLimiter(limits, key="instance")
+    overridden.observe = given.append  # type: ignore[method-assign]
+
+    class _Forwarding:
+        def __init__(self, inner: RateLimiter) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    observe_answer(overridden, info, 0.25)
+    observe_answer(_Forwarding(overridden), info, 0.25)
+    assert given == [info, info]

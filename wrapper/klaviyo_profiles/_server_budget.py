@@ -94,26 +94,35 @@ class ServerBudgets:
 
 def observe_answer(limiter: Any, info: Any, flight: float) -> None:
     """Report an answer to ``limiter``: its time in flight (seconds, from its slot) to
-    ``record_flight``, then its ``RateLimitInfo`` with that flight to ``observe``. A limiter
-    class whose ``observe`` takes the budget alone, as
-    ``RateLimiter.observe`` did before it took ``flight`` (a ``LimiterProvider`` plugin's
-    override), is still called that way: the answer it gets is the one it always got, and a
-    write the server applied never ends in a ``TypeError``."""
+    ``record_flight``, then its ``RateLimitInfo`` with that flight to ``observe``. An
+    ``observe`` that takes the budget alone, as ``RateLimiter.observe`` did before it took
+    ``flight`` (a ``LimiterProvider`` plugin's override, a wrapper forwarding to a limiter), is
+    still called that way: the answer it gets is the one it always got, and a write the server
+    applied never ends in a ``TypeError``."""
     limiter.record_flight(flight)
-    kind: Any = type(limiter)
-    if _takes_flight(kind):
-        limiter.observe(info, flight=flight)
+    observe = limiter.observe  # the instance's: an override set on it, or a wrapper's
+    # A bound method's function is the same for every instance of its class: asked once.
+    function = getattr(observe, "__func__", None)
+    takes = _takes_flight(function) if function is not None else _signature_takes(observe)
+    if takes:
+        observe(info, flight=flight)
     else:
-        limiter.observe(info)
+        observe(info)
 
 
 @functools.cache
-def _takes_flight(kind: Any) -> bool:
+def _takes_flight(function: Any) -> bool:
+    return _signature_takes(function)
+
+
+def _signature_takes(observe: Any) -> bool:
+    """Whether ``observe`` can be given ``flight=``."""
     try:
-        parameters = inspect.signature(kind.observe).parameters.values()
+        parameters = inspect.signature(observe).parameters.values()
     except (TypeError, ValueError):  # a C callable or an odd descriptor: the old call
         return False
     return any(
-        parameter.name == "flight" or parameter.kind is inspect.Parameter.VAR_KEYWORD
+        (parameter.name == "flight" and parameter.kind is not inspect.Parameter.POSITIONAL_ONLY)
+        or parameter.kind is inspect.Parameter.VAR_KEYWORD
         for parameter in parameters
     )

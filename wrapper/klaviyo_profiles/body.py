@@ -421,6 +421,16 @@ def build_body(
         wire_attributes[wire_name] = _convert(value, argument, _ATTRIBUTE_DEPTH, walk)
 
     resource: dict[str, Any] = {"type": "profile"}
+    if (
+        isinstance(id, Unset)
+        and isinstance(meta, Unset)
+        and isinstance(patch_properties, Unset)
+        and isinstance(patch_identifiers, Unset)
+    ):
+        # The usual call, attributes alone: about 5,000 instructions fewer than the general
+        # way below (benchmarks/instructions.py), which builds the same document.
+        resource["attributes"] = wire_attributes
+        return {"data": resource}
     if not _is_unset(id):
         resource["id"] = _convert(id, "id", _RESOURCE_DEPTH + 1, walk)
     resource["attributes"] = wire_attributes
